@@ -1,0 +1,172 @@
+package kmeans
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// InitMethod says how the initial centroids are chosen.
+type InitMethod int
+
+const (
+	// InitRandom picks k distinct rows from a seeded permutation, as the
+	// notebook does.
+	InitRandom InitMethod = iota
+	// InitKMeansPP is greedy k-means++ as scikit-learn implements it:
+	// 2 + ln k candidates per step, keeping the one that lowers the
+	// potential most.
+	InitKMeansPP
+	// InitRows uses explicit row indices.
+	InitRows
+)
+
+// Init is a parsed -init value.
+type Init struct {
+	Method InitMethod
+	Rows   []int // for InitRows: 0-based row indices, one per cluster
+}
+
+// ErrInit reports a malformed initialisation: a bad -init value, rows out of
+// range, repeated rows or a row count that does not match k.
+var ErrInit = errors.New("bad init")
+
+// ParseInit parses "random", "kmeans++" or "rows:i,j,...".
+func ParseInit(s string) (Init, error) {
+	switch {
+	case s == "random":
+		return Init{Method: InitRandom}, nil
+	case s == "kmeans++":
+		return Init{Method: InitKMeansPP}, nil
+	case strings.HasPrefix(s, "rows:"):
+		list := strings.TrimPrefix(s, "rows:")
+		if list == "" {
+			return Init{}, fmt.Errorf("%w: %q lists no rows", ErrInit, s)
+		}
+		var rows []int
+		for _, f := range strings.Split(list, ",") {
+			r, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || r < 0 {
+				return Init{}, fmt.Errorf("%w: %q: row %q is not a non-negative integer", ErrInit, s, f)
+			}
+			if slices.Contains(rows, r) {
+				return Init{}, fmt.Errorf("%w: %q: row %d is repeated", ErrInit, s, r)
+			}
+			rows = append(rows, r)
+		}
+		return Init{Method: InitRows, Rows: rows}, nil
+	}
+	return Init{}, fmt.Errorf("%w: %q is not random, kmeans++ or rows:i,j,...", ErrInit, s)
+}
+
+// String returns the form ParseInit accepts.
+func (in Init) String() string {
+	switch in.Method {
+	case InitKMeansPP:
+		return "kmeans++"
+	case InitRows:
+		s := make([]string, len(in.Rows))
+		for i, r := range in.Rows {
+			s[i] = strconv.Itoa(r)
+		}
+		return "rows:" + strings.Join(s, ",")
+	}
+	return "random"
+}
+
+// check reports whether in can seed k clusters on n rows.
+func (in Init) check(n, k int) error {
+	if in.Method != InitRows {
+		return nil
+	}
+	if len(in.Rows) != k {
+		return fmt.Errorf("%w: %s gives %d rows for k=%d", ErrInit, in, len(in.Rows), k)
+	}
+	for _, r := range in.Rows {
+		if r >= n {
+			return fmt.Errorf("%w: row %d is out of range (%d tiles, rows 0..%d)", ErrInit, r, n, n-1)
+		}
+	}
+	return nil
+}
+
+// chooseRows returns the k rows whose values become the initial centroids.
+func (in Init) chooseRows(data Data, k int, rng *rand.Rand) []int {
+	switch in.Method {
+	case InitRows:
+		return slices.Clone(in.Rows)
+	case InitKMeansPP:
+		return KMeansPP(data, k, rng)
+	}
+	return rng.Perm(data.N)[:k]
+}
+
+// KMeansPP returns k rows chosen by greedy k-means++ (Arthur & Vassilvitskii,
+// with scikit-learn's 2 + floor(ln k) local trials per step): the first row
+// uniformly, each next one among candidates drawn with probability
+// proportional to the squared distance to the nearest row chosen so far,
+// keeping the candidate that lowers the total most. Distances between uint8
+// rows are exact integers, so no rounding enters the choice.
+func KMeansPP(data Data, k int, rng *rand.Rand) []int {
+	n := data.N
+	trials := 2 + int(math.Log(float64(k)))
+	rows := make([]int, 0, k)
+	first := rng.IntN(n)
+	rows = append(rows, first)
+	closest := make([]float64, n)
+	pot := 0.0
+	for i := range n {
+		closest[i] = float64(sqDistU8(data.Row(i), data.Row(first)))
+		pot += closest[i]
+	}
+	cum := make([]float64, n)
+	cand := make([][]float64, trials)
+	for t := range cand {
+		cand[t] = make([]float64, n)
+	}
+	for len(rows) < k {
+		s := 0.0
+		for i, d := range closest {
+			s += d
+			cum[i] = s
+		}
+		ids := make([]int, trials)
+		bestT, bestPot := -1, 0.0
+		for t := range trials {
+			// searchsorted(cum, u*pot, side=left), clipped to n-1.
+			v := rng.Float64() * pot
+			id, _ := slices.BinarySearch(cum, v)
+			id = min(id, n-1)
+			ids[t] = id
+			p := 0.0
+			c := data.Row(id)
+			for i := range n {
+				d := min(closest[i], float64(sqDistU8(data.Row(i), c)))
+				cand[t][i] = d
+				p += d
+			}
+			if bestT < 0 || p < bestPot {
+				bestT, bestPot = t, p
+			}
+		}
+		rows = append(rows, ids[bestT])
+		copy(closest, cand[bestT])
+		pot = bestPot
+	}
+	return rows
+}
+
+// sqDistU8 is the exact squared distance of two uint8 rows.
+func sqDistU8(a, b []uint8) int64 {
+	b = b[:len(a)]
+	var s int64
+	for j, v := range a {
+		d := int64(v) - int64(b[j])
+		s += d * d
+	}
+	return s
+}

@@ -1,0 +1,375 @@
+package kmeans_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/tilekmeans/tilekmeans/cpu"
+	"github.com/tilekmeans/tilekmeans/kmeans"
+	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
+)
+
+// referenceLloyd is a plain float64 Lloyd loop written independently of the
+// package: float64 centroids, float64 distances, ties to the lowest index,
+// stop when no label changes. It assumes no cluster ever empties.
+func referenceLloyd(t *testing.T, data kmeans.Data, rows []int, maxIter int) (inertia float64, iters int) {
+	t.Helper()
+	k, dim := len(rows), data.D
+	c := make([]float64, k*dim)
+	for i, r := range rows {
+		for j, v := range data.Row(r) {
+			c[i*dim+j] = float64(v)
+		}
+	}
+	labels := make([]int, data.N)
+	for i := range labels {
+		labels[i] = -1
+	}
+	for iters = 1; iters <= maxIter; iters++ {
+		changed := false
+		for i := range data.N {
+			best, bestD := -1, math.Inf(1)
+			for cc := range k {
+				d := 0.0
+				for j, v := range data.Row(i) {
+					e := float64(v) - c[cc*dim+j]
+					d += e * e
+				}
+				if d < bestD {
+					best, bestD = cc, d
+				}
+			}
+			if labels[i] != best {
+				labels[i], changed = best, true
+			}
+		}
+		if !changed {
+			break
+		}
+		sums := make([]float64, k*dim)
+		counts := make([]int, k)
+		for i, l := range labels {
+			counts[l]++
+			for j, v := range data.Row(i) {
+				sums[l*dim+j] += float64(v)
+			}
+		}
+		for cc := range k {
+			if counts[cc] == 0 {
+				t.Fatalf("reference: cluster %d emptied; pick other rows", cc)
+			}
+			for j := range dim {
+				c[cc*dim+j] = sums[cc*dim+j] / float64(counts[cc])
+			}
+		}
+	}
+	for i, l := range labels {
+		for j, v := range data.Row(i) {
+			e := float64(v) - c[l*dim+j]
+			inertia += e * e
+		}
+	}
+	return inertia, iters
+}
+
+func TestRealSheetsMatchFloat64Reference(t *testing.T) {
+	data := tilestest.Data(t)
+	a := cpu.New(data, 0)
+	rng := rand.New(rand.NewPCG(7, 7))
+	for k := 3; k <= 7; k++ {
+		rows := rng.Perm(data.N)[:k]
+		want, refIters := referenceLloyd(t, data, rows, 100)
+		res, err := kmeans.Run(context.Background(), data, a, kmeans.Config{
+			K: k, MaxIter: 100, NInit: 1, Init: kmeans.Init{Method: kmeans.InitRows, Rows: rows},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rel := math.Abs(res.Inertia-want) / want; rel > 1e-9 {
+			t.Errorf("k=%d rows %v: inertia %.6f, float64 reference %.6f (rel %.2g)", k, rows, res.Inertia, want, rel)
+		}
+		if !res.Converged {
+			t.Errorf("k=%d: not converged in 100 iterations (reference took %d)", k, refIters)
+		}
+		// The reference counts the final pass that finds no change.
+		if res.Iterations != refIters-1 && res.Iterations != refIters {
+			t.Errorf("k=%d: %d iterations, reference %d", k, res.Iterations, refIters)
+		}
+		for i := 1; i < len(res.History); i++ {
+			// The history is a sum of float32 distances; allow their rounding.
+			if res.History[i] > res.History[i-1]*(1+1e-6) {
+				t.Errorf("k=%d: inertia rose at iteration %d: %.1f -> %.1f", k, i+1, res.History[i-1], res.History[i])
+			}
+		}
+		if got := kmeans.Inertia(data, res.Means, res.Labels); got != res.Inertia {
+			t.Errorf("k=%d: Inertia() %v != result %v", k, got, res.Inertia)
+		}
+	}
+}
+
+// TestEarlyStopEqualsFixedIterations: stopping at the fixed point gives the
+// same clustering as running every iteration.
+func TestEarlyStopEqualsFixedIterations(t *testing.T) {
+	data := randomBlobs(rand.New(rand.NewPCG(1, 1)), 600, 8, 4)
+	a := cpu.New(data, 1)
+	for k := 2; k <= 6; k++ {
+		var out [2]*kmeans.Result
+		for i, fixed := range []bool{false, true} {
+			res, err := kmeans.Run(context.Background(), data, a, kmeans.Config{
+				K: k, MaxIter: 60, FixedIters: fixed, NInit: 1, Rand: rand.New(rand.NewPCG(3, uint64(k))),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[i] = res
+		}
+		early, fixed := out[0], out[1]
+		if !early.Converged || early.Iterations >= 60 {
+			t.Fatalf("k=%d: early run did not converge (%d iterations)", k, early.Iterations)
+		}
+		if fixed.Iterations != 60 || !fixed.Converged {
+			t.Errorf("k=%d: fixed run: %d iterations, converged=%v; want 60, true", k, fixed.Iterations, fixed.Converged)
+		}
+		if early.Inertia != fixed.Inertia || !slices.Equal(early.Labels, fixed.Labels) || !slices.Equal(early.Means, fixed.Means) {
+			t.Errorf("k=%d: early stop (inertia %v) differs from fixed iterations (inertia %v)", k, early.Inertia, fixed.Inertia)
+		}
+	}
+}
+
+// randomBlobs makes n rows of dim features around k well separated centres.
+func randomBlobs(rng *rand.Rand, n, dim, k int) kmeans.Data {
+	centres := make([]int, k*dim)
+	for i := range centres {
+		centres[i] = 20 + rng.IntN(216)
+	}
+	x := make([]uint8, n*dim)
+	for i := range n {
+		c := i % k
+		for j := range dim {
+			v := centres[c*dim+j] + rng.IntN(41) - 20
+			x[i*dim+j] = uint8(max(0, min(255, v)))
+		}
+	}
+	return kmeans.Data{N: n, D: dim, X: x}
+}
+
+func TestEmptyClusterMovesToFarthestRow(t *testing.T) {
+	// 1-D rows 0, 0, 10, 11, 12, 100 from rows 0, 1, 5: centroids 0, 0, 100.
+	// Ties put rows 0..4 in cluster 0 and leave cluster 1 empty; row 4 (12)
+	// is farthest from its centroid (144), so cluster 1 restarts there.
+	data := kmeans.Data{N: 6, D: 1, X: []uint8{0, 0, 10, 11, 12, 100}}
+	var firstIter kmeans.Progress
+	res, err := kmeans.Run(context.Background(), data, cpu.New(data, 1), kmeans.Config{
+		K: 3, MaxIter: 10, NInit: 1, Init: kmeans.Init{Method: kmeans.InitRows, Rows: []int{0, 1, 5}},
+		Progress: func(p kmeans.Progress) {
+			if p.Iter == 1 {
+				firstIter = p
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Relocated != 1 {
+		t.Errorf("relocated %d empty clusters, want 1", res.Relocated)
+	}
+	if firstIter.Inertia != 0+0+100+121+144+0 {
+		t.Errorf("first iteration inertia %v, want 365", firstIter.Inertia)
+	}
+	want := []float64{0, 11, 100}
+	if !slices.Equal(res.Means, want) {
+		t.Errorf("final means %v, want %v", res.Means, want)
+	}
+	if !slices.Equal(res.Sizes, []int{2, 3, 1}) || res.Inertia != 2 || !res.Converged {
+		t.Errorf("sizes %v inertia %v converged %v; want [2 3 1] 2 true", res.Sizes, res.Inertia, res.Converged)
+	}
+}
+
+func TestEmptyClustersNeverNaN(t *testing.T) {
+	// Many identical rows and k close to n: clusters empty again and again.
+	x := make([]uint8, 40*4)
+	for i := 30 * 4; i < len(x); i++ {
+		x[i] = uint8(i * 7)
+	}
+	data := kmeans.Data{N: 40, D: 4, X: x}
+	for k := 1; k <= 12; k++ {
+		res, err := kmeans.Run(context.Background(), data, cpu.New(data, 2), kmeans.Config{
+			K: k, MaxIter: 50, NInit: 1, Rand: rand.New(rand.NewPCG(9, uint64(k))),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range res.Means {
+			if math.IsNaN(m) || math.IsInf(m, 0) {
+				t.Fatalf("k=%d: mean %v", k, m)
+			}
+		}
+		if math.IsNaN(res.Inertia) {
+			t.Fatalf("k=%d: inertia NaN", k)
+		}
+		total := 0
+		for _, s := range res.Sizes {
+			total += s
+		}
+		if total != data.N {
+			t.Errorf("k=%d: sizes %v sum to %d", k, res.Sizes, total)
+		}
+	}
+}
+
+func TestKMeansPPSpreadsOverSeparatedGroups(t *testing.T) {
+	// Three tight groups far apart: k-means++ must seed one row in each.
+	var x []uint8
+	for g, base := range []uint8{0, 120, 240} {
+		for i := range 50 {
+			x = append(x, base+uint8(i%5), base+uint8((i+g)%3))
+		}
+	}
+	data := kmeans.Data{N: 150, D: 2, X: x}
+	for seed := range uint64(20) {
+		rows := kmeans.KMeansPP(data, 3, rand.New(rand.NewPCG(seed, 0)))
+		groups := map[int]bool{}
+		for _, r := range rows {
+			groups[r/50] = true
+		}
+		if len(rows) != 3 || len(groups) != 3 {
+			t.Errorf("seed %d: rows %v cover groups %v, want one per group", seed, rows, groups)
+		}
+	}
+}
+
+func TestKMeansPPReproducible(t *testing.T) {
+	data := randomBlobs(rand.New(rand.NewPCG(2, 2)), 300, 5, 6)
+	a := kmeans.KMeansPP(data, 6, rand.New(rand.NewPCG(5, 5)))
+	b := kmeans.KMeansPP(data, 6, rand.New(rand.NewPCG(5, 5)))
+	if !slices.Equal(a, b) {
+		t.Errorf("same seed, different rows: %v vs %v", a, b)
+	}
+	if len(a) != 6 {
+		t.Errorf("got %d rows, want 6", len(a))
+	}
+}
+
+func TestNInitKeepsLowestInertia(t *testing.T) {
+	data := randomBlobs(rand.New(rand.NewPCG(4, 4)), 400, 6, 5)
+	a := cpu.New(data, 1)
+	run := func(nInit int) *kmeans.Result {
+		res, err := kmeans.Run(context.Background(), data, a, kmeans.Config{
+			K: 5, MaxIter: 50, NInit: nInit, Rand: rand.New(rand.NewPCG(11, 0)),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	one, many := run(1), run(8)
+	if many.Inertia > one.Inertia {
+		t.Errorf("8 restarts gave inertia %v, worse than the first alone %v", many.Inertia, one.Inertia)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	data := kmeans.Data{N: 3, D: 1, X: []uint8{1, 2, 3}}
+	rng := rand.New(rand.NewPCG(1, 1))
+	tests := []struct {
+		name string
+		cfg  kmeans.Config
+		want error
+	}{
+		{"k zero", kmeans.Config{K: 0, MaxIter: 1, NInit: 1, Rand: rng}, kmeans.ErrConfig},
+		{"k above n", kmeans.Config{K: 4, MaxIter: 1, NInit: 1, Rand: rng}, kmeans.ErrConfig},
+		{"iters zero", kmeans.Config{K: 2, MaxIter: 0, NInit: 1, Rand: rng}, kmeans.ErrConfig},
+		{"n-init zero", kmeans.Config{K: 2, MaxIter: 1, NInit: 0, Rand: rng}, kmeans.ErrConfig},
+		{"no rand", kmeans.Config{K: 2, MaxIter: 1, NInit: 1}, kmeans.ErrConfig},
+		{"rows count", kmeans.Config{K: 2, MaxIter: 1, NInit: 1, Init: kmeans.Init{Method: kmeans.InitRows, Rows: []int{0}}}, kmeans.ErrInit},
+		{"row out of range", kmeans.Config{K: 2, MaxIter: 1, NInit: 1, Init: kmeans.Init{Method: kmeans.InitRows, Rows: []int{0, 3}}}, kmeans.ErrInit},
+	}
+	for _, tt := range tests {
+		_, err := kmeans.Run(context.Background(), data, cpu.New(data, 1), tt.cfg)
+		if !errors.Is(err, tt.want) {
+			t.Errorf("%s: err %v, want %v", tt.name, err, tt.want)
+		}
+	}
+	bad := kmeans.Data{N: 2, D: 2, X: []uint8{1}}
+	if _, err := kmeans.Run(context.Background(), bad, cpu.New(bad, 1), kmeans.Config{K: 1, MaxIter: 1, NInit: 1, Rand: rng}); !errors.Is(err, kmeans.ErrConfig) {
+		t.Errorf("short data: err %v, want ErrConfig", err)
+	}
+}
+
+func TestRunStopsWhenCancelled(t *testing.T) {
+	data := randomBlobs(rand.New(rand.NewPCG(4, 4)), 100, 3, 3)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := kmeans.Run(ctx, data, cpu.New(data, 1), kmeans.Config{K: 3, MaxIter: 10, NInit: 1, Rand: rand.New(rand.NewPCG(1, 1))})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err %v, want context.Canceled", err)
+	}
+}
+
+// failingAssigner fails on its nth call.
+type failingAssigner struct {
+	kmeans.Assigner
+	n int
+}
+
+var errBoom = errors.New("boom")
+
+func (f *failingAssigner) Assign(c []float32, k int, l []int32, d []float32) error {
+	f.n--
+	if f.n == 0 {
+		return errBoom
+	}
+	return f.Assigner.Assign(c, k, l, d)
+}
+
+func TestAssignerErrorIsReturned(t *testing.T) {
+	data := randomBlobs(rand.New(rand.NewPCG(4, 4)), 100, 3, 3)
+	fa := &failingAssigner{Assigner: cpu.New(data, 1), n: 2}
+	_, err := kmeans.Run(context.Background(), data, fa, kmeans.Config{K: 3, MaxIter: 10, NInit: 1, Rand: rand.New(rand.NewPCG(1, 1))})
+	if !errors.Is(err, errBoom) {
+		t.Errorf("err %v, want errBoom wrapped", err)
+	}
+}
+
+func TestParseInit(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    kmeans.Init
+		wantErr bool
+	}{
+		{"random", kmeans.Init{Method: kmeans.InitRandom}, false},
+		{"kmeans++", kmeans.Init{Method: kmeans.InitKMeansPP}, false},
+		{"rows:3,1,2", kmeans.Init{Method: kmeans.InitRows, Rows: []int{3, 1, 2}}, false},
+		{"rows: 4 ,5", kmeans.Init{Method: kmeans.InitRows, Rows: []int{4, 5}}, false},
+		{"rows:", kmeans.Init{}, true},
+		{"rows:1,1", kmeans.Init{}, true},
+		{"rows:-1", kmeans.Init{}, true},
+		{"rows:a,2", kmeans.Init{}, true},
+		{"rows:1,,2", kmeans.Init{}, true},
+		{"kmeans", kmeans.Init{}, true},
+		{"", kmeans.Init{}, true},
+	}
+	for _, tt := range tests {
+		got, err := kmeans.ParseInit(tt.in)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("ParseInit(%q) err %v, wantErr %v", tt.in, err, tt.wantErr)
+			continue
+		}
+		if err != nil {
+			if !errors.Is(err, kmeans.ErrInit) {
+				t.Errorf("ParseInit(%q) err %v is not ErrInit", tt.in, err)
+			}
+			continue
+		}
+		if got.Method != tt.want.Method || !slices.Equal(got.Rows, tt.want.Rows) {
+			t.Errorf("ParseInit(%q) = %+v, want %+v", tt.in, got, tt.want)
+		}
+		if back, _ := kmeans.ParseInit(got.String()); back.Method != got.Method || !slices.Equal(back.Rows, got.Rows) {
+			t.Errorf("String() %q does not parse back", got.String())
+		}
+	}
+}

@@ -1,0 +1,352 @@
+package tiles_test
+
+import (
+	"bytes"
+	"errors"
+	"image"
+	"image/color"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tilekmeans/tilekmeans/tiles"
+	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
+)
+
+// numberedSheet is a w x h gray sheet whose pixel (x, y) is (x + 3y) mod 256,
+// so every tile's contents identify its position.
+func numberedSheet(w, h int) *image.Gray {
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.SetGray(x, y, color.Gray{uint8(x + 3*y)})
+		}
+	}
+	return img
+}
+
+func encodePNG(t testing.TB, img image.Image) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestCutPixelPositions(t *testing.T) {
+	// Two sheets of different sizes: 3x2 tiles of 4x4, then 1x2.
+	srcs := []tiles.Source{
+		{Name: "a.png", Data: encodePNG(t, numberedSheet(12, 8))},
+		{Name: "b.png", Data: encodePNG(t, numberedSheet(8, 4))},
+	}
+	got, err := tiles.LoadSources(srcs, tiles.Options{Size: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.N() != 6+2 || got.D != 16 {
+		t.Fatalf("N=%d D=%d, want 8 tiles of 16", got.N(), got.D)
+	}
+	for i, org := range got.Origins {
+		wantSheet, r, c := 0, i/3, i%3
+		if i >= 6 {
+			wantSheet, r, c = 1, 0, i-6
+		}
+		if org != (tiles.Origin{Sheet: wantSheet, Row: r, Col: c}) {
+			t.Errorf("tile %d origin %+v, want sheet %d row %d col %d", i, org, wantSheet, r, c)
+		}
+		for y := range 4 {
+			for x := range 4 {
+				want := uint8(c*4 + x + 3*(r*4+y))
+				if v := got.Tile(i)[y*4+x]; v != want {
+					t.Fatalf("tile %d pixel (%d,%d) = %d, want %d", i, x, y, v, want)
+				}
+			}
+		}
+	}
+	if got.Sheets[1].Rows != 1 || got.Sheets[1].Cols != 2 || got.Sheets[0].Width != 12 {
+		t.Errorf("sheets %+v", got.Sheets)
+	}
+}
+
+func TestGrayConversion(t *testing.T) {
+	rgba := image.NewRGBA(image.Rect(0, 0, 2, 2))
+	rgba.Set(0, 0, color.RGBA{255, 0, 0, 255})
+	rgba.Set(1, 0, color.RGBA{0, 255, 0, 255})
+	rgba.Set(0, 1, color.RGBA{0, 0, 255, 255})
+	rgba.Set(1, 1, color.RGBA{200, 100, 50, 255})
+	g16 := image.NewGray16(image.Rect(0, 0, 2, 2))
+	g16.SetGray16(0, 0, color.Gray16{0xABCD})
+	g16.SetGray16(1, 1, color.Gray16{0xFFFF})
+	pal := image.NewPaletted(image.Rect(0, 0, 2, 2), color.Palette{color.Black, color.RGBA{0, 255, 0, 255}})
+	pal.SetColorIndex(1, 0, 1)
+	tests := []struct {
+		name string
+		img  image.Image
+		want []uint8
+	}{
+		// BT.601 luma: 0.299 R + 0.587 G + 0.114 B.
+		{"rgba", rgba, []uint8{76, 150, 29, 124}},
+		{"gray16 keeps high byte", g16, []uint8{0xAB, 0, 0, 0xFF}},
+		{"paletted", pal, []uint8{0, 150, 0, 0}},
+	}
+	for _, tt := range tests {
+		g := tiles.ToGray(tt.img)
+		if !slices.Equal(g.Pix, tt.want) {
+			t.Errorf("%s: gray %v, want %v", tt.name, g.Pix, tt.want)
+		}
+	}
+	// A sub-image keeps its own pixels, re-based at (0, 0).
+	sub := numberedSheet(8, 8).SubImage(image.Rect(4, 4, 8, 8))
+	if g := tiles.ToGray(sub); g.Rect != image.Rect(0, 0, 4, 4) || g.Pix[0] != 4+12 {
+		t.Errorf("sub-image: rect %v first %d", g.Rect, g.Pix[0])
+	}
+}
+
+func TestFormats(t *testing.T) {
+	src := numberedSheet(8, 8)
+	var jb, gb bytes.Buffer
+	if err := jpeg.Encode(&jb, src, &jpeg.Options{Quality: 100}); err != nil {
+		t.Fatal(err)
+	}
+	pal := image.NewPaletted(src.Rect, color.Palette{color.Black, color.White})
+	pal.SetColorIndex(3, 3, 1)
+	if err := gif.Encode(&gb, pal, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []tiles.Source{{"x.jpg", jb.Bytes()}, {"x.gif", gb.Bytes()}, {"x.png", encodePNG(t, src)}} {
+		got, err := tiles.LoadSources([]tiles.Source{s}, tiles.Options{Size: 4})
+		if err != nil || got.N() != 4 {
+			t.Errorf("%s: %v, %d tiles", s.Name, err, got.N())
+		}
+	}
+}
+
+func TestBrokenInputs(t *testing.T) {
+	good := encodePNG(t, numberedSheet(32, 32))
+	var jb bytes.Buffer
+	if err := jpeg.Encode(&jb, numberedSheet(32, 32), nil); err != nil {
+		t.Fatal(err)
+	}
+	corrupt := slices.Clone(good)
+	copy(corrupt[40:], bytes.Repeat([]byte{0xff}, 30))
+	tests := []struct {
+		name    string
+		data    []byte
+		opts    tiles.Options
+		wantIs  error
+		wantMsg string
+	}{
+		{"empty file", nil, tiles.Options{Size: 16}, tiles.ErrNotImage, "x: not a JPEG, PNG"},
+		{"text file", []byte("hello, not an image\n"), tiles.Options{Size: 16}, tiles.ErrNotImage, "x: not a JPEG"},
+		{"truncated png", good[:len(good)/2], tiles.Options{Size: 16}, nil, "x: truncated or corrupt png image"},
+		{"truncated jpeg", jb.Bytes()[:jb.Len()/2], tiles.Options{Size: 16}, nil, "x: truncated or corrupt jpeg image"},
+		{"corrupt png", corrupt, tiles.Options{Size: 16}, nil, "x: truncated or corrupt png image"},
+		{"not a multiple", good, tiles.Options{Size: 10}, nil, "x: 32x32 is not a multiple of the 10-pixel tile (use -crop to trim 2x2)"},
+		{"smaller than a tile", good, tiles.Options{Size: 40, Crop: true}, nil, "x: 32x32 is smaller than one 40x40 tile"},
+	}
+	for _, tt := range tests {
+		_, err := tiles.LoadSources([]tiles.Source{{Name: "x", Data: tt.data}}, tt.opts)
+		if err == nil {
+			t.Errorf("%s: no error", tt.name)
+			continue
+		}
+		if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
+			t.Errorf("%s: %v is not %v", tt.name, err, tt.wantIs)
+		}
+		if !strings.Contains(err.Error(), tt.wantMsg) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: error %q, want one line containing %q", tt.name, err, tt.wantMsg)
+		}
+	}
+	var se *tiles.SizeError
+	_, err := tiles.LoadSources([]tiles.Source{{Name: "x", Data: good}}, tiles.Options{Size: 10})
+	if !errors.As(err, &se) || se.Width != 32 || se.Size != 10 {
+		t.Errorf("size error %v is not a *SizeError with the sizes", err)
+	}
+}
+
+func TestCropAndBlank(t *testing.T) {
+	img := numberedSheet(35, 18) // 2x1 tiles of 16 with a 3x2 remainder
+	for x := range 16 {
+		for y := range 16 {
+			img.SetGray(x, y, color.Gray{9}) // first tile blank
+		}
+	}
+	src := []tiles.Source{{Name: "s.png", Data: encodePNG(t, img)}}
+	kept, err := tiles.LoadSources(src, tiles.Options{Size: 16, Crop: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kept.N() != 2 || kept.Blank != 1 || kept.Skipped != 0 || kept.Sheets[0].Blank != 1 {
+		t.Errorf("kept: N=%d blank=%d skipped=%d", kept.N(), kept.Blank, kept.Skipped)
+	}
+	skip, err := tiles.LoadSources(src, tiles.Options{Size: 16, Crop: true, SkipBlank: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if skip.N() != 1 || skip.Skipped != 1 || skip.Origins[0] != (tiles.Origin{Sheet: 0, Row: 0, Col: 1}) {
+		t.Errorf("skipped: N=%d skipped=%d origins %v", skip.N(), skip.Skipped, skip.Origins)
+	}
+	allBlank := []tiles.Source{{Name: "b.png", Data: encodePNG(t, image.NewGray(image.Rect(0, 0, 16, 16)))}}
+	if _, err := tiles.LoadSources(allBlank, tiles.Options{Size: 16, SkipBlank: true}); err == nil {
+		t.Error("all blank with skip: no error")
+	}
+}
+
+func TestNaturalCompare(t *testing.T) {
+	sorted := []string{"a", "a1", "a01", "a2", "a10", "b", "usps_2.jpg", "usps_10.jpg", "usps_10a.jpg"}
+	for i := range sorted {
+		for j := range sorted {
+			want := 0
+			if i < j {
+				want = -1
+			} else if i > j {
+				want = 1
+			}
+			if got := tiles.NaturalCompare(sorted[i], sorted[j]); got != want {
+				t.Errorf("NaturalCompare(%q, %q) = %d, want %d", sorted[i], sorted[j], got, want)
+			}
+		}
+	}
+}
+
+func TestExpand(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"usps_10.jpg", "usps_2.jpg", "usps_1.PNG", "notes.txt"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	empty := t.TempDir()
+	base := func(ps []string) []string {
+		out := make([]string, len(ps))
+		for i, p := range ps {
+			out[i] = filepath.Base(p)
+		}
+		return out
+	}
+	got, err := tiles.Expand([]string{dir})
+	if want := []string{"usps_1.PNG", "usps_2.jpg", "usps_10.jpg"}; err != nil || !slices.Equal(base(got), want) {
+		t.Errorf("dir: %v %v, want %v", base(got), err, want)
+	}
+	got, err = tiles.Expand([]string{filepath.Join(dir, "usps_*.jpg"), filepath.Join(dir, "usps_2.jpg")})
+	if want := []string{"usps_2.jpg", "usps_10.jpg"}; err != nil || !slices.Equal(base(got), want) {
+		t.Errorf("glob + duplicate: %v %v, want %v", base(got), err, want)
+	}
+	got, err = tiles.Expand([]string{filepath.Join(dir, "notes.txt")})
+	if err != nil || len(got) != 1 {
+		t.Errorf("named non-image file is kept for a decode error later: %v %v", got, err)
+	}
+	for _, bad := range []struct{ arg, msg string }{
+		{filepath.Join(dir, "missing.jpg"), "no such file or directory"},
+		{filepath.Join(dir, "*.gif"), "no image matched"},
+		{empty, "no image matched"},
+		{filepath.Join(dir, "[.jpg"), "bad pattern"},
+	} {
+		_, err := tiles.Expand([]string{bad.arg})
+		if err == nil || !strings.Contains(err.Error(), bad.msg) || !strings.HasPrefix(err.Error(), bad.arg) {
+			t.Errorf("Expand(%q) = %v, want an error starting with the path and containing %q", bad.arg, err, bad.msg)
+		}
+	}
+}
+
+func TestRealSheets(t *testing.T) {
+	got := tilestest.USPS(t)
+	if got.N() != 5610 || got.D != 256 || got.Blank != 110 || len(got.Sheets) != 5 {
+		t.Fatalf("N=%d D=%d blank=%d sheets=%d; want 5610 256 110 5", got.N(), got.D, got.Blank, len(got.Sheets))
+	}
+	for _, s := range got.Sheets {
+		if s.Width != 528 || s.Height != 544 || s.Rows != 34 || s.Cols != 33 || s.Blank != 22 {
+			t.Errorf("%s: %+v", s.Name(), s)
+		}
+	}
+	// SOURCE.md: the blank tiles are rows 12..33 of column 32 on every sheet.
+	for i, org := range got.Origins {
+		tile := got.Tile(i)
+		blank := !slices.ContainsFunc(tile, func(v uint8) bool { return v != tile[0] })
+		if want := org.Col == 32 && org.Row >= 12; blank != want {
+			t.Errorf("tile %d at %+v: blank=%v, want %v", i, org, blank, want)
+		}
+	}
+}
+
+func TestCentroidImageRoundsAndClamps(t *testing.T) {
+	mean := []float64{-3, 0.49, 0.5, 1.5, 254.5, 255.4, 300, 127.5, 0, 0, 0, 0, 0, 0, 0, 0}
+	img := tiles.CentroidImage(mean, 4)
+	want := []uint8{0, 0, 1, 2, 255, 255, 255, 128, 0, 0, 0, 0, 0, 0, 0, 0}
+	if !slices.Equal(img.Pix, want) {
+		t.Errorf("pixels %v, want %v", img.Pix, want)
+	}
+}
+
+func TestMontage(t *testing.T) {
+	a, b := image.NewGray(image.Rect(0, 0, 2, 2)), image.NewGray(image.Rect(0, 0, 2, 2))
+	a.Pix = []uint8{1, 2, 3, 4}
+	b.Pix = []uint8{5, 6, 7, 8}
+	m := tiles.Montage([]*image.Gray{a, b}, 3, 2)
+	if m.Rect.Dx() != 2*6+2 || m.Rect.Dy() != 6 {
+		t.Fatalf("montage %v", m.Rect)
+	}
+	for _, c := range []struct {
+		x, y int
+		v    uint8
+	}{{0, 0, 1}, {2, 2, 1}, {3, 0, 2}, {5, 5, 4}, {6, 0, 128}, {7, 5, 128}, {8, 0, 5}, {13, 5, 8}} {
+		if got := m.GrayAt(c.x, c.y).Y; got != c.v {
+			t.Errorf("pixel (%d,%d) = %d, want %d", c.x, c.y, got, c.v)
+		}
+	}
+}
+
+func TestWriteAtomic(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "out.png")
+	if err := tiles.WritePNG(p, numberedSheet(4, 4)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "keep"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	err := tiles.WriteAtomic(p, func(w io.Writer) error {
+		w.Write([]byte("partial"))
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("err %v, want boom", err)
+	}
+	data, _ := os.ReadFile(p)
+	if img, err := png.Decode(bytes.NewReader(data)); err != nil || img.Bounds().Dx() != 4 {
+		t.Errorf("a failed write damaged the old file: %v", err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 2 {
+		t.Errorf("temp files left behind: %v", entries)
+	}
+	if err := tiles.WritePNG(filepath.Join(dir, "missing", "x.png"), numberedSheet(1, 1)); err == nil {
+		t.Error("write into a missing directory: no error")
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	f.Add(encodePNG(f, numberedSheet(16, 16)))
+	f.Add([]byte("GIF89a"))
+	f.Add([]byte{0xff, 0xd8, 0xff})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, err := tiles.LoadSources([]tiles.Source{{Name: "f", Data: data}}, tiles.Options{Size: 4, Crop: true})
+		if err != nil {
+			if strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "f") {
+				t.Errorf("error %q is not one line naming the input", err)
+			}
+			return
+		}
+		if len(got.Pix) != got.N()*16 || len(got.Origins) != got.N() {
+			t.Errorf("inconsistent tiles: %d pixels, %d tiles", len(got.Pix), got.N())
+		}
+	})
+}

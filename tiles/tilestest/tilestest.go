@@ -1,0 +1,77 @@
+// Package tilestest gives tests and benchmarks the real USPS sheets.
+//
+// The sheets live outside the repository, in ../shared/data/usps beside the
+// project root (or wherever TILEKMEANS_USPS_DIR points). A test that needs
+// them skips with a clear message when they are absent, except under
+// CI=true, where their absence is a failure.
+package tilestest
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/tilekmeans/tilekmeans/kmeans"
+	"github.com/tilekmeans/tilekmeans/tiles"
+)
+
+// Sheets is the number of real sheets; sheet N holds digit N.
+const Sheets = 5
+
+// Dir returns the directory that holds usps_1.jpg..usps_5.jpg, or "" when it
+// cannot be found: $TILEKMEANS_USPS_DIR, else shared/data/usps in the parent
+// of any directory above the working directory.
+func Dir() string {
+	if d := os.Getenv("TILEKMEANS_USPS_DIR"); d != "" {
+		return d
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for d := wd; ; d = filepath.Dir(d) {
+		cand := filepath.Join(d, "shared", "data", "usps")
+		if _, err := os.Stat(filepath.Join(cand, "usps_1.jpg")); err == nil {
+			return cand
+		}
+		if filepath.Dir(d) == d {
+			return ""
+		}
+	}
+}
+
+// Paths returns the five sheet paths, skipping tb (failing it under CI=true)
+// when they are absent.
+func Paths(tb testing.TB) []string {
+	tb.Helper()
+	dir := Dir()
+	var paths []string
+	for n := 1; n <= Sheets; n++ {
+		p := filepath.Join(dir, "usps_"+string(rune('0'+n))+".jpg")
+		if _, err := os.Stat(p); dir == "" || err != nil {
+			msg := "real USPS sheets not found (want ../shared/data/usps/usps_1.jpg..usps_5.jpg or $TILEKMEANS_USPS_DIR)"
+			if os.Getenv("CI") == "true" {
+				tb.Fatal(msg + "; CI=true requires them")
+			}
+			tb.Skip(msg)
+		}
+		paths = append(paths, p)
+	}
+	return paths
+}
+
+// USPS returns the 5610 16x16 tiles of the real sheets, blank tiles kept.
+func USPS(tb testing.TB) *tiles.Tiles {
+	tb.Helper()
+	t, err := tiles.Load(Paths(tb), tiles.Options{Size: 16})
+	if err != nil {
+		tb.Fatalf("load real sheets: %v", err)
+	}
+	return t
+}
+
+// Data returns the real tiles as k-means data.
+func Data(tb testing.TB) kmeans.Data {
+	t := USPS(tb)
+	return kmeans.Data{N: t.N(), D: t.D, X: t.Pix}
+}
