@@ -295,7 +295,7 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 	bad := kmeans.Data{N: 2, D: 2, X: []uint8{1}}
-	if _, err := kmeans.Run(context.Background(), bad, cpu.New(bad, 1), kmeans.Config{K: 1, MaxIter: 1, NInit: 1, Rand: rng}); !errors.Is(err, kmeans.ErrConfig) {
+	if _, err := kmeans.Run(context.Background(), bad, cpu.New(data, 1), kmeans.Config{K: 1, MaxIter: 1, NInit: 1, Rand: rng}); !errors.Is(err, kmeans.ErrConfig) {
 		t.Errorf("short data: err %v, want ErrConfig", err)
 	}
 }

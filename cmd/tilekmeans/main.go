@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+
+	"github.com/tilekmeans/tilekmeans/kmeans"
 )
 
 // Exit codes.
@@ -30,6 +32,7 @@ const topUsage = `usage: tilekmeans <command> [flags]
 
 commands:
   run      cluster the tiles of image sheets and write centroid PNGs (default data when no -images)
+  devices  list the OpenGL contexts this machine can make and what -backend auto would choose
 
 Run 'tilekmeans <command> -h' for a command's flags.
 `
@@ -41,24 +44,37 @@ func main() {
 	os.Exit(code)
 }
 
+// app is the command with its outputs and the seams tests replace.
+type app struct {
+	stdout, stderr io.Writer
+	// openGPU opens the GPU backend; tests substitute failing ones.
+	openGPU func(kind string, data kmeans.Data) (*gpuBackend, error)
+}
+
 // run executes one command line and returns the exit code. Errors are printed
 // as one line on stderr.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return (&app{stdout: stdout, stderr: stderr, openGPU: openGPU}).run(ctx, args)
+}
+
+func (a *app) run(ctx context.Context, args []string) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, topUsage)
+		fmt.Fprint(a.stderr, topUsage)
 		return exitUsage
 	}
 	var err error
 	switch args[0] {
 	case "run":
-		err = runCommand(ctx, args[1:], stdout, stderr)
+		err = a.runCommand(ctx, args[1:])
+	case "devices":
+		err = a.devicesCommand(args[1:])
 	case "-h", "-help", "--help", "help":
-		fmt.Fprint(stdout, topUsage)
+		fmt.Fprint(a.stdout, topUsage)
 		return exitOK
 	default:
-		err = usagef("unknown command %q (want run)", args[0])
+		err = usagef("unknown command %q (want run or devices)", args[0])
 	}
-	return report(ctx, err, stderr)
+	return report(ctx, err, a.stderr)
 }
 
 // report prints err as one line and maps it to an exit code.

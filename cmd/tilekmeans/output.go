@@ -24,6 +24,11 @@ const (
 // summary is summary.json.
 type summary struct {
 	Backend      string       `json:"backend"`
+	Context      string       `json:"context,omitempty"`    // glfw or egl, when a GPU was opened
+	Renderer     string       `json:"renderer,omitempty"`   // GL_RENDERER
+	GLVersion    string       `json:"gl_version,omitempty"` // GL_VERSION
+	GPUError     string       `json:"gpu_error,omitempty"`  // why auto ran (or finished) on the CPU
+	Verified     bool         `json:"verified"`
 	Tiles        int          `json:"tiles"`
 	Features     int          `json:"features"`
 	TileSize     int          `json:"tile_size"`
@@ -48,25 +53,32 @@ type sheetEntry struct {
 }
 
 type runEntry struct {
-	K          int      `json:"k"`
-	Inertia    float64  `json:"inertia"`
-	Iterations int      `json:"iterations"`
-	Converged  bool     `json:"converged"`
-	Sizes      []int    `json:"sizes"`
-	Seconds    float64  `json:"seconds"`
-	InitRows   []int    `json:"init_rows"`
-	Relocated  int      `json:"relocated_empty_clusters"`
-	Purity     *float64 `json:"purity,omitempty"`
-	NMI        *float64 `json:"nmi,omitempty"`
-	ARI        *float64 `json:"ari,omitempty"`
-	Confusion  [][]int  `json:"confusion,omitempty"`
+	K          int          `json:"k"`
+	Inertia    float64      `json:"inertia"`
+	Iterations int          `json:"iterations"`
+	Converged  bool         `json:"converged"`
+	Sizes      []int        `json:"sizes"`
+	Seconds    float64      `json:"seconds"`
+	InitRows   []int        `json:"init_rows"`
+	Relocated  int          `json:"relocated_empty_clusters"`
+	Purity     *float64     `json:"purity,omitempty"`
+	NMI        *float64     `json:"nmi,omitempty"`
+	ARI        *float64     `json:"ari,omitempty"`
+	Confusion  [][]int      `json:"confusion,omitempty"`
+	Verify     *verifyStats `json:"verify,omitempty"`
 }
 
-func buildSummary(o *runOptions, t *tiles.Tiles, backend string, runs []kRun) summary {
+func buildSummary(o *runOptions, t *tiles.Tiles, be *backend, runs []kRun) summary {
 	s := summary{
-		Backend: backend, Tiles: t.N(), Features: t.D, TileSize: t.Size,
+		Backend: be.name(), Verified: o.verify, Tiles: t.N(), Features: t.D, TileSize: t.Size,
 		BlankTiles: t.Blank, SkippedBlank: t.Skipped,
 		Seed: o.seed, Init: o.init.String(), NInit: o.nInit, MaxIters: o.iters, FixedIters: o.fixedIters,
+	}
+	if be.gpu != nil {
+		s.Context, s.Renderer, s.GLVersion = be.gpu.info.Context, be.gpu.info.Renderer, be.gpu.info.Version
+	}
+	if err := be.gpuError(); err != nil {
+		s.GPUError = err.Error()
 	}
 	for _, sh := range t.Sheets {
 		s.Sheets = append(s.Sheets, sheetEntry{Path: sh.Path, Width: sh.Width, Height: sh.Height, Rows: sh.Rows, Cols: sh.Cols, Blank: sh.Blank})
@@ -79,6 +91,7 @@ func buildSummary(o *runOptions, t *tiles.Tiles, backend string, runs []kRun) su
 		e := runEntry{
 			K: r.res.K, Inertia: r.res.Inertia, Iterations: r.res.Iterations, Converged: r.res.Converged,
 			Sizes: r.res.Sizes, Seconds: r.seconds, InitRows: r.res.InitRows, Relocated: r.res.Relocated,
+			Verify: r.verify,
 		}
 		if len(t.Sheets) > 1 {
 			q := kmeans.Compare(classes, len(t.Sheets), r.res.Labels, r.res.K)
@@ -91,7 +104,7 @@ func buildSummary(o *runOptions, t *tiles.Tiles, backend string, runs []kRun) su
 
 // writeOutputs writes every output file, each atomically: the centroid PNGs
 // and montage per k, labels.csv, and summary.json last.
-func writeOutputs(o *runOptions, t *tiles.Tiles, backend string, runs []kRun) error {
+func writeOutputs(o *runOptions, t *tiles.Tiles, be *backend, runs []kRun) error {
 	for _, r := range runs {
 		dir := filepath.Join(o.out, strconv.Itoa(r.res.K))
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -116,7 +129,7 @@ func writeOutputs(o *runOptions, t *tiles.Tiles, backend string, runs []kRun) er
 	return tiles.WriteAtomic(filepath.Join(o.out, "summary.json"), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(buildSummary(o, t, backend, runs))
+		return enc.Encode(buildSummary(o, t, be, runs))
 	})
 }
 

@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/tilekmeans/tilekmeans/cpu"
+	"github.com/tilekmeans/tilekmeans/gpu"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/tiles"
 	"github.com/tilekmeans/tilekmeans/tiles/embedded"
@@ -31,6 +31,9 @@ type runOptions struct {
 	seed       uint64
 	out        string
 	workers    int
+	backend    string
+	context    string
+	verify     bool
 	verbose    bool
 	quiet      bool
 }
@@ -50,6 +53,9 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	fs.Uint64Var(&o.seed, "seed", 0, "random `seed` for random and kmeans++ init")
 	fs.StringVar(&o.out, "out", "centroids", "output `directory`")
 	fs.IntVar(&o.workers, "workers", 0, "CPU worker goroutines (0: all cores)")
+	fs.StringVar(&o.backend, "backend", backendAuto, "where the assignment step runs: auto (GPU, else CPU) | gpu | cpu")
+	fs.StringVar(&o.context, "context", gpu.ContextAuto, "OpenGL context: auto (GLFW with a display, else EGL) | glfw | egl")
+	fs.BoolVar(&o.verify, "verify", false, "recompute every assignment with the CPU reference and fail on any difference")
 	fs.BoolVar(&o.verbose, "v", false, "log one line per iteration")
 	fs.BoolVar(&o.quiet, "q", false, "print nothing but errors")
 	fs.Usage = func() {
@@ -67,6 +73,10 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 		return nil, usagef("-init: %v", err)
 	}
 	switch {
+	case o.backend != backendAuto && o.backend != backendGPU && o.backend != backendCPU:
+		return nil, usagef("-backend %q: want auto, gpu or cpu", o.backend)
+	case o.context != gpu.ContextAuto && o.context != gpu.ContextGLFW && o.context != gpu.ContextEGL:
+		return nil, usagef("-context %q: want auto, glfw or egl", o.context)
 	case o.tile < 1:
 		return nil, usagef("-tile %d: want >= 1", o.tile)
 	case o.iters < 1:
@@ -113,9 +123,11 @@ func loadInput(o *runOptions) (*tiles.Tiles, error) {
 type kRun struct {
 	res     *kmeans.Result
 	seconds float64
+	verify  *verifyStats // with -verify
 }
 
-func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func (a *app) runCommand(ctx context.Context, args []string) (err error) {
+	stderr := a.stderr
 	o, err := parseRunFlags(args, stderr)
 	if err != nil {
 		return err
@@ -137,14 +149,39 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return usagef("-init %s: row %d is out of range (%d tiles: 0..%d)", o.init, r, n, n-1)
 		}
 	}
-	if err := checkWritable(o.out); err != nil {
+	created, err := checkWritable(o.out)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(logw, "tilekmeans: %d sheets, %d tiles of %dx%d (%d blank%s), k=%s, backend cpu\n",
-		len(t.Sheets), n, t.Size, t.Size, t.Blank, skippedNote(t), kList(o.ks))
-
+	defer func() {
+		if err != nil && created {
+			// Leave no trace of a failed run: only removes it while empty.
+			os.Remove(o.out)
+		}
+	}()
 	data := kmeans.Data{N: n, D: t.D, X: t.Pix}
-	assigner := cpu.New(data, o.workers)
+	be, err := a.openBackend(o, data, logw)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := be.close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close GPU: %w", cerr)
+		}
+	}()
+	where := "cpu"
+	if be.gpu != nil {
+		where = fmt.Sprintf("gpu (%s: %s, OpenGL %s)", be.gpu.info.Context, be.gpu.info.Renderer, be.gpu.info.Version)
+	}
+	fmt.Fprintf(logw, "tilekmeans: %d sheets, %d tiles of %dx%d (%d blank%s), k=%s, backend %s\n",
+		len(t.Sheets), n, t.Size, t.Size, t.Blank, skippedNote(t), kList(o.ks), where)
+
+	assigner := be.assigner
+	var verifier *verifyAssigner
+	if o.verify {
+		verifier = &verifyAssigner{Assigner: assigner, data: data}
+		assigner = verifier
+	}
 	runs := make([]kRun, 0, len(o.ks))
 	for _, k := range o.ks {
 		prog := newProgress(logw, o.verbose, o.iters)
@@ -169,9 +206,16 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		secs := time.Since(start).Seconds()
 		prog.done(res, secs)
-		runs = append(runs, kRun{res: res, seconds: secs})
+		run := kRun{res: res, seconds: secs}
+		if verifier != nil {
+			st := verifier.takeStats()
+			run.verify = &st
+			fmt.Fprintf(logw, "verify k=%d: %d assignments, %d rows, %d mismatches, %d exact ties\n",
+				k, st.Assignments, st.Rows, st.Mismatches, st.Ties)
+		}
+		runs = append(runs, run)
 	}
-	if err := writeOutputs(o, t, assigner.Name(), runs); err != nil {
+	if err := writeOutputs(o, t, be, runs); err != nil {
 		return err
 	}
 	fmt.Fprintf(logw, "tilekmeans: wrote %s\n", o.out)
@@ -185,18 +229,25 @@ func skippedNote(t *tiles.Tiles) string {
 	return ", kept"
 }
 
-// checkWritable fails early, before any clustering, when dir cannot take files.
-func checkWritable(dir string) error {
+// checkWritable fails early, before any clustering, when dir cannot take
+// files. It creates dir if needed and says whether it did.
+func checkWritable(dir string) (created bool, err error) {
+	if _, err := os.Stat(dir); err != nil {
+		created = true
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("-out %s: %w", dir, unwrapPath(err))
+		return false, fmt.Errorf("-out %s: %w", dir, unwrapPath(err))
 	}
 	f, err := os.CreateTemp(dir, ".tilekmeans-probe-*")
 	if err != nil {
-		return fmt.Errorf("-out %s: not writable: %w", dir, unwrapPath(err))
+		if created {
+			os.Remove(dir)
+		}
+		return false, fmt.Errorf("-out %s: not writable: %w", dir, unwrapPath(err))
 	}
 	f.Close()
 	os.Remove(f.Name())
-	return nil
+	return created, nil
 }
 
 // unwrapPath drops the path an *os.PathError repeats, for one short line.

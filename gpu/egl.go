@@ -1,0 +1,376 @@
+//go:build cgo && !nogpu
+
+package gpu
+
+/*
+#cgo pkg-config: egl
+#include <stdlib.h>
+#include <string.h>
+#include <EGL/egl.h>
+#include <EGL/eglext.h>
+
+// Values from EGL 1.5 and extensions, defined here so older headers work.
+#define TKM_PLATFORM_DEVICE      0x313F // EGL_PLATFORM_DEVICE_EXT
+#define TKM_PLATFORM_SURFACELESS 0x31DD // EGL_PLATFORM_SURFACELESS_MESA
+#define TKM_CONTEXT_MAJOR        0x3098 // EGL_CONTEXT_MAJOR_VERSION
+#define TKM_CONTEXT_MINOR        0x30FB // EGL_CONTEXT_MINOR_VERSION
+#define TKM_PROFILE_MASK         0x30FD // EGL_CONTEXT_OPENGL_PROFILE_MASK
+#define TKM_CORE_PROFILE_BIT     0x0001 // EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT
+#define TKM_RESET_STRATEGY_15    0x31BD // EGL_CONTEXT_OPENGL_RESET_NOTIFICATION_STRATEGY
+#define TKM_RESET_STRATEGY_EXT   0x3138 // ..._EXT (EGL_EXT_create_context_robustness)
+#define TKM_LOSE_ON_RESET        0x31BF // EGL_LOSE_CONTEXT_ON_RESET (same value in EXT)
+#define TKM_DRM_DEVICE_FILE      0x3233 // EGL_DRM_DEVICE_FILE_EXT
+
+typedef EGLDisplay (*tkm_get_platform_display)(EGLenum, void*, const EGLint*);
+typedef EGLBoolean (*tkm_query_devices)(EGLint, void**, EGLint*);
+typedef const char* (*tkm_query_device_string)(void*, EGLint);
+
+// tkm_has_ext reports whether the space-separated list has name as a whole
+// token.
+static int tkm_has_ext(const char *list, const char *name) {
+	if (list == NULL) return 0;
+	size_t n = strlen(name);
+	for (const char *p = list; (p = strstr(p, name)) != NULL; p += n) {
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0')) return 1;
+	}
+	return 0;
+}
+
+static const char *tkm_client_exts(void) {
+	const char *s = eglQueryString(EGL_NO_DISPLAY, EGL_EXTENSIONS);
+	return s ? s : "";
+}
+
+// tkm_devices fills devs with up to max EGL devices; returns the count, or
+// -1 with *err set when the query itself fails.
+static EGLint tkm_devices(void **devs, EGLint max, EGLint *err) {
+	tkm_query_devices q = (tkm_query_devices)eglGetProcAddress("eglQueryDevicesEXT");
+	if (q == NULL) { *err = EGL_SUCCESS; return -1; }
+	EGLint n = 0;
+	if (!q(max, devs, &n)) { *err = eglGetError(); return -1; }
+	return n;
+}
+
+// tkm_device_string describes a device: its DRM node if it has one, else
+// its extension list (Mesa's software device says EGL_MESA_device_software).
+static const char *tkm_device_string(void *dev) {
+	tkm_query_device_string q = (tkm_query_device_string)eglGetProcAddress("eglQueryDeviceStringEXT");
+	if (q == NULL) return "";
+	const char *exts = q(dev, EGL_EXTENSIONS);
+	if (tkm_has_ext(exts, "EGL_EXT_device_drm")) {
+		const char *f = q(dev, TKM_DRM_DEVICE_FILE);
+		if (f != NULL) return f;
+	}
+	return exts ? exts : "";
+}
+
+static EGLDisplay tkm_platform_display(EGLenum platform, void *native, EGLint *err) {
+	tkm_get_platform_display get = (tkm_get_platform_display)eglGetProcAddress("eglGetPlatformDisplayEXT");
+	if (get == NULL) get = (tkm_get_platform_display)eglGetProcAddress("eglGetPlatformDisplay");
+	if (get == NULL) { *err = EGL_SUCCESS; return EGL_NO_DISPLAY; }
+	EGLDisplay d = get(platform, native, NULL);
+	if (d == EGL_NO_DISPLAY) *err = eglGetError();
+	return d;
+}
+
+static int tkm_no_display(EGLDisplay d) { return d == EGL_NO_DISPLAY; }
+
+static EGLint tkm_initialize(EGLDisplay d, EGLint *major, EGLint *minor) {
+	if (!eglInitialize(d, major, minor)) return eglGetError();
+	return EGL_SUCCESS;
+}
+
+static const char *tkm_display_string(EGLDisplay d, EGLint name) {
+	const char *s = eglQueryString(d, name);
+	return s ? s : "";
+}
+
+typedef struct {
+	EGLContext ctx;
+	EGLSurface surf;
+	int robust;
+	const char *stage; // which step failed
+} tkm_ctx;
+
+// tkm_create makes an OpenGL context on d and makes it current on this
+// thread. major == 0 asks for the default version (any), else major.minor
+// core. robust asks for reset notification (lose context on reset).
+static EGLint tkm_create(EGLDisplay d, int egl15, int major, int minor, int robust, tkm_ctx *out) {
+	out->ctx = EGL_NO_CONTEXT;
+	out->surf = EGL_NO_SURFACE;
+	out->robust = 0;
+	out->stage = "eglBindAPI(EGL_OPENGL_API)";
+	if (!eglBindAPI(EGL_OPENGL_API)) return eglGetError();
+
+	const char *exts = eglQueryString(d, EGL_EXTENSIONS);
+	EGLint attr[16];
+	int i = 0;
+	if (major > 0) {
+		attr[i++] = TKM_CONTEXT_MAJOR; attr[i++] = major;
+		attr[i++] = TKM_CONTEXT_MINOR; attr[i++] = minor;
+		attr[i++] = TKM_PROFILE_MASK;  attr[i++] = TKM_CORE_PROFILE_BIT;
+	}
+	if (robust) {
+		if (egl15) {
+			attr[i++] = TKM_RESET_STRATEGY_15; attr[i++] = TKM_LOSE_ON_RESET;
+		} else if (tkm_has_ext(exts, "EGL_EXT_create_context_robustness")) {
+			attr[i++] = TKM_RESET_STRATEGY_EXT; attr[i++] = TKM_LOSE_ON_RESET;
+		} else {
+			robust = 0;
+		}
+	}
+	attr[i++] = EGL_NONE;
+
+	// Without EGL_KHR_no_config_context (NVIDIA before ~2019), pick a config
+	// with a pbuffer; without EGL_KHR_surfaceless_context, make a 1x1
+	// pbuffer current instead of no surface.
+	int noConfig = tkm_has_ext(exts, "EGL_KHR_no_config_context") || tkm_has_ext(exts, "EGL_MESA_configless_context");
+	int surfaceless = tkm_has_ext(exts, "EGL_KHR_surfaceless_context");
+	EGLConfig cfg = (EGLConfig)0;
+	if (!noConfig || !surfaceless) {
+		EGLint ca[] = {EGL_RENDERABLE_TYPE, EGL_OPENGL_BIT, EGL_SURFACE_TYPE, EGL_PBUFFER_BIT, EGL_NONE};
+		EGLint n = 0;
+		out->stage = "eglChooseConfig";
+		if (!eglChooseConfig(d, ca, &cfg, 1, &n)) return eglGetError();
+		if (n < 1) return EGL_BAD_CONFIG;
+	}
+	out->stage = "eglCreateContext";
+	out->ctx = eglCreateContext(d, cfg, EGL_NO_CONTEXT, attr);
+	if (out->ctx == EGL_NO_CONTEXT) return eglGetError();
+	out->robust = robust;
+	if (!surfaceless) {
+		EGLint pa[] = {EGL_WIDTH, 1, EGL_HEIGHT, 1, EGL_NONE};
+		out->stage = "eglCreatePbufferSurface";
+		out->surf = eglCreatePbufferSurface(d, cfg, pa);
+		if (out->surf == EGL_NO_SURFACE) {
+			EGLint e = eglGetError();
+			eglDestroyContext(d, out->ctx);
+			out->ctx = EGL_NO_CONTEXT;
+			return e;
+		}
+	}
+	out->stage = "eglMakeCurrent";
+	if (!eglMakeCurrent(d, out->surf, out->surf, out->ctx)) {
+		EGLint e = eglGetError();
+		if (out->surf != EGL_NO_SURFACE) eglDestroySurface(d, out->surf);
+		eglDestroyContext(d, out->ctx);
+		out->ctx = EGL_NO_CONTEXT;
+		out->surf = EGL_NO_SURFACE;
+		return e;
+	}
+	return EGL_SUCCESS;
+}
+
+static EGLint tkm_destroy(EGLDisplay d, tkm_ctx *c) {
+	EGLint e = EGL_SUCCESS;
+	if (!eglMakeCurrent(d, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT)) e = eglGetError();
+	if (c->surf != EGL_NO_SURFACE && !eglDestroySurface(d, c->surf) && e == EGL_SUCCESS) e = eglGetError();
+	if (c->ctx != EGL_NO_CONTEXT && !eglDestroyContext(d, c->ctx) && e == EGL_SUCCESS) e = eglGetError();
+	c->ctx = EGL_NO_CONTEXT;
+	c->surf = EGL_NO_SURFACE;
+	return e;
+}
+
+static EGLint tkm_terminate(EGLDisplay d) {
+	if (!eglTerminate(d)) return eglGetError();
+	return EGL_SUCCESS;
+}
+
+static void *tkm_proc(const char *name) { return (void *)eglGetProcAddress(name); }
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"unsafe"
+)
+
+// eglDisplays reference-counts eglInitialize per display. EGL displays are
+// process-wide singletons (the same platform and native display give the
+// same EGLDisplay), and eglTerminate ends it for every user in the process,
+// so a Device only terminates a display when it is the last one using it.
+// This is package state because EGL's is process state.
+var eglDisplays = struct {
+	sync.Mutex
+	refs map[C.EGLDisplay]int
+}{refs: map[C.EGLDisplay]int{}}
+
+func eglAcquire(dpy C.EGLDisplay) (major, minor int, err error) {
+	eglDisplays.Lock()
+	defer eglDisplays.Unlock()
+	var ma, mi C.EGLint
+	// eglInitialize on an initialized display only returns the version.
+	if e := C.tkm_initialize(dpy, &ma, &mi); e != C.EGL_SUCCESS {
+		return 0, 0, fmt.Errorf("eglInitialize: %s", eglErrorName(e))
+	}
+	eglDisplays.refs[dpy]++
+	return int(ma), int(mi), nil
+}
+
+func eglRelease(dpy C.EGLDisplay) error {
+	eglDisplays.Lock()
+	defer eglDisplays.Unlock()
+	eglDisplays.refs[dpy]--
+	if eglDisplays.refs[dpy] > 0 {
+		return nil
+	}
+	delete(eglDisplays.refs, dpy)
+	if e := C.tkm_terminate(dpy); e != C.EGL_SUCCESS {
+		return fmt.Errorf("eglTerminate: %s", eglErrorName(e))
+	}
+	return nil
+}
+
+// eglContext is a headless context current on the device thread.
+type eglContext struct {
+	dpy      C.EGLDisplay
+	ctx      C.tkm_ctx
+	platform string
+}
+
+func (c *eglContext) kind() string     { return ContextEGL }
+func (c *eglContext) describe() string { return c.platform }
+func (c *eglContext) robust() bool     { return c.ctx.robust != 0 }
+
+func (c *eglContext) procAddr(name string) unsafe.Pointer {
+	cs := C.CString(name)
+	defer C.free(unsafe.Pointer(cs))
+	return C.tkm_proc(cs)
+}
+
+func (c *eglContext) release() error {
+	var errs []error
+	if e := C.tkm_destroy(c.dpy, &c.ctx); e != C.EGL_SUCCESS {
+		errs = append(errs, fmt.Errorf("egl: destroy context: %s", eglErrorName(e)))
+	}
+	if err := eglRelease(c.dpy); err != nil {
+		errs = append(errs, fmt.Errorf("egl: %w", err))
+	}
+	// Drop this thread's EGL state (current API, error); the thread exits
+	// with the device anyway.
+	C.eglReleaseThread()
+	return errors.Join(errs...)
+}
+
+// openEGL makes a headless context current on this thread: on each EGL
+// device in turn (EGL_EXT_platform_device, what NVIDIA's driver offers),
+// then on Mesa's surfaceless platform. major == 0 asks for any version
+// (used only to report what a too-old driver offers).
+func openEGL(major, minor int) (glContext, error) {
+	client := C.GoString(C.tkm_client_exts())
+	if client == "" {
+		return nil, fmt.Errorf("egl: no client extensions (libEGL without EGL_EXT_client_extensions): %w", ErrUnavailable)
+	}
+	var tried []string
+	var refused error
+	try := func(platform C.EGLenum, native unsafe.Pointer, name string) glContext {
+		c, err := eglOn(platform, native, name, major, minor)
+		if err == nil {
+			return c
+		}
+		if errors.Is(err, errVersionRefused) && refused == nil {
+			refused = err
+		}
+		tried = append(tried, err.Error())
+		return nil
+	}
+	if hasToken(client, "EGL_EXT_platform_device") {
+		const maxDevs = 16
+		devs := (*[maxDevs]unsafe.Pointer)(C.malloc(C.size_t(maxDevs * unsafe.Sizeof(unsafe.Pointer(nil)))))
+		defer C.free(unsafe.Pointer(devs))
+		var e C.EGLint
+		n := C.tkm_devices(&devs[0], maxDevs, &e)
+		if n < 0 {
+			tried = append(tried, "device platform: eglQueryDevicesEXT: "+eglErrorName(e))
+		} else if n == 0 {
+			tried = append(tried, "device platform: no EGL devices")
+		}
+		for i := 0; i < int(n); i++ {
+			desc := C.GoString(C.tkm_device_string(devs[i]))
+			if c := try(C.TKM_PLATFORM_DEVICE, devs[i], fmt.Sprintf("device #%d (%s)", i, desc)); c != nil {
+				return c, nil
+			}
+		}
+	} else {
+		tried = append(tried, "no EGL_EXT_platform_device")
+	}
+	if hasToken(client, "EGL_MESA_platform_surfaceless") {
+		if c := try(C.TKM_PLATFORM_SURFACELESS, nil, "surfaceless (Mesa)"); c != nil {
+			return c, nil
+		}
+	} else {
+		tried = append(tried, "no EGL_MESA_platform_surfaceless")
+	}
+	if refused != nil {
+		// A display works but will not give the version: report that,
+		// not "unavailable", so Open can say what the driver offers.
+		return nil, fmt.Errorf("egl: %w", refused)
+	}
+	return nil, fmt.Errorf("egl: %s: %w", strings.Join(tried, "; "), ErrUnavailable)
+}
+
+// errVersionRefused marks a display that works but refused the requested
+// context version: Open then asks for any version to say what there is.
+var errVersionRefused = errors.New("context version refused")
+
+func eglOn(platform C.EGLenum, native unsafe.Pointer, name string, major, minor int) (glContext, error) {
+	var e C.EGLint
+	dpy := C.tkm_platform_display(platform, native, &e)
+	if C.tkm_no_display(dpy) != 0 {
+		return nil, fmt.Errorf("%s: eglGetPlatformDisplay: %s", name, eglErrorName(e))
+	}
+	emaj, emin, err := eglAcquire(dpy)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	c := &eglContext{dpy: dpy}
+	vendor := C.GoString(C.tkm_display_string(dpy, C.EGL_VENDOR))
+	c.platform = fmt.Sprintf("EGL %d.%d (%s) %s", emaj, emin, vendor, name)
+	// Ask for reset notification first; a driver without robustness may
+	// refuse the attribute, so retry without it.
+	egl15 := C.int(0)
+	if emaj > 1 || emin >= 5 {
+		egl15 = 1
+	}
+	e = C.tkm_create(dpy, egl15, C.int(major), C.int(minor), 1, &c.ctx)
+	if e != C.EGL_SUCCESS {
+		e = C.tkm_create(dpy, egl15, C.int(major), C.int(minor), 0, &c.ctx)
+	}
+	if e != C.EGL_SUCCESS {
+		stage := C.GoString(c.ctx.stage)
+		_ = eglRelease(dpy)
+		C.eglReleaseThread()
+		if stage == "eglCreateContext" && major > 0 {
+			return nil, fmt.Errorf("%s: %s for OpenGL %d.%d core: %s: %w", name, stage, major, minor, eglErrorName(e), errVersionRefused)
+		}
+		return nil, fmt.Errorf("%s: %s: %s", name, stage, eglErrorName(e))
+	}
+	return c, nil
+}
+
+func hasToken(list, name string) bool {
+	for _, t := range strings.Fields(list) {
+		if t == name {
+			return true
+		}
+	}
+	return false
+}
+
+func eglErrorName(e C.EGLint) string {
+	names := map[C.EGLint]string{
+		0x3000: "EGL_SUCCESS", 0x3001: "EGL_NOT_INITIALIZED", 0x3002: "EGL_BAD_ACCESS",
+		0x3003: "EGL_BAD_ALLOC", 0x3004: "EGL_BAD_ATTRIBUTE", 0x3005: "EGL_BAD_CONFIG",
+		0x3006: "EGL_BAD_CONTEXT", 0x3007: "EGL_BAD_CURRENT_SURFACE", 0x3008: "EGL_BAD_DISPLAY",
+		0x3009: "EGL_BAD_MATCH", 0x300A: "EGL_BAD_NATIVE_PIXMAP", 0x300B: "EGL_BAD_NATIVE_WINDOW",
+		0x300C: "EGL_BAD_PARAMETER", 0x300D: "EGL_BAD_SURFACE", 0x300E: "EGL_CONTEXT_LOST",
+		0x322B: "EGL_BAD_DEVICE_EXT",
+	}
+	if s, ok := names[e]; ok {
+		return s
+	}
+	return fmt.Sprintf("EGL error 0x%04X", int(e))
+}

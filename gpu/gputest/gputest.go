@@ -1,0 +1,58 @@
+// Package gputest says which OpenGL contexts the tests of this module must
+// run on, so that the gpu package's tests and the command's tests agree.
+//
+// TILEKMEANS_GPU_CONTEXTS (a comma list of glfw, egl) names them; unset, it
+// is "egl", plus "glfw" when DISPLAY is set. A requested context that cannot
+// be made skips the test with the reason, except under CI=true, where it is
+// a failure: CI must exercise the shader path for real (on Mesa llvmpipe).
+package gputest
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+// Context kinds (the same strings as gpu.ContextGLFW and gpu.ContextEGL;
+// this package must not import gpu, whose own tests use it).
+const (
+	GLFW = "glfw"
+	EGL  = "egl"
+)
+
+// Contexts returns the context kinds under test.
+func Contexts(tb testing.TB) []string {
+	tb.Helper()
+	if v := os.Getenv("TILEKMEANS_GPU_CONTEXTS"); v != "" {
+		var kinds []string
+		for _, k := range strings.Split(v, ",") {
+			switch k = strings.TrimSpace(k); k {
+			case GLFW, EGL:
+				kinds = append(kinds, k)
+			case "":
+			default:
+				tb.Fatalf("TILEKMEANS_GPU_CONTEXTS: unknown context %q (want glfw, egl)", k)
+			}
+		}
+		return kinds
+	}
+	kinds := []string{EGL}
+	if os.Getenv("DISPLAY") != "" {
+		kinds = append(kinds, GLFW)
+	}
+	return kinds
+}
+
+// CI reports whether a missing context or data set must fail the test
+// rather than skip it.
+func CI() bool { return os.Getenv("CI") == "true" }
+
+// Unavailable fails the test under CI=true and skips it otherwise: a
+// requested context (or its input) is missing.
+func Unavailable(tb testing.TB, format string, args ...any) {
+	tb.Helper()
+	if CI() {
+		tb.Fatalf(format, args...)
+	}
+	tb.Skipf(format, args...)
+}
