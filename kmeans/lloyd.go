@@ -16,6 +16,10 @@ type Config struct {
 	Init       Init
 	NInit      int        // restarts (>= 1); the lowest inertia wins
 	Rand       *rand.Rand // drives random and kmeans++ initialisation
+	// HostLoop keeps the loop on the host even when the Assigner is a
+	// Stepper: every assignment then comes back to the host (what -verify
+	// needs, and what a benchmark of the assignment step alone measures).
+	HostLoop bool
 	// Progress, when not nil, is called after every assignment step.
 	Progress func(Progress)
 }
@@ -75,7 +79,13 @@ func Run(ctx context.Context, data Data, a Assigner, cfg Config) (*Result, error
 	var best *Result
 	for r := range cfg.NInit {
 		rows := cfg.Init.chooseRows(data, cfg.K, cfg.Rand)
-		res, err := lloyd(ctx, data, a, cfg, rows, r)
+		var res *Result
+		var err error
+		if s, ok := a.(Stepper); ok && !cfg.HostLoop {
+			res, err = lloydDevice(ctx, data, s, cfg, rows, r)
+		} else {
+			res, err = lloyd(ctx, data, a, cfg, rows, r)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -187,7 +197,6 @@ type updater struct {
 	means   []float64 // k*D exact means
 	cent32  []float32 // means rounded to float32
 	changed bool      // whether the last update changed cent32
-	order   []int     // scratch for relocation
 }
 
 func newUpdater(data Data, k int) *updater {
@@ -264,25 +273,36 @@ func (u *updater) update(labels []int32, dists []float32) int {
 	return moved
 }
 
-// relocate gives every empty cluster the row farthest from its own centroid,
-// taken from a cluster that keeps at least one row; ties go to the lowest row.
+// relocate gives every empty cluster the row farthest from its own centroid
+// (see relocation) and returns how many it moved.
 func (u *updater) relocate(dists []float32) int {
+	rows, to := relocation(u.k, u.counts, u.owner, dists)
+	for i, r := range rows {
+		u.move(r, to[i])
+	}
+	return len(rows)
+}
+
+// relocation decides the moves that refill empty clusters: each empty
+// cluster, in index order, takes the row farthest from its own centroid
+// (largest dists, ties to the lowest row) among rows whose cluster keeps at
+// least one other row. counts and owner describe the sums before the moves;
+// neither is modified.
+func relocation(k int, counts []int, owner []int32, dists []float32) (rows []int, to []int32) {
 	empty := 0
-	for _, c := range u.counts {
+	for _, c := range counts[:k] {
 		if c == 0 {
 			empty++
 		}
 	}
 	if empty == 0 {
-		return 0
+		return nil, nil
 	}
-	if u.order == nil {
-		u.order = make([]int, len(dists))
+	order := make([]int, len(dists))
+	for i := range order {
+		order[i] = i
 	}
-	for i := range u.order {
-		u.order[i] = i
-	}
-	slices.SortStableFunc(u.order, func(a, b int) int {
+	slices.SortStableFunc(order, func(a, b int) int {
 		switch {
 		case dists[a] > dists[b]:
 			return -1
@@ -291,16 +311,21 @@ func (u *updater) relocate(dists []float32) int {
 		}
 		return 0
 	})
+	left := slices.Clone(counts[:k])
 	next := 0
-	for c := range u.k {
-		if u.counts[c] != 0 {
+	for c := range k {
+		if left[c] != 0 {
 			continue
 		}
-		for u.counts[u.owner[u.order[next]]] < 2 {
+		for left[owner[order[next]]] < 2 {
 			next++
 		}
-		u.move(u.order[next], int32(c))
+		r := order[next]
 		next++
+		left[owner[r]]--
+		left[c] = 1
+		rows = append(rows, r)
+		to = append(to, int32(c))
 	}
-	return empty
+	return rows, to
 }
