@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -49,11 +50,13 @@ func openGPU(kind string, data kmeans.Data) (*gpuBackend, error) {
 
 // backend is what a run assigns with.
 type backend struct {
-	assigner kmeans.Assigner
-	gpu      *gpuBackend       // nil on the CPU
-	fallback *fallbackAssigner // set under -backend auto with a GPU
-	// unavailable is why auto did not get a GPU at all.
-	unavailable error
+	assigner kmeans.Assigner // the GPU's, or the CPU's
+	cpu      *cpu.Assigner
+	gpu      *gpuBackend // nil when the GPU was never opened
+	auto     bool        // -backend auto: fall back to the CPU
+	// gpuErr is why auto did not get a GPU or stopped using it.
+	gpuErr error
+	logw   io.Writer
 }
 
 func (b *backend) close() error {
@@ -66,29 +69,19 @@ func (b *backend) close() error {
 // name is the backend that produced the results: "gpu", or "cpu" when the
 // run was on the CPU or switched to it.
 func (b *backend) name() string {
-	if b.gpu == nil || (b.fallback != nil && b.fallback.err != nil) {
+	if b.gpu == nil || b.gpuErr != nil {
 		return backendCPU
 	}
 	return backendGPU
 }
 
-// gpuError is why the GPU was not used or stopped being used, or nil.
-func (b *backend) gpuError() error {
-	if b.unavailable != nil {
-		return b.unavailable
-	}
-	if b.fallback != nil {
-		return b.fallback.err
-	}
-	return nil
-}
-
 // openBackend makes the backend -backend asks for. Under auto, a GPU that
 // cannot be opened is reported on logw and the CPU is used.
 func (a *app) openBackend(o *runOptions, data kmeans.Data, logw io.Writer) (*backend, error) {
-	cpuA := cpu.New(data, o.workers)
+	b := &backend{cpu: cpu.New(data, o.workers), auto: o.backend == backendAuto, logw: logw}
+	b.assigner = b.cpu
 	if o.backend == backendCPU {
-		return &backend{assigner: cpuA}, nil
+		return b, nil
 	}
 	g, err := a.openGPU(o.context, data)
 	if err != nil {
@@ -96,43 +89,28 @@ func (a *app) openBackend(o *runOptions, data kmeans.Data, logw io.Writer) (*bac
 			return nil, fmt.Errorf("-backend gpu: %w", err)
 		}
 		fmt.Fprintf(logw, "tilekmeans: GPU unavailable, using the CPU: %v\n", err)
-		return &backend{assigner: cpuA, unavailable: err}, nil
+		b.gpuErr = err
+		return b, nil
 	}
-	if o.backend == backendGPU {
-		return &backend{assigner: g.assigner, gpu: g}, nil
-	}
-	fb := &fallbackAssigner{gpu: g.assigner, cpu: cpuA, notice: func(err error) {
-		fmt.Fprintf(logw, "tilekmeans: GPU failed, continuing on the CPU: %v\n", err)
-	}}
-	return &backend{assigner: fb, gpu: g, fallback: fb}, nil
+	b.gpu, b.assigner = g, g.assigner
+	return b, nil
 }
 
-// fallbackAssigner assigns on the GPU until it fails, then on the CPU for
-// the rest of the run. Both follow the same arithmetic contract, so the
-// switch changes no result: the failed step is simply redone on the CPU.
-type fallbackAssigner struct {
-	gpu, cpu kmeans.Assigner
-	err      error // the GPU's failure, once it happened
-	notice   func(error)
-}
-
-func (f *fallbackAssigner) Name() string {
-	if f.err != nil {
-		return f.cpu.Name()
+// fallBack decides, after a k-means run failed with err, whether to redo it
+// on the CPU: under auto, for a failure of the GPU (not an interrupt, a
+// configuration error or a -verify mismatch). k-means is deterministic for
+// a given seed and k, and both backends follow the same arithmetic
+// contract, so the redone run gives exactly what the GPU would have.
+func (b *backend) fallBack(err error) bool {
+	if !b.auto || b.gpu == nil || b.gpuErr != nil ||
+		errors.Is(err, context.Canceled) || errors.Is(err, errMismatch) ||
+		errors.Is(err, kmeans.ErrConfig) || errors.Is(err, kmeans.ErrInit) {
+		return false
 	}
-	return f.gpu.Name()
-}
-
-func (f *fallbackAssigner) Assign(centroids []float32, k int, labels []int32, dists []float32) error {
-	if f.err == nil {
-		err := f.gpu.Assign(centroids, k, labels, dists)
-		if err == nil {
-			return nil
-		}
-		f.err = err
-		f.notice(err)
-	}
-	return f.cpu.Assign(centroids, k, labels, dists)
+	b.gpuErr = err
+	b.assigner = b.cpu
+	fmt.Fprintf(b.logw, "tilekmeans: GPU failed, continuing on the CPU: %v\n", err)
+	return true
 }
 
 // verifyStats counts what -verify saw for one k.

@@ -180,7 +180,7 @@ func TestGPUFaultsUnderAutoAndGPU(t *testing.T) {
 	}{
 		{"shader fails to compile", shader, 0, nil, "GPU unavailable, using the CPU: gpu: open: compute shader compile failed: 0:12(3): error: syntax error"},
 		{"driver refuses the allocation", oom, 0, nil, "GPU unavailable, using the CPU: gpu: upload tiles: out of GPU memory"},
-		{"context lost mid-run", nil, 40, lost, "GPU failed, continuing on the CPU: gpu: assign: dispatch 7: OpenGL context lost"},
+		{"context lost mid-run", nil, 40, lost, "GPU failed, continuing on the CPU: k=4 iteration 11: gpu assign: gpu: assign: dispatch 7: OpenGL context lost"},
 		{"context lost on the first step", nil, 1, lost, "GPU failed, continuing on the CPU"},
 	}
 	for _, tt := range tests {

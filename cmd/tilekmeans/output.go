@@ -77,8 +77,8 @@ func buildSummary(o *runOptions, t *tiles.Tiles, be *backend, runs []kRun) summa
 	if be.gpu != nil {
 		s.Context, s.Renderer, s.GLVersion = be.gpu.info.Context, be.gpu.info.Renderer, be.gpu.info.Version
 	}
-	if err := be.gpuError(); err != nil {
-		s.GPUError = err.Error()
+	if be.gpuErr != nil {
+		s.GPUError = be.gpuErr.Error()
 	}
 	for _, sh := range t.Sheets {
 		s.Sheets = append(s.Sheets, sheetEntry{Path: sh.Path, Width: sh.Width, Height: sh.Height, Rows: sh.Rows, Cols: sh.Cols, Blank: sh.Blank})

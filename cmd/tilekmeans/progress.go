@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/tilekmeans/tilekmeans/kmeans"
 )
@@ -16,10 +17,11 @@ type progress struct {
 	verbose bool
 	iters   int
 	dirty   bool // a live line is on screen
+	start   time.Time
 }
 
 func newProgress(w io.Writer, verbose bool, iters int) *progress {
-	return &progress{w: w, live: !verbose && isTerminal(w), verbose: verbose, iters: iters}
+	return &progress{w: w, live: !verbose && isTerminal(w), verbose: verbose, iters: iters, start: time.Now()}
 }
 
 // isTerminal reports whether w is a character device (a terminal).
@@ -61,7 +63,8 @@ func (p *progress) abort() {
 	}
 }
 
-func (p *progress) done(res *kmeans.Result, secs float64) {
+func (p *progress) done(res *kmeans.Result) {
+	secs := time.Since(p.start).Seconds()
 	p.clear()
 	state := "converged"
 	if !res.Converged {

@@ -176,36 +176,27 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 	fmt.Fprintf(logw, "tilekmeans: %d sheets, %d tiles of %dx%d (%d blank%s), k=%s, backend %s\n",
 		len(t.Sheets), n, t.Size, t.Size, t.Blank, skippedNote(t), kList(o.ks), where)
 
-	assigner := be.assigner
 	var verifier *verifyAssigner
 	if o.verify {
-		verifier = &verifyAssigner{Assigner: assigner, data: data}
-		assigner = verifier
+		verifier = &verifyAssigner{data: data}
 	}
 	runs := make([]kRun, 0, len(o.ks))
 	for _, k := range o.ks {
-		prog := newProgress(logw, o.verbose, o.iters)
-		cfg := kmeans.Config{
-			K:          k,
-			MaxIter:    o.iters,
-			FixedIters: o.fixedIters,
-			Init:       o.init,
-			NInit:      o.nInit,
-			// One stream per k: k=5 gives the same result alone or in a sweep.
-			Rand:     rand.New(rand.NewPCG(o.seed, uint64(k))),
-			Progress: prog.step,
-		}
 		start := time.Now()
-		res, err := kmeans.Run(ctx, data, assigner, cfg)
+		res, err := runK(ctx, o, k, data, be.assigner, verifier, logw)
+		if err != nil && be.fallBack(err) {
+			if verifier != nil {
+				verifier.takeStats()
+			}
+			res, err = runK(ctx, o, k, data, be.assigner, verifier, logw)
+		}
 		if err != nil {
-			prog.abort()
 			if errors.Is(err, kmeans.ErrConfig) || errors.Is(err, kmeans.ErrInit) {
 				return usagef("%v", err)
 			}
 			return err
 		}
 		secs := time.Since(start).Seconds()
-		prog.done(res, secs)
 		run := kRun{res: res, seconds: secs}
 		if verifier != nil {
 			st := verifier.takeStats()
@@ -220,6 +211,31 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 	}
 	fmt.Fprintf(logw, "tilekmeans: wrote %s\n", o.out)
 	return nil
+}
+
+// runK runs k-means for one k with its own random stream, so that a rerun
+// (after a GPU failure) or k alone gives the same result as k in a sweep.
+func runK(ctx context.Context, o *runOptions, k int, data kmeans.Data, a kmeans.Assigner, verifier *verifyAssigner, logw io.Writer) (*kmeans.Result, error) {
+	if verifier != nil {
+		verifier.Assigner = a
+		a = verifier
+	}
+	prog := newProgress(logw, o.verbose, o.iters)
+	res, err := kmeans.Run(ctx, data, a, kmeans.Config{
+		K:          k,
+		MaxIter:    o.iters,
+		FixedIters: o.fixedIters,
+		Init:       o.init,
+		NInit:      o.nInit,
+		Rand:       rand.New(rand.NewPCG(o.seed, uint64(k))),
+		Progress:   prog.step,
+	})
+	if err != nil {
+		prog.abort()
+		return nil, err
+	}
+	prog.done(res)
+	return res, nil
 }
 
 func skippedNote(t *tiles.Tiles) string {
