@@ -33,6 +33,8 @@ const topUsage = `usage: tilekmeans <command> [flags]
 commands:
   run      cluster the tiles of image sheets and write centroid PNGs (default data when no -images)
   devices  list the OpenGL contexts this machine can make and what -backend auto would choose
+  bench    time the CPU and GPU backends side by side (table, -json, -plot)
+  assign   assign the tiles of new sheets to a run's saved centroids (labels.csv with cluster and distance)
 
 Run 'tilekmeans <command> -h' for a command's flags.
 `
@@ -68,11 +70,15 @@ func (a *app) run(ctx context.Context, args []string) int {
 		err = a.runCommand(ctx, args[1:])
 	case "devices":
 		err = a.devicesCommand(args[1:])
+	case "bench":
+		err = a.benchCommand(ctx, args[1:])
+	case "assign":
+		err = a.assignCommand(ctx, args[1:])
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(a.stdout, topUsage)
 		return exitOK
 	default:
-		err = usagef("unknown command %q (want run or devices)", args[0])
+		err = usagef("unknown command %q (want run, devices, bench or assign)", args[0])
 	}
 	return report(ctx, err, a.stderr)
 }

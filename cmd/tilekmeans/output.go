@@ -103,7 +103,8 @@ func buildSummary(o *runOptions, t *tiles.Tiles, be *backend, runs []kRun) summa
 }
 
 // writeOutputs writes every output file, each atomically: the centroid PNGs
-// and montage per k, labels.csv, and summary.json last.
+// and montage per k, labels.csv, the -export files, elbow.png and
+// report.html, and summary.json last.
 func writeOutputs(o *runOptions, t *tiles.Tiles, be *backend, runs []kRun) error {
 	for _, r := range runs {
 		dir := filepath.Join(o.out, strconv.Itoa(r.res.K))
@@ -124,6 +125,12 @@ func writeOutputs(o *runOptions, t *tiles.Tiles, be *backend, runs []kRun) error
 	if err := tiles.WriteAtomic(filepath.Join(o.out, "labels.csv"), func(w io.Writer) error {
 		return writeLabels(w, t, runs)
 	}); err != nil {
+		return err
+	}
+	if err := writeExports(o, t, runs); err != nil {
+		return err
+	}
+	if err := writeReport(o, t, be, runs); err != nil {
 		return err
 	}
 	return tiles.WriteAtomic(filepath.Join(o.out, "summary.json"), func(w io.Writer) error {

@@ -34,8 +34,10 @@ type runOptions struct {
 	backend    string
 	context    string
 	verify     bool
+	profile    string
 	verbose    bool
 	quiet      bool
+	export     exportFlag // -export formats (export.go)
 }
 
 func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
@@ -55,9 +57,11 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	fs.IntVar(&o.workers, "workers", 0, "CPU worker goroutines (0: all cores)")
 	fs.StringVar(&o.backend, "backend", backendAuto, "where the assignment step runs: auto (GPU, else CPU) | gpu | cpu")
 	fs.StringVar(&o.context, "context", gpu.ContextAuto, "OpenGL context: auto (GLFW with a display, else EGL) | glfw | egl")
+	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile to `file`")
 	fs.BoolVar(&o.verify, "verify", false, "recompute every assignment with the CPU reference and fail on any difference")
 	fs.BoolVar(&o.verbose, "v", false, "log one line per iteration")
 	fs.BoolVar(&o.quiet, "q", false, "print nothing but errors")
+	fs.Var(&o.export, "export", "also write the data in `FORMAT`s for other tools: npy (tiles.npy, labels_k{K}.npy, centroids_k{K}.npy)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: tilekmeans run [flags] [-images PATH...]")
 		fs.PrintDefaults()
@@ -132,6 +136,11 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 	if err != nil {
 		return err
 	}
+	stopProfile, err := startProfile(o.profile)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	logw := stderr
 	if o.quiet {
 		logw = io.Discard

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tilekmeans/tilekmeans/gpu"
+	"github.com/tilekmeans/tilekmeans/kmeans"
+)
+
+func TestReplicate(t *testing.T) {
+	base := kmeans.Data{N: 3, D: 2, X: []uint8{0, 255, 10, 20, 128, 7}}
+	r := replicate(base, 4, 1)
+	if r.N != 12 || r.D != 2 || len(r.X) != 24 || !slices.Equal(r.X[:6], base.X) {
+		t.Fatalf("replicate: %+v", r)
+	}
+	same := 0
+	for i := 6; i < 24; i++ {
+		d := int(r.X[i]) - int(base.X[i%6])
+		if d < -1 || d > 1 {
+			t.Errorf("value %d moved by %d", i, d)
+		}
+		if d == 0 {
+			same++
+		}
+	}
+	if same == 18 {
+		t.Error("no noise in the copies")
+	}
+	if !slices.Equal(replicate(base, 4, 1).X, r.X) || slices.Equal(replicate(base, 4, 2).X, r.X) {
+		t.Error("the noise does not follow the seed")
+	}
+}
+
+func TestBenchCommand(t *testing.T) {
+	dir := t.TempDir()
+	img := writeFile(t, dir, "s.png", pngOf(t, 64, 64))
+	plotPath := filepath.Join(dir, "bench.png")
+	backends := "cpu"
+	if gpu.Built {
+		backends = "cpu,gpu"
+	}
+	code, stdout, stderr := runCLI(t, "bench", "-images", img, "-sizes", "1,3", "-k", "2,5", "-iters", "3", "-reps", "2", "-backends", backends, "-plot", plotPath, "-json")
+	if code != exitOK {
+		if strings.Contains(stderr, "OpenGL context unavailable") && os.Getenv("CI") != "true" {
+			t.Skipf("no OpenGL here: %s", stderr)
+		}
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var cells []map[string]any
+	if err := json.Unmarshal([]byte(stdout), &cells); err != nil {
+		t.Fatalf("-json output: %v\n%s", err, stdout)
+	}
+	want := 2 * 2 * len(strings.Split(backends, ","))
+	if len(cells) != want {
+		t.Fatalf("%d cells, want %d", len(cells), want)
+	}
+	for _, c := range cells {
+		iter := c["iteration"].(map[string]any)
+		if iter["median_s"].(float64) <= 0 || iter["min_s"].(float64) > iter["median_s"].(float64) || iter["max_s"].(float64) < iter["median_s"].(float64) {
+			t.Errorf("cell %v: bad iteration stat", c)
+		}
+		if c["tiles"] != 16.0 && c["tiles"] != 48.0 {
+			t.Errorf("cell tiles %v, want 16 or 48", c["tiles"])
+		}
+		if c["backend"] == "gpu" && (c["speed_up"] == nil || c["setup_s"].(float64) <= 0) {
+			t.Errorf("gpu cell without speed-up or setup: %v", c)
+		}
+	}
+	if img := decodePNG(t, plotPath); img.Bounds().Dx() < 100 {
+		t.Errorf("plot %v", img.Bounds())
+	}
+	code, stdout, _ = runCLI(t, "bench", "-images", img, "-sizes", "1", "-k", "2", "-iters", "2", "-reps", "1", "-backends", "cpu")
+	if code != exitOK || !strings.Contains(stdout, "backend  tiles") || !strings.Contains(stdout, "cpu: ") {
+		t.Errorf("table output: exit %d\n%s", code, stdout)
+	}
+}
+
+func TestBenchBadFlags(t *testing.T) {
+	for _, tt := range []struct{ args, msg string }{
+		{"-sizes 0", `-sizes "0": "0" is not a positive integer`},
+		{"-k x", `-k "x"`},
+		{"-iters 0", "-iters 0: want >= 1"},
+		{"-reps 0", "-reps 0: want >= 1"},
+		{"-backends cpu,tpu", `"tpu" is not cpu or gpu`},
+		{"-budget -1s", "-budget -1s: want > 0"},
+	} {
+		code, _, stderr := runCLI(t, append([]string{"bench"}, strings.Fields(tt.args)...)...)
+		if code != exitUsage || !strings.Contains(stderr, tt.msg) || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("bench %s: exit %d, stderr %q, want %q", tt.args, code, stderr, tt.msg)
+		}
+	}
+}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/tilekmeans/tilekmeans/tiles"
+	"github.com/tilekmeans/tilekmeans/tiles/npy"
+)
+
+// exportNpy is the -export format that writes NumPy .npy files.
+const exportNpy = "npy"
+
+// exportFlag is -export: a comma-separated list of formats, repeatable.
+type exportFlag []string
+
+func (e *exportFlag) String() string { return strings.Join(*e, ",") }
+
+func (e *exportFlag) Set(s string) error {
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f != exportNpy {
+			return fmt.Errorf("%q is not a format (want npy)", f)
+		}
+		if !slices.Contains(*e, f) {
+			*e = append(*e, f)
+		}
+	}
+	return nil
+}
+
+// writeExports writes the -export files under -out, each atomically:
+// for npy, tiles.npy (uint8, N x D), and per k labels_k{K}.npy (int32, N;
+// clusters 0..k-1, so that centroids[labels] is each tile's centroid) and
+// centroids_k{K}.npy (float32, k x D: the final centroids as the assignment
+// step used them).
+func writeExports(o *runOptions, t *tiles.Tiles, runs []kRun) error {
+	if !slices.Contains(o.export, exportNpy) {
+		return nil
+	}
+	if err := tiles.WriteAtomic(filepath.Join(o.out, "tiles.npy"), func(w io.Writer) error {
+		return npy.WriteUint8(w, t.Pix, t.N(), t.D)
+	}); err != nil {
+		return err
+	}
+	for _, r := range runs {
+		k := r.res.K
+		if err := tiles.WriteAtomic(filepath.Join(o.out, fmt.Sprintf("labels_k%d.npy", k)), func(w io.Writer) error {
+			return npy.WriteInt32(w, r.res.Labels, len(r.res.Labels))
+		}); err != nil {
+			return err
+		}
+		if err := tiles.WriteAtomic(filepath.Join(o.out, fmt.Sprintf("centroids_k%d.npy", k)), func(w io.Writer) error {
+			return npy.WriteFloat32(w, r.res.Centroids, k, t.D)
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,485 @@
+// Package report renders a tilekmeans run as one self-contained HTML page
+// (report.html): every image inlined as a PNG data: URI, the CSS inline, no
+// script and no external resource, so it reads offline and can be mailed.
+// It holds the run's facts, an elbow plot (inertia against k, drawn with
+// gonum/plot), and per k the centroid montage, the cluster sizes, the 20
+// tiles nearest each centroid and the 20 farthest, the sheet x cluster
+// confusion matrix as a heat map, and purity, NMI and ARI.
+//
+// Every timing in the page sits on a line of its own marked
+// class="seconds", so two runs with the same flags give the same page apart
+// from those lines.
+package report
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"image"
+	"image/png"
+	"io"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/tilekmeans/tilekmeans/kmeans"
+	"github.com/tilekmeans/tilekmeans/tiles"
+)
+
+// Input is what a report shows.
+type Input struct {
+	Title    string // the page title
+	Subtitle string // one line under it
+	Facts    []Fact // the run's facts, in order
+	Tiles    *tiles.Tiles
+	Runs     []Run // ascending k
+}
+
+// Fact is one row of the run's facts.
+type Fact struct {
+	Name, Value string
+	// Timing marks a value that differs between otherwise identical runs.
+	Timing bool
+}
+
+// Run is one k's result.
+type Run struct {
+	Result  *kmeans.Result
+	Seconds float64
+	Notes   []string // extra lines shown under the k's numbers (e.g. -verify)
+}
+
+// Display settings.
+const (
+	// Extremes is how many nearest and farthest tiles a cluster shows.
+	Extremes     = 20
+	montageScale = 8
+	montageGap   = 8
+)
+
+// Write renders the report of in to w; elbowPNG is the elbow plot (see
+// Elbow) to inline.
+func Write(w io.Writer, in *Input, elbowPNG []byte) error {
+	v, err := build(in, elbowPNG)
+	if err != nil {
+		return err
+	}
+	return page.Execute(w, v)
+}
+
+// view is the template's data.
+type view struct {
+	Title, Subtitle string
+	Facts           []Fact
+	Sheets          []sheetView
+	Elbow           template.HTMLAttr
+	Ks              []kView
+	Compared        bool // more than one sheet: quality and heat maps shown
+}
+
+type sheetView struct {
+	N                 int
+	Name, Path        string
+	Width, Height     int
+	Rows, Cols, Blank int
+	Tiles             int
+}
+
+type kView struct {
+	K, Iterations      int
+	Converged          bool
+	Inertia, Seconds   string
+	Purity, NMI, ARI   string
+	Notes              []string
+	Montage            template.HTMLAttr
+	MontageW, MontageH int
+	Heat               *heatView
+	Clusters           []clusterView
+}
+
+type heatView struct {
+	Clusters []int // 1..k
+	Rows     []heatRow
+	Totals   []int // per cluster
+	N        int
+}
+
+type heatRow struct {
+	Sheet string
+	Cells []heatCell
+	Total int
+}
+
+type heatCell struct {
+	Count int
+	Style template.CSS
+	Title string
+}
+
+type clusterView struct {
+	N                 int // 1-based, as centroid{N}.png
+	Centroid          template.HTMLAttr
+	Size              int
+	Share             string
+	Majority          string // "usps_3.jpg (92.1 %)", with several sheets
+	Nearest, Farthest []tileView
+}
+
+type tileView struct {
+	Src      template.HTMLAttr
+	Index    int
+	Sheet    string // short sheet name
+	Row, Col int
+	Title    string
+}
+
+// encoder encodes small PNGs, reusing its compression buffers.
+type encoder struct {
+	enc png.Encoder
+	buf bytes.Buffer
+}
+
+type pool struct{ b *png.EncoderBuffer }
+
+func (p *pool) Get() *png.EncoderBuffer  { return p.b }
+func (p *pool) Put(b *png.EncoderBuffer) { p.b = b }
+
+func newEncoder() *encoder {
+	return &encoder{enc: png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &pool{}}}
+}
+
+// dataURI encodes img as a PNG and returns it as an img src attribute.
+func (e *encoder) dataURI(img image.Image) (template.HTMLAttr, error) {
+	e.buf.Reset()
+	if err := e.enc.Encode(&e.buf, img); err != nil {
+		return "", fmt.Errorf("report: encode PNG: %w", err)
+	}
+	return pngURI(e.buf.Bytes()), nil
+}
+
+// pngURI is the src attribute of an img: a data: URI of PNG bytes this
+// package made. Base64 needs no escaping, and as a whole attribute it is not
+// entity-escaped ('+' as &#43;) the way a URL value would be.
+func pngURI(b []byte) template.HTMLAttr {
+	return template.HTMLAttr(`src="data:image/png;base64,` + base64.StdEncoding.EncodeToString(b) + `"`)
+}
+
+func build(in *Input, elbowPNG []byte) (*view, error) {
+	t := in.Tiles
+	if t == nil || len(in.Runs) == 0 {
+		return nil, fmt.Errorf("report: no tiles or no runs")
+	}
+	v := &view{
+		Title: in.Title, Subtitle: in.Subtitle, Facts: in.Facts,
+		Elbow: pngURI(elbowPNG), Compared: len(t.Sheets) > 1,
+	}
+	perSheet := make([]int, len(t.Sheets))
+	classes := make([]int, t.N())
+	for i, o := range t.Origins {
+		perSheet[o.Sheet]++
+		classes[i] = o.Sheet
+	}
+	short := make([]string, len(t.Sheets))
+	for i, s := range t.Sheets {
+		short[i] = strings.TrimSuffix(s.Name(), filepath.Ext(s.Name()))
+		v.Sheets = append(v.Sheets, sheetView{
+			N: i + 1, Name: s.Name(), Path: s.Path, Width: s.Width, Height: s.Height,
+			Rows: s.Rows, Cols: s.Cols, Blank: s.Blank, Tiles: perSheet[i],
+		})
+	}
+
+	enc := newEncoder()
+	tileURI := map[int]template.HTMLAttr{} // tiles shown under several ks are encoded once
+	tileImg := image.NewGray(image.Rect(0, 0, t.Size, t.Size))
+	tileView := func(i int, dist float32) (tileView, error) {
+		uri, ok := tileURI[i]
+		if !ok {
+			copy(tileImg.Pix, t.Tile(i))
+			var err error
+			if uri, err = enc.dataURI(tileImg); err != nil {
+				return tileView{}, err
+			}
+			tileURI[i] = uri
+		}
+		o := t.Origins[i]
+		sh := t.Sheets[o.Sheet]
+		return tileView{
+			Src: uri, Index: i, Sheet: short[o.Sheet], Row: o.Row, Col: o.Col,
+			Title: fmt.Sprintf("tile %d: %s row %d, col %d; squared distance %s",
+				i, sh.Path, o.Row, o.Col, strconv.FormatFloat(float64(dist), 'f', 1, 32)),
+		}, nil
+	}
+
+	for _, r := range in.Runs {
+		res := r.Result
+		k := res.K
+		kv := kView{
+			K: k, Iterations: res.Iterations, Converged: res.Converged,
+			Inertia: formatInt(res.Inertia), Seconds: strconv.FormatFloat(r.Seconds, 'f', 3, 64),
+			Notes: r.Notes,
+		}
+		imgs := make([]*image.Gray, k)
+		for c := range k {
+			imgs[c] = tiles.CentroidImage(res.Means[c*t.D:(c+1)*t.D], t.Size)
+		}
+		m := tiles.Montage(imgs, montageScale, montageGap)
+		var err error
+		if kv.Montage, err = enc.dataURI(m); err != nil {
+			return nil, err
+		}
+		kv.MontageW, kv.MontageH = m.Rect.Dx(), m.Rect.Dy()
+
+		var conf [][]int
+		if v.Compared {
+			q := kmeans.Compare(classes, len(t.Sheets), res.Labels, k)
+			conf = q.Confusion
+			kv.Purity, kv.NMI, kv.ARI = fmt.Sprintf("%.3f", q.Purity), fmt.Sprintf("%.3f", q.NMI), fmt.Sprintf("%.3f", q.ARI)
+			kv.Heat = heat(conf, v.Sheets, res.Sizes)
+		}
+
+		members := make([][]int, k)
+		for i, l := range res.Labels {
+			members[l] = append(members[l], i)
+		}
+		for c := range k {
+			cv := clusterView{N: c + 1, Size: res.Sizes[c]}
+			cv.Share = fmt.Sprintf("%.1f", 100*float64(res.Sizes[c])/float64(t.N()))
+			if cv.Centroid, err = enc.dataURI(imgs[c]); err != nil {
+				return nil, err
+			}
+			if conf != nil && res.Sizes[c] > 0 {
+				best := 0
+				for s := range conf {
+					if conf[s][c] > conf[best][c] {
+						best = s
+					}
+				}
+				cv.Majority = fmt.Sprintf("%s (%.1f %%)", t.Sheets[best].Name(), 100*float64(conf[best][c])/float64(res.Sizes[c]))
+			}
+			idx := members[c]
+			slices.SortFunc(idx, func(a, b int) int {
+				return cmp.Or(cmp.Compare(res.Dists[a], res.Dists[b]), cmp.Compare(a, b))
+			})
+			n := min(Extremes, len(idx))
+			for _, i := range idx[:n] {
+				tv, err := tileView(i, res.Dists[i])
+				if err != nil {
+					return nil, err
+				}
+				cv.Nearest = append(cv.Nearest, tv)
+			}
+			for j := range n {
+				i := idx[len(idx)-1-j]
+				tv, err := tileView(i, res.Dists[i])
+				if err != nil {
+					return nil, err
+				}
+				cv.Farthest = append(cv.Farthest, tv)
+			}
+			kv.Clusters = append(kv.Clusters, cv)
+		}
+		v.Ks = append(v.Ks, kv)
+	}
+	return v, nil
+}
+
+// heat builds the sheet x cluster heat map: each cell coloured by the share
+// of its sheet's tiles that went to the cluster.
+func heat(conf [][]int, sheets []sheetView, sizes []int) *heatView {
+	h := &heatView{Totals: sizes}
+	for c := range sizes {
+		h.Clusters = append(h.Clusters, c+1)
+		h.N += sizes[c]
+	}
+	for s, row := range conf {
+		hr := heatRow{Sheet: sheets[s].Name}
+		for _, n := range row {
+			hr.Total += n
+		}
+		for c, n := range row {
+			f := 0.0
+			if hr.Total > 0 {
+				f = float64(n) / float64(hr.Total)
+			}
+			hr.Cells = append(hr.Cells, heatCell{
+				Count: n,
+				Style: heatStyle(f),
+				Title: fmt.Sprintf("%s: %d tiles (%.1f %% of the sheet) in cluster %d", sheets[s].Name, n, 100*f, c+1),
+			})
+		}
+		h.Rows = append(h.Rows, hr)
+	}
+	return h
+}
+
+// heatStyle colours a share 0..1 from white to deep blue, with white text on
+// the dark end. Only numbers go into the CSS.
+func heatStyle(f float64) template.CSS {
+	f = max(0, min(1, f))
+	lerp := func(a, b float64) int { return int(a + (b-a)*f + 0.5) }
+	fg := "#1d2330"
+	if f > 0.45 {
+		fg = "#ffffff"
+	}
+	return template.CSS(fmt.Sprintf("background:#%02x%02x%02x;color:%s", lerp(255, 8), lerp(255, 48), lerp(255, 107), fg))
+}
+
+// formatInt formats v rounded to an integer with thin groups: 1 234 567.
+func formatInt(v float64) string {
+	s := strconv.FormatFloat(v, 'f', 0, 64)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, ch := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteString("\u202f")
+		}
+		b.WriteRune(ch)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+var page = template.Must(template.New("report").Parse(pageHTML))
+
+const pageHTML = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}}</title>
+<style>
+:root { color-scheme: light; }
+body { margin: 0; background: #f3f4f7; color: #1d2330; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", "Liberation Sans", sans-serif; }
+header { background: #1d2330; color: #fff; padding: 18px 32px; }
+header h1 { margin: 0; font-size: 24px; font-weight: 600; }
+header p { margin: 4px 0 0; color: #c4cad6; }
+nav { background: #fff; border-bottom: 1px solid #dde1e8; padding: 8px 32px; position: sticky; top: 0; z-index: 1; }
+nav a { color: #1f5fa8; text-decoration: none; margin-right: 16px; font-weight: 600; }
+main { max-width: 1240px; margin: 0 auto; padding: 8px 32px 48px; }
+section, .cluster { scroll-margin-top: 44px; }
+section { background: #fff; border: 1px solid #dde1e8; border-radius: 8px; padding: 16px 20px; margin: 16px 0; }
+h2 { margin: 0 0 12px; font-size: 20px; }
+h3 { margin: 18px 0 8px; font-size: 15px; }
+table { border-collapse: collapse; }
+th, td { padding: 3px 10px; border-bottom: 1px solid #e6e9ef; text-align: left; vertical-align: top; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+.facts th { color: #5a6272; font-weight: 500; }
+.cols { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; }
+img.px { image-rendering: pixelated; }
+img.plot { max-width: 100%; height: auto; border: 1px solid #e6e9ef; }
+.metrics { display: flex; flex-wrap: wrap; gap: 10px; margin-bottom: 6px; }
+.metric { background: #eef2f8; border-radius: 6px; padding: 6px 12px; min-width: 80px; }
+.metric span { display: block; color: #5a6272; font-size: 12px; }
+.metric b { font-size: 17px; font-variant-numeric: tabular-nums; }
+.note { color: #5a6272; margin: 4px 0; }
+.montage { max-width: 100%; height: auto; background: #808080; }
+table.heat td { border: 1px solid #fff; min-width: 3.4em; text-align: right; font-variant-numeric: tabular-nums; }
+table.heat th { border: none; }
+table.heat .total { color: #5a6272; }
+.cluster { display: grid; grid-template-columns: 128px 1fr; gap: 4px 16px; border-top: 1px solid #e6e9ef; padding: 12px 0; }
+.cluster .centroid { width: 96px; height: 96px; border: 1px solid #c8cdd8; }
+.cluster .who { font-size: 13px; }
+.cluster .who b { font-size: 15px; }
+.strip h4 { margin: 0 0 4px; font-size: 12px; font-weight: 600; color: #5a6272; text-transform: uppercase; letter-spacing: .04em; }
+.strip + .strip { margin-top: 8px; }
+.tiles { display: flex; flex-wrap: wrap; gap: 4px; }
+figure { margin: 0; width: 44px; text-align: center; }
+figure img { display: block; width: 40px; height: 40px; margin: 0 auto; border: 1px solid #c8cdd8; }
+figcaption { font-size: 9px; line-height: 1.25; color: #5a6272; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+figcaption b { color: #1d2330; font-weight: 600; }
+.far figure img { border-color: #d9822b; }
+footer { color: #8a91a0; font-size: 12px; text-align: center; margin: 24px 0; }
+</style>
+</head>
+<body>
+<header>
+<h1>{{.Title}}</h1>
+<p>{{.Subtitle}}</p>
+</header>
+<nav><a href="#run">Run</a><a href="#elbow">Elbow</a>{{range .Ks}}<a href="#k{{.K}}">k = {{.K}}</a>{{end}}</nav>
+<main>
+<section id="run">
+<h2>Run</h2>
+<div class="cols">
+<table class="facts">
+{{- range .Facts}}
+{{if .Timing}}<tr class="seconds"><th>{{.Name}}</th><td>{{.Value}}</td></tr>{{else}}<tr><th>{{.Name}}</th><td>{{.Value}}</td></tr>{{end}}
+{{- end}}
+</table>
+<table class="sheets">
+<tr><th class="num">#</th><th>sheet</th><th class="num">pixels</th><th class="num">grid</th><th class="num">tiles</th><th class="num">blank</th></tr>
+{{- range .Sheets}}
+<tr><td class="num">{{.N}}</td><td title="{{.Path}}">{{.Name}}</td><td class="num">{{.Width}}&times;{{.Height}}</td><td class="num">{{.Rows}}&times;{{.Cols}}</td><td class="num">{{.Tiles}}</td><td class="num">{{.Blank}}</td></tr>
+{{- end}}
+</table>
+</div>
+</section>
+<section id="elbow">
+<h2>Elbow</h2>
+<div class="cols">
+<img class="plot" {{.Elbow}} width="720" height="400" alt="Elbow plot: inertia against k">
+<table class="overview">
+<tr><th class="num">k</th><th class="num">inertia</th><th class="num">iterations</th>{{if .Compared}}<th class="num">purity</th><th class="num">NMI</th><th class="num">ARI</th>{{end}}<th class="num">seconds</th></tr>
+{{- range .Ks}}
+<tr><td class="num"><a href="#k{{.K}}">{{.K}}</a></td><td class="num">{{.Inertia}}</td><td class="num">{{.Iterations}}{{if not .Converged}} (not converged){{end}}</td>{{if $.Compared}}<td class="num">{{.Purity}}</td><td class="num">{{.NMI}}</td><td class="num">{{.ARI}}</td>{{end}}
+<td class="num seconds">{{.Seconds}}</td></tr>
+{{- end}}
+</table>
+</div>
+</section>
+{{- range .Ks}}
+<section id="k{{.K}}" class="k">{{$k := .K}}
+<h2>k = {{.K}}</h2>
+<div class="metrics">
+<div class="metric"><span>inertia</span><b>{{.Inertia}}</b></div>
+<div class="metric"><span>iterations</span><b>{{.Iterations}}</b>{{if not .Converged}} not converged{{end}}</div>
+{{- if $.Compared}}
+<div class="metric"><span>purity</span><b>{{.Purity}}</b></div>
+<div class="metric"><span>NMI</span><b>{{.NMI}}</b></div>
+<div class="metric"><span>ARI</span><b>{{.ARI}}</b></div>
+{{- end}}
+<div class="metric seconds"><span>seconds</span><b>{{.Seconds}}</b></div>
+</div>
+{{- range .Notes}}
+<p class="note">{{.}}</p>
+{{- end}}
+<h3>Centroids</h3>
+<img class="px montage" {{.Montage}} width="{{.MontageW}}" height="{{.MontageH}}" alt="the {{.K}} centroids, 1 to {{.K}} from the left">
+{{- with .Heat}}
+<h3>Sheet &times; cluster</h3>
+<table class="heat confusion">
+<tr><th>sheet \ cluster</th>{{range .Clusters}}<th class="num">{{.}}</th>{{end}}<th class="num">tiles</th></tr>
+{{- range .Rows}}
+<tr><th>{{.Sheet}}</th>{{range .Cells}}<td style="{{.Style}}" title="{{.Title}}">{{.Count}}</td>{{end}}<td class="num total">{{.Total}}</td></tr>
+{{- end}}
+<tr><th>tiles</th>{{range .Totals}}<td class="num total">{{.}}</td>{{end}}<td class="num total">{{.N}}</td></tr>
+</table>
+<p class="note">Colour: the share of each sheet's tiles that went to the cluster.</p>
+{{- end}}
+<h3>Clusters</h3>
+{{- range .Clusters}}
+<div class="cluster" id="k{{$k}}c{{.N}}">
+<div class="who"><img class="px centroid" {{.Centroid}} alt="centroid {{.N}}"><br><b>cluster {{.N}}</b><br>{{.Size}} tiles ({{.Share}} %){{with .Majority}}<br>mostly {{.}}{{end}}</div>
+<div>
+<div class="strip near"><h4>nearest {{len .Nearest}}</h4><div class="tiles">
+{{- range .Nearest}}<figure title="{{.Title}}"><img class="px" {{.Src}} alt="tile {{.Index}}"><figcaption><b>#{{.Index}}</b><br>{{.Sheet}}<br>r{{.Row}} c{{.Col}}</figcaption></figure>{{end -}}
+</div></div>
+<div class="strip far"><h4>farthest {{len .Farthest}} (outliers)</h4><div class="tiles">
+{{- range .Farthest}}<figure title="{{.Title}}"><img class="px" {{.Src}} alt="tile {{.Index}}"><figcaption><b>#{{.Index}}</b><br>{{.Sheet}}<br>r{{.Row}} c{{.Col}}</figcaption></figure>{{end -}}
+</div></div>
+</div>
+</div>
+{{- end}}
+</section>
+{{- end}}
+<footer>Made by tilekmeans. Tiles are numbered from 0 as in labels.csv (r = row, c = column in the sheet's grid); clusters from 1 as the centroid files.</footer>
+</main>
+</body>
+</html>
+`

@@ -1,0 +1,278 @@
+package report
+
+import (
+	"bytes"
+	"image"
+	"image/png"
+	"math/rand/v2"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tilekmeans/tilekmeans/kmeans"
+	"github.com/tilekmeans/tilekmeans/tiles"
+)
+
+// fixture makes n random size x size tiles over the given sheets and a
+// clustering of them into k clusters by tile index, with distances that
+// grow with the index inside a cluster.
+func fixture(n, size, k int, sheets []string) (*tiles.Tiles, Run) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	d := size * size
+	t := &tiles.Tiles{Size: size, D: d, Pix: make([]uint8, n*d)}
+	for i := range t.Pix {
+		t.Pix[i] = uint8(rng.IntN(256))
+	}
+	for _, s := range sheets {
+		t.Sheets = append(t.Sheets, tiles.Sheet{Path: s, Width: 33 * size, Height: 34 * size, Rows: 34, Cols: 33})
+	}
+	for i := range n {
+		t.Origins = append(t.Origins, tiles.Origin{Sheet: i * len(sheets) / n, Row: (i / 33) % 34, Col: i % 33})
+	}
+	res := &kmeans.Result{K: k, D: d, Means: make([]float64, k*d), Sizes: make([]int, k), Inertia: 1e6 / float64(k), Iterations: 7, Converged: true}
+	for i := range res.Means {
+		res.Means[i] = float64(i%d) * 255 / float64(d)
+	}
+	for i := range n {
+		l := int32(i % k)
+		res.Labels = append(res.Labels, l)
+		res.Dists = append(res.Dists, float32(n-i)) // the last tiles of a cluster are nearest
+		res.Sizes[l]++
+	}
+	return t, Run{Result: res, Seconds: 0.25}
+}
+
+func render(t *testing.T, in *Input) string {
+	t.Helper()
+	elbow, err := Elbow(in.Runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := Write(&b, in, elbow); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func TestReportContent(t *testing.T) {
+	tl, r2 := fixture(300, 4, 2, []string{"a/one.png", "b/two.png", "c/three.png"})
+	_, r3 := fixture(300, 4, 3, []string{"x"})
+	in := &Input{
+		Title: "T", Subtitle: "S",
+		Facts: []Fact{{Name: "backend", Value: "cpu"}, {Name: "time", Value: "1 s", Timing: true}},
+		Tiles: tl, Runs: []Run{r2, r3},
+	}
+	in.Runs[0].Notes = []string{"-verify: fine"}
+	html := render(t, in)
+	for _, want := range []string{
+		`<section id="run">`, `<section id="elbow">`, `<section id="k2" class="k">`, `<section id="k3" class="k">`,
+		`id="k2c1"`, `id="k3c3"`, `<table class="heat confusion">`, "nearest 20", "farthest 20 (outliers)",
+		"<th>one.png</th>", "-verify: fine", `<tr class="seconds"><th>time</th><td>1 s</td></tr>`,
+		`image-rendering: pixelated`, `alt="Elbow plot: inertia against k"`,
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	// Every cluster shows 20 nearest and 20 farthest tiles: 2*20*(2+3).
+	if n := strings.Count(html, "<figure "); n != 200 {
+		t.Errorf("%d tile figures, want 200", n)
+	}
+	// Cluster 1 of k=2 holds the even tiles; the nearest is the one with
+	// the smallest distance (the last), the farthest the first.
+	sec := html[strings.Index(html, `id="k2c1"`):]
+	near := tileIndexes(sec[strings.Index(sec, `class="strip near"`):strings.Index(sec, `class="strip far"`)])
+	far := tileIndexes(sec[strings.Index(sec, `class="strip far"`):strings.Index(sec, "</div>\n</div>\n</div>")])
+	if want := seq(298, -2, 20); !slices.Equal(near, want) {
+		t.Errorf("nearest %v, want %v", near, want)
+	}
+	if want := seq(0, 2, 20); !slices.Equal(far, want) {
+		t.Errorf("farthest %v, want %v", far, want)
+	}
+	if !strings.Contains(sec, `<figcaption><b>#298</b><br>three<br>r9 c1</figcaption>`) {
+		t.Error("tile 298 is not captioned with its index, sheet, row and column")
+	}
+	// The heat map: sheet one.png holds tiles 0..99, 50 in each cluster.
+	if !regexp.MustCompile(`<tr><th>one.png</th><td style="background:#[0-9a-f]{6};color:#[0-9a-f]{6}" title="one.png: 50 tiles \(50.0 % of the sheet\) in cluster 1">50</td>`).MatchString(html) {
+		t.Error("heat map row of one.png not as expected")
+	}
+}
+
+func tileIndexes(s string) []int {
+	var out []int
+	for _, m := range regexp.MustCompile(`alt="tile (\d+)"`).FindAllStringSubmatch(s, -1) {
+		n, _ := strconv.Atoi(m[1])
+		out = append(out, n)
+	}
+	return out
+}
+
+func seq(from, step, n int) []int {
+	var out []int
+	for i := range n {
+		out = append(out, from+i*step)
+	}
+	return out
+}
+
+func TestReportSelfContainedAndEscaped(t *testing.T) {
+	evil := `<script>alert("x")</script>&"'.png`
+	tl, r := fixture(40, 4, 2, []string{evil, "ok.png"})
+	in := &Input{
+		Title: "<b>title</b>", Subtitle: `"sub"`, Tiles: tl, Runs: []Run{r},
+		Facts: []Fact{{Name: "<i>n</i>", Value: "<img src=x onerror=alert(1)>"}},
+	}
+	html := render(t, in)
+	for _, bad := range []string{"<script", "<b>title", "<i>n", "<img src=x", "http://", "https://", "<link", "@import", "url("} {
+		if strings.Contains(html, bad) {
+			t.Errorf("report contains %q", bad)
+		}
+	}
+	if !strings.Contains(html, "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;") {
+		t.Error("sheet name not escaped as text")
+	}
+	srcs := regexp.MustCompile(`src="([^"]*)"`).FindAllStringSubmatch(html, -1)
+	if len(srcs) == 0 {
+		t.Fatal("no images")
+	}
+	for _, m := range srcs {
+		if !strings.HasPrefix(m[1], "data:image/png;base64,") {
+			t.Fatalf("image source %.60q is not an inline PNG", m[1])
+		}
+	}
+	// Few tiles: a cluster of 20 shows all 20 both ways.
+	if n := strings.Count(html, "<figure "); n != 80 {
+		t.Errorf("%d figures, want 80", n)
+	}
+}
+
+func TestReportOneSheetOneK(t *testing.T) {
+	tl, r := fixture(5, 4, 1, []string{"only.png"})
+	html := render(t, &Input{Title: "t", Tiles: tl, Runs: []Run{r}})
+	if strings.Contains(html, `class="heat`) || strings.Contains(html, "purity") {
+		t.Error("one sheet: no heat map or purity expected")
+	}
+	if n := strings.Count(html, "<figure "); n != 10 {
+		t.Errorf("%d figures, want 5 nearest and 5 farthest", n)
+	}
+	if err := Write(&bytes.Buffer{}, &Input{Tiles: tl}, nil); err == nil {
+		t.Error("no runs: no error")
+	}
+}
+
+// TestReportTimingLines: two renders that differ only in timings differ
+// only in lines marked as timings.
+func TestReportTimingLines(t *testing.T) {
+	tl, r := fixture(100, 4, 3, []string{"a", "b"})
+	a := render(t, &Input{Tiles: tl, Runs: []Run{r}, Facts: []Fact{{Name: "t", Value: "1", Timing: true}}})
+	r.Seconds = 12.5
+	b := render(t, &Input{Tiles: tl, Runs: []Run{r}, Facts: []Fact{{Name: "t", Value: "2", Timing: true}}})
+	la, lb := strings.Split(a, "\n"), strings.Split(b, "\n")
+	if len(la) != len(lb) {
+		t.Fatalf("%d lines vs %d", len(la), len(lb))
+	}
+	diff := 0
+	for i := range la {
+		if la[i] != lb[i] {
+			diff++
+			if !strings.Contains(la[i], `seconds"`) {
+				t.Errorf("line %d differs but is not marked as a timing: %q", i+1, la[i])
+			}
+		}
+	}
+	if diff != 3 {
+		t.Errorf("%d lines differ, want 3 (fact, overview, metric)", diff)
+	}
+}
+
+func TestElbow(t *testing.T) {
+	var runs []Run
+	for k := 3; k <= 7; k++ {
+		_, r := fixture(20, 4, k, []string{"a"})
+		runs = append(runs, r)
+	}
+	a, err := Elbow(runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Elbow(runs)
+	if !bytes.Equal(a, b) {
+		t.Error("two elbow plots of the same runs differ")
+	}
+	img, err := png.Decode(bytes.NewReader(a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Bounds() != image.Rect(0, 0, elbowW, elbowH) {
+		t.Errorf("elbow is %v", img.Bounds())
+	}
+	// Some blue line pixels, and not a blank image.
+	blue := 0
+	for y := range elbowH {
+		for x := range elbowW {
+			r, g, b, _ := img.At(x, y).RGBA()
+			if b>>8 > 150 && r>>8 < 80 && g>>8 < 130 {
+				blue++
+			}
+		}
+	}
+	if blue < 200 {
+		t.Errorf("%d blue pixels: no line drawn", blue)
+	}
+	if _, err := Elbow(runs[:1]); err != nil {
+		t.Errorf("one k: %v", err)
+	}
+	if _, err := Elbow(nil); err == nil {
+		t.Error("no runs: no error")
+	}
+}
+
+func TestSI(t *testing.T) {
+	for v, want := range map[float64]string{0: "0", 950: "950", 1500: "1.5k", 8.7e9: "8.7G", 7.25e6: "7.25M"} {
+		if got := si(v); got != want {
+			t.Errorf("si(%v) = %q, want %q", v, got, want)
+		}
+	}
+	if got := formatInt(8714119816.4); got != "8\u202f714\u202f119\u202f816" {
+		t.Errorf("formatInt = %q", got)
+	}
+}
+
+// TestReportFast: the report of 5610 tiles and k = 3..7 (the USPS sweep)
+// takes well under the 0.5 s budget (under 0.1 s on 2 cores); the bound is loose
+// for slow CI machines.
+func TestReportFast(t *testing.T) {
+	in := sweep()
+	start := time.Now()
+	render(t, in)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("report took %v", d)
+	}
+}
+
+func sweep() *Input {
+	in := &Input{}
+	for k := 3; k <= 7; k++ {
+		var r Run
+		in.Tiles, r = fixture(5610, 16, k, []string{"1", "2", "3", "4", "5"})
+		in.Runs = append(in.Runs, r)
+	}
+	return in
+}
+
+func BenchmarkReport(b *testing.B) {
+	in := sweep()
+	for b.Loop() {
+		elbow, err := Elbow(in.Runs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := Write(&bytes.Buffer{}, in, elbow); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+
+	htmlreport "github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/report"
+	"github.com/tilekmeans/tilekmeans/tiles"
+)
+
+// writeReport writes elbow.png and report.html (see package internal/report) under
+// -out, each atomically.
+func writeReport(o *runOptions, t *tiles.Tiles, be *backend, runs []kRun) error {
+	s := buildSummary(o, t, be, runs)
+	in := &htmlreport.Input{
+		Title: "tilekmeans report",
+		Subtitle: fmt.Sprintf("%d tiles of %dx%d from %d sheet%s; k = %s; backend %s",
+			s.Tiles, s.TileSize, s.TileSize, len(s.Sheets), plural(len(s.Sheets)), kList(o.ks), s.Backend),
+		Facts: reportFacts(s),
+		Tiles: t,
+	}
+	for _, r := range runs {
+		rr := htmlreport.Run{Result: r.res, Seconds: r.seconds}
+		if v := r.verify; v != nil {
+			rr.Notes = append(rr.Notes, fmt.Sprintf("-verify: %d assignments of %d rows checked against the CPU reference, %d mismatches, %d exact ties",
+				v.Assignments, v.Rows, v.Mismatches, v.Ties))
+		}
+		in.Runs = append(in.Runs, rr)
+	}
+	elbow, err := htmlreport.Elbow(in.Runs)
+	if err != nil {
+		return err
+	}
+	if err := tiles.WriteAtomic(filepath.Join(o.out, "elbow.png"), func(w io.Writer) error {
+		_, err := w.Write(elbow)
+		return err
+	}); err != nil {
+		return err
+	}
+	return tiles.WriteAtomic(filepath.Join(o.out, "report.html"), func(w io.Writer) error {
+		return htmlreport.Write(w, in, elbow)
+	})
+}
+
+// reportFacts lists the run's facts, as in summary.json.
+func reportFacts(s summary) []htmlreport.Fact {
+	backend := s.Backend
+	if s.Verified {
+		backend += " (every assignment verified against the CPU reference)"
+	}
+	facts := []htmlreport.Fact{{Name: "backend", Value: backend}}
+	if s.Context != "" {
+		facts = append(facts,
+			htmlreport.Fact{Name: "OpenGL context", Value: s.Context},
+			htmlreport.Fact{Name: "renderer", Value: s.Renderer},
+			htmlreport.Fact{Name: "OpenGL version", Value: s.GLVersion})
+	}
+	if s.GPUError != "" {
+		facts = append(facts, htmlreport.Fact{Name: "GPU not used", Value: s.GPUError})
+	}
+	blank := fmt.Sprintf("%d (kept)", s.BlankTiles)
+	if s.SkippedBlank > 0 {
+		blank = fmt.Sprintf("%d (left out)", s.BlankTiles)
+	}
+	iters := strconv.Itoa(s.MaxIters)
+	if s.FixedIters {
+		iters += " (all run: -fixed-iters)"
+	} else {
+		iters += " (stops at the fixed point)"
+	}
+	total := 0.0
+	for _, r := range s.Runs {
+		total += r.Seconds
+	}
+	facts = append(facts,
+		htmlreport.Fact{Name: "tiles", Value: fmt.Sprintf("%d of %dx%d pixels (%d features)", s.Tiles, s.TileSize, s.TileSize, s.Features)},
+		htmlreport.Fact{Name: "blank tiles", Value: blank},
+		htmlreport.Fact{Name: "sheets", Value: strconv.Itoa(len(s.Sheets))},
+		htmlreport.Fact{Name: "seed", Value: strconv.FormatUint(s.Seed, 10)},
+		htmlreport.Fact{Name: "init", Value: s.Init},
+		htmlreport.Fact{Name: "restarts (-n-init)", Value: strconv.Itoa(s.NInit)},
+		htmlreport.Fact{Name: "max iterations", Value: iters},
+		htmlreport.Fact{Name: "clustering time", Value: fmt.Sprintf("%.3f s", total), Timing: true},
+	)
+	return facts
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

@@ -1,0 +1,279 @@
+package npy
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestHeaderBytes(t *testing.T) {
+	tests := []struct {
+		descr string
+		shape []int
+		dict  string
+	}{
+		{Uint8, []int{5610, 256}, "{'descr': '|u1', 'fortran_order': False, 'shape': (5610, 256), }"},
+		{Int32, []int{7}, "{'descr': '<i4', 'fortran_order': False, 'shape': (7,), }"},
+		{Float32, []int{}, "{'descr': '<f4', 'fortran_order': False, 'shape': (), }"},
+		{Float32, []int{2, 3, 4}, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3, 4), }"},
+	}
+	for _, tt := range tests {
+		h, err := Header(tt.descr, tt.shape)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(h)%64 != 0 || !bytes.HasPrefix(h, []byte("\x93NUMPY\x01\x00")) || h[len(h)-1] != '\n' {
+			t.Errorf("%v: header %q: want magic, v1.0, a multiple of 64 bytes ending in a newline", tt.shape, h)
+		}
+		if got := int(h[8]) | int(h[9])<<8; got != len(h)-10 {
+			t.Errorf("%v: header length field %d, want %d", tt.shape, got, len(h)-10)
+		}
+		if dict := strings.TrimRight(string(h[10:]), " \n"); dict != tt.dict {
+			t.Errorf("dict %q, want %q", dict, tt.dict)
+		}
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	var b bytes.Buffer
+	u := []uint8{0, 1, 2, 250, 255, 7}
+	if err := WriteUint8(&b, u, 2, 3); err != nil {
+		t.Fatal(err)
+	}
+	a, err := Read(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := a.Uint8()
+	if err != nil || !slices.Equal(got, u) || !slices.Equal(a.Shape, []int{2, 3}) || a.FortranOrder || a.Len() != 6 {
+		t.Errorf("uint8: %v %v %v", a, got, err)
+	}
+
+	b.Reset()
+	f := []float32{0, -1.5, float32(math.Inf(1)), math.SmallestNonzeroFloat32, 1e30, 3.25}
+	if err := WriteFloat32(&b, f, 3, 2); err != nil {
+		t.Fatal(err)
+	}
+	a, err = Read(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotf, err := a.Float32()
+	if err != nil || !slices.Equal(gotf, f) || a.Descr != Float32 {
+		t.Errorf("float32: %v %v %v", a, gotf, err)
+	}
+	if _, err := a.Int32(); err == nil {
+		t.Error("Int32 of a float32 array: no error")
+	}
+	if _, err := a.Uint8(); err == nil {
+		t.Error("Uint8 of a float32 array: no error")
+	}
+
+	b.Reset()
+	l := []int32{0, 4, -1, math.MaxInt32, math.MinInt32}
+	if err := WriteInt32(&b, l, 5); err != nil {
+		t.Fatal(err)
+	}
+	a, err = Read(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotl, err := a.Int32()
+	if err != nil || !slices.Equal(gotl, l) || !slices.Equal(a.Shape, []int{5}) {
+		t.Errorf("int32: %v %v %v", a, gotl, err)
+	}
+	if _, err := a.Float32(); err == nil {
+		t.Error("Float32 of an int32 array: no error")
+	}
+}
+
+func TestWriteErrors(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteUint8(&b, make([]uint8, 5), 2, 3); err == nil || !strings.Contains(err.Error(), "shape [2 3] holds 6 values, got 5") {
+		t.Errorf("shape mismatch: %v", err)
+	}
+	if err := WriteFloat32(&b, nil, -1); err == nil || !strings.Contains(err.Error(), "negative dimension") {
+		t.Errorf("negative dimension: %v", err)
+	}
+	if b.Len() != 0 {
+		t.Errorf("failed writes wrote %d bytes", b.Len())
+	}
+}
+
+// header builds a file from a version, a raw header and data.
+func header(major byte, dict string, data []byte) []byte {
+	out := []byte("\x93NUMPY")
+	out = append(out, major, 0)
+	if major == 1 {
+		out = append(out, byte(len(dict)), byte(len(dict)>>8))
+	} else {
+		out = append(out, byte(len(dict)), byte(len(dict)>>8), byte(len(dict)>>16), byte(len(dict)>>24))
+	}
+	return append(append(out, dict...), data...)
+}
+
+func TestReadVersionsAndOrders(t *testing.T) {
+	// Version 2.0, big-endian float32, double quotes, keys in another order.
+	f := header(2, `{"shape": (2,), "fortran_order": False, "descr": ">f4"}`+"\n", []byte{0x3f, 0x80, 0, 0, 0xc0, 0, 0, 0})
+	a, err := Read(bytes.NewReader(f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := a.Float32()
+	if err != nil || !slices.Equal(v, []float32{1, -2}) {
+		t.Errorf("got %v, %v", v, err)
+	}
+	// Fortran order is reported, not hidden.
+	a, err = Read(bytes.NewReader(header(1, "{'descr': '|u1', 'fortran_order': True, 'shape': (1, 2), }\n", []byte{1, 2})))
+	if err != nil || !a.FortranOrder {
+		t.Errorf("fortran order: %v, %v", a, err)
+	}
+	// Trailing data after the array is left unread, as numpy does.
+	a, err = Read(bytes.NewReader(header(1, "{'descr': '|u1', 'fortran_order': False, 'shape': (1,), }\n", []byte{9, 9, 9})))
+	if err != nil || len(a.Data) != 1 {
+		t.Errorf("trailing data: %v, %v", a, err)
+	}
+}
+
+func TestReadErrors(t *testing.T) {
+	ok := "{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }\n"
+	tests := []struct {
+		name string
+		file []byte
+		msg  string
+	}{
+		{"empty", nil, "file too short"},
+		{"bad magic", []byte("\x93NUMPZ\x01\x00\x00\x00"), "bad magic"},
+		{"version", header(4, ok, nil), "unsupported version 4.0"},
+		{"short header", header(1, ok, nil)[:20], "header: file too short"},
+		{"short data", header(1, ok, []byte{1}), "needs 2 data bytes, found 1"},
+		{"not a dict", header(1, "[1, 2]\n", nil), "not a dict"},
+		{"unknown key", header(1, "{'descr': '|u1', 'fortran_order': False, 'shape': (2,), 'x': 1}", nil), `unexpected key "x"`},
+		{"missing key", header(1, "{'descr': '|u1', 'shape': (2,)}", nil), `no "fortran_order" key`},
+		{"repeated key", header(1, "{'descr': '|u1', 'descr': '|u1'}", nil), `key "descr" repeated`},
+		{"bad order", header(1, "{'descr': '|u1', 'fortran_order': 0, 'shape': (2,)}", nil), "fortran_order is not True or False"},
+		{"shape not tuple", header(1, "{'descr': '|u1', 'fortran_order': False, 'shape': 2}", nil), "want a tuple"},
+		{"shape (n)", header(1, "{'descr': '|u1', 'fortran_order': False, 'shape': (2)}", nil), "(n) is not a tuple"},
+		{"negative dim", header(1, "{'descr': '|u1', 'fortran_order': False, 'shape': (-2,)}", nil), "want a non-negative integer"},
+		{"dtype", header(1, "{'descr': '<U8', 'fortran_order': False, 'shape': (2,)}", []byte("xxxxxxxxxxxxxxxx")), `unsupported dtype "<U8"`},
+		{"huge shape", header(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (400000000000, 400000000000, 400000000000)}", nil), "too large"},
+		{"promises more than it has", header(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (100000000, 100)}", []byte{1, 2, 3}), "found 3"},
+		{"text after dict", header(1, "{'descr': '|u1', 'fortran_order': False, 'shape': (2,)} x", nil), "text after the dict"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Read(bytes.NewReader(tt.file))
+			if err == nil || !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("error %v, want ErrFormat with %q", err, tt.msg)
+			}
+		})
+	}
+}
+
+func FuzzRead(f *testing.F) {
+	var b bytes.Buffer
+	WriteUint8(&b, []uint8{1, 2, 3, 4}, 2, 2)
+	f.Add(b.Bytes())
+	b.Reset()
+	WriteFloat32(&b, []float32{1, 2}, 2)
+	f.Add(b.Bytes())
+	f.Add(header(2, `{"shape": (), "fortran_order": True, "descr": ">i4"}`, []byte{0, 0, 0, 1}))
+	f.Add([]byte("\x93NUMPY\x01\x00\xff\xff{"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		a, err := Read(bytes.NewReader(data))
+		if err != nil {
+			if !errors.Is(err, ErrFormat) {
+				t.Fatalf("error %v is not ErrFormat", err)
+			}
+			return
+		}
+		size, _ := itemSize(a.Descr)
+		if len(a.Data) != a.Len()*size {
+			t.Fatalf("shape %v of %s with %d data bytes", a.Shape, a.Descr, len(a.Data))
+		}
+		// What was read writes back and reads again the same.
+		if a.Descr == Uint8 && !a.FortranOrder {
+			var out bytes.Buffer
+			if err := WriteUint8(&out, a.Data, a.Shape...); err != nil {
+				t.Fatal(err)
+			}
+			b, err := Read(&out)
+			if err != nil || !bytes.Equal(b.Data, a.Data) || !slices.Equal(b.Shape, a.Shape) {
+				t.Fatalf("rewrite: %v, %v", b, err)
+			}
+		}
+		a.Int32()
+		a.Float32()
+	})
+}
+
+// python returns Debian's python3 with numpy, skipping (failing under
+// CI=true) when there is none.
+func python(t *testing.T) string {
+	t.Helper()
+	const py = "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import numpy").Run(); err != nil {
+		msg := py + " with numpy not found (Debian package python3-numpy; .ci/deps installs it)"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg + "; CI=true requires it")
+		}
+		t.Skip(msg)
+	}
+	return py
+}
+
+func TestNumpyLoads(t *testing.T) {
+	py := python(t)
+	dir := t.TempDir()
+	write := func(name string, fn func(*bytes.Buffer) error) string {
+		var b bytes.Buffer
+		if err := fn(&b); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	u := write("u.npy", func(b *bytes.Buffer) error { return WriteUint8(b, []uint8{0, 1, 2, 253, 254, 255}, 2, 3) })
+	f := write("f.npy", func(b *bytes.Buffer) error { return WriteFloat32(b, []float32{0.5, -2, 1e-3}, 1, 3) })
+	l := write("l.npy", func(b *bytes.Buffer) error { return WriteInt32(b, []int32{3, -1, 0, 7}, 4) })
+	script := `
+import sys, numpy as np
+u = np.load(sys.argv[1]); f = np.load(sys.argv[2]); l = np.load(sys.argv[3])
+assert u.dtype == np.uint8 and u.shape == (2, 3) and u.tolist() == [[0, 1, 2], [253, 254, 255]], u
+assert f.dtype == np.float32 and f.shape == (1, 3) and f.tolist() == [[0.5, -2.0, np.float32(1e-3).item()]], f
+assert l.dtype == np.int32 and l.shape == (4,) and l.tolist() == [3, -1, 0, 7], l
+np.save(sys.argv[4], np.arange(6, dtype=np.float32).reshape(3, 2))
+print("ok")
+`
+	back := filepath.Join(dir, "back.npy")
+	out, err := exec.Command(py, "-c", script, u, f, l, back).CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "ok" {
+		t.Fatalf("numpy: %v\n%s", err, out)
+	}
+	// And what numpy writes, we read; its header equals ours byte for byte.
+	data, err := os.ReadFile(back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := Read(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := a.Float32()
+	if err != nil || !slices.Equal(v, []float32{0, 1, 2, 3, 4, 5}) || !slices.Equal(a.Shape, []int{3, 2}) {
+		t.Errorf("numpy's file: %v, %v", v, err)
+	}
+	h, _ := Header(Float32, []int{3, 2})
+	if !bytes.HasPrefix(data, h) {
+		t.Errorf("numpy's header %q, ours %q", data[:len(h)], h)
+	}
+}
