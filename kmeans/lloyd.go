@@ -149,16 +149,19 @@ func lloyd(ctx context.Context, data Data, a Assigner, cfg Config, rows []int, r
 			return nil, fmt.Errorf("k=%d final assignment: %s assign: %w", k, a.Name(), err)
 		}
 	}
-	res.Means = u.means
-	res.Centroids = u.cent32
-	res.Labels = labels
-	res.Dists = dists
-	res.Sizes = make([]int, k)
+	res.finish(data, u.means, u.cent32, labels, dists)
+	return res, nil
+}
+
+// finish fills in the final state of a run: centroids, labels against
+// them, cluster sizes and the float64 inertia.
+func (res *Result) finish(data Data, means []float64, cent32 []float32, labels []int32, dists []float32) {
+	res.Means, res.Centroids, res.Labels, res.Dists = means, cent32, labels, dists
+	res.Sizes = make([]int, res.K)
 	for _, l := range labels {
 		res.Sizes[l]++
 	}
-	res.Inertia = Inertia(data, u.means, labels)
-	return res, nil
+	res.Inertia = Inertia(data, means, labels)
 }
 
 // Inertia returns the float64 sum over rows of the squared distance to the

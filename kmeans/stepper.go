@@ -132,19 +132,12 @@ loop:
 	if err := s.Finish(fresh, labels, dists, sums, counts, cent32); err != nil {
 		return fail("final assignment", err)
 	}
-	res.Means = make([]float64, k*dim)
+	means := make([]float64, k*dim)
 	for c := range k {
 		for j := range dim {
-			res.Means[c*dim+j] = float64(sums[c*dim+j]) / float64(counts[c])
+			means[c*dim+j] = float64(sums[c*dim+j]) / float64(counts[c])
 		}
 	}
-	res.Centroids = cent32
-	res.Labels = labels
-	res.Dists = dists
-	res.Sizes = make([]int, k)
-	for _, l := range labels {
-		res.Sizes[l]++
-	}
-	res.Inertia = Inertia(data, res.Means, labels)
+	res.finish(data, means, cent32, labels, dists)
 	return res, nil
 }
