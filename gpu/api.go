@@ -14,6 +14,12 @@ const (
 	ContextEGL  = "egl"  // headless EGL: device platform, then Mesa surfaceless
 )
 
+// MaxStepRows is the most rows the device Lloyd loop (Assigner as a
+// kmeans.Stepper) takes: its cluster sums are exact uint32, and 255 *
+// MaxStepRows == 2^32 - 1. Start refuses more; Assign has no such limit, so
+// a caller with more rows sets kmeans.Config.HostLoop.
+const MaxStepRows = (1<<32 - 1) / 255
+
 // Errors a caller may need to tell apart; test with errors.Is. Failures of
 // the GL side wrap one of them or are a *GLError, with context; invalid
 // arguments (short slices, bad context names) are plain errors.

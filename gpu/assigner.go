@@ -12,9 +12,8 @@ import (
 	"github.com/tilekmeans/tilekmeans/kmeans"
 )
 
-// SSBO binding points, as declared in shaders/assign.comp. 4 and up are
-// free for a GPU-side update step (centroid sums, counts, changed labels),
-// which can reuse the resident tiles and labels buffers as they are.
+// SSBO binding points, as declared in shaders/assign.comp (and, for 4 and
+// up, the device Lloyd loop's shaders: see stepper.go).
 const (
 	bindTiles     = 0
 	bindCentroids = 1
@@ -24,7 +23,8 @@ const (
 
 // Assigner is the GPU kmeans.Assigner for one data set: the tiles are
 // uploaded once, and the centroid, label and distance buffers persist across
-// calls (the centroid buffer grows only when k*D grows).
+// calls (the centroid buffer grows only when k*D grows). It is also a
+// kmeans.Stepper (stepper.go), with buffers of its own for the device loop.
 type Assigner struct {
 	dev    *Device
 	n, dim int
@@ -34,12 +34,14 @@ type Assigner struct {
 
 	// Device thread only.
 	lay       layout
+	maxGroups int      // work groups per dispatch (the driver's limit or the hook's)
 	tiles     []uint32 // one buffer per slab
 	cent      uint32
 	centBytes int
 	labels    uint32 // n int32, bound per slab with glBindBufferRange
 	dists     uint32 // n float32, likewise
 	freed     bool
+	st        stepState // the device Lloyd loop (stepper.go)
 }
 
 var _ kmeans.Assigner = (*Assigner)(nil)
@@ -110,6 +112,7 @@ func (a *Assigner) upload(data kmeans.Data) error {
 		return err
 	}
 	a.lay = lay
+	a.maxGroups = maxGroups
 	// Registered first, so a failure half way (or a Close of the Device)
 	// frees what was allocated.
 	d.assigners[a] = struct{}{}
@@ -163,6 +166,7 @@ func (a *Assigner) free() {
 	a.centBytes = 0
 	d.deleteBuffer(&a.labels)
 	d.deleteBuffer(&a.dists)
+	a.freeStep()
 	delete(d.assigners, a)
 	a.freed = true
 }
@@ -193,29 +197,7 @@ func (a *Assigner) assign(cent []float32, k int, labels []int32, dists []float32
 		gl.BufferSubData(gl.SHADER_STORAGE_BUFFER, 0, need, unsafe.Pointer(&cent[0]))
 	}
 
-	gl.UseProgram(d.prog)
-	gl.Uniform1ui(d.loc.d, uint32(a.dim))
-	gl.Uniform1ui(d.loc.k, uint32(k))
-	gl.Uniform1ui(d.loc.stride, uint32(a.lay.strideWords))
-	gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindCentroids, a.cent, 0, need)
-	gs := a.lay.rowsPerGroup
-	for si, s := range a.lay.slabs {
-		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindTiles, a.tiles[si])
-		gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindLabels, a.labels, s.outOffset, s.outSize)
-		gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindDists, a.dists, s.outOffset, s.outSize)
-		gl.Uniform1ui(d.loc.outBase, uint32(s.outBase))
-		for _, dp := range s.dispatches {
-			d.dispatches++
-			if f := d.hooks.failDispatch; f > 0 && d.dispatches == f {
-				d.lost = fmt.Errorf("dispatch %d (rows %d..%d): injected fault: %w", f, s.first+dp[0], s.first+dp[0]+dp[1], ErrContextLost)
-				return d.lost
-			}
-			gl.Uniform1ui(d.loc.base, uint32(dp[0]))
-			gl.Uniform1ui(d.loc.n, uint32(dp[1]))
-			gl.DispatchCompute(uint32((dp[1]+gs-1)/gs), 1, 1)
-		}
-	}
-	if err := d.glErr(fmt.Sprintf("dispatch %d rows, k=%d", a.n, k)); err != nil {
+	if err := a.assignPass(a.cent, need, a.labels, a.dists, k); err != nil {
 		return err
 	}
 	// Shader writes become visible to glGetBufferSubData only after this
@@ -226,4 +208,35 @@ func (a *Assigner) assign(cent []float32, k int, labels []int32, dists []float32
 	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, a.dists)
 	gl.GetBufferSubData(gl.SHADER_STORAGE_BUFFER, 0, 4*a.n, unsafe.Pointer(&dists[0]))
 	return d.glErr("read back labels and distances")
+}
+
+// assignPass runs the assignment shader over every slab against the k
+// centroids in buffer cent (centBytes bound), writing the labels and dists
+// buffers. Assign uses its own buffers; Finish uses the Stepper's, so the
+// two never disturb each other.
+func (a *Assigner) assignPass(cent uint32, centBytes int, labels, dists uint32, k int) error {
+	d := a.dev
+	gl.UseProgram(d.prog)
+	gl.Uniform1ui(d.loc.d, uint32(a.dim))
+	gl.Uniform1ui(d.loc.k, uint32(k))
+	gl.Uniform1ui(d.loc.stride, uint32(a.lay.strideWords))
+	gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindCentroids, cent, 0, centBytes)
+	gs := a.lay.rowsPerGroup
+	for si, s := range a.lay.slabs {
+		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindTiles, a.tiles[si])
+		gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindLabels, labels, s.outOffset, s.outSize)
+		gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindDists, dists, s.outOffset, s.outSize)
+		gl.Uniform1ui(d.loc.outBase, uint32(s.outBase))
+		for _, dp := range s.dispatches {
+			gl.Uniform1ui(d.loc.base, uint32(dp[0]))
+			gl.Uniform1ui(d.loc.n, uint32(dp[1]))
+			err := d.dispatch((dp[1]+gs-1)/gs, func() string {
+				return fmt.Sprintf("rows %d..%d", s.first+dp[0], s.first+dp[0]+dp[1])
+			})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return d.glErr(fmt.Sprintf("dispatch %d rows, k=%d", a.n, k))
 }

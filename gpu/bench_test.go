@@ -3,12 +3,14 @@
 package gpu
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/tilekmeans/tilekmeans/cpu"
 	"github.com/tilekmeans/tilekmeans/kmeans"
+	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
 // BenchmarkAssign times one assignment step (upload centroids, dispatch,
@@ -41,6 +43,55 @@ func BenchmarkAssign(b *testing.B) {
 						}
 					}
 					b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+				})
+			}
+		}
+		if err := a.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLloyd times whole Lloyd iterations through kmeans.Run on the
+// real tiles (n=5610, and 10 noisy copies for 56100), a fixed number of
+// iterations from fixed rows; ns/iter is per iteration, the final
+// assignment and the host's inertia included (spread over the iterations).
+// device is the GPU Stepper (the device loop), gpu-host the host loop over
+// GPU Assign (labels and distances read back every iteration), cpu-host
+// the host loop over the CPU backend.
+func BenchmarkLloyd(b *testing.B) {
+	kind := contextsUnderTest(b)[0]
+	d := openDevice(b, kind, nil)
+	b.Logf("%s: %s", kind, d.Info().Renderer)
+	usps := tilestest.Data(b)
+	const iters = 20
+	for _, copies := range []int{1, 10} {
+		data := usps
+		if copies > 1 {
+			data = replicate(usps, copies, 30)
+		}
+		n := data.N
+		a, err := d.NewAssigner(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, k := range []int{5, 64} {
+			rows := rand.New(rand.NewPCG(31, uint64(k))).Perm(n)[:k]
+			cfg := kmeans.Config{K: k, MaxIter: iters, FixedIters: true, NInit: 1, Init: kmeans.Init{Method: kmeans.InitRows, Rows: rows}}
+			for _, be := range []struct {
+				name string
+				a    kmeans.Assigner
+				host bool
+			}{{"device", a, false}, {"gpu-host", a, true}, {"cpu-host", cpu.New(data, 0), true}} {
+				b.Run(fmt.Sprintf("%s/n=%d/k=%d", be.name, n, k), func(b *testing.B) {
+					c := cfg
+					c.HostLoop = be.host
+					for b.Loop() {
+						if _, err := kmeans.Run(context.Background(), data, be.a, c); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*iters), "ns/iter")
 				})
 			}
 		}

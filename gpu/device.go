@@ -88,6 +88,11 @@ type Device struct {
 	buffers     int           // live buffer objects, for release tests
 	assigners   map[*Assigner]struct{}
 	quit        bool
+
+	// The device Lloyd loop's programs (Step, Update), built on the first
+	// Assigner.Start, so a Device used only for Assign never compiles them.
+	stepProg, updProg uint32
+	stepLoc, updLoc   stepUniforms
 }
 
 type uniforms struct{ n, d, k, stride, base, outBase int32 }
@@ -218,9 +223,11 @@ func (d *Device) teardown() error {
 		for a := range d.assigners {
 			a.free()
 		}
-		if d.prog != 0 {
-			gl.DeleteProgram(d.prog)
-			d.prog = 0
+		for _, p := range []*uint32{&d.prog, &d.stepProg, &d.updProg} {
+			if *p != 0 {
+				gl.DeleteProgram(*p)
+				*p = 0
+			}
 		}
 		d.glReady = false
 	}
@@ -510,6 +517,19 @@ func (d *Device) newBuffer(size int, data unsafe.Pointer, usage uint32) (uint32,
 	}
 	d.buffers++
 	return b, nil
+}
+
+// dispatch issues one glDispatchCompute of groups work groups (x only). It
+// is the one place dispatches are counted, so the fault hook reaches every
+// pass; what describes the dispatch for the hook's error.
+func (d *Device) dispatch(groups int, what func() string) error {
+	d.dispatches++
+	if f := d.hooks.failDispatch; f > 0 && d.dispatches == f {
+		d.lost = fmt.Errorf("dispatch %d (%s): injected fault: %w", f, what(), ErrContextLost)
+		return d.lost
+	}
+	gl.DispatchCompute(uint32(groups), 1, 1)
+	return nil
 }
 
 func (d *Device) deleteBuffer(b *uint32) {

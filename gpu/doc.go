@@ -1,7 +1,8 @@
 // Package gpu is the OpenGL 4.3 compute-shader backend of package kmeans:
 // an Assigner that labels every tile with its nearest centroid on the GPU,
-// bit for bit as cpu.Nearest does (see package kmeans for the arithmetic
-// contract and package shaders for the shader).
+// bit for bit as cpu.Nearest does, and a kmeans.Stepper that runs whole
+// Lloyd iterations there with results equal to the host loop's (see package
+// kmeans for the arithmetic contract and package shaders for the shaders).
 //
 // # Contexts
 //
@@ -54,10 +55,70 @@
 // several dispatches (uBase). On llvmpipe (128 MiB block limit) a million
 // 256-feature tiles take two slabs.
 //
-// The layout is meant to carry a whole Lloyd iteration later: tiles and
-// labels already live on the GPU, bindings 4 and up are free for centroid
-// sums (integer atomics on uint8 sums, exact like the host's), counts and a
-// changed-label counter, dispatched over the same slabs.
+// # Device Lloyd loop
+//
+// *Assigner is also a kmeans.Stepper: whole Lloyd iterations run on the
+// GPU against the tiles NewAssigner uploaded, once for a whole k sweep, and
+// an iteration moves a few status words to the host, not n labels. The
+// loop has its own buffers, apart from Assign's, so plain Assign calls
+// (the host loop, -verify) and a device run never disturb each other. They
+// persist: the per-row ones are made on the first Start, the per-cluster
+// ones grow with k*D and k.
+//
+//	prev    int32 per row: labels of the last Step assignment, -1 after Start
+//	owner   int32 per row: the cluster whose sums hold the row, -1 after Start
+//	dists   float32 per row: distances of the last assignment
+//	sums    uint32 k*D: exact per-cluster sums of the uint8 features
+//	counts  uint32 k: rows per cluster
+//	cent    float32 k*D: the centroids, resident between iterations
+//	status  a header word (halted), 64 iteration slots (changed, empty,
+//	        moved, ran, inertia), then one double per assignment work group
+//	moves   int32 pairs for Move, grown on demand
+//
+// Sums are uint32 and exact: rows enter and leave clusters by atomicAdd of
+// their values or of the two's complement, exact modulo 2^32 and
+// independent of order, and every true sum is at most 255*n < 2^32, so
+// Start refuses more than 16,843,009 rows (the host loop has no limit).
+//
+// One iteration is three kinds of dispatches, with
+// glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT) between them:
+//
+//  1. Step, over every slab and dispatch like Assign: the same nearest()
+//     as Assign; a changed label is counted (per work group, then one
+//     atomicAdd into the slot); a row whose label differs from its owner
+//     moves between the sums and counts; each work group writes the double
+//     sum of its distances, reduced in a fixed tree, to its partial.
+//  2. check, one work group: adds the partials in a fixed order into the
+//     slot's inertia (deterministic; it may differ from the host's running
+//     float64 sum in the last bits, which History allows), marks the slot
+//     run, and sets halted when a count is 0.
+//  3. means, over k*D values (split by the work group limit): the correctly
+//     rounded float32 of sum/count, and the slot's moved flag when a bit
+//     changed. GLSL promises neither a correctly rounded float division
+//     (2.5 ULP) nor a correctly rounded double one, so the quotient is an
+//     integer long division to 24 significant bits, rounded to nearest even
+//     on the exact remainder and assembled from its bit fields. It equals
+//     the host's float32(float64(sum)/float64(count)) for every sum < 2^32
+//     and count < 2^31; TestStepMeans checks millions of pairs, midpoints
+//     included.
+//
+// Halting needs no readback: every pass first reads the halted word and,
+// when Step was asked to stop at a fixed point, the previous slot's moved
+// flag, and returns at once if either says stop; a skipped iteration leaves
+// its own flags clear, so the rest of the batch idles. After the batch one
+// glGetBufferSubData of the header and slots fills the StepStats (a batch
+// is at most 64 iterations; Step runs longer requests as several).
+//
+// State reads owner, dists and counts back (only when a cluster emptied).
+// Move uploads the moves and applies them in order in a one-invocation
+// dispatch per run of moves within one slab (the tile values are only on the
+// GPU), then runs check and means as an iteration does; a cluster still
+// empty afterwards is an error. Finish runs Assign's shader into the loop's
+// own labels and distances when asked, then reads labels, distances, sums,
+// counts and centroids once. The status block's layout is checked against
+// the driver's (program interface query) when the programs are built, on
+// the first Start; they are shared by a Device's Assigners. A fault or loss
+// in any dispatch ends the Step with ErrContextLost, like Assign.
 //
 // # Errors
 //
@@ -75,7 +136,8 @@
 //
 // The OpenGL code needs cgo and is excluded by the nogpu tag; that build
 // (and CGO_ENABLED=0) gets nogpu.go, the same API whose Open returns
-// ErrNotBuilt, and Built == false. The noglfw tag drops GLFW (and its X11
+// ErrNotBuilt, and Built == false; its Assigner is a kmeans.Assigner but not
+// a Stepper (none can be made anyway). The noglfw tag drops GLFW (and its X11
 // libraries); with go-gl's own egl tag as well (-tags 'noglfw egl') the
 // binary links only libEGL, for headless servers.
 package gpu

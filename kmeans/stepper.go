@@ -40,7 +40,8 @@ type Stepper interface {
 	State(owner []int32, dists []float32, counts []int) error
 	// Move moves each rows[i] into cluster to[i] in the sums and counts,
 	// then recomputes the centroids as step 3 does and reports whether any
-	// centroid bit changed.
+	// centroid bit changed. Run's moves always leave every cluster with a
+	// row; a device may fail the call if one is still empty.
 	Move(rows []int, to []int32) (changed bool, err error)
 	// Finish assigns once more against the current centroids when reassign
 	// is true, then reads back the labels and distances of the last
@@ -72,7 +73,7 @@ func lloydDevice(ctx context.Context, data Data, s Stepper, cfg Config, rows []i
 		}
 	}
 	fail := func(what string, err error) (*Result, error) {
-		return nil, fmt.Errorf("k=%d %s: %s: %w", k, what, s.Name(), err)
+		return nil, fmt.Errorf("k=%d %s: %w", k, what, err)
 	}
 	if err := s.Start(k, cent); err != nil {
 		return fail("start", err)

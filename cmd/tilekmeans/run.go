@@ -238,6 +238,9 @@ func runK(ctx context.Context, o *runOptions, k int, data kmeans.Data, a kmeans.
 		NInit:      o.nInit,
 		Rand:       rand.New(rand.NewPCG(o.seed, uint64(k))),
 		Progress:   prog.step,
+		// The GPU keeps its integer sums in 32 bits: past that many rows
+		// it assigns and the host updates.
+		HostLoop: data.N > gpu.MaxStepRows,
 	})
 	if err != nil {
 		prog.abort()
