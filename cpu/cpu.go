@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tilekmeans/tilekmeans/kmeans"
 )
@@ -39,22 +40,115 @@ func Nearest(x []uint8, centroids []float32, k int) (int32, float32) {
 
 // Assigner is the CPU implementation of kmeans.Assigner. It spreads rows over
 // all cores.
+//
+// On amd64 with AVX2 or AVX-512 it scores L tiles at a time (one per SIMD
+// lane, see kernels_amd64.go) from a copy of the data that New re-lays into
+// blocks of L tiles, feature-major; elsewhere (or with -tags purego) it runs
+// the portable Go code. Every kernel computes exactly the sums of Distance,
+// so the results do not depend on which one runs.
 type Assigner struct {
 	data    kmeans.Data
 	workers int
+	kern    *kernel // nil: the portable Go code
+	blocks  []uint8 // data re-laid for kern: ceil(N/L) blocks of D*L bytes
+	ctPool  sync.Pool
 }
 
+// kernel is a SIMD assignment kernel, an assembly function. Its run method
+// (kernels_*.go) labels nblocks blocks at x against the ng centroid groups at
+// ct (the first ng1 of s1 centroids, the rest of s1-1, each group stored
+// feature-major), writing L labels and dists per block.
+type kernel struct {
+	name  string
+	lanes int // L: tiles per block, one per lane
+	cmax  int // most centroids per group
+}
+
+// goKernel names the portable Go code.
+const goKernel = "go"
+
 // New returns an Assigner for data that uses workers goroutines (all cores
-// when workers < 1).
+// when workers < 1). It picks the fastest kernel this CPU runs (see Kernel);
+// a SIMD kernel works on its own re-laid copy of data.X, made here, so later
+// changes to data.X are not seen.
 func New(data kmeans.Data, workers int) *Assigner {
+	name := goKernel
+	if len(simdKernels) > 0 {
+		name = simdKernels[0].name
+	}
+	a, err := newWithKernel(data, workers, name)
+	if err != nil {
+		panic(err) // unreachable: the name comes from simdKernels
+	}
+	return a
+}
+
+// kernelNames returns the kernels this CPU can run, preferred first; "go"
+// (always last) is the portable code.
+func kernelNames() []string {
+	var s []string
+	for _, k := range simdKernels {
+		s = append(s, k.name)
+	}
+	return append(s, goKernel)
+}
+
+// newWithKernel is New with the kernel named (one of kernelNames).
+func newWithKernel(data kmeans.Data, workers int, name string) (*Assigner, error) {
 	if workers < 1 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	return &Assigner{data: data, workers: workers}
+	a := &Assigner{data: data, workers: workers}
+	if name == goKernel {
+		return a, nil
+	}
+	for _, k := range simdKernels {
+		if k.name == name {
+			a.kern = k
+		}
+	}
+	if a.kern == nil {
+		return nil, fmt.Errorf("cpu: kernel %q not available (have %v)", name, kernelNames())
+	}
+	if data.D < 1 || data.N < 0 || len(data.X) < data.N*data.D {
+		// Nothing to vectorise (every distance is 0), or malformed data
+		// that kmeans.Run rejects before any Assign: keep New from
+		// failing, as it never did.
+		a.kern = nil
+		return a, nil
+	}
+	a.blocks = relayout(data, a.kern.lanes)
+	return a, nil
+}
+
+// relayout copies data into blocks of l tiles, feature-major: block b holds
+// rows b*l..b*l+l-1 as block[j*l+t] = row t's feature j. The last block is
+// padded by repeating the last row (its results are dropped).
+func relayout(data kmeans.Data, l int) []uint8 {
+	n, dim := data.N, data.D
+	nb := (n + l - 1) / l
+	out := make([]uint8, nb*l*dim)
+	for b := range nb {
+		blk := out[b*l*dim : (b+1)*l*dim]
+		for t := range l {
+			for j, v := range data.Row(min(b*l+t, n-1)) {
+				blk[j*l+t] = v
+			}
+		}
+	}
+	return out
 }
 
 // Name implements kmeans.Assigner.
 func (a *Assigner) Name() string { return "cpu" }
+
+// Kernel names the kernel a uses: "avx512", "avx2" or "go".
+func (a *Assigner) Kernel() string {
+	if a.kern == nil {
+		return goKernel
+	}
+	return a.kern.name
+}
 
 // Assign implements kmeans.Assigner.
 func (a *Assigner) Assign(centroids []float32, k int, labels []int32, dists []float32) error {
@@ -64,6 +158,13 @@ func (a *Assigner) Assign(centroids []float32, k int, labels []int32, dists []fl
 	}
 	if len(labels) < n || len(dists) < n {
 		return fmt.Errorf("cpu assign: output slices shorter than %d rows", n)
+	}
+	if n == 0 {
+		return nil
+	}
+	if a.kern != nil {
+		a.assignSIMD(centroids, k, labels, dists)
+		return nil
 	}
 	chunk := (n + a.workers - 1) / a.workers
 	var wg sync.WaitGroup
@@ -77,6 +178,85 @@ func (a *Assigner) Assign(centroids []float32, k int, labels []int32, dists []fl
 	}
 	wg.Wait()
 	return nil
+}
+
+// assignSIMD is Assign with a SIMD kernel. The k centroids are split into ng
+// groups of at most cmax, as even as possible (ng1 of s1, the rest of s1-1),
+// and copied feature-major per group so that the kernel reads each group's
+// values for feature j side by side. Workers get whole blocks.
+func (a *Assigner) assignSIMD(centroids []float32, k int, labels []int32, dists []float32) {
+	n, dim, kern := a.data.N, a.data.D, a.kern
+	ng := (k + kern.cmax - 1) / kern.cmax
+	s1 := (k + ng - 1) / ng
+	ng1 := k - ng*(s1-1)
+
+	p, _ := a.ctPool.Get().(*[]float32)
+	if p == nil {
+		p = new([]float32)
+	}
+	if cap(*p) < k*dim {
+		*p = make([]float32, k*dim)
+	}
+	ct := (*p)[:k*dim]
+	for g, base := 0, 0; g < ng; g++ {
+		c := s1
+		if g >= ng1 {
+			c--
+		}
+		dst := ct[base*dim : (base+c)*dim]
+		for i := range c {
+			for j, v := range centroids[(base+i)*dim : (base+i+1)*dim] {
+				dst[j*c+i] = v
+			}
+		}
+		base += c
+	}
+
+	l := kern.lanes
+	nb := (n + l - 1) / l
+	run := func(lo, hi int) {
+		full := hi
+		if hi*l > n {
+			full = hi - 1 // the padded last block
+		}
+		if full > lo {
+			kern.run(&a.blocks[lo*l*dim], full-lo, dim, &ct[0], ng, ng1, s1, &labels[lo*l], &dists[lo*l])
+		}
+		if full < hi {
+			var lb [16]int32
+			var db [16]float32
+			kern.run(&a.blocks[full*l*dim], 1, dim, &ct[0], ng, ng1, s1, &lb[0], &db[0])
+			copy(labels[full*l:n], lb[:])
+			copy(dists[full*l:n], db[:])
+		}
+	}
+	// Workers take chunks of blocks from a shared counter, so that a core
+	// that is busy elsewhere (or a worker that starts late) costs little.
+	// A chunk is a few tens of microseconds of work, and each worker gets
+	// several.
+	chunk := max(1, min((nb+4*a.workers-1)/(4*a.workers), (1<<15)/(k*dim)))
+	nchunks := (nb + chunk - 1) / chunk
+	if a.workers == 1 || nchunks == 1 {
+		run(0, nb)
+	} else {
+		var next atomic.Int64
+		work := func() {
+			for {
+				lo := int(next.Add(1)-1) * chunk
+				if lo >= nb {
+					return
+				}
+				run(lo, min(lo+chunk, nb))
+			}
+		}
+		var wg sync.WaitGroup
+		for range min(a.workers, nchunks) - 1 {
+			wg.Go(work)
+		}
+		work()
+		wg.Wait()
+	}
+	a.ctPool.Put(p)
 }
 
 // block is how many rows assignRange takes at a time.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"testing"
 
 	"github.com/tilekmeans/tilekmeans/cpu"
@@ -23,23 +24,79 @@ func randomCentroids(data kmeans.Data, k int, rng *rand.Rand) []float32 {
 }
 
 // BenchmarkAssign times one assignment step of the real tiles against k
-// centroids, on all cores and on one.
+// centroids, on all cores and on one, with the kernel New picks.
 func BenchmarkAssign(b *testing.B) {
 	data := tilestest.Data(b)
 	for _, workers := range []int{0, 1} {
-		for _, k := range []int{5, 7, 64} {
+		for _, k := range []int{5, 7, 64, 256} {
 			b.Run(fmt.Sprintf("workers=%d/k=%d", workers, k), func(b *testing.B) {
 				a := cpu.New(data, workers)
-				c := randomCentroids(data, k, rand.New(rand.NewPCG(1, 2)))
-				labels, dists := make([]int32, data.N), make([]float32, data.N)
-				for b.Loop() {
-					if err := a.Assign(c, k, labels, dists); err != nil {
-						b.Fatal(err)
-					}
-				}
+				benchAssign(b, a, data, k)
 			})
 		}
 	}
+}
+
+// BenchmarkAssignKernels times every kernel this CPU runs on the real tiles
+// (N=5610) and on 10 and 100 noisy copies of them (the portable Go kernel
+// only on the real ones: it takes seconds per step on the copies).
+func BenchmarkAssignKernels(b *testing.B) {
+	real := tilestest.Data(b)
+	for _, kernel := range cpu.KernelNames() {
+		for _, copies := range []int{1, 10, 100} {
+			if kernel == "go" && copies > 1 {
+				continue
+			}
+			data := noisyCopies(real, copies)
+			for _, workers := range []int{0, 1} {
+				for _, k := range []int{5, 64, 256} {
+					name := fmt.Sprintf("kernel=%s/N=%d/workers=%d/k=%d", kernel, data.N, workers, k)
+					b.Run(name, func(b *testing.B) {
+						a, err := cpu.NewWithKernel(data, workers, kernel)
+						if err != nil {
+							b.Fatal(err)
+						}
+						benchAssign(b, a, data, k)
+					})
+				}
+			}
+		}
+	}
+}
+
+func benchAssign(b *testing.B, a *cpu.Assigner, data kmeans.Data, k int) {
+	c := randomCentroids(data, k, rand.New(rand.NewPCG(1, 2)))
+	labels, dists := make([]int32, data.N), make([]float32, data.N)
+	for b.Loop() {
+		if err := a.Assign(c, k, labels, dists); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(data.N*k), "ns/row/centroid")
+}
+
+var copiesCache sync.Map // int -> kmeans.Data
+
+// noisyCopies returns copies concatenated copies of data, each feature of
+// every copy after the first moved by a seeded random -1, 0 or +1 (clamped).
+func noisyCopies(data kmeans.Data, copies int) kmeans.Data {
+	if copies == 1 {
+		return data
+	}
+	if d, ok := copiesCache.Load(copies); ok {
+		return d.(kmeans.Data)
+	}
+	rng := rand.New(rand.NewPCG(uint64(copies), 99))
+	x := make([]uint8, 0, copies*len(data.X))
+	x = append(x, data.X...)
+	for range copies - 1 {
+		for _, v := range data.X {
+			x = append(x, uint8(min(max(int(v)+rng.IntN(3)-1, 0), 255)))
+		}
+	}
+	d := kmeans.Data{N: copies * data.N, D: data.D, X: x}
+	copiesCache.Store(copies, d)
+	return d
 }
 
 // BenchmarkSweep times the notebook's job on the CPU: k = 3..7 on the real

@@ -1,0 +1,7 @@
+package cpu
+
+// Test hooks: the external test package (benchmarks) picks kernels by name.
+var (
+	NewWithKernel = newWithKernel
+	KernelNames   = kernelNames
+)

@@ -1,0 +1,78 @@
+//go:build amd64 && !purego
+
+// SIMD kernels for amd64 (kernels_amd64.s, written by genkernels.go).
+//
+// Layout: New copies the data into blocks of L tiles (L = 8 for AVX2, 16 for
+// AVX-512), feature-major inside a block (block[j*L+l] = tile l's feature j),
+// so that one load gives feature j of L tiles and each SIMD lane carries one
+// tile's sum. Per feature the kernel widens the L bytes to float32 once and
+// then scores a group of up to cmax centroids (one accumulator each, which
+// also hides the add latency); the block stays in L1 while all groups pass
+// over it, and the running minimum and its index per lane stay in registers.
+//
+// No FMA: each lane computes d = x - c, d*d and s + d*d as three separately
+// rounded single-precision operations in feature order (VSUBPS, VMULPS,
+// VADDPS), which is exactly cpu.Distance's arithmetic and the GPU shader's;
+// a fused multiply-add would round once instead of twice and change the
+// bits. Ties and NaNs follow Nearest: strict <, centroids in index order.
+
+package cpu
+
+//go:generate go run genkernels.go
+
+//go:noescape
+func assignAVX2(x *uint8, nblocks, dim int, ct *float32, ng, ng1, s1 int, labels *int32, dists *float32)
+
+//go:noescape
+func assignAVX512(x *uint8, nblocks, dim int, ct *float32, ng, ng1, s1 int, labels *int32, dists *float32)
+
+func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
+
+func xgetbv() (eax, edx uint32)
+
+var (
+	kernAVX512 = &kernel{name: "avx512", lanes: 16, cmax: 16}
+	kernAVX2   = &kernel{name: "avx2", lanes: 8, cmax: 8}
+)
+
+// run calls the kernel's assembly function. (A direct call, unlike one
+// through a func value, lets the noescape outputs stay on the stack.)
+func (k *kernel) run(x *uint8, nblocks, dim int, ct *float32, ng, ng1, s1 int, labels *int32, dists *float32) {
+	if k == kernAVX512 {
+		assignAVX512(x, nblocks, dim, ct, ng, ng1, s1, labels, dists)
+	} else {
+		assignAVX2(x, nblocks, dim, ct, ng, ng1, s1, labels, dists)
+	}
+}
+
+// simdKernels are the kernels this CPU runs, fastest first.
+var simdKernels = detect()
+
+// detect checks CPUID and that the OS saves the vector registers (XCR0).
+func detect() []*kernel {
+	maxID, _, _, _ := cpuid(0, 0)
+	if maxID < 7 {
+		return nil
+	}
+	_, _, ecx1, _ := cpuid(1, 0)
+	const osxsave, avx = 1 << 27, 1 << 28
+	if ecx1&osxsave == 0 || ecx1&avx == 0 {
+		return nil
+	}
+	xcr0, _ := xgetbv()
+	if xcr0&0b110 != 0b110 { // XMM and YMM state
+		return nil
+	}
+	_, ebx7, _, _ := cpuid(7, 0)
+	const avx2, avx512f = 1 << 5, 1 << 16
+	var ks []*kernel
+	// Opmask, ZMM_Hi256 and Hi16_ZMM state. (Darwin enables AVX-512 state
+	// lazily and reports it clear here; it then gets AVX2.)
+	if ebx7&avx512f != 0 && xcr0&0b11100000 == 0b11100000 {
+		ks = append(ks, kernAVX512)
+	}
+	if ebx7&avx2 != 0 {
+		ks = append(ks, kernAVX2)
+	}
+	return ks
+}
