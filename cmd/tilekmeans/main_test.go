@@ -56,6 +56,10 @@ func TestBadInput(t *testing.T) {
 	text := writeFile(t, dir, "notes.png", []byte("not an image\n"))
 	odd := writeFile(t, dir, "odd.png", pngOf(t, 50, 32))
 	emptyDir := t.TempDir()
+	loop := filepath.Join(dir, "loop.jpg")
+	if err := os.Symlink(loop, loop); err != nil {
+		t.Fatal(err)
+	}
 	aFile := writeFile(t, dir, "plainfile", []byte("x"))
 
 	tests := []struct {
@@ -69,6 +73,7 @@ func TestBadInput(t *testing.T) {
 		{"missing path", []string{"run", "-images", filepath.Join(dir, "nope.jpg")}, exitFailure, "nope.jpg: no such file or directory"},
 		{"glob matches nothing", []string{"run", "-images", filepath.Join(dir, "*.tif")}, exitFailure, "*.tif: no image matched"},
 		{"directory without images", []string{"run", "-images", emptyDir}, exitFailure, emptyDir + ": no image matched"},
+		{"unreadable path (symlink loop)", []string{"run", "-images", loop}, exitFailure, "loop.jpg: stat " + loop + ": too many levels of symbolic links"},
 		{"truncated image", []string{"run", "-images", truncated}, exitFailure, "trunc.png: truncated or corrupt png image"},
 		{"corrupt image", []string{"run", "-images", corrupt}, exitFailure, "corrupt.jpg: truncated or corrupt jpeg image"},
 		{"not an image", []string{"run", "-images", text}, exitFailure, "notes.png: not a JPEG, PNG"},
