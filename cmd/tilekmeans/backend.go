@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/tilekmeans/tilekmeans/cpu"
@@ -92,8 +93,32 @@ func (a *app) openBackend(o *runOptions, data kmeans.Data, logw io.Writer) (*bac
 		b.gpuErr = err
 		return b, nil
 	}
+	if b.auto && !a.softwareGPU && softwareRenderer(g.info.Renderer) {
+		// Mesa's llvmpipe and its kin run the shaders on the CPU, many times
+		// slower than the CPU backend: auto is after speed, not a GPU as such.
+		err := fmt.Errorf("only a software OpenGL renderer here (%s; -backend gpu uses it anyway)", g.info.Renderer)
+		if cerr := g.close(); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
+		fmt.Fprintf(logw, "tilekmeans: GPU unavailable, using the CPU: %v\n", err)
+		b.gpuErr = err
+		return b, nil
+	}
 	b.gpu, b.assigner = g, g.assigner
 	return b, nil
+}
+
+// softwareRenderer reports whether a GL_RENDERER string names a renderer
+// that runs on the CPU (Mesa's llvmpipe, softpipe, swrast, or Microsoft's
+// WARP-style "software" renderers).
+func softwareRenderer(renderer string) bool {
+	r := strings.ToLower(renderer)
+	for _, s := range []string{"llvmpipe", "softpipe", "swrast", "software"} {
+		if strings.Contains(r, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // fallBack decides, after a k-means run failed with err, whether to redo it

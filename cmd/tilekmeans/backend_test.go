@@ -257,3 +257,39 @@ func TestVerifyCountsExactTies(t *testing.T) {
 		t.Errorf("verify %v", v)
 	}
 }
+
+func TestAutoSkipsSoftwareRenderer(t *testing.T) {
+	dir := t.TempDir()
+	img := writeFile(t, dir, "s.png", pngOf(t, 64, 32))
+	for _, tt := range []struct {
+		renderer, backend string
+		software          bool
+	}{
+		{"llvmpipe (LLVM 15.0.6, 256 bits)", "cpu", false},
+		{"softpipe", "cpu", false},
+		{"llvmpipe (LLVM 15.0.6, 256 bits)", "gpu", true},
+		{"NVIDIA H100 80GB HBM3/PCIe/SSE2", "gpu", false},
+	} {
+		var stdout, stderr bytes.Buffer
+		a := appWith(&stdout, &stderr, nil, func(d kmeans.Data) kmeans.Assigner { return &fakeGPU{Assigner: cpu.New(d, 0)} })
+		a.softwareGPU = tt.software
+		inner := a.openGPU
+		a.openGPU = func(kind string, d kmeans.Data) (*gpuBackend, error) {
+			g, err := inner(kind, d)
+			if g != nil {
+				g.info.Renderer = tt.renderer
+			}
+			return g, err
+		}
+		out := filepath.Join(dir, fmt.Sprint(tt.renderer, tt.software))
+		if code := a.run(context.Background(), []string{"run", "-k", "2", "-out", out, "-images", img}); code != exitOK {
+			t.Fatalf("%s: exit %d: %s", tt.renderer, code, stderr.String())
+		}
+		if got := readSummary(t, out)["backend"]; got != tt.backend {
+			t.Errorf("%s (softwareGPU %v): backend %v, want %s", tt.renderer, tt.software, got, tt.backend)
+		}
+		if notice := strings.Contains(stderr.String(), "only a software OpenGL renderer here"); notice != (tt.backend == "cpu") {
+			t.Errorf("%s: stderr %q", tt.renderer, stderr.String())
+		}
+	}
+}

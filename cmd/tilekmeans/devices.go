@@ -45,6 +45,9 @@ func (a *app) devicesCommand(args []string) error {
 		}
 		if r.Auto {
 			rep.Auto = fmt.Sprintf("gpu (%s)", r.Context)
+			if softwareRenderer(r.Info.Renderer) && !a.softwareGPU {
+				rep.Auto = fmt.Sprintf("cpu (%s offers only the software renderer %s; -backend gpu uses it)", r.Context, r.Info.Renderer)
+			}
 		}
 		rep.Contexts = append(rep.Contexts, e)
 	}

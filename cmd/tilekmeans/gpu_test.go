@@ -71,7 +71,7 @@ func TestRealGPUFailureMidRunFallsBack(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			var real *gpuBackend
-			a := &app{stdout: &stdout, stderr: &stderr, openGPU: func(k string, data kmeans.Data) (*gpuBackend, error) {
+			a := &app{stdout: &stdout, stderr: &stderr, softwareGPU: true, openGPU: func(k string, data kmeans.Data) (*gpuBackend, error) {
 				g, err := openGPU(kind, data)
 				if err != nil {
 					return nil, err
@@ -102,7 +102,7 @@ func TestRealGPUFailureMidRunFallsBack(t *testing.T) {
 
 func TestDevices(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	a := &app{stdout: &stdout, stderr: &stderr, openGPU: openGPU}
+	a := &app{stdout: &stdout, stderr: &stderr, openGPU: openGPU, softwareGPU: true}
 	if code := a.run(context.Background(), []string{"devices"}); code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
@@ -121,6 +121,16 @@ func TestDevices(t *testing.T) {
 	stdout.Reset()
 	if code := a.run(context.Background(), []string{"devices", "-json"}); code != exitOK || !strings.Contains(stdout.String(), `"gpu_built": true`) {
 		t.Errorf("devices -json: exit %d\n%s", code, stdout.String())
+	}
+	// Without softwareGPU, auto says it would not use a software renderer.
+	stdout.Reset()
+	a.softwareGPU = false
+	if code := a.run(context.Background(), []string{"devices"}); code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	software := strings.Contains(stdout.String(), "llvmpipe") || strings.Contains(stdout.String(), "softpipe")
+	if want := "-backend auto would use: cpu (egl offers only the software renderer"; software && gputest.Contexts(t)[0] == gputest.EGL && !strings.Contains(stdout.String(), want) {
+		t.Errorf("devices on a software renderer: want %q in\n%s", want, stdout.String())
 	}
 	if _, err := openGPU("bogus", kmeans.Data{}); err == nil || errors.Is(err, gpu.ErrUnavailable) {
 		t.Errorf("unknown context kind: %v", err)

@@ -51,6 +51,9 @@ type app struct {
 	stdout, stderr io.Writer
 	// openGPU opens the GPU backend; tests substitute failing ones.
 	openGPU func(kind string, data kmeans.Data) (*gpuBackend, error)
+	// softwareGPU lets -backend auto use a software OpenGL renderer, so
+	// tests can drive auto's GPU paths on llvmpipe.
+	softwareGPU bool
 }
 
 // run executes one command line and returns the exit code. Errors are printed
