@@ -17,6 +17,7 @@ import (
 	"github.com/tilekmeans/tilekmeans/tiles"
 	"github.com/tilekmeans/tilekmeans/tiles/embedded"
 	"github.com/tilekmeans/tilekmeans/tiles/npy"
+	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
 func readNpy(t *testing.T, path string) *npy.Array {
@@ -114,7 +115,7 @@ func TestExportNpy(t *testing.T) {
 	}
 
 	// numpy reads them, and finds the same nearest centroids.
-	py := numpyPython(t)
+	py := tilestest.NumpyPython(t)
 	script := `
 import sys, numpy as np
 t = np.load("o/tiles.npy")
@@ -133,21 +134,6 @@ print("ok")
 	if err != nil || strings.TrimSpace(string(out)) != "ok" {
 		t.Fatalf("numpy: %v\n%s", err, out)
 	}
-}
-
-// numpyPython is Debian's python3 with numpy: it skips the test without
-// one, except under CI=true (python3-numpy is in .ci/deps).
-func numpyPython(t *testing.T) string {
-	t.Helper()
-	const py = "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import numpy").Run(); err != nil {
-		msg := py + " with numpy not found (Debian package python3-numpy; .ci/deps installs it)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg + "; CI=true requires it")
-		}
-		t.Skip(msg)
-	}
-	return py
 }
 
 func TestExportFlag(t *testing.T) {

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
 func TestHeaderBytes(t *testing.T) {
@@ -213,23 +215,8 @@ func FuzzRead(f *testing.F) {
 	})
 }
 
-// python returns Debian's python3 with numpy, skipping (failing under
-// CI=true) when there is none.
-func python(t *testing.T) string {
-	t.Helper()
-	const py = "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import numpy").Run(); err != nil {
-		msg := py + " with numpy not found (Debian package python3-numpy; .ci/deps installs it)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg + "; CI=true requires it")
-		}
-		t.Skip(msg)
-	}
-	return py
-}
-
 func TestNumpyLoads(t *testing.T) {
-	py := python(t)
+	py := tilestest.NumpyPython(t)
 	dir := t.TempDir()
 	write := func(name string, fn func(*bytes.Buffer) error) string {
 		var b bytes.Buffer

@@ -8,6 +8,7 @@ package tilestest
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -40,6 +41,16 @@ func Dir() string {
 	}
 }
 
+// Missing ends a test whose input or tool is absent: it skips with msg,
+// except under CI=true, where the absence is a failure.
+func Missing(tb testing.TB, msg string) {
+	tb.Helper()
+	if os.Getenv("CI") == "true" {
+		tb.Fatal(msg + "; CI=true requires it")
+	}
+	tb.Skip(msg)
+}
+
 // Paths returns the five sheet paths, skipping tb (failing it under CI=true)
 // when they are absent.
 func Paths(tb testing.TB) []string {
@@ -49,15 +60,22 @@ func Paths(tb testing.TB) []string {
 	for n := 1; n <= Sheets; n++ {
 		p := filepath.Join(dir, "usps_"+string(rune('0'+n))+".jpg")
 		if _, err := os.Stat(p); dir == "" || err != nil {
-			msg := "real USPS sheets not found (want ../shared/data/usps/usps_1.jpg..usps_5.jpg or $TILEKMEANS_USPS_DIR)"
-			if os.Getenv("CI") == "true" {
-				tb.Fatal(msg + "; CI=true requires them")
-			}
-			tb.Skip(msg)
+			Missing(tb, "real USPS sheets not found (want ../shared/data/usps/usps_1.jpg..usps_5.jpg or $TILEKMEANS_USPS_DIR)")
 		}
 		paths = append(paths, p)
 	}
 	return paths
+}
+
+// NumpyPython returns Debian's python3 when it can import numpy (package
+// python3-numpy, which .ci/deps installs), and otherwise calls Missing.
+func NumpyPython(tb testing.TB) string {
+	tb.Helper()
+	const py = "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import numpy").Run(); err != nil {
+		Missing(tb, py+" with numpy not found (Debian package python3-numpy; .ci/deps installs it)")
+	}
+	return py
 }
 
 // USPS returns the 5610 16x16 tiles of the real sheets, blank tiles kept.
