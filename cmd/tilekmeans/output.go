@@ -83,18 +83,13 @@ func buildSummary(o *runOptions, t *tiles.Tiles, be *backend, runs []kRun) summa
 	for _, sh := range t.Sheets {
 		s.Sheets = append(s.Sheets, sheetEntry{Path: sh.Path, Width: sh.Width, Height: sh.Height, Rows: sh.Rows, Cols: sh.Cols, Blank: sh.Blank})
 	}
-	classes := make([]int, t.N())
-	for i, org := range t.Origins {
-		classes[i] = org.Sheet
-	}
 	for _, r := range runs {
 		e := runEntry{
 			K: r.res.K, Inertia: r.res.Inertia, Iterations: r.res.Iterations, Converged: r.res.Converged,
 			Sizes: r.res.Sizes, Seconds: r.seconds, InitRows: r.res.InitRows, Relocated: r.res.Relocated,
 			Verify: r.verify,
 		}
-		if len(t.Sheets) > 1 {
-			q := kmeans.Compare(classes, len(t.Sheets), r.res.Labels, r.res.K)
+		if q := r.quality; q != nil {
 			e.Purity, e.NMI, e.ARI, e.Confusion = &q.Purity, &q.NMI, &q.ARI, q.Confusion
 		}
 		s.Runs = append(s.Runs, e)
@@ -130,14 +125,29 @@ func writeOutputs(o *runOptions, t *tiles.Tiles, be *backend, runs []kRun) error
 	if err := writeExports(o, t, runs); err != nil {
 		return err
 	}
-	if err := writeReport(o, t, be, runs); err != nil {
+	s := buildSummary(o, t, be, runs)
+	if err := writeReport(o, t, s, runs); err != nil {
 		return err
 	}
 	return tiles.WriteAtomic(filepath.Join(o.out, "summary.json"), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(buildSummary(o, t, be, runs))
+		return enc.Encode(s)
 	})
+}
+
+// sheetQuality scores res against the sheets the tiles came from, or
+// returns nil when there is only one sheet (nothing to compare with).
+func sheetQuality(t *tiles.Tiles, res *kmeans.Result) *kmeans.Quality {
+	if len(t.Sheets) < 2 {
+		return nil
+	}
+	classes := make([]int, t.N())
+	for i, org := range t.Origins {
+		classes[i] = org.Sheet
+	}
+	q := kmeans.Compare(classes, len(t.Sheets), res.Labels, res.K)
+	return &q
 }
 
 // writeLabels writes one row per tile: index, origin, and its cluster

@@ -12,8 +12,7 @@ import (
 
 // writeReport writes elbow.png and report.html (see package internal/report) under
 // -out, each atomically.
-func writeReport(o *runOptions, t *tiles.Tiles, be *backend, runs []kRun) error {
-	s := buildSummary(o, t, be, runs)
+func writeReport(o *runOptions, t *tiles.Tiles, s summary, runs []kRun) error {
 	in := &htmlreport.Input{
 		Title: "tilekmeans report",
 		Subtitle: fmt.Sprintf("%d tiles of %dx%d from %d sheet%s; k = %s; backend %s",
@@ -22,7 +21,7 @@ func writeReport(o *runOptions, t *tiles.Tiles, be *backend, runs []kRun) error 
 		Tiles: t,
 	}
 	for _, r := range runs {
-		rr := htmlreport.Run{Result: r.res, Seconds: r.seconds}
+		rr := htmlreport.Run{Result: r.res, Seconds: r.seconds, Quality: r.quality}
 		if v := r.verify; v != nil {
 			rr.Notes = append(rr.Notes, fmt.Sprintf("-verify: %d assignments of %d rows checked against the CPU reference, %d mismatches, %d exact ties",
 				v.Assignments, v.Rows, v.Mismatches, v.Ties))

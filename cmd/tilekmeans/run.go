@@ -127,7 +127,8 @@ func loadInput(o *runOptions) (*tiles.Tiles, error) {
 type kRun struct {
 	res     *kmeans.Result
 	seconds float64
-	verify  *verifyStats // with -verify
+	verify  *verifyStats    // with -verify
+	quality *kmeans.Quality // agreement with the sheets; nil for one sheet
 }
 
 func (a *app) runCommand(ctx context.Context, args []string) (err error) {
@@ -206,7 +207,7 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 			return err
 		}
 		secs := time.Since(start).Seconds()
-		run := kRun{res: res, seconds: secs}
+		run := kRun{res: res, seconds: secs, quality: sheetQuality(t, res)}
 		if verifier != nil {
 			st := verifier.takeStats()
 			run.verify = &st

@@ -50,6 +50,10 @@ type Run struct {
 	Result  *kmeans.Result
 	Seconds float64
 	Notes   []string // extra lines shown under the k's numbers (e.g. -verify)
+	// Quality is the clusters' agreement with the sheets (kmeans.Compare
+	// with each tile's sheet as its class), shown when there are several
+	// sheets; the caller computes it once for the report and summary.json.
+	Quality *kmeans.Quality
 }
 
 // Display settings.
@@ -177,10 +181,8 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 		Elbow: pngURI(elbowPNG), Compared: len(t.Sheets) > 1,
 	}
 	perSheet := make([]int, len(t.Sheets))
-	classes := make([]int, t.N())
-	for i, o := range t.Origins {
+	for _, o := range t.Origins {
 		perSheet[o.Sheet]++
-		classes[i] = o.Sheet
 	}
 	short := make([]string, len(t.Sheets))
 	for i, s := range t.Sheets {
@@ -233,8 +235,7 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 		kv.MontageW, kv.MontageH = m.Rect.Dx(), m.Rect.Dy()
 
 		var conf [][]int
-		if v.Compared {
-			q := kmeans.Compare(classes, len(t.Sheets), res.Labels, k)
+		if q := r.Quality; v.Compared && q != nil {
 			conf = q.Confusion
 			kv.Purity, kv.NMI, kv.ARI = fmt.Sprintf("%.3f", q.Purity), fmt.Sprintf("%.3f", q.NMI), fmt.Sprintf("%.3f", q.ARI)
 			kv.Heat = heat(conf, v.Sheets, res.Sizes)

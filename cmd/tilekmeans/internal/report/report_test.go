@@ -42,7 +42,18 @@ func fixture(n, size, k int, sheets []string) (*tiles.Tiles, Run) {
 		res.Dists = append(res.Dists, float32(n-i)) // the last tiles of a cluster are nearest
 		res.Sizes[l]++
 	}
-	return t, Run{Result: res, Seconds: 0.25}
+	return t, withQuality(t, Run{Result: res, Seconds: 0.25})
+}
+
+// withQuality fills r.Quality against t's sheets, as the command does.
+func withQuality(t *tiles.Tiles, r Run) Run {
+	classes := make([]int, t.N())
+	for i, o := range t.Origins {
+		classes[i] = o.Sheet
+	}
+	q := kmeans.Compare(classes, len(t.Sheets), r.Result.Labels, r.Result.K)
+	r.Quality = &q
+	return r
 }
 
 func render(t *testing.T, in *Input) string {
@@ -64,7 +75,7 @@ func TestReportContent(t *testing.T) {
 	in := &Input{
 		Title: "T", Subtitle: "S",
 		Facts: []Fact{{Name: "backend", Value: "cpu"}, {Name: "time", Value: "1 s", Timing: true}},
-		Tiles: tl, Runs: []Run{r2, r3},
+		Tiles: tl, Runs: []Run{r2, withQuality(tl, r3)},
 	}
 	in.Runs[0].Notes = []string{"-verify: fine"}
 	html := render(t, in)
