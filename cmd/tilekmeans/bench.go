@@ -157,7 +157,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
 	fs.IntVar(&o.iters, "iters", 20, "fixed Lloyd `iterations` per repetition")
 	fs.IntVar(&o.reps, "reps", 5, "`repetitions`; figures are medians with [min..max]")
 	backends := fs.String("backends", "cpu,gpu", "backends to compare")
-	fs.StringVar(&o.context, "context", "auto", "OpenGL context for the GPU: auto | glfw | egl")
+	fs.StringVar(&o.context, "context", gpu.ContextAuto, "OpenGL context for the GPU: auto | glfw | egl")
 	fs.DurationVar(&o.budget, "budget", 30*time.Second, "time allowed per backend, size and k; fewer repetitions and iterations are measured beyond it")
 	fs.Uint64Var(&o.seed, "seed", 0, "seed for the initial centroids and the noise")
 	fs.IntVar(&o.workers, "workers", 0, "CPU worker goroutines (0: all cores)")
@@ -185,6 +185,8 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
 		o.backends = append(o.backends, b)
 	}
 	switch {
+	case !validContext(o.context):
+		return nil, usagef("-context %q: want auto, glfw or egl", o.context)
 	case o.iters < 1:
 		return nil, usagef("-iters %d: want >= 1", o.iters)
 	case o.reps < 1:

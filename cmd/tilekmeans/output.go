@@ -53,19 +53,19 @@ type sheetEntry struct {
 }
 
 type runEntry struct {
-	K          int          `json:"k"`
-	Inertia    float64      `json:"inertia"`
-	Iterations int          `json:"iterations"`
-	Converged  bool         `json:"converged"`
-	Sizes      []int        `json:"sizes"`
-	Seconds    float64      `json:"seconds"`
-	InitRows   []int        `json:"init_rows"`
-	Relocated  int          `json:"relocated_empty_clusters"`
-	Purity     *float64     `json:"purity,omitempty"`
-	NMI        *float64     `json:"nmi,omitempty"`
-	ARI        *float64     `json:"ari,omitempty"`
-	Confusion  [][]int      `json:"confusion,omitempty"`
-	Verify     *verifyStats `json:"verify,omitempty"`
+	K          int                 `json:"k"`
+	Inertia    float64             `json:"inertia"`
+	Iterations int                 `json:"iterations"`
+	Converged  bool                `json:"converged"`
+	Sizes      []int               `json:"sizes"`
+	Seconds    float64             `json:"seconds"`
+	InitRows   []int               `json:"init_rows"`
+	Relocated  int                 `json:"relocated_empty_clusters"`
+	Purity     *float64            `json:"purity,omitempty"`
+	NMI        *float64            `json:"nmi,omitempty"`
+	ARI        *float64            `json:"ari,omitempty"`
+	Confusion  [][]int             `json:"confusion,omitempty"`
+	Verify     *kmeans.VerifyStats `json:"verify,omitempty"`
 }
 
 func buildSummary(o *runOptions, t *tiles.Tiles, be *backend, runs []kRun) summary {
