@@ -13,8 +13,7 @@ import (
 // package kmeans, kept here under its old name.
 func Distance(x []uint8, c []float32) float32 { return kmeans.Distance(x, c) }
 
-// Nearest is kmeans.Nearest: the nearest of k centroids by Distance, ties to
-// the lowest index.
+// Nearest is kmeans.Nearest, kept here under its old name.
 func Nearest(x []uint8, centroids []float32, k int) (int32, float32) {
 	return kmeans.Nearest(x, centroids, k)
 }

@@ -96,10 +96,9 @@ func (a *app) assignCommand(ctx context.Context, args []string) error {
 		return err
 	}
 	n := t.N()
-	labels := make([]int32, n)
-	dists := make([]float32, n)
 	data := kmeans.Data{N: n, D: t.D, X: t.Pix}
-	if err := cpu.New(data, o.workers).Assign(cents.values, cents.k, labels, dists); err != nil {
+	labels, dists, err := kmeans.Predict(data, cpu.New(data, o.workers), cents.values, cents.k)
+	if err != nil {
 		return err
 	}
 	write := func(w io.Writer) error { return writeAssignment(w, t, labels, dists) }

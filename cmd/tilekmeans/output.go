@@ -106,14 +106,12 @@ func writeOutputs(o *runOptions, t *tiles.Tiles, be *backend, runs []kRun) error
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("-out: %w", err)
 		}
-		imgs := make([]*image.Gray, r.res.K)
-		for c := range r.res.K {
-			imgs[c] = tiles.CentroidImage(r.res.Means[c*t.D:(c+1)*t.D], t.Size)
-			if err := tiles.WritePNG(filepath.Join(dir, fmt.Sprintf("centroid%d.png", c+1)), imgs[c]); err != nil {
+		for c, img := range r.centroids {
+			if err := tiles.WritePNG(filepath.Join(dir, fmt.Sprintf("centroid%d.png", c+1)), img); err != nil {
 				return err
 			}
 		}
-		if err := tiles.WritePNG(filepath.Join(dir, "montage.png"), tiles.Montage(imgs, montageScale, montageGap)); err != nil {
+		if err := tiles.WritePNG(filepath.Join(dir, "montage.png"), r.montage); err != nil {
 			return err
 		}
 	}
@@ -134,6 +132,18 @@ func writeOutputs(o *runOptions, t *tiles.Tiles, be *backend, runs []kRun) error
 		enc.SetIndent("", "  ")
 		return enc.Encode(s)
 	})
+}
+
+// centroidImages renders a result's centroids (its exact means, rounded)
+// once, for the PNG files and the report, and lays them out in a montage.
+func centroidImages(t *tiles.Tiles, res *kmeans.Result) (imgs []image.Image, montage image.Image) {
+	gray := make([]*image.Gray, res.K)
+	imgs = make([]image.Image, res.K)
+	for c := range res.K {
+		gray[c] = tiles.CentroidImage(res.Means[c*t.D:(c+1)*t.D], t.Size)
+		imgs[c] = gray[c]
+	}
+	return imgs, tiles.Montage(gray, montageScale, montageGap)
 }
 
 // sheetQuality scores res against the sheets the tiles came from, or

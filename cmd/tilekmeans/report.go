@@ -21,7 +21,7 @@ func writeReport(o *runOptions, t *tiles.Tiles, s summary, runs []kRun) error {
 		Tiles: t,
 	}
 	for _, r := range runs {
-		rr := htmlreport.Run{Result: r.res, Seconds: r.seconds, Quality: r.quality}
+		rr := htmlreport.Run{Result: r.res, Seconds: r.seconds, Quality: r.quality, Centroids: r.centroids, Montage: r.montage}
 		if v := r.verify; v != nil {
 			rr.Notes = append(rr.Notes, fmt.Sprintf("-verify: %d assignments of %d rows checked against the CPU reference, %d mismatches, %d exact ties",
 				v.Assignments, v.Rows, v.Mismatches, v.Ties))

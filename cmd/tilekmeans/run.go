@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"image"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -128,7 +129,11 @@ type kRun struct {
 	res     *kmeans.Result
 	seconds float64
 	verify  *kmeans.VerifyStats // with -verify
-	quality *kmeans.Quality     // agreement with the sheets; nil for one sheet
+	// centroids and montage are the images of centroid{i}.png and
+	// montage.png, rendered once for the files and the report.
+	centroids []image.Image
+	montage   image.Image
+	quality   *kmeans.Quality // agreement with the sheets; nil for one sheet
 }
 
 func (a *app) runCommand(ctx context.Context, args []string) (err error) {
@@ -202,6 +207,7 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 		}
 		secs := time.Since(start).Seconds()
 		run := kRun{res: res, seconds: secs, quality: sheetQuality(t, res)}
+		run.centroids, run.montage = centroidImages(t, res)
 		if verifier != nil {
 			st := verifier.TakeStats()
 			run.verify = &st

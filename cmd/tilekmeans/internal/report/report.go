@@ -54,14 +54,16 @@ type Run struct {
 	// with each tile's sheet as its class), shown when there are several
 	// sheets; the caller computes it once for the report and summary.json.
 	Quality *kmeans.Quality
+	// Centroids are the k centroid images and Montage all of them in one,
+	// as the caller wrote them to centroid{i}.png and montage.png.
+	Centroids []image.Image
+	Montage   image.Image
 }
 
 // Display settings.
 const (
 	// Extremes is how many nearest and farthest tiles a cluster shows.
-	Extremes     = 20
-	montageScale = 8
-	montageGap   = 8
+	Extremes = 20
 )
 
 // Write renders the report of in to w; elbowPNG is the elbow plot (see
@@ -223,16 +225,15 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 			Inertia: formatInt(res.Inertia), Seconds: strconv.FormatFloat(r.Seconds, 'f', 3, 64),
 			Notes: r.Notes,
 		}
-		imgs := make([]*image.Gray, k)
-		for c := range k {
-			imgs[c] = tiles.CentroidImage(res.Means[c*t.D:(c+1)*t.D], t.Size)
+		imgs, m := r.Centroids, r.Montage
+		if len(imgs) != k || m == nil {
+			return nil, fmt.Errorf("report: k=%d: %d centroid images and montage %v", k, len(imgs), m != nil)
 		}
-		m := tiles.Montage(imgs, montageScale, montageGap)
 		var err error
 		if kv.Montage, err = enc.dataURI(m); err != nil {
 			return nil, err
 		}
-		kv.MontageW, kv.MontageH = m.Rect.Dx(), m.Rect.Dy()
+		kv.MontageW, kv.MontageH = m.Bounds().Dx(), m.Bounds().Dy()
 
 		var conf [][]int
 		if q := r.Quality; v.Compared && q != nil {

@@ -42,7 +42,14 @@ func fixture(n, size, k int, sheets []string) (*tiles.Tiles, Run) {
 		res.Dists = append(res.Dists, float32(n-i)) // the last tiles of a cluster are nearest
 		res.Sizes[l]++
 	}
-	return t, withQuality(t, Run{Result: res, Seconds: 0.25})
+	r := Run{Result: res, Seconds: 0.25}
+	gray := make([]*image.Gray, k)
+	for c := range k {
+		gray[c] = tiles.CentroidImage(res.Means[c*d:(c+1)*d], size)
+		r.Centroids = append(r.Centroids, gray[c])
+	}
+	r.Montage = tiles.Montage(gray, 8, 8)
+	return t, withQuality(t, r)
 }
 
 // withQuality fills r.Quality against t's sheets, as the command does.
