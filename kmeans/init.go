@@ -130,7 +130,9 @@ func (in Init) chooseRows(data Data, k int, rng *rand.Rand) []int {
 // uniformly, each next one among candidates drawn with probability
 // proportional to the squared distance to the nearest row chosen so far,
 // keeping the candidate that lowers the total most. Distances between uint8
-// rows are exact integers, so no rounding enters the choice.
+// rows are exact integers, so no rounding enters the choice. The rows are
+// distinct indices: once every row equals a chosen one (fewer distinct rows
+// than k), the rest are drawn uniformly from the rows not chosen.
 func KMeansPP(data Data, k int, rng *rand.Rand) []int {
 	n := data.N
 	trials := 2 + int(math.Log(float64(k)))
@@ -148,7 +150,27 @@ func KMeansPP(data Data, k int, rng *rand.Rand) []int {
 	for t := range cand {
 		cand[t] = make([]float64, n)
 	}
+	chosen := make([]bool, n)
+	chosen[first] = true
 	for len(rows) < k {
+		if pot == 0 {
+			// Every row equals a chosen one: there are fewer distinct rows
+			// than k. Where scikit-learn draws row 0 again and again, take
+			// a row not chosen yet, uniformly, so that the k rows are
+			// distinct and can be given back as explicit rows.
+			r := rng.IntN(n - len(rows))
+			for i, c := range chosen {
+				if !c {
+					if r == 0 {
+						rows = append(rows, i)
+						chosen[i] = true
+						break
+					}
+					r--
+				}
+			}
+			continue
+		}
 		s := 0.0
 		for i, d := range closest {
 			s += d
@@ -174,6 +196,7 @@ func KMeansPP(data Data, k int, rng *rand.Rand) []int {
 			}
 		}
 		rows = append(rows, ids[bestT])
+		chosen[ids[bestT]] = true
 		copy(closest, cand[bestT])
 		pot = bestPot
 	}

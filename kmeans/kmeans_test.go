@@ -506,3 +506,118 @@ func TestParseInit(t *testing.T) {
 		}
 	}
 }
+
+func TestCountDistinct(t *testing.T) {
+	for _, tt := range []struct {
+		data kmeans.Data
+		want int
+	}{
+		{kmeans.Data{N: 1, D: 3, X: []uint8{1, 2, 3}}, 1},
+		{kmeans.Data{N: 4, D: 2, X: []uint8{1, 2, 1, 2, 2, 1, 1, 2}}, 2},
+		{kmeans.Data{N: 3, D: 1, X: []uint8{0, 0, 0}}, 1},
+		{randomBlobs(rand.New(rand.NewPCG(1, 1)), 500, 16, 3), 500},
+	} {
+		if got := kmeans.CountDistinct(tt.data); got != tt.want {
+			t.Errorf("CountDistinct(%d rows) = %d, want %d", tt.data.N, got, tt.want)
+		}
+	}
+	// Many copies of few rows, in random order.
+	rng := rand.New(rand.NewPCG(4, 4))
+	base := randomBlobs(rng, 37, 5, 2)
+	x := make([]uint8, 0, 1000*5)
+	for range 1000 {
+		x = append(x, base.Row(rng.IntN(37))...)
+	}
+	d := kmeans.Data{N: 1000, D: 5, X: x}
+	want := map[string]bool{}
+	for i := range d.N {
+		want[string(d.Row(i))] = true
+	}
+	if got := kmeans.CountDistinct(d); got != len(want) {
+		t.Errorf("copies: %d, want %d", got, len(want))
+	}
+}
+
+// TestFewerDistinctRowsThanK: with 9 distinct rows among 17 and k=10 (the
+// kind of ../shared/cases/dup_fewer_distinct), the loop stops at the exact
+// fixed point with inertia 0, every distinct row its own cluster and the
+// tenth cluster empty (it keeps its centroid), from any start; with 12
+// identical rows and k=3, at once.
+func TestFewerDistinctRowsThanK(t *testing.T) {
+	rng := rand.New(rand.NewPCG(10, 10))
+	distinct := randomBlobs(rng, 9, 16, 9)
+	x := append([]uint8{}, distinct.X...)
+	for _, r := range []int{0, 0, 0, 2, 4, 5, 7, 8} {
+		x = append(x, distinct.Row(r)...)
+	}
+	data := kmeans.Data{N: 17, D: 16, X: x}
+	if got := kmeans.CountDistinct(data); got != 9 {
+		t.Fatalf("CountDistinct %d, want 9", got)
+	}
+	for seed := range uint64(20) {
+		for _, init := range []kmeans.Init{{Method: kmeans.InitRandom}, {Method: kmeans.InitKMeansPP}} {
+			for _, fixed := range []bool{false, true} {
+				cfg := kmeans.Config{K: 10, Init: init, Rand: rand.New(rand.NewPCG(seed, 1)), FixedIters: fixed}
+				res, err := kmeans.Run(context.Background(), data, cpu.New(data, 1), cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				nonEmpty := 0
+				for _, s := range res.Sizes {
+					if s > 0 {
+						nonEmpty++
+					}
+				}
+				if res.Inertia != 0 || !res.Converged || res.Empty != 1 || nonEmpty != 9 || fixed && res.Iterations != 100 || !fixed && res.Iterations > 10 {
+					t.Errorf("seed %d %s fixed %v: inertia %v converged %v after %d iterations, sizes %v, empty %d",
+						seed, init, fixed, res.Inertia, res.Converged, res.Iterations, res.Sizes, res.Empty)
+				}
+				for i, m := range res.Means {
+					if math.IsNaN(m) {
+						t.Fatalf("seed %d: NaN mean at %d", seed, i)
+					}
+				}
+				if !slices.Equal(uniqueInts(res.InitRows), sortedInts(res.InitRows)) {
+					t.Errorf("seed %d %s: init rows %v repeat a row", seed, init, res.InitRows)
+				}
+			}
+		}
+	}
+	same := kmeans.Data{N: 12, D: 4, X: slices.Repeat([]uint8{9, 8, 7, 6}, 12)}
+	res, err := kmeans.Run(context.Background(), same, cpu.New(same, 1), kmeans.Config{K: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Iterations != 1 || !res.Converged || res.Relocated != 0 || res.Empty != 2 || !slices.Equal(res.Sizes, []int{12, 0, 0}) {
+		t.Errorf("12 equal rows, k=3: %d iterations, converged %v, relocated %d, sizes %v", res.Iterations, res.Converged, res.Relocated, res.Sizes)
+	}
+}
+
+func sortedInts(s []int) []int { s = slices.Clone(s); slices.Sort(s); return s }
+
+func uniqueInts(s []int) []int { return slices.Compact(sortedInts(s)) }
+
+// TestKMeansPPDistinctRowsReproduce: k-means++ on data with fewer distinct
+// rows than k gives k distinct row indices, and running from them as
+// explicit rows reproduces the run.
+func TestKMeansPPDistinctRowsReproduce(t *testing.T) {
+	data := kmeans.Data{N: 20, D: 2, X: slices.Repeat([]uint8{1, 1, 1, 1, 200, 3, 7, 7, 1, 1}, 4)}
+	for seed := range uint64(10) {
+		res, err := kmeans.Run(context.Background(), data, cpu.New(data, 1), kmeans.Config{K: 8,
+			Init: kmeans.Init{Method: kmeans.InitKMeansPP}, Rand: rand.New(rand.NewPCG(seed, 3))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(uniqueInts(res.InitRows)) != 8 {
+			t.Fatalf("seed %d: init rows %v", seed, res.InitRows)
+		}
+		again, err := kmeans.Run(context.Background(), data, cpu.New(data, 1), kmeans.Config{K: 8,
+			Init: kmeans.Init{Method: kmeans.InitRows, Rows: res.InitRows}})
+		if err != nil {
+			t.Fatalf("seed %d: rows %v refused: %v", seed, res.InitRows, err)
+		}
+		if again.Inertia != res.Inertia || !slices.Equal(again.Labels, res.Labels) || again.Iterations != res.Iterations {
+			t.Errorf("seed %d: explicit rows give a different run", seed)
+		}
+	}
+}

@@ -21,6 +21,11 @@ type Result struct {
 	InitRows   []int     // the rows that seeded the centroids
 	Restart    int       // which restart (0-based) this result came from
 	Relocated  int       // empty clusters moved to a far row, summed over iterations
+	// Empty is how many clusters ended with no row. That happens only when
+	// every row equals its centroid (inertia 0) and there are fewer
+	// distinct rows than K: each such cluster keeps the last centroid it
+	// had, a copy of another centroid or a point no row is nearest to.
+	Empty int
 }
 
 // Run clusters data into cfg.K clusters with Lloyd's algorithm, using a for
@@ -136,11 +141,14 @@ loop:
 					return fail("relocation", err)
 				}
 				rs, to := relocation(k, counts, owner, dists)
-				if _, err := s.Move(rs, to); err != nil {
+				changed, err := s.Move(rs, to)
+				if err != nil {
 					return fail("relocation", err)
 				}
 				res.Relocated += len(rs)
-				moved = true
+				// A relocation that moves nothing changes nothing: with
+				// no centroid changed either, this is the fixed point.
+				moved = changed || len(rs) > 0
 			}
 			fresh = moved
 			if !fresh {
@@ -162,7 +170,17 @@ loop:
 	means := make([]float64, k*dim)
 	for c := range k {
 		for j := range dim {
+			if counts[c] == 0 {
+				// An empty cluster's centroid is the one it kept.
+				means[c*dim+j] = float64(cent32[c*dim+j])
+				continue
+			}
 			means[c*dim+j] = float64(sums[c*dim+j]) / float64(counts[c])
+		}
+	}
+	for _, cnt := range counts {
+		if cnt == 0 {
+			res.Empty++
 		}
 	}
 	res.Means, res.Centroids, res.Labels, res.Dists = means, cent32, labels, dists

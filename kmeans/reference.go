@@ -1,8 +1,10 @@
 package kmeans
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"runtime"
 	"sync"
@@ -198,4 +200,30 @@ func (v *Verifier) TakeStats() VerifyStats {
 	s := v.stats
 	v.stats = VerifyStats{}
 	return s
+}
+
+// CountDistinct returns the number of distinct rows of data, exactly (rows
+// are hashed, and rows with equal hashes compared byte for byte). When it is
+// below K, some clusters must end empty (see Result.Empty); scikit-learn
+// warns "Number of distinct clusters (m) found smaller than n_clusters (k)".
+func CountDistinct(data Data) int {
+	seed := maphash.MakeSeed()
+	seen := make(map[uint64][]int32, data.N)
+	count := 0
+	for i := range data.N {
+		row := data.Row(i)
+		h := maphash.Bytes(seed, row)
+		dup := false
+		for _, j := range seen[h] {
+			if bytes.Equal(data.Row(int(j)), row) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			seen[h] = append(seen[h], int32(i))
+			count++
+		}
+	}
+	return count
 }

@@ -23,7 +23,8 @@ import (
 //  3. if a cluster is left empty, stop there (Run relocates: State, then
 //     Move); otherwise set every centroid value to the correctly rounded
 //     float32 of sum/count, which is what float32(float64(sum) /
-//     float64(count)) gives, and note whether any centroid bit changed.
+//     float64(count)) gives, and note whether any centroid bit changed. (In
+//     Move, and so after a relocation, an empty cluster keeps its centroid.)
 type Stepper interface {
 	Assigner
 	// Start begins a run of k clusters from the given centroids (k*D
@@ -44,8 +45,9 @@ type Stepper interface {
 	State(owner []int32, dists []float32, counts []int) error
 	// Move moves each rows[i] into cluster to[i] in the sums and counts,
 	// then recomputes the centroids as step 3 does and reports whether any
-	// centroid bit changed. Run's moves always leave every cluster with a
-	// row; a Stepper may fail the call if one is still empty.
+	// centroid bit changed. A cluster may still be empty after the moves
+	// (see Convergence and empty clusters in the package documentation):
+	// it keeps its centroid.
 	Move(rows []int, to []int32) (changed bool, err error)
 	// Finish assigns once more against the current centroids when reassign
 	// is true, then reads back the labels and distances of the last
@@ -145,9 +147,6 @@ func (h *hostStepper) Move(rows []int, to []int32) (bool, error) {
 	for i, r := range rows {
 		h.u.move(r, to[i])
 	}
-	if slices.Contains(h.u.counts, 0) {
-		return false, fmt.Errorf("host step: a cluster is still empty after moving %d rows", len(rows))
-	}
 	return h.u.means(), nil
 }
 
@@ -218,12 +217,16 @@ func (u *updater) move(i int, to int32) {
 	u.owner[i] = to
 }
 
-// means sets every centroid to the float32 mean of its sums and reports
-// whether any bit changed. Every count must be positive.
+// means sets the centroid of every non-empty cluster to the float32 mean of
+// its sums and reports whether any bit changed; an empty cluster keeps its
+// centroid.
 func (u *updater) means() bool {
 	dim := u.data.D
 	changed := false
 	for c := range u.k {
+		if u.counts[c] == 0 {
+			continue
+		}
 		cnt := float64(u.counts[c])
 		for j := range dim {
 			// Sums and counts are exact; the float64 quotient rounded once
@@ -241,9 +244,14 @@ func (u *updater) means() bool {
 
 // relocation decides the moves that refill empty clusters: each empty
 // cluster, in index order, takes the row farthest from its own centroid
-// (largest dists, ties to the lowest row) among rows whose cluster keeps at
-// least one other row. counts and owner describe the sums before the moves;
-// neither is modified.
+// (largest dists, ties to the lowest row index) among rows whose cluster
+// keeps at least one other row, as scikit-learn does. A row at distance 0
+// from its centroid is never taken: every row left is then equal to its
+// centroid (the clustering is exact, as with fewer distinct rows than k),
+// and moving one would only copy a centroid into the empty cluster, which
+// the next assignment empties again (ties go to the lower index). Such a
+// cluster stays empty and keeps its centroid. counts and owner describe the
+// sums before the moves; neither is modified.
 func relocation(k int, counts []int, owner []int32, dists []float32) (rows []int, to []int32) {
 	empty := 0
 	for _, c := range counts[:k] {
@@ -273,8 +281,11 @@ func relocation(k int, counts []int, owner []int32, dists []float32) (rows []int
 		if left[c] != 0 {
 			continue
 		}
-		for left[owner[order[next]]] < 2 {
+		for next < len(order) && left[owner[order[next]]] < 2 {
 			next++
+		}
+		if next == len(order) || !(dists[order[next]] > 0) {
+			break // nothing left that a move would improve
 		}
 		r := order[next]
 		next++

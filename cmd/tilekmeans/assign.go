@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outdir"
 	"github.com/tilekmeans/tilekmeans/cpu"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/tiles"
@@ -106,8 +107,8 @@ func (a *app) assignCommand(ctx context.Context, args []string) error {
 		if err := write(a.stdout); err != nil {
 			return fmt.Errorf("write stdout: %w", err)
 		}
-	} else if err := tiles.WriteAtomic(o.output, write); err != nil {
-		return err
+	} else if err := outdir.WriteFile(o.output, write); err != nil {
+		return fmt.Errorf("-o %s: %w", o.output, err)
 	}
 	sizes := make([]int, cents.k)
 	for _, l := range labels {

@@ -24,7 +24,7 @@ const childEnv = "TILEKMEANS_TEST_RUN_CLI"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "1" {
-		os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+		os.Exit(cli(os.Args[1:]))
 	}
 	os.Exit(m.Run())
 }

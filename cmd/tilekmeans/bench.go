@@ -20,6 +20,7 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 
+	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outdir"
 	"github.com/tilekmeans/tilekmeans/cpu"
 	"github.com/tilekmeans/tilekmeans/gpu"
 	"github.com/tilekmeans/tilekmeans/kmeans"
@@ -214,7 +215,7 @@ func replicate(data kmeans.Data, copies int, seed uint64) kmeans.Data {
 	return kmeans.Data{N: copies * data.N, D: data.D, X: x}
 }
 
-func (a *app) benchCommand(ctx context.Context, args []string) error {
+func (a *app) benchCommand(ctx context.Context, args []string) (err error) {
 	o, err := parseBenchFlags(args, a.stderr)
 	if err != nil {
 		return err
@@ -223,7 +224,11 @@ func (a *app) benchCommand(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer stop()
+	defer func() {
+		if perr := stop(); perr != nil && err == nil {
+			err = perr
+		}
+	}()
 	t, err := loadInput(&runOptions{images: o.images, tile: o.tile})
 	if err != nil {
 		return err
@@ -449,8 +454,11 @@ func writeBenchPlot(path string, cells []benchCell) error {
 	if err != nil {
 		return fmt.Errorf("-plot %s: %w", path, err)
 	}
-	return tiles.WriteAtomic(path, func(w io.Writer) error {
+	if err := outdir.WriteFile(path, func(w io.Writer) error {
 		_, err := wt.WriteTo(w)
 		return err
-	})
+	}); err != nil {
+		return fmt.Errorf("-plot %s: %w", path, err)
+	}
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/tilekmeans/tilekmeans/kmeans"
 )
@@ -58,11 +59,14 @@ func topUsage() string {
 	return b.String()
 }
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+func main() { os.Exit(cli(os.Args[1:])) }
+
+// cli runs a command line as the program does, SIGINT and SIGTERM
+// cancelling it, and returns the exit code.
+func cli(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return run(ctx, args, os.Stdout, os.Stderr)
 }
 
 // app is the command with its outputs and the seams tests replace.

@@ -271,7 +271,7 @@ func TestSameSeedSameBytes(t *testing.T) {
 		}
 		outs[i] = outputFiles(t, out)
 	}
-	if len(outs[0]) != (3+4+5+6+7)+5+4 { // + montages, labels.csv, summary.json, elbow.png, report.html
+	if len(outs[0]) != (3+4+5+6+7)+5+5 { // + montages, labels.csv, summary.json, elbow.png, report.html, the .tilekmeans marker
 		t.Errorf("%d files", len(outs[0]))
 	}
 	for name, data := range outs[0] {

@@ -10,9 +10,10 @@ import (
 	"github.com/tilekmeans/tilekmeans/tiles"
 )
 
-// writeReport writes elbow.png and report.html (see package internal/report) under
-// -out, each atomically.
-func writeReport(o *runOptions, t *tiles.Tiles, s summary, runs []kRun) error {
+// writeReport writes elbow.png and report.html (see package
+// internal/report) into root.
+func writeReport(root string, ro *runOutput, s summary) error {
+	o, t, runs := ro.o, ro.t, ro.runs
 	in := &htmlreport.Input{
 		Title: "tilekmeans report",
 		Subtitle: fmt.Sprintf("%d tiles of %dx%d from %d sheet%s; k = %s; backend %s",
@@ -32,13 +33,13 @@ func writeReport(o *runOptions, t *tiles.Tiles, s summary, runs []kRun) error {
 	if err != nil {
 		return err
 	}
-	if err := tiles.WriteAtomic(filepath.Join(o.out, "elbow.png"), func(w io.Writer) error {
+	if err := tiles.WriteAtomic(filepath.Join(root, "elbow.png"), func(w io.Writer) error {
 		_, err := w.Write(elbow)
 		return err
 	}); err != nil {
 		return err
 	}
-	return tiles.WriteAtomic(filepath.Join(o.out, "report.html"), func(w io.Writer) error {
+	return tiles.WriteAtomic(filepath.Join(root, "report.html"), func(w io.Writer) error {
 		return htmlreport.Write(w, in, elbow)
 	})
 }

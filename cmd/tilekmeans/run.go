@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outdir"
 	"github.com/tilekmeans/tilekmeans/gpu"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/tiles"
@@ -146,7 +147,11 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 	if err != nil {
 		return err
 	}
-	defer stopProfile()
+	defer func() {
+		if perr := stopProfile(); perr != nil && err == nil {
+			err = perr
+		}
+	}()
 	logw := stderr
 	if o.quiet {
 		logw = io.Discard
@@ -162,16 +167,19 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 			return configUsage(err)
 		}
 	}
-	created, err := checkWritable(o.out)
+	// Take -out now: a folder that may not be replaced, or another run
+	// writing it, fails before any clustering. The run is built in a
+	// staging folder beside it and switched into place at the end.
+	out, err := outdir.Begin(o.out)
 	if err != nil {
-		return err
+		return fmt.Errorf("-out %s: %w", o.out, err)
 	}
-	defer func() {
-		if err != nil && created {
-			// Leave no trace of a failed run: only removes it while empty.
-			os.Remove(o.out)
-		}
-	}()
+	defer out.Abort() // after Commit it does nothing
+	ro := &runOutput{o: o, t: t, distinct: kmeans.CountDistinct(data)}
+	if w := distinctWarning(ro.distinct, o.ks); w != "" {
+		fmt.Fprintf(a.stderr, "tilekmeans: warning: %s\n", w)
+		ro.warnings = append(ro.warnings, w)
+	}
 	be, err := a.openBackend(o, data, logw)
 	if err != nil {
 		return err
@@ -216,11 +224,34 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 		}
 		runs = append(runs, run)
 	}
-	if err := writeOutputs(o, t, be, runs); err != nil {
-		return err
+	ro.be, ro.runs = be, runs
+	if err := writeOutputs(ctx, out.Path(), ro); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("-out %s: %w", o.out, err)
+	}
+	if err := out.Commit(); err != nil {
+		return fmt.Errorf("-out %s: %w", o.out, err)
 	}
 	fmt.Fprintf(logw, "tilekmeans: wrote %s\n", o.out)
 	return nil
+}
+
+// distinctWarning says, when there are fewer distinct tiles than some of
+// the ks, what the runs for those ks end with; "" otherwise.
+func distinctWarning(distinct int, ks []int) string {
+	var over []int
+	for _, k := range ks {
+		if k > distinct {
+			over = append(over, k)
+		}
+	}
+	if len(over) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("only %d distinct tiles, fewer than k=%s: each distinct tile ends in a cluster of its own (inertia 0) and the other clusters end empty, keeping their last centroid (scikit-learn: Number of distinct clusters (%d) found smaller than n_clusters)",
+		distinct, kList(over), distinct)
 }
 
 // config is the k-means configuration for one k, with its own random
@@ -276,27 +307,6 @@ func skippedNote(t *tiles.Tiles) string {
 		return ", skipped"
 	}
 	return ", kept"
-}
-
-// checkWritable fails early, before any clustering, when dir cannot take
-// files. It creates dir if needed and says whether it did.
-func checkWritable(dir string) (created bool, err error) {
-	if _, err := os.Stat(dir); err != nil {
-		created = true
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return false, fmt.Errorf("-out %s: %w", dir, unwrapPath(err))
-	}
-	f, err := os.CreateTemp(dir, ".tilekmeans-probe-*")
-	if err != nil {
-		if created {
-			os.Remove(dir)
-		}
-		return false, fmt.Errorf("-out %s: not writable: %w", dir, unwrapPath(err))
-	}
-	f.Close()
-	os.Remove(f.Name())
-	return created, nil
 }
 
 // unwrapPath drops the path an *os.PathError repeats, for one short line.

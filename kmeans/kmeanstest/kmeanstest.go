@@ -10,8 +10,8 @@
 // zero fails), sums that a fused multiply-add or a reordering would change,
 // k = 1 and k = N, odd feature counts, buffers reused across k, random data
 // and the real USPS sheets (when present, see package tiles/tilestest), and
-// for Steppers empty-cluster relocation, the fixed point, fixed iterations
-// and restarts.
+// for Steppers empty-cluster relocation, fewer distinct rows than k (a
+// cluster ends empty), the fixed point, fixed iterations and restarts.
 //
 // The checks are also available without a *testing.T (AssignerCases,
 // CheckAssigner, StepperCases, CheckStepper), so a tool can run them on a
@@ -252,6 +252,12 @@ func StepperCases() []StepperCase {
 	for i := range 45 * 3 {
 		dup.X[i] = 7 // 45 identical rows: ties and clusters that empty again and again
 	}
+	// 9 distinct rows among 17 for k=10: a cluster must end empty.
+	few := RandomData(rng, 9, 6, 256)
+	for _, r := range []int{0, 0, 0, 2, 4, 5, 7, 8} {
+		few.X = append(few.X, few.Row(r)...)
+	}
+	few.N = 17
 	var cases []StepperCase
 	for _, tc := range []struct {
 		name string
@@ -264,6 +270,8 @@ func StepperCases() []StepperCase {
 		{"one cluster", RandomData(rng, 50, 2, 256), 1},
 		{"k equals n", RandomData(rng, 12, 3, 256), 12},
 		{"odd features", RandomData(rng, 150, 13, 256), 5},
+		{"fewer distinct rows than k", few, 10},
+		{"identical rows", kmeans.Data{N: 12, D: 4, X: slices.Repeat([]uint8{9, 8, 7, 6}, 12)}, 3},
 	} {
 		var cfgs []kmeans.Config
 		for _, fixed := range []bool{false, true} {
@@ -340,6 +348,9 @@ func diffResults(got, want *kmeans.Result) string {
 	}
 	if got.Relocated != want.Relocated {
 		add("relocated", got.Relocated, want.Relocated)
+	}
+	if got.Empty != want.Empty {
+		add("empty clusters", got.Empty, want.Empty)
 	}
 	if got.Restart != want.Restart {
 		add("restart", got.Restart, want.Restart)
