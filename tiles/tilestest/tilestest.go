@@ -41,6 +41,27 @@ func Dir() string {
 	}
 }
 
+// Shared returns the path of rel inside the shared folder beside the
+// project (../shared: real sheets, failing cases), found like Dir, or
+// ends tb through Missing when it is absent.
+func Shared(tb testing.TB, rel string) string {
+	tb.Helper()
+	wd, err := os.Getwd()
+	if err == nil {
+		for d := wd; ; d = filepath.Dir(d) {
+			cand := filepath.Join(d, "shared", rel)
+			if _, err := os.Stat(cand); err == nil {
+				return cand
+			}
+			if filepath.Dir(d) == d {
+				break
+			}
+		}
+	}
+	Missing(tb, "shared/"+rel+" not found beside the project (../shared)")
+	return ""
+}
+
 // Missing ends a test whose input or tool is absent: it skips with msg,
 // except under CI=true, where the absence is a failure.
 func Missing(tb testing.TB, msg string) {
