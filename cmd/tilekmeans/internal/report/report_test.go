@@ -294,3 +294,24 @@ func BenchmarkReport(b *testing.B) {
 		}
 	}
 }
+
+// TestLargeKStaysSmall: for k in the hundreds the galleries are capped, and
+// the page says so.
+func TestLargeKStaysSmall(t *testing.T) {
+	for _, tc := range []struct{ k, extremes int }{{5, 20}, {60, 20}, {61, 19}, {256, 4}, {1024, 1}, {3000, 1}} {
+		if got := galleryExtremes(tc.k); got != tc.extremes {
+			t.Errorf("k=%d: %d extremes, want %d", tc.k, got, tc.extremes)
+		}
+	}
+	tl, r := fixture(5000, 8, 256, []string{"a.png", "b.png"})
+	page := render(t, &Input{Title: "t", Tiles: tl, Runs: []Run{r}})
+	if !strings.Contains(page, "Each cluster shows its 4 nearest and 4 farthest tiles") {
+		t.Error("the cap is not said")
+	}
+	if n := strings.Count(page, "<figure "); n == 0 || n > GalleryTiles {
+		t.Errorf("%d tile images for k=256", n)
+	}
+	if len(page) > 4<<20 {
+		t.Errorf("page of %d bytes for k=256", len(page))
+	}
+}
