@@ -26,12 +26,27 @@ func Nearest(x []uint8, centroids []float32, k int) (int32, float32) {
 // blocks of L tiles, feature-major; elsewhere (or with -tags purego) it runs
 // the portable Go code. Every kernel computes exactly the sums of Distance,
 // so the results do not depend on which one runs.
+//
+// Unless Options.Prune is PruneOff, it also keeps bounds from one call to the
+// next and computes only the distances they cannot exclude (see Pruning in
+// the package documentation), with the same results as brute force. Calls
+// may come from several goroutines at once; only one at a time prunes.
 type Assigner struct {
 	data    kmeans.Data
 	workers int
+	opts    Options
 	kern    *kernel // nil: the portable Go code
 	blocks  []uint8 // data re-laid for kern: ceil(N/L) blocks of D*L bytes
 	ctPool  sync.Pool
+	stats   stats
+
+	mu sync.Mutex  // held by the pruning call
+	ps *pruneState // bounds of the last pruned call; nil: none
+
+	// Test hooks.
+	forcePrune  bool    // prune even a single group
+	indexGroups bool    // group centroids by index, not by position
+	marginScale float64 // scales the rounding margin (1; 0 is unsafe)
 }
 
 // kernel is a SIMD assignment kernel, an assembly function. Its run method
@@ -48,15 +63,22 @@ type kernel struct {
 const goKernel = "go"
 
 // New returns an Assigner for data that uses workers goroutines (all cores
-// when workers < 1). It picks the fastest kernel this CPU runs (see Kernel);
-// a SIMD kernel works on its own re-laid copy of data.X, made here, so later
-// changes to data.X are not seen.
+// when workers < 1), with pruning on where it pays: NewWithOptions(data,
+// Options{Workers: workers}).
 func New(data kmeans.Data, workers int) *Assigner {
+	return NewWithOptions(data, Options{Workers: workers})
+}
+
+// NewWithOptions returns an Assigner for data. It picks the fastest kernel
+// this CPU runs (see Kernel); a SIMD kernel works on its own re-laid copy of
+// data.X, made here. The portable code and pruning read data.X itself,
+// which must not change while the Assigner is in use.
+func NewWithOptions(data kmeans.Data, opts Options) *Assigner {
 	name := goKernel
 	if len(simdKernels) > 0 {
 		name = simdKernels[0].name
 	}
-	a, err := newWithKernel(data, workers, name)
+	a, err := newWithKernelOptions(data, opts, name)
 	if err != nil {
 		panic(err) // unreachable: the name comes from simdKernels
 	}
@@ -75,10 +97,16 @@ func kernelNames() []string {
 
 // newWithKernel is New with the kernel named (one of kernelNames).
 func newWithKernel(data kmeans.Data, workers int, name string) (*Assigner, error) {
+	return newWithKernelOptions(data, Options{Workers: workers}, name)
+}
+
+// newWithKernelOptions is NewWithOptions with the kernel named.
+func newWithKernelOptions(data kmeans.Data, opts Options, name string) (*Assigner, error) {
+	workers := opts.Workers
 	if workers < 1 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	a := &Assigner{data: data, workers: workers}
+	a := &Assigner{data: data, workers: workers, opts: opts, marginScale: 1}
 	if name == goKernel {
 		return a, nil
 	}
@@ -142,6 +170,14 @@ func (a *Assigner) Assign(centroids []float32, k int, labels []int32, dists []fl
 	if n == 0 {
 		return nil
 	}
+	if a.opts.Prune != PruneOff && a.mu.TryLock() {
+		done := a.assignPruned(centroids, k, labels, dists)
+		a.mu.Unlock()
+		if done {
+			return nil
+		}
+	}
+	a.stats.add(false, int64(n)*int64(k), int64(n)*int64(k))
 	if a.kern != nil {
 		a.assignSIMD(centroids, k, labels, dists)
 		return nil

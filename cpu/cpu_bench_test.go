@@ -125,3 +125,34 @@ func BenchmarkSweep(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRun times whole k-means runs to convergence (at most 100
+// iterations) from random rows, with pruning and without, on the real tiles
+// and their noisy copies, and reports the share of distances computed.
+func BenchmarkRun(b *testing.B) {
+	real := tilestest.Data(b)
+	for _, copies := range []int{1, 10, 100} {
+		data := noisyCopies(real, copies)
+		for _, k := range []int{64, 256} {
+			for _, prune := range []cpu.Prune{cpu.PruneOff, cpu.PruneAuto} {
+				b.Run(fmt.Sprintf("N=%d/k=%d/prune=%s", data.N, k, prune), func(b *testing.B) {
+					a := cpu.NewWithOptions(data, cpu.Options{Prune: prune})
+					iters := 0
+					before := a.Stats()
+					for b.Loop() {
+						a.Reset()
+						res, err := kmeans.Run(context.Background(), data, a, kmeans.Config{
+							K: k, MaxIter: 100, NInit: 1, Rand: rand.New(rand.NewPCG(0, uint64(k))),
+						})
+						if err != nil {
+							b.Fatal(err)
+						}
+						iters = res.Iterations
+					}
+					b.ReportMetric(float64(iters), "iters")
+					b.ReportMetric(100*a.Stats().Sub(before).Share(), "%computed")
+				})
+			}
+		}
+	}
+}
