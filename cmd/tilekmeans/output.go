@@ -29,6 +29,7 @@ type summary struct {
 	Renderer   string `json:"renderer,omitempty"`   // GL_RENDERER
 	GLVersion  string `json:"gl_version,omitempty"` // GL_VERSION
 	GPUError   string `json:"gpu_error,omitempty"`  // why auto ran (or finished) on the CPU
+	Prune      string `json:"prune"`                // -prune: the CPU's assignment, auto or off
 	Verified   bool   `json:"verified"`
 	Tiles      int    `json:"tiles"`
 	Features   int    `json:"features"`
@@ -79,7 +80,7 @@ type runEntry struct {
 func buildSummary(ro *runOutput) summary {
 	o, t, be, runs := ro.o, ro.t, ro.be, ro.runs
 	s := summary{
-		Backend: be.name(), Verified: o.verify, Tiles: t.N(), Features: t.D, TileSize: t.Size,
+		Backend: be.name(), Prune: o.prune.String(), Verified: o.verify, Tiles: t.N(), Features: t.D, TileSize: t.Size,
 		BlankTiles: t.Blank, SkippedBlank: t.Skipped, DistinctTiles: ro.distinct, Warnings: ro.warnings,
 		Seed: o.seed, Init: o.init.String(), NInit: o.nInit, MaxIters: o.iters, FixedIters: o.fixedIters,
 	}
