@@ -329,9 +329,12 @@ const taskBatch = 4
 // float32, against one group of L centroids stored feature-major (L values
 // per feature, one per lane): lane l accumulates its centroid's distance in
 // feature order with a broadcast of the tile's value, VSUBPS, VMULPS and
-// VADDPS, each rounded separately, the contract's arithmetic exactly. The
-// kernel then reduces the L sums to the smallest, its lowest lane, and the
-// smallest of the other lanes (equal to the smallest on a tie).
+// VADDPS, each rounded separately, the contract's arithmetic exactly. Four
+// tasks run interleaved; when they share tiles (all four one tile, or two
+// and two) the tile's value is broadcast once for them, which saves a load
+// per task and feature. The kernel then reduces each task's L sums to the
+// smallest, its lowest lane, and the smallest of the other lanes (equal to
+// the smallest on a tie).
 func genTasks(b *bytes.Buffer, v taskVariant) {
 	lanes, r := 8, "Y"
 	if v.wide {
@@ -341,26 +344,25 @@ func genTasks(b *bytes.Buffer, v taskVariant) {
 	reg := func(i int) string { return fmt.Sprintf("%s%d", r, i) }
 	xp := []string{"R8", "R9", "R10", "R11"}
 	cp := []string{"R12", "R13", "R14", "R15"}
-	acc := make([]string, taskBatch)
-	for i := range acc {
-		acc[i] = reg(8 + i) // Y8..Y11 or Z8..Z11; temporaries in 0..7
-	}
+	bc := []string{reg(0), reg(1), reg(2), reg(3)}  // broadcast tile values
+	dif := []string{reg(4), reg(5), reg(6), reg(7)} // differences, squares
+	acc := []string{reg(8), reg(9), reg(10), reg(11)}
 	inf, m1, t1 := reg(12), reg(13), reg(14)
 	p := func(format string, args ...any) { fmt.Fprintf(b, "\t"+format+"\n", args...) }
 	lbl := func(s string) { fmt.Fprintf(b, "%s:\n", s) }
 	fmt.Fprintf(b, `// func %[1]s(x, ct *float32, tasks *uint32, ntasks, dim int, out *float32)
 //
-// Runs ntasks tasks, each two uint32 at tasks: the offset in float32 values
-// of a tile's dim features at x, and of a group of %[2]d centroids at ct,
-// stored feature-major (ct[j*%[2]d+l] is feature j of lane l's centroid).
-// Writes four words per task to out: the smallest of the %[2]d sums, the
-// lowest lane that has it (a uint32), the smallest sum of the other lanes,
-// and 0.
+// Runs ntasks tasks, each four uint32 at tasks: the offset in float32 values
+// of a tile's dim features at x, the offset of a group of %[2]d centroids at
+// ct, stored feature-major (ct[j*%[2]d+l] is feature j of lane l's
+// centroid), the task's result slot, and 0. Writes four words to out at the
+// slot (16 bytes each): the smallest of the %[2]d sums, the lowest lane that
+// has it (a uint32), the smallest sum of the other lanes, and 0.
 //
 // Registers: AX tasks, BX tasks left, DX out, CX features left, SI feature
 // offset in x (4j), DI feature offset in the group (%[3]dj), R8-R11 the
-// tiles and R12-R15 the groups of up to four tasks run together (R8 and R9
-// are scratch once the sums are done).
+// tiles and R12-R15 the groups of up to four tasks run together (scratch
+// once the sums are done).
 TEXT ·%[1]s(SB), NOSPLIT, $0-48
 	MOVQ tasks+16(FP), AX
 	MOVQ ntasks+24(FP), BX
@@ -371,7 +373,18 @@ TEXT ·%[1]s(SB), NOSPLIT, $0-48
 
 %[1]s_batch:
 	CMPQ BX, $4
-	JGE  %[1]s_m4
+	JLT  %[1]s_small
+	MOVL (AX), R8
+	CMPL 16(AX), R8
+	JNE  %[1]s_m4
+	MOVL 32(AX), R9
+	CMPL 48(AX), R9
+	JNE  %[1]s_m4
+	CMPL R8, R9
+	JEQ  %[1]s_m4_shared
+	JMP  %[1]s_m4_pairs
+
+%[1]s_small:
 	CMPQ BX, $3
 	JEQ  %[1]s_m3
 	CMPQ BX, $2
@@ -398,15 +411,35 @@ TEXT ·%[1]s(SB), NOSPLIT, $0-48
 		p("VPERMILPS $0xb1, %s, %s", dst, tmp)
 		p("VMINPS %s, %s, %s", tmp, dst, dst)
 	}
-	for m := taskBatch; m >= 1; m-- {
-		pre := fmt.Sprintf("%s_m%d", v.name, m)
-		fmt.Fprintf(b, "// %d task(s) at once.\n", m)
+	type body struct {
+		name string
+		tile []int // task i's tile register
+	}
+	bodies := []body{
+		{"m4_shared", []int{0, 0, 0, 0}},
+		{"m4_pairs", []int{0, 0, 1, 1}},
+		{"m4", []int{0, 1, 2, 3}},
+		{"m3", []int{0, 1, 2}},
+		{"m2", []int{0, 1}},
+		{"m1", []int{0}},
+	}
+	for _, bd := range bodies {
+		m := len(bd.tile)
+		ntile := 0
+		for _, t := range bd.tile {
+			ntile = max(ntile, t+1)
+		}
+		pre := fmt.Sprintf("%s_%s", v.name, bd.name)
+		fmt.Fprintf(b, "// %d task(s), %d tile(s).\n", m, ntile)
 		lbl(pre)
 		for i := range m {
-			p("MOVQ x+0(FP), %s", xp[i])
-			p("MOVL %s, %s", mem(8*i, "AX"), cp[i])
-			p("LEAQ (%s)(%s*4), %s", xp[i], cp[i], xp[i])
-			p("MOVL %s, %s", mem(8*i+4, "AX"), cp[i])
+			if i == 0 || bd.tile[i] != bd.tile[i-1] {
+				t := xp[bd.tile[i]]
+				p("MOVQ x+0(FP), %s", t)
+				p("MOVL %s, %s", mem(16*i, "AX"), cp[i])
+				p("LEAQ (%s)(%s*4), %s", t, cp[i], t)
+			}
+			p("MOVL %s, %s", mem(16*i+4, "AX"), cp[i])
 			p("SHLQ $2, %s", cp[i])
 			p("ADDQ ct+8(FP), %s", cp[i])
 		}
@@ -422,12 +455,13 @@ TEXT ·%[1]s(SB), NOSPLIT, $0-48
 		p("MOVQ dim+32(FP), CX")
 		// feature emits feature step u of the unrolled loop.
 		feature := func(u int) {
+			for t := range ntile {
+				p("VBROADCASTSS %d(%s)(SI*1), %s", 4*u, xp[t], bc[t])
+			}
 			for i := range m {
-				t := reg(u*taskBatch + i)
-				p("VBROADCASTSS %d(%s)(SI*1), %s", 4*u, xp[i], t)
-				p("VSUBPS %d(%s)(DI*1), %s, %s", stride*u, cp[i], t, t)
-				p("VMULPS %s, %s, %s", t, t, t)
-				p("VADDPS %s, %s, %s", t, acc[i], acc[i])
+				p("VSUBPS %d(%s)(DI*1), %s, %s", stride*u, cp[i], bc[bd.tile[i]], dif[i])
+				p("VMULPS %s, %s, %s", dif[i], dif[i], dif[i])
+				p("VADDPS %s, %s, %s", dif[i], acc[i], acc[i])
 			}
 		}
 		p("SHRQ $1, CX")
@@ -446,7 +480,11 @@ TEXT ·%[1]s(SB), NOSPLIT, $0-48
 		feature(0)
 		lbl(pre + "_reduce")
 		for i := range m {
-			// m1 = smallest; R8 = lanes equal to it; R9 = the lowest.
+			// R10 = the result's address; m1 = smallest; R8 = lanes
+			// equal to it; R9 = the lowest.
+			p("MOVL %s, R10", mem(16*i+8, "AX"))
+			p("SHLQ $4, R10")
+			p("ADDQ DX, R10")
 			hmin(acc[i], m1, t1)
 			if v.wide {
 				p("VCMPPS $0, %s, %s, K1", m1, acc[i])
@@ -456,15 +494,15 @@ TEXT ·%[1]s(SB), NOSPLIT, $0-48
 				p("VMOVMSKPS %s, R8", t1)
 			}
 			p("BSFL R8, R9")
-			p("VMOVSS X13, %s", mem(16*i, "DX"))
-			p("MOVL R9, %s", mem(16*i+4, "DX"))
-			p("MOVL $0, %s", mem(16*i+12, "DX"))
+			p("VMOVSS X13, (R10)")
+			p("MOVL R9, 4(R10)")
+			p("MOVL $0, 12(R10)")
 			// Second smallest: the smallest again on a tie, else the
 			// smallest of the lanes not equal to it.
 			p("POPCNTL R8, R8")
 			p("CMPL R8, $1")
 			p("JEQ  %s_r%d", pre, i)
-			p("VMOVSS X13, %s", mem(16*i+8, "DX"))
+			p("VMOVSS X13, 8(R10)")
 			p("JMP  %s_d%d", pre, i)
 			lbl(fmt.Sprintf("%s_r%d", pre, i))
 			if v.wide {
@@ -473,11 +511,10 @@ TEXT ·%[1]s(SB), NOSPLIT, $0-48
 				p("VBLENDVPS %s, %s, %s, %s", t1, inf, acc[i], acc[i])
 			}
 			hmin(acc[i], m1, t1)
-			p("VMOVSS X13, %s", mem(16*i+8, "DX"))
+			p("VMOVSS X13, 8(R10)")
 			lbl(fmt.Sprintf("%s_d%d", pre, i))
 		}
-		p("ADDQ $%d, AX", 8*m)
-		p("ADDQ $%d, DX", 16*m)
+		p("ADDQ $%d, AX", 16*m)
 		p("SUBQ $%d, BX", m)
 		p("JMP  %s_batch", v.name)
 		b.WriteString("\n")

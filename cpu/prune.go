@@ -344,8 +344,10 @@ func chunkRows(dim, lanes int) int {
 // pruneWork is one worker's scratch space for a chunk of tiles.
 type pruneWork struct {
 	x        []float32 // widened tiles, dim each
-	tasks    []uint32  // pairs: offset of the tile in x, offset of the group in ct
-	tgroup   []int32   // per task: group
+	tasks    []uint32  // the kernel's tasks: offsets of the tile in x and of the group in ct, result slot, 0
+	tgroup   []int32   // per task (the tiles' tasks in order): group
+	pairs    []int32   // (busy tile, task) of tiles' last two tasks
+	singles  []int32   // (busy tile, task) of tiles' last task
 	out      []float32 // lanes per task
 	busy     []int32   // tiles of the chunk with tasks
 	first    []int32   // per busy tile + 1: its tasks
@@ -581,7 +583,6 @@ func (a *Assigner) pruneChunk(st *pruneState, w *pruneWork, lo, hi int, cent []f
 		first := len(w.tgroup)
 		if st.fresh {
 			for g := range st.groups {
-				w.tasks = append(w.tasks, 0, uint32(g*dim*lanes))
 				w.tgroup = append(w.tgroup, int32(g))
 			}
 		} else {
@@ -602,7 +603,6 @@ func (a *Assigner) pruneChunk(st *pruneState, w *pruneWork, lo, hi int, cent []f
 				lbs[b] = q
 				if q <= uq {
 					for g := b * per; g < min(st.groups, (b+1)*per); g++ {
-						w.tasks = append(w.tasks, 0, uint32(g*dim*lanes))
 						w.tgroup = append(w.tgroup, int32(g))
 					}
 				}
@@ -612,12 +612,9 @@ func (a *Assigner) pruneChunk(st *pruneState, w *pruneWork, lo, hi int, cent []f
 				continue
 			}
 		}
-		// The tile's tasks: widen it once.
+		// The tile has tasks: widen it once for them.
 		slot := len(w.busy)
 		a.widen(w.x[slot*dim:(slot+1)*dim], a.data.Row(i))
-		for j := first; j < len(w.tgroup); j++ {
-			w.tasks[2*j] = uint32(slot * dim)
-		}
 		w.busy = append(w.busy, int32(t))
 		w.first = append(w.first, int32(first))
 	}
@@ -625,6 +622,37 @@ func (a *Assigner) pruneChunk(st *pruneState, w *pruneWork, lo, hi int, cent []f
 	w.first = append(w.first, int32(ntasks))
 	if ntasks == 0 {
 		return
+	}
+	// The kernel's order: each tile's tasks four at a time (one broadcast
+	// of the tile for four groups), then the tiles' remaining pairs two by
+	// two, then single tasks. Results go to each task's slot.
+	w.tasks, w.pairs, w.singles = w.tasks[:0], w.pairs[:0], w.singles[:0]
+	task := func(s, j int) {
+		w.tasks = append(w.tasks, uint32(s*dim), uint32(int(w.tgroup[j])*dim*lanes), uint32(j), 0)
+	}
+	for s := range w.busy {
+		j, e := int(w.first[s]), int(w.first[s+1])
+		for ; j+4 <= e; j += 4 {
+			task(s, j)
+			task(s, j+1)
+			task(s, j+2)
+			task(s, j+3)
+		}
+		if e-j >= 2 {
+			w.pairs = append(w.pairs, int32(s), int32(j))
+			j += 2
+		}
+		if j < e {
+			w.singles = append(w.singles, int32(s), int32(j))
+		}
+	}
+	for q := 0; q < len(w.pairs); q += 2 {
+		s, j := int(w.pairs[q]), int(w.pairs[q+1])
+		task(s, j)
+		task(s, j+1)
+	}
+	for q := 0; q < len(w.singles); q += 2 {
+		task(int(w.singles[q]), int(w.singles[q+1]))
 	}
 	w.out = slices.Grow(w.out[:0], 4*ntasks)[:4*ntasks]
 	a.runTasks(w.x, st.ct, w.tasks, ntasks, dim, w.out)
@@ -727,11 +755,12 @@ func (a *Assigner) ownDistances(st *pruneState, w *pruneWork, lo, hi int, cent [
 // goTasks is the portable task code: for each task, the distances of one
 // widened tile to a group of goLanes centroids, four sums interleaved, each
 // in feature order as kmeans.Distance sums, reduced as the SIMD kernels do
-// (see taskResult).
+// (see genTasks in genkernels.go).
 func goTasks(x, ct []float32, tasks []uint32, ntasks, dim int, out []float32) {
 	for t := range ntasks {
-		xr := x[tasks[2*t] : int(tasks[2*t])+dim]
-		c := ct[tasks[2*t+1] : int(tasks[2*t+1])+dim*goLanes]
+		task := tasks[4*t : 4*t+4]
+		xr := x[task[0] : int(task[0])+dim]
+		c := ct[task[1] : int(task[1])+dim*goLanes]
 		var s [goLanes]float32
 		for j, v := range xr {
 			cj := c[j*goLanes : j*goLanes+goLanes]
@@ -756,7 +785,7 @@ func goTasks(x, ct []float32, tasks []uint32, ntasks, dim int, out []float32) {
 				m2 = min(m2, v)
 			}
 		}
-		o := out[4*t : 4*t+4]
+		o := out[4*task[2] : 4*task[2]+4]
 		o[0], o[1], o[2], o[3] = m1, math.Float32frombits(uint32(l1)), m2, 0
 	}
 }
