@@ -350,6 +350,7 @@ type pruneWork struct {
 	singles  []int32   // (busy tile, task) of tiles' last task
 	out      []float32 // lanes per task
 	busy     []int32   // tiles of the chunk with tasks
+	xoff     []uint32  // per busy tile: the offset of its row in x
 	first    []int32   // per busy tile + 1: its tasks
 	sa       []float32 // per tile of the chunk: own distance
 	us       []int32   // distinct labels of a block
@@ -390,6 +391,7 @@ func newPruneState(a *Assigner, cent []float32, k, groups, per int) *pruneState 
 	for w := range st.work {
 		st.work[w] = &pruneWork{
 			x:     make([]float32, rows*dim),
+			xoff:  make([]uint32, rows),
 			busy:  make([]int32, 0, rows),
 			first: make([]int32, 0, rows+1),
 			sa:    make([]float32, rows),
@@ -575,6 +577,7 @@ func (a *Assigner) assignPruned(cent []float32, k int, labels []int32, dists []f
 func (a *Assigner) pruneChunk(st *pruneState, w *pruneWork, lo, hi int, cent []float32, labels []int32, dists []float32) {
 	dim, lanes, nb, per := st.dim, st.lanes, st.nb, st.per
 	w.tasks, w.tgroup, w.busy, w.first = w.tasks[:0], w.tgroup[:0], w.busy[:0], w.first[:0]
+	w.xoff = w.xoff[:cap(w.xoff)]
 	if !st.fresh {
 		a.ownDistances(st, w, lo, hi, cent)
 	}
@@ -593,28 +596,30 @@ func (a *Assigner) pruneChunk(st *pruneState, w *pruneWork, lo, hi int, cent []f
 				uq = st.bm.threshold(sa)
 				st.dist[i], st.uq[i] = sa, uq
 			}
+			// Drift the bounds (saturating) and note those at or below
+			// the threshold, without branches on the data: most tiles
+			// have none.
 			lbs := st.lb[i*nb : (i+1)*nb]
+			qd := st.qdrift[:len(lbs)]
+			low := uint32(math.MaxUint32)
 			for b, q := range lbs {
-				if d := st.qdrift[b]; q > d {
-					q -= d
-				} else {
-					q = 0
-				}
+				d := qd[b]
+				q = max(q, d) - d
 				lbs[b] = q
+				low = min(low, q)
+			}
+			if low > uq {
+				labels[i], dists[i] = c, sa
+				continue
+			}
+			for b, q := range lbs {
 				if q <= uq {
 					for g := b * per; g < min(st.groups, (b+1)*per); g++ {
 						w.tgroup = append(w.tgroup, int32(g))
 					}
 				}
 			}
-			if len(w.tgroup) == first {
-				labels[i], dists[i] = c, sa
-				continue
-			}
 		}
-		// The tile has tasks: widen it once for them.
-		slot := len(w.busy)
-		a.widen(w.x[slot*dim:(slot+1)*dim], a.data.Row(i))
 		w.busy = append(w.busy, int32(t))
 		w.first = append(w.first, int32(first))
 	}
@@ -623,12 +628,25 @@ func (a *Assigner) pruneChunk(st *pruneState, w *pruneWork, lo, hi int, cent []f
 	if ntasks == 0 {
 		return
 	}
+	// Widen the tiles with tasks: all of the chunk's rows in one pass when
+	// most have tasks (one sequential read), else one by one.
+	if 2*len(w.busy) >= hi-lo {
+		a.widen(w.x[:(hi-lo)*dim], a.data.X[lo*dim:hi*dim])
+		for s, t := range w.busy {
+			w.xoff[s] = uint32(int(t) * dim)
+		}
+	} else {
+		for s, t := range w.busy {
+			a.widen(w.x[s*dim:(s+1)*dim], a.data.Row(lo+int(t)))
+			w.xoff[s] = uint32(s * dim)
+		}
+	}
 	// The kernel's order: each tile's tasks four at a time (one broadcast
 	// of the tile for four groups), then the tiles' remaining pairs two by
 	// two, then single tasks. Results go to each task's slot.
 	w.tasks, w.pairs, w.singles = w.tasks[:0], w.pairs[:0], w.singles[:0]
 	task := func(s, j int) {
-		w.tasks = append(w.tasks, uint32(s*dim), uint32(int(w.tgroup[j])*dim*lanes), uint32(j), 0)
+		w.tasks = append(w.tasks, w.xoff[s], uint32(int(w.tgroup[j])*dim*lanes), uint32(j), 0)
 	}
 	for s := range w.busy {
 		j, e := int(w.first[s]), int(w.first[s+1])
