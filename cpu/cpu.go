@@ -36,9 +36,17 @@ type Assigner struct {
 	workers int
 	opts    Options
 	kern    *kernel // nil: the portable Go code
-	blocks  []uint8 // data re-laid for kern: ceil(N/L) blocks of D*L bytes
 	ctPool  sync.Pool
 	stats   stats
+
+	// The data re-laid for kern: ceil(N/L) blocks of D*L bytes, the tiles
+	// at positions b*L..b*L+L-1 in block b. Position p holds tile perm[p]
+	// (nil: tile p); pruning orders positions by cluster, which a call
+	// holding mu may change under layoutMu while other calls read.
+	layoutMu sync.RWMutex
+	blocks   []uint8
+	perm     []int32
+	rows     []uint8 // with perm: the tiles' rows by position
 
 	mu sync.Mutex  // held by the pruning call
 	ps *pruneState // bounds of the last pruned call; nil: none
@@ -125,26 +133,36 @@ func newWithKernelOptions(data kmeans.Data, opts Options, name string) (*Assigne
 		a.kern = nil
 		return a, nil
 	}
-	a.blocks = relayout(data, a.kern.lanes)
+	a.blocks = make([]uint8, (data.N+a.kern.lanes-1)/a.kern.lanes*a.kern.lanes*data.D)
+	relayout(a.blocks, data, nil, a.kern.lanes, 0, data.N)
 	return a, nil
 }
 
-// relayout copies data into blocks of l tiles, feature-major: block b holds
-// rows b*l..b*l+l-1 as block[j*l+t] = row t's feature j. The last block is
-// padded by repeating the last row (its results are dropped).
-func relayout(data kmeans.Data, l int) []uint8 {
+// relayout writes the blocks of l tiles that hold positions lo..hi-1 (lo a
+// multiple of l) into out, feature-major: block b holds the tiles at
+// positions b*l..b*l+l-1 (tile perm[p] at position p, or p with a nil perm)
+// as block[j*l+t] = feature j of the tile at position b*l+t. The last block
+// is padded by repeating the last position's tile (its results are
+// dropped).
+func relayout(out []uint8, data kmeans.Data, perm []int32, l, lo, hi int) {
 	n, dim := data.N, data.D
-	nb := (n + l - 1) / l
-	out := make([]uint8, nb*l*dim)
-	for b := range nb {
+	var rows [16][]uint8
+	for b := lo / l; b*l < hi; b++ {
 		blk := out[b*l*dim : (b+1)*l*dim]
 		for t := range l {
-			for j, v := range data.Row(min(b*l+t, n-1)) {
-				blk[j*l+t] = v
+			p := min(b*l+t, n-1)
+			if perm != nil {
+				p = int(perm[p])
+			}
+			rows[t] = data.Row(p)
+		}
+		for j := range dim {
+			f := blk[j*l : j*l+l]
+			for t := range f {
+				f[t] = rows[t][j]
 			}
 		}
 	}
-	return out
 }
 
 // Name implements kmeans.Assigner.
@@ -228,9 +246,25 @@ func (a *Assigner) assignSIMD(centroids []float32, k int, labels []int32, dists 
 		base += c
 	}
 
+	a.layoutMu.RLock()
+	defer a.layoutMu.RUnlock()
 	l := kern.lanes
 	nb := (n + l - 1) / l
 	run := func(lo, hi int) {
+		if a.perm != nil {
+			// Positions are permuted: label a few blocks at a time into
+			// a buffer, then put each result at its tile.
+			var lb [1024]int32
+			var db [1024]float32
+			for b := lo; b < hi; b += len(lb) / l {
+				m := min(hi-b, len(lb)/l)
+				kern.run(&a.blocks[b*l*dim], m, dim, &ct[0], ng, ng1, s1, &lb[0], &db[0])
+				for t, p := range a.perm[b*l : min((b+m)*l, n)] {
+					labels[p], dists[p] = lb[t], db[t]
+				}
+			}
+			return
+		}
 		full := hi
 		if hi*l > n {
 			full = hi - 1 // the padded last block

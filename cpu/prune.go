@@ -132,13 +132,19 @@ func (a *Assigner) Reset() {
 // "off", or the groups and bounds per tile.
 func (a *Assigner) Scheme(k int) string {
 	lanes := a.taskLanes()
-	g, per, ok := a.pruneShape(k)
+	g, per, ok, sortable := a.pruneShape(k)
 	if !ok {
 		return "off"
 	}
 	nb := (g + per - 1) / per
-	return fmt.Sprintf("yinyang: %d groups of <= %d centroids, %d bounds per tile (%s)",
-		g, lanes, nb, formatBytes(int64(a.data.N)*int64(4*nb+8)))
+	bytes := int64(a.data.N) * int64(12+4*nb)
+	order := ""
+	if sortable {
+		bytes += int64(a.data.N) * int64(24+4*nb+a.data.D)
+		order = ", tiles ordered by cluster"
+	}
+	return fmt.Sprintf("yinyang: %d groups of <= %d centroids, %d bounds per tile%s (%s)",
+		g, lanes, nb, order, formatBytes(bytes))
 }
 
 func formatBytes(b int64) string {
@@ -171,30 +177,40 @@ const goLanes = 4
 const maxCentroidValue = 1 << 20
 
 // pruneShape returns the number of centroid groups for k, how many groups
-// share one bound, and whether pruning applies at all.
-func (a *Assigner) pruneShape(k int) (groups, per int, ok bool) {
+// share one bound, whether pruning applies at all, and whether the memory
+// budget also has room to keep the tiles ordered by cluster (a SIMD kernel's
+// own distances then cost one pass per block instead of one per distinct
+// label in it).
+//
+// Memory per tile: 12 bytes (label, distance, threshold) and 4 per bound;
+// ordered, D more (the tiles' rows in that order) and 24+4*bounds for the
+// reordering's buffers. With a SIMD kernel the Assigner also keeps one
+// re-laid copy of the data (D bytes per tile) in any case.
+func (a *Assigner) pruneShape(k int) (groups, per int, ok, sortable bool) {
 	if a.opts.Prune == PruneOff || a.data.N < 1 || a.data.D < 1 || len(a.data.X) < a.data.N*a.data.D {
-		return 0, 0, false
+		return 0, 0, false, false
 	}
 	if float64(a.data.D+2) > 1<<23 { // gamma >= 1/2: bounds useless
-		return 0, 0, false
+		return 0, 0, false, false
 	}
 	lanes := a.taskLanes()
 	groups = (k + lanes - 1) / lanes
 	if groups < 2 && !a.forcePrune {
-		return 0, 0, false
+		return 0, 0, false, false
 	}
 	budget := a.opts.MaxBoundBytes
 	if budget <= 0 {
 		budget = DefaultMaxBoundBytes
 	}
-	perTile := budget / int64(a.data.N) // bytes per tile for bounds
-	nb := min(int64(groups), (perTile-8)/4)
+	perTile := budget / int64(a.data.N)
+	nb := min(int64(groups), (perTile-12)/4)
 	if nb < 1 {
-		return 0, 0, false
+		return 0, 0, false, false
 	}
 	per = (groups + int(nb) - 1) / int(nb)
-	return groups, per, true
+	nb = int64((groups + per - 1) / per)
+	sortable = a.kern != nil && 36+8*nb+int64(a.data.D) <= perTile
+	return groups, per, true, sortable
 }
 
 // # Bounds and the margin
@@ -333,6 +349,13 @@ type pruneState struct {
 	regroup       bool      // the last call computed nearly everything: start afresh
 	bm            boundMath
 	work          []*pruneWork
+	resorts       int  // times resort ran
+	sortable      bool // the memory budget has room for rows
+
+	// resort's spare buffers
+	order, label2, perm2 []int32
+	dist2                []float32
+	uq2, lb2             []uint32
 }
 
 // chunkRows returns how many tiles a worker takes at a time: whole blocks
@@ -515,13 +538,14 @@ func equalBits(a, b []float32) bool {
 // assignPruned is Assign with bounds; it reports false, having done
 // nothing, when these centroids cannot be pruned. a.mu is held.
 func (a *Assigner) assignPruned(cent []float32, k int, labels []int32, dists []float32) bool {
-	groups, per, ok := a.pruneShape(k)
+	groups, per, ok, sortable := a.pruneShape(k)
 	if !ok {
 		return false
 	}
 	st := a.ps
 	if st == nil || st.k != k || st.per != per || st.regroup {
 		st = newPruneState(a, cent, k, groups, per)
+		st.sortable = sortable
 	}
 	if !st.begin(cent) {
 		return false
@@ -566,16 +590,109 @@ func (a *Assigner) assignPruned(cent []float32, k int, labels []int32, dists []f
 	st.fresh = false
 	st.calls++
 	copy(st.prev, cent[:k*a.data.D])
+	if a.kern != nil && st.sortable && !st.regroup && a.mixed(st) > resortAbove {
+		a.resort(st)
+	}
 	return true
 }
 
-// pruneChunk assigns tiles lo..hi-1 (lo a multiple of the lanes). It
+// resortAbove is how many distinct labels per block, on average, make the
+// next call's own distances (one pass over a block per distinct label among
+// its moved tiles) dearer than ordering the tiles by cluster again.
+const resortAbove = 2.5
+
+// mixed returns the average number of distinct labels per block of
+// positions.
+func (a *Assigner) mixed(st *pruneState) float64 {
+	n, l := a.data.N, st.lanes
+	distinct := 0
+	for b := 0; b < n; b += l {
+		lab := st.label[b:min(b+l, n)]
+		for t, c := range lab {
+			if !slices.Contains(lab[:t], c) {
+				distinct++
+			}
+		}
+	}
+	return float64(distinct) / float64((n+l-1)/l)
+}
+
+// resort orders the positions by label (stably), so that a block's tiles
+// mostly share their centroid: it permutes the per-position state and
+// rebuilds the blocks. a.mu is held; calls without pruning wait on
+// layoutMu meanwhile.
+func (a *Assigner) resort(st *pruneState) {
+	n, nb := a.data.N, st.nb
+	if st.order == nil {
+		st.order = make([]int32, n)
+		st.label2 = make([]int32, len(st.label))
+		st.dist2 = make([]float32, n)
+		st.uq2 = make([]uint32, n)
+		st.lb2 = make([]uint32, len(st.lb))
+		st.perm2 = make([]int32, n)
+	}
+	start := make([]int, st.k+1)
+	for _, c := range st.label[:n] {
+		start[c+1]++
+	}
+	for c := range st.k {
+		start[c+1] += start[c]
+	}
+	for p, c := range st.label[:n] {
+		st.order[start[c]] = int32(p)
+		start[c]++
+	}
+	for q, p := range st.order {
+		st.label2[q], st.dist2[q], st.uq2[q] = st.label[p], st.dist[p], st.uq[p]
+		copy(st.lb2[q*nb:(q+1)*nb], st.lb[int(p)*nb:int(p+1)*nb])
+		if a.perm != nil {
+			st.perm2[q] = a.perm[p]
+		} else {
+			st.perm2[q] = p
+		}
+	}
+	st.label, st.label2 = st.label2, st.label
+	st.dist, st.dist2 = st.dist2, st.dist
+	st.uq, st.uq2 = st.uq2, st.uq
+	st.lb, st.lb2 = st.lb2, st.lb
+	a.layoutMu.Lock()
+	a.perm, st.perm2 = st.perm2, a.perm
+	if st.perm2 == nil {
+		st.perm2 = make([]int32, n)
+	}
+	if a.rows == nil {
+		a.rows = make([]uint8, n*a.data.D)
+	}
+	l := st.lanes
+	nblk := (n + l - 1) / l
+	per := (nblk + a.workers - 1) / a.workers
+	var wg sync.WaitGroup
+	for w := range a.workers {
+		lo, hi := w*per*l, min((w+1)*per*l, n)
+		if lo < hi {
+			wg.Go(func() {
+				dim := a.data.D
+				for p, t := range a.perm[lo:hi] {
+					copy(a.rows[(lo+p)*dim:(lo+p+1)*dim], a.data.Row(int(t)))
+				}
+				relayout(a.blocks, kmeans.Data{N: n, D: dim, X: a.rows}, nil, l, lo, hi)
+			})
+		}
+	}
+	wg.Wait()
+	a.layoutMu.Unlock()
+	st.resorts++
+}
+
+// pruneChunk assigns the tiles at positions lo..hi-1 (lo a multiple of the
+// lanes; see Assigner.perm: the state is by position). It
 // computes the own distance of every tile whose centroid moved, tests the
 // tile's bounds against its threshold, computes the groups that fail, and
 // merges their sums in centroid index order (ties to the lowest index) with
 // the own centroid's, updating the bounds of the groups it computed.
 func (a *Assigner) pruneChunk(st *pruneState, w *pruneWork, lo, hi int, cent []float32, labels []int32, dists []float32) {
 	dim, lanes, nb, per := st.dim, st.lanes, st.nb, st.per
+	perm := a.perm // this call alone changes it, after the workers are done
 	w.tasks, w.tgroup, w.busy, w.first = w.tasks[:0], w.tgroup[:0], w.busy[:0], w.first[:0]
 	w.xoff = w.xoff[:cap(w.xoff)]
 	if !st.fresh {
@@ -609,7 +726,11 @@ func (a *Assigner) pruneChunk(st *pruneState, w *pruneWork, lo, hi int, cent []f
 				low = min(low, q)
 			}
 			if low > uq {
-				labels[i], dists[i] = c, sa
+				ti := i
+				if perm != nil {
+					ti = int(perm[i])
+				}
+				labels[ti], dists[ti] = c, sa
 				continue
 			}
 			for b, q := range lbs {
@@ -630,14 +751,19 @@ func (a *Assigner) pruneChunk(st *pruneState, w *pruneWork, lo, hi int, cent []f
 	}
 	// Widen the tiles with tasks: all of the chunk's rows in one pass when
 	// most have tasks (one sequential read), else one by one.
+	rows := a.data.X // by position
+	if perm != nil {
+		rows = a.rows
+	}
 	if 2*len(w.busy) >= hi-lo {
-		a.widen(w.x[:(hi-lo)*dim], a.data.X[lo*dim:hi*dim])
+		a.widen(w.x[:(hi-lo)*dim], rows[lo*dim:hi*dim])
 		for s, t := range w.busy {
 			w.xoff[s] = uint32(int(t) * dim)
 		}
 	} else {
 		for s, t := range w.busy {
-			a.widen(w.x[s*dim:(s+1)*dim], a.data.Row(lo+int(t)))
+			p := lo + int(t)
+			a.widen(w.x[s*dim:(s+1)*dim], rows[p*dim:(p+1)*dim])
 			w.xoff[s] = uint32(s * dim)
 		}
 	}
@@ -694,7 +820,11 @@ func (a *Assigner) pruneChunk(st *pruneState, w *pruneWork, lo, hi int, cent []f
 				best, bestS = c, s
 			}
 		}
-		labels[i], dists[i] = best, bestS
+		ti := i
+		if perm != nil {
+			ti = int(perm[i])
+		}
+		labels[ti], dists[ti] = best, bestS
 
 		// New bounds for the bound groups computed (all of their groups,
 		// consecutive in tasks), from their sums other than the new

@@ -35,10 +35,10 @@ func pruneVariants(n int) []pruneVariant {
 			vs = append(vs, pruneVariant{name: fmt.Sprintf("%s/workers=%d", k, w), kernel: k, workers: w})
 		}
 	}
-	// 8 bytes of state per tile, then 12 or 4 bytes of bounds: 3 bounds, 1.
+	// 12 bytes of state per tile, then 12 or 4 bytes of bounds: 3 bounds, 1.
 	vs = append(vs,
-		pruneVariant{name: names[0] + "/3-bounds", kernel: names[0], workers: 2, maxBytes: int64(n) * 20},
-		pruneVariant{name: names[0] + "/1-bound", kernel: names[0], workers: 2, maxBytes: int64(n) * 12},
+		pruneVariant{name: names[0] + "/3-bounds", kernel: names[0], workers: 2, maxBytes: int64(n) * 24},
+		pruneVariant{name: names[0] + "/1-bound", kernel: names[0], workers: 2, maxBytes: int64(n) * 16},
 		pruneVariant{name: names[0] + "/index-groups", kernel: names[0], workers: 2, indexGroups: true},
 	)
 	return vs
@@ -338,10 +338,10 @@ func TestPruneMemoryStepsDown(t *testing.T) {
 		bytes int64
 		want  string
 	}{
-		{0, ", 64 bounds per tile"},
-		{1000 * (8 + 4*16), ", 16 bounds per tile"},
-		{1000 * (8 + 4), ", 1 bounds per tile"},
-		{1000 * 11, "off"},
+		{0, ", 64 bounds per tile, tiles ordered"},
+		{1000 * (12 + 4*16), ", 16 bounds per tile ("},
+		{1000 * (12 + 4), ", 1 bounds per tile ("},
+		{1000 * 15, "off"},
 	} {
 		a := NewWithOptions(data, Options{MaxBoundBytes: tt.bytes})
 		if got := a.Scheme(64 * a.taskLanes()); !strings.Contains(got, tt.want) {
