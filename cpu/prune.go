@@ -3,6 +3,7 @@ package cpu
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"sort"
 	"sync"
@@ -719,11 +720,13 @@ func (a *Assigner) pruneChunk(st *pruneState, w *pruneWork, lo, hi int, cent []f
 			lbs := st.lb[i*nb : (i+1)*nb]
 			qd := st.qdrift[:len(lbs)]
 			low := uint32(math.MaxUint32)
+			var fails uint64 // bit b: bound b is at most uq (nb <= 64)
 			for b, q := range lbs {
 				d := qd[b]
 				q = max(q, d) - d
 				lbs[b] = q
 				low = min(low, q)
+				fails |= (1 ^ uint64(int64(uq)-int64(q))>>63) << (b & 63)
 			}
 			if low > uq {
 				ti := i
@@ -733,10 +736,19 @@ func (a *Assigner) pruneChunk(st *pruneState, w *pruneWork, lo, hi int, cent []f
 				labels[ti], dists[ti] = c, sa
 				continue
 			}
-			for b, q := range lbs {
-				if q <= uq {
+			if nb <= 64 {
+				for ; fails != 0; fails &= fails - 1 {
+					b := bits.TrailingZeros64(fails)
 					for g := b * per; g < min(st.groups, (b+1)*per); g++ {
 						w.tgroup = append(w.tgroup, int32(g))
+					}
+				}
+			} else {
+				for b, q := range lbs {
+					if q <= uq {
+						for g := b * per; g < min(st.groups, (b+1)*per); g++ {
+							w.tgroup = append(w.tgroup, int32(g))
+						}
 					}
 				}
 			}
