@@ -563,3 +563,42 @@ func FuzzPrune(f *testing.F) {
 		}
 	})
 }
+
+// TestPruneConcurrentCalls: calls from several goroutines at once on one
+// Assigner (one prunes, re-ordering its tiles; the others compute every
+// distance through the same layout) all get Nearest's results.
+func TestPruneConcurrentCalls(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	data := kmeanstest.RandomData(rng, 700, 24, 256)
+	for _, name := range kernelNames() {
+		a := newPruned(t, data, pruneVariant{kernel: name, workers: 2})
+		walks := make([][][]float32, 4)
+		for g := range walks {
+			walks[g] = centroidWalk(rand.New(rand.NewPCG(uint64(g), 3)), data, 40)
+		}
+		errs := make(chan error, len(walks))
+		for _, walk := range walks {
+			go func() {
+				labels, dists := make([]int32, data.N), make([]float32, data.N)
+				for i, cent := range walk {
+					if err := a.Assign(cent, 40, labels, dists); err != nil {
+						errs <- err
+						return
+					}
+					for r := range data.N {
+						if l, d := kmeans.Nearest(data.Row(r), cent, 40); labels[r] != l || math.Float32bits(dists[r]) != math.Float32bits(d) {
+							errs <- fmt.Errorf("%s call %d row %d: got (%d, %v), want (%d, %v)", name, i, r, labels[r], dists[r], l, d)
+							return
+						}
+					}
+				}
+				errs <- nil
+			}()
+		}
+		for range walks {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
+	}
+}
