@@ -376,13 +376,23 @@ TEXT ·%[1]s(SB), NOSPLIT, $0-48
 	JLT  %[1]s_small
 	MOVL (AX), R8
 	CMPL 16(AX), R8
-	JNE  %[1]s_m4
+	JNE  %[1]s_group
 	MOVL 32(AX), R9
 	CMPL 48(AX), R9
 	JNE  %[1]s_m4
 	CMPL R8, R9
 	JEQ  %[1]s_m4_shared
 	JMP  %[1]s_m4_pairs
+
+%[1]s_group:
+	MOVL 4(AX), R8
+	CMPL 20(AX), R8
+	JNE  %[1]s_m4
+	CMPL 36(AX), R8
+	JNE  %[1]s_m4
+	CMPL 52(AX), R8
+	JNE  %[1]s_m4
+	JMP  %[1]s_m4_group
 
 %[1]s_small:
 	CMPQ BX, $3
@@ -412,16 +422,18 @@ TEXT ·%[1]s(SB), NOSPLIT, $0-48
 		p("VMINPS %s, %s, %s", tmp, dst, dst)
 	}
 	type body struct {
-		name string
-		tile []int // task i's tile register
+		name  string
+		tile  []int // task i's tile register
+		group bool  // the tasks share one group: load it once per feature
 	}
 	bodies := []body{
-		{"m4_shared", []int{0, 0, 0, 0}},
-		{"m4_pairs", []int{0, 0, 1, 1}},
-		{"m4", []int{0, 1, 2, 3}},
-		{"m3", []int{0, 1, 2}},
-		{"m2", []int{0, 1}},
-		{"m1", []int{0}},
+		{"m4_shared", []int{0, 0, 0, 0}, false},
+		{"m4_pairs", []int{0, 0, 1, 1}, false},
+		{"m4_group", []int{0, 1, 2, 3}, true},
+		{"m4", []int{0, 1, 2, 3}, false},
+		{"m3", []int{0, 1, 2}, false},
+		{"m2", []int{0, 1}, false},
+		{"m1", []int{0}, false},
 	}
 	for _, bd := range bodies {
 		m := len(bd.tile)
@@ -430,7 +442,11 @@ TEXT ·%[1]s(SB), NOSPLIT, $0-48
 			ntile = max(ntile, t+1)
 		}
 		pre := fmt.Sprintf("%s_%s", v.name, bd.name)
-		fmt.Fprintf(b, "// %d task(s), %d tile(s).\n", m, ntile)
+		if bd.group {
+			fmt.Fprintf(b, "// %d task(s), %d tile(s), one group.\n", m, ntile)
+		} else {
+			fmt.Fprintf(b, "// %d task(s), %d tile(s).\n", m, ntile)
+		}
 		lbl(pre)
 		for i := range m {
 			if i == 0 || bd.tile[i] != bd.tile[i-1] {
@@ -458,8 +474,15 @@ TEXT ·%[1]s(SB), NOSPLIT, $0-48
 			for t := range ntile {
 				p("VBROADCASTSS %d(%s)(SI*1), %s", 4*u, xp[t], bc[t])
 			}
+			if bd.group {
+				p("VMOVUPS %d(%s)(DI*1), %s", stride*u, cp[0], t1)
+			}
 			for i := range m {
-				p("VSUBPS %d(%s)(DI*1), %s, %s", stride*u, cp[i], bc[bd.tile[i]], dif[i])
+				if bd.group {
+					p("VSUBPS %s, %s, %s", t1, bc[bd.tile[i]], dif[i])
+				} else {
+					p("VSUBPS %d(%s)(DI*1), %s, %s", stride*u, cp[i], bc[bd.tile[i]], dif[i])
+				}
 				p("VMULPS %s, %s, %s", dif[i], dif[i], dif[i])
 				p("VADDPS %s, %s, %s", dif[i], acc[i], acc[i])
 			}

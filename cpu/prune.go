@@ -807,6 +807,8 @@ func (a *Assigner) pruneChunk(st *pruneState, w *pruneWork, lo, hi int, cent []f
 		task(s, j)
 		task(s, j+1)
 	}
+	// Singles of one group four at a time load the group once.
+	sortPairs(w.singles, func(j int32) int32 { return w.tgroup[j] })
 	for q := 0; q < len(w.singles); q += 2 {
 		task(int(w.singles[q]), int(w.singles[q+1]))
 	}
@@ -876,6 +878,19 @@ func (a *Assigner) pruneChunk(st *pruneState, w *pruneWork, lo, hi int, cent []f
 	}
 	for _, g := range w.tgroup {
 		w.computed += int64(st.size[g])
+	}
+}
+
+// sortPairs sorts a slice of (tile, task) pairs stably by key(task): an
+// insertion sort, for the few singles of a chunk.
+func sortPairs(pairs []int32, key func(int32) int32) {
+	for i := 2; i+1 < len(pairs); i += 2 {
+		t, j, k := pairs[i], pairs[i+1], key(pairs[i+1])
+		q := i
+		for ; q >= 2 && key(pairs[q-1]) > k; q -= 2 {
+			pairs[q], pairs[q+1] = pairs[q-2], pairs[q-1]
+		}
+		pairs[q], pairs[q+1] = t, j
 	}
 }
 
