@@ -24,22 +24,25 @@ func randomCentroids(data kmeans.Data, k int, rng *rand.Rand) []float32 {
 }
 
 // BenchmarkAssign times one assignment step of the real tiles against k
-// centroids, on all cores and on one, with the kernel New picks.
+// centroids, on all cores and on one, with the kernel New picks, computing
+// every distance (a repeated call with the same centroids would prune them
+// all; BenchmarkRun times pruning).
 func BenchmarkAssign(b *testing.B) {
 	data := tilestest.Data(b)
 	for _, workers := range []int{0, 1} {
 		for _, k := range []int{5, 7, 64, 256} {
 			b.Run(fmt.Sprintf("workers=%d/k=%d", workers, k), func(b *testing.B) {
-				a := cpu.New(data, workers)
+				a := cpu.NewWithOptions(data, cpu.Options{Workers: workers, Prune: cpu.PruneOff})
 				benchAssign(b, a, data, k)
 			})
 		}
 	}
 }
 
-// BenchmarkAssignKernels times every kernel this CPU runs on the real tiles
-// (N=5610) and on 10 and 100 noisy copies of them (the portable Go kernel
-// only on the real ones: it takes seconds per step on the copies).
+// BenchmarkAssignKernels times every kernel this CPU runs, computing every
+// distance, on the real tiles (N=5610) and on 10 and 100 noisy copies of
+// them (the portable Go kernel only on the real ones: it takes seconds per
+// step on the copies).
 func BenchmarkAssignKernels(b *testing.B) {
 	real := tilestest.Data(b)
 	for _, kernel := range cpu.KernelNames() {
@@ -52,7 +55,7 @@ func BenchmarkAssignKernels(b *testing.B) {
 				for _, k := range []int{5, 64, 256} {
 					name := fmt.Sprintf("kernel=%s/N=%d/workers=%d/k=%d", kernel, data.N, workers, k)
 					b.Run(name, func(b *testing.B) {
-						a, err := cpu.NewWithKernel(data, workers, kernel)
+						a, err := cpu.NewWithKernelOptions(data, cpu.Options{Workers: workers, Prune: cpu.PruneOff}, kernel)
 						if err != nil {
 							b.Fatal(err)
 						}
