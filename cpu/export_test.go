@@ -4,5 +4,5 @@ package cpu
 var (
 	NewWithKernel        = newWithKernel
 	NewWithKernelOptions = newWithKernelOptions
-	KernelNames   = kernelNames
+	KernelNames          = kernelNames
 )
