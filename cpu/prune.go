@@ -372,7 +372,7 @@ type pruneWork struct {
 	tgroup   []int32   // per task (the tiles' tasks in order): group
 	pairs    []int32   // (busy tile, task) of tiles' last two tasks
 	singles  []int32   // (busy tile, task) of tiles' last task
-	out      []float32 // lanes per task
+	out      []float32 // per task: smallest sum, its lane, the others' smallest, 0
 	busy     []int32   // tiles of the chunk with tasks
 	xoff     []uint32  // per busy tile: the offset of its row in x
 	first    []int32   // per busy tile + 1: its tasks
