@@ -379,6 +379,7 @@ type pruneWork struct {
 	sa       []float32 // per tile of the chunk: own distance
 	us       []int32   // distinct labels of a block
 	computed int64
+	runs     int64 // see countRuns
 }
 
 func newPruneState(a *Assigner, cent []float32, k, groups, per int) *pruneState {
@@ -564,6 +565,9 @@ func (a *Assigner) assignPruned(cent []float32, k int, labels []int32, dists []f
 			}
 			lo := c * rows
 			a.pruneChunk(st, w, lo, min(lo+rows, n), cent, labels, dists)
+			if st.sortable {
+				st.countRuns(w, lo, min(lo+rows, n))
+			}
 		}
 	}
 	nw := min(a.workers, nchunks)
@@ -591,32 +595,22 @@ func (a *Assigner) assignPruned(cent []float32, k int, labels []int32, dists []f
 	st.fresh = false
 	st.calls++
 	copy(st.prev, cent[:k*a.data.D])
-	if a.kern != nil && st.sortable && !st.regroup && a.mixed(st) > resortAbove {
+	var runs int64
+	for _, w := range st.work {
+		runs += w.runs
+		w.runs = 0
+	}
+	nblk := (n + st.lanes - 1) / st.lanes
+	if a.kern != nil && st.sortable && !st.regroup && float64(runs) > resortAbove*float64(nblk) {
 		a.resort(st)
 	}
 	return true
 }
 
-// resortAbove is how many distinct labels per block, on average, make the
+// resortAbove is how many runs of one label per block, on average, make the
 // next call's own distances (one pass over a block per distinct label among
 // its moved tiles) dearer than ordering the tiles by cluster again.
 const resortAbove = 2.5
-
-// mixed returns the average number of distinct labels per block of
-// positions.
-func (a *Assigner) mixed(st *pruneState) float64 {
-	n, l := a.data.N, st.lanes
-	distinct := 0
-	for b := 0; b < n; b += l {
-		lab := st.label[b:min(b+l, n)]
-		for t, c := range lab {
-			if !slices.Contains(lab[:t], c) {
-				distinct++
-			}
-		}
-	}
-	return float64(distinct) / float64((n+l-1)/l)
-}
 
 // resort orders the positions by label (stably), so that a block's tiles
 // mostly share their centroid: it permutes the per-position state and
@@ -878,6 +872,21 @@ func (a *Assigner) pruneChunk(st *pruneState, w *pruneWork, lo, hi int, cent []f
 	}
 	for _, g := range w.tgroup {
 		w.computed += int64(st.size[g])
+	}
+}
+
+// countRuns adds to w.runs the number of runs of one label in each block of
+// positions lo..hi-1 (at least its number of distinct labels).
+func (st *pruneState) countRuns(w *pruneWork, lo, hi int) {
+	for b := lo; b < hi; b += st.lanes {
+		lab := st.label[b:min(b+st.lanes, hi)]
+		runs := 1
+		for t := 1; t < len(lab); t++ {
+			if lab[t] != lab[t-1] {
+				runs++
+			}
+		}
+		w.runs += int64(runs)
 	}
 }
 

@@ -299,6 +299,9 @@ func TestPruneSkipsWork(t *testing.T) {
 	if st.Pruned != st.Calls || st.Share() > 0.5 {
 		t.Errorf("stats %+v (share %.2f): want every call pruned, at most half the distances", st, st.Share())
 	}
+	if a.kern != nil && (a.perm == nil || a.ps.resorts == 0) {
+		t.Errorf("the tiles were never ordered by cluster")
+	}
 	labels, dists := make([]int32, data.N), make([]float32, data.N)
 	for range 2 {
 		if err := a.Assign(res.Centroids, 64, labels, dists); err != nil {
