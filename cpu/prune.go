@@ -350,8 +350,9 @@ type pruneState struct {
 	regroup       bool      // the last call computed nearly everything: start afresh
 	bm            boundMath
 	work          []*pruneWork
-	resorts       int  // times resort ran
-	sortable      bool // the memory budget has room for rows
+	resorts       int     // times resort ran
+	sortedRuns    float64 // label runs per block right after it
+	sortable      bool    // the memory budget has room for rows
 
 	// resort's spare buffers
 	order, label2, perm2 []int32
@@ -600,8 +601,8 @@ func (a *Assigner) assignPruned(cent []float32, k int, labels []int32, dists []f
 		runs += w.runs
 		w.runs = 0
 	}
-	nblk := (n + st.lanes - 1) / st.lanes
-	if a.kern != nil && st.sortable && !st.regroup && float64(runs) > resortAbove*float64(nblk) {
+	nblk := float64((n + st.lanes - 1) / st.lanes)
+	if a.kern != nil && st.sortable && !st.regroup && float64(runs) > max(resortAbove, st.sortedRuns+1)*nblk {
 		a.resort(st)
 	}
 	return true
@@ -609,7 +610,9 @@ func (a *Assigner) assignPruned(cent []float32, k int, labels []int32, dists []f
 
 // resortAbove is how many runs of one label per block, on average, make the
 // next call's own distances (one pass over a block per distinct label among
-// its moved tiles) dearer than ordering the tiles by cluster again.
+// its moved tiles) dearer than ordering the tiles by cluster again, if that
+// gains at least one run per block (small clusters share blocks however the
+// tiles are ordered).
 const resortAbove = 2.5
 
 // resort orders the positions by label (stably), so that a block's tiles
@@ -677,6 +680,9 @@ func (a *Assigner) resort(st *pruneState) {
 	wg.Wait()
 	a.layoutMu.Unlock()
 	st.resorts++
+	var w pruneWork
+	st.countRuns(&w, 0, n)
+	st.sortedRuns = float64(w.runs) / float64(nblk)
 }
 
 // pruneChunk assigns the tiles at positions lo..hi-1 (lo a multiple of the
