@@ -330,11 +330,10 @@ const taskBatch = 4
 // per feature, one per lane): lane l accumulates its centroid's distance in
 // feature order with a broadcast of the tile's value, VSUBPS, VMULPS and
 // VADDPS, each rounded separately, the contract's arithmetic exactly. Four
-// tasks run interleaved; when they share tiles (all four one tile, or two
-// and two) the tile's value is broadcast once for them, which saves a load
-// per task and feature. The kernel then reduces each task's L sums to the
-// smallest, its lowest lane, and the smallest of the other lanes (equal to
-// the smallest on a tie).
+// tasks run interleaved; when they share a group (the caller orders tasks
+// group by group) its values are loaded once for the four. The kernel then
+// reduces each task's L sums to the smallest, its lowest lane, and the
+// smallest of the other lanes (equal to the smallest on a tie).
 func genTasks(b *bytes.Buffer, v taskVariant) {
 	lanes, r := 8, "Y"
 	if v.wide {
@@ -374,17 +373,6 @@ TEXT ·%[1]s(SB), NOSPLIT, $0-48
 %[1]s_batch:
 	CMPQ BX, $4
 	JLT  %[1]s_small
-	MOVL (AX), R8
-	CMPL 16(AX), R8
-	JNE  %[1]s_group
-	MOVL 32(AX), R9
-	CMPL 48(AX), R9
-	JNE  %[1]s_m4
-	CMPL R8, R9
-	JEQ  %[1]s_m4_shared
-	JMP  %[1]s_m4_pairs
-
-%[1]s_group:
 	MOVL 4(AX), R8
 	CMPL 20(AX), R8
 	JNE  %[1]s_m4
@@ -427,8 +415,6 @@ TEXT ·%[1]s(SB), NOSPLIT, $0-48
 		group bool  // the tasks share one group: load it once per feature
 	}
 	bodies := []body{
-		{"m4_shared", []int{0, 0, 0, 0}, false},
-		{"m4_pairs", []int{0, 0, 1, 1}, false},
 		{"m4_group", []int{0, 1, 2, 3}, true},
 		{"m4", []int{0, 1, 2, 3}, false},
 		{"m3", []int{0, 1, 2}, false},

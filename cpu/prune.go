@@ -371,8 +371,7 @@ type pruneWork struct {
 	x        []float32 // widened tiles, dim each
 	tasks    []uint32  // the kernel's tasks: offsets of the tile in x and of the group in ct, result slot, 0
 	tgroup   []int32   // per task (the tiles' tasks in order): group
-	pairs    []int32   // (busy tile, task) of tiles' last two tasks
-	singles  []int32   // (busy tile, task) of tiles' last task
+	gcount   []int32   // per group + 1: counting sort of the tasks
 	out      []float32 // per task: smallest sum, its lane, the others' smallest, 0
 	busy     []int32   // tiles of the chunk with tasks
 	xoff     []uint32  // per busy tile: the offset of its row in x
@@ -416,12 +415,13 @@ func newPruneState(a *Assigner, cent []float32, k, groups, per int) *pruneState 
 	st.work = make([]*pruneWork, a.workers)
 	for w := range st.work {
 		st.work[w] = &pruneWork{
-			x:     make([]float32, rows*dim),
-			xoff:  make([]uint32, rows),
-			busy:  make([]int32, 0, rows),
-			first: make([]int32, 0, rows+1),
-			sa:    make([]float32, rows),
-			us:    make([]int32, 0, lanes),
+			x:      make([]float32, rows*dim),
+			xoff:   make([]uint32, rows),
+			busy:   make([]int32, 0, rows),
+			first:  make([]int32, 0, rows+1),
+			sa:     make([]float32, rows),
+			us:     make([]int32, 0, lanes),
+			gcount: make([]int32, groups+1),
 		}
 	}
 	return st
@@ -779,38 +779,24 @@ func (a *Assigner) pruneChunk(st *pruneState, w *pruneWork, lo, hi int, cent []f
 			w.xoff[s] = uint32(s * dim)
 		}
 	}
-	// The kernel's order: each tile's tasks four at a time (one broadcast
-	// of the tile for four groups), then the tiles' remaining pairs two by
-	// two, then single tasks. Results go to each task's slot.
-	w.tasks, w.pairs, w.singles = w.tasks[:0], w.pairs[:0], w.singles[:0]
-	task := func(s, j int) {
-		w.tasks = append(w.tasks, w.xoff[s], uint32(int(w.tgroup[j])*dim*lanes), uint32(j), 0)
+	// The kernel's order: group by group, so that a group's values stay in
+	// the first-level cache while its tiles use them (and four tasks of a
+	// group load them once per feature); results go to each task's slot.
+	clear(w.gcount)
+	for _, g := range w.tgroup {
+		w.gcount[g+1]++
 	}
+	for g := range st.groups {
+		w.gcount[g+1] += w.gcount[g]
+	}
+	w.tasks = slices.Grow(w.tasks[:0], 4*ntasks)[:4*ntasks]
 	for s := range w.busy {
-		j, e := int(w.first[s]), int(w.first[s+1])
-		for ; j+4 <= e; j += 4 {
-			task(s, j)
-			task(s, j+1)
-			task(s, j+2)
-			task(s, j+3)
+		for j := int(w.first[s]); j < int(w.first[s+1]); j++ {
+			g := w.tgroup[j]
+			q := 4 * w.gcount[g]
+			w.gcount[g]++
+			w.tasks[q], w.tasks[q+1], w.tasks[q+2], w.tasks[q+3] = w.xoff[s], uint32(int(g)*dim*lanes), uint32(j), 0
 		}
-		if e-j >= 2 {
-			w.pairs = append(w.pairs, int32(s), int32(j))
-			j += 2
-		}
-		if j < e {
-			w.singles = append(w.singles, int32(s), int32(j))
-		}
-	}
-	for q := 0; q < len(w.pairs); q += 2 {
-		s, j := int(w.pairs[q]), int(w.pairs[q+1])
-		task(s, j)
-		task(s, j+1)
-	}
-	// Singles of one group four at a time load the group once.
-	sortPairs(w.singles, func(j int32) int32 { return w.tgroup[j] })
-	for q := 0; q < len(w.singles); q += 2 {
-		task(int(w.singles[q]), int(w.singles[q+1]))
 	}
 	w.out = slices.Grow(w.out[:0], 4*ntasks)[:4*ntasks]
 	a.runTasks(w.x, st.ct, w.tasks, ntasks, dim, w.out)
@@ -893,19 +879,6 @@ func (st *pruneState) countRuns(w *pruneWork, lo, hi int) {
 			}
 		}
 		w.runs += int64(runs)
-	}
-}
-
-// sortPairs sorts a slice of (tile, task) pairs stably by key(task): an
-// insertion sort, for the few singles of a chunk.
-func sortPairs(pairs []int32, key func(int32) int32) {
-	for i := 2; i+1 < len(pairs); i += 2 {
-		t, j, k := pairs[i], pairs[i+1], key(pairs[i+1])
-		q := i
-		for ; q >= 2 && key(pairs[q-1]) > k; q -= 2 {
-			pairs[q], pairs[q+1] = pairs[q-2], pairs[q-1]
-		}
-		pairs[q], pairs[q+1] = t, j
 	}
 }
 
