@@ -363,7 +363,7 @@ type pruneState struct {
 // chunkRows returns how many tiles a worker takes at a time: whole blocks
 // of the brute-force layout (lanes tiles).
 func chunkRows(dim, lanes int) int {
-	return max(1, min(64, (64<<10)/(4*dim))/lanes) * lanes
+	return max(1, min(256, (256<<10)/(4*dim))/lanes) * lanes
 }
 
 // pruneWork is one worker's scratch space for a chunk of tiles.
