@@ -441,9 +441,11 @@ func indexGroups(k, groups, lanes int) (memb, size []int32) {
 
 // formGroups splits the k centroids into groups of at most lanes, close
 // centroids together (a group's bound is only as good as its farthest
-// drift and nearest member): recursively at the median of the feature with
-// the largest variance, the group counts of the halves in proportion. Each
-// group lists its centroids in ascending index order.
+// drift and nearest member): recursively at the median of the projection
+// on the principal direction (a few steps of power iteration from the
+// feature of largest variance), the group counts of the halves in
+// proportion. Each group lists its centroids in ascending index order.
+// Non-finite values make odd groups, never wrong results.
 func formGroups(cent []float32, k, dim, groups, lanes int) (memb, size []int32) {
 	memb = slices.Repeat([]int32{-1}, groups*lanes)
 	size = make([]int32, groups)
@@ -451,6 +453,8 @@ func formGroups(cent []float32, k, dim, groups, lanes int) (memb, size []int32) 
 	for i := range idx {
 		idx[i] = int32(i)
 	}
+	mean, v, w := make([]float64, dim), make([]float64, dim), make([]float64, dim)
+	proj := make([]float64, k)
 	next := 0
 	var split func(set []int32, g int)
 	split = func(set []int32, g int) {
@@ -461,22 +465,58 @@ func formGroups(cent []float32, k, dim, groups, lanes int) (memb, size []int32) 
 			next++
 			return
 		}
-		best, bestVar := 0, -1.0
-		for j := range dim {
-			var s, s2 float64
-			for _, c := range set {
-				v := float64(cent[int(c)*dim+j])
-				s += v
-				s2 += v * v
-			}
-			m := s / float64(len(set))
-			if v := s2/float64(len(set)) - m*m; v > bestVar {
-				best, bestVar = j, v
+		clear(mean)
+		for _, c := range set {
+			for j, x := range cent[int(c)*dim : int(c+1)*dim] {
+				mean[j] += float64(x)
 			}
 		}
-		sort.SliceStable(set, func(p, q int) bool {
-			return cent[int(set[p])*dim+best] < cent[int(set[q])*dim+best]
-		})
+		best, bestVar := 0, -1.0
+		for j := range mean {
+			mean[j] /= float64(len(set))
+			s2 := 0.0
+			for _, c := range set {
+				d := float64(cent[int(c)*dim+j]) - mean[j]
+				s2 += d * d
+			}
+			if s2 > bestVar {
+				best, bestVar = j, s2
+			}
+		}
+		clear(v)
+		v[best] = 1
+		for range 8 {
+			clear(w)
+			for _, c := range set {
+				row := cent[int(c)*dim : int(c+1)*dim]
+				p := 0.0
+				for j, x := range row {
+					p += (float64(x) - mean[j]) * v[j]
+				}
+				for j, x := range row {
+					w[j] += p * (float64(x) - mean[j])
+				}
+			}
+			norm := 0.0
+			for _, x := range w {
+				norm += x * x
+			}
+			if !(norm > 0) || math.IsInf(norm, 0) {
+				break
+			}
+			norm = math.Sqrt(norm)
+			for j, x := range w {
+				v[j] = x / norm
+			}
+		}
+		for _, c := range set {
+			p := 0.0
+			for j, x := range cent[int(c)*dim : int(c+1)*dim] {
+				p += float64(x) * v[j]
+			}
+			proj[c] = p
+		}
+		sort.SliceStable(set, func(p, q int) bool { return proj[set[p]] < proj[set[q]] })
 		gl := g / 2
 		nl := len(set) * gl / g
 		split(set[:nl], gl)
