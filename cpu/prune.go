@@ -350,9 +350,9 @@ type pruneState struct {
 	regroup       bool      // the last call computed nearly everything: start afresh
 	bm            boundMath
 	work          []*pruneWork
-	resorts       int     // times resort ran
-	sortedRuns    float64 // label runs per block right after it
-	sortable      bool    // the memory budget has room for rows
+	resorts       int   // times resort ran
+	extraPasses   int64 // own-distance passes beyond one per block since it
+	sortable      bool  // the memory budget has room for rows
 
 	// resort's spare buffers
 	order, label2, perm2 []int32
@@ -368,18 +368,18 @@ func chunkRows(dim, lanes int) int {
 
 // pruneWork is one worker's scratch space for a chunk of tiles.
 type pruneWork struct {
-	x        []float32 // widened tiles, dim each
-	tasks    []uint32  // the kernel's tasks: offsets of the tile in x and of the group in ct, result slot, 0
-	tgroup   []int32   // per task (the tiles' tasks in order): group
-	gcount   []int32   // per group + 1: counting sort of the tasks
-	out      []float32 // per task: smallest sum, its lane, the others' smallest, 0
-	busy     []int32   // tiles of the chunk with tasks
-	xoff     []uint32  // per busy tile: the offset of its row in x
-	first    []int32   // per busy tile + 1: its tasks
-	sa       []float32 // per tile of the chunk: own distance
-	us       []int32   // distinct labels of a block
-	computed int64
-	runs     int64 // see countRuns
+	x           []float32 // widened tiles, dim each
+	tasks       []uint32  // the kernel's tasks: offsets of the tile in x and of the group in ct, result slot, 0
+	tgroup      []int32   // per task (the tiles' tasks in order): group
+	gcount      []int32   // per group + 1: counting sort of the tasks
+	out         []float32 // per task: smallest sum, its lane, the others' smallest, 0
+	busy        []int32   // tiles of the chunk with tasks
+	xoff        []uint32  // per busy tile: the offset of its row in x
+	first       []int32   // per busy tile + 1: its tasks
+	sa          []float32 // per tile of the chunk: own distance
+	us          []int32   // distinct labels of a block
+	computed    int64
+	extraPasses int64 // own-distance passes beyond one per block
 }
 
 func newPruneState(a *Assigner, cent []float32, k, groups, per int) *pruneState {
@@ -606,9 +606,6 @@ func (a *Assigner) assignPruned(cent []float32, k int, labels []int32, dists []f
 			}
 			lo := c * rows
 			a.pruneChunk(st, w, lo, min(lo+rows, n), cent, labels, dists)
-			if st.sortable {
-				st.countRuns(w, lo, min(lo+rows, n))
-			}
 		}
 	}
 	nw := min(a.workers, nchunks)
@@ -636,24 +633,25 @@ func (a *Assigner) assignPruned(cent []float32, k int, labels []int32, dists []f
 	st.fresh = false
 	st.calls++
 	copy(st.prev, cent[:k*a.data.D])
-	var runs int64
 	for _, w := range st.work {
-		runs += w.runs
-		w.runs = 0
+		st.extraPasses += w.extraPasses
+		w.extraPasses = 0
 	}
-	nblk := float64((n + st.lanes - 1) / st.lanes)
-	if a.kern != nil && st.sortable && !st.regroup && float64(runs) > max(resortAbove, st.sortedRuns+1)*nblk {
+	nblk := int64((n + st.lanes - 1) / st.lanes)
+	if a.kern != nil && st.sortable && !st.regroup && st.extraPasses >= resortPasses*nblk {
 		a.resort(st)
+		st.extraPasses = 0
 	}
 	return true
 }
 
-// resortAbove is how many runs of one label per block, on average, make the
-// next call's own distances (one pass over a block per distinct label among
-// its moved tiles) dearer than ordering the tiles by cluster again, if that
-// gains at least one run per block (small clusters share blocks however the
-// tiles are ordered).
-const resortAbove = 2.5
+// resortPasses is about what ordering the tiles by cluster costs, in passes
+// of the own-distance kernel over all blocks (measured: a re-sort moves
+// every row twice, at about twelve passes' cost). The tiles are ordered
+// again once the passes beyond one per block (a block's moved tiles with
+// several labels take one pass per label) add up to that much since the
+// last ordering.
+const resortPasses = 12
 
 // resort orders the positions by label (stably), so that a block's tiles
 // mostly share their centroid: it permutes the per-position state and
@@ -720,9 +718,6 @@ func (a *Assigner) resort(st *pruneState) {
 	wg.Wait()
 	a.layoutMu.Unlock()
 	st.resorts++
-	var w pruneWork
-	st.countRuns(&w, 0, n)
-	st.sortedRuns = float64(w.runs) / float64(nblk)
 }
 
 // pruneChunk assigns the tiles at positions lo..hi-1 (lo a multiple of the
@@ -907,21 +902,6 @@ func (a *Assigner) pruneChunk(st *pruneState, w *pruneWork, lo, hi int, cent []f
 	}
 }
 
-// countRuns adds to w.runs the number of runs of one label in each block of
-// positions lo..hi-1 (at least its number of distinct labels).
-func (st *pruneState) countRuns(w *pruneWork, lo, hi int) {
-	for b := lo; b < hi; b += st.lanes {
-		lab := st.label[b:min(b+st.lanes, hi)]
-		runs := 1
-		for t := 1; t < len(lab); t++ {
-			if lab[t] != lab[t-1] {
-				runs++
-			}
-		}
-		w.runs += int64(runs)
-	}
-}
-
 // ownDistances sets w.sa[t] to the distance of tile lo+t to its centroid
 // (st.label) for every tile whose centroid moved.
 func (a *Assigner) ownDistances(st *pruneState, w *pruneWork, lo, hi int, cent []float32) {
@@ -949,6 +929,7 @@ func (a *Assigner) ownDistances(st *pruneState, w *pruneWork, lo, hi int, cent [
 		if len(us) == 0 {
 			continue
 		}
+		w.extraPasses += int64(len(us) - 1)
 		var out [16]float32
 		a.runOwn(a.blocks[b*dim:(b+l)*dim], dim, cent, us, st.label[b:b+l], out[:l])
 		copy(w.sa[b-lo:min(b+l, hi)-lo], out[:])
