@@ -39,6 +39,9 @@ func ownAVX2(blk *uint8, dim int, cent *float32, us *int32, m int, lab *int32, o
 func ownAVX512(blk *uint8, dim int, cent *float32, us *int32, m int, lab *int32, out *float32)
 
 //go:noescape
+func filterAVX512(lb *uint32, nt, nb int, drift, uq *uint32, fails *uint64)
+
+//go:noescape
 func widenAVX2(dst *float32, src *uint8, n int)
 
 //go:noescape
@@ -84,6 +87,16 @@ func (a *Assigner) runOwn(blk []uint8, dim int, cent []float32, us, lab []int32,
 	} else {
 		ownAVX2(&blk[0], dim, &cent[0], &us[0], len(us), &lab[0], &out[0])
 	}
+}
+
+// filter lowers the bounds of nt tiles (nb each, at lb) by the drifts and
+// sets fails[t] to the mask of tile t's bounds at or below uq[t]; nb <= 64.
+func (a *Assigner) filter(lb []uint32, nt, nb int, drift, uq []uint32, fails []uint64) {
+	if a.kern == kernAVX512 && nb <= 16 && nt > 0 {
+		filterAVX512(&lb[0], nt, nb, &drift[0], &uq[0], &fails[0])
+		return
+	}
+	goFilter(lb, nt, nb, drift, uq, fails)
 }
 
 // widen converts a tile to float32 (exactly).

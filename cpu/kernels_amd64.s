@@ -6086,6 +6086,46 @@ ownAVX512_done:
 	VZEROUPPER
 	RET
 
+// func filterAVX512(lb *uint32, nt, nb int, drift, uq *uint32, fails *uint64)
+//
+// For each of nt tiles, nb <= 16 bounds at lb (nb per tile): lb = max(lb,
+// drift) - drift, lane by lane, and fails[t] = the mask of the bounds <=
+// uq[t] (bit b for bound b).
+TEXT ·filterAVX512(SB), NOSPLIT, $0-48
+	MOVQ lb+0(FP), DI
+	MOVQ nt+8(FP), BX
+	MOVQ nb+16(FP), CX
+	MOVQ drift+24(FP), SI
+	MOVQ uq+32(FP), R8
+	MOVQ fails+40(FP), R9
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	VMOVDQU32.Z (SI), K1, Z1
+	SHLQ $2, CX
+	TESTQ BX, BX
+	JZ   filterAVX512_done
+
+filterAVX512_loop:
+	VMOVDQU32.Z (DI), K1, Z2
+	VPMAXUD Z1, Z2, Z2
+	VPSUBD Z1, Z2, Z2
+	VMOVDQU32 Z2, K1, (DI)
+	VPBROADCASTD (R8), Z3
+	VPCMPUD $2, Z3, Z2, K1, K2
+	KMOVW K2, AX
+	MOVQ AX, (R9)
+	ADDQ CX, DI
+	ADDQ $4, R8
+	ADDQ $8, R9
+	DECQ BX
+	JNZ  filterAVX512_loop
+
+filterAVX512_done:
+	VZEROUPPER
+	RET
+
 // func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 TEXT ·cpuid(SB), NOSPLIT, $0-24
 	MOVL eaxArg+0(FP), AX

@@ -24,3 +24,7 @@ func (a *Assigner) widen(dst []float32, src []uint8) {
 func (a *Assigner) runOwn(blk []uint8, dim int, cent []float32, us, lab []int32, out []float32) {
 	panic("cpu: no SIMD kernels on this platform")
 }
+
+func (a *Assigner) filter(lb []uint32, nt, nb int, drift, uq []uint32, fails []uint64) {
+	goFilter(lb, nt, nb, drift, uq, fails)
+}

@@ -378,6 +378,7 @@ type pruneWork struct {
 	first       []int32   // per busy tile + 1: its tasks
 	sa          []float32 // per tile of the chunk: own distance
 	us          []int32   // distinct labels of a block
+	fails       []uint64  // per tile of the chunk: its bounds at or below the threshold
 	computed    int64
 	extraPasses int64 // own-distance passes beyond one per block
 }
@@ -420,6 +421,7 @@ func newPruneState(a *Assigner, cent []float32, k, groups, per int) *pruneState 
 			busy:   make([]int32, 0, rows),
 			first:  make([]int32, 0, rows+1),
 			sa:     make([]float32, rows),
+			fails:  make([]uint64, rows),
 			us:     make([]int32, 0, lanes),
 			gcount: make([]int32, groups+1),
 		}
@@ -734,7 +736,30 @@ func (a *Assigner) pruneChunk(st *pruneState, w *pruneWork, lo, hi int, cent []f
 	if !st.fresh {
 		a.ownDistances(st, w, lo, hi, cent)
 	}
-	for t := range hi - lo {
+	nt := hi - lo
+	if !st.fresh {
+		// Thresholds (new where the own centroid moved), then the bounds
+		// drifted and tested, the chunk at once.
+		for t := range nt {
+			i := lo + t
+			if c := st.label[i]; st.moved[c] {
+				st.dist[i] = w.sa[t]
+				st.uq[i] = st.bm.threshold(w.sa[t])
+			}
+		}
+		if nb <= 64 {
+			a.filter(st.lb[lo*nb:hi*nb], nt, nb, st.qdrift, st.uq[lo:hi], w.fails[:nt])
+		} else {
+			for t := range nt {
+				w.fails[t] = 0
+				lbs := st.lb[(lo+t)*nb : (lo+t+1)*nb]
+				for b, q := range lbs {
+					lbs[b] = max(q, st.qdrift[b]) - st.qdrift[b]
+				}
+			}
+		}
+	}
+	for t := range nt {
 		i := lo + t
 		first := len(w.tgroup)
 		if st.fresh {
@@ -742,50 +767,30 @@ func (a *Assigner) pruneChunk(st *pruneState, w *pruneWork, lo, hi int, cent []f
 				w.tgroup = append(w.tgroup, int32(g))
 			}
 		} else {
-			c := st.label[i]
-			sa, uq := st.dist[i], st.uq[i]
-			if st.moved[c] {
-				sa = w.sa[t]
-				uq = st.bm.threshold(sa)
-				st.dist[i], st.uq[i] = sa, uq
-			}
-			// Drift the bounds (saturating) and note those at or below
-			// the threshold, without branches on the data: most tiles
-			// have none.
-			lbs := st.lb[i*nb : (i+1)*nb]
-			qd := st.qdrift[:len(lbs)]
-			low := uint32(math.MaxUint32)
-			var fails uint64 // bit b: bound b is at most uq (nb <= 64)
-			for b, q := range lbs {
-				d := qd[b]
-				q = max(q, d) - d
-				lbs[b] = q
-				low = min(low, q)
-				fails |= (1 ^ uint64(int64(uq)-int64(q))>>63) << (b & 63)
-			}
-			if low > uq {
-				ti := i
-				if perm != nil {
-					ti = int(perm[i])
-				}
-				labels[ti], dists[ti] = c, sa
-				continue
-			}
-			if nb <= 64 {
-				for ; fails != 0; fails &= fails - 1 {
-					b := bits.TrailingZeros64(fails)
-					for g := b * per; g < min(st.groups, (b+1)*per); g++ {
-						w.tgroup = append(w.tgroup, int32(g))
-					}
-				}
-			} else {
-				for b, q := range lbs {
-					if q <= uq {
+			fails := w.fails[t]
+			if nb > 64 {
+				// Too many bounds for a mask: test them one by one.
+				for b, q := range st.lb[i*nb : (i+1)*nb] {
+					if q <= st.uq[i] {
 						for g := b * per; g < min(st.groups, (b+1)*per); g++ {
 							w.tgroup = append(w.tgroup, int32(g))
 						}
 					}
 				}
+			}
+			for ; fails != 0; fails &= fails - 1 {
+				b := bits.TrailingZeros64(fails)
+				for g := b * per; g < min(st.groups, (b+1)*per); g++ {
+					w.tgroup = append(w.tgroup, int32(g))
+				}
+			}
+			if len(w.tgroup) == first {
+				ti := i
+				if perm != nil {
+					ti = int(perm[i])
+				}
+				labels[ti], dists[ti] = st.label[i], st.dist[i]
+				continue
 			}
 		}
 		w.busy = append(w.busy, int32(t))
@@ -933,6 +938,24 @@ func (a *Assigner) ownDistances(st *pruneState, w *pruneWork, lo, hi int, cent [
 		var out [16]float32
 		a.runOwn(a.blocks[b*dim:(b+l)*dim], dim, cent, us, st.label[b:b+l], out[:l])
 		copy(w.sa[b-lo:min(b+l, hi)-lo], out[:])
+	}
+}
+
+// goFilter is filter in Go: each bound lowered by its group's drift
+// (saturating), and the mask of a tile's bounds at or below its threshold;
+// nb <= 64.
+func goFilter(lb []uint32, nt, nb int, drift, uq []uint32, fails []uint64) {
+	drift = drift[:nb]
+	for t := range nt {
+		lbs, u := lb[t*nb:(t+1)*nb], uq[t]
+		var f uint64
+		for b, q := range lbs {
+			d := drift[b]
+			q = max(q, d) - d
+			lbs[b] = q
+			f |= (1 ^ uint64(int64(u)-int64(q))>>63) << b
+		}
+		fails[t] = f
 	}
 }
 

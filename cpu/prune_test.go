@@ -612,3 +612,53 @@ func TestPruneConcurrentCalls(t *testing.T) {
 		}
 	}
 }
+
+// TestFilter checks every kernel's bound pass against goFilter: random
+// bounds, drifts and thresholds, ties, saturation, 1 to 64 bounds a tile.
+func TestFilter(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	for _, name := range kernelNames() {
+		a, err := newWithKernel(kmeanstest.RandomData(rng, 16, 16, 256), 1, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, nb := range []int{1, 2, 3, 4, 7, 15, 16, 17, 33, 64} {
+			for _, nt := range []int{0, 1, 5, 64} {
+				lb := make([]uint32, nt*nb)
+				drift := make([]uint32, nb)
+				uq := make([]uint32, nt)
+				for i := range lb {
+					lb[i] = uint32(rng.IntN(1000))
+					if rng.IntN(10) == 0 {
+						lb[i] = math.MaxUint32
+					}
+				}
+				for i := range drift {
+					drift[i] = uint32(rng.IntN(200))
+				}
+				for i := range uq {
+					uq[i] = uint32(rng.IntN(1000))
+				}
+				if nt > 0 && nb > 0 {
+					lb[0] = uq[0] + drift[0] // exactly at the threshold after the drift
+				}
+				want, got := slices.Clone(lb), slices.Clone(lb)
+				wantF, gotF := make([]uint64, nt), make([]uint64, nt)
+				goFilter(want, nt, nb, drift, uq, wantF)
+				a.filter(got, nt, nb, drift, uq, gotF)
+				if !slices.Equal(got, want) || !slices.Equal(gotF, wantF) {
+					t.Fatalf("%s nb=%d nt=%d: bounds or masks differ from goFilter", name, nb, nt)
+				}
+				for ti := range nt {
+					for b := range nb {
+						q := lb[ti*nb+b]
+						q = max(q, drift[b]) - drift[b]
+						if want[ti*nb+b] != q || (wantF[ti]>>b&1 == 1) != (q <= uq[ti]) {
+							t.Fatalf("goFilter wrong at tile %d bound %d", ti, b)
+						}
+					}
+				}
+			}
+		}
+	}
+}
