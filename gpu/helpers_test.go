@@ -12,6 +12,7 @@ import (
 
 	"github.com/tilekmeans/tilekmeans/cpu"
 	"github.com/tilekmeans/tilekmeans/gpu/gputest"
+	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 )
 
@@ -26,12 +27,17 @@ func unavailable(t testing.TB, format string, args ...any) {
 	gputest.Unavailable(t, format, args...)
 }
 
-// openDevice opens a Device of the given kind, closing it when the test
+// openDevice opens a Device of the given kind, with the test hooks and
+// any other options set by the opts functions, closing it when the test
 // ends. A context that cannot be made skips the test, or fails it when
 // CI=true.
-func openDevice(t testing.TB, kind string, hooks *testHooks) *Device {
+func openDevice(t testing.TB, kind string, hooks *gpuhooks.Hooks, opts ...func(*Options)) *Device {
 	t.Helper()
-	d, err := Open(Options{Context: kind, hooks: hooks})
+	o := Options{Context: kind, Test: hooks}
+	for _, f := range opts {
+		f(&o)
+	}
+	d, err := Open(o)
 	if err != nil {
 		if errors.Is(err, ErrUnavailable) || errors.Is(err, ErrVersion) {
 			unavailable(t, "context %s requested but unavailable: %v", kind, err)

@@ -16,6 +16,7 @@ import (
 	"github.com/go-gl/gl/v4.3-core/gl"
 
 	"github.com/tilekmeans/tilekmeans/cpu"
+	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/shaders"
 	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
@@ -247,7 +248,7 @@ func TestStepperSplit(t *testing.T) {
 			{255, 4000, randomData(r, 700, 255)},
 			{16, 16 * 100, levelsData(r, 1000, 16, 2)},
 		} {
-			d := openDevice(t, kind, &testHooks{maxTileBytes: c.maxBytes, maxGroups: 1})
+			d := openDevice(t, kind, &gpuhooks.Hooks{MaxTileBytes: c.maxBytes, MaxGroups: 1})
 			a, err := d.NewAssigner(c.data)
 			if err != nil {
 				t.Fatal(err)
@@ -490,11 +491,9 @@ func runMeans(a *Assigner, sums, counts []uint32) ([]float32, bool, error) {
 	var moved bool
 	err := d.do(func() error {
 		st := &a.st
-		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, st.sums)
-		gl.BufferSubData(gl.SHADER_STORAGE_BUFFER, 0, 4*k, unsafe.Pointer(&sums[0]))
-		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, st.counts)
-		gl.BufferSubData(gl.SHADER_STORAGE_BUFFER, 0, 4*k, unsafe.Pointer(&counts[0]))
-		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, st.status)
+		st.sums.write(unsafe.Pointer(&sums[0]), 4*k)
+		st.counts.write(unsafe.Pointer(&counts[0]), 4*k)
+		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, st.status.id)
 		gl.ClearBufferSubData(gl.SHADER_STORAGE_BUFFER, gl.R32UI, 0, shaders.StatusPartials, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
 		a.bindClusters()
 		gl.UseProgram(d.updProg)
@@ -505,11 +504,11 @@ func runMeans(a *Assigner, sums, counts []uint32) ([]float32, bool, error) {
 		if err := a.meansPass(); err != nil {
 			return err
 		}
-		read32(a, st.cent, cent)
-		slot := make([]byte, shaders.StatusSlotBytes)
-		a.read(st.status, shaders.StatusHeaderBytes, slot)
-		moved = slot[8] != 0
-		return d.glErr("means test")
+		read32(a, &st.cent, cent)
+		var slot [1]statusSlot
+		_, err := a.readStatus(slot[:])
+		moved = slot[0].Moved != 0
+		return err
 	})
 	return cent, moved, err
 }
@@ -523,7 +522,7 @@ func TestStepFault(t *testing.T) {
 		// Each iteration is 1 assignment + 1 check + 1 means dispatch here:
 		// dispatch 5 is the second iteration's check pass.
 		for _, fail := range []int{1, 5, 9} {
-			d, err := Open(Options{Context: kind, hooks: &testHooks{failDispatch: fail}})
+			d, err := Open(Options{Context: kind, Test: &gpuhooks.Hooks{FailDispatch: fail}})
 			if err != nil {
 				unavailable(t, "context %s: %v", kind, err)
 			}
@@ -552,10 +551,6 @@ func TestStepFault(t *testing.T) {
 
 // TestStepperArguments: misuse is an error, not a panic or a GL error.
 func TestStepperArguments(t *testing.T) {
-	big := &Assigner{n: MaxStepRows + 1, dim: 1}
-	if err := big.Start(1, []float32{0}); err == nil || !strings.Contains(err.Error(), "16843009") {
-		t.Fatalf("Start with %d rows: %v, want the uint32 sums limit", big.n, err)
-	}
 	forEachContext(t, func(t *testing.T, kind string) {
 		d := openDevice(t, kind, nil)
 		data := kmeans.Data{N: 4, D: 3, X: []uint8{0, 0, 0, 1, 1, 1, 9, 9, 9, 10, 10, 10}}
@@ -693,20 +688,65 @@ func TestStepperReleases(t *testing.T) {
 	})
 }
 
+// TestStepperRowLimit: past the device loop's row limit (lowered by the
+// test hook from MaxStepRows' 16,843,009 rows), Start says the loop is
+// unsupported (errors.ErrUnsupported, so package kmeans runs the host loop)
+// and Assign still works; at the limit the device loop runs.
+func TestStepperRowLimit(t *testing.T) {
+	forEachContext(t, func(t *testing.T, kind string) {
+		const limit = 100
+		d := openDevice(t, kind, &gpuhooks.Hooks{MaxStepRows: limit})
+		r := rand.New(rand.NewPCG(28, 28))
+		over := randomData(r, limit+1, 9)
+		a, err := d.NewAssigner(over)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cent := rowCentroids(r, over, 3)
+		err = a.Start(3, cent)
+		if !errors.Is(err, errors.ErrUnsupported) || !strings.Contains(err.Error(), fmt.Sprintf("at most %d rows", limit)) {
+			t.Fatalf("Start with %d rows over a limit of %d: %v, want errors.ErrUnsupported naming the limit", over.N, limit, err)
+		}
+		if strings.Count(err.Error(), "gpu:") != 1 {
+			t.Errorf("error %q: want the package prefix exactly once", err)
+		}
+		t.Logf("%v", err)
+		checkParity(t, a, over, cent, 3)
+		if _, err := a.Step(make([]kmeans.StepStat, 2), true); !errors.Is(err, errNotStarted) {
+			t.Fatalf("Step after a refused Start: %v", err)
+		}
+		// The host loop runs over the same Assigner.
+		cfg := seeded(3, 20, false, kmeans.InitRandom, 1, 3)()
+		cfg.HostLoop = true
+		res, err := kmeans.Run(context.Background(), over, a, cfg)
+		if err != nil {
+			t.Fatalf("host loop on the GPU Assigner: %v", err)
+		}
+		sameResult(t, "host loop past the limit", runHost(t, over, seeded(3, 20, false, kmeans.InitRandom, 1, 3)()), res)
+
+		at := kmeans.Data{N: limit, D: over.D, X: over.X[:limit*over.D]}
+		b, err := d.NewAssigner(at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameResult(t, "device loop at the limit", runHost(t, at, seeded(3, 20, false, kmeans.InitRandom, 1, 3)()), runDevice(t, b, at, seeded(3, 20, false, kmeans.InitRandom, 1, 3)()))
+	})
+}
+
 // slotsRun reads which of the first m status slots the last batch ran: a
 // halted batch must leave the rest idle.
 func slotsRun(t *testing.T, a *Assigner, m int) []bool {
 	t.Helper()
-	buf := make([]byte, shaders.StatusHeaderBytes+m*shaders.StatusSlotBytes)
+	slots := make([]statusSlot, m)
 	if err := a.dev.do(func() error {
-		a.read(a.st.status, 0, buf)
-		return a.dev.glErr("read status")
+		_, err := a.readStatus(slots)
+		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
 	run := make([]bool, m)
-	for i := range m {
-		run[i] = buf[shaders.StatusHeaderBytes+i*shaders.StatusSlotBytes+12] != 0
+	for i, s := range slots {
+		run[i] = s.Ran != 0
 	}
 	return run
 }

@@ -1,0 +1,91 @@
+package gpu
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestParseDevice(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want DeviceChoice
+		err  bool
+	}{
+		{"", DeviceChoice{}, false},
+		{"0", DeviceIndex(0), false},
+		{" 3 ", DeviceIndex(3), false},
+		{"cuda:1", CUDADevice(1), false},
+		{"-1", DeviceChoice{}, true},
+		{"+1", DeviceChoice{}, true},
+		{"cuda:", DeviceChoice{}, true},
+		{"cuda:-2", DeviceChoice{}, true},
+		{"gpu0", DeviceChoice{}, true},
+		{"1.5", DeviceChoice{}, true},
+	} {
+		got, err := ParseDevice(tt.in)
+		if (err != nil) != tt.err || got != tt.want {
+			t.Errorf("ParseDevice(%q) = %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.err)
+			continue
+		}
+		if err != nil {
+			if !strings.Contains(err.Error(), "cuda:N") {
+				t.Errorf("ParseDevice(%q) error %q does not say what is wanted", tt.in, err)
+			}
+			continue
+		}
+		back, _ := ParseDevice(got.String())
+		if back != got {
+			t.Errorf("%q: String %q does not parse back", tt.in, got)
+		}
+	}
+	if n, cuda, ok := CUDADevice(2).Index(); n != 2 || !cuda || !ok {
+		t.Errorf("CUDADevice(2).Index() = %d, %v, %v", n, cuda, ok)
+	}
+	if _, _, ok := (DeviceChoice{}).Index(); ok || !(DeviceChoice{}).IsZero() {
+		t.Error("zero DeviceChoice claims a device")
+	}
+}
+
+func TestDeviceChoicePick(t *testing.T) {
+	devs := []EGLDevice{
+		{Index: 0, CUDA: 1, DRMNode: "/dev/dri/card1", Renderer: "NVIDIA H100"},
+		{Index: 1, CUDA: 0, DRMNode: "/dev/dri/card2"},
+		{Index: 2, CUDA: -1, Software: true, Extensions: "EGL_MESA_device_software"},
+	}
+	for _, tt := range []struct {
+		c    DeviceChoice
+		want int
+	}{{DeviceIndex(0), 0}, {DeviceIndex(2), 2}, {CUDADevice(0), 1}, {CUDADevice(1), 0}} {
+		got, err := tt.c.pick(devs)
+		if err != nil || got.Index != tt.want {
+			t.Errorf("pick(%v) = %v, %v; want device %d", tt.c, got, err, tt.want)
+		}
+	}
+	_, err := DeviceIndex(99).pick(devs)
+	if !errors.Is(err, ErrNoDevice) {
+		t.Fatalf("pick(99): %v, want ErrNoDevice", err)
+	}
+	for _, want := range []string{"no EGL device 99", "0 (NVIDIA H100, /dev/dri/card1, CUDA 1)", "1 (/dev/dri/card2, CUDA 0)", "2 (Mesa software device)"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("pick(99) error %q lacks %q", err, want)
+		}
+	}
+	if _, err := CUDADevice(5).pick(devs); !errors.Is(err, ErrNoDevice) || !strings.Contains(err.Error(), "CUDA number 5") {
+		t.Errorf("pick(cuda:5): %v", err)
+	}
+	if _, err := DeviceIndex(0).pick(nil); !errors.Is(err, ErrNoDevice) || !strings.Contains(err.Error(), "lists no devices") {
+		t.Errorf("pick with no devices: %v", err)
+	}
+}
+
+func TestContextOrderWithDevice(t *testing.T) {
+	t.Setenv("DISPLAY", ":0")
+	order, err := contextOrder(ContextAuto, DeviceIndex(1))
+	if err != nil || len(order) != 1 || order[0] != ContextEGL {
+		t.Errorf("auto with a device: %v, %v; want egl only", order, err)
+	}
+	if _, err := contextOrder(ContextGLFW, DeviceIndex(1)); err == nil || !strings.Contains(err.Error(), "glfw") {
+		t.Errorf("glfw with a device: %v", err)
+	}
+}
