@@ -127,9 +127,13 @@ func (e EGLDevice) String() string {
 	return fmt.Sprintf("%d (%s)", e.Index, strings.Join(parts, ", "))
 }
 
-// pick returns the device c chooses among devs, or an error wrapping
-// ErrNoDevice that names the devices there are.
-func (c DeviceChoice) pick(devs []EGLDevice) (EGLDevice, error) {
+// Pick returns the device c chooses among devs (as Devices lists them),
+// or an error wrapping ErrNoDevice that names the devices there are. The
+// zero choice pins nothing, so it picks nothing: an error too.
+func (c DeviceChoice) Pick(devs []EGLDevice) (EGLDevice, error) {
+	if !c.set {
+		return EGLDevice{}, fmt.Errorf("no EGL device chosen: %w", ErrNoDevice)
+	}
 	for _, d := range devs {
 		if c.cuda && d.CUDA == c.n || !c.cuda && d.Index == c.n {
 			return d, nil

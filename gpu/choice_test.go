@@ -57,24 +57,27 @@ func TestDeviceChoicePick(t *testing.T) {
 		c    DeviceChoice
 		want int
 	}{{DeviceIndex(0), 0}, {DeviceIndex(2), 2}, {CUDADevice(0), 1}, {CUDADevice(1), 0}} {
-		got, err := tt.c.pick(devs)
+		got, err := tt.c.Pick(devs)
 		if err != nil || got.Index != tt.want {
-			t.Errorf("pick(%v) = %v, %v; want device %d", tt.c, got, err, tt.want)
+			t.Errorf("Pick(%v) = %v, %v; want device %d", tt.c, got, err, tt.want)
 		}
 	}
-	_, err := DeviceIndex(99).pick(devs)
+	_, err := DeviceIndex(99).Pick(devs)
 	if !errors.Is(err, ErrNoDevice) {
-		t.Fatalf("pick(99): %v, want ErrNoDevice", err)
+		t.Fatalf("Pick(99): %v, want ErrNoDevice", err)
 	}
 	for _, want := range []string{"no EGL device 99", "0 (NVIDIA H100, /dev/dri/card1, CUDA 1)", "1 (/dev/dri/card2, CUDA 0)", "2 (Mesa software device)"} {
 		if !strings.Contains(err.Error(), want) {
-			t.Errorf("pick(99) error %q lacks %q", err, want)
+			t.Errorf("Pick(99) error %q lacks %q", err, want)
 		}
 	}
-	if _, err := CUDADevice(5).pick(devs); !errors.Is(err, ErrNoDevice) || !strings.Contains(err.Error(), "CUDA number 5") {
-		t.Errorf("pick(cuda:5): %v", err)
+	if _, err := CUDADevice(5).Pick(devs); !errors.Is(err, ErrNoDevice) || !strings.Contains(err.Error(), "CUDA number 5") {
+		t.Errorf("Pick(cuda:5): %v", err)
 	}
-	if _, err := DeviceIndex(0).pick(nil); !errors.Is(err, ErrNoDevice) || !strings.Contains(err.Error(), "lists no devices") {
+	if _, err := (DeviceChoice{}).Pick(devs); !errors.Is(err, ErrNoDevice) {
+		t.Errorf("zero choice picked a device: %v", err)
+	}
+	if _, err := DeviceIndex(0).Pick(nil); !errors.Is(err, ErrNoDevice) || !strings.Contains(err.Error(), "lists no devices") {
 		t.Errorf("pick with no devices: %v", err)
 	}
 }

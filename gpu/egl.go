@@ -361,7 +361,7 @@ func openEGL(major, minor int, choice DeviceChoice) (glContext, error) {
 			tried = append(tried, "device platform: no EGL devices")
 		}
 		if !choice.IsZero() {
-			dev, perr := choice.pick(devs)
+			dev, perr := choice.Pick(devs)
 			if perr != nil {
 				return nil, fmt.Errorf("egl: %w", perr)
 			}
