@@ -2,6 +2,8 @@ package gpu
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -88,6 +90,10 @@ type EGLDevice struct {
 	// driver says.
 	DRMNode    string `json:"drm_node,omitempty"`
 	RenderNode string `json:"render_node,omitempty"`
+	// PCIBusID is the PCI address of the DRM node's device, from sysfs
+	// (e.g. 0000:3b:00.0): what nvidia-smi's pci.bus_id shows. Empty when
+	// there is no DRM node or sysfs does not say.
+	PCIBusID string `json:"pci_bus_id,omitempty"`
 	// CUDA is the CUDA device number (EGL_CUDA_DEVICE_NV, NVIDIA only),
 	// -1 when the device has none.
 	CUDA int `json:"cuda_device"`
@@ -117,6 +123,9 @@ func (e EGLDevice) String() string {
 		parts = append(parts, e.DRMNode)
 	case e.RenderNode != "":
 		parts = append(parts, e.RenderNode)
+	}
+	if e.PCIBusID != "" {
+		parts = append(parts, "PCI "+e.PCIBusID)
 	}
 	if e.CUDA >= 0 {
 		parts = append(parts, fmt.Sprintf("CUDA %d", e.CUDA))
@@ -151,4 +160,23 @@ func (c DeviceChoice) Pick(devs []EGLDevice) (EGLDevice, error) {
 		names[i] = d.String()
 	}
 	return EGLDevice{}, fmt.Errorf("no %s; EGL lists %s: %w", what, strings.Join(names, "; "), ErrNoDevice)
+}
+
+// pciBusID returns the PCI address of the device behind a DRM device file
+// (/dev/dri/card1, /dev/dri/renderD128), as sysfs links it:
+// /sys/class/drm/card1/device -> ../../../0000:3b:00.0. Empty when sysfs
+// does not say.
+func pciBusID(node string) string {
+	if node == "" {
+		return ""
+	}
+	link, err := os.Readlink(filepath.Join("/sys/class/drm", filepath.Base(node), "device"))
+	if err != nil {
+		return ""
+	}
+	id := filepath.Base(link)
+	if strings.Count(id, ":") != 2 || !strings.Contains(id, ".") {
+		return ""
+	}
+	return id
 }

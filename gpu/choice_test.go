@@ -2,6 +2,7 @@ package gpu
 
 import (
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -49,7 +50,7 @@ func TestParseDevice(t *testing.T) {
 
 func TestDeviceChoicePick(t *testing.T) {
 	devs := []EGLDevice{
-		{Index: 0, CUDA: 1, DRMNode: "/dev/dri/card1", Renderer: "NVIDIA H100"},
+		{Index: 0, CUDA: 1, DRMNode: "/dev/dri/card1", Renderer: "NVIDIA H100", PCIBusID: "0000:3b:00.0"},
 		{Index: 1, CUDA: 0, DRMNode: "/dev/dri/card2"},
 		{Index: 2, CUDA: -1, Software: true, Extensions: "EGL_MESA_device_software"},
 	}
@@ -66,7 +67,7 @@ func TestDeviceChoicePick(t *testing.T) {
 	if !errors.Is(err, ErrNoDevice) {
 		t.Fatalf("Pick(99): %v, want ErrNoDevice", err)
 	}
-	for _, want := range []string{"no EGL device 99", "0 (NVIDIA H100, /dev/dri/card1, CUDA 1)", "1 (/dev/dri/card2, CUDA 0)", "2 (Mesa software device)"} {
+	for _, want := range []string{"no EGL device 99", "0 (NVIDIA H100, /dev/dri/card1, PCI 0000:3b:00.0, CUDA 1)", "1 (/dev/dri/card2, CUDA 0)", "2 (Mesa software device)"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("Pick(99) error %q lacks %q", err, want)
 		}
@@ -90,5 +91,22 @@ func TestContextOrderWithDevice(t *testing.T) {
 	}
 	if _, err := contextOrder(ContextGLFW, DeviceIndex(1)); err == nil || !strings.Contains(err.Error(), "glfw") {
 		t.Errorf("glfw with a device: %v", err)
+	}
+}
+
+func TestPCIBusID(t *testing.T) {
+	if got := pciBusID(""); got != "" {
+		t.Errorf("pciBusID(\"\") = %q", got)
+	}
+	if got := pciBusID("/dev/dri/card-none"); got != "" {
+		t.Errorf("pciBusID of a node sysfs does not have = %q", got)
+	}
+	// Any DRM node this machine has must resolve to a PCI address or to
+	// nothing (virtual devices), never to a stray path element.
+	nodes, _ := filepath.Glob("/sys/class/drm/*")
+	for _, n := range nodes {
+		if id := pciBusID("/dev/dri/" + filepath.Base(n)); id != "" && strings.Count(id, ":") != 2 {
+			t.Errorf("%s: %q", n, id)
+		}
 	}
 }

@@ -300,6 +300,9 @@ func eglDevices() ([]EGLDevice, []unsafe.Pointer, error) {
 		if hasToken(exts, "EGL_EXT_device_drm_render_node") {
 			d.RenderNode = C.GoString(C.tkm_device_string(h, C.TKM_DRM_RENDER_NODE_FILE))
 		}
+		if d.PCIBusID = pciBusID(d.DRMNode); d.PCIBusID == "" {
+			d.PCIBusID = pciBusID(d.RenderNode)
+		}
 		if hasToken(exts, "EGL_EXT_device_query_name") {
 			d.Renderer = C.GoString(C.tkm_device_string(h, C.TKM_RENDERER))
 			d.Vendor = C.GoString(C.tkm_device_string(h, C.EGL_VENDOR))

@@ -130,7 +130,7 @@ func probeName(r gpu.ProbeResult) string {
 }
 
 // deviceLine describes an EGL device with what a user matches against
-// nvidia-smi: index, name, DRM nodes, CUDA number.
+// nvidia-smi: index, name, DRM nodes, PCI bus ID, CUDA number.
 func deviceLine(d gpu.EGLDevice) string {
 	var parts []string
 	if d.Renderer != "" {
@@ -144,6 +144,9 @@ func deviceLine(d gpu.EGLDevice) string {
 		nodes = "no DRM node"
 	}
 	parts = append(parts, nodes)
+	if d.PCIBusID != "" {
+		parts = append(parts, "PCI "+d.PCIBusID)
+	}
 	if d.CUDA >= 0 {
 		parts = append(parts, fmt.Sprintf("CUDA device %d", d.CUDA))
 	} else {
