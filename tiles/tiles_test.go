@@ -148,7 +148,7 @@ func TestBrokenInputs(t *testing.T) {
 		{"truncated png", good[:len(good)/2], tiles.Options{Size: 16}, nil, "x: truncated or corrupt png image"},
 		{"truncated jpeg", jb.Bytes()[:jb.Len()/2], tiles.Options{Size: 16}, nil, "x: truncated or corrupt jpeg image"},
 		{"corrupt png", corrupt, tiles.Options{Size: 16}, nil, "x: truncated or corrupt png image"},
-		{"not a multiple", good, tiles.Options{Size: 10}, nil, "x: 32x32 is not a multiple of the 10-pixel tile (use -crop to trim 2x2)"},
+		{"not a multiple", good, tiles.Options{Size: 10}, nil, "x: 32x32 is not a multiple of the 10-pixel tile"},
 		{"smaller than a tile", good, tiles.Options{Size: 40, Crop: true}, nil, "x: 32x32 is smaller than one 40x40 tile"},
 	}
 	for _, tt := range tests {
@@ -164,10 +164,13 @@ func TestBrokenInputs(t *testing.T) {
 			t.Errorf("%s: error %q, want one line containing %q", tt.name, err, tt.wantMsg)
 		}
 	}
-	var se *tiles.SizeError
+	var ge *tiles.GridError
 	_, err := tiles.LoadSources([]tiles.Source{{Name: "x", Data: good}}, tiles.Options{Size: 10})
-	if !errors.As(err, &se) || se.Width != 32 || se.Size != 10 {
-		t.Errorf("size error %v is not a *SizeError with the sizes", err)
+	if !errors.As(err, &ge) || ge.Width != 32 || ge.Grid != tiles.Square(10) || !ge.CropFits() || ge.Right != 2 || ge.Bottom != 2 {
+		t.Errorf("size error %v is not a *GridError with the sizes", err)
+	}
+	if strings.Contains(err.Error(), "-crop") {
+		t.Errorf("library error %q names a CLI flag", err)
 	}
 }
 
@@ -289,7 +292,7 @@ func TestMontage(t *testing.T) {
 	a, b := image.NewGray(image.Rect(0, 0, 2, 2)), image.NewGray(image.Rect(0, 0, 2, 2))
 	a.Pix = []uint8{1, 2, 3, 4}
 	b.Pix = []uint8{5, 6, 7, 8}
-	m := tiles.Montage([]*image.Gray{a, b}, 3, 2)
+	m := tiles.MontageGrays([]*image.Gray{a, b}, 3, 2)
 	if m.Rect.Dx() != 2*6+2 || m.Rect.Dy() != 6 {
 		t.Fatalf("montage %v", m.Rect)
 	}

@@ -113,7 +113,7 @@ func writeOutputs(o *runOptions, t *tiles.Tiles, be *backend, runs []kRun) error
 				return err
 			}
 		}
-		if err := tiles.WritePNG(filepath.Join(dir, "montage.png"), tiles.Montage(imgs, montageScale, montageGap)); err != nil {
+		if err := tiles.WritePNG(filepath.Join(dir, "montage.png"), tiles.MontageGrays(imgs, montageScale, montageGap)); err != nil {
 			return err
 		}
 	}

@@ -227,7 +227,7 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 		for c := range k {
 			imgs[c] = tiles.CentroidImage(res.Means[c*t.D:(c+1)*t.D], t.Size)
 		}
-		m := tiles.Montage(imgs, montageScale, montageGap)
+		m := tiles.MontageGrays(imgs, montageScale, montageGap)
 		var err error
 		if kv.Montage, err = enc.dataURI(m); err != nil {
 			return nil, err
