@@ -3,6 +3,7 @@ package tiles
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
@@ -85,7 +86,7 @@ type header struct {
 func sniff(name string, r io.ReaderAt, size int64) (header, error) {
 	cfg, format, err := image.DecodeConfig(bufio.NewReader(io.NewSectionReader(r, 0, size)))
 	if err != nil {
-		return header{}, classify(name, format, err)
+		return header{}, detail(classify(name, format, err), r)
 	}
 	h := header{Info: Info{Format: format, Width: cfg.Width, Height: cfg.Height}, stored: cfg}
 	if int64(cfg.Width)*int64(cfg.Height) > MaxPixels || cfg.Width < 0 || cfg.Height < 0 {
@@ -177,11 +178,33 @@ func DecodeImage(name string, data []byte) (image.Image, Info, error) {
 func decodeBody(name string, h header, data []byte) (image.Image, error) {
 	img, format, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
-		return nil, classify(name, format, err)
+		return nil, detail(classify(name, format, err), bytes.NewReader(data))
 	}
 	if b := img.Bounds(); b.Dx() != h.stored.Width || b.Dy() != h.stored.Height {
 		return nil, &CorruptError{Path: name, Format: format,
 			Err: fmt.Errorf("header says %dx%d, pixels are %dx%d", h.stored.Width, h.stored.Height, b.Dx(), b.Dy())}
 	}
 	return Orient(img, h.Orientation), nil
+}
+
+// detail adds to a BMP's *UnsupportedError what the header says (x/image's
+// error names no feature): the compression method and bits per pixel.
+func detail(err error, r io.ReaderAt) error {
+	var ue *UnsupportedError
+	if !errors.As(err, &ue) || ue.Format != "bmp" {
+		return err
+	}
+	var h [34]byte // file header (14) and the start of the info header
+	if _, rerr := r.ReadAt(h[:], 0); rerr != nil {
+		return err
+	}
+	bpp := binary.LittleEndian.Uint16(h[28:])
+	comp := binary.LittleEndian.Uint32(h[30:])
+	names := map[uint32]string{0: "none", 1: "RLE8", 2: "RLE4", 3: "bit fields", 4: "JPEG", 5: "PNG", 6: "alpha bit fields", 11: "CMYK", 12: "CMYK RLE8", 13: "CMYK RLE4"}
+	c := fmt.Sprint(comp)
+	if n, ok := names[comp]; ok {
+		c += ": " + n
+	}
+	ue.Feature = fmt.Sprintf("%s (compression %s, %d bits per pixel)", ue.Feature, c, bpp)
+	return err
 }

@@ -61,7 +61,9 @@ SG = img("L", smooth_gray)
 SRGB = img("RGB", smooth_rgb)
 
 def magick(args, out):
-    subprocess.run([MAGICK] + args + [out], check=True)
+    # No time stamps, so that a rerun writes the same bytes.
+    subprocess.run([MAGICK] + args + ["-define", "png:exclude-chunks=date,time", "+set", "date:create",
+                                      "+set", "date:modify"] + [out], check=True)
 
 def rgb16_ppm(path):
     # 16-bit binary PPM (big-endian samples), for ImageMagick to convert.
@@ -104,6 +106,7 @@ P.save("bmp_pal8.bmp")
 G.save("bmp_gray8.bmp")
 magick(["png_rgba8.png", "-define", "bmp:format=bmp4"], "bmp_rgba32.bmp")
 B1.save("bmp_bilevel.bmp")
+magick(["png_pal.png", "-compress", "RLE"], "BMP3:bmp_rle8.bmp")
 
 # TIFF: strips from Pillow, other layouts through tiffcp.
 G.save("tiff_gray8.tif")
