@@ -55,6 +55,7 @@ func pal(x, y int) rgba16 {
 	i := (x + 2*y) % 16
 	return eight(16*i, 255-16*i, (37*i)%256, 255)
 }
+
 // palTIFF: TIFF colour maps are 16-bit, and Pillow writes an 8-bit value v
 // as v<<8 (not v*0x101).
 func palTIFF(x, y int) rgba16 {
