@@ -1,8 +1,10 @@
 package tiles
 
 import (
+	"cmp"
 	"fmt"
 	"image"
+	"slices"
 	"strings"
 )
 
@@ -70,23 +72,18 @@ func count(n, tile, margin, spacing int) int {
 }
 
 // Remainder returns the pixels right of and below the last whole column and
-// row that belong neither to a tile, nor to the margin, nor to one trailing
-// spacing. Tiled ignores them; Fit accepts a sheet only when both are zero
-// (or when cropping).
+// row of tiles and the closing margin. Tiled ignores them; Fit accepts a
+// sheet when both are at most Spacing (a trailing gutter), or when cropping.
 func (g Grid) Remainder(width, height int) (right, bottom int) {
 	cols, rows := g.Count(width, height)
 	return remainder(width, cols, g.TileWidth, g.Margin, g.Spacing), remainder(height, rows, g.TileHeight, g.Margin, g.Spacing)
 }
 
-// remainder: what is left after margin, n tiles with spacing between them,
-// the closing margin, and up to one spacing after the last tile (sheets are
-// often drawn as cells of tile+spacing, with a trailing gutter).
 func remainder(size, n, tile, margin, spacing int) int {
 	if n == 0 {
 		return size
 	}
-	used := 2*margin + n*tile + (n-1)*spacing
-	return max(0, size-used-spacing)
+	return max(0, size-2*margin-n*tile-(n-1)*spacing)
 }
 
 // Fit checks that the grid cuts a width x height image into whole tiles and
@@ -95,27 +92,24 @@ func remainder(size, n, tile, margin, spacing int) int {
 // the right and at the bottom (the Kenney roguelike sheet, 3873x2105 with
 // 64-pixel tiles and spacing 4, ends in a 1-pixel gutter). With crop, a larger
 // right or bottom remainder is trimmed instead. Otherwise the error is a
-// *GridError, which tells what does fit.
+// *GridError, which tells what does fit (Load also fills in its Fits from
+// the pixels).
 func (g Grid) Fit(path string, width, height int, crop bool) (cols, rows int, err error) {
 	if err := g.Validate(); err != nil {
 		return 0, 0, err
 	}
 	cols, rows = g.Count(width, height)
 	right, bottom := g.Remainder(width, height)
-	if cols > 0 && rows > 0 && (crop || right == 0 && bottom == 0) {
+	if cols > 0 && rows > 0 && (crop || right <= g.Spacing && bottom <= g.Spacing) {
 		return cols, rows, nil
 	}
-	e := &GridError{Path: path, Width: width, Height: height, Grid: g, Cols: cols, Rows: rows, Right: right, Bottom: bottom}
-	if cols > 0 && rows > 0 {
-		e.Fits = g.alternatives(width, height)
-	}
-	return 0, 0, e
+	return 0, 0, &GridError{Path: path, Width: width, Height: height, Grid: g, Cols: cols, Rows: rows, Right: right, Bottom: bottom}
 }
 
 // alternatives lists the margin and spacing values (each below the tile
-// size, smallest spacing first) with which the same tiles cut the image
-// exactly, at most three. From the size alone many are possible; the loader
-// keeps those whose gutters are uniform in the pixels (filterFits).
+// size and 64, smallest spacing first) with which the same tiles cut the
+// image exactly. From the size alone many are possible; the loader keeps
+// those that the pixels bear out (filterFits).
 func (g Grid) alternatives(width, height int) []Grid {
 	var out []Grid
 	limit := min(g.TileWidth, g.TileHeight, 64)
@@ -126,7 +120,7 @@ func (g Grid) alternatives(width, height int) []Grid {
 				continue
 			}
 			c, r := a.Count(width, height)
-			if rr, rb := a.Remainder(width, height); c > 0 && r > 0 && rr == 0 && rb == 0 {
+			if rr, rb := a.Remainder(width, height); c > 0 && r > 0 && rr <= s && rb <= s {
 				out = append(out, a)
 			}
 		}
@@ -178,10 +172,12 @@ func (e *GridError) Error() string {
 		e.Path, e.Width, e.Height, g, strings.Join(alt, " or "))
 }
 
-// filterFits keeps the alternatives whose gutters are uniform in img: every
-// pixel column and row that the grid leaves to margins and spacing is of one
-// gray level (after compositing over white), as a sheet drawn on that grid
-// is. It keeps at most three.
+// filterFits keeps the alternatives that img bears out: at least 3/4 of the
+// pixel columns and rows that the grid leaves to margins and spacing are each
+// of one gray level (after compositing over white), as on a sheet drawn on
+// that grid (sprites sometimes bleed into a gutter, so not all). A grid with
+// no gutters at all (edge to edge) needs no evidence. It returns at most
+// three, the best borne out first, then by spacing and margin.
 func filterFits(img image.Image, fits []Grid) []Grid {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
@@ -190,16 +186,27 @@ func filterFits(img image.Image, fits []Grid) []Grid {
 	for y := range h {
 		cv.row(img, 0, y, gray.Pix[y*gray.Stride:][:w])
 	}
-	var out []Grid
+	type scored struct {
+		g     Grid
+		score float64
+	}
+	var keep []scored
 	for _, g := range fits {
-		if len(out) < 3 && uniformGutters(gray, g) {
-			out = append(out, g)
+		if s := uniformGutters(gray, g); s >= 0.75 {
+			keep = append(keep, scored{g, s})
 		}
+	}
+	slices.SortStableFunc(keep, func(a, b scored) int { return cmp.Compare(b.score, a.score) })
+	var out []Grid
+	for _, k := range keep[:min(3, len(keep))] {
+		out = append(out, k.g)
 	}
 	return out
 }
 
-func uniformGutters(img *image.Gray, g Grid) bool {
+// uniformGutters returns the share of g's gutter lines (margin and spacing
+// columns and rows, and the unused remainder) that are of one gray level.
+func uniformGutters(img *image.Gray, g Grid) float64 {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	cols, rows := g.Count(w, h)
 	gutters := func(n, size, tile int) []int {
@@ -219,21 +226,26 @@ func uniformGutters(img *image.Gray, g Grid) bool {
 		}
 		return at
 	}
+	lines, uniform := 0, 0
 	for _, x := range gutters(cols, w, g.TileWidth) {
-		v := img.Pix[x]
-		for y := 1; y < h; y++ {
-			if img.Pix[y*img.Stride+x] != v {
-				return false
-			}
+		lines++
+		v, same := img.Pix[x], true
+		for y := 1; y < h && same; y++ {
+			same = img.Pix[y*img.Stride+x] == v
+		}
+		if same {
+			uniform++
 		}
 	}
 	for _, y := range gutters(rows, h, g.TileHeight) {
+		lines++
 		row := img.Pix[y*img.Stride:][:w]
-		for _, v := range row {
-			if v != row[0] {
-				return false
-			}
+		if !slices.ContainsFunc(row, func(v uint8) bool { return v != row[0] }) {
+			uniform++
 		}
 	}
-	return true
+	if lines == 0 {
+		return 1
+	}
+	return float64(uniform) / float64(lines)
 }

@@ -209,6 +209,9 @@ func load(ins []input, opts Options) (*Tiles, error) {
 		if err != nil {
 			var ge *GridError
 			if errors.As(err, &ge) {
+				if ge.Cols > 0 && ge.Rows > 0 {
+					ge.Fits = g.alternatives(h.Width, h.Height)
+				}
 				if len(ge.Fits) > 0 {
 					// Only the pixels tell a grid drawn with other gutters
 					// from a remainder: decode and look.
