@@ -317,6 +317,9 @@ func ParseLabels(path string, data []byte) (*Labels, error) {
 			return fail(line, "%d columns, but the first line has %d", len(rec), cols)
 		}
 		v := strings.TrimSpace(rec[col])
+		if v == "" && cols == 1 {
+			return fail(line, "empty line")
+		}
 		if v == "" {
 			return fail(line, "empty label")
 		}
