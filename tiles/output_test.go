@@ -271,7 +271,7 @@ func TestParallelLoad(t *testing.T) {
 			t.Errorf("workers %d: differs from one worker (%v)", w, err)
 		}
 	}
-	if ref.Tile(ref.Sheets[0].Rows*ref.Sheets[0].Cols)[0] != 1 {
+	if ref.Tile(ref.Sheets[0].Rows * ref.Sheets[0].Cols)[0] != 1 {
 		t.Error("sheet order lost")
 	}
 	bad := slices.Clone(paths)
