@@ -244,8 +244,10 @@ func load(ins []input, opts Options) (*Tiles, error) {
 	if int64(n)*int64(t.D) > maxTileBytes {
 		return nil, fmt.Errorf("load: %d tiles of %d features is more than %d bytes", n, t.D, int64(maxTileBytes))
 	}
+	// Only the pixels are allocated before decoding: origins follow from
+	// the grids, and are made once every sheet has decoded (a corrupt file
+	// that declares a huge image then costs no more than its pixels).
 	t.Pix = make([]uint8, n*t.D)
-	t.Origins = make([]Origin, n)
 	blank := make([]bool, n)
 
 	if err := parallel(len(ins), workers, func(i int) error {
@@ -266,8 +268,6 @@ func load(ins []input, opts Options) (*Tiles, error) {
 		cut(img, g, s.Rows, s.Cols, cv, t.Pix[first[i]*t.D:first[i+1]*t.D], t.D, ch)
 		s.Transparent = cv.nonOpaque
 		for j := first[i]; j < first[i+1]; j++ {
-			k := j - first[i]
-			t.Origins[j] = Origin{Sheet: i, Row: k / s.Cols, Col: k % s.Cols}
 			if isBlank(t.Pix[j*t.D:(j+1)*t.D], ch) {
 				blank[j] = true
 				s.Blank++
@@ -280,26 +280,30 @@ func load(ins []input, opts Options) (*Tiles, error) {
 	for _, s := range t.Sheets {
 		t.Blank += s.Blank
 	}
-	if opts.SkipBlank && t.Blank > 0 {
-		// Compact in place, in order.
-		w := 0
-		for j := range n {
-			if blank[j] {
+	kept := n
+	if opts.SkipBlank {
+		kept -= t.Blank
+		t.Skipped = t.Blank
+	}
+	if kept == 0 {
+		return nil, fmt.Errorf("load: all %d tiles: %w", t.Blank, ErrAllBlank)
+	}
+	t.Origins = make([]Origin, 0, kept)
+	w := 0 // tiles kept so far: compaction in place, in order
+	for i, s := range t.Sheets {
+		for k := range s.Rows * s.Cols {
+			j := first[i] + k
+			if opts.SkipBlank && blank[j] {
 				continue
 			}
 			if w != j {
 				copy(t.Pix[w*t.D:(w+1)*t.D], t.Pix[j*t.D:(j+1)*t.D])
-				t.Origins[w] = t.Origins[j]
 			}
+			t.Origins = append(t.Origins, Origin{Sheet: i, Row: k / s.Cols, Col: k % s.Cols})
 			w++
 		}
-		t.Skipped = n - w
-		t.Pix = t.Pix[: w*t.D : w*t.D]
-		t.Origins = t.Origins[:w:w]
-		if w == 0 {
-			return nil, fmt.Errorf("load: all %d tiles: %w", t.Blank, ErrAllBlank)
-		}
 	}
+	t.Pix = t.Pix[: w*t.D : w*t.D]
 	return t, nil
 }
 
