@@ -168,6 +168,16 @@ func (in input) bytes() ([]byte, error) {
 	return data, nil
 }
 
+// decode reads and decodes the sheet; its encoded bytes are garbage once it
+// returns.
+func (in input) decode(h header) (image.Image, error) {
+	data, err := in.bytes()
+	if err != nil {
+		return nil, err
+	}
+	return decodeBody(in.name, h, data)
+}
+
 // maxTileBytes bounds the tile matrix (2^40 bytes): beyond it the sizes are
 // surely wrong.
 const maxTileBytes = 1 << 40
@@ -215,11 +225,7 @@ func load(ins []input, opts Options) (*Tiles, error) {
 				if len(ge.Fits) > 0 {
 					// Only the pixels tell a grid drawn with other gutters
 					// from a remainder: decode and look.
-					data, rerr := ins[i].bytes()
-					if rerr != nil {
-						return rerr
-					}
-					img, derr := decodeBody(ins[i].name, h, data)
+					img, derr := ins[i].decode(h)
 					if derr != nil {
 						return derr
 					}
@@ -251,12 +257,7 @@ func load(ins []input, opts Options) (*Tiles, error) {
 	blank := make([]bool, n)
 
 	if err := parallel(len(ins), workers, func(i int) error {
-		data, err := ins[i].bytes()
-		if err != nil {
-			return err
-		}
-		img, err := decodeBody(ins[i].name, hdrs[i], data)
-		data = nil // the encoded bytes are not needed past this point
+		img, err := ins[i].decode(hdrs[i]) // the encoded bytes die here
 		if err != nil {
 			return err
 		}

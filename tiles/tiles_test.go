@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/tilekmeans/tilekmeans/tiles"
+	"github.com/tilekmeans/tilekmeans/tiles/embedded"
 	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
@@ -355,4 +356,62 @@ func FuzzDecode(f *testing.F) {
 			t.Errorf("inconsistent tiles: %d pixels, %d tiles", len(got.Pix), got.N())
 		}
 	})
+}
+
+// oldGrayTiles cuts sheets as earlier versions did (image.Decode, then
+// color.GrayModel pixel by pixel, square tiles edge to edge): the reference
+// for byte-identical gray tiles.
+func oldGrayTiles(t *testing.T, srcs []tiles.Source, size int) []uint8 {
+	t.Helper()
+	var out []uint8
+	for _, s := range srcs {
+		img, _, err := image.Decode(bytes.NewReader(s.Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := img.Bounds()
+		for r := range b.Dy() / size {
+			for c := range b.Dx() / size {
+				for y := range size {
+					for x := range size {
+						out = append(out, color.GrayModel.Convert(img.At(b.Min.X+c*size+x, b.Min.Y+r*size+y)).(color.Gray).Y)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// TestGrayByteIdentical: the default path (gray, square, opaque sheets)
+// gives the bytes earlier versions gave, on the embedded sheets, the real
+// USPS JPEGs, and opaque files of every format.
+func TestGrayByteIdentical(t *testing.T) {
+	var emb []tiles.Source
+	for _, s := range embedded.Sheets() {
+		emb = append(emb, tiles.Source{Name: s.Name, Data: s.Data})
+	}
+	check := func(name string, srcs []tiles.Source, size int) {
+		got, err := tiles.LoadSources(srcs, tiles.Options{Size: size, Crop: true})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !bytes.Equal(got.Pix, oldGrayTiles(t, srcs, size)) {
+			t.Errorf("%s: gray tiles differ from color.GrayModel's", name)
+		}
+	}
+	check("embedded", emb, 16)
+	for _, f := range []string{"png_rgb8.png", "png_gray16.png", "png_rgb16.png", "png_pal.png", "jpeg_rgb420.jpg", "jpeg_cmyk.jpg",
+		"gif_pal.gif", "bmp_rgb24.bmp", "tiff_rgb8_lzw_pred.tif", "tiled_rgb16.tif", "tiff_bilevel.tif"} {
+		check(f, []tiles.Source{{Name: f, Data: readFormat(t, f)}}, 4)
+	}
+	var usps []tiles.Source
+	for _, p := range tilestest.Paths(t) {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		usps = append(usps, tiles.Source{Name: p, Data: data})
+	}
+	check("usps", usps, 16)
 }
