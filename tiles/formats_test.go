@@ -122,6 +122,11 @@ var formatCases = []formatCase{
 	{file: "tiff_rgb8_lzw_pred.tif", want: rgb8},
 	{file: "tiff_rgba8.tif", want: withAlpha(rgb8)},
 	{file: "tiff_pal.tif", want: palTIFF},
+	{file: "tiff_rgba8_assoc.tif", want: withAlpha(rgb8)},
+	{file: "tiff_rgba16.tif", want: func(x, y int) rgba16 { c := rgb16(x, y); c.a = alpha8(x, y) * 0x101; return c }, bits16: true},
+	// Photometric min-is-white: the stored bytes are gray8, which viewers
+	// (ImageMagick, Pillow) show inverted.
+	{file: "tiff_gray8_miniswhite.tif", want: func(x, y int) rgba16 { v := 255 - mod(7*x+13*y, 256); return eight(v, v, v, 255) }},
 	{file: "tiff_bilevel.tif", want: bilevel},
 	{file: "tiff_rgb16.tif", want: rgb16, bits16: true},
 	{file: "tiled_gray8.tif", want: gray8},
@@ -277,6 +282,8 @@ func TestFormatsRefused(t *testing.T) {
 		{"bmp_rle8.bmp", "unsupported BMP image (compression 1: RLE8, 8 bits per pixel)"},
 		{"tiff_rgb8_planar.tif", "planar configuration 2"},
 		{"tiled_rgb8_planar.tif", "planar configuration 2"},
+		{"tiff_gray8_jpeg.tif", "compression value 7"},
+		{"tiff_gray8_alpha.tif", "extra samples"},
 	} {
 		_, _, err := tiles.DecodeImage(c.file, readFormat(t, c.file))
 		var ue *tiles.UnsupportedError

@@ -119,6 +119,13 @@ RGBA.save("tiff_rgba8.tif")
 P.save("tiff_pal.tif")
 B1.save("tiff_bilevel.tif")
 magick(["/tmp/rgb16.ppm", "-depth", "16", "-compress", "none"], "tiff_rgb16.tif")
+magick(["png_rgba8.png", "-define", "tiff:alpha=associated"], "tiff_rgba8_assoc.tif")
+magick(["png_rgba16.png", "-depth", "16"], "tiff_rgba16.tif")
+LA.save("tiff_gray8_alpha.tif")
+# min-is-white: ImageMagick stores gray8's bytes as they are, so viewers show
+# 255 - gray8.
+magick(["png_gray8.png", "-define", "quantum:polarity=min-is-white"], "tiff_gray8_miniswhite.tif")
+magick(["png_gray8.png", "-compress", "jpeg"], "tiff_gray8_jpeg.tif")
 def tiffcp(args, src, out):
     subprocess.run(["tiffcp"] + args + [src, out], check=True)
 tiffcp(["-c", "lzw:2"], "tiff_rgb8.tif", "tiff_rgb8_lzw_pred.tif")
