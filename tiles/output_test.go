@@ -234,6 +234,14 @@ func TestExpandExclusions(t *testing.T) {
 	if want := []string{"sheets/a.png", "sheets/b.png", "sheets/more/d.png"}; err != nil || !slices.Equal(base(got), want) {
 		t.Errorf("exclude tree: %v %v, want %v", base(got), err, want)
 	}
+	// Through a symbolic link to the excluded tree.
+	link := filepath.Join(root, "link")
+	if err := os.Symlink(filepath.Join(root, "sheets", "more"), link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tiles.Expand([]string{link}, tiles.ExcludeTree(filepath.Join(root, "sheets", "more"))); !errors.As(err, &ee) {
+		t.Errorf("symlinked tree: %v", err)
+	}
 	// Everything excluded: -images d -out d.
 	d := filepath.Join(root, "sheets", "out")
 	_, err = tiles.Expand([]string{d}, tiles.ExcludeTree(d))

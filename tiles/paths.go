@@ -44,13 +44,26 @@ type expandConfig struct {
 }
 
 // ExcludeTree leaves out every file inside dir or its subfolders (a run's
-// output folder while it is written).
+// output folder while it is written), however either is named (relative,
+// absolute, through symbolic links).
 func ExcludeTree(dir string) ExpandOption {
 	return func(c *expandConfig) {
-		if abs, err := filepath.Abs(dir); err == nil {
-			c.exclude = append(c.exclude, abs)
+		if p := canonical(dir); p != "" {
+			c.exclude = append(c.exclude, p)
 		}
 	}
+}
+
+// canonical is p absolute, with symbolic links resolved where it exists.
+func canonical(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return ""
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		return real
+	}
+	return abs
 }
 
 // SkipOutputDirs leaves out every file that lies in a tilekmeans output
@@ -94,8 +107,8 @@ func Expand(args []string, opts ...ExpandOption) ([]string, error) {
 	}
 	outputDir := map[string]bool{} // folder -> IsOutputDir, cached
 	excludedBy := func(p string) string {
-		abs, err := filepath.Abs(p)
-		if err != nil {
+		abs := canonical(p)
+		if abs == "" {
 			return ""
 		}
 		for _, d := range cfg.exclude {
