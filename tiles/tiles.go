@@ -28,8 +28,9 @@ type Sheet struct {
 	// Orientation is the EXIF orientation that was applied to cut the
 	// tiles as a viewer shows the image; 0 when the file declares none.
 	Orientation Orientation
-	// Transparent counts the pixels whose alpha was below 1 and that were
-	// therefore composited over the background; 0 for an opaque sheet.
+	// Transparent counts the pixels inside tiles whose alpha was below 1
+	// and that were therefore composited over the background (gutters and
+	// trimmed remainders are not looked at); 0 for an opaque sheet.
 	Transparent int
 }
 
