@@ -87,8 +87,8 @@ func (a *app) assignCommand(ctx context.Context, args []string) error {
 		return fmt.Errorf("-images %w", err)
 	}
 	t, err := tiles.Load(files, tiles.Options{Size: cents.size, Crop: o.crop, SkipBlank: o.skipBlank})
-	if se := (*tiles.SizeError)(nil); errors.As(err, &se) {
-		return fmt.Errorf("%w; the tile size is that of the %dx%d centroids in %s", err, cents.size, cents.size, o.centroids)
+	if ge := (*tiles.GridError)(nil); errors.As(err, &ge) {
+		return fmt.Errorf("%w; the tile size is that of the %dx%d centroids in %s", cropHint(err), cents.size, cents.size, o.centroids)
 	}
 	if err != nil {
 		return err

@@ -15,13 +15,6 @@ import (
 	"github.com/tilekmeans/tilekmeans/tiles"
 )
 
-// montageScale and montageGap shape montage.png: tiles scaled up 8x for a
-// person to look at, 8 gray pixels apart.
-const (
-	montageScale = 8
-	montageGap   = 8
-)
-
 // summary is summary.json.
 type summary struct {
 	Backend    string `json:"backend"`
@@ -171,13 +164,18 @@ func writeOutputs(ctx context.Context, root string, ro *runOutput) error {
 // centroidImages renders a result's centroids (its exact means, rounded)
 // once, for the PNG files and the report, and lays them out in a montage.
 func centroidImages(t *tiles.Tiles, res *kmeans.Result) (imgs []image.Image, montage image.Image) {
-	gray := make([]*image.Gray, res.K)
 	imgs = make([]image.Image, res.K)
 	for c := range res.K {
-		gray[c] = tiles.CentroidImage(res.Means[c*t.D:(c+1)*t.D], t.Size)
-		imgs[c] = gray[c]
+		imgs[c] = t.Image(res.Means[c*t.D : (c+1)*t.D])
 	}
-	return imgs, tiles.Montage(gray, montageScale, montageGap)
+	return imgs, tiles.Montage(imgs, montageLayout(t))
+}
+
+// montageLayout is montage.png's layout: tiles scaled up for a person to
+// look at (8x for 16x16), 8 gray pixels apart, wrapped into rows past
+// tiles.DefaultMontageWidth.
+func montageLayout(t *tiles.Tiles) tiles.MontageLayout {
+	return tiles.MontageLayout{Scale: tiles.MontageScale(t.Width, t.Height), Gap: 8}
 }
 
 // sheetQuality scores res against the sheets the tiles came from, or

@@ -122,7 +122,17 @@ func loadInput(o *runOptions) (*tiles.Tiles, error) {
 	if err != nil {
 		return nil, fmt.Errorf("-images %w", err)
 	}
-	return tiles.Load(files, opts)
+	t, err := tiles.Load(files, opts)
+	return t, cropHint(err)
+}
+
+// cropHint adds the -crop hint to a sheet that a whole grid of tiles fits
+// but for a right/bottom remainder.
+func cropHint(err error) error {
+	if ge := (*tiles.GridError)(nil); errors.As(err, &ge) && ge.CropFits() {
+		return fmt.Errorf("%w (use -crop to trim %dx%d)", err, ge.Right, ge.Bottom)
+	}
+	return err
 }
 
 // kRun is one k's result with its timing.

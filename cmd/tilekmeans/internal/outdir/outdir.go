@@ -14,9 +14,10 @@
 // that a killed run left behind are removed, under the lock, the next time
 // that target is written.
 //
-// An existing output folder is replaced only when this tool wrote it (it
-// holds the marker file Marker, or, from older versions, both summary.json
-// and labels.csv) or when it holds no file at all (an empty folder tree, as
+// An existing output folder is replaced only when this tool wrote it
+// (tiles.IsOutputDir: it holds the marker file tiles.OutputMarker, or, from
+// older versions, both summary.json and labels.csv) or when it holds no file
+// at all (an empty folder tree, as
 // the notebook pre-built centroids/3..7); anything else is refused with
 // ErrForeign, and nothing is deleted.
 package outdir
@@ -29,33 +30,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/tilekmeans/tilekmeans/tiles"
 )
 
-// Marker is the file every output folder holds, so that the tool recognises
-// its own folders (to replace them, and to leave them out of its inputs).
-const Marker = ".tilekmeans"
-
+// ErrLocked: another process holds the target's lock. ErrForeign: the
+// target folder holds files this tool did not write.
 var (
-	// ErrLocked: another process holds the target's lock.
-	ErrLocked = errors.New("another tilekmeans run is writing it")
-	// ErrForeign: the target folder holds files this tool did not write.
+	ErrLocked  = errors.New("another tilekmeans run is writing it")
 	ErrForeign = errors.New("not empty and not a tilekmeans output folder")
 )
-
-// IsOutputDir reports whether dir is a folder this tool wrote: it holds
-// Marker, or (from versions before the marker) both summary.json and
-// labels.csv.
-func IsOutputDir(dir string) bool {
-	if isFile(filepath.Join(dir, Marker)) {
-		return true
-	}
-	return isFile(filepath.Join(dir, "summary.json")) && isFile(filepath.Join(dir, "labels.csv"))
-}
-
-func isFile(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.Mode().IsRegular()
-}
 
 // names returns the lock file and the staging pattern for target.
 func names(target string) (lock, stagePrefix string) {
@@ -109,7 +93,7 @@ type Dir struct {
 
 // Begin checks that target may be replaced, takes its lock, removes stale
 // staging folders, and makes an empty staging folder beside it holding
-// Marker. Errors name no path: the caller adds the target's.
+// tiles.OutputMarker. Errors name no path: the caller adds the target's.
 func Begin(target string) (*Dir, error) {
 	abs, l, err := begin(target, true)
 	if err != nil {
@@ -131,7 +115,7 @@ func Begin(target string) (*Dir, error) {
 		os.RemoveAll(staging)
 		return fail(unwrap(err))
 	}
-	if err := os.WriteFile(filepath.Join(staging, Marker), []byte("tilekmeans output folder\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(staging, tiles.OutputMarker), []byte("tilekmeans output folder\n"), 0o644); err != nil {
 		os.RemoveAll(staging)
 		return fail(unwrap(err))
 	}
@@ -149,7 +133,7 @@ func checkReplaceable(abs string) error {
 		return unwrap(err)
 	case !st.IsDir():
 		return errors.New("exists and is not a directory")
-	case IsOutputDir(abs):
+	case tiles.IsOutputDir(abs):
 		return nil
 	}
 	var found string

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/tilekmeans/tilekmeans/tiles"
 	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
@@ -98,13 +99,13 @@ func TestDirReplacesWholly(t *testing.T) {
 	parent := t.TempDir()
 	out := filepath.Join(parent, "out")
 	build(t, out, map[string]string{"3/a.png": "a3", "4/a.png": "a4", "labels_k4.npy": "x", "summary.json": "{}"})
-	if !IsOutputDir(out) {
+	if !tiles.IsOutputDir(out) {
 		t.Fatal("a committed folder is not recognised as an output folder")
 	}
 	// A rerun with fewer files leaves nothing of the first.
 	build(t, out, map[string]string{"3/a.png": "b3", "summary.json": "{2}"})
 	got := tree(t, out)
-	if len(got) != 5 || string(got["3/a.png"]) != "b3" || got["4/a.png"] != nil || got[Marker] == nil {
+	if len(got) != 5 || string(got["3/a.png"]) != "b3" || got["4/a.png"] != nil || got[tiles.OutputMarker] == nil {
 		t.Errorf("after the rerun: %v", keys(got))
 	}
 	if names := entries(t, parent); len(names) != 1 || names[0] != "out" {
@@ -181,7 +182,7 @@ func TestLegacyOutputRecognised(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "old")
 	write(t, filepath.Join(out, "summary.json"), "{}")
 	write(t, filepath.Join(out, "labels.csv"), "tile")
-	if !IsOutputDir(out) {
+	if !tiles.IsOutputDir(out) {
 		t.Fatal("a pre-marker output folder is not recognised")
 	}
 	build(t, out, map[string]string{"summary.json": "new"})

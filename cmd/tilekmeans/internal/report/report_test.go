@@ -43,12 +43,10 @@ func fixture(n, size, k int, sheets []string) (*tiles.Tiles, Run) {
 		res.Sizes[l]++
 	}
 	r := Run{Result: res, Seconds: 0.25}
-	gray := make([]*image.Gray, k)
 	for c := range k {
-		gray[c] = tiles.CentroidImage(res.Means[c*d:(c+1)*d], size)
-		r.Centroids = append(r.Centroids, gray[c])
+		r.Centroids = append(r.Centroids, tiles.CentroidImage(res.Means[c*d:(c+1)*d], size))
 	}
-	r.Montage = tiles.Montage(gray, 8, 8)
+	r.Montage = tiles.Montage(r.Centroids, tiles.MontageLayout{Scale: 8, Gap: 8})
 	return t, withQuality(t, r)
 }
 
