@@ -9,33 +9,13 @@ import (
 	"github.com/tilekmeans/tilekmeans/kmeans"
 )
 
-// Distance returns the squared Euclidean distance of row x to centroid c,
-// accumulated in float32 in feature order. The explicit float32 conversion of
-// d*d forbids the compiler from fusing the multiply and the add into an FMA
-// (which GOAMD64=v3 would otherwise do), so the result is the same on every
-// platform and equal to the GPU shader's.
-func Distance(x []uint8, c []float32) float32 {
-	c = c[:len(x)]
-	var s float32
-	for j, v := range x {
-		d := float32(v) - c[j]
-		s += float32(d * d)
-	}
-	return s
-}
+// Distance is kmeans.Distance, the reference arithmetic of the contract in
+// package kmeans, kept here under its old name.
+func Distance(x []uint8, c []float32) float32 { return kmeans.Distance(x, c) }
 
-// Nearest returns the index of the centroid nearest to x among the k
-// centroids (row-major, len(x) values each) and its squared distance. Ties go
-// to the lowest index.
+// Nearest is kmeans.Nearest, kept here under its old name.
 func Nearest(x []uint8, centroids []float32, k int) (int32, float32) {
-	dim := len(x)
-	best, bestD := int32(0), Distance(x, centroids[:dim])
-	for j := 1; j < k; j++ {
-		if d := Distance(x, centroids[j*dim:(j+1)*dim]); d < bestD {
-			best, bestD = int32(j), d
-		}
-	}
-	return best, bestD
+	return kmeans.Nearest(x, centroids, k)
 }
 
 // Assigner is the CPU implementation of kmeans.Assigner. It spreads rows over
@@ -154,10 +134,10 @@ func (a *Assigner) Kernel() string {
 func (a *Assigner) Assign(centroids []float32, k int, labels []int32, dists []float32) error {
 	n, dim := a.data.N, a.data.D
 	if k < 1 || len(centroids) < k*dim {
-		return fmt.Errorf("cpu assign: %d centroid values for k=%d and %d features", len(centroids), k, dim)
+		return fmt.Errorf("cpu: assign: %d centroid values for k=%d and %d features", len(centroids), k, dim)
 	}
 	if len(labels) < n || len(dists) < n {
-		return fmt.Errorf("cpu assign: output slices shorter than %d rows", n)
+		return fmt.Errorf("cpu: assign: output slices shorter than %d rows", n)
 	}
 	if n == 0 {
 		return nil

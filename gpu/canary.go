@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/tilekmeans/tilekmeans/kmeans"
 )
 
 // This file is the parity canary's data and judgement, pure Go so that its
@@ -21,7 +23,7 @@ import (
 // Canary is the result of the parity canary: a few rows and centroid sets
 // built so that each arithmetic liberty a driver might take changes the
 // labels or distance bits, assigned on the GPU and compared bit for bit
-// with the reference arithmetic of package kmeans.
+// with the reference arithmetic of package kmeans (kmeans.Nearest).
 type Canary struct {
 	Passed bool          `json:"passed"`
 	Probes []CanaryProbe `json:"probes"`
@@ -128,34 +130,14 @@ func concat(rows ...[]float32) []float32 {
 	return c
 }
 
-// refNearest is the reference arithmetic of package kmeans: for each
-// centroid, s += float32(d*d) over the features in order (the explicit
-// conversion forbids Go's fused multiply-add), then the lowest index among
-// the smallest sums. It is cpu.Nearest, restated here so package gpu does
-// not depend on package cpu; TestCanaryReference checks the two agree.
-func refNearest(row []uint8, cent []float32, k int) (int32, float32) {
-	dim := len(row)
-	best, bestD := int32(0), float32(0)
-	for c := range k {
-		var s float32
-		for j, x := range row {
-			d := float32(x) - cent[c*dim+j]
-			s += float32(d * d)
-		}
-		if c == 0 || s < bestD {
-			best, bestD = int32(c), s
-		}
-	}
-	return best, bestD
-}
-
 // judgeProbe compares the GPU's labels and distances for the canary rows
-// against probe p's centroids with the reference.
+// against a probe's centroids with the reference arithmetic,
+// kmeans.Nearest.
 func judgeProbe(name string, cent []float32, labels []int32, dists []float32) CanaryProbe {
 	k := len(cent) / canaryDim
 	for i := range len(canaryRows) / canaryDim {
 		row := canaryRows[i*canaryDim : (i+1)*canaryDim]
-		wl, wd := refNearest(row, cent, k)
+		wl, wd := kmeans.Nearest(row, cent, k)
 		if labels[i] != wl || math.Float32bits(dists[i]) != math.Float32bits(wd) {
 			return CanaryProbe{Name: name, Detail: fmt.Sprintf("row %d: label %d distance %v [%08x], reference label %d distance %v [%08x]",
 				i, labels[i], dists[i], math.Float32bits(dists[i]), wl, wd, math.Float32bits(wd))}

@@ -7,21 +7,23 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tilekmeans/tilekmeans/cpu"
+	"github.com/tilekmeans/tilekmeans/kmeans"
+	"github.com/tilekmeans/tilekmeans/kmeans/kmeanstest"
 )
 
-// TestCanaryReference: the canary's private reference is cpu.Nearest, the
-// definition of the arithmetic contract, on the canary and on random data
-// with exact ties.
-func TestCanaryReference(t *testing.T) {
+// TestCanarySimulation: the simulator below, without a fault, is the
+// reference arithmetic (kmeans.Nearest) on the canary and on random data
+// with exact ties, so what it shows about the faults holds for the real
+// comparison.
+func TestCanarySimulation(t *testing.T) {
 	check := func(what string, rows []uint8, dim int, cent []float32, k int) {
 		t.Helper()
 		for i := range len(rows) / dim {
 			row := rows[i*dim : (i+1)*dim]
-			gl, gd := refNearest(row, cent, k)
-			wl, wd := cpu.Nearest(row, cent, k)
+			gl, gd := arith{}.nearest(row, cent, k)
+			wl, wd := kmeans.Nearest(row, cent, k)
 			if gl != wl || math.Float32bits(gd) != math.Float32bits(wd) {
-				t.Fatalf("%s row %d: refNearest (%d, %v), cpu.Nearest (%d, %v)", what, i, gl, gd, wl, wd)
+				t.Fatalf("%s row %d: simulation (%d, %v), kmeans.Nearest (%d, %v)", what, i, gl, gd, wl, wd)
 			}
 		}
 	}
@@ -30,25 +32,16 @@ func TestCanaryReference(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(30, 30))
 	for _, dim := range []int{1, 7, 16, 256} {
-		rows := make([]uint8, 200*dim)
-		for i := range rows {
-			rows[i] = uint8(r.UintN(256))
-		}
+		data := kmeanstest.RandomData(r, 200, dim, 256)
 		const k = 9
-		cent := make([]float32, k*dim)
-		for c := range k {
-			for j := range dim {
-				switch c % 3 {
-				case 0: // a data row: exact ties with its duplicate below
-					cent[c*dim+j] = float32(rows[(c/3)*dim+j])
-				case 1:
-					cent[c*dim+j] = 255 * r.Float32()
-				default:
-					cent[c*dim+j] = cent[(c-2)*dim+j]
-				}
+		cent := kmeanstest.RandomCentroids(r, k, dim)
+		for c := 0; c < k; c += 3 { // data rows, each twice: exact ties
+			copy(cent[c*dim:(c+1)*dim], kmeanstest.CentroidsFromRows(data, []int{c}))
+			if c+1 < k {
+				copy(cent[(c+1)*dim:(c+2)*dim], cent[c*dim:(c+1)*dim])
 			}
 		}
-		check("random", rows, dim, cent, k)
+		check("random", data.X, dim, cent, k)
 	}
 }
 
@@ -125,18 +118,23 @@ func (ar arith) distance(row []uint8, c []float32) float32 {
 	return s
 }
 
+func (ar arith) nearest(row []uint8, cent []float32, k int) (int32, float32) {
+	dim := len(row)
+	best, bestD := int32(0), float32(0)
+	for c := range k {
+		s := ar.distance(row, cent[c*dim:(c+1)*dim])
+		if c == 0 || s < bestD || ar.tiesHigh && s == bestD {
+			best, bestD = int32(c), s
+		}
+	}
+	return best, bestD
+}
+
 func (ar arith) assign(cent []float32) ([]int32, []float32) {
-	k := len(cent) / canaryDim
 	n := len(canaryRows) / canaryDim
 	labels, dists := make([]int32, n), make([]float32, n)
 	for i := range n {
-		row := canaryRows[i*canaryDim : (i+1)*canaryDim]
-		for c := range k {
-			s := ar.distance(row, cent[c*canaryDim:(c+1)*canaryDim])
-			if c == 0 || s < dists[i] || ar.tiesHigh && s == dists[i] {
-				labels[i], dists[i] = int32(c), s
-			}
-		}
+		labels[i], dists[i] = ar.nearest(canaryRows[i*canaryDim:(i+1)*canaryDim], cent, len(cent)/canaryDim)
 	}
 	return labels, dists
 }

@@ -579,10 +579,8 @@ func (a *Assigner) move(rows []int, to []int32) (bool, error) {
 		gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
 		i = j
 	}
-	if err := a.checkPass(); err != nil {
-		return false, err
-	}
-	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+	// No check pass: a cluster may stay empty (kmeans.Stepper.Move), and
+	// the means pass keeps its centroid.
 	if err := a.meansPass(); err != nil {
 		return false, err
 	}
@@ -592,10 +590,6 @@ func (a *Assigner) move(rows []int, to []int32) (bool, error) {
 	var slot [1]statusSlot
 	if _, err := a.readStatus(slot[:]); err != nil {
 		return false, err
-	}
-	if slot[0].Empty != 0 {
-		// The means were not computed; the next Step would halt at once.
-		return false, fmt.Errorf("a cluster is still empty after moving %d rows", len(rows))
 	}
 	return slot[0].Moved != 0, nil
 }

@@ -1,7 +1,6 @@
 package kmeans
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -25,17 +24,16 @@ const (
 	InitRows
 )
 
-// Init is a parsed -init value.
+// Init says how the initial centroids are chosen. Its text form, read by
+// UnmarshalText (so it works with flag.TextVar) and written by MarshalText
+// and String, is "random", "kmeans++" or "rows:i,j,...".
 type Init struct {
 	Method InitMethod
 	Rows   []int // for InitRows: 0-based row indices, one per cluster
 }
 
-// ErrInit reports a malformed initialisation: a bad -init value, rows out of
-// range, repeated rows or a row count that does not match k.
-var ErrInit = errors.New("bad init")
-
-// ParseInit parses "random", "kmeans++" or "rows:i,j,...".
+// ParseInit parses "random", "kmeans++" or "rows:i,j,..."; errors wrap
+// ErrInit.
 func ParseInit(s string) (Init, error) {
 	switch {
 	case s == "random":
@@ -45,23 +43,36 @@ func ParseInit(s string) (Init, error) {
 	case strings.HasPrefix(s, "rows:"):
 		list := strings.TrimPrefix(s, "rows:")
 		if list == "" {
-			return Init{}, fmt.Errorf("%w: %q lists no rows", ErrInit, s)
+			return Init{}, fmt.Errorf("kmeans: %w: %q lists no rows", ErrInit, s)
 		}
 		var rows []int
 		for _, f := range strings.Split(list, ",") {
 			r, err := strconv.Atoi(strings.TrimSpace(f))
 			if err != nil || r < 0 {
-				return Init{}, fmt.Errorf("%w: %q: row %q is not a non-negative integer", ErrInit, s, f)
+				return Init{}, fmt.Errorf("kmeans: %w: %q: row %q is not a non-negative integer", ErrInit, s, f)
 			}
 			if slices.Contains(rows, r) {
-				return Init{}, fmt.Errorf("%w: %q: row %d is repeated", ErrInit, s, r)
+				return Init{}, fmt.Errorf("kmeans: %w: %q: row %d is repeated", ErrInit, s, r)
 			}
 			rows = append(rows, r)
 		}
 		return Init{Method: InitRows, Rows: rows}, nil
 	}
-	return Init{}, fmt.Errorf("%w: %q is not random, kmeans++ or rows:i,j,...", ErrInit, s)
+	return Init{}, fmt.Errorf("kmeans: %w: %q is not random, kmeans++ or rows:i,j,...", ErrInit, s)
 }
+
+// UnmarshalText implements encoding.TextUnmarshaler with ParseInit.
+func (in *Init) UnmarshalText(text []byte) error {
+	v, err := ParseInit(string(text))
+	if err != nil {
+		return err
+	}
+	*in = v
+	return nil
+}
+
+// MarshalText implements encoding.TextMarshaler: the form ParseInit reads.
+func (in Init) MarshalText() ([]byte, error) { return []byte(in.String()), nil }
 
 // String returns the form ParseInit accepts.
 func (in Init) String() string {
@@ -78,18 +89,27 @@ func (in Init) String() string {
 	return "random"
 }
 
-// check reports whether in can seed k clusters on n rows.
+// check reports whether in can seed k clusters on n rows, as a
+// *ConfigError about Init.
 func (in Init) check(n, k int) error {
 	if in.Method != InitRows {
 		return nil
 	}
-	if len(in.Rows) != k {
-		return fmt.Errorf("%w: %s gives %d rows for k=%d", ErrInit, in, len(in.Rows), k)
+	bad := func(format string, args ...any) error {
+		return &ConfigError{Field: "Init", Value: in.String(), Msg: fmt.Sprintf(format, args...)}
 	}
+	if len(in.Rows) != k {
+		return bad("%d rows for k=%d", len(in.Rows), k)
+	}
+	seen := make(map[int]bool, len(in.Rows))
 	for _, r := range in.Rows {
-		if r >= n {
-			return fmt.Errorf("%w: row %d is out of range (%d tiles, rows 0..%d)", ErrInit, r, n, n-1)
+		switch {
+		case r < 0 || r >= n:
+			return bad("row %d is out of range (%d tiles: 0..%d)", r, n, n-1)
+		case seen[r]:
+			return bad("row %d is repeated", r)
 		}
+		seen[r] = true
 	}
 	return nil
 }
@@ -110,7 +130,9 @@ func (in Init) chooseRows(data Data, k int, rng *rand.Rand) []int {
 // uniformly, each next one among candidates drawn with probability
 // proportional to the squared distance to the nearest row chosen so far,
 // keeping the candidate that lowers the total most. Distances between uint8
-// rows are exact integers, so no rounding enters the choice.
+// rows are exact integers, so no rounding enters the choice. The rows are
+// distinct indices: once every row equals a chosen one (fewer distinct rows
+// than k), the rest are drawn uniformly from the rows not chosen.
 func KMeansPP(data Data, k int, rng *rand.Rand) []int {
 	n := data.N
 	trials := 2 + int(math.Log(float64(k)))
@@ -128,7 +150,27 @@ func KMeansPP(data Data, k int, rng *rand.Rand) []int {
 	for t := range cand {
 		cand[t] = make([]float64, n)
 	}
+	chosen := make([]bool, n)
+	chosen[first] = true
 	for len(rows) < k {
+		if pot == 0 {
+			// Every row equals a chosen one: there are fewer distinct rows
+			// than k. Where scikit-learn draws row 0 again and again, take
+			// a row not chosen yet, uniformly, so that the k rows are
+			// distinct and can be given back as explicit rows.
+			r := rng.IntN(n - len(rows))
+			for i, c := range chosen {
+				if !c {
+					if r == 0 {
+						rows = append(rows, i)
+						chosen[i] = true
+						break
+					}
+					r--
+				}
+			}
+			continue
+		}
 		s := 0.0
 		for i, d := range closest {
 			s += d
@@ -154,6 +196,7 @@ func KMeansPP(data Data, k int, rng *rand.Rand) []int {
 			}
 		}
 		rows = append(rows, ids[bestT])
+		chosen[ids[bestT]] = true
 		copy(closest, cand[bestT])
 		pot = bestPot
 	}

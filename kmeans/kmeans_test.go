@@ -2,10 +2,14 @@ package kmeans_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
+	"io"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/tilekmeans/tilekmeans/cpu"
@@ -274,29 +278,158 @@ func TestNInitKeepsLowestInertia(t *testing.T) {
 
 func TestConfigErrors(t *testing.T) {
 	data := kmeans.Data{N: 3, D: 1, X: []uint8{1, 2, 3}}
-	rng := rand.New(rand.NewPCG(1, 1))
+	rows := func(r ...int) kmeans.Init { return kmeans.Init{Method: kmeans.InitRows, Rows: r} }
 	tests := []struct {
-		name string
-		cfg  kmeans.Config
-		want error
+		name  string
+		cfg   kmeans.Config
+		field string
+		msg   string // the whole Error()
+		init  bool   // also ErrInit
 	}{
-		{"k zero", kmeans.Config{K: 0, MaxIter: 1, NInit: 1, Rand: rng}, kmeans.ErrConfig},
-		{"k above n", kmeans.Config{K: 4, MaxIter: 1, NInit: 1, Rand: rng}, kmeans.ErrConfig},
-		{"iters zero", kmeans.Config{K: 2, MaxIter: 0, NInit: 1, Rand: rng}, kmeans.ErrConfig},
-		{"n-init zero", kmeans.Config{K: 2, MaxIter: 1, NInit: 0, Rand: rng}, kmeans.ErrConfig},
-		{"no rand", kmeans.Config{K: 2, MaxIter: 1, NInit: 1}, kmeans.ErrConfig},
-		{"rows count", kmeans.Config{K: 2, MaxIter: 1, NInit: 1, Init: kmeans.Init{Method: kmeans.InitRows, Rows: []int{0}}}, kmeans.ErrInit},
-		{"row out of range", kmeans.Config{K: 2, MaxIter: 1, NInit: 1, Init: kmeans.Init{Method: kmeans.InitRows, Rows: []int{0, 3}}}, kmeans.ErrInit},
+		{"k zero", kmeans.Config{K: 0}, "K", "kmeans: K 0: want k >= 1", false},
+		{"k above n", kmeans.Config{K: 4}, "K", "kmeans: K 4: more clusters than the 3 tiles", false},
+		{"iters negative", kmeans.Config{K: 2, MaxIter: -1}, "MaxIter", "kmeans: MaxIter -1: want >= 1 (0 means 100)", false},
+		{"n-init negative", kmeans.Config{K: 2, NInit: -2}, "NInit", "kmeans: NInit -2: want >= 1 (0 means 1)", false},
+		{"rows count", kmeans.Config{K: 2, Init: rows(0)}, "Init", "kmeans: Init rows:0: 1 rows for k=2", true},
+		{"row out of range", kmeans.Config{K: 2, Init: rows(0, 3)}, "Init", "kmeans: Init rows:0,3: row 3 is out of range (3 tiles: 0..2)", true},
+		{"row negative", kmeans.Config{K: 2, Init: rows(-1, 0)}, "Init", "kmeans: Init rows:-1,0: row -1 is out of range (3 tiles: 0..2)", true},
+		{"row repeated", kmeans.Config{K: 2, Init: rows(1, 1)}, "Init", "kmeans: Init rows:1,1: row 1 is repeated", true},
 	}
 	for _, tt := range tests {
-		_, err := kmeans.Run(context.Background(), data, cpu.New(data, 1), tt.cfg)
-		if !errors.Is(err, tt.want) {
-			t.Errorf("%s: err %v, want %v", tt.name, err, tt.want)
+		for _, err := range []error{tt.cfg.Validate(data), run(data, tt.cfg)} {
+			var ce *kmeans.ConfigError
+			if !errors.As(err, &ce) || ce.Field != tt.field || err.Error() != tt.msg {
+				t.Errorf("%s: err %v, want a ConfigError on %s: %q", tt.name, err, tt.field, tt.msg)
+			}
+			if !errors.Is(err, kmeans.ErrConfig) || errors.Is(err, kmeans.ErrInit) != tt.init {
+				t.Errorf("%s: errors.Is ErrConfig %v, ErrInit %v (want %v)", tt.name, errors.Is(err, kmeans.ErrConfig), errors.Is(err, kmeans.ErrInit), tt.init)
+			}
 		}
 	}
 	bad := kmeans.Data{N: 2, D: 2, X: []uint8{1}}
-	if _, err := kmeans.Run(context.Background(), bad, cpu.New(data, 1), kmeans.Config{K: 1, MaxIter: 1, NInit: 1, Rand: rng}); !errors.Is(err, kmeans.ErrConfig) {
-		t.Errorf("short data: err %v, want ErrConfig", err)
+	if err := (kmeans.Config{K: 1}).Validate(bad); !errors.Is(err, kmeans.ErrConfig) || err.Error() != "kmeans: Data: 2 rows x 2 features with 1 values" {
+		t.Errorf("short data: err %v", err)
+	}
+	if err := (kmeans.Config{K: 3}).Validate(data); err != nil {
+		t.Errorf("valid config: %v", err)
+	}
+}
+
+func run(data kmeans.Data, cfg kmeans.Config) error {
+	_, err := kmeans.Run(context.Background(), data, kmeans.Reference{Data: data}, cfg)
+	return err
+}
+
+// TestConfigDefaults: the zero fields of Config mean what the package says:
+// 100 iterations, one start, random rows from PCG(0, K).
+func TestConfigDefaults(t *testing.T) {
+	data := randomBlobs(rand.New(rand.NewPCG(9, 9)), 400, 6, 5)
+	a := cpu.New(data, 1)
+	got, err := kmeans.Run(context.Background(), data, a, kmeans.Config{K: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := kmeans.Run(context.Background(), data, a, kmeans.Config{
+		K: 5, MaxIter: 100, NInit: 1, Init: kmeans.Init{Method: kmeans.InitRandom}, Rand: rand.New(rand.NewPCG(0, 5)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.InitRows, want.InitRows) || got.Inertia != want.Inertia || got.Iterations != want.Iterations {
+		t.Errorf("Config{K: 5}: rows %v inertia %v iters %d; explicit defaults: rows %v inertia %v iters %d",
+			got.InitRows, got.Inertia, got.Iterations, want.InitRows, want.Inertia, want.Iterations)
+	}
+	// MaxIter 0 is 100: a run that needs more stops at 100.
+	slow := randomBlobs(rand.New(rand.NewPCG(2, 2)), 3000, 2, 40)
+	res, err := kmeans.Run(context.Background(), slow, cpu.New(slow, 1), kmeans.Config{K: 40, FixedIters: true})
+	if err != nil || res.Iterations != kmeans.DefaultMaxIter {
+		t.Errorf("FixedIters with MaxIter 0: %v iterations, err %v; want %d", res.Iterations, err, kmeans.DefaultMaxIter)
+	}
+}
+
+func TestInitText(t *testing.T) {
+	var in kmeans.Init
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.TextVar(&in, "init", kmeans.Init{}, "init")
+	if err := fs.Parse([]string{"-init", "rows:4,2"}); err != nil || in.Method != kmeans.InitRows || !slices.Equal(in.Rows, []int{4, 2}) {
+		t.Errorf("-init rows:4,2: %+v, %v", in, err)
+	}
+	if f := fs.Lookup("init"); f.DefValue != "random" {
+		t.Errorf("default shows as %q, want random", f.DefValue)
+	}
+	err := fs.Parse([]string{"-init", "best"})
+	if err == nil || !strings.Contains(err.Error(), `"best" is not random, kmeans++ or rows`) {
+		t.Errorf("-init best: %v", err)
+	}
+	b, err := json.Marshal(struct{ Init kmeans.Init }{kmeans.Init{Method: kmeans.InitKMeansPP}})
+	if err != nil || string(b) != `{"Init":"kmeans++"}` {
+		t.Errorf("JSON %s, %v", b, err)
+	}
+}
+
+func TestPredict(t *testing.T) {
+	data := kmeans.Data{N: 6, D: 1, X: []uint8{1, 2, 3, 200, 201, 205}}
+	res, err := kmeans.Run(context.Background(), data, cpu.New(data, 1), kmeans.Config{K: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := kmeans.Data{N: 3, D: 1, X: []uint8{0, 255, 100}}
+	labels, dists, err := kmeans.Predict(other, cpu.New(other, 1), res.Centroids, res.K)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lo := res.Labels[0] // the cluster of the small values
+	if labels[0] != lo || labels[1] == lo || labels[2] != lo {
+		t.Errorf("labels %v (small cluster %d)", labels, lo)
+	}
+	for i := range labels {
+		wl, wd := kmeans.Nearest(other.Row(i), res.Centroids, res.K)
+		if labels[i] != wl || dists[i] != wd {
+			t.Errorf("row %d: %d %v, reference %d %v", i, labels[i], dists[i], wl, wd)
+		}
+	}
+	if _, _, err := kmeans.Predict(other, cpu.New(other, 1), res.Centroids[:1], 2); err == nil {
+		t.Error("Predict with too few centroid values succeeded")
+	}
+}
+
+// tiesHigh breaks ties towards the highest index: wrong by the contract.
+type tiesHigh struct{ kmeans.Reference }
+
+func (a tiesHigh) Assign(cent []float32, k int, labels []int32, dists []float32) error {
+	dim := a.Data.D
+	for i := range a.Data.N {
+		best, bestD := int32(0), kmeans.Distance(a.Data.Row(i), cent[:dim])
+		for c := 1; c < k; c++ {
+			if d := kmeans.Distance(a.Data.Row(i), cent[c*dim:(c+1)*dim]); d <= bestD {
+				best, bestD = int32(c), d
+			}
+		}
+		labels[i], dists[i] = best, bestD
+	}
+	return nil
+}
+
+func TestVerifier(t *testing.T) {
+	data := kmeans.Data{N: 4, D: 1, X: []uint8{5, 0, 10, 5}}
+	cent := []float32{3, 7} // rows 0 and 3 tie
+	v := &kmeans.Verifier{Assigner: kmeans.Reference{Data: data}, Data: data}
+	labels, dists := make([]int32, 4), make([]float32, 4)
+	if err := v.Assign(cent, 2, labels, dists); err != nil {
+		t.Fatal(err)
+	}
+	if st := v.Stats(); st != (kmeans.VerifyStats{Assignments: 1, Rows: 4, Ties: 2}) {
+		t.Errorf("stats %+v", st)
+	}
+	bad := &kmeans.Verifier{Assigner: tiesHigh{kmeans.Reference{Data: data}}, Data: data}
+	err := bad.Assign(cent, 2, labels, dists)
+	var me *kmeans.MismatchError
+	if !errors.Is(err, kmeans.ErrMismatch) || !errors.As(err, &me) || me.Rows != 2 || me.First != 0 || me.Label != 1 || me.RefLabel != 0 {
+		t.Errorf("ties-high backend: %v (%+v)", err, me)
+	}
+	if st := bad.TakeStats(); st.Mismatches != 2 || bad.Stats() != (kmeans.VerifyStats{}) {
+		t.Errorf("TakeStats %+v, then %+v", st, bad.Stats())
 	}
 }
 
@@ -370,6 +503,121 @@ func TestParseInit(t *testing.T) {
 		}
 		if back, _ := kmeans.ParseInit(got.String()); back.Method != got.Method || !slices.Equal(back.Rows, got.Rows) {
 			t.Errorf("String() %q does not parse back", got.String())
+		}
+	}
+}
+
+func TestCountDistinct(t *testing.T) {
+	for _, tt := range []struct {
+		data kmeans.Data
+		want int
+	}{
+		{kmeans.Data{N: 1, D: 3, X: []uint8{1, 2, 3}}, 1},
+		{kmeans.Data{N: 4, D: 2, X: []uint8{1, 2, 1, 2, 2, 1, 1, 2}}, 2},
+		{kmeans.Data{N: 3, D: 1, X: []uint8{0, 0, 0}}, 1},
+		{randomBlobs(rand.New(rand.NewPCG(1, 1)), 500, 16, 3), 500},
+	} {
+		if got := kmeans.CountDistinct(tt.data); got != tt.want {
+			t.Errorf("CountDistinct(%d rows) = %d, want %d", tt.data.N, got, tt.want)
+		}
+	}
+	// Many copies of few rows, in random order.
+	rng := rand.New(rand.NewPCG(4, 4))
+	base := randomBlobs(rng, 37, 5, 2)
+	x := make([]uint8, 0, 1000*5)
+	for range 1000 {
+		x = append(x, base.Row(rng.IntN(37))...)
+	}
+	d := kmeans.Data{N: 1000, D: 5, X: x}
+	want := map[string]bool{}
+	for i := range d.N {
+		want[string(d.Row(i))] = true
+	}
+	if got := kmeans.CountDistinct(d); got != len(want) {
+		t.Errorf("copies: %d, want %d", got, len(want))
+	}
+}
+
+// TestFewerDistinctRowsThanK: with 9 distinct rows among 17 and k=10 (the
+// kind of ../shared/cases/dup_fewer_distinct), the loop stops at the exact
+// fixed point with inertia 0, every distinct row its own cluster and the
+// tenth cluster empty (it keeps its centroid), from any start; with 12
+// identical rows and k=3, at once.
+func TestFewerDistinctRowsThanK(t *testing.T) {
+	rng := rand.New(rand.NewPCG(10, 10))
+	distinct := randomBlobs(rng, 9, 16, 9)
+	x := append([]uint8{}, distinct.X...)
+	for _, r := range []int{0, 0, 0, 2, 4, 5, 7, 8} {
+		x = append(x, distinct.Row(r)...)
+	}
+	data := kmeans.Data{N: 17, D: 16, X: x}
+	if got := kmeans.CountDistinct(data); got != 9 {
+		t.Fatalf("CountDistinct %d, want 9", got)
+	}
+	for seed := range uint64(20) {
+		for _, init := range []kmeans.Init{{Method: kmeans.InitRandom}, {Method: kmeans.InitKMeansPP}} {
+			for _, fixed := range []bool{false, true} {
+				cfg := kmeans.Config{K: 10, Init: init, Rand: rand.New(rand.NewPCG(seed, 1)), FixedIters: fixed}
+				res, err := kmeans.Run(context.Background(), data, cpu.New(data, 1), cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				nonEmpty := 0
+				for _, s := range res.Sizes {
+					if s > 0 {
+						nonEmpty++
+					}
+				}
+				if res.Inertia != 0 || !res.Converged || res.Empty != 1 || nonEmpty != 9 || fixed && res.Iterations != 100 || !fixed && res.Iterations > 10 {
+					t.Errorf("seed %d %s fixed %v: inertia %v converged %v after %d iterations, sizes %v, empty %d",
+						seed, init, fixed, res.Inertia, res.Converged, res.Iterations, res.Sizes, res.Empty)
+				}
+				for i, m := range res.Means {
+					if math.IsNaN(m) {
+						t.Fatalf("seed %d: NaN mean at %d", seed, i)
+					}
+				}
+				if !slices.Equal(uniqueInts(res.InitRows), sortedInts(res.InitRows)) {
+					t.Errorf("seed %d %s: init rows %v repeat a row", seed, init, res.InitRows)
+				}
+			}
+		}
+	}
+	same := kmeans.Data{N: 12, D: 4, X: slices.Repeat([]uint8{9, 8, 7, 6}, 12)}
+	res, err := kmeans.Run(context.Background(), same, cpu.New(same, 1), kmeans.Config{K: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Iterations != 1 || !res.Converged || res.Relocated != 0 || res.Empty != 2 || !slices.Equal(res.Sizes, []int{12, 0, 0}) {
+		t.Errorf("12 equal rows, k=3: %d iterations, converged %v, relocated %d, sizes %v", res.Iterations, res.Converged, res.Relocated, res.Sizes)
+	}
+}
+
+func sortedInts(s []int) []int { s = slices.Clone(s); slices.Sort(s); return s }
+
+func uniqueInts(s []int) []int { return slices.Compact(sortedInts(s)) }
+
+// TestKMeansPPDistinctRowsReproduce: k-means++ on data with fewer distinct
+// rows than k gives k distinct row indices, and running from them as
+// explicit rows reproduces the run.
+func TestKMeansPPDistinctRowsReproduce(t *testing.T) {
+	data := kmeans.Data{N: 20, D: 2, X: slices.Repeat([]uint8{1, 1, 1, 1, 200, 3, 7, 7, 1, 1}, 4)}
+	for seed := range uint64(10) {
+		res, err := kmeans.Run(context.Background(), data, cpu.New(data, 1), kmeans.Config{K: 8,
+			Init: kmeans.Init{Method: kmeans.InitKMeansPP}, Rand: rand.New(rand.NewPCG(seed, 3))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(uniqueInts(res.InitRows)) != 8 {
+			t.Fatalf("seed %d: init rows %v", seed, res.InitRows)
+		}
+		again, err := kmeans.Run(context.Background(), data, cpu.New(data, 1), kmeans.Config{K: 8,
+			Init: kmeans.Init{Method: kmeans.InitRows, Rows: res.InitRows}})
+		if err != nil {
+			t.Fatalf("seed %d: rows %v refused: %v", seed, res.InitRows, err)
+		}
+		if again.Inertia != res.Inertia || !slices.Equal(again.Labels, res.Labels) || again.Iterations != res.Iterations {
+			t.Errorf("seed %d: explicit rows give a different run", seed)
 		}
 	}
 }

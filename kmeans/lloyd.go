@@ -4,32 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"slices"
 )
-
-// Config says how to run k-means.
-type Config struct {
-	K          int
-	MaxIter    int  // maximum Lloyd iterations, >= 1
-	FixedIters bool // run all MaxIter iterations even after convergence
-	Init       Init
-	NInit      int        // restarts (>= 1); the lowest inertia wins
-	Rand       *rand.Rand // drives random and kmeans++ initialisation
-	// HostLoop keeps the loop on the host even when the Assigner is a
-	// Stepper: every assignment then comes back to the host (what -verify
-	// needs, and what a benchmark of the assignment step alone measures).
-	HostLoop bool
-	// Progress, when not nil, is called after every assignment step.
-	Progress func(Progress)
-}
-
-// Progress describes one finished assignment step.
-type Progress struct {
-	K, Restart, Iter int
-	Changed          int     // rows whose label changed (all rows on the first step)
-	Inertia          float64 // sum of the step's squared distances
-}
 
 // Result is the outcome of Run.
 type Result struct {
@@ -46,45 +21,48 @@ type Result struct {
 	InitRows   []int     // the rows that seeded the centroids
 	Restart    int       // which restart (0-based) this result came from
 	Relocated  int       // empty clusters moved to a far row, summed over iterations
-}
-
-// ErrConfig reports an invalid Config for the data.
-var ErrConfig = errors.New("bad k-means config")
-
-func (cfg Config) check(data Data) error {
-	switch {
-	case data.N < 1 || data.D < 1 || len(data.X) != data.N*data.D:
-		return fmt.Errorf("%w: data is %d rows x %d features with %d values", ErrConfig, data.N, data.D, len(data.X))
-	case cfg.K < 1:
-		return fmt.Errorf("%w: k=%d, want k >= 1", ErrConfig, cfg.K)
-	case cfg.K > data.N:
-		return fmt.Errorf("%w: k=%d is more than the %d tiles", ErrConfig, cfg.K, data.N)
-	case cfg.MaxIter < 1:
-		return fmt.Errorf("%w: iters=%d, want >= 1", ErrConfig, cfg.MaxIter)
-	case cfg.NInit < 1:
-		return fmt.Errorf("%w: n-init=%d, want >= 1", ErrConfig, cfg.NInit)
-	case cfg.Rand == nil && cfg.Init.Method != InitRows:
-		return fmt.Errorf("%w: %s init needs a random source", ErrConfig, cfg.Init)
-	}
-	return cfg.Init.check(data.N, cfg.K)
+	// Empty is how many clusters ended with no row. That happens only when
+	// every row equals its centroid (inertia 0) and there are fewer
+	// distinct rows than K: each such cluster keeps the last centroid it
+	// had, a copy of another centroid or a point no row is nearest to.
+	Empty int
 }
 
 // Run clusters data into cfg.K clusters with Lloyd's algorithm, using a for
-// the assignment step. With explicit rows, every restart starts from them, so
-// NInit > 1 only repeats the same run.
+// the assignment step. Zero fields of cfg take their documented defaults;
+// an invalid cfg returns a *ConfigError (see Validate) before any work.
+//
+// When a is a Stepper (and cfg.HostLoop is false) the iterations run on its
+// device; a Stepper that cannot take this data (its Start returns an error
+// wrapping errors.ErrUnsupported) is driven from the host instead, as any
+// other Assigner is, with the same result. Errors from a are returned with
+// the k and iteration they happened at in front.
 func Run(ctx context.Context, data Data, a Assigner, cfg Config) (*Result, error) {
-	if err := cfg.check(data); err != nil {
+	cfg = cfg.withDefaults()
+	if err := cfg.Validate(data); err != nil {
 		return nil, err
 	}
+	var device Stepper
+	if s, ok := a.(Stepper); ok && !cfg.HostLoop {
+		device = s
+	}
+	var host Stepper
 	var best *Result
 	for r := range cfg.NInit {
 		rows := cfg.Init.chooseRows(data, cfg.K, cfg.Rand)
-		var res *Result
-		var err error
-		if s, ok := a.(Stepper); ok && !cfg.HostLoop {
-			res, err = lloydDevice(ctx, data, s, cfg, rows, r)
-		} else {
-			res, err = lloyd(ctx, data, a, cfg, rows, r)
+		s := device
+		if s == nil {
+			if host == nil {
+				host = NewHostStepper(data, a)
+			}
+			s = host
+		}
+		res, err := lloyd(ctx, data, s, cfg, rows, r)
+		if device != nil && errors.Is(err, errUnsupportedStart) {
+			// The device cannot hold this run: the host drives a instead,
+			// for this restart and the rest.
+			device, host = nil, NewHostStepper(data, a)
+			res, err = lloyd(ctx, data, host, cfg, rows, r)
 		}
 		if err != nil {
 			return nil, err
@@ -96,76 +74,126 @@ func Run(ctx context.Context, data Data, a Assigner, cfg Config) (*Result, error
 	return best, nil
 }
 
-// lloyd runs one k-means from the given initial rows.
-func lloyd(ctx context.Context, data Data, a Assigner, cfg Config, rows []int, restart int) (*Result, error) {
+// errUnsupportedStart marks a Start that failed with errors.ErrUnsupported.
+var errUnsupportedStart = errors.New("stepper cannot start this run")
+
+// stepBatch is the most iterations lloyd asks of a Stepper at once. Past a
+// fixed point the device idles through the rest of a batch, so a batch
+// trades a little wasted work for fewer host round trips.
+const stepBatch = 16
+
+// lloyd runs one k-means from the given initial rows. It is the only Lloyd
+// loop: the iterations themselves run in s (on a device, or on the host),
+// and everything decided between them — progress, history, relocation of
+// empty clusters, convergence, the final assignment — is decided here.
+func lloyd(ctx context.Context, data Data, s Stepper, cfg Config, rows []int, restart int) (*Result, error) {
 	n, dim, k := data.N, data.D, cfg.K
 	res := &Result{K: k, D: dim, InitRows: rows, Restart: restart}
-	u := newUpdater(data, k)
+	cent := make([]float32, k*dim)
 	for c, r := range rows {
-		u.setRow(c, r)
+		for j, v := range data.Row(r) {
+			cent[c*dim+j] = float32(v)
+		}
 	}
-	labels := make([]int32, n)
-	prev := make([]int32, n)
-	dists := make([]float32, n)
-	fresh := true // labels do not belong to the current centroids
-	for it := 1; it <= cfg.MaxIter; it++ {
+	fail := func(what string, err error) (*Result, error) {
+		return nil, fmt.Errorf("k=%d %s: %w", k, what, err)
+	}
+	if err := s.Start(k, cent); err != nil {
+		if errors.Is(err, errors.ErrUnsupported) {
+			err = fmt.Errorf("%w: %w", errUnsupportedStart, err)
+		}
+		return fail("start", err)
+	}
+	var (
+		stats  [stepBatch]StepStat
+		owner  []int32
+		dists  = make([]float32, n)
+		counts = make([]int, k)
+		fresh  = true // the last update moved the centroids: labels are stale
+		batch  = 2    // grows: short runs stop soon, long ones sync rarely
+	)
+loop:
+	for res.Iterations < cfg.MaxIter {
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("k=%d iteration %d: %w", k, it, err)
+			return fail(fmt.Sprintf("iteration %d", res.Iterations+1), err)
 		}
-		if err := a.Assign(u.cent32, k, labels, dists); err != nil {
-			return nil, fmt.Errorf("k=%d iteration %d: %s assign: %w", k, it, a.Name(), err)
+		want := min(batch, cfg.MaxIter-res.Iterations)
+		batch = min(2*batch, stepBatch)
+		ran, err := s.Step(stats[:want], !cfg.FixedIters)
+		if err == nil && ran < 1 {
+			err = fmt.Errorf("Step ran no iteration of %d asked", want)
 		}
-		changed := n
-		if it > 1 {
-			changed = 0
-			for i, l := range labels {
-				if l != prev[i] {
-					changed++
+		if err != nil {
+			return fail(fmt.Sprintf("iteration %d", res.Iterations+1), err)
+		}
+		for _, st := range stats[:ran] {
+			res.Iterations++
+			res.History = append(res.History, st.Inertia)
+			if cfg.Progress != nil {
+				cfg.Progress(Progress{K: k, Restart: restart, Iter: res.Iterations, Changed: st.Changed, Inertia: st.Inertia})
+			}
+			moved := st.Moved
+			if st.Empty {
+				if owner == nil {
+					owner = make([]int32, n)
+				}
+				if err := s.State(owner, dists, counts); err != nil {
+					return fail("relocation", err)
+				}
+				rs, to := relocation(k, counts, owner, dists)
+				changed, err := s.Move(rs, to)
+				if err != nil {
+					return fail("relocation", err)
+				}
+				res.Relocated += len(rs)
+				// A relocation that moves nothing changes nothing: with
+				// no centroid changed either, this is the fixed point.
+				moved = changed || len(rs) > 0
+			}
+			fresh = moved
+			if !fresh {
+				// The new centroids equal the old ones bit for bit, so
+				// every further iteration would repeat this one.
+				res.Converged = true
+				if !cfg.FixedIters {
+					break loop
 				}
 			}
 		}
-		copy(prev, labels)
-		total := sumFloat32(dists)
-		res.History = append(res.History, total)
-		if cfg.Progress != nil {
-			cfg.Progress(Progress{K: k, Restart: restart, Iter: it, Changed: changed, Inertia: total})
-		}
-		res.Iterations = it
-		moved := u.update(labels, dists)
-		res.Relocated += moved
-		fresh = moved > 0 || u.changed
-		if !fresh {
-			// The new centroids equal the old ones bit for bit, so every
-			// further iteration would repeat this one: a fixed point.
-			res.Converged = true
-			if !cfg.FixedIters {
-				break
+	}
+	labels := make([]int32, n)
+	sums := make([]uint64, k*dim)
+	cent32 := make([]float32, k*dim)
+	if err := s.Finish(fresh, labels, dists, sums, counts, cent32); err != nil {
+		return fail("final assignment", err)
+	}
+	means := make([]float64, k*dim)
+	for c := range k {
+		for j := range dim {
+			if counts[c] == 0 {
+				// An empty cluster's centroid is the one it kept.
+				means[c*dim+j] = float64(cent32[c*dim+j])
+				continue
 			}
+			means[c*dim+j] = float64(sums[c*dim+j]) / float64(counts[c])
 		}
 	}
-	if fresh {
-		// The last update moved the centroids: label against them.
-		if err := a.Assign(u.cent32, k, labels, dists); err != nil {
-			return nil, fmt.Errorf("k=%d final assignment: %s assign: %w", k, a.Name(), err)
+	for _, cnt := range counts {
+		if cnt == 0 {
+			res.Empty++
 		}
 	}
-	res.finish(data, u.means, u.cent32, labels, dists)
-	return res, nil
-}
-
-// finish fills in the final state of a run: centroids, labels against
-// them, cluster sizes and the float64 inertia.
-func (res *Result) finish(data Data, means []float64, cent32 []float32, labels []int32, dists []float32) {
 	res.Means, res.Centroids, res.Labels, res.Dists = means, cent32, labels, dists
-	res.Sizes = make([]int, res.K)
+	res.Sizes = make([]int, k)
 	for _, l := range labels {
 		res.Sizes[l]++
 	}
 	res.Inertia = Inertia(data, means, labels)
+	return res, nil
 }
 
 // Inertia returns the float64 sum over rows of the squared distance to the
-// mean of its cluster (means is k*D, row-major).
+// mean of its cluster (means is k*D, row-major): scikit-learn's inertia_.
 func Inertia(data Data, means []float64, labels []int32) float64 {
 	dim := data.D
 	total := 0.0
@@ -185,150 +213,4 @@ func sumFloat32(v []float32) float64 {
 		s += float64(x)
 	}
 	return s
-}
-
-// updater holds the exact integer state of the update step. The sums are
-// kept from one iteration to the next and only the rows that changed cluster
-// move, so once the clustering settles an update costs little more than
-// the comparison of the labels.
-type updater struct {
-	data    Data
-	k       int
-	sums    []uint64 // k*D integer sums of the rows in each cluster
-	counts  []int
-	owner   []int32   // the cluster each row's values are summed into; -1 before the first update
-	means   []float64 // k*D exact means
-	cent32  []float32 // means rounded to float32
-	changed bool      // whether the last update changed cent32
-}
-
-func newUpdater(data Data, k int) *updater {
-	owner := make([]int32, data.N)
-	for i := range owner {
-		owner[i] = -1
-	}
-	return &updater{
-		data:   data,
-		k:      k,
-		sums:   make([]uint64, k*data.D),
-		counts: make([]int, k),
-		owner:  owner,
-		means:  make([]float64, k*data.D),
-		cent32: make([]float32, k*data.D),
-	}
-}
-
-// setRow makes centroid c equal to row r.
-func (u *updater) setRow(c, r int) {
-	dim := u.data.D
-	for j, v := range u.data.Row(r) {
-		u.means[c*dim+j] = float64(v)
-		u.cent32[c*dim+j] = float32(v)
-	}
-}
-
-// move moves row i's values from the cluster that holds them to cluster to.
-func (u *updater) move(i int, to int32) {
-	dim := u.data.D
-	row := u.data.Row(i)
-	if from := u.owner[i]; from >= 0 {
-		s := u.sums[int(from)*dim : (int(from)+1)*dim]
-		for j, v := range row {
-			s[j] -= uint64(v)
-		}
-		u.counts[from]--
-	}
-	s := u.sums[int(to)*dim : (int(to)+1)*dim]
-	for j, v := range row {
-		s[j] += uint64(v)
-	}
-	u.counts[to]++
-	u.owner[i] = to
-}
-
-// update recomputes the centroids from labels and returns how many empty
-// clusters it relocated. dists[i] is row i's squared distance to its current
-// centroid, used to find the farthest rows.
-func (u *updater) update(labels []int32, dists []float32) int {
-	dim := u.data.D
-	for i, l := range labels {
-		if u.owner[i] != l {
-			u.move(i, l)
-		}
-	}
-	moved := u.relocate(dists)
-	u.changed = false
-	for c := range u.k {
-		cnt := float64(u.counts[c])
-		for j := range dim {
-			// Sums and counts are exact; the float64 quotient rounded once
-			// more to float32 is the correctly rounded float32 mean (double
-			// rounding is harmless for division from float64 to float32).
-			m := float64(u.sums[c*dim+j]) / cnt
-			f := float32(m)
-			if f != u.cent32[c*dim+j] {
-				u.changed = true
-			}
-			u.means[c*dim+j] = m
-			u.cent32[c*dim+j] = f
-		}
-	}
-	return moved
-}
-
-// relocate gives every empty cluster the row farthest from its own centroid
-// (see relocation) and returns how many it moved.
-func (u *updater) relocate(dists []float32) int {
-	rows, to := relocation(u.k, u.counts, u.owner, dists)
-	for i, r := range rows {
-		u.move(r, to[i])
-	}
-	return len(rows)
-}
-
-// relocation decides the moves that refill empty clusters: each empty
-// cluster, in index order, takes the row farthest from its own centroid
-// (largest dists, ties to the lowest row) among rows whose cluster keeps at
-// least one other row. counts and owner describe the sums before the moves;
-// neither is modified.
-func relocation(k int, counts []int, owner []int32, dists []float32) (rows []int, to []int32) {
-	empty := 0
-	for _, c := range counts[:k] {
-		if c == 0 {
-			empty++
-		}
-	}
-	if empty == 0 {
-		return nil, nil
-	}
-	order := make([]int, len(dists))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		switch {
-		case dists[a] > dists[b]:
-			return -1
-		case dists[a] < dists[b]:
-			return 1
-		}
-		return 0
-	})
-	left := slices.Clone(counts[:k])
-	next := 0
-	for c := range k {
-		if left[c] != 0 {
-			continue
-		}
-		for left[owner[order[next]]] < 2 {
-			next++
-		}
-		r := order[next]
-		next++
-		left[owner[r]]--
-		left[c] = 1
-		rows = append(rows, r)
-		to = append(to, int32(c))
-	}
-	return rows, to
 }

@@ -1,38 +1,43 @@
 package kmeans
 
 import (
-	"context"
 	"fmt"
+	"slices"
 )
 
-// Stepper is an Assigner that can also run whole Lloyd iterations on its
-// device, keeping labels, the integer cluster sums and the centroids there,
-// so that an iteration moves no more than a few status words between host
-// and device. Run uses it when the Assigner implements it (and
-// Config.HostLoop is false); the result is the same as the host loop's,
-// bit for bit, apart from History, whose float sums may be added in another
-// order.
+// Stepper runs whole Lloyd iterations where its data lives, so that an
+// iteration moves no more than a few status words between the caller and
+// the device. Run drives every k-means through a Stepper: a backend's own
+// (package gpu keeps labels, the integer cluster sums and the centroids on
+// the GPU), or NewHostStepper's over any Assigner. Every Stepper gives the
+// same result bit for bit, apart from History, whose float sums may be
+// added in another order.
 //
-// Each device iteration does exactly what the host loop does:
+// Each iteration does exactly this:
 //
 //  1. assign every row to the nearest centroid (the arithmetic contract of
 //     the package documentation) and count the labels that changed since
 //     the previous iteration (all rows on the first one after Start);
 //  2. move the changed rows' values between the integer sums and counts of
 //     their old and new clusters;
-//  3. if a cluster is left empty, stop there (the host relocates: State,
-//     then Move); otherwise set every centroid value to the correctly
-//     rounded float32 of sum/count, which is what float32(float64(sum) /
-//     float64(count)) gives on the host, and note whether any centroid bit
-//     changed.
+//  3. if a cluster is left empty, stop there (Run relocates: State, then
+//     Move); otherwise set every centroid value to the correctly rounded
+//     float32 of sum/count, which is what float32(float64(sum) /
+//     float64(count)) gives, and note whether any centroid bit changed. (In
+//     Move, and so after a relocation, an empty cluster keeps its centroid.)
 type Stepper interface {
 	Assigner
 	// Start begins a run of k clusters from the given centroids (k*D
-	// float32, row-major). The device forgets earlier labels and sums.
+	// float32, row-major), forgetting earlier labels and sums. A Stepper
+	// that cannot run this data (too many rows for its sums, say) returns
+	// an error wrapping errors.ErrUnsupported, and Run drives its Assign
+	// from the host instead.
 	Start(k int, centroids []float32) error
-	// Step runs up to len(stats) iterations and fills one StepStat for each
-	// iteration it ran. It stops after an iteration that left a cluster
-	// empty and, when stopAtFixedPoint, after one that changed no centroid.
+	// Step runs at least one and at most len(stats) iterations and fills
+	// one StepStat for each iteration it ran. It stops after an iteration
+	// that left a cluster empty and, when stopAtFixedPoint, after one that
+	// changed no centroid; it may also stop earlier (a host Stepper runs
+	// one iteration per call, so Run checks for cancellation between them).
 	Step(stats []StepStat, stopAtFixedPoint bool) (ran int, err error)
 	// State reads, after a Step that stopped on an empty cluster, each
 	// row's cluster in the sums (owner), its distance from the last
@@ -40,8 +45,9 @@ type Stepper interface {
 	State(owner []int32, dists []float32, counts []int) error
 	// Move moves each rows[i] into cluster to[i] in the sums and counts,
 	// then recomputes the centroids as step 3 does and reports whether any
-	// centroid bit changed. Run's moves always leave every cluster with a
-	// row; a device may fail the call if one is still empty.
+	// centroid bit changed. A cluster may still be empty after the moves
+	// (see Convergence and empty clusters in the package documentation):
+	// it keeps its centroid.
 	Move(rows []int, to []int32) (changed bool, err error)
 	// Finish assigns once more against the current centroids when reassign
 	// is true, then reads back the labels and distances of the last
@@ -49,7 +55,7 @@ type Stepper interface {
 	Finish(reassign bool, labels []int32, dists []float32, sums []uint64, counts []int, centroids []float32) error
 }
 
-// StepStat is what one device iteration reports.
+// StepStat is what one iteration of a Stepper reports.
 type StepStat struct {
 	Changed int     // labels changed by the assignment
 	Inertia float64 // sum of the assignment's squared distances
@@ -57,88 +63,236 @@ type StepStat struct {
 	Moved   bool    // the update changed at least one centroid bit (false when Empty)
 }
 
-// stepBatch is the most iterations Run asks of a Stepper at once. Past a
-// fixed point the device idles through the rest of a batch, so a batch
-// trades a little wasted work for fewer host round trips.
-const stepBatch = 16
+// NewHostStepper returns a Stepper that runs the iterations on the host:
+// a.Assign does step 1, and the update keeps exact integer sums of the
+// uint8 rows (moving only the rows that changed cluster, so once the
+// clustering settles an update costs little more than comparing labels).
+// It runs one iteration per Step call.
+func NewHostStepper(data Data, a Assigner) Stepper {
+	return &hostStepper{Assigner: a, data: data}
+}
 
-// lloydDevice is lloyd for a Stepper.
-func lloydDevice(ctx context.Context, data Data, s Stepper, cfg Config, rows []int, restart int) (*Result, error) {
-	n, dim, k := data.N, data.D, cfg.K
-	res := &Result{K: k, D: dim, InitRows: rows, Restart: restart}
-	cent := make([]float32, k*dim)
-	for c, r := range rows {
-		for j, v := range data.Row(r) {
-			cent[c*dim+j] = float32(v)
+// hostStepper is the Stepper of NewHostStepper.
+type hostStepper struct {
+	Assigner
+	data   Data
+	u      *updater // nil before Start
+	labels []int32
+	prev   []int32
+	dists  []float32
+}
+
+func (h *hostStepper) Start(k int, cent []float32) error {
+	n, dim := h.data.N, h.data.D
+	if k < 1 || len(cent) < k*dim {
+		return fmt.Errorf("host step: %d centroid values for k=%d and %d features", len(cent), k, dim)
+	}
+	h.u = newUpdater(h.data, k)
+	copy(h.u.cent32, cent)
+	if len(h.labels) != n {
+		h.labels, h.prev, h.dists = make([]int32, n), make([]int32, n), make([]float32, n)
+	}
+	for i := range h.prev {
+		h.prev[i] = -1
+	}
+	return nil
+}
+
+func (h *hostStepper) Step(stats []StepStat, stop bool) (int, error) {
+	if h.u == nil {
+		return 0, errNotStarted
+	}
+	if len(stats) == 0 {
+		return 0, nil
+	}
+	u := h.u
+	if err := h.Assign(u.cent32, u.k, h.labels, h.dists); err != nil {
+		return 0, err
+	}
+	st := StepStat{Inertia: sumFloat32(h.dists)}
+	for i, l := range h.labels {
+		if l != h.prev[i] {
+			st.Changed++
 		}
 	}
-	fail := func(what string, err error) (*Result, error) {
-		return nil, fmt.Errorf("k=%d %s: %w", k, what, err)
-	}
-	if err := s.Start(k, cent); err != nil {
-		return fail("start", err)
-	}
-	var (
-		stats  [stepBatch]StepStat
-		owner  []int32
-		dists  = make([]float32, n)
-		counts = make([]int, k)
-		fresh  = true
-		batch  = 2 // grows: short runs stop soon, long ones sync rarely
-	)
-loop:
-	for res.Iterations < cfg.MaxIter {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("k=%d iteration %d: %w", k, res.Iterations+1, err)
-		}
-		want := min(batch, cfg.MaxIter-res.Iterations)
-		batch = min(2*batch, stepBatch)
-		ran, err := s.Step(stats[:want], !cfg.FixedIters)
-		if err != nil {
-			return fail(fmt.Sprintf("iteration %d", res.Iterations+1), err)
-		}
-		for _, st := range stats[:ran] {
-			res.Iterations++
-			res.History = append(res.History, st.Inertia)
-			if cfg.Progress != nil {
-				cfg.Progress(Progress{K: k, Restart: restart, Iter: res.Iterations, Changed: st.Changed, Inertia: st.Inertia})
-			}
-			moved := st.Moved
-			if st.Empty {
-				if owner == nil {
-					owner = make([]int32, n)
-				}
-				if err := s.State(owner, dists, counts); err != nil {
-					return fail("relocation", err)
-				}
-				rs, to := relocation(k, counts, owner, dists)
-				if moved, err = s.Move(rs, to); err != nil {
-					return fail("relocation", err)
-				}
-				res.Relocated += len(rs)
-				moved = true
-			}
-			fresh = moved
-			if !fresh {
-				res.Converged = true
-				if !cfg.FixedIters {
-					break loop
-				}
-			}
+	copy(h.prev, h.labels)
+	for i, l := range h.labels {
+		if u.owner[i] != l {
+			u.move(i, l)
 		}
 	}
-	labels := make([]int32, n)
-	sums := make([]uint64, k*dim)
-	cent32 := make([]float32, k*dim)
-	if err := s.Finish(fresh, labels, dists, sums, counts, cent32); err != nil {
-		return fail("final assignment", err)
+	if slices.Contains(u.counts, 0) {
+		st.Empty = true
+	} else {
+		st.Moved = u.means()
 	}
-	means := make([]float64, k*dim)
-	for c := range k {
+	stats[0] = st
+	return 1, nil
+}
+
+func (h *hostStepper) State(owner []int32, dists []float32, counts []int) error {
+	if h.u == nil {
+		return errNotStarted
+	}
+	copy(owner, h.u.owner)
+	copy(dists, h.dists)
+	copy(counts, h.u.counts)
+	return nil
+}
+
+func (h *hostStepper) Move(rows []int, to []int32) (bool, error) {
+	if h.u == nil {
+		return false, errNotStarted
+	}
+	for i, r := range rows {
+		h.u.move(r, to[i])
+	}
+	return h.u.means(), nil
+}
+
+func (h *hostStepper) Finish(reassign bool, labels []int32, dists []float32, sums []uint64, counts []int, cent []float32) error {
+	u := h.u
+	if u == nil {
+		return errNotStarted
+	}
+	if reassign {
+		if err := h.Assign(u.cent32, u.k, h.labels, h.dists); err != nil {
+			return err
+		}
+	}
+	copy(labels, h.labels)
+	copy(dists, h.dists)
+	copy(sums, u.sums)
+	copy(counts, u.counts)
+	copy(cent, u.cent32)
+	return nil
+}
+
+// errNotStarted: a Stepper method other than Start before Start.
+var errNotStarted = fmt.Errorf("host step: no run started (Start first)")
+
+// updater holds the exact integer state of the update step: the sums are
+// kept from one iteration to the next and only rows that change cluster
+// move.
+type updater struct {
+	data   Data
+	k      int
+	sums   []uint64 // k*D integer sums of the rows in each cluster
+	counts []int
+	owner  []int32   // the cluster each row's values are summed into; -1 before the first update
+	cent32 []float32 // the float32 means
+}
+
+func newUpdater(data Data, k int) *updater {
+	owner := make([]int32, data.N)
+	for i := range owner {
+		owner[i] = -1
+	}
+	return &updater{
+		data:   data,
+		k:      k,
+		sums:   make([]uint64, k*data.D),
+		counts: make([]int, k),
+		owner:  owner,
+		cent32: make([]float32, k*data.D),
+	}
+}
+
+// move moves row i's values from the cluster that holds them to cluster to.
+func (u *updater) move(i int, to int32) {
+	dim := u.data.D
+	row := u.data.Row(i)
+	if from := u.owner[i]; from >= 0 {
+		s := u.sums[int(from)*dim : (int(from)+1)*dim]
+		for j, v := range row {
+			s[j] -= uint64(v)
+		}
+		u.counts[from]--
+	}
+	s := u.sums[int(to)*dim : (int(to)+1)*dim]
+	for j, v := range row {
+		s[j] += uint64(v)
+	}
+	u.counts[to]++
+	u.owner[i] = to
+}
+
+// means sets the centroid of every non-empty cluster to the float32 mean of
+// its sums and reports whether any bit changed; an empty cluster keeps its
+// centroid.
+func (u *updater) means() bool {
+	dim := u.data.D
+	changed := false
+	for c := range u.k {
+		if u.counts[c] == 0 {
+			continue
+		}
+		cnt := float64(u.counts[c])
 		for j := range dim {
-			means[c*dim+j] = float64(sums[c*dim+j]) / float64(counts[c])
+			// Sums and counts are exact; the float64 quotient rounded once
+			// more to float32 is the correctly rounded float32 mean (double
+			// rounding is harmless for division from float64 to float32).
+			f := float32(float64(u.sums[c*dim+j]) / cnt)
+			if f != u.cent32[c*dim+j] {
+				changed = true
+			}
+			u.cent32[c*dim+j] = f
 		}
 	}
-	res.finish(data, means, cent32, labels, dists)
-	return res, nil
+	return changed
+}
+
+// relocation decides the moves that refill empty clusters: each empty
+// cluster, in index order, takes the row farthest from its own centroid
+// (largest dists, ties to the lowest row index) among rows whose cluster
+// keeps at least one other row, as scikit-learn does. A row at distance 0
+// from its centroid is never taken: every row left is then equal to its
+// centroid (the clustering is exact, as with fewer distinct rows than k),
+// and moving one would only copy a centroid into the empty cluster, which
+// the next assignment empties again (ties go to the lower index). Such a
+// cluster stays empty and keeps its centroid. counts and owner describe the
+// sums before the moves; neither is modified.
+func relocation(k int, counts []int, owner []int32, dists []float32) (rows []int, to []int32) {
+	empty := 0
+	for _, c := range counts[:k] {
+		if c == 0 {
+			empty++
+		}
+	}
+	if empty == 0 {
+		return nil, nil
+	}
+	order := make([]int, len(dists))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		switch {
+		case dists[a] > dists[b]:
+			return -1
+		case dists[a] < dists[b]:
+			return 1
+		}
+		return 0
+	})
+	left := slices.Clone(counts[:k])
+	next := 0
+	for c := range k {
+		if left[c] != 0 {
+			continue
+		}
+		for next < len(order) && left[owner[order[next]]] < 2 {
+			next++
+		}
+		if next == len(order) || !(dists[order[next]] > 0) {
+			break // nothing left that a move would improve
+		}
+		r := order[next]
+		next++
+		left[owner[r]]--
+		left[c] = 1
+		rows = append(rows, r)
+		to = append(to, int32(c))
+	}
+	return rows, to
 }

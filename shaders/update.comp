@@ -8,7 +8,7 @@
 //     iteration as run, and halts the batch when a cluster is empty.
 //   1 means: one invocation per centroid value (k*D, from uBase, below uN):
 //     the correctly rounded float32 of sum/count, and the moved flag when a
-//     bit changed.
+//     bit changed; an empty cluster keeps its centroid.
 //   2 move: one invocation applies moves [uBase, uBase+uN) in order: each
 //     row's values leave the cluster that holds them and join the target.
 
@@ -139,7 +139,11 @@ void means() {
     if (idx >= uN) {
         return;
     }
-    uint bits = meanBits(sums[idx], counts[idx / uD]);
+    uint cnt = counts[idx / uD];
+    if (cnt == 0u) {
+        return; // an empty cluster keeps its centroid
+    }
+    uint bits = meanBits(sums[idx], cnt);
     if (bits != centBits[idx]) {
         centBits[idx] = bits;
         atomicOr(slots[uIter].moved, 1u);

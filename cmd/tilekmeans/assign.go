@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outdir"
 	"github.com/tilekmeans/tilekmeans/cpu"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/tiles"
@@ -86,8 +87,8 @@ func (a *app) assignCommand(ctx context.Context, args []string) error {
 		return fmt.Errorf("-images %w", err)
 	}
 	t, err := tiles.Load(files, tiles.Options{Size: cents.size, Crop: o.crop, SkipBlank: o.skipBlank})
-	if se := (*tiles.SizeError)(nil); errors.As(err, &se) {
-		return fmt.Errorf("%w; the tile size is that of the %dx%d centroids in %s", err, cents.size, cents.size, o.centroids)
+	if ge := (*tiles.GridError)(nil); errors.As(err, &ge) {
+		return fmt.Errorf("%w; the tile size is that of the %dx%d centroids in %s", cropHint(err), cents.size, cents.size, o.centroids)
 	}
 	if err != nil {
 		return err
@@ -96,10 +97,9 @@ func (a *app) assignCommand(ctx context.Context, args []string) error {
 		return err
 	}
 	n := t.N()
-	labels := make([]int32, n)
-	dists := make([]float32, n)
 	data := kmeans.Data{N: n, D: t.D, X: t.Pix}
-	if err := cpu.New(data, o.workers).Assign(cents.values, cents.k, labels, dists); err != nil {
+	labels, dists, err := kmeans.Predict(data, cpu.New(data, o.workers), cents.values, cents.k)
+	if err != nil {
 		return err
 	}
 	write := func(w io.Writer) error { return writeAssignment(w, t, labels, dists) }
@@ -107,8 +107,8 @@ func (a *app) assignCommand(ctx context.Context, args []string) error {
 		if err := write(a.stdout); err != nil {
 			return fmt.Errorf("write stdout: %w", err)
 		}
-	} else if err := tiles.WriteAtomic(o.output, write); err != nil {
-		return err
+	} else if err := outdir.WriteFile(o.output, write); err != nil {
+		return fmt.Errorf("-o %s: %w", o.output, err)
 	}
 	sizes := make([]int, cents.k)
 	for _, l := range labels {

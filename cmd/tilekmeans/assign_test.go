@@ -239,7 +239,7 @@ func TestAssignErrors(t *testing.T) {
 		{"not an image", []string{"-centroids", text, "-images", sheet}, exitFailure, "centroid1.png: not a JPEG, PNG"},
 		{"sheet size", []string{"-centroids", good, "-images", odd}, exitFailure, "odd.png: 50x32 is not a multiple of the 16-pixel tile (use -crop to trim 2x0); the tile size is that of the 16x16 centroids in " + good},
 		{"missing sheet", []string{"-centroids", good, "-images", filepath.Join(dir, "none.png")}, exitFailure, "none.png: no such file or directory"},
-		{"unwritable -o", []string{"-centroids", good, "-images", sheet, "-o", filepath.Join(dir, "nodir", "l.csv")}, exitFailure, "write " + filepath.Join(dir, "nodir", "l.csv")},
+		{"unwritable -o", []string{"-centroids", good, "-images", sheet, "-o", filepath.Join(dir, "nodir", "l.csv")}, exitFailure, "-o " + filepath.Join(dir, "nodir", "l.csv") + ": no such file or directory"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,10 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
-	"runtime"
 	"strings"
-	"sync"
 
 	"github.com/tilekmeans/tilekmeans/cpu"
 	"github.com/tilekmeans/tilekmeans/gpu"
@@ -137,7 +134,7 @@ func softwareRenderer(renderer string) bool {
 // contract, so the redone run gives exactly what the GPU would have.
 func (b *backend) fallBack(err error) bool {
 	if !b.auto || b.gpu == nil || b.gpuErr != nil ||
-		errors.Is(err, context.Canceled) || errors.Is(err, errMismatch) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, kmeans.ErrMismatch) ||
 		errors.Is(err, kmeans.ErrConfig) || errors.Is(err, kmeans.ErrInit) {
 		return false
 	}
@@ -145,93 +142,4 @@ func (b *backend) fallBack(err error) bool {
 	b.assigner = b.cpu
 	fmt.Fprintf(b.logw, "tilekmeans: GPU failed, continuing on the CPU: %v\n", err)
 	return true
-}
-
-// verifyStats counts what -verify saw for one k.
-type verifyStats struct {
-	Assignments int `json:"assignments"`
-	Rows        int `json:"rows"`
-	Mismatches  int `json:"mismatches"`
-	Ties        int `json:"exact_ties"` // rows with two or more nearest centroids at exactly the same distance
-}
-
-// errMismatch reports a backend result that differs from the reference.
-var errMismatch = errors.New("verify: backend differs from the CPU reference")
-
-// verifyAssigner recomputes every assignment with the scalar reference
-// (cpu.Distance, row by row) and compares labels and distances bit for bit.
-type verifyAssigner struct {
-	kmeans.Assigner
-	data  kmeans.Data
-	stats verifyStats
-}
-
-func (v *verifyAssigner) Assign(centroids []float32, k int, labels []int32, dists []float32) error {
-	if err := v.Assigner.Assign(centroids, k, labels, dists); err != nil {
-		return err
-	}
-	n := v.data.N
-	workers := runtime.GOMAXPROCS(0)
-	chunk := (n + workers - 1) / workers
-	type part struct {
-		bad, ties, first int
-	}
-	parts := make([]part, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := w*chunk, min((w+1)*chunk, n)
-		wg.Go(func() {
-			p := part{first: -1}
-			dim := v.data.D
-			for i := lo; i < hi; i++ {
-				row := v.data.Row(i)
-				best, bestD, tie := 0, cpu.Distance(row, centroids[:dim]), false
-				for c := 1; c < k; c++ {
-					d := cpu.Distance(row, centroids[c*dim:(c+1)*dim])
-					switch {
-					case d < bestD:
-						best, bestD, tie = c, d, false
-					case d == bestD:
-						tie = true
-					}
-				}
-				if tie {
-					p.ties++
-				}
-				if labels[i] != int32(best) || math.Float32bits(dists[i]) != math.Float32bits(bestD) {
-					if p.first < 0 {
-						p.first = i
-					}
-					p.bad++
-				}
-			}
-			parts[w] = p
-		})
-	}
-	wg.Wait()
-	v.stats.Assignments++
-	v.stats.Rows += n
-	first := -1
-	bad := 0
-	for _, p := range parts {
-		v.stats.Ties += p.ties
-		bad += p.bad
-		if first < 0 && p.first >= 0 {
-			first = p.first
-		}
-	}
-	v.stats.Mismatches += bad
-	if bad > 0 {
-		wl, wd := cpu.Nearest(v.data.Row(first), centroids, k)
-		return fmt.Errorf("%w: %s gave %d of %d rows differently (first: tile %d: %s label %d distance %v, reference label %d distance %v)",
-			errMismatch, v.Assigner.Name(), bad, n, first, v.Assigner.Name(), labels[first], dists[first], wl, wd)
-	}
-	return nil
-}
-
-// takeStats returns the counts so far and starts afresh (one k each).
-func (v *verifyAssigner) takeStats() verifyStats {
-	s := v.stats
-	v.stats = verifyStats{}
-	return s
 }

@@ -24,7 +24,7 @@ const childEnv = "TILEKMEANS_TEST_RUN_CLI"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "1" {
-		os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+		os.Exit(cli(os.Args[1:]))
 	}
 	os.Exit(m.Run())
 }
@@ -189,7 +189,7 @@ func TestGPUFaultsUnderAutoAndGPU(t *testing.T) {
 	}{
 		{"shader fails to compile", shader, 0, nil, "GPU unavailable, using the CPU: gpu: open: compute shader compile failed: 0:12(3): error: syntax error"},
 		{"driver refuses the allocation", oom, 0, nil, "GPU unavailable, using the CPU: gpu: upload tiles: out of GPU memory"},
-		{"context lost mid-run", nil, 40, lost, "GPU failed, continuing on the CPU: k=4 iteration 11: gpu assign: gpu: assign: dispatch 7: OpenGL context lost"},
+		{"context lost mid-run", nil, 40, lost, "GPU failed, continuing on the CPU: k=4 iteration 11: gpu: assign: dispatch 7: OpenGL context lost"},
 		{"context lost on the first step", nil, 1, lost, "GPU failed, continuing on the CPU"},
 	}
 	for _, tt := range tests {
@@ -231,7 +231,7 @@ func TestVerifyCatchesMismatch(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "o")
 	code := a.run(context.Background(), append([]string{"run", "-backend", "gpu", "-verify", "-k", "3", "-out", out, "-images"}, paths...))
 	msg := stderr.String()
-	if code != exitFailure || !strings.Contains(msg, "verify: backend differs from the CPU reference: gpu gave 1 of 5610 rows differently (first: tile 0") {
+	if code != exitFailure || !strings.Contains(msg, "k=3 iteration 1: verify: gpu differs from the reference arithmetic in 1 of 5610 rows (first: row 0") {
 		t.Errorf("exit %d, stderr %q", code, msg)
 	}
 	if _, err := os.Stat(out); err == nil {

@@ -20,6 +20,7 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 
+	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outdir"
 	"github.com/tilekmeans/tilekmeans/cpu"
 	"github.com/tilekmeans/tilekmeans/gpu"
 	"github.com/tilekmeans/tilekmeans/kmeans"
@@ -158,7 +159,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
 	fs.IntVar(&o.iters, "iters", 20, "fixed Lloyd `iterations` per repetition")
 	fs.IntVar(&o.reps, "reps", 5, "`repetitions`; figures are medians with [min..max]")
 	backends := fs.String("backends", "cpu,gpu", "backends to compare")
-	fs.StringVar(&o.context, "context", "auto", "OpenGL context for the GPU: auto | glfw | egl")
+	fs.StringVar(&o.context, "context", gpu.ContextAuto, "OpenGL context for the GPU: auto | glfw | egl")
 	o.gpu.addDevice(fs)
 	o.gpu.addAllowMismatch(fs)
 	fs.DurationVar(&o.budget, "budget", 30*time.Second, "time allowed per backend, size and k; fewer repetitions and iterations are measured beyond it")
@@ -188,6 +189,8 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
 		o.backends = append(o.backends, b)
 	}
 	switch {
+	case !validContext(o.context):
+		return nil, usagef("-context %q: want auto, glfw or egl", o.context)
 	case o.iters < 1:
 		return nil, usagef("-iters %d: want >= 1", o.iters)
 	case o.reps < 1:
@@ -220,7 +223,7 @@ func replicate(data kmeans.Data, copies int, seed uint64) kmeans.Data {
 	return kmeans.Data{N: copies * data.N, D: data.D, X: x}
 }
 
-func (a *app) benchCommand(ctx context.Context, args []string) error {
+func (a *app) benchCommand(ctx context.Context, args []string) (err error) {
 	o, err := parseBenchFlags(args, a.stderr)
 	if err != nil {
 		return err
@@ -229,7 +232,11 @@ func (a *app) benchCommand(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer stop()
+	defer func() {
+		if perr := stop(); perr != nil && err == nil {
+			err = perr
+		}
+	}()
 	t, err := loadInput(&runOptions{images: o.images, tile: o.tile})
 	if err != nil {
 		return err
@@ -459,8 +466,11 @@ func writeBenchPlot(path string, cells []benchCell) error {
 	if err != nil {
 		return fmt.Errorf("-plot %s: %w", path, err)
 	}
-	return tiles.WriteAtomic(path, func(w io.Writer) error {
+	if err := outdir.WriteFile(path, func(w io.Writer) error {
 		_, err := wt.WriteTo(w)
 		return err
-	})
+	}); err != nil {
+		return fmt.Errorf("-plot %s: %w", path, err)
+	}
+	return nil
 }

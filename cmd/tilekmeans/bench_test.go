@@ -88,6 +88,8 @@ func TestBenchBadFlags(t *testing.T) {
 		{"-reps 0", "-reps 0: want >= 1"},
 		{"-backends cpu,tpu", `"tpu" is not cpu or gpu`},
 		{"-budget -1s", "-budget -1s: want > 0"},
+		// Checked before any sheet is read: the missing file is not reached.
+		{"-context foo -images /nonexistent/x.png", `-context "foo": want auto, glfw or egl`},
 	} {
 		code, _, stderr := runCLI(t, append([]string{"bench"}, strings.Fields(tt.args)...)...)
 		if code != exitUsage || !strings.Contains(stderr, tt.msg) || strings.Count(stderr, "\n") != 1 {

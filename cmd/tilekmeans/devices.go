@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -25,7 +26,7 @@ type devicesReport struct {
 	Auto     string        `json:"auto"` // what -backend auto would run on: "gpu (egl device 0)" or "cpu (why)"
 }
 
-func (a *app) devicesCommand(args []string) error {
+func (a *app) devicesCommand(_ context.Context, args []string) error {
 	fs := flag.NewFlagSet("devices", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON instead of text")
 	var g gpuFlags

@@ -32,28 +32,29 @@ func (e *exportFlag) Set(s string) error {
 	return nil
 }
 
-// writeExports writes the -export files under -out, each atomically:
+// writeExports writes the -export files into root:
 // for npy, tiles.npy (uint8, N x D), and per k labels_k{K}.npy (int32, N;
 // clusters 0..k-1, so that centroids[labels] is each tile's centroid) and
 // centroids_k{K}.npy (float32, k x D: the final centroids as the assignment
 // step used them).
-func writeExports(o *runOptions, t *tiles.Tiles, runs []kRun) error {
+func writeExports(root string, ro *runOutput) error {
+	o, t, runs := ro.o, ro.t, ro.runs
 	if !slices.Contains(o.export, exportNpy) {
 		return nil
 	}
-	if err := tiles.WriteAtomic(filepath.Join(o.out, "tiles.npy"), func(w io.Writer) error {
+	if err := tiles.WriteAtomic(filepath.Join(root, "tiles.npy"), func(w io.Writer) error {
 		return npy.WriteUint8(w, t.Pix, t.N(), t.D)
 	}); err != nil {
 		return err
 	}
 	for _, r := range runs {
 		k := r.res.K
-		if err := tiles.WriteAtomic(filepath.Join(o.out, fmt.Sprintf("labels_k%d.npy", k)), func(w io.Writer) error {
+		if err := tiles.WriteAtomic(filepath.Join(root, fmt.Sprintf("labels_k%d.npy", k)), func(w io.Writer) error {
 			return npy.WriteInt32(w, r.res.Labels, len(r.res.Labels))
 		}); err != nil {
 			return err
 		}
-		if err := tiles.WriteAtomic(filepath.Join(o.out, fmt.Sprintf("centroids_k%d.npy", k)), func(w io.Writer) error {
+		if err := tiles.WriteAtomic(filepath.Join(root, fmt.Sprintf("centroids_k%d.npy", k)), func(w io.Writer) error {
 			return npy.WriteFloat32(w, r.res.Centroids, k, t.D)
 		}); err != nil {
 			return err

@@ -94,7 +94,7 @@ func TestRealGPUFailureMidRunFallsBack(t *testing.T) {
 				}
 				gputest.Unavailable(t, "context %s: %s", kind, stderr.String())
 			}
-			if code != exitOK || !strings.Contains(stderr.String(), "GPU failed, continuing on the CPU: k=4 iteration 21: gpu assign: gpu: assign: OpenGL context lost") {
+			if code != exitOK || !strings.Contains(stderr.String(), "GPU failed, continuing on the CPU: k=4 iteration 21: gpu: assign: OpenGL context lost") {
 				t.Fatalf("exit %d, stderr %q", code, stderr.String())
 			}
 			sameResults(t, out, ref)

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
+	"syscall"
 
 	"github.com/tilekmeans/tilekmeans/gpu"
 	"github.com/tilekmeans/tilekmeans/kmeans"
@@ -29,22 +31,43 @@ func usagef(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}
 }
 
-const topUsage = `usage: tilekmeans <command> [flags]
+// command is one subcommand, in the manner of Go's own cmd/go: its name, a
+// one-line summary for the top-level usage, and what runs it. Each command
+// parses its own flags.
+type command struct {
+	name    string
+	summary string
+	run     func(a *app, ctx context.Context, args []string) error
+}
 
-commands:
-  run      cluster the tiles of image sheets and write centroid PNGs (default data when no -images)
-  devices  list the OpenGL contexts this machine can make and what -backend auto would choose
-  bench    time the CPU and GPU backends side by side (table, -json, -plot)
-  assign   assign the tiles of new sheets to a run's saved centroids (labels.csv with cluster and distance)
+// commands are the subcommands, in the order the usage lists them.
+var commands = []command{
+	{"run", "cluster the tiles of image sheets and write centroid PNGs (default data when no -images)", (*app).runCommand},
+	{"devices", "list the OpenGL contexts this machine can make and what -backend auto would choose", (*app).devicesCommand},
+	{"bench", "time the CPU and GPU backends side by side (table, -json, -plot)", (*app).benchCommand},
+	{"assign", "assign the tiles of new sheets to a run's saved centroids (labels.csv with cluster and distance)", (*app).assignCommand},
+	{"version", "print the module version and build settings", (*app).versionCommand},
+}
 
-Run 'tilekmeans <command> -h' for a command's flags.
-`
+// topUsage is the usage without a command.
+func topUsage() string {
+	var b strings.Builder
+	b.WriteString("usage: tilekmeans <command> [flags]\n\ncommands:\n")
+	for _, c := range commands {
+		fmt.Fprintf(&b, "  %-8s %s\n", c.name, c.summary)
+	}
+	b.WriteString("\nRun 'tilekmeans <command> -h' for a command's flags.\n")
+	return b.String()
+}
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+func main() { os.Exit(cli(os.Args[1:])) }
+
+// cli runs a command line as the program does, SIGINT and SIGTERM
+// cancelling it, and returns the exit code.
+func cli(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return run(ctx, args, os.Stdout, os.Stderr)
 }
 
 // app is the command with its outputs and the seams tests replace.
@@ -65,26 +88,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 func (a *app) run(ctx context.Context, args []string) int {
 	if len(args) == 0 {
-		fmt.Fprint(a.stderr, topUsage)
+		fmt.Fprint(a.stderr, topUsage())
 		return exitUsage
 	}
-	var err error
 	switch args[0] {
-	case "run":
-		err = a.runCommand(ctx, args[1:])
-	case "devices":
-		err = a.devicesCommand(args[1:])
-	case "bench":
-		err = a.benchCommand(ctx, args[1:])
-	case "assign":
-		err = a.assignCommand(ctx, args[1:])
 	case "-h", "-help", "--help", "help":
-		fmt.Fprint(a.stdout, topUsage)
+		fmt.Fprint(a.stdout, topUsage())
 		return exitOK
-	default:
-		err = usagef("unknown command %q (want run, devices, bench or assign)", args[0])
 	}
-	return report(ctx, err, a.stderr)
+	for _, c := range commands {
+		if c.name == args[0] {
+			return report(ctx, c.run(a, ctx, args[1:]), a.stderr)
+		}
+	}
+	names := make([]string, len(commands))
+	for i, c := range commands {
+		names[i] = c.name
+	}
+	return report(ctx, usagef("unknown command %q (want %s)", args[0], strings.Join(names, ", ")), a.stderr)
 }
 
 // report prints err as one line and maps it to an exit code.

@@ -161,7 +161,7 @@ func TestRunRealSheetsLayout(t *testing.T) {
 			t.Errorf("k=%d: extra centroid file", k)
 		}
 		m := decodePNG(t, filepath.Join(out, fmt.Sprint(k), "montage.png"))
-		if m.Bounds().Dy() != 16*montageScale || m.Bounds().Dx() != k*16*montageScale+(k-1)*montageGap {
+		if m.Bounds().Dy() != 128 || m.Bounds().Dx() != k*128+(k-1)*8 { // 16x16 scaled 8x, 8 px apart
 			t.Errorf("k=%d montage %v", k, m.Bounds())
 		}
 	}
@@ -271,7 +271,7 @@ func TestSameSeedSameBytes(t *testing.T) {
 		}
 		outs[i] = outputFiles(t, out)
 	}
-	if len(outs[0]) != (3+4+5+6+7)+5+4 { // + montages, labels.csv, summary.json, elbow.png, report.html
+	if len(outs[0]) != (3+4+5+6+7)+5+5 { // + montages, labels.csv, summary.json, elbow.png, report.html, the .tilekmeans marker
 		t.Errorf("%d files", len(outs[0]))
 	}
 	for name, data := range outs[0] {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -15,33 +16,30 @@ import (
 	"github.com/tilekmeans/tilekmeans/tiles"
 )
 
-// montageScale and montageGap shape montage.png: tiles scaled up 8x for a
-// person to look at, 8 gray pixels apart.
-const (
-	montageScale = 8
-	montageGap   = 8
-)
-
 // summary is summary.json.
 type summary struct {
-	Backend      string       `json:"backend"`
-	Context      string       `json:"context,omitempty"`    // glfw or egl, when a GPU was opened
-	Renderer     string       `json:"renderer,omitempty"`   // GL_RENDERER
-	GLVersion    string       `json:"gl_version,omitempty"` // GL_VERSION
-	GPUError     string       `json:"gpu_error,omitempty"`  // why auto ran (or finished) on the CPU
-	Verified     bool         `json:"verified"`
-	Tiles        int          `json:"tiles"`
-	Features     int          `json:"features"`
-	TileSize     int          `json:"tile_size"`
-	BlankTiles   int          `json:"blank_tiles"`
-	SkippedBlank int          `json:"skipped_blank"`
-	Seed         uint64       `json:"seed"`
-	Init         string       `json:"init"`
-	NInit        int          `json:"n_init"`
-	MaxIters     int          `json:"max_iters"`
-	FixedIters   bool         `json:"fixed_iters"`
-	Sheets       []sheetEntry `json:"sheets"`
-	Runs         []runEntry   `json:"runs"`
+	Backend    string `json:"backend"`
+	Context    string `json:"context,omitempty"`    // glfw or egl, when a GPU was opened
+	Renderer   string `json:"renderer,omitempty"`   // GL_RENDERER
+	GLVersion  string `json:"gl_version,omitempty"` // GL_VERSION
+	GPUError   string `json:"gpu_error,omitempty"`  // why auto ran (or finished) on the CPU
+	Verified   bool   `json:"verified"`
+	Tiles      int    `json:"tiles"`
+	Features   int    `json:"features"`
+	TileSize   int    `json:"tile_size"`
+	BlankTiles int    `json:"blank_tiles"`
+	// DistinctTiles counts the distinct tiles clustered; below a k, that
+	// k's run ends with empty clusters (Warnings says so).
+	DistinctTiles int          `json:"distinct_tiles"`
+	Warnings      []string     `json:"warnings,omitempty"`
+	SkippedBlank  int          `json:"skipped_blank"`
+	Seed          uint64       `json:"seed"`
+	Init          string       `json:"init"`
+	NInit         int          `json:"n_init"`
+	MaxIters      int          `json:"max_iters"`
+	FixedIters    bool         `json:"fixed_iters"`
+	Sheets        []sheetEntry `json:"sheets"`
+	Runs          []runEntry   `json:"runs"`
 
 	// With a GPU: the EGL device it ran on, its parity canary, and whether
 	// -allow-mismatch let it run after a failed canary (its results then
@@ -61,25 +59,29 @@ type sheetEntry struct {
 }
 
 type runEntry struct {
-	K          int          `json:"k"`
-	Inertia    float64      `json:"inertia"`
-	Iterations int          `json:"iterations"`
-	Converged  bool         `json:"converged"`
-	Sizes      []int        `json:"sizes"`
-	Seconds    float64      `json:"seconds"`
-	InitRows   []int        `json:"init_rows"`
-	Relocated  int          `json:"relocated_empty_clusters"`
-	Purity     *float64     `json:"purity,omitempty"`
-	NMI        *float64     `json:"nmi,omitempty"`
-	ARI        *float64     `json:"ari,omitempty"`
-	Confusion  [][]int      `json:"confusion,omitempty"`
-	Verify     *verifyStats `json:"verify,omitempty"`
+	K          int     `json:"k"`
+	Inertia    float64 `json:"inertia"`
+	Iterations int     `json:"iterations"`
+	Converged  bool    `json:"converged"`
+	Sizes      []int   `json:"sizes"`
+	Seconds    float64 `json:"seconds"`
+	InitRows   []int   `json:"init_rows"`
+	Relocated  int     `json:"relocated_empty_clusters"`
+	// EmptyClusters are the clusters (1..k) that ended with no tile: only
+	// with fewer distinct tiles than k, each keeping its last centroid.
+	EmptyClusters []int               `json:"empty_clusters,omitempty"`
+	Purity        *float64            `json:"purity,omitempty"`
+	NMI           *float64            `json:"nmi,omitempty"`
+	ARI           *float64            `json:"ari,omitempty"`
+	Confusion     [][]int             `json:"confusion,omitempty"`
+	Verify        *kmeans.VerifyStats `json:"verify,omitempty"`
 }
 
-func buildSummary(o *runOptions, t *tiles.Tiles, be *backend, runs []kRun) summary {
+func buildSummary(ro *runOutput) summary {
+	o, t, be, runs := ro.o, ro.t, ro.be, ro.runs
 	s := summary{
 		Backend: be.name(), Verified: o.verify, Tiles: t.N(), Features: t.D, TileSize: t.Size,
-		BlankTiles: t.Blank, SkippedBlank: t.Skipped,
+		BlankTiles: t.Blank, SkippedBlank: t.Skipped, DistinctTiles: ro.distinct, Warnings: ro.warnings,
 		Seed: o.seed, Init: o.init.String(), NInit: o.nInit, MaxIters: o.iters, FixedIters: o.fixedIters,
 	}
 	if be.gpu != nil {
@@ -101,6 +103,11 @@ func buildSummary(o *runOptions, t *tiles.Tiles, be *backend, runs []kRun) summa
 			Sizes: r.res.Sizes, Seconds: r.seconds, InitRows: r.res.InitRows, Relocated: r.res.Relocated,
 			Verify: r.verify,
 		}
+		for c, n := range r.res.Sizes {
+			if n == 0 {
+				e.EmptyClusters = append(e.EmptyClusters, c+1)
+			}
+		}
 		if q := r.quality; q != nil {
 			e.Purity, e.NMI, e.ARI, e.Confusion = &q.Purity, &q.NMI, &q.ARI, q.Confusion
 		}
@@ -109,43 +116,78 @@ func buildSummary(o *runOptions, t *tiles.Tiles, be *backend, runs []kRun) summa
 	return s
 }
 
-// writeOutputs writes every output file, each atomically: the centroid PNGs
-// and montage per k, labels.csv, the -export files, elbow.png and
-// report.html, and summary.json last.
-func writeOutputs(o *runOptions, t *tiles.Tiles, be *backend, runs []kRun) error {
-	for _, r := range runs {
-		dir := filepath.Join(o.out, strconv.Itoa(r.res.K))
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("-out: %w", err)
-		}
-		imgs := make([]*image.Gray, r.res.K)
-		for c := range r.res.K {
-			imgs[c] = tiles.CentroidImage(r.res.Means[c*t.D:(c+1)*t.D], t.Size)
-			if err := tiles.WritePNG(filepath.Join(dir, fmt.Sprintf("centroid%d.png", c+1)), imgs[c]); err != nil {
+// runOutput is what a finished run writes.
+type runOutput struct {
+	o        *runOptions
+	t        *tiles.Tiles
+	be       *backend
+	runs     []kRun
+	distinct int      // distinct tiles (kmeans.CountDistinct)
+	warnings []string // printed when found, and kept in summary.json
+}
+
+// writeOutputs writes every output file into root, the staging folder of
+// -out (see package outdir): the centroid PNGs and montage per k,
+// labels.csv, the -export files, elbow.png, report.html and summary.json.
+// It stops at the first error or when ctx is cancelled.
+func writeOutputs(ctx context.Context, root string, ro *runOutput) error {
+	steps := []func() error{}
+	for _, r := range ro.runs {
+		dir := filepath.Join(root, strconv.Itoa(r.res.K))
+		steps = append(steps, func() error {
+			if err := os.Mkdir(dir, 0o755); err != nil {
 				return err
 			}
+			for c, img := range r.centroids {
+				if err := tiles.WritePNG(filepath.Join(dir, fmt.Sprintf("centroid%d.png", c+1)), img); err != nil {
+					return err
+				}
+			}
+			return tiles.WritePNG(filepath.Join(dir, "montage.png"), r.montage)
+		})
+	}
+	s := buildSummary(ro)
+	steps = append(steps,
+		func() error {
+			return tiles.WriteAtomic(filepath.Join(root, "labels.csv"), func(w io.Writer) error {
+				return writeLabels(w, ro.t, ro.runs)
+			})
+		},
+		func() error { return writeExports(root, ro) },
+		func() error { return writeReport(root, ro, s) },
+		func() error {
+			return tiles.WriteAtomic(filepath.Join(root, "summary.json"), func(w io.Writer) error {
+				enc := json.NewEncoder(w)
+				enc.SetIndent("", "  ")
+				return enc.Encode(s)
+			})
+		})
+	for _, step := range steps {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		if err := tiles.WritePNG(filepath.Join(dir, "montage.png"), tiles.Montage(imgs, montageScale, montageGap)); err != nil {
+		if err := step(); err != nil {
 			return err
 		}
 	}
-	if err := tiles.WriteAtomic(filepath.Join(o.out, "labels.csv"), func(w io.Writer) error {
-		return writeLabels(w, t, runs)
-	}); err != nil {
-		return err
+	return ctx.Err()
+}
+
+// centroidImages renders a result's centroids (its exact means, rounded)
+// once, for the PNG files and the report, and lays them out in a montage.
+func centroidImages(t *tiles.Tiles, res *kmeans.Result) (imgs []image.Image, montage image.Image) {
+	imgs = make([]image.Image, res.K)
+	for c := range res.K {
+		imgs[c] = t.Image(res.Means[c*t.D : (c+1)*t.D])
 	}
-	if err := writeExports(o, t, runs); err != nil {
-		return err
-	}
-	s := buildSummary(o, t, be, runs)
-	if err := writeReport(o, t, s, runs); err != nil {
-		return err
-	}
-	return tiles.WriteAtomic(filepath.Join(o.out, "summary.json"), func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(s)
-	})
+	return imgs, tiles.Montage(imgs, montageLayout(t))
+}
+
+// montageLayout is montage.png's layout: tiles scaled up for a person to
+// look at (8x for 16x16), 8 gray pixels apart, wrapped into rows past
+// tiles.DefaultMontageWidth.
+func montageLayout(t *tiles.Tiles) tiles.MontageLayout {
+	return tiles.MontageLayout{Scale: tiles.MontageScale(t.Width, t.Height), Gap: 8}
 }
 
 // sheetQuality scores res against the sheets the tiles came from, or

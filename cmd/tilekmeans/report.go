@@ -10,9 +10,10 @@ import (
 	"github.com/tilekmeans/tilekmeans/tiles"
 )
 
-// writeReport writes elbow.png and report.html (see package internal/report) under
-// -out, each atomically.
-func writeReport(o *runOptions, t *tiles.Tiles, s summary, runs []kRun) error {
+// writeReport writes elbow.png and report.html (see package
+// internal/report) into root.
+func writeReport(root string, ro *runOutput, s summary) error {
+	o, t, runs := ro.o, ro.t, ro.runs
 	in := &htmlreport.Input{
 		Title: "tilekmeans report",
 		Subtitle: fmt.Sprintf("%d tiles of %dx%d from %d sheet%s; k = %s; backend %s",
@@ -21,7 +22,7 @@ func writeReport(o *runOptions, t *tiles.Tiles, s summary, runs []kRun) error {
 		Tiles: t,
 	}
 	for _, r := range runs {
-		rr := htmlreport.Run{Result: r.res, Seconds: r.seconds, Quality: r.quality}
+		rr := htmlreport.Run{Result: r.res, Seconds: r.seconds, Quality: r.quality, Centroids: r.centroids, Montage: r.montage}
 		if v := r.verify; v != nil {
 			rr.Notes = append(rr.Notes, fmt.Sprintf("-verify: %d assignments of %d rows checked against the CPU reference, %d mismatches, %d exact ties",
 				v.Assignments, v.Rows, v.Mismatches, v.Ties))
@@ -32,13 +33,13 @@ func writeReport(o *runOptions, t *tiles.Tiles, s summary, runs []kRun) error {
 	if err != nil {
 		return err
 	}
-	if err := tiles.WriteAtomic(filepath.Join(o.out, "elbow.png"), func(w io.Writer) error {
+	if err := tiles.WriteAtomic(filepath.Join(root, "elbow.png"), func(w io.Writer) error {
 		_, err := w.Write(elbow)
 		return err
 	}); err != nil {
 		return err
 	}
-	return tiles.WriteAtomic(filepath.Join(o.out, "report.html"), func(w io.Writer) error {
+	return tiles.WriteAtomic(filepath.Join(root, "report.html"), func(w io.Writer) error {
 		return htmlreport.Write(w, in, elbow)
 	})
 }

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"image"
 	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outdir"
 	"github.com/tilekmeans/tilekmeans/gpu"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/tiles"
@@ -51,7 +53,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	kFlag := fs.String("k", "3,4,5,6,7", "cluster `counts`: list and/or ranges, e.g. 3,4,5 or 3-7")
 	fs.IntVar(&o.iters, "iters", 100, "maximum Lloyd `iterations`")
 	fs.BoolVar(&o.fixedIters, "fixed-iters", false, "run all -iters iterations even after convergence (the notebook's loop)")
-	initFlag := fs.String("init", "random", "initial centroids: random | kmeans++ | rows:i,j,... (0-based tile indices, single k)")
+	fs.TextVar(&o.init, "init", kmeans.Init{}, "initial centroids: random | kmeans++ | rows:i,j,... (0-based tile indices, single k)")
 	fs.IntVar(&o.nInit, "n-init", 1, "restarts per k; the lowest inertia is kept")
 	fs.Uint64Var(&o.seed, "seed", 0, "random `seed` for random and kmeans++ init")
 	fs.StringVar(&o.out, "out", "centroids", "output `directory`")
@@ -76,13 +78,10 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	if o.ks, err = parseKs(*kFlag); err != nil {
 		return nil, err
 	}
-	if o.init, err = kmeans.ParseInit(*initFlag); err != nil {
-		return nil, usagef("-init: %v", err)
-	}
 	switch {
 	case o.backend != backendAuto && o.backend != backendGPU && o.backend != backendCPU:
 		return nil, usagef("-backend %q: want auto, gpu or cpu", o.backend)
-	case o.context != gpu.ContextAuto && o.context != gpu.ContextGLFW && o.context != gpu.ContextEGL:
+	case !validContext(o.context):
 		return nil, usagef("-context %q: want auto, glfw or egl", o.context)
 	case o.tile < 1:
 		return nil, usagef("-tile %d: want >= 1", o.tile)
@@ -96,8 +95,6 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 		return nil, usagef("-v and -q exclude each other")
 	case o.init.Method == kmeans.InitRows && len(o.ks) != 1:
 		return nil, usagef("-init %s: explicit rows need a single k, not -k %s", o.init, kList(o.ks))
-	case o.init.Method == kmeans.InitRows && len(o.init.Rows) != o.ks[0]:
-		return nil, usagef("-init %s: %d rows for k=%d", o.init, len(o.init.Rows), o.ks[0])
 	}
 	if o.backend != backendCPU {
 		if err := o.gpu.check(fs, o.context); err != nil {
@@ -105,6 +102,11 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 		}
 	}
 	return o, nil
+}
+
+// validContext reports whether name is a value of -context.
+func validContext(name string) bool {
+	return name == gpu.ContextAuto || name == gpu.ContextGLFW || name == gpu.ContextEGL
 }
 
 // loadInput resolves the sheets: -images, else ./images/usps_*.jpg, else the
@@ -128,15 +130,29 @@ func loadInput(o *runOptions) (*tiles.Tiles, error) {
 	if err != nil {
 		return nil, fmt.Errorf("-images %w", err)
 	}
-	return tiles.Load(files, opts)
+	t, err := tiles.Load(files, opts)
+	return t, cropHint(err)
+}
+
+// cropHint adds the -crop hint to a sheet that a whole grid of tiles fits
+// but for a right/bottom remainder.
+func cropHint(err error) error {
+	if ge := (*tiles.GridError)(nil); errors.As(err, &ge) && ge.CropFits() {
+		return fmt.Errorf("%w (use -crop to trim %dx%d)", err, ge.Right, ge.Bottom)
+	}
+	return err
 }
 
 // kRun is one k's result with its timing.
 type kRun struct {
 	res     *kmeans.Result
 	seconds float64
-	verify  *verifyStats    // with -verify
-	quality *kmeans.Quality // agreement with the sheets; nil for one sheet
+	verify  *kmeans.VerifyStats // with -verify
+	// centroids and montage are the images of centroid{i}.png and
+	// montage.png, rendered once for the files and the report.
+	centroids []image.Image
+	montage   image.Image
+	quality   *kmeans.Quality // agreement with the sheets; nil for one sheet
 }
 
 func (a *app) runCommand(ctx context.Context, args []string) (err error) {
@@ -149,7 +165,11 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 	if err != nil {
 		return err
 	}
-	defer stopProfile()
+	defer func() {
+		if perr := stopProfile(); perr != nil && err == nil {
+			err = perr
+		}
+	}()
 	logw := stderr
 	if o.quiet {
 		logw = io.Discard
@@ -159,25 +179,25 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 		return err
 	}
 	n := t.N()
-	if last := o.ks[len(o.ks)-1]; last > n {
-		return usagef("-k %d: more clusters than the %d tiles", last, n)
-	}
-	for _, r := range o.init.Rows {
-		if r >= n {
-			return usagef("-init %s: row %d is out of range (%d tiles: 0..%d)", o.init, r, n, n-1)
-		}
-	}
-	created, err := checkWritable(o.out)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil && created {
-			// Leave no trace of a failed run: only removes it while empty.
-			os.Remove(o.out)
-		}
-	}()
 	data := kmeans.Data{N: n, D: t.D, X: t.Pix}
+	for _, k := range o.ks {
+		if err := o.config(k, nil).Validate(data); err != nil {
+			return configUsage(err)
+		}
+	}
+	// Take -out now: a folder that may not be replaced, or another run
+	// writing it, fails before any clustering. The run is built in a
+	// staging folder beside it and switched into place at the end.
+	out, err := outdir.Begin(o.out)
+	if err != nil {
+		return fmt.Errorf("-out %s: %w", o.out, err)
+	}
+	defer out.Abort() // after Commit it does nothing
+	ro := &runOutput{o: o, t: t, distinct: kmeans.CountDistinct(data)}
+	if w := distinctWarning(ro.distinct, o.ks); w != "" {
+		fmt.Fprintf(a.stderr, "tilekmeans: warning: %s\n", w)
+		ro.warnings = append(ro.warnings, w)
+	}
 	be, err := a.openBackend(o, data, logw)
 	if err != nil {
 		return err
@@ -194,9 +214,9 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 	fmt.Fprintf(logw, "tilekmeans: %d sheets, %d tiles of %dx%d (%d blank%s), k=%s, backend %s\n",
 		len(t.Sheets), n, t.Size, t.Size, t.Blank, skippedNote(t), kList(o.ks), where)
 
-	var verifier *verifyAssigner
+	var verifier *kmeans.Verifier
 	if o.verify {
-		verifier = &verifyAssigner{data: data}
+		verifier = &kmeans.Verifier{Data: data}
 	}
 	runs := make([]kRun, 0, len(o.ks))
 	for _, k := range o.ks {
@@ -204,53 +224,94 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 		res, err := runK(ctx, o, k, data, be.assigner, verifier, logw)
 		if err != nil && be.fallBack(err) {
 			if verifier != nil {
-				verifier.takeStats()
+				verifier.TakeStats()
 			}
 			res, err = runK(ctx, o, k, data, be.assigner, verifier, logw)
 		}
 		if err != nil {
-			if errors.Is(err, kmeans.ErrConfig) || errors.Is(err, kmeans.ErrInit) {
-				return usagef("%v", err)
-			}
 			return err
 		}
 		secs := time.Since(start).Seconds()
 		run := kRun{res: res, seconds: secs, quality: sheetQuality(t, res)}
+		run.centroids, run.montage = centroidImages(t, res)
 		if verifier != nil {
-			st := verifier.takeStats()
+			st := verifier.TakeStats()
 			run.verify = &st
 			fmt.Fprintf(logw, "verify k=%d: %d assignments, %d rows, %d mismatches, %d exact ties\n",
 				k, st.Assignments, st.Rows, st.Mismatches, st.Ties)
 		}
 		runs = append(runs, run)
 	}
-	if err := writeOutputs(o, t, be, runs); err != nil {
-		return err
+	ro.be, ro.runs = be, runs
+	if err := writeOutputs(ctx, out.Path(), ro); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("-out %s: %w", o.out, err)
+	}
+	if err := out.Commit(); err != nil {
+		return fmt.Errorf("-out %s: %w", o.out, err)
 	}
 	fmt.Fprintf(logw, "tilekmeans: wrote %s\n", o.out)
 	return nil
 }
 
-// runK runs k-means for one k with its own random stream, so that a rerun
-// (after a GPU failure) or k alone gives the same result as k in a sweep.
-func runK(ctx context.Context, o *runOptions, k int, data kmeans.Data, a kmeans.Assigner, verifier *verifyAssigner, logw io.Writer) (*kmeans.Result, error) {
-	if verifier != nil {
-		verifier.Assigner = a
-		a = verifier
+// distinctWarning says, when there are fewer distinct tiles than some of
+// the ks, what the runs for those ks end with; "" otherwise.
+func distinctWarning(distinct int, ks []int) string {
+	var over []int
+	for _, k := range ks {
+		if k > distinct {
+			over = append(over, k)
+		}
 	}
-	prog := newProgress(logw, o.verbose, o.iters)
-	res, err := kmeans.Run(ctx, data, a, kmeans.Config{
+	if len(over) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("only %d distinct tiles, fewer than k=%s: each distinct tile ends in a cluster of its own (inertia 0) and the other clusters end empty, keeping their last centroid (scikit-learn: Number of distinct clusters (%d) found smaller than n_clusters)",
+		distinct, kList(over), distinct)
+}
+
+// config is the k-means configuration for one k, with its own random
+// stream (seeded by -seed and k), so that a rerun (after a GPU failure) or k
+// alone gives the same result as k in a sweep.
+func (o *runOptions) config(k int, progress func(kmeans.Progress)) kmeans.Config {
+	return kmeans.Config{
 		K:          k,
 		MaxIter:    o.iters,
 		FixedIters: o.fixedIters,
 		Init:       o.init,
 		NInit:      o.nInit,
 		Rand:       rand.New(rand.NewPCG(o.seed, uint64(k))),
-		Progress:   prog.step,
-		// The GPU keeps its integer sums in 32 bits: past that many rows
-		// it assigns and the host updates.
-		HostLoop: data.N > gpu.MaxStepRows,
-	})
+		// -verify checks every assignment, so they all come to the host.
+		HostLoop: o.verify,
+		Progress: progress,
+	}
+}
+
+// configFlags names the flag behind each kmeans.Config field.
+var configFlags = map[string]string{"K": "-k", "MaxIter": "-iters", "NInit": "-n-init", "Init": "-init"}
+
+// configUsage turns a *kmeans.ConfigError about a flag's value into a usage
+// error that names the flag.
+func configUsage(err error) error {
+	var ce *kmeans.ConfigError
+	if errors.As(err, &ce) {
+		if f, ok := configFlags[ce.Field]; ok {
+			return usagef("%s %s: %s", f, ce.Value, ce.Msg)
+		}
+	}
+	return err
+}
+
+// runK runs k-means for one k.
+func runK(ctx context.Context, o *runOptions, k int, data kmeans.Data, a kmeans.Assigner, verifier *kmeans.Verifier, logw io.Writer) (*kmeans.Result, error) {
+	if verifier != nil {
+		verifier.Assigner = a
+		a = verifier
+	}
+	prog := newProgress(logw, o.verbose, o.iters)
+	res, err := kmeans.Run(ctx, data, a, o.config(k, prog.step))
 	if err != nil {
 		prog.abort()
 		return nil, err
@@ -264,27 +325,6 @@ func skippedNote(t *tiles.Tiles) string {
 		return ", skipped"
 	}
 	return ", kept"
-}
-
-// checkWritable fails early, before any clustering, when dir cannot take
-// files. It creates dir if needed and says whether it did.
-func checkWritable(dir string) (created bool, err error) {
-	if _, err := os.Stat(dir); err != nil {
-		created = true
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return false, fmt.Errorf("-out %s: %w", dir, unwrapPath(err))
-	}
-	f, err := os.CreateTemp(dir, ".tilekmeans-probe-*")
-	if err != nil {
-		if created {
-			os.Remove(dir)
-		}
-		return false, fmt.Errorf("-out %s: not writable: %w", dir, unwrapPath(err))
-	}
-	f.Close()
-	os.Remove(f.Name())
-	return created, nil
 }
 
 // unwrapPath drops the path an *os.PathError repeats, for one short line.

@@ -41,6 +41,27 @@ func Dir() string {
 	}
 }
 
+// Shared returns the path of rel inside the shared folder beside the
+// project (../shared: real sheets, failing cases), found like Dir, or
+// ends tb through Missing when it is absent.
+func Shared(tb testing.TB, rel string) string {
+	tb.Helper()
+	wd, err := os.Getwd()
+	if err == nil {
+		for d := wd; ; d = filepath.Dir(d) {
+			cand := filepath.Join(d, "shared", rel)
+			if _, err := os.Stat(cand); err == nil {
+				return cand
+			}
+			if filepath.Dir(d) == d {
+				break
+			}
+		}
+	}
+	Missing(tb, "shared/"+rel+" not found beside the project (../shared)")
+	return ""
+}
+
 // Missing ends a test whose input or tool is absent: it skips with msg,
 // except under CI=true, where the absence is a failure.
 func Missing(tb testing.TB, msg string) {
@@ -92,4 +113,30 @@ func USPS(tb testing.TB) *tiles.Tiles {
 func Data(tb testing.TB) kmeans.Data {
 	t := USPS(tb)
 	return kmeans.Data{N: t.N(), D: t.D, X: t.Pix}
+}
+
+// SharedDir returns the folder shared/parts... beside the project
+// ($TILEKMEANS_SHARED_DIR/parts... when set), found like Dir, and ends tb
+// with Missing when it is absent.
+func SharedDir(tb testing.TB, parts ...string) string {
+	tb.Helper()
+	rel := filepath.Join(parts...)
+	if d := os.Getenv("TILEKMEANS_SHARED_DIR"); d != "" {
+		if st, err := os.Stat(filepath.Join(d, rel)); err == nil && st.IsDir() {
+			return filepath.Join(d, rel)
+		}
+	}
+	if wd, err := os.Getwd(); err == nil {
+		for d := wd; ; d = filepath.Dir(d) {
+			cand := filepath.Join(d, "shared", rel)
+			if st, err := os.Stat(cand); err == nil && st.IsDir() {
+				return cand
+			}
+			if filepath.Dir(d) == d {
+				break
+			}
+		}
+	}
+	Missing(tb, "shared data "+filepath.ToSlash(rel)+" not found (want ../shared/"+filepath.ToSlash(rel)+" beside the project or $TILEKMEANS_SHARED_DIR)")
+	return ""
 }

@@ -3,7 +3,8 @@
 // script and no external resource, so it reads offline and can be mailed.
 // It holds the run's facts, an elbow plot (inertia against k, drawn with
 // gonum/plot), and per k the centroid montage, the cluster sizes, the 20
-// tiles nearest each centroid and the 20 farthest, the sheet x cluster
+// tiles nearest each centroid and the 20 farthest (fewer for large k, see
+// GalleryTiles), the sheet x cluster
 // confusion matrix as a heat map, and purity, NMI and ARI.
 //
 // Every timing in the page sits on a line of its own marked
@@ -54,14 +55,19 @@ type Run struct {
 	// with each tile's sheet as its class), shown when there are several
 	// sheets; the caller computes it once for the report and summary.json.
 	Quality *kmeans.Quality
+	// Centroids are the k centroid images and Montage all of them in one,
+	// as the caller wrote them to centroid{i}.png and montage.png.
+	Centroids []image.Image
+	Montage   image.Image
 }
 
 // Display settings.
 const (
-	// Extremes is how many nearest and farthest tiles a cluster shows.
+	// Extremes is how many nearest and farthest tiles a cluster shows, at
+	// most: for large k, GalleryTiles caps the tiles shown per k, so that
+	// the page stays a sensible size for k in the hundreds.
 	Extremes     = 20
-	montageScale = 8
-	montageGap   = 8
+	GalleryTiles = 2400
 )
 
 // Write renders the report of in to w; elbowPNG is the elbow plot (see
@@ -223,16 +229,15 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 			Inertia: formatInt(res.Inertia), Seconds: strconv.FormatFloat(r.Seconds, 'f', 3, 64),
 			Notes: r.Notes,
 		}
-		imgs := make([]*image.Gray, k)
-		for c := range k {
-			imgs[c] = tiles.CentroidImage(res.Means[c*t.D:(c+1)*t.D], t.Size)
+		imgs, m := r.Centroids, r.Montage
+		if len(imgs) != k || m == nil {
+			return nil, fmt.Errorf("report: k=%d: %d centroid images and montage %v", k, len(imgs), m != nil)
 		}
-		m := tiles.Montage(imgs, montageScale, montageGap)
 		var err error
 		if kv.Montage, err = enc.dataURI(m); err != nil {
 			return nil, err
 		}
-		kv.MontageW, kv.MontageH = m.Rect.Dx(), m.Rect.Dy()
+		kv.MontageW, kv.MontageH = m.Bounds().Dx(), m.Bounds().Dy()
 
 		var conf [][]int
 		if q := r.Quality; v.Compared && q != nil {
@@ -241,6 +246,11 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 			kv.Heat = heat(conf, v.Sheets, res.Sizes)
 		}
 
+		extremes := galleryExtremes(k)
+		if extremes < Extremes {
+			kv.Notes = append(kv.Notes, fmt.Sprintf("Each cluster shows its %d nearest and %d farthest tiles (%d for k up to %d), so that the page stays small.",
+				extremes, extremes, Extremes, GalleryTiles/(2*Extremes)))
+		}
 		members := make([][]int, k)
 		for i, l := range res.Labels {
 			members[l] = append(members[l], i)
@@ -264,7 +274,7 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 			slices.SortFunc(idx, func(a, b int) int {
 				return cmp.Or(cmp.Compare(res.Dists[a], res.Dists[b]), cmp.Compare(a, b))
 			})
-			n := min(Extremes, len(idx))
+			n := min(extremes, len(idx))
 			for _, i := range idx[:n] {
 				tv, err := tileView(i, res.Dists[i])
 				if err != nil {
@@ -285,6 +295,12 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 		v.Ks = append(v.Ks, kv)
 	}
 	return v, nil
+}
+
+// galleryExtremes is how many nearest and farthest tiles each of k
+// clusters shows: Extremes, or fewer so that a k shows at most GalleryTiles.
+func galleryExtremes(k int) int {
+	return max(1, min(Extremes, GalleryTiles/(2*k)))
 }
 
 // heat builds the sheet x cluster heat map: each cell coloured by the share

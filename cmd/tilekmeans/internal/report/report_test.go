@@ -42,7 +42,12 @@ func fixture(n, size, k int, sheets []string) (*tiles.Tiles, Run) {
 		res.Dists = append(res.Dists, float32(n-i)) // the last tiles of a cluster are nearest
 		res.Sizes[l]++
 	}
-	return t, withQuality(t, Run{Result: res, Seconds: 0.25})
+	r := Run{Result: res, Seconds: 0.25}
+	for c := range k {
+		r.Centroids = append(r.Centroids, tiles.CentroidImage(res.Means[c*d:(c+1)*d], size))
+	}
+	r.Montage = tiles.Montage(r.Centroids, tiles.MontageLayout{Scale: 8, Gap: 8})
+	return t, withQuality(t, r)
 }
 
 // withQuality fills r.Quality against t's sheets, as the command does.
@@ -285,5 +290,26 @@ func BenchmarkReport(b *testing.B) {
 		if err := Write(&bytes.Buffer{}, in, elbow); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestLargeKStaysSmall: for k in the hundreds the galleries are capped, and
+// the page says so.
+func TestLargeKStaysSmall(t *testing.T) {
+	for _, tc := range []struct{ k, extremes int }{{5, 20}, {60, 20}, {61, 19}, {256, 4}, {1024, 1}, {3000, 1}} {
+		if got := galleryExtremes(tc.k); got != tc.extremes {
+			t.Errorf("k=%d: %d extremes, want %d", tc.k, got, tc.extremes)
+		}
+	}
+	tl, r := fixture(5000, 8, 256, []string{"a.png", "b.png"})
+	page := render(t, &Input{Title: "t", Tiles: tl, Runs: []Run{r}})
+	if !strings.Contains(page, "Each cluster shows its 4 nearest and 4 farthest tiles") {
+		t.Error("the cap is not said")
+	}
+	if n := strings.Count(page, "<figure "); n == 0 || n > GalleryTiles {
+		t.Errorf("%d tile images for k=256", n)
+	}
+	if len(page) > 4<<20 {
+		t.Errorf("page of %d bytes for k=256", len(page))
 	}
 }

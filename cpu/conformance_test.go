@@ -1,0 +1,33 @@
+package cpu_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/tilekmeans/tilekmeans/cpu"
+	"github.com/tilekmeans/tilekmeans/kmeans"
+	"github.com/tilekmeans/tilekmeans/kmeans/kmeanstest"
+)
+
+// TestConformance runs the backend conformance suite on every kernel this
+// CPU has, on one worker and on two.
+func TestConformance(t *testing.T) {
+	for _, name := range cpu.KernelNames() {
+		for _, workers := range []int{1, 2} {
+			t.Run(fmt.Sprintf("%s/workers=%d", name, workers), func(t *testing.T) {
+				newAssigner := func(t *testing.T, data kmeans.Data) kmeans.Assigner {
+					a, err := cpu.NewWithKernel(data, workers, name)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return a
+				}
+				kmeanstest.TestAssigner(t, newAssigner)
+				// The CPU has no device loop: the host Stepper over it.
+				kmeanstest.TestStepper(t, func(t *testing.T, data kmeans.Data) kmeans.Stepper {
+					return kmeans.NewHostStepper(data, newAssigner(t, data))
+				})
+			})
+		}
+	}
+}

@@ -1,0 +1,45 @@
+package gpu_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tilekmeans/tilekmeans/cpu"
+	"github.com/tilekmeans/tilekmeans/gpu"
+	"github.com/tilekmeans/tilekmeans/kmeans"
+	"github.com/tilekmeans/tilekmeans/tiles"
+	"github.com/tilekmeans/tilekmeans/tiles/embedded"
+)
+
+// Cluster on the GPU when one can be opened, else on the CPU: both follow
+// the arithmetic contract of package kmeans, so the result is the same bit
+// for bit, and so is this example's output.
+func Example_fallback() {
+	var srcs []tiles.Source
+	for _, s := range embedded.Sheets() {
+		srcs = append(srcs, tiles.Source{Name: s.Name, Data: s.Data})
+	}
+	t, err := tiles.LoadSources(srcs, tiles.Options{Size: 16})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	data := kmeans.Data{N: t.N(), D: t.D, X: t.Pix}
+
+	var a kmeans.Assigner = cpu.New(data, 0)
+	if dev, err := gpu.Open(gpu.Options{}); err == nil {
+		defer dev.Close()
+		if ga, err := dev.NewAssigner(data); err == nil {
+			defer ga.Close()
+			a = ga // a kmeans.Stepper: the whole Lloyd loop runs on the GPU
+		}
+	}
+	res, err := kmeans.Run(context.Background(), data, a, kmeans.Config{K: 5})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("inertia %.6g after %d iterations, sizes %v\n", res.Inertia, res.Iterations, res.Sizes)
+	// Output:
+	// inertia 9.03066e+09 after 28 iterations, sizes [1134 1287 997 801 1391]
+}

@@ -1,0 +1,111 @@
+package kmeanstest_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/tilekmeans/tilekmeans/kmeans"
+	"github.com/tilekmeans/tilekmeans/kmeans/kmeanstest"
+)
+
+// The reference passes its own suite.
+func TestReference(t *testing.T) {
+	kmeanstest.TestAssigner(t, func(t *testing.T, data kmeans.Data) kmeans.Assigner { return kmeans.Reference{Data: data} })
+	kmeanstest.TestStepper(t, func(t *testing.T, data kmeans.Data) kmeans.Stepper {
+		return kmeans.NewHostStepper(data, kmeans.Reference{Data: data})
+	})
+}
+
+// wrong is an Assigner that breaks the contract in one way.
+type wrong struct {
+	data kmeans.Data
+	dist func(x []uint8, c []float32) float32
+	tieL bool // ties to the last index
+}
+
+func (w wrong) Name() string { return "wrong" }
+
+func (w wrong) Assign(cent []float32, k int, labels []int32, dists []float32) error {
+	dim := w.data.D
+	for i := range w.data.N {
+		x := w.data.Row(i)
+		best, bestD := int32(0), w.dist(x, cent[:dim])
+		for c := 1; c < k; c++ {
+			d := w.dist(x, cent[c*dim:(c+1)*dim])
+			if d < bestD || w.tieL && d == bestD {
+				best, bestD = int32(c), d
+			}
+		}
+		labels[i], dists[i] = best, bestD
+	}
+	return nil
+}
+
+// fused accumulates in float64 and rounds once, as a fused multiply-add
+// (or any wider accumulator) would differ from the contract.
+func fused(x []uint8, c []float32) float32 {
+	var s float64
+	for j, v := range x {
+		d := float64(float32(v) - c[j])
+		s += d * d
+	}
+	return float32(s)
+}
+
+// pairwise sums in two halves: a reordering.
+func pairwise(x []uint8, c []float32) float32 {
+	h := len(x) / 2
+	return kmeans.Distance(x[:h], c[:h]) + kmeans.Distance(x[h:], c[h:len(x)])
+}
+
+// flushed flushes subnormal terms and sums to zero.
+func flushed(x []uint8, c []float32) float32 {
+	var s float32
+	for j, v := range x {
+		d := float32(v) - c[j]
+		t := float32(d * d)
+		if t < 0x1p-126 {
+			t = 0
+		}
+		s += t
+	}
+	return s
+}
+
+// TestSuiteCatchesWrongBackends shows that each way of breaking the
+// contract fails at least one case of the suite.
+func TestSuiteCatchesWrongBackends(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		w    wrong
+		want string // a case that must fail
+	}{
+		{"fused sums", wrong{dist: fused}, "rounding order"},
+		{"reordered sums", wrong{dist: pairwise}, "rounding order"},
+		{"flushed subnormals", wrong{dist: flushed}, "subnormal distances"},
+		{"ties to the last index", wrong{dist: kmeans.Distance, tieL: true}, "ties"},
+	} {
+		var failed []string
+		for _, c := range kmeanstest.AssignerCases() {
+			w := tc.w
+			w.data = c.Data
+			if err := kmeanstest.CheckAssigner(w, c); err != nil {
+				failed = append(failed, c.Name)
+			}
+		}
+		found := false
+		for _, f := range failed {
+			found = found || strings.HasPrefix(f, tc.want)
+		}
+		if !found {
+			t.Errorf("%s: the suite failed only %v, want %q among them", tc.name, failed, tc.want)
+		}
+	}
+	// A Stepper over a wrong Assigner differs from the host loop.
+	for _, c := range kmeanstest.StepperCases()[:2] {
+		s := kmeans.NewHostStepper(c.Data, wrong{data: c.Data, dist: kmeans.Distance, tieL: true})
+		if c.Name == "few levels" && kmeanstest.CheckStepper(s, c) == nil {
+			t.Errorf("%s: a Stepper with ties to the last index passed", c.Name)
+		}
+	}
+}
