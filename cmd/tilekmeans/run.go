@@ -127,6 +127,14 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 	if o.quiet {
 		logw = io.Discard
 	}
+	// Take -out first: a folder that may not be replaced, or another run
+	// writing it, fails before any sheet is read. The run is built in a
+	// staging folder beside it and switched into place at the end.
+	out, err := outdir.Begin(o.out)
+	if err != nil {
+		return fmt.Errorf("-out %s: %w", o.out, err)
+	}
+	defer out.Abort() // after Commit it does nothing
 	t, err := o.sheets.load(o.workers, o.out)
 	if err != nil {
 		return err
@@ -147,14 +155,6 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 			return configUsage(err)
 		}
 	}
-	// Take -out now: a folder that may not be replaced, or another run
-	// writing it, fails before any clustering. The run is built in a
-	// staging folder beside it and switched into place at the end.
-	out, err := outdir.Begin(o.out)
-	if err != nil {
-		return fmt.Errorf("-out %s: %w", o.out, err)
-	}
-	defer out.Abort() // after Commit it does nothing
 	ro := &runOutput{o: o, t: t, scoring: scoring, distinct: kmeans.CountDistinct(data)}
 	if w := distinctWarning(ro.distinct, o.ks); w != "" {
 		fmt.Fprintf(a.stderr, "tilekmeans: warning: %s\n", w)
