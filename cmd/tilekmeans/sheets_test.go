@@ -249,4 +249,3 @@ func TestOutInsideImages(t *testing.T) {
 		t.Errorf("-out = -images: exit %d, %q", code, stderr)
 	}
 }
-
