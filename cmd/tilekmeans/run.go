@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outdir"
@@ -140,6 +141,10 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 		return err
 	}
 	noteTransparency(logw, t, o.sheets.background)
+	// Decoding left about the tile matrix's size again in garbage, in
+	// pages the backend's own copy of the tiles could not reuse: hand it
+	// back now (for 500 sheets: 441 MB peak RSS -> 397 MB, 143 MB tiles).
+	debug.FreeOSMemory()
 	classes, err := o.labels.Classes(t)
 	if err != nil {
 		return fmt.Errorf("-labels %w", err)
@@ -205,6 +210,7 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 		runs = append(runs, run)
 	}
 	ro.be, ro.runs = be, runs
+	debug.FreeOSMemory() // the clustering's garbage, before the outputs are built
 	if err := writeOutputs(ctx, out.Path(), ro); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
