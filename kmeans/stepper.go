@@ -58,7 +58,7 @@ type Stepper interface {
 // StepStat is what one iteration of a Stepper reports.
 type StepStat struct {
 	Changed int     // labels changed by the assignment
-	Inertia float64 // sum of the assignment's squared distances
+	Inertia float64 // sum of the assignment's squared distances (ExactSum: the same bits in any order)
 	Empty   bool    // the update left a cluster empty; no centroids were computed
 	Moved   bool    // the update changed at least one centroid bit (false when Empty)
 }
@@ -109,7 +109,7 @@ func (h *hostStepper) Step(stats []StepStat, stop bool) (int, error) {
 	if err := h.Assign(u.cent32, u.k, h.labels, h.dists); err != nil {
 		return 0, err
 	}
-	st := StepStat{Inertia: sumFloat32(h.dists)}
+	st := StepStat{Inertia: ExactSum(h.dists)}
 	for i, l := range h.labels {
 		if l != h.prev[i] {
 			st.Changed++

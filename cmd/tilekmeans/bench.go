@@ -29,8 +29,7 @@ import (
 
 // benchOptions are the flags of the bench command.
 type benchOptions struct {
-	images   listFlag
-	tile     int
+	sheets   sheetFlags
 	sizes    []int // tile counts; 0 stands for the loaded data as it is
 	ks       []int
 	iters    int
@@ -152,8 +151,7 @@ func parseIntList(flagName, s string) ([]int, error) {
 func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
 	o := &benchOptions{}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.Var(&o.images, "images", "sheet `PATH`s as for run (default: ./images/usps_*.jpg, else the embedded sheets)")
-	fs.IntVar(&o.tile, "tile", 16, "tile edge in `pixels`")
+	o.sheets.register(fs, 16)
 	sizes := fs.String("sizes", "1,10,100", "data sizes as `multiples` of the loaded tiles; copies past the first get seeded +-1 noise")
 	kFlag := fs.String("k", "5,64,256", "cluster `counts`")
 	fs.IntVar(&o.iters, "iters", 20, "fixed Lloyd `iterations` per repetition")
@@ -172,7 +170,10 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
 		fmt.Fprintln(fs.Output(), "usage: tilekmeans bench [flags] [-images PATH...]\n\nTimes the CPU and GPU backends side by side on the same data: setup, upload,\none assignment, one Lloyd iteration, for each data size and k.")
 		fs.PrintDefaults()
 	}
-	if err := parseFlags(fs, args, &o.images, stderr); err != nil {
+	if err := parseFlags(fs, args, &o.sheets.images, stderr); err != nil {
+		return nil, err
+	}
+	if err := o.sheets.check(fs); err != nil {
 		return nil, err
 	}
 	var err error
@@ -195,8 +196,6 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
 		return nil, usagef("-iters %d: want >= 1", o.iters)
 	case o.reps < 1:
 		return nil, usagef("-reps %d: want >= 1", o.reps)
-	case o.tile < 1:
-		return nil, usagef("-tile %d: want >= 1", o.tile)
 	case o.budget <= 0:
 		return nil, usagef("-budget %s: want > 0", o.budget)
 	}
@@ -237,7 +236,7 @@ func (a *app) benchCommand(ctx context.Context, args []string) (err error) {
 			err = perr
 		}
 	}()
-	t, err := loadInput(&runOptions{images: o.images, tile: o.tile})
+	t, err := o.sheets.load(o.workers, "")
 	if err != nil {
 		return err
 	}

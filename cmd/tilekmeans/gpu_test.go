@@ -60,6 +60,38 @@ func TestGPUSweepMatchesCPU(t *testing.T) {
 	}
 }
 
+// TestGPUColourAndNonSquareMatchCPU: colour tiles (D = 64*64*3, not a
+// multiple of the GPU's packing alone) and non-square 10x16 tiles on the
+// real sheets give, on the GPU with -verify, the CPU's bytes and numbers.
+func TestGPUColourAndNonSquareMatchCPU(t *testing.T) {
+	sheets := tilestest.Shared(t, filepath.Join("data", "sheets"))
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"font 10x16", []string{"-images", filepath.Join(sheets, "terminal10x16_gs_ro.png"), "-tile", "10x16", "-k", "5,16"}},
+		{"sprites rgb", []string{"-tileset", filepath.Join(sheets, "roguelikeSheet.tsx"), "-color", "rgb", "-k", "3", "-iters", "12"}},
+		{"font rgb odd D", []string{"-images", filepath.Join(sheets, "terminal10x16_gs_ro.png"), "-tile", "5x3", "-crop", "-color", "rgb", "-k", "7"}},
+	} {
+		ref := filepath.Join(dir, tc.name, "cpu")
+		args := append([]string{"run", "-q"}, tc.args...)
+		if code, _, stderr := runCLI(t, append(args, "-backend", "cpu", "-out", ref)...); code != exitOK {
+			t.Fatalf("%s: %s", tc.name, stderr)
+		}
+		for _, kind := range gputest.Contexts(t) {
+			t.Run(tc.name+"/"+kind, func(t *testing.T) {
+				out := filepath.Join(dir, tc.name, kind)
+				code, _, stderr := runCLI(t, append(args, "-backend", "gpu", "-context", kind, "-verify", "-out", out)...)
+				if code != exitOK {
+					t.Fatalf("exit %d: %s", code, stderr)
+				}
+				sameResults(t, out, ref)
+			})
+		}
+	}
+}
+
 // TestRealGPUFailureMidRunFallsBack makes a real GPU assigner fail part-way
 // through the sweep, as a lost context would, and checks that auto finishes
 // the run on the CPU with the same output.

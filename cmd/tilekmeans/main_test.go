@@ -84,7 +84,7 @@ func TestBadInput(t *testing.T) {
 		{"k above tiles", []string{"run", "-images", good, "-k", "9"}, exitUsage, "-k 9: more clusters than the 8 tiles"},
 		{"iters zero", []string{"run", "-images", good, "-iters", "0"}, exitUsage, "-iters 0: want >= 1"},
 		{"n-init zero", []string{"run", "-images", good, "-n-init", "0"}, exitUsage, "-n-init 0: want >= 1"},
-		{"tile zero", []string{"run", "-images", good, "-tile", "0"}, exitUsage, "-tile 0: want >= 1"},
+		{"tile zero", []string{"run", "-images", good, "-tile", "0"}, exitUsage, `invalid value "0" for flag -tile: want >= 1`},
 		{"malformed init", []string{"run", "-images", good, "-init", "best"}, exitUsage, `"best" is not random, kmeans++ or rows`},
 		{"init rows with sweep", []string{"run", "-images", good, "-init", "rows:1,2,3"}, exitUsage, "explicit rows need a single k"},
 		{"init rows count", []string{"run", "-images", good, "-k", "2", "-init", "rows:1,2,3"}, exitUsage, "3 rows for k=2"},

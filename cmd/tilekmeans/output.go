@@ -26,20 +26,32 @@ type summary struct {
 	Verified   bool   `json:"verified"`
 	Tiles      int    `json:"tiles"`
 	Features   int    `json:"features"`
-	TileSize   int    `json:"tile_size"`
+	TileSize   int    `json:"tile_size,omitempty"` // the edge of square tiles
+	TileWidth  int    `json:"tile_width"`
+	TileHeight int    `json:"tile_height"`
+	Margin     int    `json:"margin"`
+	Spacing    int    `json:"spacing"`
+	Tileset    string `json:"tileset,omitempty"`
+	Color      string `json:"color"`      // gray or rgb
+	Background string `json:"background"` // what transparent pixels were composited over
 	BlankTiles int    `json:"blank_tiles"`
 	// DistinctTiles counts the distinct tiles clustered; below a k, that
 	// k's run ends with empty clusters (Warnings says so).
-	DistinctTiles int          `json:"distinct_tiles"`
-	Warnings      []string     `json:"warnings,omitempty"`
-	SkippedBlank  int          `json:"skipped_blank"`
-	Seed          uint64       `json:"seed"`
-	Init          string       `json:"init"`
-	NInit         int          `json:"n_init"`
-	MaxIters      int          `json:"max_iters"`
-	FixedIters    bool         `json:"fixed_iters"`
-	Sheets        []sheetEntry `json:"sheets"`
-	Runs          []runEntry   `json:"runs"`
+	DistinctTiles int      `json:"distinct_tiles"`
+	Warnings      []string `json:"warnings,omitempty"`
+	SkippedBlank  int      `json:"skipped_blank"`
+	Seed          uint64   `json:"seed"`
+	Init          string   `json:"init"`
+	NInit         int      `json:"n_init"`
+	MaxIters      int      `json:"max_iters"`
+	FixedIters    bool     `json:"fixed_iters"`
+	// Labels is -labels; Classes the number of true classes it gave, and
+	// QualityNote why no run has purity, NMI and ARI, when none has.
+	Labels      string       `json:"labels"`
+	Classes     int          `json:"classes"`
+	QualityNote string       `json:"quality_note,omitempty"`
+	Sheets      []sheetEntry `json:"sheets"`
+	Runs        []runEntry   `json:"runs"`
 
 	// With a GPU: the EGL device it ran on, its parity canary, and whether
 	// -allow-mismatch let it run after a failed canary (its results then
@@ -51,11 +63,17 @@ type summary struct {
 
 type sheetEntry struct {
 	Path   string `json:"path"`
+	Format string `json:"format"`
 	Width  int    `json:"width"`
 	Height int    `json:"height"`
 	Rows   int    `json:"rows"`
 	Cols   int    `json:"cols"`
 	Blank  int    `json:"blank"`
+	// Orientation is the EXIF orientation applied to cut the sheet as
+	// viewers show it, when the file declares one.
+	Orientation string `json:"orientation,omitempty"`
+	// Transparent counts the pixels composited over the background.
+	Transparent int `json:"transparent_pixels,omitempty"`
 }
 
 type runEntry struct {
@@ -81,6 +99,9 @@ func buildSummary(ro *runOutput) summary {
 	o, t, be, runs := ro.o, ro.t, ro.be, ro.runs
 	s := summary{
 		Backend: be.name(), Verified: o.verify, Tiles: t.N(), Features: t.D, TileSize: t.Size,
+		TileWidth: t.Width, TileHeight: t.Height, Margin: t.Grid.Margin, Spacing: t.Grid.Spacing,
+		Tileset: o.sheets.tileset, Color: t.Color.String(), Background: o.sheets.background.String(),
+		Labels: o.labels.String(), Classes: ro.scoring.count, QualityNote: ro.scoring.note,
 		BlankTiles: t.Blank, SkippedBlank: t.Skipped, DistinctTiles: ro.distinct, Warnings: ro.warnings,
 		Seed: o.seed, Init: o.init.String(), NInit: o.nInit, MaxIters: o.iters, FixedIters: o.fixedIters,
 	}
@@ -95,7 +116,12 @@ func buildSummary(ro *runOutput) summary {
 		s.GPUError = be.gpuErr.Error()
 	}
 	for _, sh := range t.Sheets {
-		s.Sheets = append(s.Sheets, sheetEntry{Path: sh.Path, Width: sh.Width, Height: sh.Height, Rows: sh.Rows, Cols: sh.Cols, Blank: sh.Blank})
+		e := sheetEntry{Path: sh.Path, Format: sh.Format, Width: sh.Width, Height: sh.Height, Rows: sh.Rows, Cols: sh.Cols,
+			Blank: sh.Blank, Transparent: sh.Transparent}
+		if sh.Orientation != 0 {
+			e.Orientation = sh.Orientation.String()
+		}
+		s.Sheets = append(s.Sheets, e)
 	}
 	for _, r := range runs {
 		e := runEntry{
@@ -122,6 +148,7 @@ type runOutput struct {
 	t        *tiles.Tiles
 	be       *backend
 	runs     []kRun
+	scoring  classScoring
 	distinct int      // distinct tiles (kmeans.CountDistinct)
 	warnings []string // printed when found, and kept in summary.json
 }
@@ -190,17 +217,41 @@ func montageLayout(t *tiles.Tiles) tiles.MontageLayout {
 	return tiles.MontageLayout{Scale: tiles.MontageScale(t.Width, t.Height), Gap: 8}
 }
 
-// sheetQuality scores res against the sheets the tiles came from, or
-// returns nil when there is only one sheet (nothing to compare with).
-func sheetQuality(t *tiles.Tiles, res *kmeans.Result) *kmeans.Quality {
-	if len(t.Sheets) < 2 {
+// classScoring is what the runs are scored against: the true classes
+// (-labels), or why there is no scoring.
+type classScoring struct {
+	classes *tiles.Classes // nil when the scores would mean nothing
+	count   int            // classes -labels gave
+	note    string         // why not, when classes is nil
+	by      string         // what one class is called in the report: "sheet", "class"
+	from    string         // where the classes come from, for the report
+}
+
+// newClassScoring scores against c unless that means nothing.
+func newClassScoring(spec tiles.LabelSpec, c *tiles.Classes) classScoring {
+	cs := classScoring{by: "class", count: len(c.Names)}
+	switch spec.Kind {
+	case tiles.LabelSheets:
+		cs.by, cs.from = "sheet", "one per sheet"
+	case tiles.LabelRows:
+		cs.from = fmt.Sprintf("grid row / %d (-labels %s)", spec.N, spec)
+	case tiles.LabelCols:
+		cs.from = fmt.Sprintf("grid column / %d (-labels %s)", spec.N, spec)
+	default:
+		cs.from = "from " + spec.File
+	}
+	if cs.note = c.Meaningless(); cs.note == "" {
+		cs.classes = c
+	}
+	return cs
+}
+
+// quality scores res against the classes, or returns nil.
+func (cs classScoring) quality(res *kmeans.Result) *kmeans.Quality {
+	if cs.classes == nil {
 		return nil
 	}
-	classes := make([]int, t.N())
-	for i, org := range t.Origins {
-		classes[i] = org.Sheet
-	}
-	q := kmeans.Compare(classes, len(t.Sheets), res.Labels, res.K)
+	q := kmeans.Compare(cs.classes.Of, len(cs.classes.Names), res.Labels, res.K)
 	return &q
 }
 
