@@ -36,10 +36,9 @@ type Assigner struct {
 	lay       layout
 	maxGroups int      // work groups per dispatch (the driver's limit or the hook's)
 	tiles     []uint32 // one buffer per slab
-	cent      uint32
-	centBytes int
-	labels    uint32 // n int32, bound per slab with glBindBufferRange
-	dists     uint32 // n float32, likewise
+	cent      buffer   // k*D float32 centroids, grown with k*D
+	labels    buffer   // n int32, bound per slab with glBindBufferRange
+	dists     buffer   // n float32, likewise
 	freed     bool
 	st        stepState // the device Lloyd loop (stepper.go)
 }
@@ -100,11 +99,11 @@ func (a *Assigner) upload(data kmeans.Data) error {
 		return d.lost
 	}
 	maxBlock := d.info.MaxSSBOBlockSize
-	if h := d.hooks.maxTileBytes; h > 0 && h < maxBlock {
+	if h := d.hooks.MaxTileBytes; h > 0 && h < maxBlock {
 		maxBlock = h
 	}
 	maxGroups := d.info.MaxWorkGroupCount[0]
-	if h := d.hooks.maxGroups; h > 0 && h < maxGroups {
+	if h := d.hooks.MaxGroups; h > 0 && h < maxGroups {
 		maxGroups = h
 	}
 	lay, err := planLayout(a.n, a.dim, maxBlock, maxGroups, d.info.WorkGroupSize, d.info.SSBOOffsetAlignment)
@@ -145,11 +144,10 @@ func (a *Assigner) alloc(data kmeans.Data) error {
 		}
 		a.tiles = append(a.tiles, b)
 	}
-	var err error
-	if a.labels, err = d.newBuffer(4*a.n, nil, gl.DYNAMIC_READ); err != nil {
+	if err := d.ensure(&a.labels, 4*a.n, gl.DYNAMIC_READ); err != nil {
 		return fmt.Errorf("labels: %w", err)
 	}
-	if a.dists, err = d.newBuffer(4*a.n, nil, gl.DYNAMIC_READ); err != nil {
+	if err := d.ensure(&a.dists, 4*a.n, gl.DYNAMIC_READ); err != nil {
 		return fmt.Errorf("distances: %w", err)
 	}
 	return nil
@@ -162,10 +160,9 @@ func (a *Assigner) free() {
 		d.deleteBuffer(&a.tiles[i])
 	}
 	a.tiles = nil
-	d.deleteBuffer(&a.cent)
-	a.centBytes = 0
-	d.deleteBuffer(&a.labels)
-	d.deleteBuffer(&a.dists)
+	d.release(&a.cent)
+	d.release(&a.labels)
+	d.release(&a.dists)
 	a.freeStep()
 	delete(d.assigners, a)
 	a.freed = true
@@ -184,48 +181,36 @@ func (a *Assigner) assign(cent []float32, k int, labels []int32, dists []float32
 	if int64(need) > d.info.MaxSSBOBlockSize {
 		return fmt.Errorf("%d centroids of %d features (%d bytes) exceed the shader storage block limit of %d bytes", k, a.dim, need, d.info.MaxSSBOBlockSize)
 	}
-	if need > a.centBytes {
-		d.deleteBuffer(&a.cent)
-		a.centBytes = 0
-		b, err := d.newBuffer(need, unsafe.Pointer(&cent[0]), gl.DYNAMIC_DRAW)
-		if err != nil {
-			return fmt.Errorf("centroids: %w", err)
-		}
-		a.cent, a.centBytes = b, need
-	} else {
-		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, a.cent)
-		gl.BufferSubData(gl.SHADER_STORAGE_BUFFER, 0, need, unsafe.Pointer(&cent[0]))
+	if err := d.ensure(&a.cent, need, gl.DYNAMIC_DRAW); err != nil {
+		return fmt.Errorf("centroids: %w", err)
 	}
-
-	if err := a.assignPass(a.cent, need, a.labels, a.dists, k); err != nil {
+	a.cent.write(unsafe.Pointer(&cent[0]), need)
+	if err := a.assignPass(&a.cent, &a.labels, &a.dists, k); err != nil {
 		return err
 	}
-	// Shader writes become visible to glGetBufferSubData only after this
-	// barrier.
-	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
-	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, a.labels)
-	gl.GetBufferSubData(gl.SHADER_STORAGE_BUFFER, 0, 4*a.n, unsafe.Pointer(&labels[0]))
-	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, a.dists)
-	gl.GetBufferSubData(gl.SHADER_STORAGE_BUFFER, 0, 4*a.n, unsafe.Pointer(&dists[0]))
+	// read32 places the barrier that makes shader writes visible to
+	// glGetBufferSubData.
+	read32(a, &a.labels, labels)
+	read32(a, &a.dists, dists)
 	return d.glErr("read back labels and distances")
 }
 
 // assignPass runs the assignment shader over every slab against the k
-// centroids in buffer cent (centBytes bound), writing the labels and dists
+// centroids in cent (its size in use bound), writing the labels and dists
 // buffers. Assign uses its own buffers; Finish uses the Stepper's, so the
 // two never disturb each other.
-func (a *Assigner) assignPass(cent uint32, centBytes int, labels, dists uint32, k int) error {
+func (a *Assigner) assignPass(cent, labels, dists *buffer, k int) error {
 	d := a.dev
 	gl.UseProgram(d.prog)
 	gl.Uniform1ui(d.loc.d, uint32(a.dim))
 	gl.Uniform1ui(d.loc.k, uint32(k))
 	gl.Uniform1ui(d.loc.stride, uint32(a.lay.strideWords))
-	gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindCentroids, cent, 0, centBytes)
+	cent.bind(bindCentroids)
 	gs := a.lay.rowsPerGroup
 	for si, s := range a.lay.slabs {
 		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindTiles, a.tiles[si])
-		gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindLabels, labels, s.outOffset, s.outSize)
-		gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindDists, dists, s.outOffset, s.outSize)
+		gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindLabels, labels.id, s.outOffset, s.outSize)
+		gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindDists, dists.id, s.outOffset, s.outSize)
 		gl.Uniform1ui(d.loc.outBase, uint32(s.outBase))
 		for _, dp := range s.dispatches {
 			gl.Uniform1ui(d.loc.base, uint32(dp[0]))

@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-gl/gl/v4.3-core/gl"
 
+	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
 	"github.com/tilekmeans/tilekmeans/shaders"
 )
 
@@ -23,19 +24,20 @@ const Built = true
 
 // glContext is a context made current on the device thread by GLFW or EGL.
 type glContext interface {
-	kind() string     // ContextGLFW or ContextEGL
-	describe() string // for Info.Platform
-	robust() bool     // made with lose-context-on-reset notification
+	kind() string       // ContextGLFW or ContextEGL
+	describe() string   // for Info.Platform
+	robust() bool       // made with lose-context-on-reset notification
+	device() *EGLDevice // the EGL device, or nil
 	procAddr(name string) unsafe.Pointer
 	release() error // make not current and destroy, on the device thread
 }
 
-func makeContext(kind string, major, minor int) (glContext, error) {
+func makeContext(kind string, major, minor int, dev DeviceChoice) (glContext, error) {
 	switch kind {
 	case ContextGLFW:
 		return openGLFW(major, minor)
 	case ContextEGL:
-		return openEGL(major, minor)
+		return openEGL(major, minor, dev)
 	}
 	return nil, fmt.Errorf("unknown context kind %q", kind)
 }
@@ -77,22 +79,27 @@ type Device struct {
 	closeErr  error
 
 	// Everything below belongs to the device thread.
-	hooks       testHooks
+	hooks       gpuhooks.Hooks
+	choice      DeviceChoice
+	allow       bool // Options.AllowMismatch
 	ctx         glContext
 	glReady     bool // GL functions loaded and a context current
 	prog        uint32
 	loc         uniforms
 	resetStatus func() uint32 // nil when the context cannot report resets
 	lost        error         // set once the context is lost; sticky
-	dispatches  int           // dispatches issued, for the fault hook
+	dispatches  int           // dispatches issued outside the canary, for the fault hook
+	inCanary    bool          // the parity canary is running: its dispatches do not count
 	buffers     int           // live buffer objects, for release tests
 	assigners   map[*Assigner]struct{}
 	quit        bool
 
-	// The device Lloyd loop's programs (Step, Update), built on the first
-	// Assigner.Start, so a Device used only for Assign never compiles them.
+	// The device Lloyd loop's programs (Step, Update), built at Open with
+	// the others so that the canary proves them too. stepErr says why the
+	// loop cannot run here (wrapping errors.ErrUnsupported), or is nil.
 	stepProg, updProg uint32
 	stepLoc, updLoc   stepUniforms
+	stepErr           error
 }
 
 type uniforms struct{ n, d, k, stride, base, outBase int32 }
@@ -102,11 +109,13 @@ type call struct {
 	errc chan error
 }
 
-// Open makes an OpenGL context of the kind opts.Context asks for, checks
-// that it offers OpenGL 4.3 compute shaders, and builds the assignment
-// shader. Close releases it.
+// Open makes an OpenGL context of the kind opts.Context asks for (on the
+// EGL device opts.Device picks), checks that it offers OpenGL 4.3 compute
+// shaders, builds the shaders and runs the parity canary through them
+// (see Canary; a few milliseconds). A failed canary is an error wrapping
+// ErrParity unless opts.AllowMismatch. Close releases the Device.
 func Open(opts Options) (*Device, error) {
-	order, err := contextOrder(opts.Context)
+	order, err := contextOrder(opts.Context, opts.Device)
 	if err != nil {
 		return nil, err
 	}
@@ -122,9 +131,11 @@ func newDevice(opts Options) *Device {
 		calls:     make(chan call),
 		done:      make(chan struct{}),
 		assigners: map[*Assigner]struct{}{},
+		choice:    opts.Device,
+		allow:     opts.AllowMismatch,
 	}
-	if opts.hooks != nil {
-		d.hooks = *opts.hooks
+	if opts.Test != nil {
+		d.hooks = *opts.Test
 	}
 	return d
 }
@@ -168,7 +179,7 @@ func (d *Device) run(setup func() error, ready chan<- error) {
 func protect(f func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("gpu: internal error on the device thread: %v", r)
+			err = fmt.Errorf("internal error on the device thread: %v", r)
 		}
 	}()
 	return f()
@@ -241,11 +252,12 @@ func (d *Device) teardown() error {
 }
 
 // setup makes the context on the device thread, trying the kinds in order,
-// then reads its limits and, when withProgram, builds the shader.
+// then reads its limits and, when withProgram, builds the shaders and runs
+// the parity canary.
 func (d *Device) setup(order []string, withProgram bool) error {
 	var errs []error
 	for _, kind := range order {
-		ctx, err := openAtLeast43(kind)
+		ctx, err := openAtLeast43(kind, d.choice)
 		if err == nil {
 			d.ctx = ctx
 			break
@@ -273,30 +285,66 @@ func (d *Device) setup(order []string, withProgram bool) error {
 	if !withProgram {
 		return nil
 	}
-	src := shaders.Assign
-	if d.hooks.shaderSource != "" {
-		src = d.hooks.shaderSource
+	if err := d.buildPrograms(); err != nil {
+		return fmt.Errorf("%s: %w", d.ctx.kind(), err)
 	}
-	prog, err := newProgram(src)
+	c, err := d.runCanary()
 	if err != nil {
 		return fmt.Errorf("%s: %w", d.ctx.kind(), err)
+	}
+	d.info.Canary = c
+	if !c.Passed && !d.allow {
+		return fmt.Errorf("%s: %w", d.ctx.kind(), &ParityError{Canary: c})
+	}
+	return nil
+}
+
+// buildPrograms builds the assignment program and, where the driver allows
+// it, the device loop's (else stepErr says why not).
+func (d *Device) buildPrograms() error {
+	prog, err := d.build(programAssign)
+	if err != nil {
+		return err
 	}
 	d.prog = prog
 	loc := func(name string) int32 { return gl.GetUniformLocation(prog, gl.Str(name+"\x00")) }
 	d.loc = uniforms{n: loc("uN"), d: loc("uD"), k: loc("uK"), stride: loc("uStride"), base: loc("uBase"), outBase: loc("uOutBase")}
-	return d.glErr("build shader")
+	if err := d.glErr("build shader"); err != nil {
+		return err
+	}
+	if err := d.buildStep(); err != nil {
+		if !errors.Is(err, errors.ErrUnsupported) {
+			return err
+		}
+		d.stepErr = err
+	}
+	return nil
+}
+
+// build compiles and links program name, from its source as the test hook
+// leaves it.
+func (d *Device) build(name string) (uint32, error) {
+	src := programSource(name)
+	if d.hooks.Source != nil {
+		src = d.hooks.Source(name, src)
+	}
+	prog, err := newProgram(src)
+	if err != nil {
+		return 0, fmt.Errorf("%s shader: %w", name, err)
+	}
+	return prog, nil
 }
 
 // openAtLeast43 asks for a 4.3 core context. When the driver refuses that
 // version, it asks for any context to tell what the driver offers: a
 // compatibility context of 4.3 or more is used (compute shaders are there
 // too), anything older is an ErrVersion that names the version.
-func openAtLeast43(kind string) (glContext, error) {
-	ctx, err := makeContext(kind, 4, 3)
+func openAtLeast43(kind string, dev DeviceChoice) (glContext, error) {
+	ctx, err := makeContext(kind, 4, 3, dev)
 	if err == nil || !errors.Is(err, errVersionRefused) {
 		return ctx, err
 	}
-	anyCtx, anyErr := makeContext(kind, 0, 0)
+	anyCtx, anyErr := makeContext(kind, 0, 0, dev)
 	if anyErr != nil {
 		return nil, fmt.Errorf("%w: %w", ErrVersion, err)
 	}
@@ -339,6 +387,7 @@ func (d *Device) readInfo() error {
 	in := &d.info
 	in.Context = d.ctx.kind()
 	in.Platform = d.ctx.describe()
+	in.Device = d.ctx.device()
 	in.Renderer = glString(gl.RENDERER)
 	in.Vendor = glString(gl.VENDOR)
 	in.Version = glString(gl.VERSION)
@@ -523,8 +572,12 @@ func (d *Device) newBuffer(size int, data unsafe.Pointer, usage uint32) (uint32,
 // is the one place dispatches are counted, so the fault hook reaches every
 // pass; what describes the dispatch for the hook's error.
 func (d *Device) dispatch(groups int, what func() string) error {
+	if d.inCanary {
+		gl.DispatchCompute(uint32(groups), 1, 1)
+		return nil
+	}
 	d.dispatches++
-	if f := d.hooks.failDispatch; f > 0 && d.dispatches == f {
+	if f := d.hooks.FailDispatch; f > 0 && d.dispatches == f {
 		d.lost = fmt.Errorf("dispatch %d (%s): injected fault: %w", f, what(), ErrContextLost)
 		return d.lost
 	}

@@ -19,7 +19,37 @@
 //     and surfaceless where the driver allows, else a 1x1 pbuffer.
 //   - "auto" (or ""): GLFW when a display is present, else EGL; if GLFW
 //     fails it falls back to EGL. AutoChoice says which comes first; Probe
-//     (for a "devices" command) tries both and says which works and why not.
+//     (for a "devices" command) tries GLFW and each EGL device and says
+//     which works, why not, and how its parity canary went.
+//
+// # Choosing the GPU
+//
+// On a machine with several GPUs, EGL otherwise takes the first device that
+// works, and CUDA_VISIBLE_DEVICES does not change EGL's order. Devices
+// lists the EGL devices with their DRM nodes and, on NVIDIA, their CUDA
+// device numbers (EGL_CUDA_DEVICE_NV, the numbers nvidia-smi shows);
+// Options.Device pins one by index (DeviceIndex) or by CUDA number
+// (CUDADevice), and a choice EGL does not list is ErrNoDevice naming the
+// devices there are.
+//
+// When EGL finds no driver, or only Mesa, the usual cause on a GPU server
+// is NVIDIA's EGL library or its glvnd vendor file missing, or a container
+// without the graphics capability: CheckEGL reports what glvnd would load,
+// and errors of the EGL path carry its one-line summary.
+//
+// # Parity canary
+//
+// Bit-for-bit parity with package cpu rests on the driver doing what the
+// shaders say: no fused multiply-add and no reassociation (the shaders use
+// precise), denormal squares kept, ties to the lowest index. Open proves it
+// on each new context: a few rows and centroid sets (see Canary), built so
+// that each of those liberties changes the answer, go through the
+// assignment shader and through one device Lloyd iteration, and every
+// label and distance is compared bit for bit with the reference
+// arithmetic. It costs milliseconds. A difference makes Open fail with a
+// *ParityError (ErrParity) that says which probe differed and how, unless
+// Options.AllowMismatch, which opens the device anyway with the result in
+// Info.Canary.
 //
 // Each kind first asks for reset notification (lose context on reset) and
 // retries without it; Info.Robust says whether the driver honours it. A
@@ -46,6 +76,9 @@
 // row padded to whole words (for D%4 == 0 the caller's bytes are uploaded
 // as they are). Labels (int32) and distances (float32) buffers of n entries
 // stay resident; the centroid buffer is reallocated only when k*D grows.
+// Every buffer that changes size is a sized buffer (grown on demand,
+// never shrunk, bound as large as the call uses), as in Gio's
+// gpu/compute.go.
 // A data set larger than GL_MAX_SHADER_STORAGE_BLOCK_SIZE is stored as
 // several tile buffers ("slabs"), each bound whole, while the labels and
 // distances ranges covering a slab are bound with glBindBufferRange at an
@@ -61,9 +94,9 @@
 // GPU against the tiles NewAssigner uploaded, once for a whole k sweep, and
 // an iteration moves a few status words to the host, not n labels. The
 // loop has its own buffers, apart from Assign's, so plain Assign calls
-// (the host loop, -verify) and a device run never disturb each other. They
-// persist: the per-row ones are made on the first Start, the per-cluster
-// ones grow with k*D and k.
+// (the host loop, a verifier) and a device run never disturb each other.
+// They persist: the per-row ones are made on the first Start, the
+// per-cluster ones grow with k*D and k.
 //
 //	prev    int32 per row: labels of the last Step assignment, -1 after Start
 //	owner   int32 per row: the cluster whose sums hold the row, -1 after Start
@@ -78,7 +111,10 @@
 // Sums are uint32 and exact: rows enter and leave clusters by atomicAdd of
 // their values or of the two's complement, exact modulo 2^32 and
 // independent of order, and every true sum is at most 255*n < 2^32, so
-// Start refuses more than 16,843,009 rows (the host loop has no limit).
+// Start refuses more than 16,843,009 rows (MaxStepRows) with an error
+// wrapping errors.ErrUnsupported, as it does on a driver with fewer than
+// eight storage blocks per compute shader: package kmeans then runs the
+// host loop, which has no limit, over the same Assigner.
 //
 // One iteration is three kinds of dispatches, with
 // glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT) between them:
@@ -115,16 +151,21 @@
 // GPU), then runs check and means as an iteration does; a cluster still
 // empty afterwards is an error. Finish runs Assign's shader into the loop's
 // own labels and distances when asked, then reads labels, distances, sums,
-// counts and centroids once. The status block's layout is checked against
-// the driver's (program interface query) when the programs are built, on
-// the first Start; they are shared by a Device's Assigners. A fault or loss
-// in any dispatch ends the Step with ErrContextLost, like Assign.
+// counts and centroids once. The status block is decoded through Go
+// structs that mirror status.glsl, and the offsets they give are checked
+// against the driver's layout (program interface query) when the programs
+// are built, at Open; the programs are shared by a Device's Assigners. A
+// fault or loss in any dispatch ends the Step with ErrContextLost, like
+// Assign.
 //
 // # Errors
 //
-// Failures are returned, never logged or panicked: ErrUnavailable (no
-// context of that kind here), ErrVersion (below 4.3 or missing compute
-// limits), ErrShader (a *ShaderError with the GL info log), ErrOutOfMemory
+// Failures are returned, never logged or panicked, and say "gpu:" once:
+// ErrUnavailable (no context of that kind here), ErrNoDevice (no such EGL
+// device), ErrVersion (below 4.3 or missing compute limits), ErrShader (a
+// *ShaderError with the GL info log), ErrParity (a *ParityError: the
+// canary failed), errors.ErrUnsupported (Start: the device loop cannot
+// run here), ErrOutOfMemory
 // (GL_OUT_OF_MEMORY, checked after every allocation), ErrContextLost
 // (GL_CONTEXT_LOST or glGetGraphicsResetStatus after dispatches; the
 // Device then refuses further work), ErrClosed, other GL errors as

@@ -9,6 +9,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,7 +18,9 @@ import (
 
 	"github.com/go-gl/gl/v4.3-core/gl"
 
+	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
 	"github.com/tilekmeans/tilekmeans/kmeans"
+	"github.com/tilekmeans/tilekmeans/kmeans/kmeanstest"
 	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
@@ -33,7 +37,10 @@ func TestMain(m *testing.M) {
 				fmt.Printf("close: %v\n", cerr)
 			}
 		} else {
-			fmt.Printf("is-version-error: %v\nerror: %v\n", errors.Is(err, ErrVersion), err)
+			fmt.Printf("is-version-error: %v\nis-unavailable: %v\nerror: %v\n", errors.Is(err, ErrVersion), errors.Is(err, ErrUnavailable), err)
+		}
+		if _, err := Devices(); err != nil {
+			fmt.Printf("devices-error: %v\n", err)
 		}
 		os.Exit(0)
 	}
@@ -53,7 +60,72 @@ func TestInfo(t *testing.T) {
 		if in.MaxWorkGroupCount[0] < 65535 || in.MaxSSBOBlockSize < 1<<24 || in.MaxSSBOBindings < 8 || in.SSBOOffsetAlignment < 1 {
 			t.Errorf("limits below the GL 4.3 minimums: %+v", in)
 		}
+		if !in.Canary.Passed {
+			t.Errorf("canary: %s", in.Canary)
+		}
+		if kind == ContextGLFW && in.Device != nil {
+			t.Errorf("a GLFW context on EGL device %v", in.Device)
+		}
 	})
+}
+
+// TestDevices: the EGL devices are listed, a context is made on the one
+// chosen by index, and a choice EGL does not list is ErrNoDevice naming
+// the devices there are.
+func TestDevices(t *testing.T) {
+	if !slices.Contains(contextsUnderTest(t), ContextEGL) {
+		t.Skip("egl is not under test")
+	}
+	devs, err := Devices()
+	if err != nil {
+		unavailable(t, "EGL devices: %v", err)
+	}
+	if len(devs) == 0 {
+		unavailable(t, "EGL lists no devices")
+	}
+	for i, dev := range devs {
+		t.Logf("%v: %+v", dev, dev)
+		if dev.Index != i || dev.Extensions == "" {
+			t.Errorf("device %d: %+v", i, dev)
+		}
+		if dev.Software != strings.Contains(dev.Extensions, "EGL_MESA_device_software") {
+			t.Errorf("device %d: Software %v, extensions %q", i, dev.Software, dev.Extensions)
+		}
+		d := openDevice(t, ContextEGL, nil, func(o *Options) { o.Device = DeviceIndex(i) })
+		in := d.Info()
+		if in.Device == nil || in.Device.Index != i || !strings.Contains(in.Platform, fmt.Sprintf("device #%d", i)) {
+			t.Errorf("DeviceIndex(%d) opened %+v on %q", i, in.Device, in.Platform)
+		}
+		if in.Device != nil && in.Device.CUDA >= 0 {
+			c := openDevice(t, ContextEGL, nil, func(o *Options) { o.Device = CUDADevice(in.Device.CUDA) })
+			if got := c.Info().Device; got == nil || got.Index != i {
+				t.Errorf("CUDADevice(%d) opened %+v, want EGL device %d", in.Device.CUDA, got, i)
+			}
+		}
+	}
+	// Auto with a device pinned takes EGL even with a display.
+	t.Setenv("DISPLAY", ":0")
+	a, err := Open(Options{Device: DeviceIndex(0)})
+	if err != nil {
+		t.Fatalf("auto on EGL device 0: %v", err)
+	}
+	if got := a.Info().Context; got != ContextEGL {
+		t.Errorf("auto with a pinned device opened %q", got)
+	}
+	a.Close()
+
+	_, err = Open(Options{Context: ContextEGL, Device: DeviceIndex(len(devs))})
+	if !errors.Is(err, ErrNoDevice) || !strings.Contains(err.Error(), devs[0].String()) {
+		t.Fatalf("Open on EGL device %d of %d: %v, want ErrNoDevice naming %v", len(devs), len(devs), err, devs[0])
+	}
+	t.Logf("%v", err)
+	cuda := slices.ContainsFunc(devs, func(e EGLDevice) bool { return e.CUDA == 0 })
+	if _, err := Open(Options{Context: ContextEGL, Device: CUDADevice(0)}); !cuda && !errors.Is(err, ErrNoDevice) {
+		t.Errorf("CUDA device 0 with no NVIDIA EGL device: %v, want ErrNoDevice", err)
+	}
+	if _, err := Open(Options{Context: ContextGLFW, Device: DeviceIndex(0)}); err == nil || errors.Is(err, ErrUnavailable) {
+		t.Errorf("glfw with an EGL device: %v, want a plain argument error", err)
+	}
 }
 
 func TestParityRandom(t *testing.T) {
@@ -74,7 +146,7 @@ func TestParityRandom(t *testing.T) {
 		d := openDevice(t, kind, nil)
 		r := rand.New(rand.NewPCG(1, uint64(len(kind))))
 		for _, s := range shapes {
-			data := randomData(r, s.n, s.dim)
+			data := kmeanstest.RandomData(r, s.n, s.dim, 256)
 			a, err := d.NewAssigner(data)
 			if err != nil {
 				t.Fatal(err)
@@ -101,7 +173,7 @@ func TestParityTies(t *testing.T) {
 			// give every feature the same square, so the sums are
 			// bitwise equal and the lower index must win.
 			const n = 130
-			m := randomData(r, 1, dim).X
+			m := kmeanstest.RandomData(r, 1, dim, 256).X
 			data := kmeans.Data{N: n, D: dim, X: make([]uint8, n*dim)}
 			for i := range n {
 				copy(data.X[i*dim:], m)
@@ -138,7 +210,7 @@ func TestParityTies(t *testing.T) {
 
 			// Duplicate centroid rows taken from the data: tiles equal to
 			// a duplicated row are at distance 0 from both copies.
-			rdata := randomData(r, 500, dim)
+			rdata := kmeanstest.RandomData(r, 500, dim, 256)
 			rows := rowCentroids(r, rdata, 4)
 			var dup []float32
 			for _, j := range []int{0, 1, 0, 2, 1, 3, 3, 2} {
@@ -192,8 +264,8 @@ func TestSplitPath(t *testing.T) {
 	forEachContext(t, func(t *testing.T, kind string) {
 		r := rand.New(rand.NewPCG(4, 4))
 		for _, c := range cases {
-			d := openDevice(t, kind, &testHooks{maxTileBytes: c.maxBytes, maxGroups: 1})
-			data := randomData(r, 1000, c.dim)
+			d := openDevice(t, kind, &gpuhooks.Hooks{MaxTileBytes: c.maxBytes, MaxGroups: 1})
+			data := kmeanstest.RandomData(r, 1000, c.dim, 256)
 			a, err := d.NewAssigner(data)
 			if err != nil {
 				t.Fatal(err)
@@ -229,7 +301,7 @@ func TestMillion(t *testing.T) {
 		t.Skip("-short: skipping 1,000,000-tile test")
 	}
 	r := rand.New(rand.NewPCG(5, 5))
-	data := randomData(r, 1_000_000, 256)
+	data := kmeanstest.RandomData(r, 1_000_000, 256, 256)
 	const k = 7
 	cent := randomCentroids(r, data, k)
 	want, wantD := reference(data, cent, k)
@@ -269,7 +341,12 @@ func TestBrokenShader(t *testing.T) {
 	const src = "#version 430\nlayout(local_size_x = 64) in;\nvoid main() {\n    undeclared_thing = 1;\n}\n"
 	for _, kind := range contextsUnderTest(t) {
 		t.Run(kind, func(t *testing.T) {
-			d, err := Open(Options{Context: kind, hooks: &testHooks{shaderSource: src}})
+			d, err := Open(Options{Context: kind, Test: &gpuhooks.Hooks{Source: func(name, s string) string {
+				if name == programAssign {
+					return src
+				}
+				return s
+			}}})
 			if err == nil {
 				d.Close()
 				t.Fatal("Open with a broken shader succeeded")
@@ -313,14 +390,51 @@ func TestVersionTooOld(t *testing.T) {
 	})
 }
 
+// TestEGLVendorsMissing re-runs the test binary with glvnd pointed at a
+// vendor file that does not exist, so EGL finds no driver at all (glvnd
+// reads the variable once per process): Open and Devices must say what
+// was looked for and what to check.
+func TestEGLVendorsMissing(t *testing.T) {
+	if !slices.Contains(contextsUnderTest(t), ContextEGL) {
+		t.Skip("egl is not under test")
+	}
+	none := filepath.Join(t.TempDir(), "none.json")
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+ContextEGL, "__EGL_VENDOR_LIBRARY_FILENAMES="+none, "DISPLAY=", "WAYLAND_DISPLAY=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	s := string(out)
+	t.Logf("child with __EGL_VENDOR_LIBRARY_FILENAMES=%s:\n%s", none, s)
+	if !strings.Contains(s, "is-unavailable: true") {
+		t.Fatalf("want ErrUnavailable, child said:\n%s", s)
+	}
+	for _, line := range []string{"error: ", "devices-error: "} {
+		i := strings.Index(s, "\n"+line)
+		if i < 0 {
+			t.Fatalf("child printed no %q line:\n%s", line, s)
+		}
+		msg := strings.SplitN(s[i+1:], "\n", 2)[0]
+		for _, want := range []string{
+			"from __EGL_VENDOR_LIBRARY_FILENAMES: " + none, none + " missing",
+			"libEGL_nvidia.so.0", "NVIDIA_DRIVER_CAPABILITIES",
+		} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("%s lacks %q", msg, want)
+			}
+		}
+	}
+}
+
 func TestFaultInjection(t *testing.T) {
 	forEachContext(t, func(t *testing.T, kind string) {
-		d, err := Open(Options{Context: kind, hooks: &testHooks{maxTileBytes: 1000, maxGroups: 1, failDispatch: 3}})
+		d, err := Open(Options{Context: kind, Test: &gpuhooks.Hooks{MaxTileBytes: 1000, MaxGroups: 1, FailDispatch: 3}})
 		if err != nil {
 			unavailable(t, "context %s: %v", kind, err)
 		}
 		r := rand.New(rand.NewPCG(6, 6))
-		data := randomData(r, 1000, 7)
+		data := kmeanstest.RandomData(r, 1000, 7, 256)
 		a, err := d.NewAssigner(data)
 		if err != nil {
 			t.Fatal(err)
@@ -384,7 +498,7 @@ func TestOutOfMemory(t *testing.T) {
 		}
 		// The device still works.
 		r := rand.New(rand.NewPCG(7, 7))
-		data := randomData(r, 300, 9)
+		data := kmeanstest.RandomData(r, 300, 9, 256)
 		a, err := d.NewAssigner(data)
 		if err != nil {
 			t.Fatal(err)
@@ -400,7 +514,7 @@ func TestCloseReleases(t *testing.T) {
 			unavailable(t, "context %s: %v", kind, err)
 		}
 		r := rand.New(rand.NewPCG(8, 8))
-		data := randomData(r, 100, 16)
+		data := kmeanstest.RandomData(r, 100, 16, 256)
 		a, err := d.NewAssigner(data)
 		if err != nil {
 			t.Fatal(err)
@@ -444,7 +558,7 @@ func TestConcurrent(t *testing.T) {
 		devs = append(devs, openDevice(t, kind, nil), openDevice(t, kind, nil))
 	}
 	r := rand.New(rand.NewPCG(9, 9))
-	data := randomData(r, 2000, 33)
+	data := kmeanstest.RandomData(r, 2000, 33, 256)
 	var cents [][]float32
 	for range 4 {
 		cents = append(cents, randomCentroids(r, data, 6))
@@ -515,6 +629,21 @@ func TestProbe(t *testing.T) {
 		if wants(ContextEGL) {
 			if !e.Available || !e.Auto || e.Info.Context != ContextEGL {
 				unavailable(t, "egl probe: %v", e)
+			}
+			devs, err := Devices()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res) != 1+max(1, len(devs)) {
+				t.Fatalf("Probe gave %d results for %d EGL devices", len(res), len(devs))
+			}
+			for i, r := range res[1:] {
+				if len(devs) > 0 && (r.Device == nil || r.Device.Index != i || r.Available && (r.Info.Device == nil || r.Info.Device.Index != i)) {
+					t.Errorf("result %d is not EGL device %d: %v", i+1, i, r)
+				}
+				if r.Available && !r.Info.Canary.Passed {
+					t.Errorf("%v: canary failed on a context the tests pass on", r)
+				}
 			}
 		}
 	})

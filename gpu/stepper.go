@@ -3,10 +3,8 @@
 package gpu
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"unsafe"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
@@ -60,41 +58,36 @@ type stepState struct {
 	k int // clusters of the current run; 0 before a successful Start
 
 	// Per row, n int32/float32 each, bound per slab like Assign's outputs.
-	prev  uint32 // labels of the last Step assignment (-1 after Start)
-	owner uint32 // cluster whose sums hold the row (-1 after Start)
-	dists uint32 // distances of the last assignment
-	// status is shaders.StatusPartials bytes of header and slots, then one
-	// double per assignment work group.
-	status   uint32
+	prev  buffer // labels of the last Step assignment (-1 after Start)
+	owner buffer // cluster whose sums hold the row (-1 after Start)
+	dists buffer // distances of the last assignment
+	// status is shaders.StatusPartials bytes of header and slots
+	// (statusHeader, statusSlot), then one double per assignment work
+	// group.
+	status   buffer
 	groups   int     // assignment work groups per iteration
 	partBase [][]int // per slab and dispatch: its first group's partial
 
-	sums   uint32 // k*D uint32 exact sums
-	cent   uint32 // k*D float32 centroids, device-resident between iterations
-	counts uint32 // k uint32 rows per cluster
-	kdCap  int    // values sums and cent hold
-	kCap   int    // values counts holds
-
-	moves    uint32 // relocation moves: int32 pairs (row in slab, cluster)
-	movesCap int    // pairs moves holds
+	sums   buffer // k*D uint32 exact sums
+	cent   buffer // k*D float32 centroids, device-resident between iterations
+	counts buffer // k uint32 rows per cluster
+	moves  buffer // relocation moves: int32 pairs (row in slab, cluster)
 }
 
-// buildStep compiles the loop's programs once per Device.
+// buildStep compiles the loop's programs (at Open). An error wrapping
+// errors.ErrUnsupported means the driver cannot run the loop.
 func (d *Device) buildStep() error {
-	if d.stepProg != 0 {
-		return nil
-	}
 	if d.info.MaxComputeSSBOs < stepBlocks {
-		return fmt.Errorf("compute shaders may use %d storage blocks, the device loop needs %d: %w", d.info.MaxComputeSSBOs, stepBlocks, ErrVersion)
+		return fmt.Errorf("compute shaders may use %d storage blocks, the device loop needs %d: %w", d.info.MaxComputeSSBOs, stepBlocks, errors.ErrUnsupported)
 	}
-	step, err := newProgram(shaders.Step)
+	step, err := d.build(programStep)
 	if err != nil {
-		return fmt.Errorf("step shader: %w", err)
+		return err
 	}
-	upd, err := newProgram(shaders.Update)
+	upd, err := d.build(programUpdate)
 	if err != nil {
 		gl.DeleteProgram(step)
-		return fmt.Errorf("update shader: %w", err)
+		return err
 	}
 	locs := func(p uint32) stepUniforms {
 		loc := func(name string) int32 { return gl.GetUniformLocation(p, gl.Str(name+"\x00")) }
@@ -115,24 +108,11 @@ func (d *Device) buildStep() error {
 }
 
 // statusLayout checks the status block's layout as the driver laid it out
-// against the byte offsets batch decodes (shaders.Status*), so a change to
-// status.glsl that the Go side missed is an error, not garbage stats.
+// against the offsets the host decodes by (statusFields, from the Go
+// structs that mirror status.glsl), so a change to status.glsl that the Go
+// side missed is an error, not garbage stats.
 func statusLayout(prog uint32) error {
-	slot := shaders.StatusHeaderBytes
-	// top is the stride of the slots array (of structs), stride that of
-	// partials (of doubles); -1: not checked.
-	for _, v := range []struct {
-		name                string
-		offset, top, stride int32
-	}{
-		{"halted", 0, -1, -1},
-		{"slots[0].changed", int32(slot), shaders.StatusSlotBytes, -1},
-		{"slots[0].empty", int32(slot + 4), -1, -1},
-		{"slots[0].moved", int32(slot + 8), -1, -1},
-		{"slots[0].ran", int32(slot + 12), -1, -1},
-		{"slots[0].inertia", int32(slot + 16), -1, -1},
-		{"partials[0]", shaders.StatusPartials, -1, 8},
-	} {
+	for _, v := range statusFields() {
 		idx := gl.GetProgramResourceIndex(prog, gl.BUFFER_VARIABLE, gl.Str(v.name+"\x00"))
 		if idx == gl.INVALID_INDEX {
 			return fmt.Errorf("status block: the update shader has no %s", v.name)
@@ -140,8 +120,8 @@ func statusLayout(prog uint32) error {
 		props := [3]uint32{gl.OFFSET, gl.TOP_LEVEL_ARRAY_STRIDE, gl.ARRAY_STRIDE}
 		var got [3]int32
 		gl.GetProgramResourceiv(prog, gl.BUFFER_VARIABLE, idx, 3, &props[0], 3, nil, &got[0])
-		if got[0] != v.offset || v.top >= 0 && got[1] != v.top || v.stride >= 0 && got[2] != v.stride {
-			return fmt.Errorf("status block: %s at byte %d (strides %d, %d), the host reads it at %d (strides %d, %d)", v.name, got[0], got[1], got[2], v.offset, v.top, v.stride)
+		if int(got[0]) != v.offset || v.topStride >= 0 && int(got[1]) != v.topStride || v.array >= 0 && int(got[2]) != v.array {
+			return fmt.Errorf("status block: %s at byte %d (strides %d, %d), the host reads it at %d (strides %d, %d)", v.name, got[0], got[1], got[2], v.offset, v.topStride, v.array)
 		}
 	}
 	return nil
@@ -159,17 +139,27 @@ func (a *Assigner) ready() error {
 // the labels, owners, sums and counts. The tiles stay where NewAssigner put
 // them, for every k. An Assigner holds one device run at a time: Start
 // abandons the previous one.
+//
+// When the device loop cannot run here, Start fails with an error that
+// wraps errors.ErrUnsupported, and the Assigner still assigns: more than
+// MaxStepRows rows, or a driver with fewer than 8 storage blocks per
+// compute shader or too small a block for the status.
 func (a *Assigner) Start(k int, centroids []float32) error {
-	switch {
-	case k < 1 || len(centroids) < k*a.dim:
+	if k < 1 || len(centroids) < k*a.dim {
 		return fmt.Errorf("gpu: start: %d centroid values for k=%d and %d features", len(centroids), k, a.dim)
-	case a.n > MaxStepRows:
-		return fmt.Errorf("gpu: start: %d rows: the device loop's exact uint32 cluster sums hold at most %d rows of uint8 features (use the host loop)", a.n, MaxStepRows)
 	}
 	if err := a.dev.do(func() error { return a.start(k, centroids[:k*a.dim]) }); err != nil {
-		return fmt.Errorf("gpu: start k=%d: %w", k, err)
+		return fmt.Errorf("gpu: start: %w", err)
 	}
 	return nil
+}
+
+// maxStepRows is MaxStepRows, or the test hook's lower limit.
+func (d *Device) maxStepRows() int {
+	if h := d.hooks.MaxStepRows; h > 0 && h < MaxStepRows {
+		return h
+	}
+	return MaxStepRows
 }
 
 func (a *Assigner) start(k int, cent []float32) error {
@@ -178,11 +168,14 @@ func (a *Assigner) start(k int, cent []float32) error {
 	}
 	d, st := a.dev, &a.st
 	st.k = 0
+	if limit := d.maxStepRows(); a.n > limit {
+		return fmt.Errorf("%d rows: the device loop's exact uint32 cluster sums hold at most %d rows of uint8 features: %w", a.n, limit, errors.ErrUnsupported)
+	}
 	if need := int64(4 * len(cent)); need > d.info.MaxSSBOBlockSize {
 		return fmt.Errorf("%d centroids of %d features (%d bytes) exceed the shader storage block limit of %d bytes", k, a.dim, need, d.info.MaxSSBOBlockSize)
 	}
-	if err := d.buildStep(); err != nil {
-		return err
+	if d.stepErr != nil {
+		return d.stepErr
 	}
 	if err := a.allocStep(k); err != nil {
 		a.freeStep()
@@ -191,16 +184,15 @@ func (a *Assigner) start(k int, cent []float32) error {
 	// Earlier shader writes to these buffers land before the clears.
 	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT | gl.SHADER_STORAGE_BARRIER_BIT)
 	minusOne := int32(-1)
-	for _, b := range []uint32{st.prev, st.owner} {
-		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, b)
-		gl.ClearBufferData(gl.SHADER_STORAGE_BUFFER, gl.R32I, gl.RED_INTEGER, gl.INT, unsafe.Pointer(&minusOne))
+	for _, b := range []*buffer{&st.prev, &st.owner} {
+		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, b.id)
+		gl.ClearBufferSubData(gl.SHADER_STORAGE_BUFFER, gl.R32I, 0, b.size, gl.RED_INTEGER, gl.INT, unsafe.Pointer(&minusOne))
 	}
-	for _, b := range []uint32{st.sums, st.counts} {
-		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, b)
-		gl.ClearBufferData(gl.SHADER_STORAGE_BUFFER, gl.R32UI, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
+	for _, b := range []*buffer{&st.sums, &st.counts} {
+		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, b.id)
+		gl.ClearBufferSubData(gl.SHADER_STORAGE_BUFFER, gl.R32UI, 0, b.size, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
 	}
-	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, st.cent)
-	gl.BufferSubData(gl.SHADER_STORAGE_BUFFER, 0, 4*len(cent), unsafe.Pointer(&cent[0]))
+	st.cent.write(unsafe.Pointer(&cent[0]), 4*len(cent))
 	if err := d.glErr("reset the device loop's buffers"); err != nil {
 		return err
 	}
@@ -208,11 +200,11 @@ func (a *Assigner) start(k int, cent []float32) error {
 	return nil
 }
 
-// allocStep makes the per-row buffers on the first Start and grows the
+// allocStep makes the per-row buffers on the first Start and sizes the
 // per-cluster ones for k. On error the caller frees every step buffer.
 func (a *Assigner) allocStep(k int) error {
 	d, st := a.dev, &a.st
-	if st.prev == 0 {
+	if st.prev.id == 0 {
 		gs := a.lay.rowsPerGroup
 		st.groups = 0
 		st.partBase = make([][]int, len(a.lay.slabs))
@@ -224,10 +216,10 @@ func (a *Assigner) allocStep(k int) error {
 		}
 		statusBytes := shaders.StatusPartials + 8*st.groups
 		if int64(statusBytes) > d.info.MaxSSBOBlockSize {
-			return fmt.Errorf("status block of %d bytes for %d work groups exceeds the shader storage block limit of %d bytes", statusBytes, st.groups, d.info.MaxSSBOBlockSize)
+			return fmt.Errorf("status block of %d bytes for %d work groups exceeds the shader storage block limit of %d bytes: %w", statusBytes, st.groups, d.info.MaxSSBOBlockSize, errors.ErrUnsupported)
 		}
 		for _, b := range []struct {
-			p    *uint32
+			b    *buffer
 			size int
 			what string
 		}{
@@ -236,33 +228,24 @@ func (a *Assigner) allocStep(k int) error {
 			{&st.dists, 4 * a.n, "distances"},
 			{&st.status, statusBytes, "status"},
 		} {
-			var err error
-			if *b.p, err = d.newBuffer(b.size, nil, gl.DYNAMIC_COPY); err != nil {
+			if err := d.ensure(b.b, b.size, gl.DYNAMIC_COPY); err != nil {
 				return fmt.Errorf("device loop %s: %w", b.what, err)
 			}
 		}
 	}
-	if kd := k * a.dim; kd > st.kdCap {
-		d.deleteBuffer(&st.sums)
-		d.deleteBuffer(&st.cent)
-		st.kdCap = 0
-		var err error
-		if st.sums, err = d.newBuffer(4*kd, nil, gl.DYNAMIC_COPY); err != nil {
-			return fmt.Errorf("cluster sums: %w", err)
+	kd := k * a.dim
+	for _, b := range []struct {
+		b    *buffer
+		size int
+		what string
+	}{
+		{&st.sums, 4 * kd, "cluster sums"},
+		{&st.cent, 4 * kd, "device centroids"},
+		{&st.counts, 4 * k, "cluster counts"},
+	} {
+		if err := d.ensure(b.b, b.size, gl.DYNAMIC_COPY); err != nil {
+			return fmt.Errorf("%s: %w", b.what, err)
 		}
-		if st.cent, err = d.newBuffer(4*kd, nil, gl.DYNAMIC_COPY); err != nil {
-			return fmt.Errorf("device centroids: %w", err)
-		}
-		st.kdCap = kd
-	}
-	if k > st.kCap {
-		d.deleteBuffer(&st.counts)
-		st.kCap = 0
-		var err error
-		if st.counts, err = d.newBuffer(4*k, nil, gl.DYNAMIC_COPY); err != nil {
-			return fmt.Errorf("cluster counts: %w", err)
-		}
-		st.kCap = k
 	}
 	return nil
 }
@@ -270,8 +253,8 @@ func (a *Assigner) allocStep(k int) error {
 // freeStep deletes the loop's buffers; idempotent, device thread only.
 func (a *Assigner) freeStep() {
 	d, st := a.dev, &a.st
-	for _, b := range []*uint32{&st.prev, &st.owner, &st.dists, &st.status, &st.sums, &st.cent, &st.counts, &st.moves} {
-		d.deleteBuffer(b)
+	for _, b := range []*buffer{&st.prev, &st.owner, &st.dists, &st.status, &st.sums, &st.cent, &st.counts, &st.moves} {
+		d.release(b)
 	}
 	*st = stepState{}
 }
@@ -325,7 +308,7 @@ func (a *Assigner) batch(stats []kmeans.StepStat, stop bool) (ran int, halted bo
 	// clear of its header and slots.
 	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT | gl.SHADER_STORAGE_BARRIER_BIT)
 	head := shaders.StatusHeaderBytes + m*shaders.StatusSlotBytes
-	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, st.status)
+	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, st.status.id)
 	gl.ClearBufferSubData(gl.SHADER_STORAGE_BUFFER, gl.R32UI, 0, head, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
 	a.bindClusters()
 	stopFlag := uint32(0)
@@ -352,22 +335,21 @@ func (a *Assigner) batch(stats []kmeans.StepStat, stop bool) (ran int, halted bo
 	if err := d.glErr(fmt.Sprintf("%d iterations of %d rows, k=%d", m, a.n, k)); err != nil {
 		return 0, false, err
 	}
-	buf := make([]byte, head)
-	a.read(st.status, 0, buf)
-	if err := d.glErr("read back the status"); err != nil {
+	slots := make([]statusSlot, m)
+	hdr, err := a.readStatus(slots)
+	if err != nil {
 		return 0, false, err
 	}
-	halted = binary.LittleEndian.Uint32(buf) != 0
-	for it := range m {
-		s := buf[shaders.StatusHeaderBytes+it*shaders.StatusSlotBytes:]
-		if binary.LittleEndian.Uint32(s[12:]) == 0 {
+	halted = hdr.Halted != 0
+	for it, s := range slots {
+		if s.Ran == 0 {
 			return ran, true, nil // halted before this iteration
 		}
 		stats[it] = kmeans.StepStat{
-			Changed: int(binary.LittleEndian.Uint32(s[0:])),
-			Empty:   binary.LittleEndian.Uint32(s[4:]) != 0,
-			Moved:   binary.LittleEndian.Uint32(s[8:]) != 0,
-			Inertia: math.Float64frombits(binary.LittleEndian.Uint64(s[16:])),
+			Changed: int(s.Changed),
+			Empty:   s.Empty != 0,
+			Moved:   s.Moved != 0,
+			Inertia: s.Inertia,
 		}
 		ran++
 		if stats[it].Empty || stop && !stats[it].Moved {
@@ -444,14 +426,24 @@ func (a *Assigner) meansPass() error {
 	return nil
 }
 
-// bindClusters binds the per-cluster buffers and the status.
+// readStatus reads the status header and the first len(slots) slots back.
+func (a *Assigner) readStatus(slots []statusSlot) (statusHeader, error) {
+	buf := make([]byte, shaders.StatusHeaderBytes+len(slots)*shaders.StatusSlotBytes)
+	a.read(&a.st.status, 0, buf)
+	if err := a.dev.glErr("read back the status"); err != nil {
+		return statusHeader{}, err
+	}
+	return decodeStatus(buf, slots)
+}
+
+// bindClusters binds the per-cluster buffers and the status, each as large
+// as the run's k uses.
 func (a *Assigner) bindClusters() {
 	st := &a.st
-	kd := 4 * st.k * a.dim
-	gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindCentroids, st.cent, 0, kd)
-	gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindSums, st.sums, 0, kd)
-	gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindCounts, st.counts, 0, 4*st.k)
-	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindStatus, st.status)
+	st.cent.bind(bindCentroids)
+	st.sums.bind(bindSums)
+	st.counts.bind(bindCounts)
+	st.status.bind(bindStatus)
 }
 
 // bindRows binds slab si's tiles and the ranges of the per-row buffers
@@ -459,25 +451,25 @@ func (a *Assigner) bindClusters() {
 func (a *Assigner) bindRows(si int, s slab) {
 	st := &a.st
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindTiles, a.tiles[si])
-	gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindLabels, st.prev, s.outOffset, s.outSize)
-	gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindDists, st.dists, s.outOffset, s.outSize)
-	gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindOwner, st.owner, s.outOffset, s.outSize)
+	gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindLabels, st.prev.id, s.outOffset, s.outSize)
+	gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindDists, st.dists.id, s.outOffset, s.outSize)
+	gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindOwner, st.owner.id, s.outOffset, s.outSize)
 }
 
 // read copies len(dst) bytes at offset of buffer b into dst, after the
 // barrier that makes shader writes visible to glGetBufferSubData.
-func (a *Assigner) read(b uint32, offset int, dst []byte) {
+func (a *Assigner) read(b *buffer, offset int, dst []byte) {
 	if len(dst) == 0 {
 		return
 	}
 	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
-	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, b)
+	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, b.id)
 	gl.GetBufferSubData(gl.SHADER_STORAGE_BUFFER, offset, len(dst), unsafe.Pointer(&dst[0]))
 }
 
 // read32 reads len(dst) 32-bit values (int32, uint32 or float32) from the
 // start of buffer b.
-func read32[T int32 | uint32 | float32](a *Assigner, b uint32, dst []T) {
+func read32[T int32 | uint32 | float32](a *Assigner, b *buffer, dst []T) {
 	if len(dst) == 0 {
 		return
 	}
@@ -501,9 +493,9 @@ func (a *Assigner) State(owner []int32, dists []float32, counts []int) error {
 			return fmt.Errorf("%d counts for k=%d", len(counts), k)
 		}
 		c := make([]uint32, k)
-		read32(a, a.st.owner, owner[:a.n])
-		read32(a, a.st.dists, dists[:a.n])
-		read32(a, a.st.counts, c)
+		read32(a, &a.st.owner, owner[:a.n])
+		read32(a, &a.st.dists, dists[:a.n])
+		read32(a, &a.st.counts, c)
 		for i, v := range c {
 			counts[i] = int(v)
 		}
@@ -551,21 +543,14 @@ func (a *Assigner) move(rows []int, to []int32) (bool, error) {
 		pairs[2*i+1] = to[i]
 	}
 	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT | gl.SHADER_STORAGE_BARRIER_BIT)
-	if len(rows) > st.movesCap {
-		d.deleteBuffer(&st.moves)
-		st.movesCap = 0
-		var err error
-		if st.moves, err = d.newBuffer(8*len(rows), nil, gl.DYNAMIC_DRAW); err != nil {
+	if len(rows) > 0 {
+		if err := d.ensure(&st.moves, 4*len(pairs), gl.DYNAMIC_DRAW); err != nil {
 			return false, fmt.Errorf("relocation moves: %w", err)
 		}
-		st.movesCap = len(rows)
-	}
-	if len(rows) > 0 {
-		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, st.moves)
-		gl.BufferSubData(gl.SHADER_STORAGE_BUFFER, 0, 4*len(pairs), unsafe.Pointer(&pairs[0]))
+		st.moves.write(unsafe.Pointer(&pairs[0]), 4*len(pairs))
 	}
 	head := shaders.StatusHeaderBytes + shaders.StatusSlotBytes
-	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, st.status)
+	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, st.status.id)
 	gl.ClearBufferSubData(gl.SHADER_STORAGE_BUFFER, gl.R32UI, 0, head, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
 	a.bindClusters()
 	gl.UseProgram(d.updProg)
@@ -584,7 +569,7 @@ func (a *Assigner) move(rows []int, to []int32) (bool, error) {
 		}
 		s := a.lay.slabs[si]
 		a.bindRows(si, s)
-		gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindMoves, st.moves, 0, 8*len(rows))
+		st.moves.bind(bindMoves)
 		gl.Uniform1ui(d.updLoc.outBase, uint32(s.outBase))
 		gl.Uniform1ui(d.updLoc.base, uint32(i))
 		gl.Uniform1ui(d.updLoc.n, uint32(j-i))
@@ -602,13 +587,11 @@ func (a *Assigner) move(rows []int, to []int32) (bool, error) {
 	if err := d.glErr(fmt.Sprintf("move %d rows", len(rows))); err != nil {
 		return false, err
 	}
-	buf := make([]byte, head)
-	a.read(st.status, 0, buf)
-	if err := d.glErr("read back the status"); err != nil {
+	var slot [1]statusSlot
+	if _, err := a.readStatus(slot[:]); err != nil {
 		return false, err
 	}
-	slot := buf[shaders.StatusHeaderBytes:]
-	return binary.LittleEndian.Uint32(slot[8:]) != 0, nil
+	return slot[0].Moved != 0, nil
 }
 
 // Finish implements kmeans.Stepper.
@@ -633,16 +616,16 @@ func (a *Assigner) Finish(reassign bool, labels []int32, dists []float32, sums [
 			// The plain assignment, into the loop's labels and distances:
 			// the sums keep the last update, as on the host.
 			gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
-			if err := a.assignPass(st.cent, 4*kd, st.prev, st.dists, k); err != nil {
+			if err := a.assignPass(&st.cent, &st.prev, &st.dists, k); err != nil {
 				return err
 			}
 		}
 		s32 := make([]uint32, kd+k)
-		read32(a, st.prev, labels[:a.n])
-		read32(a, st.dists, dists[:a.n])
-		read32(a, st.sums, s32[:kd])
-		read32(a, st.counts, s32[kd:])
-		read32(a, st.cent, centroids[:kd])
+		read32(a, &st.prev, labels[:a.n])
+		read32(a, &st.dists, dists[:a.n])
+		read32(a, &st.sums, s32[:kd])
+		read32(a, &st.counts, s32[kd:])
+		read32(a, &st.cent, centroids[:kd])
 		for i, v := range s32[:kd] {
 			sums[i] = uint64(v)
 		}

@@ -16,7 +16,9 @@ import (
 	"github.com/go-gl/gl/v4.3-core/gl"
 
 	"github.com/tilekmeans/tilekmeans/cpu"
+	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
 	"github.com/tilekmeans/tilekmeans/kmeans"
+	"github.com/tilekmeans/tilekmeans/kmeans/kmeanstest"
 	"github.com/tilekmeans/tilekmeans/shaders"
 	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
@@ -162,7 +164,7 @@ func TestStepperUSPS(t *testing.T) {
 // that, clusters empty on every iteration and relocation runs again and
 // again; noise adds a few rows that differ in one feature.
 func emptyingData(r *rand.Rand, n, dim, distinct int) kmeans.Data {
-	proto := randomData(r, distinct, dim)
+	proto := kmeanstest.RandomData(r, distinct, dim, 256)
 	x := make([]uint8, n*dim)
 	for i := range n {
 		copy(x[i*dim:], proto.Row(r.IntN(distinct)))
@@ -194,13 +196,13 @@ func TestStepperRandom(t *testing.T) {
 			data  kmeans.Data
 			cases []stepCase
 		}{
-			{"D=7", randomData(r, 1000, 7), []stepCase{
+			{"D=7", kmeanstest.RandomData(r, 1000, 7, 256), []stepCase{
 				{"k=5", seeded(5, 200, false, kmeans.InitKMeansPP, 2, 1)},
 				{"k=9 fixed", seeded(9, 30, true, kmeans.InitRandom, 1, 2)}}},
-			{"D=1", randomData(r, 777, 1), []stepCase{
+			{"D=1", kmeanstest.RandomData(r, 777, 1, 256), []stepCase{
 				{"k=4", seeded(4, 200, false, kmeans.InitRandom, 3, 3)},
 				{"k=40", seeded(40, 200, false, kmeans.InitRandom, 1, 4)}}},
-			{"D=255", randomData(r, 500, 255), []stepCase{
+			{"D=255", kmeanstest.RandomData(r, 500, 255, 256), []stepCase{
 				{"k=6", seeded(6, 100, false, kmeans.InitKMeansPP, 1, 5)}}},
 			{"D=5 emptying", emptyingData(r, 300, 5, 12), []stepCase{
 				{"k=20", seeded(20, 40, false, kmeans.InitRandom, 2, 6)},
@@ -244,10 +246,10 @@ func TestStepperSplit(t *testing.T) {
 			data     kmeans.Data
 		}{
 			{7, 1000, emptyingData(r, 1000, 7, 15)},
-			{255, 4000, randomData(r, 700, 255)},
+			{255, 4000, kmeanstest.RandomData(r, 700, 255, 256)},
 			{16, 16 * 100, levelsData(r, 1000, 16, 2)},
 		} {
-			d := openDevice(t, kind, &testHooks{maxTileBytes: c.maxBytes, maxGroups: 1})
+			d := openDevice(t, kind, &gpuhooks.Hooks{MaxTileBytes: c.maxBytes, MaxGroups: 1})
 			a, err := d.NewAssigner(c.data)
 			if err != nil {
 				t.Fatal(err)
@@ -490,11 +492,9 @@ func runMeans(a *Assigner, sums, counts []uint32) ([]float32, bool, error) {
 	var moved bool
 	err := d.do(func() error {
 		st := &a.st
-		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, st.sums)
-		gl.BufferSubData(gl.SHADER_STORAGE_BUFFER, 0, 4*k, unsafe.Pointer(&sums[0]))
-		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, st.counts)
-		gl.BufferSubData(gl.SHADER_STORAGE_BUFFER, 0, 4*k, unsafe.Pointer(&counts[0]))
-		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, st.status)
+		st.sums.write(unsafe.Pointer(&sums[0]), 4*k)
+		st.counts.write(unsafe.Pointer(&counts[0]), 4*k)
+		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, st.status.id)
 		gl.ClearBufferSubData(gl.SHADER_STORAGE_BUFFER, gl.R32UI, 0, shaders.StatusPartials, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
 		a.bindClusters()
 		gl.UseProgram(d.updProg)
@@ -505,11 +505,11 @@ func runMeans(a *Assigner, sums, counts []uint32) ([]float32, bool, error) {
 		if err := a.meansPass(); err != nil {
 			return err
 		}
-		read32(a, st.cent, cent)
-		slot := make([]byte, shaders.StatusSlotBytes)
-		a.read(st.status, shaders.StatusHeaderBytes, slot)
-		moved = slot[8] != 0
-		return d.glErr("means test")
+		read32(a, &st.cent, cent)
+		var slot [1]statusSlot
+		_, err := a.readStatus(slot[:])
+		moved = slot[0].Moved != 0
+		return err
 	})
 	return cent, moved, err
 }
@@ -519,11 +519,11 @@ func runMeans(a *Assigner, sums, counts []uint32) ([]float32, bool, error) {
 func TestStepFault(t *testing.T) {
 	forEachContext(t, func(t *testing.T, kind string) {
 		r := rand.New(rand.NewPCG(26, 26))
-		data := randomData(r, 1000, 7)
+		data := kmeanstest.RandomData(r, 1000, 7, 256)
 		// Each iteration is 1 assignment + 1 check + 1 means dispatch here:
 		// dispatch 5 is the second iteration's check pass.
 		for _, fail := range []int{1, 5, 9} {
-			d, err := Open(Options{Context: kind, hooks: &testHooks{failDispatch: fail}})
+			d, err := Open(Options{Context: kind, Test: &gpuhooks.Hooks{FailDispatch: fail}})
 			if err != nil {
 				unavailable(t, "context %s: %v", kind, err)
 			}
@@ -552,10 +552,6 @@ func TestStepFault(t *testing.T) {
 
 // TestStepperArguments: misuse is an error, not a panic or a GL error.
 func TestStepperArguments(t *testing.T) {
-	big := &Assigner{n: MaxStepRows + 1, dim: 1}
-	if err := big.Start(1, []float32{0}); err == nil || !strings.Contains(err.Error(), "16843009") {
-		t.Fatalf("Start with %d rows: %v, want the uint32 sums limit", big.n, err)
-	}
 	forEachContext(t, func(t *testing.T, kind string) {
 		d := openDevice(t, kind, nil)
 		data := kmeans.Data{N: 4, D: 3, X: []uint8{0, 0, 0, 1, 1, 1, 9, 9, 9, 10, 10, 10}}
@@ -617,8 +613,10 @@ func TestStepperArguments(t *testing.T) {
 		if moved, err := a.Move([]int{1, 1}, []int32{1, 0}); err != nil || !moved {
 			t.Fatalf("Move back: %v, %v", moved, err)
 		}
-		if _, err := a.Move([]int{0, 1}, []int32{1, 1}); err == nil || !strings.Contains(err.Error(), "empty") {
-			t.Fatalf("Move that empties cluster 0: %v", err)
+		// A move may leave a cluster empty (kmeans.Stepper.Move): it keeps
+		// its centroid, the other's mean moves.
+		if moved, err := a.Move([]int{0, 1}, []int32{1, 1}); err != nil || !moved {
+			t.Fatalf("Move that empties cluster 0: %v, %v", moved, err)
 		}
 		labels := make([]int32, 4)
 		sums := make([]uint64, 6)
@@ -663,7 +661,7 @@ func TestStepperReleases(t *testing.T) {
 			unavailable(t, "context %s: %v", kind, err)
 		}
 		r := rand.New(rand.NewPCG(27, 27))
-		data := randomData(r, 300, 10)
+		data := kmeanstest.RandomData(r, 300, 10, 256)
 		a, err := d.NewAssigner(data)
 		if err != nil {
 			t.Fatal(err)
@@ -693,20 +691,68 @@ func TestStepperReleases(t *testing.T) {
 	})
 }
 
+// TestStepperRowLimit: past the device loop's row limit (lowered by the
+// test hook from MaxStepRows' 16,843,009 rows), Start says the loop is
+// unsupported (errors.ErrUnsupported, so package kmeans runs the host loop)
+// and Assign still works; at the limit the device loop runs.
+func TestStepperRowLimit(t *testing.T) {
+	forEachContext(t, func(t *testing.T, kind string) {
+		const limit = 100
+		d := openDevice(t, kind, &gpuhooks.Hooks{MaxStepRows: limit})
+		r := rand.New(rand.NewPCG(28, 28))
+		over := kmeanstest.RandomData(r, limit+1, 9, 256)
+		a, err := d.NewAssigner(over)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cent := rowCentroids(r, over, 3)
+		err = a.Start(3, cent)
+		if !errors.Is(err, errors.ErrUnsupported) || !strings.Contains(err.Error(), fmt.Sprintf("at most %d rows", limit)) {
+			t.Fatalf("Start with %d rows over a limit of %d: %v, want errors.ErrUnsupported naming the limit", over.N, limit, err)
+		}
+		if strings.Count(err.Error(), "gpu:") != 1 {
+			t.Errorf("error %q: want the package prefix exactly once", err)
+		}
+		t.Logf("%v", err)
+		checkParity(t, a, over, cent, 3)
+		if _, err := a.Step(make([]kmeans.StepStat, 2), true); !errors.Is(err, errNotStarted) {
+			t.Fatalf("Step after a refused Start: %v", err)
+		}
+		// kmeans.Run sees ErrUnsupported and drives the same Assigner from
+		// the host, with the host loop's result.
+		cs := &countingStepper{Assigner: a}
+		res, err := kmeans.Run(context.Background(), over, cs, seeded(3, 20, false, kmeans.InitRandom, 1, 3)())
+		if err != nil {
+			t.Fatalf("kmeans.Run past the limit: %v", err)
+		}
+		if cs.steps != 0 {
+			t.Errorf("kmeans.Run stepped the device loop %d times past its row limit", cs.steps)
+		}
+		sameResult(t, "host path past the limit", runHost(t, over, seeded(3, 20, false, kmeans.InitRandom, 1, 3)()), res)
+
+		at := kmeans.Data{N: limit, D: over.D, X: over.X[:limit*over.D]}
+		b, err := d.NewAssigner(at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameResult(t, "device loop at the limit", runHost(t, at, seeded(3, 20, false, kmeans.InitRandom, 1, 3)()), runDevice(t, b, at, seeded(3, 20, false, kmeans.InitRandom, 1, 3)()))
+	})
+}
+
 // slotsRun reads which of the first m status slots the last batch ran: a
 // halted batch must leave the rest idle.
 func slotsRun(t *testing.T, a *Assigner, m int) []bool {
 	t.Helper()
-	buf := make([]byte, shaders.StatusHeaderBytes+m*shaders.StatusSlotBytes)
+	slots := make([]statusSlot, m)
 	if err := a.dev.do(func() error {
-		a.read(a.st.status, 0, buf)
-		return a.dev.glErr("read status")
+		_, err := a.readStatus(slots)
+		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
 	run := make([]bool, m)
-	for i := range m {
-		run[i] = buf[shaders.StatusHeaderBytes+i*shaders.StatusSlotBytes+12] != 0
+	for i, s := range slots {
+		run[i] = s.Ran != 0
 	}
 	return run
 }

@@ -36,6 +36,7 @@ type benchOptions struct {
 	reps     int
 	backends []string
 	context  string
+	gpu      gpuFlags // -device, -allow-mismatch
 	budget   time.Duration
 	seed     uint64
 	workers  int
@@ -157,6 +158,8 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
 	fs.IntVar(&o.reps, "reps", 5, "`repetitions`; figures are medians with [min..max]")
 	backends := fs.String("backends", "cpu,gpu", "backends to compare")
 	fs.StringVar(&o.context, "context", gpu.ContextAuto, "OpenGL context for the GPU: auto | glfw | egl")
+	o.gpu.addDevice(fs)
+	o.gpu.addAllowMismatch(fs)
 	fs.DurationVar(&o.budget, "budget", 30*time.Second, "time allowed per backend, size and k; fewer repetitions and iterations are measured beyond it")
 	fs.Uint64Var(&o.seed, "seed", 0, "seed for the initial centroids and the noise")
 	fs.IntVar(&o.workers, "workers", 0, "CPU worker goroutines (0: all cores)")
@@ -195,6 +198,11 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
 		return nil, usagef("-reps %d: want >= 1", o.reps)
 	case o.budget <= 0:
 		return nil, usagef("-budget %s: want > 0", o.budget)
+	}
+	if slices.Contains(o.backends, backendGPU) {
+		if err := o.gpu.check(fs, o.context); err != nil {
+			return nil, err
+		}
 	}
 	return o, nil
 }
@@ -277,13 +285,17 @@ func (a *app) benchBackend(ctx context.Context, name string, o *benchOptions, ba
 	if name == backendGPU {
 		start := time.Now()
 		var err error
-		if dev, err = gpu.Open(gpu.Options{Context: o.context}); err != nil {
-			return nil, fmt.Errorf("bench: gpu: %w", err)
+		if dev, err = gpu.Open(o.gpu.options(o.context)); err != nil {
+			return nil, fmt.Errorf("bench: %w", openHint(err))
 		}
 		defer dev.Close()
 		setup = time.Since(start)
 		info := dev.Info()
-		device = fmt.Sprintf("%s, OpenGL %s via %s", info.Renderer, info.Version, info.Context)
+		device = fmt.Sprintf("%s, OpenGL %s via %s", info.Renderer, info.Version, gpuContextName(info))
+		if !info.Canary.Passed {
+			// -allow-mismatch: the timings stand, the parity does not.
+			device += ", parity canary failed"
+		}
 	}
 	var cells []benchCell
 	for _, mult := range o.sizes {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/tilekmeans/tilekmeans/gpu"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/tiles"
 )
@@ -51,6 +52,13 @@ type summary struct {
 	QualityNote string       `json:"quality_note,omitempty"`
 	Sheets      []sheetEntry `json:"sheets"`
 	Runs        []runEntry   `json:"runs"`
+
+	// With a GPU: the EGL device it ran on, its parity canary, and whether
+	// -allow-mismatch let it run after a failed canary (its results then
+	// carry no bit-for-bit guarantee).
+	EGLDevice     *gpu.EGLDevice `json:"egl_device,omitempty"`
+	Canary        *gpu.Canary    `json:"canary,omitempty"`
+	AllowMismatch bool           `json:"allow_mismatch,omitempty"`
 }
 
 type sheetEntry struct {
@@ -99,6 +107,10 @@ func buildSummary(ro *runOutput) summary {
 	}
 	if be.gpu != nil {
 		s.Context, s.Renderer, s.GLVersion = be.gpu.info.Context, be.gpu.info.Renderer, be.gpu.info.Version
+		s.EGLDevice, s.AllowMismatch = be.gpu.info.Device, o.gpu.allowMismatch
+		if len(be.gpu.info.Canary.Probes) > 0 {
+			s.Canary = &be.gpu.info.Canary
+		}
 	}
 	if be.gpuErr != nil {
 		s.GPUError = be.gpuErr.Error()

@@ -32,6 +32,7 @@ type runOptions struct {
 	workers    int
 	backend    string
 	context    string
+	gpu        gpuFlags // -device, -allow-mismatch
 	verify     bool
 	profile    string
 	verbose    bool
@@ -54,6 +55,8 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	fs.IntVar(&o.workers, "workers", 0, "CPU worker goroutines (0: all cores)")
 	fs.StringVar(&o.backend, "backend", backendAuto, "where the assignment step runs: auto (GPU, else CPU) | gpu | cpu")
 	fs.StringVar(&o.context, "context", gpu.ContextAuto, "OpenGL context: auto (GLFW with a display, else EGL) | glfw | egl")
+	o.gpu.addDevice(fs)
+	o.gpu.addAllowMismatch(fs)
 	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile to `file`")
 	fs.BoolVar(&o.verify, "verify", false, "recompute every assignment with the CPU reference and fail on any difference")
 	fs.BoolVar(&o.verbose, "v", false, "log one line per iteration")
@@ -88,6 +91,11 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 		return nil, usagef("-v and -q exclude each other")
 	case o.init.Method == kmeans.InitRows && len(o.ks) != 1:
 		return nil, usagef("-init %s: explicit rows need a single k, not -k %s", o.init, kList(o.ks))
+	}
+	if o.backend != backendCPU {
+		if err := o.gpu.check(fs, o.context); err != nil {
+			return nil, err
+		}
 	}
 	return o, nil
 }
@@ -176,7 +184,7 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 	}()
 	where := "cpu"
 	if be.gpu != nil {
-		where = fmt.Sprintf("gpu (%s: %s, OpenGL %s)", be.gpu.info.Context, be.gpu.info.Renderer, be.gpu.info.Version)
+		where = fmt.Sprintf("gpu (%s: %s, OpenGL %s)", gpuContextName(be.gpu.info), be.gpu.info.Renderer, be.gpu.info.Version)
 	}
 	fmt.Fprintf(logw, "tilekmeans: %d sheets, %d tiles of %s (%d blank%s), k=%s, backend %s\n",
 		len(t.Sheets), n, tileDesc(t), t.Blank, skippedNote(t), kList(o.ks), where)
