@@ -223,9 +223,11 @@ func TestConcurrentRunsOnOneOut(t *testing.T) {
 	if err := first.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// The lock is held once its file names the holder's pid (written
+	// after flock succeeds; the file itself exists a moment before).
 	lock := filepath.Join(parent, ".out.tilekmeans-lock")
 	for start := time.Now(); ; time.Sleep(2 * time.Millisecond) {
-		if _, err := os.Stat(lock); err == nil {
+		if b, err := os.ReadFile(lock); err == nil && len(b) > 0 {
 			break
 		}
 		if time.Since(start) > 20*time.Second {
