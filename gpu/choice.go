@@ -148,18 +148,18 @@ func (c DeviceChoice) Pick(devs []EGLDevice) (EGLDevice, error) {
 			return d, nil
 		}
 	}
-	what := fmt.Sprintf("EGL device %d", c.n)
+	what := strconv.Itoa(c.n)
 	if c.cuda {
-		what = fmt.Sprintf("EGL device with CUDA number %d", c.n)
+		what = fmt.Sprintf("with CUDA number %d", c.n)
 	}
 	if len(devs) == 0 {
-		return EGLDevice{}, fmt.Errorf("no %s: EGL lists no devices: %w", what, ErrNoDevice)
+		return EGLDevice{}, fmt.Errorf("%w %s: EGL lists none", ErrNoDevice, what)
 	}
 	names := make([]string, len(devs))
 	for i, d := range devs {
 		names[i] = d.String()
 	}
-	return EGLDevice{}, fmt.Errorf("no %s; EGL lists %s: %w", what, strings.Join(names, "; "), ErrNoDevice)
+	return EGLDevice{}, fmt.Errorf("%w %s; EGL lists %s", ErrNoDevice, what, strings.Join(names, "; "))
 }
 
 // pciBusID returns the PCI address of the device behind a DRM device file

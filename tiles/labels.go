@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -206,8 +207,11 @@ func (s LabelSpec) Classes(t *Tiles) (*Classes, error) {
 		return nil, fmt.Errorf("labels: unknown kind %d", s.Kind)
 	}
 	f, err := os.Open(s.File)
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+		return nil, &LabelError{Path: s.File, Err: pe.Err}
+	}
 	if err != nil {
-		return nil, err // *PathError names the file
+		return nil, &LabelError{Path: s.File, Err: err}
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxLabelBytes+1))
