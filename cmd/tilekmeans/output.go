@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 
 	"github.com/tilekmeans/tilekmeans/gpu"
@@ -141,6 +142,15 @@ func buildSummary(ro *runOutput) summary {
 	}
 	return s
 }
+
+// outputFile matches every file writeOutputs writes, by path relative to
+// -out: a folder holding only these (and the marker) may be replaced by the
+// next run (TestOwnsEveryOutputFile keeps the two in step).
+var outputFile = regexp.MustCompile(`^(\.tilekmeans|summary\.json|labels\.csv|elbow\.png|report\.html|tiles\.npy|(labels|centroids)_k[0-9]+\.npy|[0-9]+/(centroid[0-9]+|montage)\.png)$`)
+
+// ownsOutput reports whether rel (slash-separated, relative to -out) is a
+// file a run writes.
+func ownsOutput(rel string) bool { return outputFile.MatchString(rel) }
 
 // runOutput is what a finished run writes.
 type runOutput struct {

@@ -139,7 +139,7 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 	// Take -out first: a folder that may not be replaced, or another run
 	// writing it, fails before any sheet is read. The run is built in a
 	// staging folder beside it and switched into place at the end.
-	out, err := outdir.Begin(o.out)
+	out, err := outdir.Begin(o.out, ownsOutput)
 	if err != nil {
 		return fmt.Errorf("-out %s: %w", o.out, err)
 	}

@@ -58,6 +58,9 @@ func begin(target string, mkParent bool) (abs string, l *lock, err error) {
 	if real, err := filepath.EvalSymlinks(abs); err == nil {
 		abs = real
 	}
+	if filepath.Dir(abs) == abs {
+		return "", nil, errors.New("is the root of the file system, which cannot be replaced")
+	}
 	if mkParent {
 		if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
 			return "", nil, unwrap(err)
@@ -91,10 +94,12 @@ type Dir struct {
 	done            bool
 }
 
-// Begin checks that target may be replaced, takes its lock, removes stale
-// staging folders, and makes an empty staging folder beside it holding
-// tiles.OutputMarker. Errors name no path: the caller adds the target's.
-func Begin(target string) (*Dir, error) {
+// Begin checks that target may be replaced (owns tells the files the tool
+// writes, by slash-separated path relative to the folder; see
+// checkReplaceable), takes its lock, removes stale staging folders, and
+// makes an empty staging folder beside it holding tiles.OutputMarker.
+// Errors name no path: the caller adds the target's.
+func Begin(target string, owns func(rel string) bool) (*Dir, error) {
 	abs, l, err := begin(target, true)
 	if err != nil {
 		return nil, err
@@ -103,7 +108,7 @@ func Begin(target string) (*Dir, error) {
 		l.release()
 		return nil, err
 	}
-	if err := checkReplaceable(abs); err != nil {
+	if err := checkReplaceable(abs, owns); err != nil {
 		return fail(err)
 	}
 	_, prefix := names(abs)
@@ -123,8 +128,12 @@ func Begin(target string) (*Dir, error) {
 }
 
 // checkReplaceable reports whether the folder at abs (if any) may be
-// replaced: absent, an output folder, or a tree of empty folders.
-func checkReplaceable(abs string) error {
+// replaced: absent, a tree of empty folders, or an output folder
+// (tiles.IsOutputDir) every file of which is one this tool writes (owns
+// says which, by path relative to the folder). Anything else is refused
+// with ErrForeign naming the first file that is not the tool's, so that
+// nothing the tool did not write is ever deleted.
+func checkReplaceable(abs string, owns func(rel string) bool) error {
 	st, err := os.Lstat(abs)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -133,16 +142,19 @@ func checkReplaceable(abs string) error {
 		return unwrap(err)
 	case !st.IsDir():
 		return errors.New("exists and is not a directory")
-	case tiles.IsOutputDir(abs):
-		return nil
 	}
+	output := tiles.IsOutputDir(abs)
 	var found string
 	err = filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if !d.IsDir() {
-			found, _ = filepath.Rel(abs, p)
+		if d.IsDir() {
+			return nil
+		}
+		rel, _ := filepath.Rel(abs, p)
+		if !output || owns == nil || !owns(filepath.ToSlash(rel)) {
+			found = rel
 			return fs.SkipAll
 		}
 		return nil
@@ -150,7 +162,10 @@ func checkReplaceable(abs string) error {
 	if err != nil {
 		return unwrap(err)
 	}
-	if found != "" {
+	switch {
+	case found != "" && output:
+		return fmt.Errorf("%w: it holds %s, which tilekmeans does not write; move it away or choose another folder", ErrForeign, found)
+	case found != "":
 		return fmt.Errorf("%w (it holds %s); choose another folder", ErrForeign, found)
 	}
 	return nil
