@@ -241,6 +241,15 @@ func (a *app) benchCommand(ctx context.Context, args []string) (err error) {
 		return err
 	}
 	base := kmeans.Data{N: t.N(), D: t.D, X: t.Pix}
+	largest := base.N * slices.Max(o.sizes)
+	for _, k := range o.ks {
+		switch {
+		case k > largest:
+			return usagef("-k %d: more clusters than the %d tiles of the largest size", k, largest)
+		case k > base.N*slices.Min(o.sizes):
+			fmt.Fprintf(a.stderr, "tilekmeans: bench: k=%d is measured only at the sizes with at least %d tiles\n", k, k)
+		}
+	}
 	var cells []benchCell
 	for _, be := range o.backends {
 		cs, err := a.benchBackend(ctx, be, o, base)
@@ -429,8 +438,20 @@ func writeBenchPlot(path string, cells []benchCell) error {
 	p.Title.Text = "tilekmeans: time per Lloyd iteration"
 	p.X.Label.Text = "tiles"
 	p.Y.Label.Text = "seconds per iteration"
-	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
-	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
+	// Log axes need a range to span: with one size (or one time) an axis
+	// stays linear (gonum's log scale panics on an empty range).
+	xs, ys := map[float64]bool{}, map[float64]bool{}
+	for _, c := range cells {
+		if c.Iter.Median > 0 {
+			xs[float64(c.Tiles)], ys[c.Iter.Median.Seconds()] = true, true
+		}
+	}
+	if len(xs) > 1 {
+		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+	}
+	if len(ys) > 1 {
+		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+	}
 	p.Legend.Top, p.Legend.Left = true, true
 	type key struct {
 		backend string
