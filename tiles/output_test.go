@@ -305,3 +305,34 @@ func montageGrays(imgs []*image.Gray, scale, gap int) *image.Gray {
 	}
 	return tiles.Montage(in, tiles.MontageLayout{Scale: scale, Gap: gap}).(*image.Gray)
 }
+
+// TestExpandLeavesHiddenFilesOut: a folder listing and a glob skip files
+// whose names start with a dot (a run's lock and staging files beside its
+// -out among them), as a shell does; a hidden file named outright, or a
+// pattern that starts with a dot, still finds it.
+func TestExpandLeavesHiddenFilesOut(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"a.png", ".out.tilekmeans-lock", ".hidden.png"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range []struct {
+		arg  string
+		want []string
+	}{
+		{dir, []string{"a.png"}},
+		{filepath.Join(dir, "*"), []string{"a.png"}},
+		{filepath.Join(dir, ".*.png"), []string{".hidden.png"}},
+		{filepath.Join(dir, ".hidden.png"), []string{".hidden.png"}},
+	} {
+		got, err := tiles.Expand([]string{tt.arg})
+		var names []string
+		for _, g := range got {
+			names = append(names, filepath.Base(g))
+		}
+		if err != nil || !slices.Equal(names, tt.want) {
+			t.Errorf("Expand(%s) = %v, %v; want %v", tt.arg, names, err, tt.want)
+		}
+	}
+}

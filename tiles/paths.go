@@ -95,7 +95,8 @@ func (e *ExcludedError) Unwrap() error { return ErrNoImages }
 // files in natural file-name order (usps_2 before usps_10), without
 // duplicates. A directory contributes its image files (by extension, not
 // recursively); a named file is kept whatever its extension, so a non-image
-// file fails later with a clear decode error. Each argument must match
+// file fails later with a clear decode error. Hidden files (a leading dot)
+// come only by name: folders and globs leave them out, as a shell does. Each argument must match
 // something: one that matches nothing is an error wrapping ErrNoImages, and
 // one whose every match the options exclude is an *ExcludedError (which
 // wraps ErrNoImages too); an argument that keeps at least one file loses its
@@ -172,6 +173,9 @@ func Expand(args []string, opts ...ExpandOption) ([]string, error) {
 				return nil, fmt.Errorf("%s: bad pattern: %w", arg, gerr)
 			}
 			for _, m := range matches {
+				if hidden(m) && !hidden(arg) {
+					continue // as a shell's glob: * does not match a leading dot
+				}
 				if st, err := os.Stat(m); err == nil && !st.IsDir() {
 					files = append(files, m)
 				}
@@ -204,7 +208,7 @@ func listDir(dir string) ([]string, error) {
 	}
 	var files []string
 	for _, e := range entries {
-		if e.Type().IsRegular() && isImageName(e.Name()) {
+		if e.Type().IsRegular() && isImageName(e.Name()) && !hidden(e.Name()) {
 			files = append(files, filepath.Join(dir, e.Name()))
 		}
 	}
@@ -264,3 +268,9 @@ func compareInt(a, b int) int {
 	}
 	return 0
 }
+
+// hidden reports whether a path's last element starts with a dot: such
+// files (a run's lock and staging files among them) are left out of folder
+// listings and of glob matches whose pattern does not itself start the
+// name with a dot, as shells do.
+func hidden(p string) bool { return strings.HasPrefix(filepath.Base(p), ".") }

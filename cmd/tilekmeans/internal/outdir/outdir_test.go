@@ -317,7 +317,9 @@ func TestFullDisk(t *testing.T) {
 // legacy summary.json and labels.csv) that also holds a file the tool does
 // not write is refused, and nothing in it is touched.
 func TestOutputWithForeignFilesRefused(t *testing.T) {
-	owns := func(rel string) bool { return rel == "summary.json" || rel == "labels.csv" || rel == tiles.OutputMarker }
+	owns := func(rel string) bool {
+		return rel == "summary.json" || rel == "labels.csv" || rel == tiles.OutputMarker
+	}
 	for _, marker := range []string{tiles.OutputMarker, "labels.csv"} {
 		out := filepath.Join(t.TempDir(), "old")
 		write(t, filepath.Join(out, "summary.json"), "{}")
