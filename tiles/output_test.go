@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -275,7 +276,7 @@ func TestParallelLoad(t *testing.T) {
 	}
 	for _, w := range []int{0, 2, 3, 16} {
 		got, err := tiles.Load(paths, tiles.Options{Size: 4, Workers: w, SkipBlank: true})
-		if err != nil || !bytes.Equal(got.Pix, ref.Pix) || !slices.Equal(got.Origins, ref.Origins) || !slices.Equal(got.Sheets, ref.Sheets) {
+		if err != nil || !bytes.Equal(got.Pix, ref.Pix) || !slices.Equal(got.Origins, ref.Origins) || !reflect.DeepEqual(got.Sheets, ref.Sheets) {
 			t.Errorf("workers %d: differs from one worker (%v)", w, err)
 		}
 	}

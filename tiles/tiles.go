@@ -32,6 +32,13 @@ type Sheet struct {
 	// and that were therefore composited over the background (gutters and
 	// trimmed remainders are not looked at); 0 for an opaque sheet.
 	Transparent int
+	// Cropped is the right and bottom remainder Options.Crop trimmed, in
+	// pixels (zero when the grid fit). Misaligned lists, when the sheet was
+	// cropped, the grids of other margin or spacing whose gutters the
+	// pixels show (as GridError.Fits): the tiles were then probably cut
+	// across gutters.
+	Cropped    image.Point
+	Misaligned []Grid
 }
 
 // Name is the base name of a sheet's path, for tables and reports.
@@ -269,6 +276,14 @@ func load(ins []input, opts Options) (*Tiles, error) {
 		cv := newConverter(opts.Color, bg)
 		cut(img, g, s.Rows, s.Cols, cv, t.Pix[first[i]*t.D:first[i+1]*t.D], t.D, ch)
 		s.Transparent = cv.nonOpaque
+		if right, bottom := g.Remainder(s.Width, s.Height); right > g.Spacing || bottom > g.Spacing {
+			// Options.Crop trimmed them. If the pixels show the gutters
+			// of another grid, every tile was cut across them: say so.
+			s.Cropped = image.Pt(right, bottom)
+			if alts := g.alternatives(s.Width, s.Height); len(alts) > 0 {
+				s.Misaligned = filterFits(img, alts)
+			}
+		}
 		for j := first[i]; j < first[i+1]; j++ {
 			if isBlank(t.Pix[j*t.D:(j+1)*t.D], ch) {
 				blank[j] = true
@@ -310,10 +325,22 @@ func load(ins []input, opts Options) (*Tiles, error) {
 }
 
 // cut writes the rows x cols tiles of img on grid g into dst, tile after
-// tile, each d features.
+// tile, each d features. Only pixels inside tiles are converted (and so
+// counted by cv): with spacing, each tile's part of a pixel row on its own.
 func cut(img image.Image, g Grid, rows, cols int, cv *converter, dst []uint8, d, ch int) {
 	tw, th := g.TileWidth, g.TileHeight
-	// One converted image row covers every column's pixels of that row.
+	if g.Spacing > 0 {
+		for r := range rows {
+			for y := range th {
+				yy := g.Margin + r*(th+g.Spacing) + y
+				for c := range cols {
+					cv.row(img, g.Margin+c*(tw+g.Spacing), yy, dst[(r*cols+c)*d+y*tw*ch:][:tw*ch])
+				}
+			}
+		}
+		return
+	}
+	// Edge to edge: one converted image row covers every column's pixels.
 	x0 := g.Margin
 	span := cols*tw + (cols-1)*g.Spacing
 	row := make([]uint8, span*ch)

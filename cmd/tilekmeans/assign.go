@@ -94,7 +94,7 @@ func (a *app) assignCommand(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	noteTransparency(logw, t, o.sheets.background)
+	noteSheets(logw, t, o.sheets.background)
 	if err := ctx.Err(); err != nil {
 		return err
 	}

@@ -75,6 +75,8 @@ type sheetEntry struct {
 	Orientation string `json:"orientation,omitempty"`
 	// Transparent counts the pixels composited over the background.
 	Transparent int `json:"transparent_pixels,omitempty"`
+	// Cropped is the right x bottom remainder -crop trimmed, in pixels.
+	Cropped string `json:"cropped,omitempty"`
 }
 
 type runEntry struct {
@@ -121,6 +123,9 @@ func buildSummary(ro *runOutput) summary {
 			Blank: sh.Blank, Transparent: sh.Transparent}
 		if sh.Orientation != 0 {
 			e.Orientation = sh.Orientation.String()
+		}
+		if sh.Cropped != (image.Point{}) {
+			e.Cropped = fmt.Sprintf("%dx%d", sh.Cropped.X, sh.Cropped.Y)
 		}
 		s.Sheets = append(s.Sheets, e)
 	}

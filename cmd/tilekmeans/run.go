@@ -148,7 +148,7 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 	if err != nil {
 		return err
 	}
-	noteTransparency(logw, t, o.sheets.background)
+	sheetWarnings := noteSheets(logw, t, o.sheets.background)
 	// Decoding left about the tile matrix's size again in garbage, in
 	// pages the backend's own copy of the tiles could not reuse: hand it
 	// back now (for 500 sheets: 441 MB peak RSS -> 397 MB, 143 MB tiles).
@@ -168,9 +168,9 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 			return configUsage(err)
 		}
 	}
-	ro := &runOutput{o: o, t: t, scoring: scoring, distinct: kmeans.CountDistinct(data)}
+	ro := &runOutput{o: o, t: t, scoring: scoring, distinct: kmeans.CountDistinct(data), warnings: sheetWarnings}
 	if w := distinctWarning(ro.distinct, o.ks); w != "" {
-		fmt.Fprintf(a.stderr, "tilekmeans: warning: %s\n", w)
+		fmt.Fprintf(logw, "tilekmeans: warning: %s\n", w)
 		ro.warnings = append(ro.warnings, w)
 	}
 	be, err := a.openBackend(o, data, logw)

@@ -167,12 +167,24 @@ func gridHint(err error) error {
 	return err
 }
 
-// noteTransparency says once, for each sheet with transparent pixels, that
-// they were composited over the background.
-func noteTransparency(w io.Writer, t *tiles.Tiles, bg tiles.Background) {
-	for _, sh := range t.Transparent() {
-		fmt.Fprintf(w, "tilekmeans: %s has %d transparent pixels, composited over %s (-background)\n", sh.Path, sh.Transparent, bg)
+// noteSheets says once per sheet what was done to it beyond cutting: its
+// transparent pixels composited over the background (a notice), and a crop
+// that cut tiles across gutters of another grid (a warning, also
+// returned for summary.json).
+func noteSheets(w io.Writer, t *tiles.Tiles, bg tiles.Background) (warnings []string) {
+	for _, sh := range t.Sheets {
+		if sh.Transparent > 0 {
+			fmt.Fprintf(w, "tilekmeans: %s has %d transparent pixels, composited over %s (-background)\n", sh.Path, sh.Transparent, bg)
+		}
+		if len(sh.Misaligned) > 0 {
+			f := sh.Misaligned[0]
+			msg := fmt.Sprintf("%s: -crop trimmed %dx%d pixels, but the sheet shows the gutters of margin %d, spacing %d: its tiles are cut across them (use -margin %d -spacing %d)",
+				sh.Path, sh.Cropped.X, sh.Cropped.Y, f.Margin, f.Spacing, f.Margin, f.Spacing)
+			fmt.Fprintf(w, "tilekmeans: warning: %s\n", msg)
+			warnings = append(warnings, msg)
+		}
 	}
+	return warnings
 }
 
 // tileDesc is "16x16" or "10x16 rgb" for messages.

@@ -105,6 +105,20 @@ func TestRealSheetsWorkedExamples(t *testing.T) {
 		if err != nil || len(arr.Shape) != 2 || arr.Shape[0] != 1767 || arr.Shape[1] != 64*64*3 {
 			t.Errorf("tiles.npy: %v %v", arr, err)
 		}
+		// The transparent pixels are counted inside the tiles only (as
+		// Pillow counts alpha < 255 over the 1767 tiles), not in gutters.
+		if sh["transparent_pixels"] != 2265687.0 {
+			t.Errorf("%v transparent pixels, want 2265687", sh["transparent_pixels"])
+		}
+		// -crop without the spacing cuts across the gutters: a warning,
+		// in summary.json too, naming the grid that fits.
+		cropOut := filepath.Join(t.TempDir(), "c")
+		code, _, stderr = runCLI(t, "run", "-images", sheet(t, "roguelikeSheet_transparent.png"), "-tile", "64", "-crop", "-k", "2", "-iters", "1", "-backend", "cpu", "-out", cropOut)
+		cs := readSummary(t, cropOut)
+		if code != exitOK || !strings.Contains(stderr, "warning: ") || !strings.Contains(stderr, "-crop trimmed 33x57 pixels, but the sheet shows the gutters of margin 0, spacing 4") ||
+			len(cs["warnings"].([]any)) != 1 || cs["sheets"].([]any)[0].(map[string]any)["cropped"] != "33x57" {
+			t.Errorf("-crop across gutters: exit %d, %q, warnings %v", code, stderr, cs["warnings"])
+		}
 		// -images with the tileset's numbers cuts the same tiles; without
 		// the spacing the error points at it, not at -crop.
 		code, _, stderr = runCLI(t, "run", "-q", "-images", sheet(t, "roguelikeSheet_transparent.png"), "-tile", "64", "-k", "2", "-backend", "cpu", "-out", filepath.Join(t.TempDir(), "p"))
