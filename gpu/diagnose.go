@@ -135,8 +135,8 @@ func (s EGLSetup) NVIDIAVendor() bool {
 	return false
 }
 
-// String says on one line what was looked for and found, and what to fix
-// for NVIDIA's EGL.
+// String says on one line what was looked for and found (Fixes says what
+// to change for NVIDIA's EGL).
 func (s EGLSetup) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "EGL vendor files (glvnd, from %s: %s): ", s.VendorSource, strings.Join(s.Searched, ", "))
@@ -154,7 +154,9 @@ func (s EGLSetup) String() string {
 		}
 	}
 	if s.NVIDIALoadError != "" {
-		fmt.Fprintf(&b, "; %s cannot be loaded (%s)", s.NVIDIALibrary, s.NVIDIALoadError)
+		// dlerror repeats the library's name: say it once.
+		why := strings.TrimPrefix(s.NVIDIALoadError, s.NVIDIALibrary+": ")
+		fmt.Fprintf(&b, "; %s cannot be loaded (%s)", s.NVIDIALibrary, why)
 	} else {
 		fmt.Fprintf(&b, "; %s loads", s.NVIDIALibrary)
 	}
@@ -166,14 +168,12 @@ func (s EGLSetup) String() string {
 	if s.KernelDriver != "" {
 		fmt.Fprintf(&b, "; NVIDIA kernel driver: %s", s.KernelDriver)
 	}
-	if h := s.hint(); h != "" {
-		b.WriteString("; " + h)
-	}
 	return b.String()
 }
 
-// hint names the likely fix for NVIDIA's EGL, if any piece is missing.
-func (s EGLSetup) hint() string {
+// Fixes names what to change so that EGL finds NVIDIA's driver, one line
+// each; none when every piece is there.
+func (s EGLSetup) Fixes() []string {
 	var h []string
 	if s.NVIDIALoadError != "" {
 		h = append(h, "install NVIDIA's EGL library (the driver's libnvidia-gl / libEGL_nvidia package, not only the compute packages)")
@@ -186,8 +186,5 @@ func (s EGLSetup) hint() string {
 	} else if !s.DriverCapabilitiesSet && (s.NVIDIALoadError != "" || !s.NVIDIAVendor()) {
 		h = append(h, "in a container, start it with NVIDIA_DRIVER_CAPABILITIES including graphics")
 	}
-	if len(h) == 0 {
-		return ""
-	}
-	return "for an NVIDIA GPU: " + strings.Join(h, "; ")
+	return h
 }

@@ -32,7 +32,7 @@ func TestCheckEGL(t *testing.T) {
 		if s.NVIDIAVendor() {
 			t.Error("a Mesa-only list counts as an NVIDIA vendor")
 		}
-		msg := s.String()
+		msg := s.String() + " / " + strings.Join(s.Fixes(), " / ")
 		for _, want := range []string{
 			"from __EGL_VENDOR_LIBRARY_FILENAMES: " + missing + ", " + mesa,
 			missing + " missing", mesa + " -> libEGL_mesa.so.0",

@@ -88,6 +88,9 @@ func (a *app) openBackend(o *runOptions, data kmeans.Data, logw io.Writer) (*bac
 		}
 		// A failed parity canary lands here too: the line says what
 		// differed.
+		if errors.Is(err, gpu.ErrUnavailable) {
+			err = fmt.Errorf("%w ('tilekmeans devices' says what to fix)", err)
+		}
 		fmt.Fprintf(logw, "tilekmeans: GPU unavailable, using the CPU: %v\n", err)
 		b.gpuErr = err
 		return b, nil
@@ -98,7 +101,7 @@ func (a *app) openBackend(o *runOptions, data kmeans.Data, logw io.Writer) (*bac
 		err := fmt.Errorf("only a software OpenGL renderer here (%s; -backend gpu uses it anyway)", g.info.Renderer)
 		if g.info.Context == gpu.ContextEGL {
 			// On a GPU server this usually means NVIDIA's EGL is missing.
-			err = fmt.Errorf("%w; %s", err, gpu.CheckEGL())
+			err = fmt.Errorf("%w; %s ('tilekmeans devices' says what to fix)", err, gpu.CheckEGL())
 		}
 		if cerr := g.close(); cerr != nil {
 			err = errors.Join(err, cerr)

@@ -23,7 +23,9 @@ type devicesReport struct {
 	// EGLSetup is what glvnd's EGL loader finds, when EGL offers no
 	// hardware device: what to check for NVIDIA's EGL.
 	EGLSetup *gpu.EGLSetup `json:"egl_setup,omitempty"`
-	Auto     string        `json:"auto"` // what -backend auto would run on: "gpu (egl device 0)" or "cpu (why)"
+	// EGLFixes says what to change so that EGL finds NVIDIA's driver.
+	EGLFixes []string `json:"egl_fixes,omitempty"`
+	Auto     string   `json:"auto"` // what -backend auto would run on: "gpu (egl device 0)" or "cpu (why)"
 }
 
 func (a *app) devicesCommand(_ context.Context, args []string) error {
@@ -73,7 +75,7 @@ func (a *app) devicesCommand(_ context.Context, args []string) error {
 	}
 	if gpu.Built && !hardware {
 		s := gpu.CheckEGL()
-		rep.EGLSetup = &s
+		rep.EGLSetup, rep.EGLFixes = &s, s.Fixes()
 	}
 	if *asJSON {
 		enc := json.NewEncoder(a.stdout)
@@ -97,11 +99,15 @@ func (a *app) devicesCommand(_ context.Context, args []string) error {
 	}
 	for _, r := range rep.Contexts {
 		mark := ""
-		if r.Auto {
+		switch {
+		case r.Auto && strings.HasPrefix(rep.Auto, "gpu"):
 			mark = " [auto]"
+		case r.Auto:
+			mark = " [the context auto opens, then leaves for the CPU]"
 		}
 		if !r.Available {
-			fmt.Fprintf(w, "%s%s: unavailable: %v\n", probeName(r), mark, r.Err)
+			// The error names the context itself ("glfw: no display").
+			fmt.Fprintf(w, "%s%s: unavailable: %v\n", probeName(r), mark, strings.TrimPrefix(fmt.Sprint(r.Err), r.Context+": "))
 			continue
 		}
 		i := r.Info
@@ -117,6 +123,12 @@ func (a *app) devicesCommand(_ context.Context, args []string) error {
 	}
 	if rep.EGLSetup != nil {
 		fmt.Fprintf(w, "no hardware OpenGL found; %s\n", rep.EGLSetup)
+		if len(rep.EGLFixes) > 0 {
+			fmt.Fprintln(w, "to use an NVIDIA GPU:")
+			for _, f := range rep.EGLFixes {
+				fmt.Fprintf(w, "  - %s\n", f)
+			}
+		}
 	}
 	fmt.Fprintf(w, "-backend auto would use: %s\n", rep.Auto)
 	return nil

@@ -256,7 +256,7 @@ func TestDeviceFlag(t *testing.T) {
 		{[]string{"run", "-images", missing}, "gpu1", deviceEnv + `="gpu1": device "gpu1": want an EGL device index N or cuda:N`},
 		{[]string{"run", "-device", "cuda:7", "-images", missing}, "", "-device cuda:7: no such EGL device with CUDA number 7"},
 		{[]string{"run", "-device", "0", "-context", "glfw", "-images", missing}, "", "-device 0: an EGL device needs -context egl or auto"},
-		{[]string{"run", "-device", "-1", "-images", missing}, "", `invalid value "-1" for flag -device`},
+		{[]string{"run", "-device", "-1", "-images", missing}, "", "-device -1: want an EGL device index"},
 		{[]string{"bench", "-device", bad, "-images", missing}, "", "-device " + bad + ": no such EGL device"},
 		{[]string{"devices", "-device", bad}, "", "-device " + bad + ": no such EGL device"},
 	} {

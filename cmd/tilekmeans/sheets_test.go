@@ -39,9 +39,9 @@ func TestSheetFlagErrors(t *testing.T) {
 	for _, tt := range []struct{ args, msg string }{
 		{"-margin -1", "-margin -1: want >= 0"},
 		{"-spacing -2", "-spacing -2: want >= 0"},
-		{"-color cmyk", `invalid value "cmyk" for flag -color`},
-		{"-background pink", `invalid value "pink" for flag -background`},
-		{"-labels rows:0", `invalid value "rows:0" for flag -labels`},
+		{"-color cmyk", "-color cmyk: want gray or rgb"},
+		{"-background pink", "-background pink: want #rrggbb"},
+		{"-labels rows:0", "-labels rows:0: want rows:N"},
 		{"-tileset " + tsx + " -images x.png", "-tileset " + tsx + " names its own image: leave -images out"},
 		{"-tileset " + tsx + " -tile 8", "-tileset " + tsx + " gives the grid: leave -tile out"},
 	} {
