@@ -45,8 +45,8 @@ const (
 // a file with a single column has no header, every line is a label; a file
 // with several columns has a header line naming them, and the labels are
 // taken from the column headed "label" or "class" (any case), else from the
-// first column. A final newline is optional; in TSV an empty line is an
-// error, while CSV skips empty lines (as encoding/csv does); an empty label
+// first column. Final newlines are optional; in TSV an empty line before a
+// label is an error, while CSV skips empty lines (as encoding/csv does); an empty label
 // is an error in both. The labels are matched to tiles in tile order: either one per
 // grid cell of every sheet (blank tiles included, whether skipped or not), or
 // one per tile kept.
@@ -249,7 +249,11 @@ func (s LabelSpec) Classes(t *Tiles) (*Classes, error) {
 		if labels.Columns == 1 && (len(labels.Values) == cells+1 || len(labels.Values) == t.N()+1) {
 			hint = " (a single-column file has no header line, as in TensorBoard's metadata files: is the first line a header?)"
 		}
-		return nil, &LabelError{Path: s.File, Err: fmt.Errorf("%w: %d labels (column %q), want %s%s", ErrLabelCount, len(labels.Values), labels.Column, want, hint)}
+		column := ""
+		if labels.Column != "" {
+			column = fmt.Sprintf(" (column %q)", labels.Column)
+		}
+		return nil, &LabelError{Path: s.File, Err: fmt.Errorf("%w: %d labels%s, want %s%s", ErrLabelCount, len(labels.Values), column, want, hint)}
 	}
 	return c, nil
 }
@@ -276,7 +280,9 @@ func ParseLabels(path string, data []byte) (*Labels, error) {
 	var rows [][]string
 	if tsv {
 		// TSV has no quoting (TensorBoard splits lines on tabs).
-		text := strings.TrimSuffix(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
+		// Empty lines at the end (an editor's trailing newlines) are not
+		// labels; an empty line before a label is an error.
+		text := strings.TrimRight(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
 		for _, line := range strings.Split(text, "\n") {
 			rows = append(rows, strings.Split(line, "\t"))
 		}

@@ -154,11 +154,15 @@ func TestClasses(t *testing.T) {
 	if c = rows(write("kept.tsv", "only\n"), kept); c.Names[0] != "only" {
 		t.Errorf("per kept tile: %+v", c)
 	}
+	// Trailing empty lines are not labels.
+	if c = rows(write("trailing.tsv", lines(24, digit)+"\n\n\r\n"), all); len(c.Of) != 24 {
+		t.Errorf("trailing empty lines: %+v", c)
+	}
 
 	for _, bad := range []struct{ name, text, msg string }{
 		{"empty.tsv", "", "empty: no labels"},
 		{"spaces.tsv", " \n\n", "empty: no labels"},
-		{"short.tsv", lines(23, digit), "wrong number of labels: 23 labels"},
+		{"short.tsv", lines(23, digit), "wrong number of labels: 23 labels, want"},
 		{"header.tsv", "label\n" + lines(24, digit), "is the first line a header?"},
 		{"blankline.tsv", "a\n\nb\n", ":2: empty line"},
 		{"emptylabel.tsv", "h1\tlabel\nx\t\n", ":2: empty label"},

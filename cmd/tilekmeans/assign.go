@@ -120,8 +120,8 @@ func (a *app) assignCommand(ctx context.Context, args []string) error {
 	if where == "-" {
 		where = "stdout"
 	}
-	fmt.Fprintf(logw, "tilekmeans: %d tiles of %s from %d sheets assigned to the %d centroids in %s, sizes %v; wrote %s\n",
-		n, tileDesc(t), len(t.Sheets), cents.K, o.centroids, sizes, where)
+	fmt.Fprintf(logw, "tilekmeans: %d tiles of %s from %s assigned to the %d centroids in %s, sizes %v; wrote %s\n",
+		n, tileDesc(t), plural(len(t.Sheets), "sheet"), cents.K, o.centroids, sizes, where)
 	return nil
 }
 

@@ -70,7 +70,7 @@ func TestFewerDistinctTilesCases(t *testing.T) {
 	constant := tilestest.Shared(t, "cases/constant_tiles/const.png")
 	s, stderr := runSummary(t, "run", "-images", constant, "-tile", "4", "-k", "3", "-backend", "cpu")
 	if r := s.Runs[0]; r.Iterations != 1 || !r.Converged || r.Relocated != 0 || !slices.Equal(r.Sizes, []int{12, 0, 0}) ||
-		!slices.Equal(r.EmptyClusters, []int{2, 3}) || s.DistinctTiles != 1 || !strings.Contains(stderr, "only 1 distinct tiles, fewer than k=3") {
+		!slices.Equal(r.EmptyClusters, []int{2, 3}) || s.DistinctTiles != 1 || !strings.Contains(stderr, "only 1 distinct tile, fewer than k=3") {
 		t.Errorf("constant_tiles: %+v, distinct %d, stderr %q", r, s.DistinctTiles, stderr)
 	}
 	two := tilestest.Shared(t, "cases/constant_tiles/two_distinct.png")

@@ -252,8 +252,8 @@ func TestDeviceFlag(t *testing.T) {
 		want string
 	}{
 		{[]string{"run", "-device", bad, "-images", missing}, "", "-device " + bad + ": no such EGL device " + bad + "; EGL lists " + devs[0].String()},
-		{[]string{"run", "-images", missing}, bad, "-device " + bad + ": no such EGL device"},
-		{[]string{"run", "-images", missing}, "gpu1", deviceEnv + `="gpu1": device "gpu1": want an EGL device index N or cuda:N`},
+		{[]string{"run", "-images", missing}, bad, deviceEnv + "=" + bad + ": no such EGL device"},
+		{[]string{"run", "-images", missing}, "gpu1", deviceEnv + `="gpu1": want an EGL device index N or cuda:N`},
 		{[]string{"run", "-device", "cuda:7", "-images", missing}, "", "-device cuda:7: no such EGL device with CUDA number 7"},
 		{[]string{"run", "-device", "0", "-context", "glfw", "-images", missing}, "", "-device 0: an EGL device needs -context egl or auto"},
 		{[]string{"run", "-device", "-1", "-images", missing}, "", "-device -1: want an EGL device index"},

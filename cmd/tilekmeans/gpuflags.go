@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/tilekmeans/tilekmeans/gpu"
 )
@@ -24,7 +25,7 @@ type gpuFlags struct {
 func (g *gpuFlags) addDevice(fs *flag.FlagSet) {
 	if v := os.Getenv(deviceEnv); v != "" {
 		if err := g.device.UnmarshalText([]byte(v)); err != nil {
-			g.envErr = usagef("%s=%q: %v", deviceEnv, v, err)
+			g.envErr = usagef("%s=%q: %s", deviceEnv, v, strings.TrimPrefix(err.Error(), fmt.Sprintf("device %q: ", v)))
 		}
 	}
 	fs.TextVar(&g.device, "device", g.device, "EGL `device` to run on, as 'tilekmeans devices' lists it: index N, or cuda:N by CUDA number (default $"+deviceEnv+", else the first that works)")
@@ -40,25 +41,28 @@ func (g *gpuFlags) addAllowMismatch(fs *flag.FlagSet) {
 // it does. When EGL cannot list devices at all, opening the GPU will say
 // why (and auto will use the CPU), so that is no usage error.
 func (g *gpuFlags) check(fs *flag.FlagSet, context string) error {
-	if g.envErr != nil {
-		set := false
-		fs.Visit(func(f *flag.Flag) { set = set || f.Name == "device" })
-		if !set {
-			return g.envErr
-		}
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "device" })
+	if g.envErr != nil && !set {
+		return g.envErr
 	}
 	if g.device.IsZero() {
 		return nil
 	}
+	// Name the choice as the user gave it: the flag, or the variable.
+	given := fmt.Sprintf("-device %s", g.device)
+	if !set {
+		given = fmt.Sprintf("%s=%s", deviceEnv, g.device)
+	}
 	if context == gpu.ContextGLFW {
-		return usagef("-device %s: an EGL device needs -context egl or auto (GLFW uses the display's GPU)", g.device)
+		return usagef("%s: an EGL device needs -context egl or auto (GLFW uses the display's GPU)", given)
 	}
 	devs, err := gpu.Devices()
 	if err != nil {
 		return nil
 	}
 	if _, err := g.device.Pick(devs); err != nil {
-		return usagef("-device %s: %v", g.device, err)
+		return usagef("%s: %v", given, err)
 	}
 	return nil
 }

@@ -298,7 +298,7 @@ func TestDefaultDataEmbedded(t *testing.T) {
 	for i := 1; i <= 5; i++ {
 		decodePNG(t, filepath.Join("centroids", "5", fmt.Sprintf("centroid%d.png", i)))
 	}
-	if !strings.Contains(stderr, "5 sheets, 5610 tiles") {
+	if !strings.Contains(stderr, "the 5 embedded default sheets, 5610 tiles") {
 		t.Errorf("stderr %q", stderr)
 	}
 }
@@ -316,9 +316,12 @@ func TestDefaultImagesFolder(t *testing.T) {
 		}
 	}
 	t.Chdir(dir)
-	code, _, stderr := runCLI(t, "run", "-q", "-k", "2")
+	code, _, stderr := runCLI(t, "run", "-k", "2", "-backend", "cpu")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "tilekmeans: 2 sheets from images/usps_*.jpg, 2244 tiles") {
+		t.Errorf("the first line does not say where the sheets came from: %q", stderr)
 	}
 	s := readSummary(t, "centroids")
 	if s["tiles"] != 2244.0 {

@@ -17,8 +17,8 @@ func writeReport(root string, ro *runOutput, s summary) error {
 	o, t, runs := ro.o, ro.t, ro.runs
 	in := &htmlreport.Input{
 		Title: "tilekmeans report",
-		Subtitle: fmt.Sprintf("%d tiles of %s from %d sheet%s; k = %s; backend %s",
-			s.Tiles, tileDesc(t), len(s.Sheets), plural(len(s.Sheets)), kList(o.ks), s.Backend),
+		Subtitle: fmt.Sprintf("%d tiles of %s from %s; k = %s; backend %s",
+			s.Tiles, tileDesc(t), plural(len(s.Sheets), "sheet"), kList(o.ks), s.Backend),
 		Facts:       reportFacts(s),
 		Tiles:       t,
 		ClassesBy:   ro.scoring.by,
@@ -95,11 +95,12 @@ func reportFacts(s summary) []htmlreport.Fact {
 	return facts
 }
 
-func plural(n int) string {
+// plural counts a noun: "1 sheet", "5 sheets".
+func plural(n int, noun string) string {
 	if n == 1 {
-		return ""
+		return "1 " + noun
 	}
-	return "s"
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // gridFact describes how the sheets were cut.

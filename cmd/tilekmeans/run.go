@@ -87,6 +87,8 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 		return nil, usagef("-n-init %d: want >= 1", o.nInit)
 	case o.workers < 0:
 		return nil, usagef("-workers %d: want >= 0", o.workers)
+	case o.out == "":
+		return nil, usagef("-out: want a folder name")
 	case o.verbose && o.quiet:
 		return nil, usagef("-v and -q exclude each other")
 	case o.init.Method == kmeans.InitRows && len(o.ks) != 1:
@@ -186,8 +188,8 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 	if be.gpu != nil {
 		where = fmt.Sprintf("gpu (%s: %s, OpenGL %s)", gpuContextName(be.gpu.info), be.gpu.info.Renderer, be.gpu.info.Version)
 	}
-	fmt.Fprintf(logw, "tilekmeans: %d sheets, %d tiles of %s (%d blank%s), k=%s, backend %s\n",
-		len(t.Sheets), n, tileDesc(t), t.Blank, skippedNote(t), kList(o.ks), where)
+	fmt.Fprintf(logw, "tilekmeans: %s, %d tiles of %s (%d blank%s), k=%s, backend %s\n",
+		o.sheets.source(t), n, tileDesc(t), t.Blank, skippedNote(t), kList(o.ks), where)
 
 	var verifier *kmeans.Verifier
 	if o.verify {
@@ -244,8 +246,8 @@ func distinctWarning(distinct int, ks []int) string {
 	if len(over) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("only %d distinct tiles, fewer than k=%s: each distinct tile ends in a cluster of its own (inertia 0) and the other clusters end empty, keeping their last centroid (scikit-learn: Number of distinct clusters (%d) found smaller than n_clusters)",
-		distinct, kList(over), distinct)
+	return fmt.Sprintf("only %s, fewer than k=%s: each distinct tile ends in a cluster of its own (inertia 0) and the other clusters end empty, keeping their last centroid (scikit-learn: Number of distinct clusters (%d) found smaller than n_clusters)",
+		plural(distinct, "distinct tile"), kList(over), distinct)
 }
 
 // config is the k-means configuration for one k, with its own random

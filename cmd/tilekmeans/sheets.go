@@ -149,6 +149,20 @@ func (s *sheetFlags) load(workers int, exclude string) (*tiles.Tiles, error) {
 	return t, gridHint(err)
 }
 
+// source says where the sheets came from, for the run's first line:
+// "5 sheets", "the 5 embedded default sheets" or "5 sheets from
+// ./images/usps_*.jpg" (the defaults are said, so a user sees which ran).
+func (s *sheetFlags) source(t *tiles.Tiles) string {
+	n := len(t.Sheets)
+	switch {
+	case s.tileset != "" || len(s.images) > 0:
+		return plural(n, "sheet")
+	case strings.HasPrefix(t.Sheets[0].Path, "embedded/"):
+		return fmt.Sprintf("the %s", plural(n, "embedded default sheet"))
+	}
+	return fmt.Sprintf("%s from %s", plural(n, "sheet"), filepath.Join("images", "usps_*.jpg"))
+}
+
 // gridHint adds to a sheet the grid does not fit the flags that would fix
 // it: -margin and -spacing when the pixels show the gutters of another grid
 // (cropping would then misalign every tile), -crop when only a right/bottom
