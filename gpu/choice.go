@@ -28,8 +28,9 @@ type DeviceChoice struct {
 func DeviceIndex(i int) DeviceChoice { return DeviceChoice{set: true, n: i} }
 
 // CUDADevice picks the EGL device whose CUDA device number
-// (EGL_CUDA_DEVICE_NV, NVIDIA's driver only) is n: the number nvidia-smi and
-// CUDA use when CUDA_VISIBLE_DEVICES is unset.
+// (EGL_CUDA_DEVICE_NV, NVIDIA's driver only) is n: the number CUDA uses
+// when CUDA_VISIBLE_DEVICES is unset (fastest first by default; nvidia-smi
+// numbers in PCI bus order, so match the two by EGLDevice.PCI).
 func CUDADevice(n int) DeviceChoice { return DeviceChoice{set: true, cuda: true, n: n} }
 
 // IsZero reports whether c leaves the choice to Open.

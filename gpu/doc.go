@@ -4,12 +4,35 @@
 // Lloyd iterations there with results equal to the host loop's (see package
 // kmeans for the arithmetic contract and package shaders for the shaders).
 //
+// # Use
+//
+// Open a Device (an OpenGL context on its own OS thread), make an Assigner
+// for the data (the tiles go to the GPU once), and hand it to kmeans.Run;
+// fall back to package cpu when no GPU can be opened, with the same result:
+//
+//	var a kmeans.Assigner = cpu.New(data, 0)
+//	if dev, err := gpu.Open(gpu.Options{}); err == nil { // auto context, first device
+//		defer dev.Close()
+//		if ga, err := dev.NewAssigner(data); err == nil {
+//			defer ga.Close()
+//			a = ga // also a kmeans.Stepper: the Lloyd loop runs on the GPU
+//		}
+//	}
+//	res, err := kmeans.Run(ctx, data, a, kmeans.Config{K: 5})
+//
+// Open fails with an error wrapping ErrUnavailable (no context here),
+// ErrVersion (less than OpenGL 4.3 with compute shaders), ErrParity (the
+// start-up canary found arithmetic that breaks bit-for-bit parity) or
+// ErrNotBuilt (a build without cgo or with the nogpu tag). Devices lists
+// the EGL devices to choose from (Options.Device), and Info says what was
+// opened. The zero Options is valid.
+//
 // # Contexts
 //
 // Open makes one OpenGL context, of the kind Options.Context names:
 //
-//   - "glfw": an invisible 1x1 GLFW window with a 4.3 core profile, the
-//     way the design card runs on a desktop. Needs a display (DISPLAY or
+//   - "glfw": an invisible 1x1 GLFW window with a 4.3 core profile, as on
+//     a desktop. Needs a display (DISPLAY or
 //     WAYLAND_DISPLAY); GLFW's own Init does not fail without one (the next
 //     call panics inside go-gl/glfw), so the display is checked first and
 //     GLFW panics are turned into errors.
@@ -26,8 +49,9 @@
 //
 // On a machine with several GPUs, EGL otherwise takes the first device that
 // works, and CUDA_VISIBLE_DEVICES does not change EGL's order. Devices
-// lists the EGL devices with their DRM nodes and, on NVIDIA, their CUDA
-// device numbers (EGL_CUDA_DEVICE_NV, the numbers nvidia-smi shows);
+// lists the EGL devices with their DRM nodes, PCI bus IDs and, on NVIDIA,
+// their CUDA device numbers (EGL_CUDA_DEVICE_NV; nvidia-smi numbers GPUs in
+// PCI bus order, which the PCI bus IDs match);
 // Options.Device pins one by index (DeviceIndex) or by CUDA number
 // (CUDADevice), and a choice EGL does not list is ErrNoDevice naming the
 // devices there are.

@@ -173,11 +173,15 @@ func ReadCentroids(dir string) (*Centroids, error) {
 }
 
 // WriteCentroids writes k centroids (means, k*D, laid out as t's tiles) to
-// dir/centroid1.png..centroidK.png, each atomically, and returns the images.
+// dir/centroid1.png..centroidK.png, each atomically, making dir if needed,
+// and returns the images.
 func WriteCentroids(dir string, means []float64, k, w, h int, c ColorModel) ([]image.Image, error) {
 	d := w * h * c.Channels()
 	if len(means) < k*d {
 		return nil, fmt.Errorf("write %s: %d means for %d centroids of %d features", dir, len(means), k, d)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("write %w", err) // *PathError names the folder
 	}
 	imgs := make([]image.Image, k)
 	for i := range k {
