@@ -99,3 +99,20 @@ func TestKMeansPPInitRowsFeedBack(t *testing.T) {
 		t.Errorf("rows:%s gives %+v, k-means++ gave %+v", list, a, r)
 	}
 }
+
+// TestWarningsInReport: the fewer-distinct-tiles warning is on the report
+// page too, where the empty cluster shows.
+func TestWarningsInReport(t *testing.T) {
+	dup := tilestest.Shared(t, "cases/dup_fewer_distinct/dup.png")
+	out := filepath.Join(t.TempDir(), "out")
+	if code, _, stderr := runCLI(t, "run", "-q", "-images", dup, "-tile", "4", "-k", "10", "-backend", "cpu", "-out", out); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	page, err := os.ReadFile(filepath.Join(out, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(page), "<tr><th>warning</th><td>only 9 distinct tiles, fewer than k=10:") {
+		t.Error("report.html does not show the warning")
+	}
+}

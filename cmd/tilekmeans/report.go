@@ -67,6 +67,9 @@ func reportFacts(s summary) []htmlreport.Fact {
 	if s.GPUError != "" {
 		facts = append(facts, htmlreport.Fact{Name: "GPU not used", Value: s.GPUError})
 	}
+	for _, w := range s.Warnings {
+		facts = append(facts, htmlreport.Fact{Name: "warning", Value: w})
+	}
 	blank := fmt.Sprintf("%d (kept)", s.BlankTiles)
 	if s.SkippedBlank > 0 {
 		blank = fmt.Sprintf("%d (left out)", s.BlankTiles)

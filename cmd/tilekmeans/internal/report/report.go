@@ -283,7 +283,11 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 						best = s
 					}
 				}
-				cv.Majority = fmt.Sprintf("%s (%.1f %%)", in.Classes[best], 100*float64(conf[best][c])/float64(res.Sizes[c]))
+				share := float64(conf[best][c]) / float64(res.Sizes[c])
+				cv.Majority = fmt.Sprintf("mostly %s (%.1f %%)", in.Classes[best], 100*share)
+				if share <= 0.5 {
+					cv.Majority = fmt.Sprintf("largest share: %s (%.1f %%)", in.Classes[best], 100*share)
+				}
 			}
 			idx := members[c]
 			slices.SortFunc(idx, func(a, b int) int {
@@ -465,9 +469,9 @@ footer { color: #8a91a0; font-size: 12px; text-align: center; margin: 24px 0; }
 {{- end}}
 </table>
 <table class="sheets">
-<tr><th class="num">#</th><th>sheet</th><th class="num">pixels</th><th class="num">grid</th><th class="num">tiles</th><th class="num">blank</th></tr>
+<tr><th class="num">#</th><th>sheet</th><th class="num">pixels</th><th class="num">columns&times;rows</th><th class="num">tiles</th><th class="num">blank</th></tr>
 {{- range .Sheets}}
-<tr><td class="num">{{.N}}</td><td title="{{.Path}}">{{.Name}}</td><td class="num">{{.Width}}&times;{{.Height}}</td><td class="num">{{.Rows}}&times;{{.Cols}}</td><td class="num">{{.Tiles}}</td><td class="num">{{.Blank}}</td></tr>
+<tr><td class="num">{{.N}}</td><td title="{{.Path}}">{{.Name}}</td><td class="num">{{.Width}}&times;{{.Height}}</td><td class="num">{{.Cols}}&times;{{.Rows}}</td><td class="num">{{.Tiles}}</td><td class="num">{{.Blank}}</td></tr>
 {{- end}}
 </table>
 </div>
@@ -522,7 +526,7 @@ footer { color: #8a91a0; font-size: 12px; text-align: center; margin: 24px 0; }
 <h3>Clusters</h3>
 {{- range .Clusters}}
 <div class="cluster" id="k{{$k}}c{{.N}}">
-<div class="who"><img class="px centroid" {{.Centroid}} alt="centroid {{.N}}"><br><b>cluster {{.N}}</b><br>{{.Size}} tiles ({{.Share}} %){{with .Majority}}<br>mostly {{.}}{{end}}</div>
+<div class="who"><img class="px centroid" {{.Centroid}} alt="centroid {{.N}}"><br><b>cluster {{.N}}</b><br>{{.Size}} tiles ({{.Share}} %){{with .Majority}}<br>{{.}}{{end}}</div>
 <div>
 <div class="strip near"><h4>nearest {{len .Nearest}}</h4><div class="tiles">
 {{- range .Nearest}}<figure title="{{.Title}}"><img class="px" {{.Src}} alt="tile {{.Index}}"><figcaption><b>#{{.Index}}</b><br>{{.Sheet}}<br>r{{.Row}} c{{.Col}}</figcaption></figure>{{end -}}
