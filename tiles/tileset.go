@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,8 +52,11 @@ const maxTilesetBytes = 16 << 20
 // *os.PathError of reading the file.
 func ReadTileset(path string) (*Tileset, error) {
 	f, err := os.Open(path)
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+		return nil, &TilesetError{Path: path, Err: pe.Err}
+	}
 	if err != nil {
-		return nil, err
+		return nil, &TilesetError{Path: path, Err: err}
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxTilesetBytes+1))
