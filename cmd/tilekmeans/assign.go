@@ -71,8 +71,11 @@ func (a *app) assignCommand(ctx context.Context, args []string) error {
 	if ce := (*tiles.CentroidsError)(nil); errors.As(err, &ce) && len(ce.Runs) > 0 {
 		return fmt.Errorf("-centroids %w, e.g. -centroids %s", err, filepath.Join(o.centroids, ce.Runs[0]))
 	}
-	if err != nil {
+	if ce := (*tiles.CentroidsError)(nil); errors.As(err, &ce) {
 		return fmt.Errorf("-centroids %w", err)
+	}
+	if err != nil {
+		return err // names the centroid file
 	}
 	size := tileSize{cents.Width, cents.Height}
 	switch {
