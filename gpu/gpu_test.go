@@ -259,7 +259,7 @@ func TestSplitPath(t *testing.T) {
 	}{
 		{7, 1000},        // 125 rows per slab of 8-byte rows
 		{256, 255 * 256}, // 255 rows per slab
-		{255, 4000},      // 15 rows per slab, one partial dispatch each
+		{255, 4000},      // 15 rows per slab, one partial block and dispatch each
 	}
 	forEachContext(t, func(t *testing.T, kind string) {
 		r := rand.New(rand.NewPCG(4, 4))
@@ -271,12 +271,12 @@ func TestSplitPath(t *testing.T) {
 				t.Fatal(err)
 			}
 			var lay layout
-			if err := d.do(func() error { lay = a.lay; return nil }); err != nil {
+			var p pass
+			if err := d.do(func() error { lay, p = a.lay, a.planFor(64); return nil }); err != nil {
 				t.Fatal(err)
 			}
-			multi, offset := false, false
+			multi, offset := len(p.dispatches) > len(lay.slabs), false
 			for _, s := range lay.slabs {
-				multi = multi || len(s.dispatches) > 1
 				offset = offset || s.outBase != 0
 			}
 			if len(lay.slabs) < 2 || (c.dim != 255 && !multi) || !offset {
@@ -340,29 +340,34 @@ func TestMillion(t *testing.T) {
 func TestBrokenShader(t *testing.T) {
 	const src = "#version 430\nlayout(local_size_x = 64) in;\nvoid main() {\n    undeclared_thing = 1;\n}\n"
 	for _, kind := range contextsUnderTest(t) {
-		t.Run(kind, func(t *testing.T) {
-			d, err := Open(Options{Context: kind, Test: &gpuhooks.Hooks{Source: func(name, s string) string {
-				if name == programAssign {
-					return src
+		for _, prog := range programs {
+			t.Run(kind+"/"+prog, func(t *testing.T) {
+				d, err := Open(Options{Context: kind, Test: &gpuhooks.Hooks{Source: func(name, s string) string {
+					if name == prog {
+						return src
+					}
+					return s
+				}}})
+				if err == nil {
+					d.Close()
+					t.Fatal("Open with a broken shader succeeded")
 				}
-				return s
-			}}})
-			if err == nil {
-				d.Close()
-				t.Fatal("Open with a broken shader succeeded")
-			}
-			if errors.Is(err, ErrUnavailable) {
-				unavailable(t, "context %s unavailable: %v", kind, err)
-			}
-			var se *ShaderError
-			if !errors.Is(err, ErrShader) || !errors.As(err, &se) {
-				t.Fatalf("error %v is not a *ShaderError", err)
-			}
-			if se.Stage != "compile" || !strings.Contains(strings.ToLower(se.Log), "error") || !strings.Contains(err.Error(), se.Log[:min(len(se.Log), 20)]) {
-				t.Fatalf("error does not carry the info log: stage %q, log %q, error %q", se.Stage, se.Log, err)
-			}
-			t.Logf("%v", err)
-		})
+				if errors.Is(err, ErrUnavailable) {
+					unavailable(t, "context %s unavailable: %v", kind, err)
+				}
+				var se *ShaderError
+				if !errors.Is(err, ErrShader) || !errors.As(err, &se) {
+					t.Fatalf("error %v is not a *ShaderError", err)
+				}
+				if se.Stage != "compile" || !strings.Contains(strings.ToLower(se.Log), "error") || !strings.Contains(err.Error(), se.Log[:min(len(se.Log), 20)]) {
+					t.Fatalf("error does not carry the info log: stage %q, log %q, error %q", se.Stage, se.Log, err)
+				}
+				if !strings.Contains(err.Error(), prog+" shader") {
+					t.Fatalf("error %q does not name the %s program", err, prog)
+				}
+				t.Logf("%v", err)
+			})
+		}
 	}
 }
 
@@ -460,8 +465,8 @@ func TestFaultInjection(t *testing.T) {
 			t.Fatalf("Close after a loss: %v", err)
 		}
 		<-d.done // the device thread has exited
-		if d.buffers != 0 || d.prog != 0 || d.ctx != nil {
-			t.Fatalf("after Close: %d buffers, program %d, context %v", d.buffers, d.prog, d.ctx)
+		if d.buffers != 0 || d.livePrograms() != 0 || d.ctx != nil {
+			t.Fatalf("after Close: %d buffers, %d programs, context %v", d.buffers, d.livePrograms(), d.ctx)
 		}
 		if err := d.Close(); err != nil {
 			t.Fatalf("second Close: %v", err)
