@@ -747,3 +747,161 @@ func slotsRun(t *testing.T, a *Assigner, m int) []bool {
 	}
 	return run
 }
+
+// TestStepperPassShapes runs the device loop, and Assign, on each shape a
+// pass can take, forced by the test hooks on small data: many dispatches
+// per iteration (a low work cap, one work group per dispatch), the
+// centroids split over work groups or never split, and the status read
+// without a persistently mapped buffer. D = 37 spans two staged chunks and
+// ends in a partial word; k = 5 runs the narrow kernel, 20 and 150 the
+// wide one (150: three centroid blocks).
+func TestStepperPassShapes(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 41))
+	data := emptyingData(r, 1500, 37, 40)
+	cases := []stepCase{
+		{"k=5", seeded(5, 60, false, kmeans.InitKMeansPP, 1, 1)},
+		{"k=20", seeded(20, 40, false, kmeans.InitRandom, 1, 2)},
+		{"k=150 fixed", seeded(150, 6, true, kmeans.InitRandom, 1, 3)},
+	}
+	for _, hc := range []struct {
+		name  string
+		hooks gpuhooks.Hooks
+		check func(t *testing.T, k int, p pass, persistent bool)
+	}{
+		{"work cap", gpuhooks.Hooks{MaxDispatchWork: 100 * 37 * 20}, func(t *testing.T, k int, p pass, _ bool) {
+			if len(p.dispatches) < 3 {
+				t.Errorf("k=%d: %d dispatches under a low work cap", k, len(p.dispatches))
+			}
+		}},
+		{"one group per dispatch, 3 splits", gpuhooks.Hooks{MaxGroups: 1, Splits: 3}, func(t *testing.T, k int, p pass, _ bool) {
+			if len(p.dispatches) != p.blocks || k == 150 && p.splits != 3 {
+				t.Errorf("k=%d: %d dispatches of %d blocks, %d splits", k, len(p.dispatches), p.blocks, p.splits)
+			}
+		}},
+		{"no splits", gpuhooks.Hooks{Splits: -1}, func(t *testing.T, k int, p pass, _ bool) {
+			if p.splits != 1 {
+				t.Errorf("k=%d: %d splits, want none", k, p.splits)
+			}
+		}},
+		{"no buffer storage", gpuhooks.Hooks{NoBufferStorage: true}, func(t *testing.T, k int, _ pass, persistent bool) {
+			if persistent {
+				t.Error("the status is read through a mapped buffer despite the hook")
+			}
+		}},
+	} {
+		t.Run(hc.name, func(t *testing.T) {
+			forEachContext(t, func(t *testing.T, kind string) {
+				h := hc.hooks
+				d := openDevice(t, kind, &h)
+				compareCases(t, d, data, cases)
+				a, err := d.NewAssigner(data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer a.Close()
+				for _, k := range []int{5, 20, 150} {
+					var p pass
+					var persistent bool
+					_ = d.do(func() error { p, persistent = a.planFor(k), d.persistent; return nil })
+					hc.check(t, k, p, persistent)
+					checkParity(t, a, data, randomCentroids(r, data, k), k)
+				}
+			})
+		})
+	}
+}
+
+// TestStepperHaltDispatchesNothing: the iteration that halts a batch zeroes
+// the group counts of every later dispatch (so the rest of the batch runs
+// nothing, with no host round trip), and the next batch runs again.
+func TestStepperHaltDispatchesNothing(t *testing.T) {
+	forEachContext(t, func(t *testing.T, kind string) {
+		d := openDevice(t, kind, &gpuhooks.Hooks{MaxGroups: 1}) // several dispatches
+		data := kmeans.Data{N: 4, D: 3, X: []uint8{0, 0, 0, 1, 1, 1, 9, 9, 9, 10, 10, 10}}
+		a, err := d.NewAssigner(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Start(2, []float32{0, 0, 0, 10, 10, 10}); err != nil {
+			t.Fatal(err)
+		}
+		stats := make([]kmeans.StepStat, 5)
+		if ran, err := a.Step(stats, true); err != nil || ran != 2 {
+			t.Fatalf("Step: ran %d, %v; want a fixed point at the second iteration", ran, err)
+		}
+		groups := func() []uint32 {
+			var params []uint32
+			if err := d.do(func() error {
+				st := &a.st
+				buf := make([]byte, 4*len(st.indirect))
+				a.read(&st.status, shaders.StatusWork+4*st.wl.indirect, buf)
+				params = unsafe.Slice((*uint32)(unsafe.Pointer(&buf[0])), len(st.indirect))
+				return d.glErr("read the dispatch parameters")
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return params
+		}
+		params := groups()
+		if len(params) != 3 || params[0] != 0 || params[1] != 1 || params[2] != 1 {
+			t.Fatalf("dispatch parameters after the halt: %v, want one dispatch of 0 x 1 x 1 groups", params)
+		}
+		if got := slotsRun(t, a, 5); !slices.Equal(got, []bool{true, true, false, false, false}) {
+			t.Fatalf("slots run: %v", got)
+		}
+		// The next batch starts with the planned groups again.
+		if ran, err := a.Step(stats, false); err != nil || ran != 5 || stats[4].Changed != 0 || stats[4].Inertia != 3 {
+			t.Fatalf("Step after a halted batch: ran %d, %+v, %v", ran, stats, err)
+		}
+		if p := groups(); p[0] != 1 {
+			t.Fatalf("dispatch parameters after a batch that did not halt: %v", p)
+		}
+	})
+}
+
+// TestStepperSpecialInertia: NaN and infinite distances in the device
+// loop give the inertia kmeans.ExactSum gives on the host (NaN, +Inf), and
+// the same labels.
+func TestStepperSpecialInertia(t *testing.T) {
+	forEachContext(t, func(t *testing.T, kind string) {
+		d := openDevice(t, kind, nil)
+		r := rand.New(rand.NewPCG(42, 42))
+		data := kmeanstest.RandomData(r, 200, 9, 256)
+		a, err := d.NewAssigner(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nan, huge := float32(math.NaN()), float32(1e30)
+		for _, c := range []struct {
+			name string
+			k    int
+			cent func() []float32
+		}{
+			{"NaN at centroid 0", 3, func() []float32 { c := rowCentroids(r, data, 3); c[4] = nan; return c }},
+			{"infinite distances", 1, func() []float32 { c := make([]float32, 9); c[2] = huge; return c }},
+			{"NaN elsewhere", 20, func() []float32 { c := rowCentroids(r, data, 20); c[9*7] = nan; c[9*19+8] = nan; return c }},
+		} {
+			cent := c.cent()
+			host := kmeans.NewHostStepper(data, kmeans.Reference{Data: data})
+			var hs, ds [1]kmeans.StepStat
+			if err := host.Start(c.k, cent); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := host.Step(hs[:], false); err != nil {
+				t.Fatal(err)
+			}
+			if err := a.Start(c.k, cent); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := a.Step(ds[:], false); err != nil {
+				t.Fatal(err)
+			}
+			h, g := hs[0], ds[0]
+			same := math.Float64bits(h.Inertia) == math.Float64bits(g.Inertia) || math.IsNaN(h.Inertia) && math.IsNaN(g.Inertia)
+			if !same || h.Changed != g.Changed || h.Empty != g.Empty || h.Moved != g.Moved {
+				t.Errorf("%s: device %+v, host %+v", c.name, g, h)
+			}
+			t.Logf("%s: %+v", c.name, g)
+		}
+	})
+}
