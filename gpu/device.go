@@ -500,8 +500,8 @@ func (d *Device) readInfo() error {
 	switch {
 	case in.MaxWorkGroupSize[0] < in.WorkGroupSize || in.MaxInvocations < in.WorkGroupSize:
 		return fmt.Errorf("work groups of %d invocations unsupported (max size %d, invocations %d): %w", in.WorkGroupSize, in.MaxWorkGroupSize[0], in.MaxInvocations, ErrVersion)
-	case in.MaxComputeSSBOs < 4:
-		return fmt.Errorf("compute shaders may use %d storage blocks, the shader needs 4: %w", in.MaxComputeSSBOs, ErrVersion)
+	case in.MaxComputeSSBOs < 5:
+		return fmt.Errorf("compute shaders may use %d storage blocks, the assignment shader needs 5: %w", in.MaxComputeSSBOs, ErrVersion)
 	case in.MaxWorkGroupCount[0] < 1 || in.MaxSSBOBlockSize < 4 || in.SSBOOffsetAlignment < 1:
 		return fmt.Errorf("implausible limits (work groups %d, block %d bytes, alignment %d): %w", in.MaxWorkGroupCount[0], in.MaxSSBOBlockSize, in.SSBOOffsetAlignment, ErrVersion)
 	}
