@@ -112,36 +112,52 @@ void main() {
             uint nf = min(uint(FC), uD - f0);
             barrier(); // every invocation is done with the previous chunk
             // Tiles: FC/4 words of each of TB rows, each uint8 converted
-            // once; lanes run along the rows.
-            for (uint i = lid; i < uint(TB * FC / 4); i += 64u) {
-                uint t = i % uint(TB);
-                uint q = i / uint(TB);
-                uint word = 0u;
-                if (t < rows && 4u * q < nf) {
-                    word = tiles[(row0 + t) * uStride + (f0 >> 2) + q];
+            // once; an invocation takes one word of four consecutive rows
+            // and writes four whole vec4s (one per feature).
+            for (uint i = lid; i < uint(TB / 4 * FC / 4); i += 64u) {
+                uint t4 = i % uint(TB / 4);
+                uint q = i / uint(TB / 4);
+                uvec4 w = uvec4(0u);
+                if (4u * q < nf) {
+                    uint at = (row0 + 4u * t4) * uStride + (f0 >> 2) + q;
+                    for (uint j = 0u; j < 4u; ++j) {
+                        if (4u * t4 + j < rows) {
+                            w[j] = tiles[at + j * uStride];
+                        }
+                    }
                 }
-                uint j = (4u * q) * uint(TB / 4) + t / 4u;
-                uint m = t % 4u;
-                sT[j][m] = float(word & 0xFFu);
-                sT[j + uint(TB / 4)][m] = float((word >> 8) & 0xFFu);
-                sT[j + uint(TB / 2)][m] = float((word >> 16) & 0xFFu);
-                sT[j + uint(3 * TB / 4)][m] = float(word >> 24);
+                uint o = (4u * q) * uint(TB / 4) + t4;
+                sT[o] = vec4(w & 0xFFu);
+                sT[o + uint(TB / 4)] = vec4((w >> 8) & 0xFFu);
+                sT[o + uint(TB / 2)] = vec4((w >> 16) & 0xFFu);
+                sT[o + uint(3 * TB / 4)] = vec4(w >> 24);
             }
-            // Centroids: lanes run along the centroids, which are
-            // consecutive in the feature-major buffer.
-            for (uint i = lid; i < uint(CB * FC); i += 64u) {
-                uint c = i % uint(CB);
-                uint f = i / uint(CB);
-                uint bits = 0u;
-                if (c0 + c < uK && f < nf) {
-                    bits = centBits[(f0 + f) * uK + c0 + c];
+            // Centroids: four consecutive centroids of one feature per
+            // invocation, consecutive in the feature-major buffer.
+            for (uint i = lid; i < uint(CB / 4 * FC); i += 64u) {
+                uint c4 = i % uint(CB / 4);
+                uint f = i / uint(CB / 4);
+                uvec4 b = uvec4(0u);
+                uint c = c0 + 4u * c4;
+                if (f < nf) {
+                    uint at = (f0 + f) * uK + c;
+                    for (uint j = 0u; j < 4u; ++j) {
+                        if (c + j < uK) {
+                            b[j] = centBits[at + j];
+                        }
+                    }
                 }
-                sC[(f * uint(CB) + c) / 4u][c % 4u] = uintBitsToFloat(bits);
+                sC[f * uint(CB / 4) + c4] = uintBitsToFloat(b);
             }
             memoryBarrierShared();
             barrier();
             // The register block, written out by the preprocessor (the
-            // host's FOR_ lists) so every index is a constant.
+            // host's FOR_ lists) so every index is a constant. Invocations
+            // whose centroids all lie past k (a partial last block) skip
+            // it: their sums are never used.
+            if (c0 + cy * uint(RC) >= uK) {
+                nf = 0u;
+            }
             for (uint f = 0u; f < nf; ++f) {
                 vec4 x[RT / 4];
                 vec4 y[RC / 4];
