@@ -99,7 +99,9 @@
 //
 // A data set with few tile blocks (5610 tiles are 88) would leave most of
 // a large GPU idle, so a pass splits the centroid blocks over up to enough
-// work groups per tile block to make about 1024 groups; each writes its
+// work groups per tile block to make about 1024 groups, as far as there
+// are centroid blocks to split (k = 256 on 5610 tiles: 4 per tile block,
+// 352 groups; k <= 16 is one block, 88 groups); each writes its
 // best per row, and the last of a tile block's groups to finish (an
 // atomic counter after its writes: no group ever waits for another)
 // takes the best of them.
