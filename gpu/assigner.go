@@ -260,7 +260,8 @@ func (a *Assigner) plan(k int) (int, pass) {
 		maxWork = h
 	}
 	kp := shaders.Kernels[kern]
-	return kern, planPass(a.lay, kp.Tiles(), kp.Centroids(), k, a.maxGroups, d.info.MaxWorkGroupCount[1], maxWork, splits)
+	maxSpan := loopBudget / loopsPerBlock(kp, a.dim)
+	return kern, planPass(a.lay, kp.Tiles(), kp.Centroids(), k, a.maxGroups, d.info.MaxWorkGroupCount[1], maxWork, splits, maxSpan)
 }
 
 // assignPass runs the assignment program over every slab against the k

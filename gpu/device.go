@@ -121,7 +121,7 @@ type uniforms struct {
 	n, d, k, stride, base, outBase                          int32
 	blockBase, blocks, splits, span, partOff, countOff      int32
 	iter, stop, groups, dispatches, indirectOff, inertiaOff int32
-	pass                                                    int32
+	listOff, maxGroups, pass                                int32
 }
 
 func locations(p uint32) uniforms {
@@ -131,7 +131,8 @@ func locations(p uint32) uniforms {
 		blockBase: loc("uBlockBase"), blocks: loc("uBlocks"), splits: loc("uSplits"), span: loc("uSplitSpan"),
 		partOff: loc("uPartOff"), countOff: loc("uCountOff"),
 		iter: loc("uIter"), stop: loc("uStop"), groups: loc("uGroups"), dispatches: loc("uDispatches"),
-		indirectOff: loc("uIndirectOff"), inertiaOff: loc("uInertiaOff"), pass: loc("uPass"),
+		indirectOff: loc("uIndirectOff"), inertiaOff: loc("uInertiaOff"), listOff: loc("uListOff"),
+		maxGroups: loc("uMaxGroups"), pass: loc("uPass"),
 	}
 }
 

@@ -147,12 +147,14 @@
 //	sums    uint32 k*D: exact per-cluster sums of the uint8 features
 //	counts  uint32 2k: rows per cluster, then a dirty flag per cluster
 //	cent    float32 k*D: the centroids, feature-major, resident between iterations
-//	status  a header (halted, the iteration's finished work groups), 64
-//	        iteration slots (changed, empty, moved, ran, special, inertia
-//	        digits), then scratch words: the indirect dispatch parameters,
+//	status  a header (halted; the finished work groups of the iteration's
+//	        assignment and of its means pass), 64 iteration slots (changed,
+//	        empty, moved, ran, special, inertia digits), then scratch words:
+//	        the indirect dispatch parameters, the list of dirty clusters,
 //	        the split reduction's counters and partials, and one inertia
 //	        partial per tile block
-//	moves   int32 pairs for Move, grown on demand
+//	moves   int32 triples for Move (row, target, the cluster it leaves),
+//	        grown on demand
 //	readback two regions of a persistently mapped buffer the status is
 //	        copied into
 //
@@ -164,30 +166,46 @@
 // eight storage blocks per compute shader: package kmeans then runs the
 // host loop, which has no limit, over the same Assigner.
 //
-// One iteration is one dispatch (or one per planned dispatch of a split
-// pass) of the step program: the assignment kernel, then, in the work
-// group that settles each tile block, the changed-label count (per work
-// group, then one atomicAdd into the slot), the moves of the rows whose
-// label differs from their owner between the sums and counts (marking both
-// clusters dirty), and the block's distances added exactly (below). Every
-// work group then counts itself done on an atomic counter after
-// memoryBarrierBuffer; the last one of the iteration finishes it:
+// One iteration is two indirect dispatches, with no host round trip in
+// between: the step program (one dispatch, or one per planned dispatch of
+// a split pass), then the update program's means pass. The step program is
+// the assignment kernel, then, in the work group that settles each tile
+// block, the changed-label count (per work group, then one atomicAdd into
+// the slot), the moves of the rows whose label differs from their owner
+// between the sums and counts (marking both clusters dirty), and the
+// block's distances added exactly (below). Every work group then counts
+// itself done on an atomic counter after memoryBarrierBuffer; the last one
+// of the iteration (no group ever waits for another):
 //
-//   - the inertia: the blocks' partials added with carries (exact, so in
-//     any order the same digits);
-//   - a count of 0 marks the slot empty and stops there (kmeans.Stepper);
-//   - otherwise the means of the dirty clusters: the correctly rounded
-//     float32 of sum/count, and the slot's moved flag when a bit changed.
-//     GLSL promises neither a correctly rounded float division (2.5 ULP)
-//     nor a correctly rounded double one, so the quotient is an integer
-//     long division to 24 significant bits, rounded to nearest even on the
-//     exact remainder and assembled from its bit fields. It equals the
-//     host's float32(float64(sum)/float64(count)) for every sum < 2^32 and
-//     count < 2^31; TestStepMeans checks millions of pairs, midpoints
-//     included;
-//   - when the iteration left a cluster empty, or (when Step was asked to
-//     stop at a fixed point) moved no centroid, it sets halted and zeroes
-//     the group counts of every dispatch in the indirect parameters.
+//   - adds the blocks' inertia partials with carries (exact, so in any
+//     order the same digits);
+//   - when a count is 0, marks the slot empty, sets halted and zeroes the
+//     group counts of every later dispatch of the batch, this iteration's
+//     means pass included (kmeans.Stepper computes no means then);
+//   - otherwise lists the dirty clusters and sets the means pass's group
+//     count to one invocation per value of a listed cluster (none listed:
+//     nothing can move, and under a fixed-point stop it halts the batch).
+//
+// The means pass computes each listed value's correctly rounded float32 of
+// sum/count and sets the slot's moved flag when a bit changed. GLSL
+// promises neither a correctly rounded float division (2.5 ULP) nor a
+// correctly rounded double one, so the quotient is an integer long
+// division to 24 significant bits, rounded to nearest even on the exact
+// remainder and assembled from its bit fields. It equals the host's
+// float32(float64(sum)/float64(count)) for every sum < 2^32 and count <
+// 2^31; TestStepMeans checks millions of pairs, midpoints included. The
+// last of its work groups clears the dirty flags and, when Step was asked
+// to stop at a fixed point and no centroid moved, halts the batch the same
+// way. The means are a pass of their own rather than the step's last work
+// group's job because one work group would compute all k*D of them in
+// series after the first iteration and after every relocation (12.6
+// million divisions at k = 1024 and 64x64 colour tiles), and because
+// llvmpipe, where the tests run, silently ends an invocation's loops after
+// 65535 iterations in all (gallivm's LP_MAX_TGSI_LOOP_ITERATIONS): every
+// loop of every program is kept well below that (the pass planning bounds
+// the centroid blocks a work group takes, the feature loop runs four
+// features an iteration, the means and the moves of a relocation run one
+// invocation per value), and TestStepperLargeKAndD fails if one is not.
 //
 // The host issues a whole batch (up to 64 iterations; Step runs longer
 // requests as several) as glDispatchComputeIndirect calls with
@@ -217,11 +235,12 @@
 // same bits as the host loop's kmeans.ExactSum, and so is Result.History.
 //
 // State reads owner, dists and counts back (only when a cluster emptied).
-// Move uploads the moves and applies them in order in a one-invocation
-// dispatch per run of moves within one slab (the tile values are only on
-// the GPU), then recomputes every cluster's mean in a parallel pass of the
-// update program and clears the dirty flags; a cluster still empty keeps
-// its centroid. Finish runs Assign's program into the loop's own labels
+// Move uploads the moves; per run of moves within one slab (the tile
+// values are only on the GPU) one invocation applies them in order to the
+// owners and counts, noting the cluster each row leaves, then one
+// invocation per feature of each move moves the values between the sums;
+// a parallel pass recomputes every cluster's mean and the dirty flags are
+// cleared; a cluster still empty keeps its centroid. Finish runs Assign's program into the loop's own labels
 // and distances when asked, then reads labels, distances, sums, counts and
 // centroids once. The status block is decoded through Go structs that
 // mirror status.glsl, and the offsets they give are checked against the

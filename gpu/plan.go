@@ -92,10 +92,22 @@ const MaxDispatchWork = 1 << 32
 // 132-SM H100.
 const fillGroups = 1024
 
+// loopBudget is the most loop iterations one invocation of a pass runs in
+// its assignment (chunks of features times the staging and feature loops,
+// over the centroid blocks of its split). llvmpipe ends an invocation's
+// loops, silently, after 65535 iterations in all (gallivm's
+// LP_MAX_TGSI_LOOP_ITERATIONS, "shared between every loop"); half of that
+// leaves room for the rest of a Step (moving a row's D features, the last
+// group's sums), and a pass whose centroid blocks would need more is split
+// over more work groups. On a GPU this only bounds how long one work group
+// runs. A single centroid block exceeds it only past about 55,000 features.
+const loopBudget = 32768
+
 // pass is how one assignment pass (Assign, or a Step iteration) over the
 // whole data set runs: which kernel blocking, how the centroids are split
 // over work groups, and the dispatches.
 type pass struct {
+	k      int // centroids
 	tb, cb int // tiles and centroids per block of the kernel
 	// splits is the number of work groups per tile block (the dispatch's
 	// y), each taking span consecutive centroid blocks.
@@ -116,11 +128,12 @@ type dispatch struct {
 // centroids over the slabs of lay for k centroids: at most maxX work groups
 // along the tiles (GL_MAX_COMPUTE_WORK_GROUP_COUNT[0]) and maxY along the
 // splits ([1]) per dispatch, and at most maxWork tile x centroid x feature
-// terms per dispatch (but always at least one block). splits > 0 forces
+// terms per dispatch (but always at least one block). splits > 0 asks for
 // that many splits (as far as there are centroid blocks), for tests and
-// the canary.
-func planPass(lay layout, tb, cb, k int, maxX, maxY int, maxWork int64, splits int) pass {
-	p := pass{tb: tb, cb: cb}
+// the canary; a work group takes at most maxSpan centroid blocks (the loop
+// budget) in any case, as far as maxY splits allow.
+func planPass(lay layout, tb, cb, k int, maxX, maxY int, maxWork int64, splits, maxSpan int) pass {
+	p := pass{k: k, tb: tb, cb: cb}
 	perRow := int64(k) * int64(lay.dim)
 	rowsPer := int64(maxX) * int64(tb)
 	if byWork := maxWork / perRow / int64(tb) * int64(tb); byWork < rowsPer {
@@ -140,18 +153,33 @@ func planPass(lay layout, tb, cb, k int, maxX, maxY int, maxWork int64, splits i
 	}
 	splits = max(1, min(splits, nblocks, maxY))
 	p.span = (nblocks + splits - 1) / splits
+	if maxSpan = max(maxSpan, 1); p.span > maxSpan {
+		p.span = max(maxSpan, (nblocks+maxY-1)/maxY)
+	}
 	p.splits = (nblocks + p.span - 1) / p.span
 	return p
 }
 
+// loopsPerBlock is about how many loop iterations an invocation of kernel
+// kp runs for one centroid block of dim features: per chunk of FC features
+// the chunk loop, the tile and centroid staging loops, and the feature
+// loop (four features an iteration).
+func loopsPerBlock(kp shaders.Kernel, dim int) int {
+	per := func(items int) int { return (items + shaders.GroupSize - 1) / shaders.GroupSize }
+	chunks := (dim + kp.FC - 1) / kp.FC
+	return chunks*(1+per(kp.Tiles()*kp.FC/16)+per(kp.Centroids()*kp.FC/4)+kp.FC/4) + 1
+}
+
 // workLayout places a pass's scratch words in the shaders' work[] array
-// (offsets in uint words): Step's indirect dispatch parameters (3 words per
-// dispatch), one counter per tile block for the split reduction, the split
-// partials (2 words per split and row, only when the pass splits), and
-// Step's inertia partials (inertiaWords per tile block).
+// (offsets in uint words). For Step: the indirect dispatch parameters (3
+// words per dispatch of an iteration, the means pass last), and the list
+// of dirty clusters (its length, then up to k entries). For both: one
+// counter per tile block for the split reduction and the split partials (2
+// words per split and row, only when the pass splits). For Step: the
+// inertia partials (inertiaWords per tile block).
 type workLayout struct {
-	indirect, counters, parts, inertia int
-	words                              int // in all
+	indirect, list, counters, parts, inertia int
+	words                                    int // in all
 }
 
 // inertiaWords is the size of a tile block's inertia partial in work[]:
@@ -161,7 +189,8 @@ const inertiaWords = shaders.InertiaDigits + 1
 func (p pass) work(step bool) workLayout {
 	var w workLayout
 	if step {
-		w.counters = 3 * len(p.dispatches)
+		w.list = 3 * (len(p.dispatches) + 1)
+		w.counters = w.list + 1 + p.k
 	}
 	w.parts = w.counters + p.blocks
 	w.inertia = w.parts

@@ -62,7 +62,8 @@ var planCases = []struct {
 // the dispatches cover every row of every slab once, in blocks that never
 // straddle a slab, numbered consecutively; no dispatch exceeds the group
 // limits or (beyond one block) the work cap; the splits cover the centroid
-// blocks, and a small data set is split to fill the GPU.
+// blocks, a small data set is split to fill the GPU, and no work group
+// takes more centroid blocks than the loop budget allows.
 func TestPlanPass(t *testing.T) {
 	for _, c := range planCases {
 		l, err := planLayout(c.n, c.dim, c.maxBlock, c.align)
@@ -70,14 +71,15 @@ func TestPlanPass(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, kp := range shaders.Kernels {
-			for _, k := range []int{1, 5, 8, 64, 65, 256, 1024} {
+			for _, k := range []int{1, 5, 8, 64, 65, 256, 1024, 5000} {
 				for _, lim := range []struct {
 					maxX, maxY int
 					work       int64
 					splits     int
 				}{{65535, 65535, MaxDispatchWork, 0}, {1, 65535, MaxDispatchWork, 0}, {7, 2, 1 << 20, 0}, {65535, 65535, 1, 0}, {65535, 65535, MaxDispatchWork, 1}, {65535, 65535, MaxDispatchWork, 3}} {
 					tb, cb := kp.Tiles(), kp.Centroids()
-					p := planPass(l, tb, cb, k, lim.maxX, lim.maxY, lim.work, lim.splits)
+					maxSpan := max(1, loopBudget/loopsPerBlock(kp, c.dim))
+					p := planPass(l, tb, cb, k, lim.maxX, lim.maxY, lim.work, lim.splits, maxSpan)
 					what := func() string {
 						return fmtCase(c.n, c.dim, kp.Name, k, lim.maxX, lim.maxY, lim.work, lim.splits)
 					}
@@ -106,14 +108,24 @@ func TestPlanPass(t *testing.T) {
 						(p.splits-1)*p.span >= nb || p.splits*p.span < nb {
 						t.Fatalf("%s: %d blocks (counted %d), %d splits of %d centroid blocks for %d", what(), p.blocks, blocks, p.splits, p.span, nb)
 					}
-					if lim.splits == 1 && p.splits != 1 || lim.splits == 3 && p.span != (nb+min(3, nb)-1)/min(3, nb) {
-						t.Fatalf("%s: %d splits, asked for %d", what(), p.splits, lim.splits)
+					// The span the splits ask for, then the loop budget's
+					// bound on it, as far as maxY splits allow.
+					want := min(nb, lim.maxY, (fillGroups+p.blocks-1)/p.blocks)
+					if lim.splits > 0 {
+						want = min(lim.splits, nb, lim.maxY)
 					}
-					if want := min(nb, lim.maxY, (fillGroups+p.blocks-1)/p.blocks); lim.splits == 0 && p.span != (nb+want-1)/want {
-						t.Fatalf("%s: %d blocks split %d ways of %d centroid blocks, want spans of %d (%d groups wanted)", what(), p.blocks, p.splits, p.span, (nb+want-1)/want, fillGroups)
+					span := (nb + want - 1) / want
+					if span > maxSpan {
+						span = max(maxSpan, (nb+lim.maxY-1)/lim.maxY)
+					}
+					if p.span != span || p.span > maxSpan && p.splits < lim.maxY {
+						t.Fatalf("%s: %d blocks split %d ways of %d centroid blocks, want spans of %d (%d groups wanted, at most %d blocks a group)", what(), p.blocks, p.splits, p.span, span, fillGroups, maxSpan)
+					}
+					if p.span*loopsPerBlock(kp, c.dim) > loopBudget && p.span > 1 && p.splits < lim.maxY {
+						t.Fatalf("%s: a group takes %d centroid blocks of %d loop iterations, over the budget of %d", what(), p.span, loopsPerBlock(kp, c.dim), loopBudget)
 					}
 					w := p.work(true)
-					if w.counters != 3*len(p.dispatches) || w.parts != w.counters+p.blocks ||
+					if w.indirect != 0 || w.list != 3*(len(p.dispatches)+1) || w.counters != w.list+1+k || w.parts != w.counters+p.blocks ||
 						w.inertia-w.parts != map[bool]int{true: 2 * p.splits * p.blocks * tb, false: 0}[p.splits > 1] ||
 						w.words != w.inertia+inertiaWords*p.blocks {
 						t.Fatalf("%s: work layout %+v", what(), w)

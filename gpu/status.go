@@ -15,10 +15,12 @@ import (
 // layout check (statusLayout, on the driver's programs) verifies come from
 // the same table, built from these structs, so the two cannot drift apart.
 
-// statusHeader mirrors the block's header: uint halted, uint groupsDone.
+// statusHeader mirrors the block's header: uint halted, groupsDone,
+// meansDone.
 type statusHeader struct {
 	Halted     uint32 `glsl:"halted"`
 	GroupsDone uint32 `glsl:"groupsDone"`
+	MeansDone  uint32 `glsl:"meansDone"`
 }
 
 // statusSlot mirrors struct Slot: one iteration of a batch.

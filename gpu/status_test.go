@@ -31,12 +31,13 @@ func TestStatusStructs(t *testing.T) {
 	want := []statusField{
 		{"halted", 0, -1, -1},
 		{"groupsDone", 4, -1, -1},
-		{"slots[0].changed", 8, 60, -1},
-		{"slots[0].empty", 12, -1, -1},
-		{"slots[0].moved", 16, -1, -1},
-		{"slots[0].ran", 20, -1, -1},
-		{"slots[0].special", 24, -1, -1},
-		{"slots[0].inertia[0]", 28, -1, 4},
+		{"meansDone", 8, -1, -1},
+		{"slots[0].changed", 12, 60, -1},
+		{"slots[0].empty", 16, -1, -1},
+		{"slots[0].moved", 20, -1, -1},
+		{"slots[0].ran", 24, -1, -1},
+		{"slots[0].special", 28, -1, -1},
+		{"slots[0].inertia[0]", 32, -1, 4},
 		{"work[0]", shaders.StatusWork, -1, 4},
 	}
 	if got := statusFields(); !reflect.DeepEqual(got, want) {
@@ -50,6 +51,7 @@ func TestDecodeStatus(t *testing.T) {
 	le := binary.LittleEndian
 	le.PutUint32(buf[0:], 1)
 	le.PutUint32(buf[4:], 9)
+	le.PutUint32(buf[8:], 3)
 	want := []statusSlot{
 		{Changed: 7, Moved: 1, Ran: 1, Inertia: [10]uint32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}},
 		{Empty: 1, Ran: 1, Special: 2},
@@ -68,7 +70,7 @@ func TestDecodeStatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h.Halted != 1 || h.GroupsDone != 9 || !reflect.DeepEqual(slots, want) {
+	if h.Halted != 1 || h.GroupsDone != 9 || h.MeansDone != 3 || !reflect.DeepEqual(slots, want) {
 		t.Fatalf("decoded %+v %+v, want halted 1 and %+v", h, slots, want)
 	}
 	if _, err := decodeStatus(buf[:20], slots); err == nil {

@@ -32,8 +32,10 @@ const (
 
 // The passes of shaders.Update (uniform uPass).
 const (
-	passMeans = 0
-	passMove  = 1
+	passMeans          = 0 // every cluster's means (a relocation)
+	passMove           = 1 // a run of moves: owners and counts
+	passMoveSums       = 2 // a run of moves: the sums
+	passIterationMeans = 3 // the means of an iteration's dirty clusters
 )
 
 var _ kmeans.Stepper = (*Assigner)(nil)
@@ -52,8 +54,9 @@ type stepState struct {
 	pass pass
 	wl   workLayout
 	// indirect holds the group counts of every dispatch of an iteration
-	// (x, y, z), as a batch starts with them; the iteration that halts a
-	// batch zeroes the x of each on the device.
+	// (x, y, z), as a batch starts with them: the assignment's, then the
+	// means pass's (set on the device by each iteration's last work
+	// group); the iteration that halts a batch zeroes the x of each.
 	indirect []uint32
 
 	// Per row, n int32/float32 each, bound per slab like Assign's outputs.
@@ -174,6 +177,7 @@ func (a *Assigner) start(k int, cent []float32) error {
 	for _, dp := range st.pass.dispatches {
 		st.indirect = append(st.indirect, uint32(dp.groups), uint32(st.pass.splits), 1)
 	}
+	st.indirect = append(st.indirect, 0, 1, 1) // the means pass
 	if err := a.allocStep(k); err != nil {
 		a.freeStep()
 		return err
@@ -256,10 +260,11 @@ func (a *Assigner) freeStep() {
 }
 
 // Step implements kmeans.Stepper. Each iteration is one indirect dispatch
-// per planned dispatch of the pass (one, unless the data needs several
-// slabs or more work than MaxDispatchWork), separated by barriers; nothing
-// is read back until the batch ends, when a copy of the status block (a few
-// words per iteration) fills stats.
+// of the step program per planned dispatch of the pass (one, unless the
+// data needs several slabs or more work than MaxDispatchWork) and one of
+// the means pass, separated by barriers; nothing is read back until the
+// batch ends, when a copy of the status block (a few words per iteration)
+// fills stats.
 func (a *Assigner) Step(stats []kmeans.StepStat, stopAtFixedPoint bool) (int, error) {
 	if len(stats) == 0 {
 		return 0, nil
@@ -312,21 +317,29 @@ func (a *Assigner) batch(stats []kmeans.StepStat, stop bool) (ran int, halted bo
 	gl.BufferSubData(gl.SHADER_STORAGE_BUFFER, indirect, 4*len(st.indirect), unsafe.Pointer(&st.indirect[0]))
 	gl.BindBuffer(gl.DISPATCH_INDIRECT_BUFFER, st.status.id)
 	a.bindClusters()
-	kp := &d.kernels[st.kern]
-	gl.UseProgram(kp.step)
-	loc := &kp.sLoc
-	passUniforms(loc, a, k, *p, wl)
 	stopFlag := uint32(0)
 	if stop {
 		stopFlag = 1
 	}
-	gl.Uniform1ui(loc.stop, stopFlag)
-	gl.Uniform1ui(loc.groups, uint32(p.blocks*p.splits))
-	gl.Uniform1ui(loc.dispatches, uint32(len(p.dispatches)))
-	gl.Uniform1ui(loc.indirectOff, uint32(wl.indirect))
-	gl.Uniform1ui(loc.inertiaOff, uint32(wl.inertia))
+	kp := &d.kernels[st.kern]
+	for _, u := range []struct {
+		prog uint32
+		loc  *uniforms
+	}{{kp.step, &kp.sLoc}, {d.updProg, &d.updLoc}} {
+		gl.UseProgram(u.prog)
+		passUniforms(u.loc, a, k, *p, wl)
+		gl.Uniform1ui(u.loc.stop, stopFlag)
+		gl.Uniform1ui(u.loc.dispatches, uint32(len(p.dispatches)+1))
+		gl.Uniform1ui(u.loc.indirectOff, uint32(wl.indirect))
+		gl.Uniform1ui(u.loc.listOff, uint32(wl.list))
+	}
+	gl.Uniform1ui(d.updLoc.pass, passIterationMeans)
+	gl.UseProgram(kp.step)
+	gl.Uniform1ui(kp.sLoc.groups, uint32(p.blocks*p.splits))
+	gl.Uniform1ui(kp.sLoc.inertiaOff, uint32(wl.inertia))
+	gl.Uniform1ui(kp.sLoc.maxGroups, uint32(a.maxGroups))
 	for it := range m {
-		if err := a.iteration(it, loc, indirect); err != nil {
+		if err := a.iteration(it, indirect); err != nil {
 			return 0, false, fmt.Errorf("iteration %d of a batch of %d: %w", it+1, m, err)
 		}
 	}
@@ -357,17 +370,21 @@ func (a *Assigner) batch(stats []kmeans.StepStat, stop bool) (ran int, halted bo
 	return ran, halted, nil
 }
 
-// iteration issues the dispatches of one iteration (slot it), each with
-// the group counts at its place in the indirect parameters (a halted batch
-// has zeroed them: nothing runs), and the barrier that makes its writes,
-// the parameters included, visible to the next iteration.
-func (a *Assigner) iteration(it int, loc *uniforms, indirect int) error {
-	d, p := a.dev, &a.st.pass
-	gl.Uniform1ui(loc.iter, uint32(it))
+// iteration issues the dispatches of one iteration (slot it): the
+// assignment's, then the means pass, each with the group counts at its
+// place in the indirect parameters (a halted batch has zeroed them:
+// nothing runs), and the barriers that make each one's writes, the
+// parameters included, visible to the next.
+func (a *Assigner) iteration(it int, indirect int) error {
+	d, st := a.dev, &a.st
+	p := &st.pass
+	kp := &d.kernels[st.kern]
+	gl.UseProgram(kp.step)
+	gl.Uniform1ui(kp.sLoc.iter, uint32(it))
 	for di, dp := range p.dispatches {
 		s := a.lay.slabs[dp.slab]
 		a.bindRows(dp.slab, s)
-		dispatchUniforms(loc, s, dp)
+		dispatchUniforms(&kp.sLoc, s, dp)
 		err := d.dispatch(0, 0, indirect+12*di, func() string {
 			return fmt.Sprintf("step rows %d..%d", s.first+dp.base, s.first+dp.base+dp.rows)
 		})
@@ -377,6 +394,12 @@ func (a *Assigner) iteration(it int, loc *uniforms, indirect int) error {
 		if len(p.dispatches) > 1 {
 			gl.Flush()
 		}
+	}
+	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT | gl.COMMAND_BARRIER_BIT)
+	gl.UseProgram(d.updProg)
+	gl.Uniform1ui(d.updLoc.iter, uint32(it))
+	if err := d.dispatch(0, 0, indirect+12*len(p.dispatches), func() string { return "means" }); err != nil {
+		return err
 	}
 	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT | gl.COMMAND_BARRIER_BIT)
 	return nil
@@ -516,20 +539,22 @@ func (a *Assigner) move(rows []int, to []int32) (bool, error) {
 	if st.k == 0 {
 		return false, errNotStarted
 	}
-	pairs := make([]int32, 2*len(rows))
+	// Triples (row in its slab, target, and the cluster it leaves, which
+	// the move pass fills in).
+	moves := make([]int32, 3*len(rows))
 	for i, r := range rows {
 		if r < 0 || r >= a.n || to[i] < 0 || int(to[i]) >= st.k {
 			return false, fmt.Errorf("move %d: row %d to cluster %d, want a row below %d and a cluster below %d", i, r, to[i], a.n, st.k)
 		}
-		pairs[2*i] = int32(r % a.lay.rowsPerSlab) // slab r/rowsPerSlab starts there
-		pairs[2*i+1] = to[i]
+		moves[3*i] = int32(r % a.lay.rowsPerSlab) // slab r/rowsPerSlab starts there
+		moves[3*i+1] = to[i]
 	}
 	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT | gl.SHADER_STORAGE_BARRIER_BIT)
 	if len(rows) > 0 {
-		if err := d.ensure(&st.moves, 4*len(pairs), gl.DYNAMIC_DRAW); err != nil {
+		if err := d.ensure(&st.moves, 4*len(moves), gl.DYNAMIC_DRAW); err != nil {
 			return false, fmt.Errorf("relocation moves: %w", err)
 		}
-		st.moves.write(unsafe.Pointer(&pairs[0]), 4*len(pairs))
+		st.moves.write(unsafe.Pointer(&moves[0]), 4*len(moves))
 	}
 	head := shaders.StatusHeaderBytes + shaders.StatusSlotBytes
 	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, st.status.id)
@@ -540,7 +565,6 @@ func (a *Assigner) move(rows []int, to []int32) (bool, error) {
 	gl.Uniform1ui(d.updLoc.k, uint32(st.k))
 	gl.Uniform1ui(d.updLoc.stride, uint32(a.lay.strideWords))
 	gl.Uniform1ui(d.updLoc.iter, 0)
-	gl.Uniform1ui(d.updLoc.pass, passMove)
 	for i := 0; i < len(rows); {
 		si := rows[i] / a.lay.rowsPerSlab
 		j := i + 1
@@ -553,7 +577,17 @@ func (a *Assigner) move(rows []int, to []int32) (bool, error) {
 		gl.Uniform1ui(d.updLoc.outBase, uint32(s.outBase))
 		gl.Uniform1ui(d.updLoc.base, uint32(i))
 		gl.Uniform1ui(d.updLoc.n, uint32(j-i))
+		// Owners and counts in order, then every feature of every move
+		// at once.
+		gl.Uniform1ui(d.updLoc.pass, passMove)
 		if err := d.dispatch(1, 1, -1, func() string { return fmt.Sprintf("move rows %v", rows[i:j]) }); err != nil {
+			return false, err
+		}
+		gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+		gl.Uniform1ui(d.updLoc.pass, passMoveSums)
+		groups := ((j-i)*a.dim + shaders.GroupSize - 1) / shaders.GroupSize
+		x := min(groups, a.maxGroups)
+		if err := d.dispatch(x, (groups+x-1)/x, -1, func() string { return fmt.Sprintf("move the sums of rows %v", rows[i:j]) }); err != nil {
 			return false, err
 		}
 		gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)

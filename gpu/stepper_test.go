@@ -116,8 +116,9 @@ func seeded(k, iters int, fixed bool, method kmeans.InitMethod, ninit int, seed 
 	}
 }
 
-// compareCases runs every case through both loops on the given device.
-func compareCases(t *testing.T, d *Device, data kmeans.Data, cases []stepCase) {
+// compareCases runs every case through both loops on the given device,
+// and returns the relocations the device loop made in all.
+func compareCases(t *testing.T, d *Device, data kmeans.Data, cases []stepCase) (relocated int) {
 	t.Helper()
 	a, err := d.NewAssigner(data)
 	if err != nil {
@@ -129,7 +130,9 @@ func compareCases(t *testing.T, d *Device, data kmeans.Data, cases []stepCase) {
 		dev := runDevice(t, a, data, c.cfg())
 		t.Logf("%s: %d iterations, converged %v, %d relocated", c.name, dev.Iterations, dev.Converged, dev.Relocated)
 		sameResult(t, c.name, host, dev)
+		relocated += dev.Relocated
 	}
+	return relocated
 }
 
 // TestStepperUSPS: the real sheets, k=3..7 to convergence and for a fixed
@@ -511,8 +514,9 @@ func TestStepFault(t *testing.T) {
 	forEachContext(t, func(t *testing.T, kind string) {
 		r := rand.New(rand.NewPCG(26, 26))
 		data := kmeanstest.RandomData(r, 1000, 7, 256)
-		// Each iteration is one dispatch here (the whole iteration):
-		// dispatch 5 is the fifth iteration, in the second batch.
+		// Each iteration is two dispatches here (the assignment with the
+		// update, then the means): dispatch 5 is the third iteration's
+		// assignment, in the second batch.
 		for _, fail := range []int{1, 2, 5} {
 			d, err := Open(Options{Context: kind, Test: &gpuhooks.Hooks{FailDispatch: fail}})
 			if err != nil {
@@ -812,8 +816,9 @@ func TestStepperPassShapes(t *testing.T) {
 }
 
 // TestStepperHaltDispatchesNothing: the iteration that halts a batch zeroes
-// the group counts of every later dispatch (so the rest of the batch runs
-// nothing, with no host round trip), and the next batch runs again.
+// the group counts of every later dispatch, assignment and means pass (so
+// the rest of the batch runs nothing, with no host round trip), and the
+// next batch runs again.
 func TestStepperHaltDispatchesNothing(t *testing.T) {
 	forEachContext(t, func(t *testing.T, kind string) {
 		d := openDevice(t, kind, &gpuhooks.Hooks{MaxGroups: 1}) // several dispatches
@@ -843,8 +848,8 @@ func TestStepperHaltDispatchesNothing(t *testing.T) {
 			return params
 		}
 		params := groups()
-		if len(params) != 3 || params[0] != 0 || params[1] != 1 || params[2] != 1 {
-			t.Fatalf("dispatch parameters after the halt: %v, want one dispatch of 0 x 1 x 1 groups", params)
+		if len(params) != 6 || params[0] != 0 || params[1] != 1 || params[2] != 1 || params[3] != 0 {
+			t.Fatalf("dispatch parameters after the halt: %v, want an assignment of 0 x 1 x 1 groups and a means pass of 0 x _ x _", params)
 		}
 		if got := slotsRun(t, a, 5); !slices.Equal(got, []bool{true, true, false, false, false}) {
 			t.Fatalf("slots run: %v", got)
@@ -902,6 +907,54 @@ func TestStepperSpecialInertia(t *testing.T) {
 				t.Errorf("%s: device %+v, host %+v", c.name, g, h)
 			}
 			t.Logf("%s: %+v", c.name, g)
+		}
+	})
+}
+
+// TestStepperLargeKAndD: k = 1024 on the real tiles (16 centroid blocks of
+// the wide kernel, split over work groups), and colour-sized rows (D =
+// 64*64*3 = 12288, 384 staged chunks) at k = 7 and 70 and with relocations,
+// through Assign and the device loop, against the CPU. On llvmpipe this is
+// also the test of the loop budget: an invocation that looped more than
+// 65535 times in all (a work group taking many centroid blocks of such
+// rows, one work group computing all the means, one invocation moving
+// whole rows) would be stopped there, and the results would differ.
+func TestStepperLargeKAndD(t *testing.T) {
+	usps := tilestest.Data(t)
+	r := rand.New(rand.NewPCG(44, 44))
+	colour := levelsData(r, 400, 64*64*3, 4)
+	emptying := emptyingData(r, 300, 64*64*3, 20)
+	forEachContext(t, func(t *testing.T, kind string) {
+		d := openDevice(t, kind, nil)
+		for _, c := range []struct {
+			name  string
+			data  kmeans.Data
+			ks    []int
+			cases []stepCase
+		}{
+			{"USPS", usps, []int{1024}, []stepCase{{"k=1024 fixed 2", seeded(1024, 2, true, kmeans.InitRandom, 1, 44)}}},
+			{"D=12288", colour, []int{7, 70}, []stepCase{
+				{"k=7", seeded(7, 20, false, kmeans.InitKMeansPP, 1, 45)},
+				{"k=70 fixed 3", seeded(70, 3, true, kmeans.InitRandom, 1, 46)}}},
+			{"D=12288, 20 distinct rows", emptying, nil, []stepCase{{"k=30", seeded(30, 10, false, kmeans.InitRandom, 1, 47)}}},
+		} {
+			a, err := d.NewAssigner(c.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range c.ks {
+				var p pass
+				_ = d.do(func() error { p = a.planFor(k); return nil })
+				t.Logf("%s k=%d: %d dispatches, %d tile blocks x %d splits of %d centroid blocks", c.name, k, len(p.dispatches), p.blocks, p.splits, p.span)
+				checkParity(t, a, c.data, randomCentroids(r, c.data, k), k)
+			}
+			if err := a.Close(); err != nil {
+				t.Fatal(err)
+			}
+			relocated := compareCases(t, d, c.data, c.cases)
+			if c.ks == nil && relocated == 0 {
+				t.Errorf("%s: no relocation: the moves of %d-feature rows are not exercised", c.name, c.data.D)
+			}
 		}
 	})
 }

@@ -10,9 +10,9 @@
 // accumulators each, so a work group computes a block of TB = TX*RT tiles
 // against blocks of CB = CY*RC centroids, FC features at a time staged in
 // shared memory. Compiled as it is (Assign: labels and distances), or with
-// STEP defined and status.glsl and means.glsl spliced in (Step: a whole
-// device Lloyd iteration in one dispatch, see step.glsl). Both run the same
-// distance and argmin code.
+// STEP defined and status.glsl spliced in (Step: the assignment and update
+// of a device Lloyd iteration, see step.glsl; its means follow in
+// update.comp). Both run the same distance and argmin code.
 
 layout(local_size_x = 64) in;
 
@@ -21,9 +21,9 @@ layout(local_size_x = 64) in;
 
 layout(std430, binding = 0) readonly buffer Tiles { uint tiles[]; };
 // Centroids feature-major: feature f of centroid c is centBits[f*uK + c],
-// the float32's bits. Step's last work group writes the new means there.
+// the float32's bits.
+layout(std430, binding = 1) readonly buffer Centroids { uint centBits[]; };
 #ifdef STEP
-layout(std430, binding = 1) coherent buffer Centroids { uint centBits[]; };
 // Labels of the previous Step assignment (-1 after Start), overwritten with
 // this one's: the changed count compares the two.
 layout(std430, binding = 2) buffer Labels { int labels[]; };
@@ -31,7 +31,6 @@ layout(std430, binding = 3) buffer Dists { float dists[]; };
 // Owner (4), Sums (5), Counts (6) and Status (7, with work[]): step.glsl
 // and status.glsl.
 #else
-layout(std430, binding = 1) readonly buffer Centroids { uint centBits[]; };
 layout(std430, binding = 2) writeonly buffer Labels { int labels[]; };
 layout(std430, binding = 3) writeonly buffer Dists { float dists[]; };
 // Split partials and their counters (Assign only; Step has them in Status).
@@ -118,13 +117,13 @@ void main() {
                 uint t4 = i % uint(TB / 4);
                 uint q = i / uint(TB / 4);
                 uvec4 w = uvec4(0u);
+                uint left = rows - min(rows, 4u * t4); // rows from 4*t4 on
                 if (4u * q < nf) {
                     uint at = (row0 + 4u * t4) * uStride + (f0 >> 2) + q;
-                    for (uint j = 0u; j < 4u; ++j) {
-                        if (4u * t4 + j < rows) {
-                            w[j] = tiles[at + j * uStride];
-                        }
-                    }
+                    if (left > 0u) w.x = tiles[at];
+                    if (left > 1u) w.y = tiles[at + uStride];
+                    if (left > 2u) w.z = tiles[at + 2u * uStride];
+                    if (left > 3u) w.w = tiles[at + 3u * uStride];
                 }
                 uint o = (4u * q) * uint(TB / 4) + t4;
                 sT[o] = vec4(w & 0xFFu);
@@ -139,34 +138,46 @@ void main() {
                 uint f = i / uint(CB / 4);
                 uvec4 b = uvec4(0u);
                 uint c = c0 + 4u * c4;
+                uint left = uK - min(uK, c); // centroids from c on
                 if (f < nf) {
                     uint at = (f0 + f) * uK + c;
-                    for (uint j = 0u; j < 4u; ++j) {
-                        if (c + j < uK) {
-                            b[j] = centBits[at + j];
-                        }
-                    }
+                    if (left > 0u) b.x = centBits[at];
+                    if (left > 1u) b.y = centBits[at + 1u];
+                    if (left > 2u) b.z = centBits[at + 2u];
+                    if (left > 3u) b.w = centBits[at + 3u];
                 }
                 sC[f * uint(CB / 4) + c4] = uintBitsToFloat(b);
             }
             memoryBarrierShared();
             barrier();
             // The register block, written out by the preprocessor (the
-            // host's FOR_ lists) so every index is a constant. Invocations
-            // whose centroids all lie past k (a partial last block) skip
-            // it: their sums are never used.
-            if (c0 + cy * uint(RC) >= uK) {
-                nf = 0u;
-            }
-            for (uint f = 0u; f < nf; ++f) {
-                vec4 x[RT / 4];
-                vec4 y[RC / 4];
-#define LOAD_X(q) x[q] = sT[f * uint(TB / 4) + tx * uint(RT / 4) + uint(q)];
-#define LOAD_Y(q) y[q] = sC[f * uint(CB / 4) + cy * uint(RC / 4) + uint(q)];
+            // host's FOR_ lists) so every index is a constant, four
+            // features per loop iteration in a whole chunk (llvmpipe ends
+            // an invocation's loops after 65535 iterations in all; see
+            // package gpu's pass planning). Invocations whose centroids
+            // all lie past k (a partial last block) skip it: their sums
+            // are never used.
+#define LOAD_X(q) x[q] = sT[fi * uint(TB / 4) + tx * uint(RT / 4) + uint(q)];
+#define LOAD_Y(q) y[q] = sC[fi * uint(CB / 4) + cy * uint(RC / 4) + uint(q)];
 #define PAIR(r, c, i) { precise float d = x[r / 4][r % 4] - y[c / 4][c % 4]; acc[i] += d * d; }
-                FOR_TILE_VECS(LOAD_X)
-                FOR_CENTROID_VECS(LOAD_Y)
-                FOR_PAIRS(PAIR)
+#define FEATURE(F) { \
+                uint fi = F; \
+                vec4 x[RT / 4]; \
+                vec4 y[RC / 4]; \
+                FOR_TILE_VECS(LOAD_X) \
+                FOR_CENTROID_VECS(LOAD_Y) \
+                FOR_PAIRS(PAIR) \
+            }
+            if (c0 + cy * uint(RC) < uK) {
+                if (nf == uint(FC)) {
+                    for (uint f = 0u; f < uint(FC); f += 4u) {
+                        FEATURE(f) FEATURE(f + 1u) FEATURE(f + 2u) FEATURE(f + 3u)
+                    }
+                } else {
+                    for (uint f = 0u; f < nf; ++f) {
+                        FEATURE(f)
+                    }
+                }
             }
         }
 #define FOLD(r, c, i) { \

@@ -9,14 +9,23 @@
 // distance never winning over centroid 0's), so its output equals
 // cpu.Nearest bit for bit.
 //
-// Step(k) is a whole device Lloyd iteration in one dispatch (gpu.Assigner
-// as a kmeans.Stepper): assign.comp again, compiled with STEP defined and
-// step.glsl spliced in at its marker, so the loop labels with the very code
-// Assign runs. Update (update.comp) holds the passes a relocation needs.
-// Step and Update get status.glsl (the status block they share) and
-// means.glsl (the exact float32 mean of integer sums) spliced in after
-// their #version line. No program uses double: the device loop runs on
-// GPUs without fp64.
+// Step(k) is a device Lloyd iteration but for its means, in one dispatch
+// (gpu.Assigner as a kmeans.Stepper): assign.comp again, compiled with
+// STEP defined and step.glsl spliced in at its marker, so the loop labels
+// with the very code Assign runs. Update (update.comp) holds the
+// iteration's means pass, which follows each Step dispatch, and the passes
+// a relocation needs. Both get status.glsl (the status block they share)
+// spliced in after their #version line, and Update means.glsl (the exact
+// float32 mean of integer sums). No program uses double: the device loop
+// runs on GPUs without fp64.
+//
+// llvmpipe (Mesa's software renderer, where the tests run) silently ends
+// an invocation's loops after 65535 iterations in all. Every program keeps
+// its invocations' loops short: the register block and the digit sums are
+// written out by the preprocessor, the feature loop takes four features
+// an iteration, a work group takes a bounded number of centroid blocks
+// (package gpu plans the splits), and the means and a relocation's moves
+// run one invocation per value.
 //
 // # Blocking
 //
@@ -92,11 +101,15 @@
 //
 //	uniform uint uIter        the iteration's status slot
 //	uniform uint uStop        1: halt after an iteration that moved no centroid
-//	uniform uint uGroups      work groups of the iteration, all dispatches
-//	uniform uint uDispatches  dispatches of the iteration
+//	uniform uint uGroups      work groups of the iteration's assignment, all
+//	                          its dispatches
+//	uniform uint uDispatches  dispatches of an iteration, the means pass last
 //	uniform uint uIndirectOff work[] offset of their group counts (x, y, z)
+//	uniform uint uListOff     work[] offset of the dirty clusters' count and
+//	                          list
 //	uniform uint uInertiaOff  work[] offset of the inertia partials
 //	                          (InertiaDigits+1 words per tile block)
+//	uniform uint uMaxGroups   GL_MAX_COMPUTE_WORK_GROUP_COUNT[0]
 //
 // The work group that settles a tile block counts its changed labels (one
 // atomicAdd into the slot), moves each row whose label differs from its
@@ -107,23 +120,32 @@
 // exponent from 2^-149 (kmeans.Accumulator's form), spanning two of
 // InertiaDigits 32-bit digits, added column by column with carries. Every
 // group then adds itself to groupsDone; the last one adds the partials into
-// the slot's inertia, marks the slot empty (and stops) when a count is 0,
-// else computes the means of the dirty clusters and the moved flag, and
-// when the batch must halt sets halted and zeroes the group counts of
-// every dispatch in work[] (the host issues them with
-// glDispatchComputeIndirect, so the rest of the batch runs nothing).
-// Eight storage blocks: GL 4.3's minimum for compute shaders.
+// the slot's inertia and marks the slot run; when a count is 0 it marks
+// the slot empty and halts the batch (sets halted and zeroes the x group
+// count of every dispatch in work[]: the host issues them with
+// glDispatchComputeIndirect, so the rest of the batch runs nothing, this
+// iteration's means pass included); otherwise it lists the dirty clusters
+// and sets the means pass's group counts (x by y within uMaxGroups) to one
+// invocation per value of a listed cluster. Eight storage blocks: GL 4.3's
+// minimum for compute shaders.
 //
-// Update binds 0, 1 (feature-major bits), 4, 5, 6, 7 the same way and
-// binding 2 as Moves (int pairs: tile row relative to the bound Tiles,
-// target cluster); uniform uPass picks the pass:
+// Update binds 0, 1 (feature-major bits, written), 4, 5, 6, 7 the same way
+// and binding 2 as Moves (int triples: tile row relative to the bound
+// Tiles, target cluster, and the cluster the row leaves, which pass 1
+// fills in); uniform uPass picks the pass:
 //
-//	0 means  centroid value uBase+i of the row-major k*D sums (below uN =
-//	         k*D): the correctly rounded float32 of sum/count by integer
-//	         long division (GLSL's float and double divisions are not
-//	         correctly rounded), assembled from its fields; slot 0's moved
-//	         flag when a bit changed
-//	1 move   one invocation applies moves uBase..uBase+uN-1 in order
+//	0  centroid value uBase+i of the row-major k*D sums (below uN = k*D):
+//	   the correctly rounded float32 of sum/count by integer long division
+//	   (GLSL's float and double divisions are not correctly rounded),
+//	   assembled from its fields; slot uIter's moved flag when a bit
+//	   changed (a relocation's means)
+//	1  one invocation takes moves uBase..uBase+uN-1 in order: owners and
+//	   counts
+//	2  one invocation per feature of those moves (x by y groups): the sums
+//	3  one invocation per value of the listed dirty clusters (the group
+//	   counts Step's last group set), as pass 0; the last group to finish
+//	   (meansDone) clears their dirty flags and, under uStop, halts the
+//	   batch when no centroid moved (an iteration's means)
 //
 // Every program has GroupSize invocations per work group; the reductions
 // are written for it.

@@ -1,5 +1,5 @@
-// Means of a device Lloyd iteration: spliced into Step (its last work group
-// computes the means) and Update (the means pass after a relocation).
+// The exact float32 mean of an integer sum: spliced into Update (the means
+// passes of an iteration and of a relocation).
 
 // meanBits returns the bits of the correctly rounded (ties to even) float32
 // of sum/count, for any sum < 2^32 and 0 < count < 2^31: what

@@ -73,10 +73,11 @@ const StatusSlots = 64
 // (status.glsl's INERTIA_DIGITS).
 const InertiaDigits = 10
 
-// Status block layout in bytes (std430): an 8-byte header (halted,
-// groupsDone), StatusSlots slots of StatusSlotBytes, then the work words.
+// Status block layout in bytes (std430): a 12-byte header (halted,
+// groupsDone, meansDone), StatusSlots slots of StatusSlotBytes, then the
+// work words.
 const (
-	StatusHeaderBytes = 8
+	StatusHeaderBytes = 12
 	StatusSlotBytes   = 4 * (5 + InertiaDigits)
 	StatusWork        = StatusHeaderBytes + StatusSlots*StatusSlotBytes
 )
@@ -87,16 +88,18 @@ func Assign(k Kernel) string {
 	return splice(assign, k.defines())
 }
 
-// Step returns the device Lloyd iteration with blocking k: assign.comp with
-// STEP defined, status.glsl and means.glsl after the version line and
-// step.glsl at its marker, so it labels with the very code Assign runs.
+// Step returns the device Lloyd iteration with blocking k (all of it but
+// the means): assign.comp with STEP defined, status.glsl after the version
+// line and step.glsl at its marker, so it labels with the very code Assign
+// runs.
 func Step(k Kernel) string {
-	src := splice(assign, k.defines()+"#define STEP 1\n"+status+means)
+	src := splice(assign, k.defines()+"#define STEP 1\n"+status)
 	return strings.Replace(src, stepMarker, step, 1)
 }
 
-// Update holds the passes a relocation needs (means, move; uniform uPass
-// picks one), with status.glsl and means.glsl spliced in.
+// Update holds the other passes of the device loop (an iteration's means,
+// and a relocation's moves and means; uniform uPass picks one), with
+// status.glsl and means.glsl spliced in.
 var Update = splice(update, status+means)
 
 // stepMarker is the line of assign.comp where Step puts step.glsl.

@@ -6,8 +6,10 @@
 // distances exactly into INERTIA_DIGITS digits. Every work group then
 // counts itself done; the last of the iteration (an atomic counter after
 // its writes: no group waits for another) adds the blocks' inertia, checks
-// for empty clusters, computes the means of the clusters that changed and
-// decides whether the batch goes on.
+// for empty clusters, and lists the clusters that changed, setting the
+// group count of the iteration's means pass (update.comp, pass 3: one
+// invocation per value of a listed cluster) that the host has already
+// queued as an indirect dispatch behind this one.
 
 // The cluster whose sums hold each row (-1 after Start); it differs from
 // labels[] only after a relocation moved the row (State, Move).
@@ -22,18 +24,15 @@ layout(std430, binding = 5) coherent buffer Sums { uint sums[]; };
 // its mean was last computed.
 layout(std430, binding = 6) coherent buffer Counts { uint counts[]; };
 
-uniform uint uStop;       // 1: halt after an iteration that moved no centroid
-uniform uint uGroups;     // work groups of the iteration, over all its dispatches
-uniform uint uDispatches; // dispatches of the iteration
-uniform uint uIndirectOff; // work[]: their group counts, 3 words each
+uniform uint uGroups;     // work groups of the assignment, over all its dispatches
 uniform uint uInertiaOff; // work[]: INERTIA_DIGITS+1 words per tile block
+uniform uint uMaxGroups;  // GL_MAX_COMPUTE_WORK_GROUP_COUNT[0], for the means pass
 
 #define INERTIA_WORDS (INERTIA_DIGITS + 1)
 
 shared uint sChanged;
 shared uint sSpecial;
 shared uint sEmpty;
-shared uint sMoved;
 shared int sFrom[TB];     // per row of the block: the cluster it leaves, or
 shared uint sTo[TB];      // -1 when it joins one for the first time; -2: no move
 shared uint sW[TB];       // per row: the distance's digit position, and the
@@ -70,21 +69,23 @@ void finishIteration(uint lid) {
         d[i] = 0u;
     }
     uint special = 0u;
+    // (The digit loop is written out: an invocation adds up to 4,100
+    // partials at MaxStepRows, within llvmpipe's loop budget.)
+#define ADD_DIGIT(i) { \
+            uint c1, c2; \
+            uint s = uaddCarry(d[i], work[p + uint(i)], c1); \
+            d[i] = uaddCarry(s, carry, c2); \
+            carry = c1 + c2; \
+        }
     for (uint b = lid; b < uBlocks; b += 64u) {
         uint p = uInertiaOff + b * uint(INERTIA_WORDS);
         uint carry = 0u;
-        for (int i = 0; i < INERTIA_DIGITS; ++i) {
-            uint c1, c2;
-            uint s = uaddCarry(d[i], work[p + uint(i)], c1);
-            d[i] = uaddCarry(s, carry, c2);
-            carry = c1 + c2;
-        }
+        FOR_DIGITS(ADD_DIGIT)
         special |= work[p + uint(INERTIA_DIGITS)];
     }
     if (lid == 0u) {
         sSpecial = 0u;
         sEmpty = 0u;
-        sMoved = 0u;
     }
     memoryBarrierShared();
     barrier();
@@ -114,47 +115,43 @@ void finishIteration(uint lid) {
         }
         slots[uIter].special = sSpecial;
     }
-    // The means of the clusters that changed (an empty cluster stops the
-    // iteration before them: kmeans.Stepper), then their flags cleared.
-    if (!empty) {
-        for (uint c = 0u; c < uK; ++c) {
-            uint cnt = counts[c];
-            if (counts[uK + c] == 0u || cnt == 0u) {
-                continue;
-            }
-            for (uint j = lid; j < uD; j += 64u) {
-                uint bits = meanBits(sums[c * uD + j], cnt);
-                uint ci = j * uK + c;
-                if (bits != centBits[ci]) {
-                    centBits[ci] = bits;
-                    sMoved = 1u;
-                }
-            }
+    // An empty cluster stops the iteration before the means
+    // (kmeans.Stepper): the rest of the batch, this iteration's means pass
+    // included, runs nothing. Otherwise the clusters that changed are
+    // listed, in any order, for the means pass.
+    if (empty) {
+        haltBatch(lid);
+    } else {
+        if (lid == 0u) {
+            sChanged = 0u; // reused as the list's length
         }
-    }
-    memoryBarrierShared();
-    memoryBarrierBuffer();
-    barrier();
-    bool moved = sMoved != 0u;
-    bool halt = empty || (uStop != 0u && !moved);
-    if (!empty) {
+        memoryBarrierShared();
+        barrier();
         for (uint c = lid; c < uK; c += 64u) {
-            counts[uK + c] = 0u;
+            if (counts[uK + c] != 0u) {
+                work[uListOff + 1u + atomicAdd(sChanged, 1u)] = c;
+            }
         }
-    }
-    if (halt) {
-        // The rest of the batch dispatches no work group.
-        for (uint i = lid; i < uDispatches; i += 64u) {
-            work[uIndirectOff + 3u * i] = 0u;
+        memoryBarrierShared();
+        barrier();
+        uint n = sChanged;
+        if (n == 0u && uStop != 0u) {
+            haltBatch(lid); // no centroid can move: a fixed point
+        }
+        if (lid == 0u) {
+            // One invocation per value of a listed cluster, in x by y work
+            // groups within the group count limit.
+            uint groups = (n * uD + 63u) / 64u;
+            uint x = min(groups, uMaxGroups);
+            uint m = uIndirectOff + 3u * (uDispatches - 1u);
+            work[uListOff] = n;
+            work[m] = x;
+            work[m + 1u] = x == 0u ? 1u : (groups + x - 1u) / x;
         }
     }
     if (lid == 0u) {
         slots[uIter].empty = empty ? 1u : 0u;
-        slots[uIter].moved = moved ? 1u : 0u;
         slots[uIter].ran = 1u;
-        if (halt) {
-            halted = 1u;
-        }
         groupsDone = 0u; // ready for the next iteration
     }
 }

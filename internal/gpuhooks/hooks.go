@@ -56,14 +56,15 @@ var Faults = []string{"fma", "order", "denormals", "ties"}
 
 // FaultySource returns src (a program that contains the assignment kernel,
 // as written in shaders/assign.comp: the accumulation "acc[i] += d * d;"
-// of its PAIR macro in the loop over a staged chunk's features, and the
+// of its PAIR macro, the loops over a staged chunk's features, and the
 // argmin's better()) with one arithmetic fault:
 //
 //	fma        s += d*d rounded once, as the fused multiply-add a compiler
 //	           makes of it without precise: float(double(d)*double(d) +
 //	           double(s)), exact in double for the canary's values (GLSL's
 //	           fma() need not fuse, and on llvmpipe it does not)
-//	order      the features of each staged chunk added in reverse order: a
+//	order      the features added in reverse order within each group of
+//	           four of a whole staged chunk, and within a partial chunk: a
 //	           reassociated sum
 //	denormals  squares below the smallest normal float flushed to zero
 //	ties       ties go to the highest index
@@ -77,6 +78,7 @@ func FaultySource(fault, src string) (string, error) {
 	case "fma":
 		r.all(acc, "acc[i] = float(double(d) * double(d) + double(acc[i]));")
 	case "order":
+		r.one("FEATURE(f) FEATURE(f + 1u) FEATURE(f + 2u) FEATURE(f + 3u)", "FEATURE(f + 3u) FEATURE(f + 2u) FEATURE(f + 1u) FEATURE(f)")
 		r.one("for (uint f = 0u; f < nf; ++f) {", "for (uint f = nf; f-- > 0u;) {")
 	case "denormals":
 		r.all(acc, "acc[i] += ftz(d * d);")
