@@ -41,7 +41,9 @@ type Hooks struct {
 	MaxDispatchWork int64
 	// Splits > 0 makes every pass split the centroids over that many work
 	// groups per tile block (as far as there are centroid blocks), and
-	// Splits < 0 forbids splitting, instead of choosing by the data's size.
+	// Splits < 0 forbids splitting, instead of choosing by the data's size
+	// (either way, a pass splits as far as the loop budget of gpu's pass
+	// planning needs).
 	Splits int
 	// NoBufferStorage makes the Device read the device loop's status with
 	// glGetBufferSubData after a fence, as on a driver without
