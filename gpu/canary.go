@@ -37,19 +37,27 @@ type Canary struct {
 //	fma        no fused multiply-add: s = fma(d, d, s) rounds once where
 //	           s += d*d rounds twice (fractional differences)
 //	order      the sum runs in feature order: 2^24 then ones, which vanish
-//	           one by one but not when added together first
+//	           one by one but not when added together first (the ones run
+//	           on into the next staged chunk of features)
 //	denormals  squares below the smallest normal float32 are kept, not
 //	           flushed to zero (a centroid 1e-20 from a zero row)
 //
 // Every probe compares every canary row, not only the one built for it,
-// and runs through each program that assigns: Assign's, and the device
-// loop's when it can run here.
+// and runs through each program that assigns: the assignment and the device
+// loop's step (when it can run here), of every kernel blocking. Each probe's
+// centroids are repeated in three centroid blocks of the blocking (the
+// copies tie with the originals, so the argmin across blocks must keep the
+// lowest index), once with all blocks in one work group and once with the
+// blocks split over work groups (the reduction across groups).
 type CanaryProbe struct {
 	Name string `json:"name"`
-	// Program is the shader the probe ran through: "assign" (Assign) or
-	// "step" (the device loop's assignment pass).
+	// Program is the shader the probe ran through: "assign-" or "step-"
+	// and the kernel blocking (see package shaders' Kernels).
 	Program string `json:"program"`
-	Passed  bool   `json:"passed"`
+	// Splits is the number of work groups the centroid blocks were split
+	// over (1: one group took them all).
+	Splits int  `json:"splits"`
+	Passed bool `json:"passed"`
 	// Detail says what differed, for the first differing row: the GPU's
 	// label and distance (value and bits), and the reference's.
 	Detail string `json:"detail,omitempty"`
@@ -70,57 +78,140 @@ func (c Canary) String() string {
 				progs = append(progs, p.Program)
 			}
 		}
-		return fmt.Sprintf("passed (%s; %s shaders)", strings.Join(names, ", "), strings.Join(progs, " and "))
+		return fmt.Sprintf("passed (%s; %s shaders)", strings.Join(names, ", "), strings.Join(progs, ", "))
 	}
 	return "failed: " + c.failures()
 }
 
-// failures lists the failed probes with what differed.
+// failures lists the failed probes with what differed; a probe that
+// failed the same way on several programs is listed once, naming them all.
 func (c Canary) failures() string {
-	var f []string
+	type failure struct {
+		name, detail string
+		progs        []string
+	}
+	var fs []*failure
 	for _, p := range c.Probes {
-		if !p.Passed {
-			f = append(f, fmt.Sprintf("%s probe (%s shader): %s", p.Name, p.Program, p.Detail))
+		if p.Passed {
+			continue
+		}
+		i := slices.IndexFunc(fs, func(f *failure) bool { return f.name == p.Name && f.detail == p.Detail })
+		if i < 0 {
+			fs = append(fs, &failure{name: p.Name, detail: p.Detail})
+			i = len(fs) - 1
+		}
+		if !slices.Contains(fs[i].progs, p.Program) {
+			fs[i].progs = append(fs[i].progs, p.Program)
 		}
 	}
-	return strings.Join(f, "; ")
+	var out []string
+	for _, f := range fs {
+		noun := "shader"
+		if len(f.progs) > 1 {
+			noun = "shaders"
+		}
+		out = append(out, fmt.Sprintf("%s probe (%s %s): %s", f.name, strings.Join(f.progs, ", "), noun, f.detail))
+	}
+	return strings.Join(out, "; ")
 }
 
-// canaryDim is the canary's feature count: one whole word of four features
-// and a partial word of three, so both of the shader's paths run.
-const canaryDim = 7
+// canaryDim is the canary's feature count: more than one staged chunk of
+// every kernel (32 features), so the sums run across chunks, and odd, so
+// the last tile word is partial.
+const canaryDim = 39
 
-// canaryRows are the canary's tiles, canaryDim features each.
-var canaryRows = []uint8{
-	0, 0, 0, 0, 0, 0, 0, // denormals: 1e-20 away from the tiny centroid
-	255, 1, 1, 1, 1, 1, 1, // order: 4096 from the first feature, then ones
-	100, 37, 201, 13, 250, 77, 5, // fma: fractional differences
-	10, 20, 30, 40, 50, 60, 70, // ties: between centroids m+delta and m-delta
-}
+// canaryRows are the canary's tiles, canaryDim features each. The fma and
+// ties patterns sit at the end, after features where the row and every
+// probe's centroid are 0 (squares of 0 change no sum).
+var canaryRows = concatRows(
+	make([]uint8, canaryDim),                      // denormals: 1e-20 away from the tiny centroid
+	append([]uint8{255}, ones(canaryDim-1)...),    // order: 4096 from the first feature, then ones
+	padded([]uint8{100, 37, 201, 13, 250, 77, 5}), // fma: fractional differences
+	padded([]uint8{10, 20, 30, 40, 50, 60, 70}),   // ties: between centroids m+delta and m-delta
+)
 
 // canaryProbes are the centroid sets, row-major, canaryDim values each.
 // The fma centroid was found by a seeded search for one where fusing every
-// step, only the whole-word steps, or only the partial-word steps each
-// change the distance's bits (canary_test.go checks it).
+// step, only some of them, or a single one each change the distance's bits
+// (canary_test.go checks it).
 var canaryProbes = []struct {
 	name string
 	cent []float32
 }{
 	{"ties", concat(canaryFar,
-		[]float32{11.5, 22, 30.25, 43, 50.75, 61, 72.5}, // m + delta
-		[]float32{8.5, 18, 29.75, 37, 49.25, 59, 67.5},  // m - delta: the same squares
-		[]float32{11.5, 22, 30.25, 43, 50.75, 61, 72.5}, // m + delta again
+		paddedF([]float32{11.5, 22, 30.25, 43, 50.75, 61, 72.5}), // m + delta
+		paddedF([]float32{8.5, 18, 29.75, 37, 49.25, 59, 67.5}),  // m - delta: the same squares
+		paddedF([]float32{11.5, 22, 30.25, 43, 50.75, 61, 72.5}), // m + delta again
 		canaryFar)},
-	{"fma", concat([]float32{99.615, 36.643, 201.517, 12.483, 250.709, 76.653, 5.745}, canaryFar)},
-	{"order", concat([]float32{-3841, 0, 0, 0, 0, 0, 0}, canaryFar)},
+	{"fma", concat(paddedF([]float32{99.615, 36.643, 201.517, 12.483, 250.709, 76.653, 5.745}), canaryFar)},
+	{"order", concat(append([]float32{-3841}, make([]float32, canaryDim-1)...), canaryFar)},
 	// Squares of 1e-20 are 1e-40, denormal; the zero centroid is at
 	// distance 0 from the zero row, so flushing makes a tie that index 0
 	// wins.
-	{"denormals", concat([]float32{1e-20, 1e-20, 1e-20, 1e-20, 1e-20, 1e-20, 1e-20}, make([]float32, canaryDim))},
+	{"denormals", concat(tiny(canaryDim), make([]float32, canaryDim))},
 }
 
 // canaryFar is a centroid far from every canary row.
-var canaryFar = []float32{5000, 5000, 5000, 5000, 5000, 5000, 5000}
+var canaryFar = concat(farRow(canaryDim))
+
+// canaryBlocks returns a probe's centroids repeated at the start of three
+// blocks of cb centroids, the gaps filled with canaryFar: k = 2*cb + the
+// probe's k. Every copy ties with the original, so the lowest index must
+// win across blocks and across the work groups they are split over.
+func canaryBlocks(cent []float32, cb int) []float32 {
+	k0 := len(cent) / canaryDim
+	var out []float32
+	for b := range 3 {
+		out = append(out, cent...)
+		if b < 2 {
+			for range cb - k0 {
+				out = append(out, canaryFar...)
+			}
+		}
+	}
+	return out
+}
+
+func ones(n int) []uint8 {
+	r := make([]uint8, n)
+	for i := range r {
+		r[i] = 1
+	}
+	return r
+}
+
+// padded puts a pattern at the end of a canary row of zeros.
+func padded(p []uint8) []uint8 {
+	return append(make([]uint8, canaryDim-len(p)), p...)
+}
+
+func paddedF(p []float32) []float32 {
+	return append(make([]float32, canaryDim-len(p)), p...)
+}
+
+func tiny(n int) []float32 {
+	r := make([]float32, n)
+	for i := range r {
+		r[i] = 1e-20
+	}
+	return r
+}
+
+func farRow(n int) []float32 {
+	r := make([]float32, n)
+	for i := range r {
+		r[i] = 5000
+	}
+	return r
+}
+
+func concatRows(rows ...[]uint8) []uint8 {
+	var c []uint8
+	for _, r := range rows {
+		c = append(c, r...)
+	}
+	return c
+}
 
 func concat(rows ...[]float32) []float32 {
 	var c []float32

@@ -4,28 +4,42 @@ package gpu
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
+	"github.com/tilekmeans/tilekmeans/shaders"
 )
 
 // TestCanaryPasses: every context under test passes every probe through
-// both programs, and says so in Info.
+// every program that assigns (each kernel's assign and step), each kernel
+// and each program with and without splitting the centroids over work
+// groups, and says so in Info.
 func TestCanaryPasses(t *testing.T) {
 	forEachContext(t, func(t *testing.T, kind string) {
 		c := openDevice(t, kind, nil).Info().Canary
 		t.Logf("canary %s", c)
-		if !c.Passed || len(c.Probes) != 2*len(canaryProbes) {
-			t.Fatalf("canary %+v: want %d passed probes (assign and step)", c, 2*len(canaryProbes))
+		want := 2 * len(shaders.Kernels) * len(canaryProbes)
+		if !c.Passed || len(c.Probes) != want {
+			t.Fatalf("canary %+v: want %d passed probes (assign and step of each kernel)", c, want)
 		}
+		split := map[string]bool{}
 		for i, p := range c.Probes {
-			want := programAssign
-			if i >= len(canaryProbes) {
-				want = programStep
+			run := i / len(canaryProbes)
+			kern := shaders.Kernels[run/2]
+			prog := programName([]string{programAssign, programStep}[run%2], kern)
+			if !p.Passed || p.Program != prog || p.Name != canaryProbes[i%len(canaryProbes)].name || p.Splits < 1 {
+				t.Errorf("probe %d: %+v, want %s", i, p, prog)
 			}
-			if !p.Passed || p.Program != want || p.Name != canaryProbes[i%len(canaryProbes)].name {
-				t.Errorf("probe %d: %+v", i, p)
+			split[kern.Name+"/"+fmt.Sprint(p.Splits > 1)] = true
+			split[prog[:strings.IndexByte(prog, '-')]+"/"+fmt.Sprint(p.Splits > 1)] = true
+		}
+		for _, k := range shaders.Kernels {
+			for _, s := range []string{k.Name, programAssign, programStep} {
+				if !split[s+"/true"] || !split[s+"/false"] {
+					t.Errorf("%s: not run both with and without a split: %v", s, split)
+				}
 			}
 		}
 	})
@@ -35,7 +49,7 @@ func TestCanaryPasses(t *testing.T) {
 // assign (the assignment and the device loop's step).
 func faulty(t testing.TB, fault string) func(name, src string) string {
 	return func(name, src string) string {
-		if name != programAssign && name != programStep {
+		if !strings.HasPrefix(name, programAssign+"-") && !strings.HasPrefix(name, programStep+"-") {
 			return src
 		}
 		out, err := gpuhooks.FaultySource(fault, src)
@@ -66,7 +80,10 @@ func TestCanaryCatchesFaults(t *testing.T) {
 					t.Fatalf("Open with the %s fault: %v, want a *ParityError", fault, err)
 				}
 				t.Logf("%v", err)
-				for _, prog := range []string{programAssign, programStep} {
+				for _, prog := range programs {
+					if prog == programUpdate {
+						continue
+					}
 					caught := false
 					for _, p := range pe.Canary.Probes {
 						if p.Program == prog && p.Name == fault && !p.Passed && p.Detail != "" {

@@ -50,7 +50,7 @@ func TestCanarySimulation(t *testing.T) {
 type arith struct {
 	fuse     func(j int) bool // fused multiply-add at feature j
 	viaF64   bool             // fused as gpuhooks' fma fault does it: through float64
-	order    string           // "", "pairwise", "reverse", "lanes4" or "double"
+	order    string           // "", "pairwise", "reverse", "lanes4", "chunks", "chunksReversed" or "double"
 	ftz      bool             // squares below the smallest normal flushed to zero
 	tiesHigh bool             // ties to the highest index
 }
@@ -94,6 +94,22 @@ func (ar arith) distance(row []uint8, c []float32) float32 {
 			acc[j%4] += sq(j)
 		}
 		s = (acc[0] + acc[1]) + (acc[2] + acc[3])
+	case "chunks", "chunksReversed": // per chunk of 32 features, as a kernel stages them
+		for j0 := 0; j0 < len(row); j0 += 32 {
+			var part float32
+			for j := j0; j < min(j0+32, len(row)); j++ {
+				f := j
+				if ar.order == "chunksReversed" {
+					f = min(j0+32, len(row)) - 1 - (j - j0)
+				}
+				if ar.order == "chunks" {
+					part += sq(f)
+				} else {
+					s += sq(f)
+				}
+			}
+			s += part
+		}
 	case "double":
 		var s64 float64
 		for j := range row {
@@ -155,13 +171,15 @@ func TestCanaryDesign(t *testing.T) {
 		probe string
 	}{
 		{"fma on every feature", arith{fuse: func(int) bool { return true }}, "fma"},
-		{"fma on the whole word", arith{fuse: func(j int) bool { return j < 4 }}, "fma"},
-		{"fma on the partial word", arith{fuse: func(j int) bool { return j >= 4 }}, "fma"},
+		{"fma on a whole word", arith{fuse: func(j int) bool { return j >= 32 && j < 36 }}, "fma"},
+		{"fma on the partial word", arith{fuse: func(j int) bool { return j >= 36 }}, "fma"},
 		{"fma as the test shader emulates it", arith{fuse: func(int) bool { return true }, viaF64: true}, "fma"},
-		{"fma on one feature", arith{fuse: func(j int) bool { return j == 1 }}, "fma"},
+		{"fma on one feature", arith{fuse: func(j int) bool { return j == 33 }}, "fma"},
 		{"pairwise within words", arith{order: "pairwise"}, "order"},
 		{"reverse order", arith{order: "reverse"}, "order"},
 		{"four partial sums", arith{order: "lanes4"}, "order"},
+		{"a partial sum per staged chunk", arith{order: "chunks"}, "order"},
+		{"each staged chunk reversed", arith{order: "chunksReversed"}, "order"},
 		{"float64 sum", arith{order: "double"}, "order"},
 		{"denormal squares flushed", arith{ftz: true}, "denormals"},
 		{"ties to the highest index", arith{tiesHigh: true}, "ties"},
@@ -186,17 +204,21 @@ func TestCanaryDesign(t *testing.T) {
 }
 
 func TestCanaryString(t *testing.T) {
-	c := Canary{Passed: true, Probes: []CanaryProbe{{Name: "ties", Program: "assign", Passed: true}, {Name: "fma", Program: "assign", Passed: true}, {Name: "ties", Program: "step", Passed: true}}}
-	if got, want := c.String(), "passed (ties, fma; assign and step shaders)"; got != want {
+	c := Canary{Passed: true, Probes: []CanaryProbe{{Name: "ties", Program: "assign-wide", Passed: true}, {Name: "fma", Program: "assign-wide", Passed: true}, {Name: "ties", Program: "step-wide", Passed: true}}}
+	if got, want := c.String(), "passed (ties, fma; assign-wide, step-wide shaders)"; got != want {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
 	c.Passed = false
-	c.Probes[1] = CanaryProbe{Name: "fma", Program: "assign", Detail: "row 2: ..."}
-	if got, want := c.String(), "failed: fma probe (assign shader): row 2: ..."; got != want {
+	c.Probes[1] = CanaryProbe{Name: "fma", Program: "assign-wide", Detail: "row 2: ..."}
+	if got, want := c.String(), "failed: fma probe (assign-wide shader): row 2: ..."; got != want {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
-	if got := (&ParityError{Canary: c}).Error(); got != "parity canary failed: fma probe (assign shader): row 2: ..." {
+	if got := (&ParityError{Canary: c}).Error(); got != "parity canary failed: fma probe (assign-wide shader): row 2: ..." {
 		t.Errorf("ParityError = %q", got)
+	}
+	c.Probes = append(c.Probes, CanaryProbe{Name: "fma", Program: "step-wide", Detail: "row 2: ..."}, CanaryProbe{Name: "fma", Program: "step-narrow", Detail: "row 3: ..."})
+	if got, want := c.String(), "failed: fma probe (assign-wide, step-wide shaders): row 2: ...; fma probe (step-narrow shader): row 3: ..."; got != want {
+		t.Errorf("String() = %q, want %q", got, want)
 	}
 	if (Canary{}).String() != "not run" {
 		t.Errorf("zero Canary: %q", Canary{})

@@ -83,26 +83,58 @@ type Device struct {
 	choice      DeviceChoice
 	allow       bool // Options.AllowMismatch
 	ctx         glContext
-	glReady     bool // GL functions loaded and a context current
-	prog        uint32
-	loc         uniforms
-	resetStatus func() uint32 // nil when the context cannot report resets
-	lost        error         // set once the context is lost; sticky
-	dispatches  int           // dispatches issued outside the canary, for the fault hook
-	inCanary    bool          // the parity canary is running: its dispatches do not count
-	buffers     int           // live buffer objects, for release tests
+	glReady     bool            // GL functions loaded and a context current
+	kernels     []kernelProgram // per shaders.Kernels
+	resetStatus func() uint32   // nil when the context cannot report resets
+	lost        error           // set once the context is lost; sticky
+	dispatches  int             // dispatches issued outside the canary, for the fault hook
+	inCanary    bool            // the parity canary is running: its dispatches do not count
+	buffers     int             // live buffer objects, for release tests
 	assigners   map[*Assigner]struct{}
 	quit        bool
 
-	// The device Lloyd loop's programs (Step, Update), built at Open with
-	// the others so that the canary proves them too. stepErr says why the
-	// loop cannot run here (wrapping errors.ErrUnsupported), or is nil.
-	stepProg, updProg uint32
-	stepLoc, updLoc   stepUniforms
-	stepErr           error
+	// The device Lloyd loop's update program (the step programs are in
+	// kernels), built at Open with the others so that the canary proves
+	// them too. stepErr says why the loop cannot run here (wrapping
+	// errors.ErrUnsupported), or is nil.
+	updProg uint32
+	updLoc  uniforms
+	stepErr error
+	// persistent says whether status readbacks go through a persistently
+	// mapped buffer (GL 4.4 or ARB_buffer_storage, and not disabled by the
+	// test hook).
+	persistent bool
 }
 
-type uniforms struct{ n, d, k, stride, base, outBase int32 }
+// kernelProgram is one kernel blocking's programs: the assignment, and the
+// device Lloyd iteration (0 when the loop cannot run here).
+type kernelProgram struct {
+	kernel     shaders.Kernel
+	assign     uint32
+	step       uint32
+	aLoc, sLoc uniforms
+}
+
+// uniforms are the uniform locations of a program (-1 where it lacks one;
+// glUniform ignores -1).
+type uniforms struct {
+	n, d, k, stride, base, outBase                          int32
+	blockBase, blocks, splits, span, partOff, countOff      int32
+	iter, stop, groups, dispatches, indirectOff, inertiaOff int32
+	listOff, maxGroups, pass                                int32
+}
+
+func locations(p uint32) uniforms {
+	loc := func(name string) int32 { return gl.GetUniformLocation(p, gl.Str(name+"\x00")) }
+	return uniforms{
+		n: loc("uN"), d: loc("uD"), k: loc("uK"), stride: loc("uStride"), base: loc("uBase"), outBase: loc("uOutBase"),
+		blockBase: loc("uBlockBase"), blocks: loc("uBlocks"), splits: loc("uSplits"), span: loc("uSplitSpan"),
+		partOff: loc("uPartOff"), countOff: loc("uCountOff"),
+		iter: loc("uIter"), stop: loc("uStop"), groups: loc("uGroups"), dispatches: loc("uDispatches"),
+		indirectOff: loc("uIndirectOff"), inertiaOff: loc("uInertiaOff"), listOff: loc("uListOff"),
+		maxGroups: loc("uMaxGroups"), pass: loc("uPass"),
+	}
+}
 
 type call struct {
 	f    func() error
@@ -234,12 +266,12 @@ func (d *Device) teardown() error {
 		for a := range d.assigners {
 			a.free()
 		}
-		for _, p := range []*uint32{&d.prog, &d.stepProg, &d.updProg} {
-			if *p != 0 {
-				gl.DeleteProgram(*p)
-				*p = 0
-			}
+		for i := range d.kernels {
+			deleteProgram(&d.kernels[i].assign)
+			deleteProgram(&d.kernels[i].step)
 		}
+		d.kernels = nil
+		deleteProgram(&d.updProg)
 		d.glReady = false
 	}
 	if d.ctx != nil {
@@ -299,16 +331,16 @@ func (d *Device) setup(order []string, withProgram bool) error {
 	return nil
 }
 
-// buildPrograms builds the assignment program and, where the driver allows
-// it, the device loop's (else stepErr says why not).
+// buildPrograms builds the assignment programs and, where the driver
+// allows it, the device loop's (else stepErr says why not).
 func (d *Device) buildPrograms() error {
-	prog, err := d.build(programAssign)
-	if err != nil {
-		return err
+	for _, k := range shaders.Kernels {
+		prog, err := d.build(programName(programAssign, k))
+		if err != nil {
+			return err
+		}
+		d.kernels = append(d.kernels, kernelProgram{kernel: k, assign: prog, aLoc: locations(prog)})
 	}
-	d.prog = prog
-	loc := func(name string) int32 { return gl.GetUniformLocation(prog, gl.Str(name+"\x00")) }
-	d.loc = uniforms{n: loc("uN"), d: loc("uD"), k: loc("uK"), stride: loc("uStride"), base: loc("uBase"), outBase: loc("uOutBase")}
 	if err := d.glErr("build shader"); err != nil {
 		return err
 	}
@@ -319,6 +351,31 @@ func (d *Device) buildPrograms() error {
 		d.stepErr = err
 	}
 	return nil
+}
+
+// livePrograms counts the program objects the Device holds, for release
+// tests.
+func (d *Device) livePrograms() int {
+	n := 0
+	for _, k := range d.kernels {
+		if k.assign != 0 {
+			n++
+		}
+		if k.step != 0 {
+			n++
+		}
+	}
+	if d.updProg != 0 {
+		n++
+	}
+	return n
+}
+
+func deleteProgram(p *uint32) {
+	if *p != 0 {
+		gl.DeleteProgram(*p)
+		*p = 0
+	}
 }
 
 // build compiles and links program name, from its source as the test hook
@@ -393,7 +450,7 @@ func (d *Device) readInfo() error {
 	in.Version = glString(gl.VERSION)
 	in.GLSLVersion = glString(gl.SHADING_LANGUAGE_VERSION)
 	in.Major, in.Minor = parseGLVersion(in.Version)
-	in.WorkGroupSize = shaders.AssignGroupSize
+	in.WorkGroupSize = shaders.GroupSize
 	if in.Major < 4 || in.Major == 4 && in.Minor < 3 {
 		return fmt.Errorf("context is OpenGL %s (%s), below 4.3: %w", in.Version, in.Renderer, ErrVersion)
 	}
@@ -432,6 +489,9 @@ func (d *Device) readInfo() error {
 	case exts["GL_ARB_robustness"]:
 		d.resetStatus = gl.GetGraphicsResetStatusARB
 	}
+	// Status readbacks through a persistently mapped buffer need
+	// glBufferStorage: core since 4.4, else the extension.
+	d.persistent = (in.Major > 4 || in.Major == 4 && in.Minor >= 4 || exts["GL_ARB_buffer_storage"]) && !d.hooks.NoBufferStorage
 	if d.resetStatus != nil && d.ctx.robust() {
 		in.Robust = geti(gl.RESET_NOTIFICATION_STRATEGY) == gl.LOSE_CONTEXT_ON_RESET
 	}
@@ -441,8 +501,8 @@ func (d *Device) readInfo() error {
 	switch {
 	case in.MaxWorkGroupSize[0] < in.WorkGroupSize || in.MaxInvocations < in.WorkGroupSize:
 		return fmt.Errorf("work groups of %d invocations unsupported (max size %d, invocations %d): %w", in.WorkGroupSize, in.MaxWorkGroupSize[0], in.MaxInvocations, ErrVersion)
-	case in.MaxComputeSSBOs < 4:
-		return fmt.Errorf("compute shaders may use %d storage blocks, the shader needs 4: %w", in.MaxComputeSSBOs, ErrVersion)
+	case in.MaxComputeSSBOs < 5:
+		return fmt.Errorf("compute shaders may use %d storage blocks, the assignment shader needs 5: %w", in.MaxComputeSSBOs, ErrVersion)
 	case in.MaxWorkGroupCount[0] < 1 || in.MaxSSBOBlockSize < 4 || in.SSBOOffsetAlignment < 1:
 		return fmt.Errorf("implausible limits (work groups %d, block %d bytes, alignment %d): %w", in.MaxWorkGroupCount[0], in.MaxSSBOBlockSize, in.SSBOOffsetAlignment, ErrVersion)
 	}
@@ -568,20 +628,24 @@ func (d *Device) newBuffer(size int, data unsafe.Pointer, usage uint32) (uint32,
 	return b, nil
 }
 
-// dispatch issues one glDispatchCompute of groups work groups (x only). It
+// dispatch issues one glDispatchCompute of x by y work groups, or, when
+// indirect >= 0, a glDispatchComputeIndirect reading the group counts at
+// that byte offset of the buffer bound to GL_DISPATCH_INDIRECT_BUFFER. It
 // is the one place dispatches are counted, so the fault hook reaches every
 // pass; what describes the dispatch for the hook's error.
-func (d *Device) dispatch(groups int, what func() string) error {
-	if d.inCanary {
-		gl.DispatchCompute(uint32(groups), 1, 1)
-		return nil
+func (d *Device) dispatch(x, y int, indirect int, what func() string) error {
+	if !d.inCanary {
+		d.dispatches++
+		if f := d.hooks.FailDispatch; f > 0 && d.dispatches == f {
+			d.lost = fmt.Errorf("dispatch %d (%s): injected fault: %w", f, what(), ErrContextLost)
+			return d.lost
+		}
 	}
-	d.dispatches++
-	if f := d.hooks.FailDispatch; f > 0 && d.dispatches == f {
-		d.lost = fmt.Errorf("dispatch %d (%s): injected fault: %w", f, what(), ErrContextLost)
-		return d.lost
+	if indirect >= 0 {
+		gl.DispatchComputeIndirect(indirect)
+	} else {
+		gl.DispatchCompute(uint32(x), uint32(y), 1)
 	}
-	gl.DispatchCompute(uint32(groups), 1, 1)
 	return nil
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/go-gl/gl/v4.3-core/gl"
 
+	"github.com/tilekmeans/tilekmeans/cpu"
 	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/kmeans/kmeanstest"
@@ -259,7 +260,7 @@ func TestSplitPath(t *testing.T) {
 	}{
 		{7, 1000},        // 125 rows per slab of 8-byte rows
 		{256, 255 * 256}, // 255 rows per slab
-		{255, 4000},      // 15 rows per slab, one partial dispatch each
+		{255, 4000},      // 15 rows per slab, one partial block and dispatch each
 	}
 	forEachContext(t, func(t *testing.T, kind string) {
 		r := rand.New(rand.NewPCG(4, 4))
@@ -271,12 +272,12 @@ func TestSplitPath(t *testing.T) {
 				t.Fatal(err)
 			}
 			var lay layout
-			if err := d.do(func() error { lay = a.lay; return nil }); err != nil {
+			var p pass
+			if err := d.do(func() error { lay, p = a.lay, a.planFor(64); return nil }); err != nil {
 				t.Fatal(err)
 			}
-			multi, offset := false, false
+			multi, offset := len(p.dispatches) > len(lay.slabs), false
 			for _, s := range lay.slabs {
-				multi = multi || len(s.dispatches) > 1
 				offset = offset || s.outBase != 0
 			}
 			if len(lay.slabs) < 2 || (c.dim != 255 && !multi) || !offset {
@@ -340,29 +341,34 @@ func TestMillion(t *testing.T) {
 func TestBrokenShader(t *testing.T) {
 	const src = "#version 430\nlayout(local_size_x = 64) in;\nvoid main() {\n    undeclared_thing = 1;\n}\n"
 	for _, kind := range contextsUnderTest(t) {
-		t.Run(kind, func(t *testing.T) {
-			d, err := Open(Options{Context: kind, Test: &gpuhooks.Hooks{Source: func(name, s string) string {
-				if name == programAssign {
-					return src
+		for _, prog := range programs {
+			t.Run(kind+"/"+prog, func(t *testing.T) {
+				d, err := Open(Options{Context: kind, Test: &gpuhooks.Hooks{Source: func(name, s string) string {
+					if name == prog {
+						return src
+					}
+					return s
+				}}})
+				if err == nil {
+					d.Close()
+					t.Fatal("Open with a broken shader succeeded")
 				}
-				return s
-			}}})
-			if err == nil {
-				d.Close()
-				t.Fatal("Open with a broken shader succeeded")
-			}
-			if errors.Is(err, ErrUnavailable) {
-				unavailable(t, "context %s unavailable: %v", kind, err)
-			}
-			var se *ShaderError
-			if !errors.Is(err, ErrShader) || !errors.As(err, &se) {
-				t.Fatalf("error %v is not a *ShaderError", err)
-			}
-			if se.Stage != "compile" || !strings.Contains(strings.ToLower(se.Log), "error") || !strings.Contains(err.Error(), se.Log[:min(len(se.Log), 20)]) {
-				t.Fatalf("error does not carry the info log: stage %q, log %q, error %q", se.Stage, se.Log, err)
-			}
-			t.Logf("%v", err)
-		})
+				if errors.Is(err, ErrUnavailable) {
+					unavailable(t, "context %s unavailable: %v", kind, err)
+				}
+				var se *ShaderError
+				if !errors.Is(err, ErrShader) || !errors.As(err, &se) {
+					t.Fatalf("error %v is not a *ShaderError", err)
+				}
+				if se.Stage != "compile" || !strings.Contains(strings.ToLower(se.Log), "error") || !strings.Contains(err.Error(), se.Log[:min(len(se.Log), 20)]) {
+					t.Fatalf("error does not carry the info log: stage %q, log %q, error %q", se.Stage, se.Log, err)
+				}
+				if !strings.Contains(err.Error(), prog+" shader") {
+					t.Fatalf("error %q does not name the %s program", err, prog)
+				}
+				t.Logf("%v", err)
+			})
+		}
 	}
 }
 
@@ -460,8 +466,8 @@ func TestFaultInjection(t *testing.T) {
 			t.Fatalf("Close after a loss: %v", err)
 		}
 		<-d.done // the device thread has exited
-		if d.buffers != 0 || d.prog != 0 || d.ctx != nil {
-			t.Fatalf("after Close: %d buffers, program %d, context %v", d.buffers, d.prog, d.ctx)
+		if d.buffers != 0 || d.livePrograms() != 0 || d.ctx != nil {
+			t.Fatalf("after Close: %d buffers, %d programs, context %v", d.buffers, d.livePrograms(), d.ctx)
 		}
 		if err := d.Close(); err != nil {
 			t.Fatalf("second Close: %v", err)
@@ -739,4 +745,65 @@ func TestGLFWBadDisplay(t *testing.T) {
 	if got := d.Info().Context; got != ContextEGL {
 		t.Fatalf("auto with a dead display opened %q, want egl", got)
 	}
+}
+
+// TestParitySpecialValues: NaN and infinite centroid values placed in
+// different centroid blocks, with the blocks in one work group and split
+// over several, follow kmeans.Nearest: a NaN distance never wins, except
+// at centroid 0, which then keeps the label; infinite distances tie to the
+// lowest index. (The conformance suite has these at k = 4, one block.)
+func TestParitySpecialValues(t *testing.T) {
+	r := rand.New(rand.NewPCG(43, 43))
+	const dim = 37
+	data := kmeanstest.RandomData(r, 300, dim, 256)
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	set := func(k int, vals map[[2]int]float32) []float32 {
+		c := rowCentroids(r, data, k)
+		for at, v := range vals {
+			c[at[0]*dim+at[1]] = v
+		}
+		return c
+	}
+	huge := func(k int) []float32 {
+		c := make([]float32, k*dim)
+		for i := range c {
+			c[i] = 1e30
+		}
+		return c
+	}
+	cases := []struct {
+		name string
+		k    int
+		cent []float32
+	}{
+		{"NaN at centroid 0", 150, set(150, map[[2]int]float32{{0, 3}: nan})},
+		{"NaN in other blocks", 150, set(150, map[[2]int]float32{{64, 0}: nan, {140, 36}: nan, {1, 5}: nan})},
+		{"infinite values", 150, set(150, map[[2]int]float32{{70, 2}: inf, {0, 0}: -inf})},
+		{"every distance infinite", 150, huge(150)},
+		{"narrow, NaN at 0 and 5", 10, set(10, map[[2]int]float32{{0, 30}: nan, {5, 1}: nan})},
+		{"narrow, NaN at 3", 10, set(10, map[[2]int]float32{{3, 30}: nan})},
+	}
+	forEachContext(t, func(t *testing.T, kind string) {
+		for _, splits := range []int{-1, 3} {
+			d := openDevice(t, kind, &gpuhooks.Hooks{Splits: splits})
+			a, err := d.NewAssigner(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			labels := make([]int32, data.N)
+			dists := make([]float32, data.N)
+			for _, c := range cases {
+				if err := a.Assign(c.cent, c.k, labels, dists); err != nil {
+					t.Fatal(err)
+				}
+				for i := range data.N {
+					wl, wd := cpu.Nearest(data.Row(i), c.cent, c.k)
+					sameD := math.Float32bits(dists[i]) == math.Float32bits(wd) || math.IsNaN(float64(dists[i])) && math.IsNaN(float64(wd))
+					if labels[i] != wl || !sameD {
+						t.Fatalf("splits %d, %s: row %d: gpu (%d, %v), cpu (%d, %v)", splits, c.name, i, labels[i], dists[i], wl, wd)
+					}
+				}
+			}
+		}
+	})
 }

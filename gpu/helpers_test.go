@@ -162,3 +162,9 @@ func liveBuffers(t testing.TB, d *Device) int {
 	}
 	return n
 }
+
+// planFor is the pass an Assigner runs for k centroids (device thread).
+func (a *Assigner) planFor(k int) pass {
+	_, p := a.plan(k)
+	return p
+}

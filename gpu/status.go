@@ -3,29 +3,50 @@ package gpu
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"reflect"
 
+	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/shaders"
 )
 
 // This file mirrors the device loop's status block (shaders/status.glsl)
 // in Go structs. The byte offsets the host decodes by and the offsets the
-// layout check (statusLayout, on the driver's program) verifies come from
+// layout check (statusLayout, on the driver's programs) verifies come from
 // the same table, built from these structs, so the two cannot drift apart.
 
-// statusHeader mirrors the block's header: uint halted, uint statusPad.
+// statusHeader mirrors the block's header: uint halted, groupsDone,
+// meansDone.
 type statusHeader struct {
-	Halted uint32 `glsl:"halted"`
-	_      uint32 // statusPad: aligns the slots' doubles
+	Halted     uint32 `glsl:"halted"`
+	GroupsDone uint32 `glsl:"groupsDone"`
+	MeansDone  uint32 `glsl:"meansDone"`
 }
 
 // statusSlot mirrors struct Slot: one iteration of a batch.
 type statusSlot struct {
-	Changed uint32  `glsl:"changed"`
-	Empty   uint32  `glsl:"empty"`
-	Moved   uint32  `glsl:"moved"`
-	Ran     uint32  `glsl:"ran"`
-	Inertia float64 `glsl:"inertia"`
+	Changed uint32 `glsl:"changed"`
+	Empty   uint32 `glsl:"empty"`
+	Moved   uint32 `glsl:"moved"`
+	Ran     uint32 `glsl:"ran"`
+	Special uint32 `glsl:"special"` // bit 0: a NaN distance, bit 1: +Inf
+	// Inertia is the exact sum of the finite distances, in 32-bit digits
+	// of 2^-149, least significant first: kmeans.Accumulator's digits.
+	Inertia [shaders.InertiaDigits]uint32 `glsl:"inertia"`
+}
+
+// inertia is the slot's inertia rounded once to float64, exactly as
+// kmeans.ExactSum rounds the same distances on the host.
+func (s statusSlot) inertia() float64 {
+	var acc kmeans.Accumulator
+	acc.AddDigits(s.Inertia[:])
+	if s.Special&1 != 0 {
+		acc.Add(float32(math.NaN()))
+	}
+	if s.Special&2 != 0 {
+		acc.Add(float32(math.Inf(1)))
+	}
+	return acc.Float64()
 }
 
 // statusField is one buffer variable of the status block: its GLSL name,
@@ -40,7 +61,8 @@ type statusField struct {
 // statusFields lists the block's variables with the offsets the Go side
 // uses: the header's fields, the first slot's fields at
 // shaders.StatusHeaderBytes (the slots array's stride the size of
-// statusSlot), and partials[0] at shaders.StatusPartials, stride 8.
+// statusSlot, its inertia digits 4 bytes apart), and work[0] at
+// shaders.StatusWork, stride 4.
 func statusFields() []statusField {
 	var fs []statusField
 	add := func(t reflect.Type, base int, prefix string, top int) {
@@ -50,15 +72,20 @@ func statusFields() []statusField {
 			if name == "" {
 				continue
 			}
-			fs = append(fs, statusField{name: prefix + name, offset: base + int(f.Offset), topStride: -1, array: -1})
+			sf := statusField{name: prefix + name, offset: base + int(f.Offset), topStride: -1, array: -1}
 			if i == 0 {
-				fs[len(fs)-1].topStride = top
+				sf.topStride = top
 			}
+			if f.Type.Kind() == reflect.Array {
+				sf.name += "[0]"
+				sf.array = int(f.Type.Elem().Size())
+			}
+			fs = append(fs, sf)
 		}
 	}
 	add(reflect.TypeFor[statusHeader](), 0, "", -1)
 	add(reflect.TypeFor[statusSlot](), shaders.StatusHeaderBytes, "slots[0].", binary.Size(statusSlot{}))
-	fs = append(fs, statusField{name: "partials[0]", offset: shaders.StatusPartials, topStride: -1, array: 8})
+	fs = append(fs, statusField{name: "work[0]", offset: shaders.StatusWork, topStride: -1, array: 4})
 	return fs
 }
 

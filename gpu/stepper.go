@@ -17,25 +17,25 @@ import (
 // the package documentation ("Device Lloyd loop") for the design.
 
 // Binding points of the loop beyond the assignment's four, as declared in
-// shaders/assign.comp (STEP), update.comp and status.glsl. The update
-// passes take the relocation moves at binding 2, which they do not use for
-// labels.
+// shaders/step.glsl, status.glsl and update.comp. The update passes take
+// the relocation moves at binding 2, which they do not use for labels.
 const (
 	bindOwner  = 4
 	bindSums   = 5
 	bindCounts = 6
-	bindStatus = 7
+	bindStatus = bindWork
 	bindMoves  = bindLabels
-	// stepBlocks is how many storage blocks the Step shader declares:
+	// stepBlocks is how many storage blocks the Step programs declare:
 	// exactly GL 4.3's minimum for compute shaders.
 	stepBlocks = 8
 )
 
 // The passes of shaders.Update (uniform uPass).
 const (
-	passCheck = 0
-	passMeans = 1
-	passMove  = 2
+	passMeans          = 0 // every cluster's means (a relocation)
+	passMove           = 1 // a run of moves: owners and counts
+	passMoveSums       = 2 // a run of moves: the sums
+	passIterationMeans = 3 // the means of an iteration's dirty clusters
 )
 
 var _ kmeans.Stepper = (*Assigner)(nil)
@@ -43,35 +43,34 @@ var _ kmeans.Stepper = (*Assigner)(nil)
 // errNotStarted: a Stepper method other than Start before a successful Start.
 var errNotStarted = errors.New("no device run started (Start first)")
 
-// stepUniforms are the uniform locations of the Step and Update programs
-// (-1 where a program lacks one; glUniform ignores -1).
-type stepUniforms struct {
-	n, d, k, stride, base, outBase, iter, stop, partBase, pass, groups int32
-}
-
 // stepState is the device Lloyd loop's part of an Assigner, on the device
 // thread only. Its buffers are separate from Assign's (labels, dists,
 // centroids), so plain Assign calls and a device run never disturb each
 // other. They persist across runs: the per-row ones are made on the first
-// Start, the per-cluster ones grow (never shrink) with k*D and k.
+// Start, the others grow (never shrink) with what a run needs.
 type stepState struct {
-	k int // clusters of the current run; 0 before a successful Start
+	k    int // clusters of the current run; 0 before a successful Start
+	kern int // the run's kernel, index in shaders.Kernels and Device.kernels
+	pass pass
+	wl   workLayout
+	// indirect holds the group counts of every dispatch of an iteration
+	// (x, y, z), as a batch starts with them: the assignment's, then the
+	// means pass's (set on the device by each iteration's last work
+	// group); the iteration that halts a batch zeroes the x of each.
+	indirect []uint32
 
 	// Per row, n int32/float32 each, bound per slab like Assign's outputs.
 	prev  buffer // labels of the last Step assignment (-1 after Start)
 	owner buffer // cluster whose sums hold the row (-1 after Start)
 	dists buffer // distances of the last assignment
-	// status is shaders.StatusPartials bytes of header and slots
-	// (statusHeader, statusSlot), then one double per assignment work
-	// group.
-	status   buffer
-	groups   int     // assignment work groups per iteration
-	partBase [][]int // per slab and dispatch: its first group's partial
-
+	// status is the status block (statusHeader, StatusSlots statusSlot)
+	// then wl.words scratch words.
+	status buffer
 	sums   buffer // k*D uint32 exact sums
-	cent   buffer // k*D float32 centroids, device-resident between iterations
-	counts buffer // k uint32 rows per cluster
+	cent   buffer // k*D float32 centroids, feature-major, device-resident between iterations
+	counts buffer // k uint32 rows per cluster, then k dirty flags
 	moves  buffer // relocation moves: int32 pairs (row in slab, cluster)
+	rb     readback
 }
 
 // buildStep compiles the loop's programs (at Open). An error wrapping
@@ -80,30 +79,25 @@ func (d *Device) buildStep() error {
 	if d.info.MaxComputeSSBOs < stepBlocks {
 		return fmt.Errorf("compute shaders may use %d storage blocks, the device loop needs %d: %w", d.info.MaxComputeSSBOs, stepBlocks, errors.ErrUnsupported)
 	}
-	step, err := d.build(programStep)
-	if err != nil {
-		return err
+	for i := range d.kernels {
+		kp := &d.kernels[i]
+		prog, err := d.build(programName(programStep, kp.kernel))
+		if err != nil {
+			return err
+		}
+		kp.step, kp.sLoc = prog, locations(prog)
+		if err := statusLayout(prog); err != nil {
+			return fmt.Errorf("%s shader: %w", programName(programStep, kp.kernel), err)
+		}
 	}
 	upd, err := d.build(programUpdate)
 	if err != nil {
-		gl.DeleteProgram(step)
 		return err
 	}
-	locs := func(p uint32) stepUniforms {
-		loc := func(name string) int32 { return gl.GetUniformLocation(p, gl.Str(name+"\x00")) }
-		return stepUniforms{
-			n: loc("uN"), d: loc("uD"), k: loc("uK"), stride: loc("uStride"), base: loc("uBase"),
-			outBase: loc("uOutBase"), iter: loc("uIter"), stop: loc("uStop"), partBase: loc("uPartBase"),
-			pass: loc("uPass"), groups: loc("uGroups"),
-		}
-	}
+	d.updProg, d.updLoc = upd, locations(upd)
 	if err := statusLayout(upd); err != nil {
-		gl.DeleteProgram(step)
-		gl.DeleteProgram(upd)
-		return err
+		return fmt.Errorf("%s shader: %w", programUpdate, err)
 	}
-	d.stepProg, d.updProg = step, upd
-	d.stepLoc, d.updLoc = locs(step), locs(upd)
 	return d.glErr("build the device loop's shaders")
 }
 
@@ -115,7 +109,7 @@ func statusLayout(prog uint32) error {
 	for _, v := range statusFields() {
 		idx := gl.GetProgramResourceIndex(prog, gl.BUFFER_VARIABLE, gl.Str(v.name+"\x00"))
 		if idx == gl.INVALID_INDEX {
-			return fmt.Errorf("status block: the update shader has no %s", v.name)
+			return fmt.Errorf("status block: no %s", v.name)
 		}
 		props := [3]uint32{gl.OFFSET, gl.TOP_LEVEL_ARRAY_STRIDE, gl.ARRAY_STRIDE}
 		var got [3]int32
@@ -177,6 +171,13 @@ func (a *Assigner) start(k int, cent []float32) error {
 	if d.stepErr != nil {
 		return d.stepErr
 	}
+	st.kern, st.pass = a.plan(k)
+	st.wl = st.pass.work(true)
+	st.indirect = st.indirect[:0]
+	for _, dp := range st.pass.dispatches {
+		st.indirect = append(st.indirect, uint32(dp.groups), uint32(st.pass.splits), 1)
+	}
+	st.indirect = append(st.indirect, 0, 1, 1) // the means pass
 	if err := a.allocStep(k); err != nil {
 		a.freeStep()
 		return err
@@ -188,11 +189,14 @@ func (a *Assigner) start(k int, cent []float32) error {
 		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, b.id)
 		gl.ClearBufferSubData(gl.SHADER_STORAGE_BUFFER, gl.R32I, 0, b.size, gl.RED_INTEGER, gl.INT, unsafe.Pointer(&minusOne))
 	}
-	for _, b := range []*buffer{&st.sums, &st.counts} {
+	// Sums, counts and dirty flags, the status and the counters of the
+	// split reduction start at 0.
+	for _, b := range []*buffer{&st.sums, &st.counts, &st.status} {
 		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, b.id)
 		gl.ClearBufferSubData(gl.SHADER_STORAGE_BUFFER, gl.R32UI, 0, b.size, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
 	}
-	st.cent.write(unsafe.Pointer(&cent[0]), 4*len(cent))
+	ct := featureMajor(cent, k, a.dim)
+	st.cent.write(unsafe.Pointer(&ct[0]), 4*len(ct))
 	if err := d.glErr("reset the device loop's buffers"); err != nil {
 		return err
 	}
@@ -200,24 +204,16 @@ func (a *Assigner) start(k int, cent []float32) error {
 	return nil
 }
 
-// allocStep makes the per-row buffers on the first Start and sizes the
-// per-cluster ones for k. On error the caller frees every step buffer.
+// allocStep makes the per-row buffers and the status readback on the
+// first Start and sizes the others for k and the pass. On error the caller
+// frees every step buffer.
 func (a *Assigner) allocStep(k int) error {
 	d, st := a.dev, &a.st
+	statusBytes := shaders.StatusWork + 4*st.wl.words
+	if int64(statusBytes) > d.info.MaxSSBOBlockSize {
+		return fmt.Errorf("status block of %d bytes for %d tile blocks exceeds the shader storage block limit of %d bytes: %w", statusBytes, st.pass.blocks, d.info.MaxSSBOBlockSize, errors.ErrUnsupported)
+	}
 	if st.prev.id == 0 {
-		gs := a.lay.rowsPerGroup
-		st.groups = 0
-		st.partBase = make([][]int, len(a.lay.slabs))
-		for si, s := range a.lay.slabs {
-			for _, dp := range s.dispatches {
-				st.partBase[si] = append(st.partBase[si], st.groups)
-				st.groups += (dp[1] + gs - 1) / gs
-			}
-		}
-		statusBytes := shaders.StatusPartials + 8*st.groups
-		if int64(statusBytes) > d.info.MaxSSBOBlockSize {
-			return fmt.Errorf("status block of %d bytes for %d work groups exceeds the shader storage block limit of %d bytes: %w", statusBytes, st.groups, d.info.MaxSSBOBlockSize, errors.ErrUnsupported)
-		}
 		for _, b := range []struct {
 			b    *buffer
 			size int
@@ -226,11 +222,13 @@ func (a *Assigner) allocStep(k int) error {
 			{&st.prev, 4 * a.n, "labels"},
 			{&st.owner, 4 * a.n, "owners"},
 			{&st.dists, 4 * a.n, "distances"},
-			{&st.status, statusBytes, "status"},
 		} {
 			if err := d.ensure(b.b, b.size, gl.DYNAMIC_COPY); err != nil {
 				return fmt.Errorf("device loop %s: %w", b.what, err)
 			}
+		}
+		if err := d.allocReadback(&st.rb, shaders.StatusWork); err != nil {
+			return fmt.Errorf("device loop status readback: %w", err)
 		}
 	}
 	kd := k * a.dim
@@ -239,9 +237,10 @@ func (a *Assigner) allocStep(k int) error {
 		size int
 		what string
 	}{
+		{&st.status, statusBytes, "status"},
 		{&st.sums, 4 * kd, "cluster sums"},
 		{&st.cent, 4 * kd, "device centroids"},
-		{&st.counts, 4 * k, "cluster counts"},
+		{&st.counts, 8 * k, "cluster counts"},
 	} {
 		if err := d.ensure(b.b, b.size, gl.DYNAMIC_COPY); err != nil {
 			return fmt.Errorf("%s: %w", b.what, err)
@@ -256,13 +255,16 @@ func (a *Assigner) freeStep() {
 	for _, b := range []*buffer{&st.prev, &st.owner, &st.dists, &st.status, &st.sums, &st.cent, &st.counts, &st.moves} {
 		d.release(b)
 	}
+	d.freeReadback(&st.rb)
 	*st = stepState{}
 }
 
-// Step implements kmeans.Stepper. Each iteration is three or more
-// dispatches separated by shader storage barriers; nothing is read back
-// until the batch ends, when one read of the status block (a few words per
-// iteration) fills stats.
+// Step implements kmeans.Stepper. Each iteration is one indirect dispatch
+// of the step program per planned dispatch of the pass (one, unless the
+// data needs several slabs or more work than MaxDispatchWork) and one of
+// the means pass, separated by barriers; nothing is read back until the
+// batch ends, when a copy of the status block (a few words per iteration)
+// fills stats.
 func (a *Assigner) Step(stats []kmeans.StepStat, stopAtFixedPoint bool) (int, error) {
 	if len(stats) == 0 {
 		return 0, nil
@@ -304,31 +306,40 @@ func (a *Assigner) step(stats []kmeans.StepStat, stop bool) (int, error) {
 func (a *Assigner) batch(stats []kmeans.StepStat, stop bool) (ran int, halted bool, err error) {
 	d, st := a.dev, &a.st
 	k, m := st.k, len(stats)
-	// The previous batch's shader writes to the status land before the
-	// clear of its header and slots.
-	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT | gl.SHADER_STORAGE_BARRIER_BIT)
+	p, wl := &st.pass, st.wl
+	// The previous batch's writes to the status land before the clear of
+	// its header and slots and the reset of the dispatch parameters.
+	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT | gl.SHADER_STORAGE_BARRIER_BIT | gl.COMMAND_BARRIER_BIT)
 	head := shaders.StatusHeaderBytes + m*shaders.StatusSlotBytes
 	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, st.status.id)
 	gl.ClearBufferSubData(gl.SHADER_STORAGE_BUFFER, gl.R32UI, 0, head, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
+	indirect := shaders.StatusWork + 4*wl.indirect
+	gl.BufferSubData(gl.SHADER_STORAGE_BUFFER, indirect, 4*len(st.indirect), unsafe.Pointer(&st.indirect[0]))
+	gl.BindBuffer(gl.DISPATCH_INDIRECT_BUFFER, st.status.id)
 	a.bindClusters()
 	stopFlag := uint32(0)
 	if stop {
 		stopFlag = 1
 	}
-	for _, p := range []struct {
+	kp := &d.kernels[st.kern]
+	for _, u := range []struct {
 		prog uint32
-		loc  *stepUniforms
-	}{{d.stepProg, &d.stepLoc}, {d.updProg, &d.updLoc}} {
-		gl.UseProgram(p.prog)
-		gl.Uniform1ui(p.loc.d, uint32(a.dim))
-		gl.Uniform1ui(p.loc.k, uint32(k))
-		gl.Uniform1ui(p.loc.stride, uint32(a.lay.strideWords))
-		gl.Uniform1ui(p.loc.stop, stopFlag)
+		loc  *uniforms
+	}{{kp.step, &kp.sLoc}, {d.updProg, &d.updLoc}} {
+		gl.UseProgram(u.prog)
+		passUniforms(u.loc, a, k, *p, wl)
+		gl.Uniform1ui(u.loc.stop, stopFlag)
+		gl.Uniform1ui(u.loc.dispatches, uint32(len(p.dispatches)+1))
+		gl.Uniform1ui(u.loc.indirectOff, uint32(wl.indirect))
+		gl.Uniform1ui(u.loc.listOff, uint32(wl.list))
 	}
-	gl.UseProgram(d.updProg)
-	gl.Uniform1ui(d.updLoc.groups, uint32(st.groups))
+	gl.Uniform1ui(d.updLoc.pass, passIterationMeans)
+	gl.UseProgram(kp.step)
+	gl.Uniform1ui(kp.sLoc.groups, uint32(p.blocks*p.splits))
+	gl.Uniform1ui(kp.sLoc.inertiaOff, uint32(wl.inertia))
+	gl.Uniform1ui(kp.sLoc.maxGroups, uint32(a.maxGroups))
 	for it := range m {
-		if err := a.iteration(it); err != nil {
+		if err := a.iteration(it, indirect); err != nil {
 			return 0, false, fmt.Errorf("iteration %d of a batch of %d: %w", it+1, m, err)
 		}
 	}
@@ -349,7 +360,7 @@ func (a *Assigner) batch(stats []kmeans.StepStat, stop bool) (ran int, halted bo
 			Changed: int(s.Changed),
 			Empty:   s.Empty != 0,
 			Moved:   s.Moved != 0,
-			Inertia: s.Inertia,
+			Inertia: s.inertia(),
 		}
 		ran++
 		if stats[it].Empty || stop && !stats[it].Moved {
@@ -359,78 +370,71 @@ func (a *Assigner) batch(stats []kmeans.StepStat, stop bool) (ran int, halted bo
 	return ran, halted, nil
 }
 
-// iteration issues the dispatches of one iteration (slot it). Each pass's
-// writes are made visible to the next by a shader storage barrier; a halted
-// batch still issues them, and every invocation returns at once.
-func (a *Assigner) iteration(it int) error {
+// iteration issues the dispatches of one iteration (slot it): the
+// assignment's, then the means pass, each with the group counts at its
+// place in the indirect parameters (a halted batch has zeroed them:
+// nothing runs), and the barriers that make each one's writes, the
+// parameters included, visible to the next.
+func (a *Assigner) iteration(it int, indirect int) error {
 	d, st := a.dev, &a.st
-	// Pass 1: assign, count changes, move changed rows between the sums,
-	// one distance partial per work group.
-	gl.UseProgram(d.stepProg)
-	gl.Uniform1ui(d.stepLoc.iter, uint32(it))
-	gs := a.lay.rowsPerGroup
-	for si, s := range a.lay.slabs {
-		a.bindRows(si, s)
-		gl.Uniform1ui(d.stepLoc.outBase, uint32(s.outBase))
-		for di, dp := range s.dispatches {
-			gl.Uniform1ui(d.stepLoc.base, uint32(dp[0]))
-			gl.Uniform1ui(d.stepLoc.n, uint32(dp[1]))
-			gl.Uniform1ui(d.stepLoc.partBase, uint32(st.partBase[si][di]))
-			err := d.dispatch((dp[1]+gs-1)/gs, func() string {
-				return fmt.Sprintf("step rows %d..%d", s.first+dp[0], s.first+dp[0]+dp[1])
-			})
-			if err != nil {
-				return err
-			}
+	p := &st.pass
+	kp := &d.kernels[st.kern]
+	gl.UseProgram(kp.step)
+	gl.Uniform1ui(kp.sLoc.iter, uint32(it))
+	for di, dp := range p.dispatches {
+		s := a.lay.slabs[dp.slab]
+		a.bindRows(dp.slab, s)
+		dispatchUniforms(&kp.sLoc, s, dp)
+		err := d.dispatch(0, 0, indirect+12*di, func() string {
+			return fmt.Sprintf("step rows %d..%d", s.first+dp.base, s.first+dp.base+dp.rows)
+		})
+		if err != nil {
+			return err
+		}
+		if len(p.dispatches) > 1 {
+			gl.Flush()
 		}
 	}
-	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
-	// Pass 2: inertia, empty clusters.
+	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT | gl.COMMAND_BARRIER_BIT)
 	gl.UseProgram(d.updProg)
 	gl.Uniform1ui(d.updLoc.iter, uint32(it))
-	if err := a.checkPass(); err != nil {
+	if err := d.dispatch(0, 0, indirect+12*len(p.dispatches), func() string { return "means" }); err != nil {
 		return err
 	}
-	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
-	// Pass 3: means.
-	if err := a.meansPass(); err != nil {
-		return err
-	}
-	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT | gl.COMMAND_BARRIER_BIT)
 	return nil
 }
 
-// checkPass dispatches the check pass (the Update program is current).
-func (a *Assigner) checkPass() error {
-	gl.Uniform1ui(a.dev.updLoc.pass, passCheck)
-	return a.dev.dispatch(1, func() string { return "check" })
-}
-
-// meansPass dispatches the means pass over the k*D centroid values, split
-// like the assignment by the work group count limit (the Update program is
-// current).
+// meansPass dispatches the Update program's means pass over the k*D
+// centroid values (every cluster's), split by the work group count limit
+// (the Update program is current).
 func (a *Assigner) meansPass() error {
 	d := a.dev
 	total := a.st.k * a.dim
-	gs := a.lay.rowsPerGroup
+	gs := shaders.GroupSize
 	per := a.maxGroups * gs
 	gl.Uniform1ui(d.updLoc.pass, passMeans)
 	gl.Uniform1ui(d.updLoc.n, uint32(total))
 	for base := 0; base < total; base += per {
 		gl.Uniform1ui(d.updLoc.base, uint32(base))
 		cnt := min(per, total-base)
-		if err := d.dispatch((cnt+gs-1)/gs, func() string { return fmt.Sprintf("means %d..%d", base, base+cnt) }); err != nil {
+		if err := d.dispatch((cnt+gs-1)/gs, 1, -1, func() string { return fmt.Sprintf("means %d..%d", base, base+cnt) }); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// readStatus reads the status header and the first len(slots) slots back.
+// readStatus reads the status header and the first len(slots) slots back,
+// through the readback's mapped buffer.
 func (a *Assigner) readStatus(slots []statusSlot) (statusHeader, error) {
+	d, st := a.dev, &a.st
 	buf := make([]byte, shaders.StatusHeaderBytes+len(slots)*shaders.StatusSlotBytes)
-	a.read(&a.st.status, 0, buf)
-	if err := a.dev.glErr("read back the status"); err != nil {
+	r, err := d.startReadback(&st.rb, st.status.id, len(buf))
+	if err != nil {
+		return statusHeader{}, err
+	}
+	if err := d.waitReadback(&st.rb, r, buf); err != nil {
 		return statusHeader{}, err
 	}
 	return decodeStatus(buf, slots)
@@ -509,7 +513,8 @@ func (a *Assigner) State(owner []int32, dists []float32, counts []int) error {
 
 // Move implements kmeans.Stepper: the moves go up as (row in its slab,
 // cluster) pairs, one dispatch per run of moves within a slab applies them
-// in order, then the check and means passes run as in an iteration.
+// in order, then the means pass recomputes every cluster's centroid and
+// the dirty flags are cleared (every mean is now current).
 func (a *Assigner) Move(rows []int, to []int32) (bool, error) {
 	if len(rows) != len(to) {
 		return false, fmt.Errorf("gpu: move: %d rows for %d targets", len(rows), len(to))
@@ -534,20 +539,22 @@ func (a *Assigner) move(rows []int, to []int32) (bool, error) {
 	if st.k == 0 {
 		return false, errNotStarted
 	}
-	pairs := make([]int32, 2*len(rows))
+	// Triples (row in its slab, target, and the cluster it leaves, which
+	// the move pass fills in).
+	moves := make([]int32, 3*len(rows))
 	for i, r := range rows {
 		if r < 0 || r >= a.n || to[i] < 0 || int(to[i]) >= st.k {
 			return false, fmt.Errorf("move %d: row %d to cluster %d, want a row below %d and a cluster below %d", i, r, to[i], a.n, st.k)
 		}
-		pairs[2*i] = int32(r % a.lay.rowsPerSlab) // slab r/rowsPerSlab starts there
-		pairs[2*i+1] = to[i]
+		moves[3*i] = int32(r % a.lay.rowsPerSlab) // slab r/rowsPerSlab starts there
+		moves[3*i+1] = to[i]
 	}
 	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT | gl.SHADER_STORAGE_BARRIER_BIT)
 	if len(rows) > 0 {
-		if err := d.ensure(&st.moves, 4*len(pairs), gl.DYNAMIC_DRAW); err != nil {
+		if err := d.ensure(&st.moves, 4*len(moves), gl.DYNAMIC_DRAW); err != nil {
 			return false, fmt.Errorf("relocation moves: %w", err)
 		}
-		st.moves.write(unsafe.Pointer(&pairs[0]), 4*len(pairs))
+		st.moves.write(unsafe.Pointer(&moves[0]), 4*len(moves))
 	}
 	head := shaders.StatusHeaderBytes + shaders.StatusSlotBytes
 	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, st.status.id)
@@ -557,10 +564,7 @@ func (a *Assigner) move(rows []int, to []int32) (bool, error) {
 	gl.Uniform1ui(d.updLoc.d, uint32(a.dim))
 	gl.Uniform1ui(d.updLoc.k, uint32(st.k))
 	gl.Uniform1ui(d.updLoc.stride, uint32(a.lay.strideWords))
-	gl.Uniform1ui(d.updLoc.stop, 0)
 	gl.Uniform1ui(d.updLoc.iter, 0)
-	gl.Uniform1ui(d.updLoc.groups, 0) // no assignment ran: no inertia to add
-	gl.Uniform1ui(d.updLoc.pass, passMove)
 	for i := 0; i < len(rows); {
 		si := rows[i] / a.lay.rowsPerSlab
 		j := i + 1
@@ -573,17 +577,31 @@ func (a *Assigner) move(rows []int, to []int32) (bool, error) {
 		gl.Uniform1ui(d.updLoc.outBase, uint32(s.outBase))
 		gl.Uniform1ui(d.updLoc.base, uint32(i))
 		gl.Uniform1ui(d.updLoc.n, uint32(j-i))
-		if err := d.dispatch(1, func() string { return fmt.Sprintf("move rows %v", rows[i:j]) }); err != nil {
+		// Owners and counts in order, then every feature of every move
+		// at once.
+		gl.Uniform1ui(d.updLoc.pass, passMove)
+		if err := d.dispatch(1, 1, -1, func() string { return fmt.Sprintf("move rows %v", rows[i:j]) }); err != nil {
+			return false, err
+		}
+		gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+		gl.Uniform1ui(d.updLoc.pass, passMoveSums)
+		groups := ((j-i)*a.dim + shaders.GroupSize - 1) / shaders.GroupSize
+		x := min(groups, a.maxGroups)
+		if err := d.dispatch(x, (groups+x-1)/x, -1, func() string { return fmt.Sprintf("move the sums of rows %v", rows[i:j]) }); err != nil {
 			return false, err
 		}
 		gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
 		i = j
 	}
-	// No check pass: a cluster may stay empty (kmeans.Stepper.Move), and
+	// No empty check: a cluster may stay empty (kmeans.Stepper.Move), and
 	// the means pass keeps its centroid.
 	if err := a.meansPass(); err != nil {
 		return false, err
 	}
+	// Every mean is current now: no cluster is dirty.
+	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT | gl.SHADER_STORAGE_BARRIER_BIT)
+	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, st.counts.id)
+	gl.ClearBufferSubData(gl.SHADER_STORAGE_BUFFER, gl.R32UI, 4*st.k, 4*st.k, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
 	if err := d.glErr(fmt.Sprintf("move %d rows", len(rows))); err != nil {
 		return false, err
 	}
@@ -621,11 +639,13 @@ func (a *Assigner) Finish(reassign bool, labels []int32, dists []float32, sums [
 			}
 		}
 		s32 := make([]uint32, kd+k)
+		ct := make([]float32, kd)
 		read32(a, &st.prev, labels[:a.n])
 		read32(a, &st.dists, dists[:a.n])
 		read32(a, &st.sums, s32[:kd])
 		read32(a, &st.counts, s32[kd:])
-		read32(a, &st.cent, centroids[:kd])
+		read32(a, &st.cent, ct)
+		rowMajor(centroids[:kd], ct, k, a.dim)
 		for i, v := range s32[:kd] {
 			sums[i] = uint64(v)
 		}

@@ -48,9 +48,11 @@ func (a *Accumulator) AddAll(v []float32) {
 	a.pos = pos
 }
 
-// accDigits is the number of 32-bit digits of an Accumulator: 2^-149 up to
-// 2^(320-149), room for 2^32 values below 2^128.
-const accDigits = 10
+// AccumulatorDigits is the number of 32-bit digits of an Accumulator's
+// sum: 2^-149 up to 2^(320-149), room for 2^32 values below 2^128.
+const AccumulatorDigits = 10
+
+const accDigits = AccumulatorDigits
 
 // Accumulator adds float32 values exactly; Float64 rounds the sum once. The
 // zero value is an empty sum. It holds up to 2^32 values.
@@ -91,6 +93,20 @@ func (a *Accumulator) Add(x float32) {
 	}
 	d[w] += v & 0xffffffff
 	d[w+1] += v >> 32
+}
+
+// AddDigits adds a non-negative sum given exactly as an integer number of
+// 2^-149 in 32-bit digits, least significant first (at most
+// AccumulatorDigits of them): the fixed point in which every float32 is an
+// integer, its 24-bit significand shifted to its exponent. A device that
+// adds float32 values in this form, in any order (package gpu's shaders
+// do), hands its digits to AddDigits and gets from Float64 the bits ExactSum
+// gives for the same values. Each call counts as one of the 2^32 additions
+// an Accumulator holds.
+func (a *Accumulator) AddDigits(d []uint32) {
+	for i, v := range d[:min(len(d), accDigits)] {
+		a.pos[i] += uint64(v)
+	}
 }
 
 // Float64 returns the sum, rounded once to float64.

@@ -10,8 +10,9 @@ import (
 // the device. Run drives every k-means through a Stepper: a backend's own
 // (package gpu keeps labels, the integer cluster sums and the centroids on
 // the GPU), or NewHostStepper's over any Assigner. Every Stepper gives the
-// same result bit for bit, apart from History, whose float sums may be
-// added in another order.
+// same result bit for bit, History included: StepStat.Inertia is the exact
+// sum of the distances rounded once (ExactSum), whatever order a device
+// adds them in.
 //
 // Each iteration does exactly this:
 //

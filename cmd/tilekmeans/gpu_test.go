@@ -157,7 +157,7 @@ func TestDevices(t *testing.T) {
 			gputest.Unavailable(t, "devices says %s is unavailable:\n%s", name, txt)
 		}
 	}
-	for _, want := range []string{"-backend auto would use: gpu (", "compute: work groups up to", "EGL devices (-device N", "  0: ", "parity canary: passed (ties, fma, order, denormals; assign and step shaders)"} {
+	for _, want := range []string{"-backend auto would use: gpu (", "compute: work groups up to", "EGL devices (-device N", "  0: ", "parity canary: passed (ties, fma, order, denormals; assign-narrow, step-narrow, assign-wide, step-wide shaders)"} {
 		if !strings.Contains(txt, want) {
 			t.Errorf("devices output lacks %q", want)
 		}
@@ -201,7 +201,7 @@ func TestDevices(t *testing.T) {
 	for _, c := range rep.Contexts {
 		if c.Context == gputest.EGL && c.Available {
 			egl++
-			if c.Device == nil || c.Info == nil || !c.Info.Canary.Passed || len(c.Info.Canary.Probes) != 8 {
+			if c.Device == nil || c.Info == nil || !c.Info.Canary.Passed || len(c.Info.Canary.Probes) != 16 { // 4 probes x (assign, step) x 2 kernels
 				t.Errorf("devices -json: egl context %+v", c)
 			}
 		}
@@ -314,7 +314,7 @@ func TestCanaryFailure(t *testing.T) {
 						if out, err := gpuhooks.FaultySource(fault, src); err == nil {
 							return out
 						}
-						return src // a program without nearest()
+						return src // a program without the assignment kernel
 					}}
 					g, err := openGPU(opts, data)
 					opened = err == nil || errors.Is(err, gpu.ErrParity)
@@ -333,7 +333,7 @@ func TestCanaryFailure(t *testing.T) {
 				}
 				first := strings.SplitN(msg, "\n", 2)[0]
 				prefix := "tilekmeans: GPU unavailable, using the CPU: gpu: open: " + kind + ": parity canary failed: "
-				what := fault + " probe (assign shader): row "
+				what := fault + " probe (assign-narrow, step-narrow"
 				if code != exitOK || !strings.HasPrefix(first, prefix) || !strings.Contains(first, what) || !strings.Contains(first, "reference label") {
 					t.Fatalf("auto: exit %d, first line %q, want %q and %q", code, first, prefix, what)
 				}
@@ -343,7 +343,7 @@ func TestCanaryFailure(t *testing.T) {
 				}
 
 				code, msg, out = run("-backend", "gpu")
-				if code != exitFailure || strings.Count(msg, "\n") != 1 || !strings.Contains(msg, "-backend gpu: gpu: open: "+kind+": parity canary failed: ") || !strings.Contains(msg, fault+" probe (assign shader)") || !strings.Contains(msg, "(-allow-mismatch uses this GPU anyway") {
+				if code != exitFailure || strings.Count(msg, "\n") != 1 || !strings.Contains(msg, "-backend gpu: gpu: open: "+kind+": parity canary failed: ") || !strings.Contains(msg, what) || !strings.Contains(msg, "(-allow-mismatch uses this GPU anyway") {
 					t.Errorf("-backend gpu: exit %d, stderr %q", code, msg)
 				}
 				if _, err := os.Stat(out); err == nil {
@@ -351,7 +351,7 @@ func TestCanaryFailure(t *testing.T) {
 				}
 
 				code, msg, out = run("-backend", "gpu", "-allow-mismatch")
-				if code != exitOK || !strings.Contains(msg, "the GPU's parity canary failed: ") || !strings.Contains(msg, fault+" probe (assign shader)") {
+				if code != exitOK || !strings.Contains(msg, "the GPU's parity canary failed: ") || !strings.Contains(msg, what) {
 					t.Fatalf("-allow-mismatch: exit %d, stderr %q", code, msg)
 				}
 				s := readSummary(t, out)

@@ -16,8 +16,8 @@ import (
 // Hooks are the knobs. The zero value changes nothing.
 type Hooks struct {
 	// Source, when set, rewrites the GLSL source of each program before it
-	// is compiled; name is "assign", "step" or "update" (see gpu's
-	// programs). Tests use it for compile errors and for arithmetic
+	// is compiled; name is "assign-" or "step-" and a kernel blocking's
+	// name ("assign-wide"), or "update" (see gpu's programs). Tests use it for compile errors and for arithmetic
 	// variants the parity canary must catch (FaultySource).
 	Source func(name, src string) string
 	// MaxTileBytes lowers the bytes of tile data bound at once (the
@@ -35,47 +35,58 @@ type Hooks struct {
 	// (gpu.MaxStepRows), so the fallback to the host loop is tested
 	// without 16.8 million rows.
 	MaxStepRows int
+	// MaxDispatchWork > 0 lowers the most tile x centroid x feature terms
+	// one dispatch computes (gpu.MaxDispatchWork), so small data takes
+	// the path of a pass split over many dispatches.
+	MaxDispatchWork int64
+	// Splits > 0 makes every pass split the centroids over that many work
+	// groups per tile block (as far as there are centroid blocks), and
+	// Splits < 0 forbids splitting, instead of choosing by the data's size
+	// (either way, a pass splits as far as the loop budget of gpu's pass
+	// planning needs).
+	Splits int
+	// NoBufferStorage makes the Device read the device loop's status with
+	// glGetBufferSubData after a fence, as on a driver without
+	// glBufferStorage, instead of through a persistently mapped buffer.
+	NoBufferStorage bool
 }
 
 // Faults are the arithmetic faults FaultySource can inject into the
-// assignment shader's nearest(): each is something a driver may do to the
-// shader unless told not to, and each must make the parity canary fail.
+// assignment kernel: each is something a driver may do to the shader
+// unless told not to, and each must make the parity canary fail.
 var Faults = []string{"fma", "order", "denormals", "ties"}
 
-// FaultySource returns src (a program that contains the assignment's
-// nearest(), as written in shaders/assign.comp) with one arithmetic fault:
+// FaultySource returns src (a program that contains the assignment kernel,
+// as written in shaders/assign.comp: the accumulation "acc[i] += d * d;"
+// of its PAIR macro, the loops over a staged chunk's features, and the
+// argmin's better()) with one arithmetic fault:
 //
 //	fma        s += d*d rounded once, as the fused multiply-add a compiler
 //	           makes of it without precise: float(double(d)*double(d) +
 //	           double(s)), exact in double for the canary's values (GLSL's
 //	           fma() need not fuse, and on llvmpipe it does not)
-//	order      the four squares of a word added pairwise before they join
-//	           s: a reassociated sum
+//	order      the features added in reverse order within each group of
+//	           four of a whole staged chunk, and within a partial chunk: a
+//	           reassociated sum
 //	denormals  squares below the smallest normal float flushed to zero
-//	ties       ties go to the highest index (<= instead of <)
+//	ties       ties go to the highest index
 //
 // It fails when the source does not contain what the fault rewrites, so a
 // rewritten shader cannot silently leave a variant equal to the original.
 func FaultySource(fault, src string) (string, error) {
 	r := rewriter{src: src}
-	squares := []string{"d0", "d1", "d2", "d3", "d"}
+	const acc = "acc[i] += d * d;"
 	switch fault {
 	case "fma":
-		for _, v := range squares {
-			r.all("s += "+v+" * "+v+";", "s = float(double("+v+") * double("+v+") + double(s));")
-		}
+		r.all(acc, "acc[i] = float(double(d) * double(d) + double(acc[i]));")
 	case "order":
-		r.one("            s += d0 * d0;\n", "")
-		r.one("            s += d1 * d1;\n", "")
-		r.one("            s += d2 * d2;\n", "")
-		r.one("            s += d3 * d3;\n", "            s += (d0 * d0 + d1 * d1) + (d2 * d2 + d3 * d3);\n")
+		r.one("FEATURE(f) FEATURE(f + 1u) FEATURE(f + 2u) FEATURE(f + 3u)", "FEATURE(f + 3u) FEATURE(f + 2u) FEATURE(f + 1u) FEATURE(f)")
+		r.one("for (uint f = 0u; f < nf; ++f) {", "for (uint f = nf; f-- > 0u;) {")
 	case "denormals":
-		for _, v := range squares {
-			r.all("s += "+v+" * "+v+";", "s += ftz("+v+" * "+v+");")
-		}
-		r.one("float nearest(", "float ftz(float x) { return abs(x) < 1.17549435e-38 ? 0.0 : x; }\n\nfloat nearest(")
+		r.all(acc, "acc[i] += ftz(d * d);")
+		r.one("uint keyOf(", "float ftz(float x) { return abs(x) < 1.17549435e-38 ? 0.0 : x; }\n\nuint keyOf(")
 	case "ties":
-		r.one("s < bestD", "s <= bestD")
+		r.one("(a == b && ia < ib)", "(a == b && ia > ib)")
 	default:
 		return "", fmt.Errorf("gpuhooks: unknown fault %q (want one of %s)", fault, strings.Join(Faults, ", "))
 	}
