@@ -1,10 +1,13 @@
 package gpu
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
 )
 
 // Context kinds, the values of Options.Context and Info.Context.
@@ -16,8 +19,9 @@ const (
 
 // MaxStepRows is the most rows the device Lloyd loop (Assigner as a
 // kmeans.Stepper) takes: its cluster sums are exact uint32, and 255 *
-// MaxStepRows == 2^32 - 1. Start refuses more; Assign has no such limit, so
-// a caller with more rows sets kmeans.Config.HostLoop.
+// MaxStepRows == 2^32 - 1. Start refuses more with an error that wraps
+// errors.ErrUnsupported, the sign for package kmeans to run the host loop
+// (GPU assignment, host update) instead; Assign has no such limit.
 const MaxStepRows = (1<<32 - 1) / 255
 
 // Errors a caller may need to tell apart; test with errors.Is. Failures of
@@ -44,7 +48,27 @@ var (
 	ErrContextLost = errors.New("OpenGL context lost")
 	// ErrClosed: the Device or Assigner was already closed.
 	ErrClosed = errors.New("use of closed device")
+	// ErrNoDevice: Options.Device names an EGL device that is not there.
+	// The error lists the devices there are.
+	ErrNoDevice = errors.New("no such EGL device")
+	// ErrParity: the parity canary found that the driver computes the
+	// assignment differently from the reference arithmetic (see Canary);
+	// the error is a *ParityError.
+	ErrParity = errors.New("GPU arithmetic differs from the CPU reference")
 )
+
+// ParityError is a failed parity canary (see Canary and Open): Canary says
+// which probes failed and how.
+type ParityError struct {
+	Canary Canary
+}
+
+func (e *ParityError) Error() string {
+	return "parity canary failed: " + e.Canary.failures()
+}
+
+// Is makes errors.Is(err, ErrParity) true for a *ParityError.
+func (e *ParityError) Is(target error) bool { return target == ErrParity }
 
 // ShaderError is a compile or link failure. Log is the GL info log, verbatim.
 type ShaderError struct {
@@ -102,7 +126,8 @@ func glErrorName(code uint32) string {
 	return fmt.Sprintf("0x%04X", code)
 }
 
-// Options configures Open. The zero value is valid (auto context).
+// Options configures Open. The zero value is valid: an auto context on
+// any device, with the parity canary enforced.
 type Options struct {
 	// Context is "auto" (or ""), "glfw" or "egl". Auto uses a GLFW
 	// invisible window when a display is present (DISPLAY or
@@ -110,62 +135,88 @@ type Options struct {
 	// to EGL, and the error then names both failures.
 	Context string
 
-	// hooks are test-only knobs, settable only from inside this package
-	// (its tests), so no caller can depend on them.
-	hooks *testHooks
+	// Device pins the EGL device (see DeviceChoice); the zero value takes
+	// the first that works. A pinned device needs an EGL context: with
+	// Context "auto" Open uses EGL, with "glfw" it fails. An index or CUDA
+	// number EGL does not list is an error wrapping ErrNoDevice.
+	Device DeviceChoice
+
+	// AllowMismatch opens the device even when its parity canary fails
+	// (Info.Canary then says what differed), giving up the guarantee that
+	// results equal package cpu's bit for bit. Without it, such a device is
+	// an error wrapping ErrParity.
+	AllowMismatch bool
+
+	// Test holds this module's test knobs (fault injection, lowered
+	// limits, shader variants). Its type is internal to the module, so
+	// code outside it cannot set it; leave it nil.
+	Test *gpuhooks.Hooks
 }
 
-// testHooks lets the package's tests reach paths that real hardware only
-// reaches with huge inputs or real failures.
-type testHooks struct {
-	// shaderSource replaces shaders.Assign (tests of compile errors).
-	shaderSource string
-	// maxTileBytes lowers the bytes of tile data bound at once (the
-	// driver's GL_MAX_SHADER_STORAGE_BLOCK_SIZE), and maxGroups the work
-	// groups per dispatch (GL_MAX_COMPUTE_WORK_GROUP_COUNT[0]), to force the
-	// split paths on small data. Zero keeps the driver's value; a value
-	// above it is clamped to it.
-	maxTileBytes int64
-	maxGroups    int
-	// failDispatch > 0 makes the failDispatch-th dispatch of the Device
-	// (counted from 1) fail as a lost context would: it returns
-	// ErrContextLost and the Device stays lost.
-	failDispatch int
-}
-
-// Info describes an open context: what it is and the limits that shape how
-// work is split.
+// Info describes an open context: what it is, the limits that shape how
+// work is split, and its parity canary. JSON keys are snake_case.
 type Info struct {
-	Context     string // "glfw" or "egl"
-	Platform    string // how the context was made, e.g. "EGL 1.5 device #0 (EGL_MESA_device_software)"
-	Renderer    string // GL_RENDERER
-	Vendor      string // GL_VENDOR
-	Version     string // GL_VERSION
-	GLSLVersion string // GL_SHADING_LANGUAGE_VERSION
-	Major       int    // parsed GL version
-	Minor       int
+	Context     string `json:"context"`      // "glfw" or "egl"
+	Platform    string `json:"platform"`     // how the context was made, e.g. "EGL 1.5 (Mesa Project) device #0 (EGL_MESA_device_software)"
+	Renderer    string `json:"renderer"`     // GL_RENDERER
+	Vendor      string `json:"vendor"`       // GL_VENDOR
+	Version     string `json:"gl_version"`   // GL_VERSION
+	GLSLVersion string `json:"glsl_version"` // GL_SHADING_LANGUAGE_VERSION
+	Major       int    `json:"gl_major"`     // parsed GL version
+	Minor       int    `json:"gl_minor"`
+	// Device is the EGL device the context is on; nil for GLFW and for
+	// Mesa's surfaceless platform.
+	Device *EGLDevice `json:"egl_device,omitempty"`
 	// Robust is true when the context was made with reset notification
 	// (lose context on reset), so a GPU reset is reported rather than
 	// silently ignored.
-	Robust bool
+	Robust bool `json:"robust"`
 
-	MaxWorkGroupCount   [3]int // GL_MAX_COMPUTE_WORK_GROUP_COUNT
-	MaxWorkGroupSize    [3]int // GL_MAX_COMPUTE_WORK_GROUP_SIZE
-	MaxInvocations      int    // GL_MAX_COMPUTE_WORK_GROUP_INVOCATIONS
-	MaxSSBOBlockSize    int64  // GL_MAX_SHADER_STORAGE_BLOCK_SIZE, bytes
-	MaxSSBOBindings     int    // GL_MAX_SHADER_STORAGE_BUFFER_BINDINGS
-	MaxComputeSSBOs     int    // GL_MAX_COMPUTE_SHADER_STORAGE_BLOCKS
-	SSBOOffsetAlignment int    // GL_SHADER_STORAGE_BUFFER_OFFSET_ALIGNMENT, bytes
-	WorkGroupSize       int    // local_size_x of the assignment shader
+	MaxWorkGroupCount   [3]int `json:"max_work_group_count"`  // GL_MAX_COMPUTE_WORK_GROUP_COUNT
+	MaxWorkGroupSize    [3]int `json:"max_work_group_size"`   // GL_MAX_COMPUTE_WORK_GROUP_SIZE
+	MaxInvocations      int    `json:"max_invocations"`       // GL_MAX_COMPUTE_WORK_GROUP_INVOCATIONS
+	MaxSSBOBlockSize    int64  `json:"max_ssbo_block_bytes"`  // GL_MAX_SHADER_STORAGE_BLOCK_SIZE, bytes
+	MaxSSBOBindings     int    `json:"max_ssbo_bindings"`     // GL_MAX_SHADER_STORAGE_BUFFER_BINDINGS
+	MaxComputeSSBOs     int    `json:"max_compute_ssbos"`     // GL_MAX_COMPUTE_SHADER_STORAGE_BLOCKS
+	SSBOOffsetAlignment int    `json:"ssbo_offset_alignment"` // GL_SHADER_STORAGE_BUFFER_OFFSET_ALIGNMENT, bytes
+	WorkGroupSize       int    `json:"work_group_size"`       // local_size_x of the assignment shader
+
+	// Canary is the parity canary Open ran on the assignment shader.
+	Canary Canary `json:"canary"`
 }
 
-// ProbeResult is what Probe found for one context kind.
+// ProbeResult is what Probe found for one context: a context kind, and for
+// EGL one device.
 type ProbeResult struct {
-	Context   string // "glfw" or "egl"
-	Available bool   // a 4.3 context could be made
-	Info      Info   // valid when Available
-	Err       error  // why not, when !Available
-	Auto      bool   // Open with Context "auto" would use this one
+	Context string // "glfw" or "egl"
+	// Device is the EGL device probed (nil for GLFW, and for EGL when the
+	// device platform lists none and Mesa's surfaceless platform was
+	// probed instead).
+	Device    *EGLDevice
+	Available bool  // a 4.3 context could be made
+	Info      Info  // valid when Available; Info.Canary holds the canary's result
+	Err       error // why not, when !Available
+	Auto      bool  // Open with the zero Options would use this one
+}
+
+// MarshalJSON writes snake_case keys, the error as its text, and Info only
+// when Available.
+func (r ProbeResult) MarshalJSON() ([]byte, error) {
+	out := struct {
+		Context   string     `json:"context"`
+		Device    *EGLDevice `json:"egl_device,omitempty"`
+		Available bool       `json:"available"`
+		Auto      bool       `json:"auto"`
+		Error     string     `json:"error,omitempty"`
+		Info      *Info      `json:"info,omitempty"`
+	}{Context: r.Context, Device: r.Device, Available: r.Available, Auto: r.Auto}
+	if r.Err != nil {
+		out.Error = r.Err.Error()
+	}
+	if r.Available {
+		out.Info = &r.Info
+	}
+	return json.Marshal(out)
 }
 
 func (r ProbeResult) String() string {
@@ -173,10 +224,14 @@ func (r ProbeResult) String() string {
 	if r.Auto {
 		mark = " (auto)"
 	}
-	if !r.Available {
-		return fmt.Sprintf("%s%s: unavailable: %v", r.Context, mark, r.Err)
+	name := r.Context
+	if r.Device != nil {
+		name += fmt.Sprintf(" device %d", r.Device.Index)
 	}
-	return fmt.Sprintf("%s%s: %s, %s, OpenGL %s, GLSL %s", r.Context, mark, r.Info.Renderer, r.Info.Vendor, r.Info.Version, r.Info.GLSLVersion)
+	if !r.Available {
+		return fmt.Sprintf("%s%s: unavailable: %v", name, mark, r.Err)
+	}
+	return fmt.Sprintf("%s%s: %s, %s, OpenGL %s, GLSL %s, canary %s", name, mark, r.Info.Renderer, r.Info.Vendor, r.Info.Version, r.Info.GLSLVersion, r.Info.Canary)
 }
 
 // haveDisplay reports whether a window system is reachable, and if not, why.
@@ -200,15 +255,21 @@ func AutoChoice() string {
 	return ContextEGL
 }
 
-// contextOrder resolves Options.Context into the kinds to try, in order.
-func contextOrder(kind string) ([]string, error) {
+// contextOrder resolves Options.Context into the kinds to try, in order. A
+// pinned EGL device rules GLFW out.
+func contextOrder(kind string, dev DeviceChoice) ([]string, error) {
 	switch kind {
 	case "", ContextAuto:
-		if AutoChoice() == ContextGLFW {
+		if AutoChoice() == ContextGLFW && dev.IsZero() {
 			return []string{ContextGLFW, ContextEGL}, nil
 		}
 		return []string{ContextEGL}, nil
-	case ContextGLFW, ContextEGL:
+	case ContextGLFW:
+		if !dev.IsZero() {
+			return nil, fmt.Errorf("gpu: EGL device %s chosen, but the context kind is glfw (GLFW uses the display's GPU; choose auto or egl)", dev)
+		}
+		return []string{kind}, nil
+	case ContextEGL:
 		return []string{kind}, nil
 	}
 	return nil, fmt.Errorf("gpu: unknown context kind %q (want auto, glfw or egl)", kind)

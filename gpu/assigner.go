@@ -10,6 +10,7 @@ import (
 	"github.com/go-gl/gl/v4.3-core/gl"
 
 	"github.com/tilekmeans/tilekmeans/kmeans"
+	"github.com/tilekmeans/tilekmeans/shaders"
 )
 
 // SSBO binding points, as declared in shaders/assign.comp (and, for 4 and
@@ -19,6 +20,9 @@ const (
 	bindCentroids = 1
 	bindLabels    = 2
 	bindDists     = 3
+	// bindWork is the split reduction's scratch (Assign), or the status
+	// block with the loop's scratch words (Step).
+	bindWork = 7
 )
 
 // Assigner is the GPU kmeans.Assigner for one data set: the tiles are
@@ -34,15 +38,22 @@ type Assigner struct {
 
 	// Device thread only.
 	lay       layout
-	maxGroups int      // work groups per dispatch (the driver's limit or the hook's)
+	maxGroups int      // work groups per dispatch along the tiles (the driver's limit or the hook's)
 	tiles     []uint32 // one buffer per slab
-	cent      uint32
-	centBytes int
-	labels    uint32 // n int32, bound per slab with glBindBufferRange
-	dists     uint32 // n float32, likewise
+	cent      buffer   // k*D float32 centroids, feature-major, grown with k*D
+	labels    buffer   // n int32, bound per slab with glBindBufferRange
+	dists     buffer   // n float32, likewise
+	work      buffer   // the split reduction's counters and partials
 	freed     bool
 	st        stepState // the device Lloyd loop (stepper.go)
+	// force, when set, fixes the kernel and splits of every pass (the
+	// canary runs each blocking and both reductions this way).
+	force *passChoice
 }
+
+// passChoice is a kernel (index in shaders.Kernels) and a number of splits
+// (0: by the data's size).
+type passChoice struct{ kernel, splits int }
 
 var _ kmeans.Assigner = (*Assigner)(nil)
 
@@ -100,14 +111,14 @@ func (a *Assigner) upload(data kmeans.Data) error {
 		return d.lost
 	}
 	maxBlock := d.info.MaxSSBOBlockSize
-	if h := d.hooks.maxTileBytes; h > 0 && h < maxBlock {
+	if h := d.hooks.MaxTileBytes; h > 0 && h < maxBlock {
 		maxBlock = h
 	}
 	maxGroups := d.info.MaxWorkGroupCount[0]
-	if h := d.hooks.maxGroups; h > 0 && h < maxGroups {
+	if h := d.hooks.MaxGroups; h > 0 && h < maxGroups {
 		maxGroups = h
 	}
-	lay, err := planLayout(a.n, a.dim, maxBlock, maxGroups, d.info.WorkGroupSize, d.info.SSBOOffsetAlignment)
+	lay, err := planLayout(a.n, a.dim, maxBlock, d.info.SSBOOffsetAlignment)
 	if err != nil {
 		return err
 	}
@@ -145,11 +156,10 @@ func (a *Assigner) alloc(data kmeans.Data) error {
 		}
 		a.tiles = append(a.tiles, b)
 	}
-	var err error
-	if a.labels, err = d.newBuffer(4*a.n, nil, gl.DYNAMIC_READ); err != nil {
+	if err := d.ensure(&a.labels, 4*a.n, gl.DYNAMIC_READ); err != nil {
 		return fmt.Errorf("labels: %w", err)
 	}
-	if a.dists, err = d.newBuffer(4*a.n, nil, gl.DYNAMIC_READ); err != nil {
+	if err := d.ensure(&a.dists, 4*a.n, gl.DYNAMIC_READ); err != nil {
 		return fmt.Errorf("distances: %w", err)
 	}
 	return nil
@@ -162,10 +172,10 @@ func (a *Assigner) free() {
 		d.deleteBuffer(&a.tiles[i])
 	}
 	a.tiles = nil
-	d.deleteBuffer(&a.cent)
-	a.centBytes = 0
-	d.deleteBuffer(&a.labels)
-	d.deleteBuffer(&a.dists)
+	d.release(&a.cent)
+	d.release(&a.labels)
+	d.release(&a.dists)
+	d.release(&a.work)
 	a.freeStep()
 	delete(d.assigners, a)
 	a.freed = true
@@ -184,59 +194,137 @@ func (a *Assigner) assign(cent []float32, k int, labels []int32, dists []float32
 	if int64(need) > d.info.MaxSSBOBlockSize {
 		return fmt.Errorf("%d centroids of %d features (%d bytes) exceed the shader storage block limit of %d bytes", k, a.dim, need, d.info.MaxSSBOBlockSize)
 	}
-	if need > a.centBytes {
-		d.deleteBuffer(&a.cent)
-		a.centBytes = 0
-		b, err := d.newBuffer(need, unsafe.Pointer(&cent[0]), gl.DYNAMIC_DRAW)
-		if err != nil {
-			return fmt.Errorf("centroids: %w", err)
-		}
-		a.cent, a.centBytes = b, need
-	} else {
-		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, a.cent)
-		gl.BufferSubData(gl.SHADER_STORAGE_BUFFER, 0, need, unsafe.Pointer(&cent[0]))
+	if err := d.ensure(&a.cent, need, gl.DYNAMIC_DRAW); err != nil {
+		return fmt.Errorf("centroids: %w", err)
 	}
-
-	if err := a.assignPass(a.cent, need, a.labels, a.dists, k); err != nil {
+	ct := featureMajor(cent, k, a.dim)
+	a.cent.write(unsafe.Pointer(&ct[0]), need)
+	if err := a.assignPass(&a.cent, &a.labels, &a.dists, k); err != nil {
 		return err
 	}
-	// Shader writes become visible to glGetBufferSubData only after this
-	// barrier.
-	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
-	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, a.labels)
-	gl.GetBufferSubData(gl.SHADER_STORAGE_BUFFER, 0, 4*a.n, unsafe.Pointer(&labels[0]))
-	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, a.dists)
-	gl.GetBufferSubData(gl.SHADER_STORAGE_BUFFER, 0, 4*a.n, unsafe.Pointer(&dists[0]))
+	// read32 places the barrier that makes shader writes visible to
+	// glGetBufferSubData.
+	read32(a, &a.labels, labels)
+	read32(a, &a.dists, dists)
 	return d.glErr("read back labels and distances")
 }
 
-// assignPass runs the assignment shader over every slab against the k
-// centroids in buffer cent (centBytes bound), writing the labels and dists
-// buffers. Assign uses its own buffers; Finish uses the Stepper's, so the
-// two never disturb each other.
-func (a *Assigner) assignPass(cent uint32, centBytes int, labels, dists uint32, k int) error {
+// featureMajor returns the k centroids of dim features (row-major) as the
+// shaders read them: feature f of centroid c at f*k+c.
+func featureMajor(cent []float32, k, dim int) []float32 {
+	t := make([]float32, k*dim)
+	for c := range k {
+		for f, v := range cent[c*dim : (c+1)*dim] {
+			t[f*k+c] = v
+		}
+	}
+	return t
+}
+
+// rowMajor is the inverse of featureMajor, into dst.
+func rowMajor(dst, t []float32, k, dim int) {
+	for c := range k {
+		for f := range dim {
+			dst[c*dim+f] = t[f*k+c]
+		}
+	}
+}
+
+// kernelFor returns the kernel (index in shaders.Kernels) for k centroids:
+// narrow up to its block of centroids (the seed sweep's k = 3..7), wide
+// beyond, where it wastes at most a partial block of 64.
+func kernelFor(k int) int {
+	if k <= shaders.Kernels[0].Centroids() {
+		return 0
+	}
+	return 1
+}
+
+// plan returns the kernel and the plan of a pass for k centroids: by k
+// and the data's size, unless the canary forces a choice or the test hooks
+// force the splits or lower the work per dispatch.
+func (a *Assigner) plan(k int) (int, pass) {
 	d := a.dev
-	gl.UseProgram(d.prog)
-	gl.Uniform1ui(d.loc.d, uint32(a.dim))
-	gl.Uniform1ui(d.loc.k, uint32(k))
-	gl.Uniform1ui(d.loc.stride, uint32(a.lay.strideWords))
-	gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindCentroids, cent, 0, centBytes)
-	gs := a.lay.rowsPerGroup
-	for si, s := range a.lay.slabs {
-		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindTiles, a.tiles[si])
-		gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindLabels, labels, s.outOffset, s.outSize)
-		gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindDists, dists, s.outOffset, s.outSize)
-		gl.Uniform1ui(d.loc.outBase, uint32(s.outBase))
-		for _, dp := range s.dispatches {
-			gl.Uniform1ui(d.loc.base, uint32(dp[0]))
-			gl.Uniform1ui(d.loc.n, uint32(dp[1]))
-			err := d.dispatch((dp[1]+gs-1)/gs, func() string {
-				return fmt.Sprintf("rows %d..%d", s.first+dp[0], s.first+dp[0]+dp[1])
-			})
-			if err != nil {
-				return err
-			}
+	kern, splits := kernelFor(k), 0
+	switch h := d.hooks.Splits; {
+	case h > 0:
+		splits = h
+	case h < 0:
+		splits = 1
+	}
+	if a.force != nil {
+		kern, splits = a.force.kernel, a.force.splits
+	}
+	maxWork := int64(MaxDispatchWork)
+	if h := d.hooks.MaxDispatchWork; h > 0 && h < maxWork {
+		maxWork = h
+	}
+	kp := shaders.Kernels[kern]
+	maxSpan := loopBudget / loopsPerBlock(kp, a.dim)
+	return kern, planPass(a.lay, kp.Tiles(), kp.Centroids(), k, a.maxGroups, d.info.MaxWorkGroupCount[1], maxWork, splits, maxSpan)
+}
+
+// assignPass runs the assignment program over every slab against the k
+// centroids in cent (feature-major, its size in use bound), writing the
+// labels and dists buffers. Assign uses its own buffers; Finish uses the
+// Stepper's, so the two never disturb each other. A pass of more than one
+// dispatch is flushed after each, so that each reaches the GPU as a
+// submission of its own (MaxDispatchWork).
+func (a *Assigner) assignPass(cent, labels, dists *buffer, k int) error {
+	d := a.dev
+	kern, p := a.plan(k)
+	w := p.work(false)
+	if err := d.ensure(&a.work, 4*w.words, gl.DYNAMIC_COPY); err != nil {
+		return fmt.Errorf("split reduction: %w", err)
+	}
+	if p.splits > 1 {
+		// The counters start at 0; the last group of each block resets
+		// its own.
+		gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT | gl.SHADER_STORAGE_BARRIER_BIT)
+		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, a.work.id)
+		gl.ClearBufferSubData(gl.SHADER_STORAGE_BUFFER, gl.R32UI, 4*w.counters, 4*p.blocks, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
+	}
+	kp := &d.kernels[kern]
+	gl.UseProgram(kp.assign)
+	loc := &kp.aLoc
+	passUniforms(loc, a, k, p, w)
+	cent.bind(bindCentroids)
+	a.work.bind(bindWork)
+	for _, dp := range p.dispatches {
+		s := a.lay.slabs[dp.slab]
+		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindTiles, a.tiles[dp.slab])
+		gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindLabels, labels.id, s.outOffset, s.outSize)
+		gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindDists, dists.id, s.outOffset, s.outSize)
+		dispatchUniforms(loc, s, dp)
+		err := d.dispatch(dp.groups, p.splits, -1, func() string {
+			return fmt.Sprintf("rows %d..%d", s.first+dp.base, s.first+dp.base+dp.rows)
+		})
+		if err != nil {
+			return err
+		}
+		if len(p.dispatches) > 1 {
+			gl.Flush()
 		}
 	}
 	return d.glErr(fmt.Sprintf("dispatch %d rows, k=%d", a.n, k))
+}
+
+// passUniforms sets the uniforms that hold for a whole pass.
+func passUniforms(loc *uniforms, a *Assigner, k int, p pass, w workLayout) {
+	gl.Uniform1ui(loc.d, uint32(a.dim))
+	gl.Uniform1ui(loc.k, uint32(k))
+	gl.Uniform1ui(loc.stride, uint32(a.lay.strideWords))
+	gl.Uniform1ui(loc.blocks, uint32(p.blocks))
+	gl.Uniform1ui(loc.splits, uint32(p.splits))
+	gl.Uniform1ui(loc.span, uint32(p.span))
+	gl.Uniform1ui(loc.partOff, uint32(w.parts))
+	gl.Uniform1ui(loc.countOff, uint32(w.counters))
+}
+
+// dispatchUniforms sets the uniforms of one dispatch of a pass.
+func dispatchUniforms(loc *uniforms, s slab, dp dispatch) {
+	gl.Uniform1ui(loc.outBase, uint32(s.outBase))
+	gl.Uniform1ui(loc.base, uint32(dp.base))
+	gl.Uniform1ui(loc.n, uint32(dp.rows))
+	gl.Uniform1ui(loc.blockBase, uint32(dp.blockBase))
 }

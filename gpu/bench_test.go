@@ -10,6 +10,7 @@ import (
 
 	"github.com/tilekmeans/tilekmeans/cpu"
 	"github.com/tilekmeans/tilekmeans/kmeans"
+	"github.com/tilekmeans/tilekmeans/kmeans/kmeanstest"
 	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
@@ -23,7 +24,7 @@ func BenchmarkAssign(b *testing.B) {
 	b.Logf("%s: %s", kind, d.Info().Renderer)
 	r := rand.New(rand.NewPCG(10, 10))
 	for _, n := range []int{5610, 56100} {
-		data := randomData(r, n, 256)
+		data := kmeanstest.RandomData(r, n, 256, 256)
 		a, err := d.NewAssigner(data)
 		if err != nil {
 			b.Fatal(err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-gl/gl/v4.3-core/gl"
 
+	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
 	"github.com/tilekmeans/tilekmeans/shaders"
 )
 
@@ -23,19 +24,20 @@ const Built = true
 
 // glContext is a context made current on the device thread by GLFW or EGL.
 type glContext interface {
-	kind() string     // ContextGLFW or ContextEGL
-	describe() string // for Info.Platform
-	robust() bool     // made with lose-context-on-reset notification
+	kind() string       // ContextGLFW or ContextEGL
+	describe() string   // for Info.Platform
+	robust() bool       // made with lose-context-on-reset notification
+	device() *EGLDevice // the EGL device, or nil
 	procAddr(name string) unsafe.Pointer
 	release() error // make not current and destroy, on the device thread
 }
 
-func makeContext(kind string, major, minor int) (glContext, error) {
+func makeContext(kind string, major, minor int, dev DeviceChoice) (glContext, error) {
 	switch kind {
 	case ContextGLFW:
 		return openGLFW(major, minor)
 	case ContextEGL:
-		return openEGL(major, minor)
+		return openEGL(major, minor, dev)
 	}
 	return nil, fmt.Errorf("unknown context kind %q", kind)
 }
@@ -77,36 +79,75 @@ type Device struct {
 	closeErr  error
 
 	// Everything below belongs to the device thread.
-	hooks       testHooks
+	hooks       gpuhooks.Hooks
+	choice      DeviceChoice
+	allow       bool // Options.AllowMismatch
 	ctx         glContext
-	glReady     bool // GL functions loaded and a context current
-	prog        uint32
-	loc         uniforms
-	resetStatus func() uint32 // nil when the context cannot report resets
-	lost        error         // set once the context is lost; sticky
-	dispatches  int           // dispatches issued, for the fault hook
-	buffers     int           // live buffer objects, for release tests
+	glReady     bool            // GL functions loaded and a context current
+	kernels     []kernelProgram // per shaders.Kernels
+	resetStatus func() uint32   // nil when the context cannot report resets
+	lost        error           // set once the context is lost; sticky
+	dispatches  int             // dispatches issued outside the canary, for the fault hook
+	inCanary    bool            // the parity canary is running: its dispatches do not count
+	buffers     int             // live buffer objects, for release tests
 	assigners   map[*Assigner]struct{}
 	quit        bool
 
-	// The device Lloyd loop's programs (Step, Update), built on the first
-	// Assigner.Start, so a Device used only for Assign never compiles them.
-	stepProg, updProg uint32
-	stepLoc, updLoc   stepUniforms
+	// The device Lloyd loop's update program (the step programs are in
+	// kernels), built at Open with the others so that the canary proves
+	// them too. stepErr says why the loop cannot run here (wrapping
+	// errors.ErrUnsupported), or is nil.
+	updProg uint32
+	updLoc  uniforms
+	stepErr error
+	// persistent says whether status readbacks go through a persistently
+	// mapped buffer (GL 4.4 or ARB_buffer_storage, and not disabled by the
+	// test hook).
+	persistent bool
 }
 
-type uniforms struct{ n, d, k, stride, base, outBase int32 }
+// kernelProgram is one kernel blocking's programs: the assignment, and the
+// device Lloyd iteration (0 when the loop cannot run here).
+type kernelProgram struct {
+	kernel     shaders.Kernel
+	assign     uint32
+	step       uint32
+	aLoc, sLoc uniforms
+}
+
+// uniforms are the uniform locations of a program (-1 where it lacks one;
+// glUniform ignores -1).
+type uniforms struct {
+	n, d, k, stride, base, outBase                          int32
+	blockBase, blocks, splits, span, partOff, countOff      int32
+	iter, stop, groups, dispatches, indirectOff, inertiaOff int32
+	listOff, maxGroups, pass                                int32
+}
+
+func locations(p uint32) uniforms {
+	loc := func(name string) int32 { return gl.GetUniformLocation(p, gl.Str(name+"\x00")) }
+	return uniforms{
+		n: loc("uN"), d: loc("uD"), k: loc("uK"), stride: loc("uStride"), base: loc("uBase"), outBase: loc("uOutBase"),
+		blockBase: loc("uBlockBase"), blocks: loc("uBlocks"), splits: loc("uSplits"), span: loc("uSplitSpan"),
+		partOff: loc("uPartOff"), countOff: loc("uCountOff"),
+		iter: loc("uIter"), stop: loc("uStop"), groups: loc("uGroups"), dispatches: loc("uDispatches"),
+		indirectOff: loc("uIndirectOff"), inertiaOff: loc("uInertiaOff"), listOff: loc("uListOff"),
+		maxGroups: loc("uMaxGroups"), pass: loc("uPass"),
+	}
+}
 
 type call struct {
 	f    func() error
 	errc chan error
 }
 
-// Open makes an OpenGL context of the kind opts.Context asks for, checks
-// that it offers OpenGL 4.3 compute shaders, and builds the assignment
-// shader. Close releases it.
+// Open makes an OpenGL context of the kind opts.Context asks for (on the
+// EGL device opts.Device picks), checks that it offers OpenGL 4.3 compute
+// shaders, builds the shaders and runs the parity canary through them
+// (see Canary; a few milliseconds). A failed canary is an error wrapping
+// ErrParity unless opts.AllowMismatch. Close releases the Device.
 func Open(opts Options) (*Device, error) {
-	order, err := contextOrder(opts.Context)
+	order, err := contextOrder(opts.Context, opts.Device)
 	if err != nil {
 		return nil, err
 	}
@@ -122,9 +163,11 @@ func newDevice(opts Options) *Device {
 		calls:     make(chan call),
 		done:      make(chan struct{}),
 		assigners: map[*Assigner]struct{}{},
+		choice:    opts.Device,
+		allow:     opts.AllowMismatch,
 	}
-	if opts.hooks != nil {
-		d.hooks = *opts.hooks
+	if opts.Test != nil {
+		d.hooks = *opts.Test
 	}
 	return d
 }
@@ -168,7 +211,7 @@ func (d *Device) run(setup func() error, ready chan<- error) {
 func protect(f func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("gpu: internal error on the device thread: %v", r)
+			err = fmt.Errorf("internal error on the device thread: %v", r)
 		}
 	}()
 	return f()
@@ -223,12 +266,12 @@ func (d *Device) teardown() error {
 		for a := range d.assigners {
 			a.free()
 		}
-		for _, p := range []*uint32{&d.prog, &d.stepProg, &d.updProg} {
-			if *p != 0 {
-				gl.DeleteProgram(*p)
-				*p = 0
-			}
+		for i := range d.kernels {
+			deleteProgram(&d.kernels[i].assign)
+			deleteProgram(&d.kernels[i].step)
 		}
+		d.kernels = nil
+		deleteProgram(&d.updProg)
 		d.glReady = false
 	}
 	if d.ctx != nil {
@@ -241,11 +284,12 @@ func (d *Device) teardown() error {
 }
 
 // setup makes the context on the device thread, trying the kinds in order,
-// then reads its limits and, when withProgram, builds the shader.
+// then reads its limits and, when withProgram, builds the shaders and runs
+// the parity canary.
 func (d *Device) setup(order []string, withProgram bool) error {
 	var errs []error
 	for _, kind := range order {
-		ctx, err := openAtLeast43(kind)
+		ctx, err := openAtLeast43(kind, d.choice)
 		if err == nil {
 			d.ctx = ctx
 			break
@@ -273,30 +317,91 @@ func (d *Device) setup(order []string, withProgram bool) error {
 	if !withProgram {
 		return nil
 	}
-	src := shaders.Assign
-	if d.hooks.shaderSource != "" {
-		src = d.hooks.shaderSource
+	if err := d.buildPrograms(); err != nil {
+		return fmt.Errorf("%s: %w", d.ctx.kind(), err)
 	}
-	prog, err := newProgram(src)
+	c, err := d.runCanary()
 	if err != nil {
 		return fmt.Errorf("%s: %w", d.ctx.kind(), err)
 	}
-	d.prog = prog
-	loc := func(name string) int32 { return gl.GetUniformLocation(prog, gl.Str(name+"\x00")) }
-	d.loc = uniforms{n: loc("uN"), d: loc("uD"), k: loc("uK"), stride: loc("uStride"), base: loc("uBase"), outBase: loc("uOutBase")}
-	return d.glErr("build shader")
+	d.info.Canary = c
+	if !c.Passed && !d.allow {
+		return fmt.Errorf("%s: %w", d.ctx.kind(), &ParityError{Canary: c})
+	}
+	return nil
+}
+
+// buildPrograms builds the assignment programs and, where the driver
+// allows it, the device loop's (else stepErr says why not).
+func (d *Device) buildPrograms() error {
+	for _, k := range shaders.Kernels {
+		prog, err := d.build(programName(programAssign, k))
+		if err != nil {
+			return err
+		}
+		d.kernels = append(d.kernels, kernelProgram{kernel: k, assign: prog, aLoc: locations(prog)})
+	}
+	if err := d.glErr("build shader"); err != nil {
+		return err
+	}
+	if err := d.buildStep(); err != nil {
+		if !errors.Is(err, errors.ErrUnsupported) {
+			return err
+		}
+		d.stepErr = err
+	}
+	return nil
+}
+
+// livePrograms counts the program objects the Device holds, for release
+// tests.
+func (d *Device) livePrograms() int {
+	n := 0
+	for _, k := range d.kernels {
+		if k.assign != 0 {
+			n++
+		}
+		if k.step != 0 {
+			n++
+		}
+	}
+	if d.updProg != 0 {
+		n++
+	}
+	return n
+}
+
+func deleteProgram(p *uint32) {
+	if *p != 0 {
+		gl.DeleteProgram(*p)
+		*p = 0
+	}
+}
+
+// build compiles and links program name, from its source as the test hook
+// leaves it.
+func (d *Device) build(name string) (uint32, error) {
+	src := programSource(name)
+	if d.hooks.Source != nil {
+		src = d.hooks.Source(name, src)
+	}
+	prog, err := newProgram(src)
+	if err != nil {
+		return 0, fmt.Errorf("%s shader: %w", name, err)
+	}
+	return prog, nil
 }
 
 // openAtLeast43 asks for a 4.3 core context. When the driver refuses that
 // version, it asks for any context to tell what the driver offers: a
 // compatibility context of 4.3 or more is used (compute shaders are there
 // too), anything older is an ErrVersion that names the version.
-func openAtLeast43(kind string) (glContext, error) {
-	ctx, err := makeContext(kind, 4, 3)
+func openAtLeast43(kind string, dev DeviceChoice) (glContext, error) {
+	ctx, err := makeContext(kind, 4, 3, dev)
 	if err == nil || !errors.Is(err, errVersionRefused) {
 		return ctx, err
 	}
-	anyCtx, anyErr := makeContext(kind, 0, 0)
+	anyCtx, anyErr := makeContext(kind, 0, 0, dev)
 	if anyErr != nil {
 		return nil, fmt.Errorf("%w: %w", ErrVersion, err)
 	}
@@ -339,12 +444,13 @@ func (d *Device) readInfo() error {
 	in := &d.info
 	in.Context = d.ctx.kind()
 	in.Platform = d.ctx.describe()
+	in.Device = d.ctx.device()
 	in.Renderer = glString(gl.RENDERER)
 	in.Vendor = glString(gl.VENDOR)
 	in.Version = glString(gl.VERSION)
 	in.GLSLVersion = glString(gl.SHADING_LANGUAGE_VERSION)
 	in.Major, in.Minor = parseGLVersion(in.Version)
-	in.WorkGroupSize = shaders.AssignGroupSize
+	in.WorkGroupSize = shaders.GroupSize
 	if in.Major < 4 || in.Major == 4 && in.Minor < 3 {
 		return fmt.Errorf("context is OpenGL %s (%s), below 4.3: %w", in.Version, in.Renderer, ErrVersion)
 	}
@@ -383,6 +489,9 @@ func (d *Device) readInfo() error {
 	case exts["GL_ARB_robustness"]:
 		d.resetStatus = gl.GetGraphicsResetStatusARB
 	}
+	// Status readbacks through a persistently mapped buffer need
+	// glBufferStorage: core since 4.4, else the extension.
+	d.persistent = (in.Major > 4 || in.Major == 4 && in.Minor >= 4 || exts["GL_ARB_buffer_storage"]) && !d.hooks.NoBufferStorage
 	if d.resetStatus != nil && d.ctx.robust() {
 		in.Robust = geti(gl.RESET_NOTIFICATION_STRATEGY) == gl.LOSE_CONTEXT_ON_RESET
 	}
@@ -392,8 +501,8 @@ func (d *Device) readInfo() error {
 	switch {
 	case in.MaxWorkGroupSize[0] < in.WorkGroupSize || in.MaxInvocations < in.WorkGroupSize:
 		return fmt.Errorf("work groups of %d invocations unsupported (max size %d, invocations %d): %w", in.WorkGroupSize, in.MaxWorkGroupSize[0], in.MaxInvocations, ErrVersion)
-	case in.MaxComputeSSBOs < 4:
-		return fmt.Errorf("compute shaders may use %d storage blocks, the shader needs 4: %w", in.MaxComputeSSBOs, ErrVersion)
+	case in.MaxComputeSSBOs < 5:
+		return fmt.Errorf("compute shaders may use %d storage blocks, the assignment shader needs 5: %w", in.MaxComputeSSBOs, ErrVersion)
 	case in.MaxWorkGroupCount[0] < 1 || in.MaxSSBOBlockSize < 4 || in.SSBOOffsetAlignment < 1:
 		return fmt.Errorf("implausible limits (work groups %d, block %d bytes, alignment %d): %w", in.MaxWorkGroupCount[0], in.MaxSSBOBlockSize, in.SSBOOffsetAlignment, ErrVersion)
 	}
@@ -519,16 +628,24 @@ func (d *Device) newBuffer(size int, data unsafe.Pointer, usage uint32) (uint32,
 	return b, nil
 }
 
-// dispatch issues one glDispatchCompute of groups work groups (x only). It
+// dispatch issues one glDispatchCompute of x by y work groups, or, when
+// indirect >= 0, a glDispatchComputeIndirect reading the group counts at
+// that byte offset of the buffer bound to GL_DISPATCH_INDIRECT_BUFFER. It
 // is the one place dispatches are counted, so the fault hook reaches every
 // pass; what describes the dispatch for the hook's error.
-func (d *Device) dispatch(groups int, what func() string) error {
-	d.dispatches++
-	if f := d.hooks.failDispatch; f > 0 && d.dispatches == f {
-		d.lost = fmt.Errorf("dispatch %d (%s): injected fault: %w", f, what(), ErrContextLost)
-		return d.lost
+func (d *Device) dispatch(x, y int, indirect int, what func() string) error {
+	if !d.inCanary {
+		d.dispatches++
+		if f := d.hooks.FailDispatch; f > 0 && d.dispatches == f {
+			d.lost = fmt.Errorf("dispatch %d (%s): injected fault: %w", f, what(), ErrContextLost)
+			return d.lost
+		}
 	}
-	gl.DispatchCompute(uint32(groups), 1, 1)
+	if indirect >= 0 {
+		gl.DispatchComputeIndirect(indirect)
+	} else {
+		gl.DispatchCompute(uint32(x), uint32(y), 1)
+	}
 	return nil
 }
 

@@ -20,10 +20,14 @@ package gpu
 #define TKM_RESET_STRATEGY_EXT   0x3138 // ..._EXT (EGL_EXT_create_context_robustness)
 #define TKM_LOSE_ON_RESET        0x31BF // EGL_LOSE_CONTEXT_ON_RESET (same value in EXT)
 #define TKM_DRM_DEVICE_FILE      0x3233 // EGL_DRM_DEVICE_FILE_EXT
+#define TKM_DRM_RENDER_NODE_FILE 0x3377 // EGL_DRM_RENDER_NODE_FILE_EXT
+#define TKM_CUDA_DEVICE_NV       0x323A // EGL_CUDA_DEVICE_NV
+#define TKM_RENDERER             0x335F // EGL_RENDERER_EXT (EGL_EXT_device_query_name)
 
 typedef EGLDisplay (*tkm_get_platform_display)(EGLenum, void*, const EGLint*);
 typedef EGLBoolean (*tkm_query_devices)(EGLint, void**, EGLint*);
 typedef const char* (*tkm_query_device_string)(void*, EGLint);
+typedef EGLBoolean (*tkm_query_device_attrib)(void*, EGLint, EGLAttrib*);
 
 // tkm_has_ext reports whether the space-separated list has name as a whole
 // token.
@@ -51,17 +55,23 @@ static EGLint tkm_devices(void **devs, EGLint max, EGLint *err) {
 	return n;
 }
 
-// tkm_device_string describes a device: its DRM node if it has one, else
-// its extension list (Mesa's software device says EGL_MESA_device_software).
-static const char *tkm_device_string(void *dev) {
+// tkm_device_string returns the device string name of dev, or "" when the
+// driver has none (callers ask only for names the device's extensions
+// promise).
+static const char *tkm_device_string(void *dev, EGLint name) {
 	tkm_query_device_string q = (tkm_query_device_string)eglGetProcAddress("eglQueryDeviceStringEXT");
 	if (q == NULL) return "";
-	const char *exts = q(dev, EGL_EXTENSIONS);
-	if (tkm_has_ext(exts, "EGL_EXT_device_drm")) {
-		const char *f = q(dev, TKM_DRM_DEVICE_FILE);
-		if (f != NULL) return f;
-	}
-	return exts ? exts : "";
+	const char *s = q(dev, name);
+	return s ? s : "";
+}
+
+// tkm_device_cuda returns dev's CUDA device number, or -1.
+static long tkm_device_cuda(void *dev) {
+	tkm_query_device_attrib q = (tkm_query_device_attrib)eglGetProcAddress("eglQueryDeviceAttribEXT");
+	if (q == NULL) return -1;
+	EGLAttrib v = -1;
+	if (!q(dev, TKM_CUDA_DEVICE_NV, &v)) return -1;
+	return (long)v;
 }
 
 static EGLDisplay tkm_platform_display(EGLenum platform, void *native, EGLint *err) {
@@ -229,11 +239,13 @@ type eglContext struct {
 	dpy      C.EGLDisplay
 	ctx      C.tkm_ctx
 	platform string
+	dev      *EGLDevice // nil on the surfaceless platform
 }
 
-func (c *eglContext) kind() string     { return ContextEGL }
-func (c *eglContext) describe() string { return c.platform }
-func (c *eglContext) robust() bool     { return c.ctx.robust != 0 }
+func (c *eglContext) kind() string       { return ContextEGL }
+func (c *eglContext) describe() string   { return c.platform }
+func (c *eglContext) robust() bool       { return c.ctx.robust != 0 }
+func (c *eglContext) device() *EGLDevice { return c.dev }
 
 func (c *eglContext) procAddr(name string) unsafe.Pointer {
 	cs := C.CString(name)
@@ -255,20 +267,86 @@ func (c *eglContext) release() error {
 	return errors.Join(errs...)
 }
 
-// openEGL makes a headless context current on this thread: on each EGL
-// device in turn (EGL_EXT_platform_device, what NVIDIA's driver offers),
-// then on Mesa's surfaceless platform. major == 0 asks for any version
-// (used only to report what a too-old driver offers).
-func openEGL(major, minor int) (glContext, error) {
+// maxEGLDevices bounds the devices asked of eglQueryDevicesEXT.
+const maxEGLDevices = 32
+
+// eglDevices lists the EGL devices (EGL_EXT_device_enumeration) with their
+// handles. It needs no context and runs on any thread.
+func eglDevices() ([]EGLDevice, []unsafe.Pointer, error) {
 	client := C.GoString(C.tkm_client_exts())
 	if client == "" {
-		return nil, fmt.Errorf("egl: no client extensions (libEGL without EGL_EXT_client_extensions): %w", ErrUnavailable)
+		return nil, nil, errNoEGLVendor
+	}
+	if !hasToken(client, "EGL_EXT_device_enumeration") && !hasToken(client, "EGL_EXT_device_base") {
+		return nil, nil, errors.New("libEGL cannot enumerate devices (no EGL_EXT_device_enumeration)")
+	}
+	handles := (*[maxEGLDevices]unsafe.Pointer)(C.malloc(C.size_t(maxEGLDevices * unsafe.Sizeof(unsafe.Pointer(nil)))))
+	defer C.free(unsafe.Pointer(handles))
+	var e C.EGLint
+	n := C.tkm_devices(&handles[0], maxEGLDevices, &e)
+	if n < 0 {
+		return nil, nil, fmt.Errorf("eglQueryDevicesEXT: %s", eglErrorName(e))
+	}
+	devs := make([]EGLDevice, n)
+	ptrs := make([]unsafe.Pointer, n)
+	for i := range devs {
+		h := handles[i]
+		ptrs[i] = h
+		exts := C.GoString(C.tkm_device_string(h, C.EGL_EXTENSIONS))
+		d := EGLDevice{Index: i, CUDA: -1, Extensions: exts, Software: hasToken(exts, "EGL_MESA_device_software")}
+		if hasToken(exts, "EGL_EXT_device_drm") {
+			d.DRMNode = C.GoString(C.tkm_device_string(h, C.TKM_DRM_DEVICE_FILE))
+		}
+		if hasToken(exts, "EGL_EXT_device_drm_render_node") {
+			d.RenderNode = C.GoString(C.tkm_device_string(h, C.TKM_DRM_RENDER_NODE_FILE))
+		}
+		if d.PCIBusID = pciBusID(d.DRMNode); d.PCIBusID == "" {
+			d.PCIBusID = pciBusID(d.RenderNode)
+		}
+		if hasToken(exts, "EGL_EXT_device_query_name") {
+			d.Renderer = C.GoString(C.tkm_device_string(h, C.TKM_RENDERER))
+			d.Vendor = C.GoString(C.tkm_device_string(h, C.EGL_VENDOR))
+		}
+		if hasToken(exts, "EGL_NV_device_cuda") {
+			d.CUDA = int(C.tkm_device_cuda(h))
+		}
+		devs[i] = d
+	}
+	return devs, ptrs, nil
+}
+
+// errNoEGLVendor: glvnd's libEGL loaded no vendor library, so it offers no
+// client extensions at all.
+var errNoEGLVendor = errors.New("libEGL found no EGL driver (no client extensions: glvnd loaded no vendor library)")
+
+// Devices lists the EGL devices of this machine, in the order DeviceIndex
+// counts them, with what their drivers tell about each (no context is
+// made). An EGL that cannot enumerate devices is an error wrapping
+// ErrUnavailable that says what the EGL setup looks like (see CheckEGL).
+func Devices() ([]EGLDevice, error) {
+	devs, _, err := eglDevices()
+	if err != nil {
+		return nil, fmt.Errorf("gpu: egl: %v; %s: %w", err, CheckEGL(), ErrUnavailable)
+	}
+	return devs, nil
+}
+
+// openEGL makes a headless context current on this thread: on the device
+// choice picks, else on each EGL device in turn (EGL_EXT_platform_device,
+// what NVIDIA's driver offers), then on Mesa's surfaceless platform.
+// major == 0 asks for any version (used only to report what a too-old
+// driver offers).
+func openEGL(major, minor int, choice DeviceChoice) (glContext, error) {
+	client := C.GoString(C.tkm_client_exts())
+	if client == "" {
+		return nil, fmt.Errorf("egl: %v; %s: %w", errNoEGLVendor, CheckEGL(), ErrUnavailable)
 	}
 	var tried []string
 	var refused error
-	try := func(platform C.EGLenum, native unsafe.Pointer, name string) glContext {
+	try := func(platform C.EGLenum, native unsafe.Pointer, name string, dev *EGLDevice) glContext {
 		c, err := eglOn(platform, native, name, major, minor)
 		if err == nil {
+			c.dev = dev
 			return c
 		}
 		if errors.Is(err, errVersionRefused) && refused == nil {
@@ -278,27 +356,40 @@ func openEGL(major, minor int) (glContext, error) {
 		return nil
 	}
 	if hasToken(client, "EGL_EXT_platform_device") {
-		const maxDevs = 16
-		devs := (*[maxDevs]unsafe.Pointer)(C.malloc(C.size_t(maxDevs * unsafe.Sizeof(unsafe.Pointer(nil)))))
-		defer C.free(unsafe.Pointer(devs))
-		var e C.EGLint
-		n := C.tkm_devices(&devs[0], maxDevs, &e)
-		if n < 0 {
-			tried = append(tried, "device platform: eglQueryDevicesEXT: "+eglErrorName(e))
-		} else if n == 0 {
+		devs, handles, err := eglDevices()
+		switch {
+		case err != nil:
+			tried = append(tried, "device platform: "+err.Error())
+		case len(devs) == 0:
 			tried = append(tried, "device platform: no EGL devices")
 		}
-		for i := 0; i < int(n); i++ {
-			desc := C.GoString(C.tkm_device_string(devs[i]))
-			if c := try(C.TKM_PLATFORM_DEVICE, devs[i], fmt.Sprintf("device #%d (%s)", i, desc)); c != nil {
+		if !choice.IsZero() {
+			dev, perr := choice.Pick(devs)
+			if perr != nil {
+				return nil, fmt.Errorf("egl: %w", perr)
+			}
+			if c := try(C.TKM_PLATFORM_DEVICE, handles[dev.Index], fmt.Sprintf("device #%d (%s)", dev.Index, dev.describe()), &dev); c != nil {
+				return c, nil
+			}
+			if refused != nil {
+				return nil, fmt.Errorf("egl: %w", refused)
+			}
+			return nil, fmt.Errorf("egl: %s: %w", strings.Join(tried, "; "), ErrUnavailable)
+		}
+		for i := range devs {
+			dev := devs[i]
+			if c := try(C.TKM_PLATFORM_DEVICE, handles[i], fmt.Sprintf("device #%d (%s)", i, dev.describe()), &dev); c != nil {
 				return c, nil
 			}
 		}
 	} else {
+		if !choice.IsZero() {
+			return nil, fmt.Errorf("egl: EGL device %s chosen, but libEGL has no device platform (EGL_EXT_platform_device); %s: %w", choice, CheckEGL(), ErrUnavailable)
+		}
 		tried = append(tried, "no EGL_EXT_platform_device")
 	}
 	if hasToken(client, "EGL_MESA_platform_surfaceless") {
-		if c := try(C.TKM_PLATFORM_SURFACELESS, nil, "surfaceless (Mesa)"); c != nil {
+		if c := try(C.TKM_PLATFORM_SURFACELESS, nil, "surfaceless (Mesa)", nil); c != nil {
 			return c, nil
 		}
 	} else {
@@ -309,14 +400,27 @@ func openEGL(major, minor int) (glContext, error) {
 		// not "unavailable", so Open can say what the driver offers.
 		return nil, fmt.Errorf("egl: %w", refused)
 	}
-	return nil, fmt.Errorf("egl: %s: %w", strings.Join(tried, "; "), ErrUnavailable)
+	return nil, fmt.Errorf("egl: %s; %s: %w", strings.Join(tried, "; "), CheckEGL(), ErrUnavailable)
+}
+
+// describe names the device for Info.Platform: its DRM node if it has
+// one, else its extension list (Mesa's software device says
+// EGL_MESA_device_software).
+func (e EGLDevice) describe() string {
+	switch {
+	case e.DRMNode != "":
+		return e.DRMNode
+	case e.RenderNode != "":
+		return e.RenderNode
+	}
+	return e.Extensions
 }
 
 // errVersionRefused marks a display that works but refused the requested
 // context version: Open then asks for any version to say what there is.
 var errVersionRefused = errors.New("context version refused")
 
-func eglOn(platform C.EGLenum, native unsafe.Pointer, name string, major, minor int) (glContext, error) {
+func eglOn(platform C.EGLenum, native unsafe.Pointer, name string, major, minor int) (*eglContext, error) {
 	var e C.EGLint
 	dpy := C.tkm_platform_display(platform, native, &e)
 	if C.tkm_no_display(dpy) != 0 {

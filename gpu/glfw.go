@@ -38,7 +38,8 @@ func (c *glfwContext) kind() string { return ContextGLFW }
 func (c *glfwContext) describe() string {
 	return "GLFW invisible window on DISPLAY=" + os.Getenv("DISPLAY")
 }
-func (c *glfwContext) robust() bool { return c.robustOn }
+func (c *glfwContext) robust() bool       { return c.robustOn }
+func (c *glfwContext) device() *EGLDevice { return nil }
 
 func (c *glfwContext) procAddr(name string) unsafe.Pointer {
 	glfwLib.Lock()

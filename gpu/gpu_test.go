@@ -9,6 +9,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,7 +18,10 @@ import (
 
 	"github.com/go-gl/gl/v4.3-core/gl"
 
+	"github.com/tilekmeans/tilekmeans/cpu"
+	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
 	"github.com/tilekmeans/tilekmeans/kmeans"
+	"github.com/tilekmeans/tilekmeans/kmeans/kmeanstest"
 	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
@@ -33,7 +38,10 @@ func TestMain(m *testing.M) {
 				fmt.Printf("close: %v\n", cerr)
 			}
 		} else {
-			fmt.Printf("is-version-error: %v\nerror: %v\n", errors.Is(err, ErrVersion), err)
+			fmt.Printf("is-version-error: %v\nis-unavailable: %v\nerror: %v\n", errors.Is(err, ErrVersion), errors.Is(err, ErrUnavailable), err)
+		}
+		if _, err := Devices(); err != nil {
+			fmt.Printf("devices-error: %v\n", err)
 		}
 		os.Exit(0)
 	}
@@ -53,7 +61,72 @@ func TestInfo(t *testing.T) {
 		if in.MaxWorkGroupCount[0] < 65535 || in.MaxSSBOBlockSize < 1<<24 || in.MaxSSBOBindings < 8 || in.SSBOOffsetAlignment < 1 {
 			t.Errorf("limits below the GL 4.3 minimums: %+v", in)
 		}
+		if !in.Canary.Passed {
+			t.Errorf("canary: %s", in.Canary)
+		}
+		if kind == ContextGLFW && in.Device != nil {
+			t.Errorf("a GLFW context on EGL device %v", in.Device)
+		}
 	})
+}
+
+// TestDevices: the EGL devices are listed, a context is made on the one
+// chosen by index, and a choice EGL does not list is ErrNoDevice naming
+// the devices there are.
+func TestDevices(t *testing.T) {
+	if !slices.Contains(contextsUnderTest(t), ContextEGL) {
+		t.Skip("egl is not under test")
+	}
+	devs, err := Devices()
+	if err != nil {
+		unavailable(t, "EGL devices: %v", err)
+	}
+	if len(devs) == 0 {
+		unavailable(t, "EGL lists no devices")
+	}
+	for i, dev := range devs {
+		t.Logf("%v: %+v", dev, dev)
+		if dev.Index != i || dev.Extensions == "" {
+			t.Errorf("device %d: %+v", i, dev)
+		}
+		if dev.Software != strings.Contains(dev.Extensions, "EGL_MESA_device_software") {
+			t.Errorf("device %d: Software %v, extensions %q", i, dev.Software, dev.Extensions)
+		}
+		d := openDevice(t, ContextEGL, nil, func(o *Options) { o.Device = DeviceIndex(i) })
+		in := d.Info()
+		if in.Device == nil || in.Device.Index != i || !strings.Contains(in.Platform, fmt.Sprintf("device #%d", i)) {
+			t.Errorf("DeviceIndex(%d) opened %+v on %q", i, in.Device, in.Platform)
+		}
+		if in.Device != nil && in.Device.CUDA >= 0 {
+			c := openDevice(t, ContextEGL, nil, func(o *Options) { o.Device = CUDADevice(in.Device.CUDA) })
+			if got := c.Info().Device; got == nil || got.Index != i {
+				t.Errorf("CUDADevice(%d) opened %+v, want EGL device %d", in.Device.CUDA, got, i)
+			}
+		}
+	}
+	// Auto with a device pinned takes EGL even with a display.
+	t.Setenv("DISPLAY", ":0")
+	a, err := Open(Options{Device: DeviceIndex(0)})
+	if err != nil {
+		t.Fatalf("auto on EGL device 0: %v", err)
+	}
+	if got := a.Info().Context; got != ContextEGL {
+		t.Errorf("auto with a pinned device opened %q", got)
+	}
+	a.Close()
+
+	_, err = Open(Options{Context: ContextEGL, Device: DeviceIndex(len(devs))})
+	if !errors.Is(err, ErrNoDevice) || !strings.Contains(err.Error(), devs[0].String()) {
+		t.Fatalf("Open on EGL device %d of %d: %v, want ErrNoDevice naming %v", len(devs), len(devs), err, devs[0])
+	}
+	t.Logf("%v", err)
+	cuda := slices.ContainsFunc(devs, func(e EGLDevice) bool { return e.CUDA == 0 })
+	if _, err := Open(Options{Context: ContextEGL, Device: CUDADevice(0)}); !cuda && !errors.Is(err, ErrNoDevice) {
+		t.Errorf("CUDA device 0 with no NVIDIA EGL device: %v, want ErrNoDevice", err)
+	}
+	if _, err := Open(Options{Context: ContextGLFW, Device: DeviceIndex(0)}); err == nil || errors.Is(err, ErrUnavailable) {
+		t.Errorf("glfw with an EGL device: %v, want a plain argument error", err)
+	}
 }
 
 func TestParityRandom(t *testing.T) {
@@ -74,7 +147,7 @@ func TestParityRandom(t *testing.T) {
 		d := openDevice(t, kind, nil)
 		r := rand.New(rand.NewPCG(1, uint64(len(kind))))
 		for _, s := range shapes {
-			data := randomData(r, s.n, s.dim)
+			data := kmeanstest.RandomData(r, s.n, s.dim, 256)
 			a, err := d.NewAssigner(data)
 			if err != nil {
 				t.Fatal(err)
@@ -101,7 +174,7 @@ func TestParityTies(t *testing.T) {
 			// give every feature the same square, so the sums are
 			// bitwise equal and the lower index must win.
 			const n = 130
-			m := randomData(r, 1, dim).X
+			m := kmeanstest.RandomData(r, 1, dim, 256).X
 			data := kmeans.Data{N: n, D: dim, X: make([]uint8, n*dim)}
 			for i := range n {
 				copy(data.X[i*dim:], m)
@@ -138,7 +211,7 @@ func TestParityTies(t *testing.T) {
 
 			// Duplicate centroid rows taken from the data: tiles equal to
 			// a duplicated row are at distance 0 from both copies.
-			rdata := randomData(r, 500, dim)
+			rdata := kmeanstest.RandomData(r, 500, dim, 256)
 			rows := rowCentroids(r, rdata, 4)
 			var dup []float32
 			for _, j := range []int{0, 1, 0, 2, 1, 3, 3, 2} {
@@ -187,24 +260,24 @@ func TestSplitPath(t *testing.T) {
 	}{
 		{7, 1000},        // 125 rows per slab of 8-byte rows
 		{256, 255 * 256}, // 255 rows per slab
-		{255, 4000},      // 15 rows per slab, one partial dispatch each
+		{255, 4000},      // 15 rows per slab, one partial block and dispatch each
 	}
 	forEachContext(t, func(t *testing.T, kind string) {
 		r := rand.New(rand.NewPCG(4, 4))
 		for _, c := range cases {
-			d := openDevice(t, kind, &testHooks{maxTileBytes: c.maxBytes, maxGroups: 1})
-			data := randomData(r, 1000, c.dim)
+			d := openDevice(t, kind, &gpuhooks.Hooks{MaxTileBytes: c.maxBytes, MaxGroups: 1})
+			data := kmeanstest.RandomData(r, 1000, c.dim, 256)
 			a, err := d.NewAssigner(data)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var lay layout
-			if err := d.do(func() error { lay = a.lay; return nil }); err != nil {
+			var p pass
+			if err := d.do(func() error { lay, p = a.lay, a.planFor(64); return nil }); err != nil {
 				t.Fatal(err)
 			}
-			multi, offset := false, false
+			multi, offset := len(p.dispatches) > len(lay.slabs), false
 			for _, s := range lay.slabs {
-				multi = multi || len(s.dispatches) > 1
 				offset = offset || s.outBase != 0
 			}
 			if len(lay.slabs) < 2 || (c.dim != 255 && !multi) || !offset {
@@ -229,7 +302,7 @@ func TestMillion(t *testing.T) {
 		t.Skip("-short: skipping 1,000,000-tile test")
 	}
 	r := rand.New(rand.NewPCG(5, 5))
-	data := randomData(r, 1_000_000, 256)
+	data := kmeanstest.RandomData(r, 1_000_000, 256, 256)
 	const k = 7
 	cent := randomCentroids(r, data, k)
 	want, wantD := reference(data, cent, k)
@@ -268,24 +341,34 @@ func TestMillion(t *testing.T) {
 func TestBrokenShader(t *testing.T) {
 	const src = "#version 430\nlayout(local_size_x = 64) in;\nvoid main() {\n    undeclared_thing = 1;\n}\n"
 	for _, kind := range contextsUnderTest(t) {
-		t.Run(kind, func(t *testing.T) {
-			d, err := Open(Options{Context: kind, hooks: &testHooks{shaderSource: src}})
-			if err == nil {
-				d.Close()
-				t.Fatal("Open with a broken shader succeeded")
-			}
-			if errors.Is(err, ErrUnavailable) {
-				unavailable(t, "context %s unavailable: %v", kind, err)
-			}
-			var se *ShaderError
-			if !errors.Is(err, ErrShader) || !errors.As(err, &se) {
-				t.Fatalf("error %v is not a *ShaderError", err)
-			}
-			if se.Stage != "compile" || !strings.Contains(strings.ToLower(se.Log), "error") || !strings.Contains(err.Error(), se.Log[:min(len(se.Log), 20)]) {
-				t.Fatalf("error does not carry the info log: stage %q, log %q, error %q", se.Stage, se.Log, err)
-			}
-			t.Logf("%v", err)
-		})
+		for _, prog := range programs {
+			t.Run(kind+"/"+prog, func(t *testing.T) {
+				d, err := Open(Options{Context: kind, Test: &gpuhooks.Hooks{Source: func(name, s string) string {
+					if name == prog {
+						return src
+					}
+					return s
+				}}})
+				if err == nil {
+					d.Close()
+					t.Fatal("Open with a broken shader succeeded")
+				}
+				if errors.Is(err, ErrUnavailable) {
+					unavailable(t, "context %s unavailable: %v", kind, err)
+				}
+				var se *ShaderError
+				if !errors.Is(err, ErrShader) || !errors.As(err, &se) {
+					t.Fatalf("error %v is not a *ShaderError", err)
+				}
+				if se.Stage != "compile" || !strings.Contains(strings.ToLower(se.Log), "error") || !strings.Contains(err.Error(), se.Log[:min(len(se.Log), 20)]) {
+					t.Fatalf("error does not carry the info log: stage %q, log %q, error %q", se.Stage, se.Log, err)
+				}
+				if !strings.Contains(err.Error(), prog+" shader") {
+					t.Fatalf("error %q does not name the %s program", err, prog)
+				}
+				t.Logf("%v", err)
+			})
+		}
 	}
 }
 
@@ -313,14 +396,51 @@ func TestVersionTooOld(t *testing.T) {
 	})
 }
 
+// TestEGLVendorsMissing re-runs the test binary with glvnd pointed at a
+// vendor file that does not exist, so EGL finds no driver at all (glvnd
+// reads the variable once per process): Open and Devices must say what
+// was looked for and what to check.
+func TestEGLVendorsMissing(t *testing.T) {
+	if !slices.Contains(contextsUnderTest(t), ContextEGL) {
+		t.Skip("egl is not under test")
+	}
+	none := filepath.Join(t.TempDir(), "none.json")
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+ContextEGL, "__EGL_VENDOR_LIBRARY_FILENAMES="+none, "DISPLAY=", "WAYLAND_DISPLAY=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	s := string(out)
+	t.Logf("child with __EGL_VENDOR_LIBRARY_FILENAMES=%s:\n%s", none, s)
+	if !strings.Contains(s, "is-unavailable: true") {
+		t.Fatalf("want ErrUnavailable, child said:\n%s", s)
+	}
+	for _, line := range []string{"error: ", "devices-error: "} {
+		i := strings.Index(s, "\n"+line)
+		if i < 0 {
+			t.Fatalf("child printed no %q line:\n%s", line, s)
+		}
+		msg := strings.SplitN(s[i+1:], "\n", 2)[0]
+		for _, want := range []string{
+			"from __EGL_VENDOR_LIBRARY_FILENAMES: " + none, none + " missing",
+			"libEGL_nvidia.so.0", "NVIDIA_DRIVER_CAPABILITIES",
+		} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("%s lacks %q", msg, want)
+			}
+		}
+	}
+}
+
 func TestFaultInjection(t *testing.T) {
 	forEachContext(t, func(t *testing.T, kind string) {
-		d, err := Open(Options{Context: kind, hooks: &testHooks{maxTileBytes: 1000, maxGroups: 1, failDispatch: 3}})
+		d, err := Open(Options{Context: kind, Test: &gpuhooks.Hooks{MaxTileBytes: 1000, MaxGroups: 1, FailDispatch: 3}})
 		if err != nil {
 			unavailable(t, "context %s: %v", kind, err)
 		}
 		r := rand.New(rand.NewPCG(6, 6))
-		data := randomData(r, 1000, 7)
+		data := kmeanstest.RandomData(r, 1000, 7, 256)
 		a, err := d.NewAssigner(data)
 		if err != nil {
 			t.Fatal(err)
@@ -346,8 +466,8 @@ func TestFaultInjection(t *testing.T) {
 			t.Fatalf("Close after a loss: %v", err)
 		}
 		<-d.done // the device thread has exited
-		if d.buffers != 0 || d.prog != 0 || d.ctx != nil {
-			t.Fatalf("after Close: %d buffers, program %d, context %v", d.buffers, d.prog, d.ctx)
+		if d.buffers != 0 || d.livePrograms() != 0 || d.ctx != nil {
+			t.Fatalf("after Close: %d buffers, %d programs, context %v", d.buffers, d.livePrograms(), d.ctx)
 		}
 		if err := d.Close(); err != nil {
 			t.Fatalf("second Close: %v", err)
@@ -384,7 +504,7 @@ func TestOutOfMemory(t *testing.T) {
 		}
 		// The device still works.
 		r := rand.New(rand.NewPCG(7, 7))
-		data := randomData(r, 300, 9)
+		data := kmeanstest.RandomData(r, 300, 9, 256)
 		a, err := d.NewAssigner(data)
 		if err != nil {
 			t.Fatal(err)
@@ -400,7 +520,7 @@ func TestCloseReleases(t *testing.T) {
 			unavailable(t, "context %s: %v", kind, err)
 		}
 		r := rand.New(rand.NewPCG(8, 8))
-		data := randomData(r, 100, 16)
+		data := kmeanstest.RandomData(r, 100, 16, 256)
 		a, err := d.NewAssigner(data)
 		if err != nil {
 			t.Fatal(err)
@@ -444,7 +564,7 @@ func TestConcurrent(t *testing.T) {
 		devs = append(devs, openDevice(t, kind, nil), openDevice(t, kind, nil))
 	}
 	r := rand.New(rand.NewPCG(9, 9))
-	data := randomData(r, 2000, 33)
+	data := kmeanstest.RandomData(r, 2000, 33, 256)
 	var cents [][]float32
 	for range 4 {
 		cents = append(cents, randomCentroids(r, data, 6))
@@ -515,6 +635,21 @@ func TestProbe(t *testing.T) {
 		if wants(ContextEGL) {
 			if !e.Available || !e.Auto || e.Info.Context != ContextEGL {
 				unavailable(t, "egl probe: %v", e)
+			}
+			devs, err := Devices()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res) != 1+max(1, len(devs)) {
+				t.Fatalf("Probe gave %d results for %d EGL devices", len(res), len(devs))
+			}
+			for i, r := range res[1:] {
+				if len(devs) > 0 && (r.Device == nil || r.Device.Index != i || r.Available && (r.Info.Device == nil || r.Info.Device.Index != i)) {
+					t.Errorf("result %d is not EGL device %d: %v", i+1, i, r)
+				}
+				if r.Available && !r.Info.Canary.Passed {
+					t.Errorf("%v: canary failed on a context the tests pass on", r)
+				}
 			}
 		}
 	})
@@ -610,4 +745,65 @@ func TestGLFWBadDisplay(t *testing.T) {
 	if got := d.Info().Context; got != ContextEGL {
 		t.Fatalf("auto with a dead display opened %q, want egl", got)
 	}
+}
+
+// TestParitySpecialValues: NaN and infinite centroid values placed in
+// different centroid blocks, with the blocks in one work group and split
+// over several, follow kmeans.Nearest: a NaN distance never wins, except
+// at centroid 0, which then keeps the label; infinite distances tie to the
+// lowest index. (The conformance suite has these at k = 4, one block.)
+func TestParitySpecialValues(t *testing.T) {
+	r := rand.New(rand.NewPCG(43, 43))
+	const dim = 37
+	data := kmeanstest.RandomData(r, 300, dim, 256)
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	set := func(k int, vals map[[2]int]float32) []float32 {
+		c := rowCentroids(r, data, k)
+		for at, v := range vals {
+			c[at[0]*dim+at[1]] = v
+		}
+		return c
+	}
+	huge := func(k int) []float32 {
+		c := make([]float32, k*dim)
+		for i := range c {
+			c[i] = 1e30
+		}
+		return c
+	}
+	cases := []struct {
+		name string
+		k    int
+		cent []float32
+	}{
+		{"NaN at centroid 0", 150, set(150, map[[2]int]float32{{0, 3}: nan})},
+		{"NaN in other blocks", 150, set(150, map[[2]int]float32{{64, 0}: nan, {140, 36}: nan, {1, 5}: nan})},
+		{"infinite values", 150, set(150, map[[2]int]float32{{70, 2}: inf, {0, 0}: -inf})},
+		{"every distance infinite", 150, huge(150)},
+		{"narrow, NaN at 0 and 5", 10, set(10, map[[2]int]float32{{0, 30}: nan, {5, 1}: nan})},
+		{"narrow, NaN at 3", 10, set(10, map[[2]int]float32{{3, 30}: nan})},
+	}
+	forEachContext(t, func(t *testing.T, kind string) {
+		for _, splits := range []int{-1, 3} {
+			d := openDevice(t, kind, &gpuhooks.Hooks{Splits: splits})
+			a, err := d.NewAssigner(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			labels := make([]int32, data.N)
+			dists := make([]float32, data.N)
+			for _, c := range cases {
+				if err := a.Assign(c.cent, c.k, labels, dists); err != nil {
+					t.Fatal(err)
+				}
+				for i := range data.N {
+					wl, wd := cpu.Nearest(data.Row(i), c.cent, c.k)
+					sameD := math.Float32bits(dists[i]) == math.Float32bits(wd) || math.IsNaN(float64(dists[i])) && math.IsNaN(float64(wd))
+					if labels[i] != wl || !sameD {
+						t.Fatalf("splits %d, %s: row %d: gpu (%d, %v), cpu (%d, %v)", splits, c.name, i, labels[i], dists[i], wl, wd)
+					}
+				}
+			}
+		}
+	})
 }

@@ -12,7 +12,9 @@ import (
 
 	"github.com/tilekmeans/tilekmeans/cpu"
 	"github.com/tilekmeans/tilekmeans/gpu/gputest"
+	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
 	"github.com/tilekmeans/tilekmeans/kmeans"
+	"github.com/tilekmeans/tilekmeans/kmeans/kmeanstest"
 )
 
 // contextsUnderTest returns the context kinds the tests run on (see
@@ -26,12 +28,17 @@ func unavailable(t testing.TB, format string, args ...any) {
 	gputest.Unavailable(t, format, args...)
 }
 
-// openDevice opens a Device of the given kind, closing it when the test
+// openDevice opens a Device of the given kind, with the test hooks and
+// any other options set by the opts functions, closing it when the test
 // ends. A context that cannot be made skips the test, or fails it when
 // CI=true.
-func openDevice(t testing.TB, kind string, hooks *testHooks) *Device {
+func openDevice(t testing.TB, kind string, hooks *gpuhooks.Hooks, opts ...func(*Options)) *Device {
 	t.Helper()
-	d, err := Open(Options{Context: kind, hooks: hooks})
+	o := Options{Context: kind, Test: hooks}
+	for _, f := range opts {
+		f(&o)
+	}
+	d, err := Open(o)
 	if err != nil {
 		if errors.Is(err, ErrUnavailable) || errors.Is(err, ErrVersion) {
 			unavailable(t, "context %s requested but unavailable: %v", kind, err)
@@ -56,17 +63,10 @@ func forEachContext(t *testing.T, f func(t *testing.T, kind string)) {
 	}
 }
 
-func randomData(r *rand.Rand, n, dim int) kmeans.Data {
-	x := make([]uint8, n*dim)
-	for i := range x {
-		x[i] = uint8(r.UintN(256))
-	}
-	return kmeans.Data{N: n, D: dim, X: x}
-}
-
 // randomCentroids mixes the kinds of centroids k-means produces: data rows
 // (integers, which make exact ties likely), means of a few rows (fractions
-// that are not exact in float32), and arbitrary floats in [0, 255].
+// that are not exact in float32), and arbitrary floats in [0, 255] (as
+// kmeanstest.RandomCentroids makes them).
 func randomCentroids(r *rand.Rand, data kmeans.Data, k int) []float32 {
 	c := make([]float32, k*data.D)
 	for j := range k {
@@ -95,15 +95,13 @@ func randomCentroids(r *rand.Rand, data kmeans.Data, k int) []float32 {
 	return c
 }
 
-// rowCentroids takes k random rows of data as centroids.
+// rowCentroids takes k random rows of data (with repetition) as centroids.
 func rowCentroids(r *rand.Rand, data kmeans.Data, k int) []float32 {
-	c := make([]float32, 0, k*data.D)
-	for range k {
-		for _, v := range data.Row(r.IntN(data.N)) {
-			c = append(c, float32(v))
-		}
+	rows := make([]int, k)
+	for i := range rows {
+		rows[i] = r.IntN(data.N)
 	}
-	return c
+	return kmeanstest.CentroidsFromRows(data, rows)
 }
 
 // checkParity runs the GPU assigner and cpu.Nearest on every row and
@@ -163,4 +161,10 @@ func liveBuffers(t testing.TB, d *Device) int {
 		t.Fatalf("liveBuffers: %v", err)
 	}
 	return n
+}
+
+// planFor is the pass an Assigner runs for k centroids (device thread).
+func (a *Assigner) planFor(k int) pass {
+	_, p := a.plan(k)
+	return p
 }

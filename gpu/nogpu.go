@@ -18,7 +18,7 @@ type Device struct{}
 
 // Open fails: the binary was built without GPU support.
 func Open(opts Options) (*Device, error) {
-	if _, err := contextOrder(opts.Context); err != nil {
+	if _, err := contextOrder(opts.Context, opts.Device); err != nil {
 		return nil, err
 	}
 	return nil, fmt.Errorf("gpu: open: %w", ErrNotBuilt)
@@ -30,6 +30,11 @@ func Probe() []ProbeResult {
 		{Context: ContextGLFW, Err: ErrNotBuilt},
 		{Context: ContextEGL, Err: ErrNotBuilt},
 	}
+}
+
+// Devices fails: this build has no EGL.
+func Devices() ([]EGLDevice, error) {
+	return nil, fmt.Errorf("gpu: egl: %w", ErrNotBuilt)
 }
 
 // Info returns the zero Info.

@@ -3,10 +3,8 @@
 package gpu
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"unsafe"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
@@ -19,25 +17,25 @@ import (
 // the package documentation ("Device Lloyd loop") for the design.
 
 // Binding points of the loop beyond the assignment's four, as declared in
-// shaders/assign.comp (STEP), update.comp and status.glsl. The update
-// passes take the relocation moves at binding 2, which they do not use for
-// labels.
+// shaders/step.glsl, status.glsl and update.comp. The update passes take
+// the relocation moves at binding 2, which they do not use for labels.
 const (
 	bindOwner  = 4
 	bindSums   = 5
 	bindCounts = 6
-	bindStatus = 7
+	bindStatus = bindWork
 	bindMoves  = bindLabels
-	// stepBlocks is how many storage blocks the Step shader declares:
+	// stepBlocks is how many storage blocks the Step programs declare:
 	// exactly GL 4.3's minimum for compute shaders.
 	stepBlocks = 8
 )
 
 // The passes of shaders.Update (uniform uPass).
 const (
-	passCheck = 0
-	passMeans = 1
-	passMove  = 2
+	passMeans          = 0 // every cluster's means (a relocation)
+	passMove           = 1 // a run of moves: owners and counts
+	passMoveSums       = 2 // a run of moves: the sums
+	passIterationMeans = 3 // the means of an iteration's dirty clusters
 )
 
 var _ kmeans.Stepper = (*Assigner)(nil)
@@ -45,103 +43,79 @@ var _ kmeans.Stepper = (*Assigner)(nil)
 // errNotStarted: a Stepper method other than Start before a successful Start.
 var errNotStarted = errors.New("no device run started (Start first)")
 
-// stepUniforms are the uniform locations of the Step and Update programs
-// (-1 where a program lacks one; glUniform ignores -1).
-type stepUniforms struct {
-	n, d, k, stride, base, outBase, iter, stop, partBase, pass, groups int32
-}
-
 // stepState is the device Lloyd loop's part of an Assigner, on the device
 // thread only. Its buffers are separate from Assign's (labels, dists,
 // centroids), so plain Assign calls and a device run never disturb each
 // other. They persist across runs: the per-row ones are made on the first
-// Start, the per-cluster ones grow (never shrink) with k*D and k.
+// Start, the others grow (never shrink) with what a run needs.
 type stepState struct {
-	k int // clusters of the current run; 0 before a successful Start
+	k    int // clusters of the current run; 0 before a successful Start
+	kern int // the run's kernel, index in shaders.Kernels and Device.kernels
+	pass pass
+	wl   workLayout
+	// indirect holds the group counts of every dispatch of an iteration
+	// (x, y, z), as a batch starts with them: the assignment's, then the
+	// means pass's (set on the device by each iteration's last work
+	// group); the iteration that halts a batch zeroes the x of each.
+	indirect []uint32
 
 	// Per row, n int32/float32 each, bound per slab like Assign's outputs.
-	prev  uint32 // labels of the last Step assignment (-1 after Start)
-	owner uint32 // cluster whose sums hold the row (-1 after Start)
-	dists uint32 // distances of the last assignment
-	// status is shaders.StatusPartials bytes of header and slots, then one
-	// double per assignment work group.
-	status   uint32
-	groups   int     // assignment work groups per iteration
-	partBase [][]int // per slab and dispatch: its first group's partial
-
-	sums   uint32 // k*D uint32 exact sums
-	cent   uint32 // k*D float32 centroids, device-resident between iterations
-	counts uint32 // k uint32 rows per cluster
-	kdCap  int    // values sums and cent hold
-	kCap   int    // values counts holds
-
-	moves    uint32 // relocation moves: int32 pairs (row in slab, cluster)
-	movesCap int    // pairs moves holds
+	prev  buffer // labels of the last Step assignment (-1 after Start)
+	owner buffer // cluster whose sums hold the row (-1 after Start)
+	dists buffer // distances of the last assignment
+	// status is the status block (statusHeader, StatusSlots statusSlot)
+	// then wl.words scratch words.
+	status buffer
+	sums   buffer // k*D uint32 exact sums
+	cent   buffer // k*D float32 centroids, feature-major, device-resident between iterations
+	counts buffer // k uint32 rows per cluster, then k dirty flags
+	moves  buffer // relocation moves: int32 pairs (row in slab, cluster)
+	rb     readback
 }
 
-// buildStep compiles the loop's programs once per Device.
+// buildStep compiles the loop's programs (at Open). An error wrapping
+// errors.ErrUnsupported means the driver cannot run the loop.
 func (d *Device) buildStep() error {
-	if d.stepProg != 0 {
-		return nil
-	}
 	if d.info.MaxComputeSSBOs < stepBlocks {
-		return fmt.Errorf("compute shaders may use %d storage blocks, the device loop needs %d: %w", d.info.MaxComputeSSBOs, stepBlocks, ErrVersion)
+		return fmt.Errorf("compute shaders may use %d storage blocks, the device loop needs %d: %w", d.info.MaxComputeSSBOs, stepBlocks, errors.ErrUnsupported)
 	}
-	step, err := newProgram(shaders.Step)
-	if err != nil {
-		return fmt.Errorf("step shader: %w", err)
-	}
-	upd, err := newProgram(shaders.Update)
-	if err != nil {
-		gl.DeleteProgram(step)
-		return fmt.Errorf("update shader: %w", err)
-	}
-	locs := func(p uint32) stepUniforms {
-		loc := func(name string) int32 { return gl.GetUniformLocation(p, gl.Str(name+"\x00")) }
-		return stepUniforms{
-			n: loc("uN"), d: loc("uD"), k: loc("uK"), stride: loc("uStride"), base: loc("uBase"),
-			outBase: loc("uOutBase"), iter: loc("uIter"), stop: loc("uStop"), partBase: loc("uPartBase"),
-			pass: loc("uPass"), groups: loc("uGroups"),
+	for i := range d.kernels {
+		kp := &d.kernels[i]
+		prog, err := d.build(programName(programStep, kp.kernel))
+		if err != nil {
+			return err
+		}
+		kp.step, kp.sLoc = prog, locations(prog)
+		if err := statusLayout(prog); err != nil {
+			return fmt.Errorf("%s shader: %w", programName(programStep, kp.kernel), err)
 		}
 	}
-	if err := statusLayout(upd); err != nil {
-		gl.DeleteProgram(step)
-		gl.DeleteProgram(upd)
+	upd, err := d.build(programUpdate)
+	if err != nil {
 		return err
 	}
-	d.stepProg, d.updProg = step, upd
-	d.stepLoc, d.updLoc = locs(step), locs(upd)
+	d.updProg, d.updLoc = upd, locations(upd)
+	if err := statusLayout(upd); err != nil {
+		return fmt.Errorf("%s shader: %w", programUpdate, err)
+	}
 	return d.glErr("build the device loop's shaders")
 }
 
 // statusLayout checks the status block's layout as the driver laid it out
-// against the byte offsets batch decodes (shaders.Status*), so a change to
-// status.glsl that the Go side missed is an error, not garbage stats.
+// against the offsets the host decodes by (statusFields, from the Go
+// structs that mirror status.glsl), so a change to status.glsl that the Go
+// side missed is an error, not garbage stats.
 func statusLayout(prog uint32) error {
-	slot := shaders.StatusHeaderBytes
-	// top is the stride of the slots array (of structs), stride that of
-	// partials (of doubles); -1: not checked.
-	for _, v := range []struct {
-		name                string
-		offset, top, stride int32
-	}{
-		{"halted", 0, -1, -1},
-		{"slots[0].changed", int32(slot), shaders.StatusSlotBytes, -1},
-		{"slots[0].empty", int32(slot + 4), -1, -1},
-		{"slots[0].moved", int32(slot + 8), -1, -1},
-		{"slots[0].ran", int32(slot + 12), -1, -1},
-		{"slots[0].inertia", int32(slot + 16), -1, -1},
-		{"partials[0]", shaders.StatusPartials, -1, 8},
-	} {
+	for _, v := range statusFields() {
 		idx := gl.GetProgramResourceIndex(prog, gl.BUFFER_VARIABLE, gl.Str(v.name+"\x00"))
 		if idx == gl.INVALID_INDEX {
-			return fmt.Errorf("status block: the update shader has no %s", v.name)
+			return fmt.Errorf("status block: no %s", v.name)
 		}
 		props := [3]uint32{gl.OFFSET, gl.TOP_LEVEL_ARRAY_STRIDE, gl.ARRAY_STRIDE}
 		var got [3]int32
 		gl.GetProgramResourceiv(prog, gl.BUFFER_VARIABLE, idx, 3, &props[0], 3, nil, &got[0])
-		if got[0] != v.offset || v.top >= 0 && got[1] != v.top || v.stride >= 0 && got[2] != v.stride {
-			return fmt.Errorf("status block: %s at byte %d (strides %d, %d), the host reads it at %d (strides %d, %d)", v.name, got[0], got[1], got[2], v.offset, v.top, v.stride)
+		if int(got[0]) != v.offset || v.topStride >= 0 && int(got[1]) != v.topStride || v.array >= 0 && int(got[2]) != v.array {
+			return fmt.Errorf("status block: %s at byte %d (strides %d, %d), the host reads it at %d (strides %d, %d)", v.name, got[0], got[1], got[2], v.offset, v.topStride, v.array)
 		}
 	}
 	return nil
@@ -159,17 +133,27 @@ func (a *Assigner) ready() error {
 // the labels, owners, sums and counts. The tiles stay where NewAssigner put
 // them, for every k. An Assigner holds one device run at a time: Start
 // abandons the previous one.
+//
+// When the device loop cannot run here, Start fails with an error that
+// wraps errors.ErrUnsupported, and the Assigner still assigns: more than
+// MaxStepRows rows, or a driver with fewer than 8 storage blocks per
+// compute shader or too small a block for the status.
 func (a *Assigner) Start(k int, centroids []float32) error {
-	switch {
-	case k < 1 || len(centroids) < k*a.dim:
+	if k < 1 || len(centroids) < k*a.dim {
 		return fmt.Errorf("gpu: start: %d centroid values for k=%d and %d features", len(centroids), k, a.dim)
-	case a.n > MaxStepRows:
-		return fmt.Errorf("gpu: start: %d rows: the device loop's exact uint32 cluster sums hold at most %d rows of uint8 features (use the host loop)", a.n, MaxStepRows)
 	}
 	if err := a.dev.do(func() error { return a.start(k, centroids[:k*a.dim]) }); err != nil {
-		return fmt.Errorf("gpu: start k=%d: %w", k, err)
+		return fmt.Errorf("gpu: start: %w", err)
 	}
 	return nil
+}
+
+// maxStepRows is MaxStepRows, or the test hook's lower limit.
+func (d *Device) maxStepRows() int {
+	if h := d.hooks.MaxStepRows; h > 0 && h < MaxStepRows {
+		return h
+	}
+	return MaxStepRows
 }
 
 func (a *Assigner) start(k int, cent []float32) error {
@@ -178,12 +162,22 @@ func (a *Assigner) start(k int, cent []float32) error {
 	}
 	d, st := a.dev, &a.st
 	st.k = 0
+	if limit := d.maxStepRows(); a.n > limit {
+		return fmt.Errorf("%d rows: the device loop's exact uint32 cluster sums hold at most %d rows of uint8 features: %w", a.n, limit, errors.ErrUnsupported)
+	}
 	if need := int64(4 * len(cent)); need > d.info.MaxSSBOBlockSize {
 		return fmt.Errorf("%d centroids of %d features (%d bytes) exceed the shader storage block limit of %d bytes", k, a.dim, need, d.info.MaxSSBOBlockSize)
 	}
-	if err := d.buildStep(); err != nil {
-		return err
+	if d.stepErr != nil {
+		return d.stepErr
 	}
+	st.kern, st.pass = a.plan(k)
+	st.wl = st.pass.work(true)
+	st.indirect = st.indirect[:0]
+	for _, dp := range st.pass.dispatches {
+		st.indirect = append(st.indirect, uint32(dp.groups), uint32(st.pass.splits), 1)
+	}
+	st.indirect = append(st.indirect, 0, 1, 1) // the means pass
 	if err := a.allocStep(k); err != nil {
 		a.freeStep()
 		return err
@@ -191,16 +185,18 @@ func (a *Assigner) start(k int, cent []float32) error {
 	// Earlier shader writes to these buffers land before the clears.
 	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT | gl.SHADER_STORAGE_BARRIER_BIT)
 	minusOne := int32(-1)
-	for _, b := range []uint32{st.prev, st.owner} {
-		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, b)
-		gl.ClearBufferData(gl.SHADER_STORAGE_BUFFER, gl.R32I, gl.RED_INTEGER, gl.INT, unsafe.Pointer(&minusOne))
+	for _, b := range []*buffer{&st.prev, &st.owner} {
+		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, b.id)
+		gl.ClearBufferSubData(gl.SHADER_STORAGE_BUFFER, gl.R32I, 0, b.size, gl.RED_INTEGER, gl.INT, unsafe.Pointer(&minusOne))
 	}
-	for _, b := range []uint32{st.sums, st.counts} {
-		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, b)
-		gl.ClearBufferData(gl.SHADER_STORAGE_BUFFER, gl.R32UI, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
+	// Sums, counts and dirty flags, the status and the counters of the
+	// split reduction start at 0.
+	for _, b := range []*buffer{&st.sums, &st.counts, &st.status} {
+		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, b.id)
+		gl.ClearBufferSubData(gl.SHADER_STORAGE_BUFFER, gl.R32UI, 0, b.size, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
 	}
-	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, st.cent)
-	gl.BufferSubData(gl.SHADER_STORAGE_BUFFER, 0, 4*len(cent), unsafe.Pointer(&cent[0]))
+	ct := featureMajor(cent, k, a.dim)
+	st.cent.write(unsafe.Pointer(&ct[0]), 4*len(ct))
 	if err := d.glErr("reset the device loop's buffers"); err != nil {
 		return err
 	}
@@ -208,61 +204,47 @@ func (a *Assigner) start(k int, cent []float32) error {
 	return nil
 }
 
-// allocStep makes the per-row buffers on the first Start and grows the
-// per-cluster ones for k. On error the caller frees every step buffer.
+// allocStep makes the per-row buffers and the status readback on the
+// first Start and sizes the others for k and the pass. On error the caller
+// frees every step buffer.
 func (a *Assigner) allocStep(k int) error {
 	d, st := a.dev, &a.st
-	if st.prev == 0 {
-		gs := a.lay.rowsPerGroup
-		st.groups = 0
-		st.partBase = make([][]int, len(a.lay.slabs))
-		for si, s := range a.lay.slabs {
-			for _, dp := range s.dispatches {
-				st.partBase[si] = append(st.partBase[si], st.groups)
-				st.groups += (dp[1] + gs - 1) / gs
-			}
-		}
-		statusBytes := shaders.StatusPartials + 8*st.groups
-		if int64(statusBytes) > d.info.MaxSSBOBlockSize {
-			return fmt.Errorf("status block of %d bytes for %d work groups exceeds the shader storage block limit of %d bytes", statusBytes, st.groups, d.info.MaxSSBOBlockSize)
-		}
+	statusBytes := shaders.StatusWork + 4*st.wl.words
+	if int64(statusBytes) > d.info.MaxSSBOBlockSize {
+		return fmt.Errorf("status block of %d bytes for %d tile blocks exceeds the shader storage block limit of %d bytes: %w", statusBytes, st.pass.blocks, d.info.MaxSSBOBlockSize, errors.ErrUnsupported)
+	}
+	if st.prev.id == 0 {
 		for _, b := range []struct {
-			p    *uint32
+			b    *buffer
 			size int
 			what string
 		}{
 			{&st.prev, 4 * a.n, "labels"},
 			{&st.owner, 4 * a.n, "owners"},
 			{&st.dists, 4 * a.n, "distances"},
-			{&st.status, statusBytes, "status"},
 		} {
-			var err error
-			if *b.p, err = d.newBuffer(b.size, nil, gl.DYNAMIC_COPY); err != nil {
+			if err := d.ensure(b.b, b.size, gl.DYNAMIC_COPY); err != nil {
 				return fmt.Errorf("device loop %s: %w", b.what, err)
 			}
 		}
+		if err := d.allocReadback(&st.rb, shaders.StatusWork); err != nil {
+			return fmt.Errorf("device loop status readback: %w", err)
+		}
 	}
-	if kd := k * a.dim; kd > st.kdCap {
-		d.deleteBuffer(&st.sums)
-		d.deleteBuffer(&st.cent)
-		st.kdCap = 0
-		var err error
-		if st.sums, err = d.newBuffer(4*kd, nil, gl.DYNAMIC_COPY); err != nil {
-			return fmt.Errorf("cluster sums: %w", err)
+	kd := k * a.dim
+	for _, b := range []struct {
+		b    *buffer
+		size int
+		what string
+	}{
+		{&st.status, statusBytes, "status"},
+		{&st.sums, 4 * kd, "cluster sums"},
+		{&st.cent, 4 * kd, "device centroids"},
+		{&st.counts, 8 * k, "cluster counts"},
+	} {
+		if err := d.ensure(b.b, b.size, gl.DYNAMIC_COPY); err != nil {
+			return fmt.Errorf("%s: %w", b.what, err)
 		}
-		if st.cent, err = d.newBuffer(4*kd, nil, gl.DYNAMIC_COPY); err != nil {
-			return fmt.Errorf("device centroids: %w", err)
-		}
-		st.kdCap = kd
-	}
-	if k > st.kCap {
-		d.deleteBuffer(&st.counts)
-		st.kCap = 0
-		var err error
-		if st.counts, err = d.newBuffer(4*k, nil, gl.DYNAMIC_COPY); err != nil {
-			return fmt.Errorf("cluster counts: %w", err)
-		}
-		st.kCap = k
 	}
 	return nil
 }
@@ -270,16 +252,19 @@ func (a *Assigner) allocStep(k int) error {
 // freeStep deletes the loop's buffers; idempotent, device thread only.
 func (a *Assigner) freeStep() {
 	d, st := a.dev, &a.st
-	for _, b := range []*uint32{&st.prev, &st.owner, &st.dists, &st.status, &st.sums, &st.cent, &st.counts, &st.moves} {
-		d.deleteBuffer(b)
+	for _, b := range []*buffer{&st.prev, &st.owner, &st.dists, &st.status, &st.sums, &st.cent, &st.counts, &st.moves} {
+		d.release(b)
 	}
+	d.freeReadback(&st.rb)
 	*st = stepState{}
 }
 
-// Step implements kmeans.Stepper. Each iteration is three or more
-// dispatches separated by shader storage barriers; nothing is read back
-// until the batch ends, when one read of the status block (a few words per
-// iteration) fills stats.
+// Step implements kmeans.Stepper. Each iteration is one indirect dispatch
+// of the step program per planned dispatch of the pass (one, unless the
+// data needs several slabs or more work than MaxDispatchWork) and one of
+// the means pass, separated by barriers; nothing is read back until the
+// batch ends, when a copy of the status block (a few words per iteration)
+// fills stats.
 func (a *Assigner) Step(stats []kmeans.StepStat, stopAtFixedPoint bool) (int, error) {
 	if len(stats) == 0 {
 		return 0, nil
@@ -321,53 +306,61 @@ func (a *Assigner) step(stats []kmeans.StepStat, stop bool) (int, error) {
 func (a *Assigner) batch(stats []kmeans.StepStat, stop bool) (ran int, halted bool, err error) {
 	d, st := a.dev, &a.st
 	k, m := st.k, len(stats)
-	// The previous batch's shader writes to the status land before the
-	// clear of its header and slots.
-	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT | gl.SHADER_STORAGE_BARRIER_BIT)
+	p, wl := &st.pass, st.wl
+	// The previous batch's writes to the status land before the clear of
+	// its header and slots and the reset of the dispatch parameters.
+	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT | gl.SHADER_STORAGE_BARRIER_BIT | gl.COMMAND_BARRIER_BIT)
 	head := shaders.StatusHeaderBytes + m*shaders.StatusSlotBytes
-	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, st.status)
+	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, st.status.id)
 	gl.ClearBufferSubData(gl.SHADER_STORAGE_BUFFER, gl.R32UI, 0, head, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
+	indirect := shaders.StatusWork + 4*wl.indirect
+	gl.BufferSubData(gl.SHADER_STORAGE_BUFFER, indirect, 4*len(st.indirect), unsafe.Pointer(&st.indirect[0]))
+	gl.BindBuffer(gl.DISPATCH_INDIRECT_BUFFER, st.status.id)
 	a.bindClusters()
 	stopFlag := uint32(0)
 	if stop {
 		stopFlag = 1
 	}
-	for _, p := range []struct {
+	kp := &d.kernels[st.kern]
+	for _, u := range []struct {
 		prog uint32
-		loc  *stepUniforms
-	}{{d.stepProg, &d.stepLoc}, {d.updProg, &d.updLoc}} {
-		gl.UseProgram(p.prog)
-		gl.Uniform1ui(p.loc.d, uint32(a.dim))
-		gl.Uniform1ui(p.loc.k, uint32(k))
-		gl.Uniform1ui(p.loc.stride, uint32(a.lay.strideWords))
-		gl.Uniform1ui(p.loc.stop, stopFlag)
+		loc  *uniforms
+	}{{kp.step, &kp.sLoc}, {d.updProg, &d.updLoc}} {
+		gl.UseProgram(u.prog)
+		passUniforms(u.loc, a, k, *p, wl)
+		gl.Uniform1ui(u.loc.stop, stopFlag)
+		gl.Uniform1ui(u.loc.dispatches, uint32(len(p.dispatches)+1))
+		gl.Uniform1ui(u.loc.indirectOff, uint32(wl.indirect))
+		gl.Uniform1ui(u.loc.listOff, uint32(wl.list))
 	}
-	gl.UseProgram(d.updProg)
-	gl.Uniform1ui(d.updLoc.groups, uint32(st.groups))
+	gl.Uniform1ui(d.updLoc.pass, passIterationMeans)
+	gl.UseProgram(kp.step)
+	gl.Uniform1ui(kp.sLoc.groups, uint32(p.blocks*p.splits))
+	gl.Uniform1ui(kp.sLoc.inertiaOff, uint32(wl.inertia))
+	gl.Uniform1ui(kp.sLoc.maxGroups, uint32(a.maxGroups))
 	for it := range m {
-		if err := a.iteration(it); err != nil {
+		if err := a.iteration(it, indirect); err != nil {
 			return 0, false, fmt.Errorf("iteration %d of a batch of %d: %w", it+1, m, err)
 		}
 	}
 	if err := d.glErr(fmt.Sprintf("%d iterations of %d rows, k=%d", m, a.n, k)); err != nil {
 		return 0, false, err
 	}
-	buf := make([]byte, head)
-	a.read(st.status, 0, buf)
-	if err := d.glErr("read back the status"); err != nil {
+	slots := make([]statusSlot, m)
+	hdr, err := a.readStatus(slots)
+	if err != nil {
 		return 0, false, err
 	}
-	halted = binary.LittleEndian.Uint32(buf) != 0
-	for it := range m {
-		s := buf[shaders.StatusHeaderBytes+it*shaders.StatusSlotBytes:]
-		if binary.LittleEndian.Uint32(s[12:]) == 0 {
+	halted = hdr.Halted != 0
+	for it, s := range slots {
+		if s.Ran == 0 {
 			return ran, true, nil // halted before this iteration
 		}
 		stats[it] = kmeans.StepStat{
-			Changed: int(binary.LittleEndian.Uint32(s[0:])),
-			Empty:   binary.LittleEndian.Uint32(s[4:]) != 0,
-			Moved:   binary.LittleEndian.Uint32(s[8:]) != 0,
-			Inertia: math.Float64frombits(binary.LittleEndian.Uint64(s[16:])),
+			Changed: int(s.Changed),
+			Empty:   s.Empty != 0,
+			Moved:   s.Moved != 0,
+			Inertia: s.inertia(),
 		}
 		ran++
 		if stats[it].Empty || stop && !stats[it].Moved {
@@ -377,81 +370,84 @@ func (a *Assigner) batch(stats []kmeans.StepStat, stop bool) (ran int, halted bo
 	return ran, halted, nil
 }
 
-// iteration issues the dispatches of one iteration (slot it). Each pass's
-// writes are made visible to the next by a shader storage barrier; a halted
-// batch still issues them, and every invocation returns at once.
-func (a *Assigner) iteration(it int) error {
+// iteration issues the dispatches of one iteration (slot it): the
+// assignment's, then the means pass, each with the group counts at its
+// place in the indirect parameters (a halted batch has zeroed them:
+// nothing runs), and the barriers that make each one's writes, the
+// parameters included, visible to the next.
+func (a *Assigner) iteration(it int, indirect int) error {
 	d, st := a.dev, &a.st
-	// Pass 1: assign, count changes, move changed rows between the sums,
-	// one distance partial per work group.
-	gl.UseProgram(d.stepProg)
-	gl.Uniform1ui(d.stepLoc.iter, uint32(it))
-	gs := a.lay.rowsPerGroup
-	for si, s := range a.lay.slabs {
-		a.bindRows(si, s)
-		gl.Uniform1ui(d.stepLoc.outBase, uint32(s.outBase))
-		for di, dp := range s.dispatches {
-			gl.Uniform1ui(d.stepLoc.base, uint32(dp[0]))
-			gl.Uniform1ui(d.stepLoc.n, uint32(dp[1]))
-			gl.Uniform1ui(d.stepLoc.partBase, uint32(st.partBase[si][di]))
-			err := d.dispatch((dp[1]+gs-1)/gs, func() string {
-				return fmt.Sprintf("step rows %d..%d", s.first+dp[0], s.first+dp[0]+dp[1])
-			})
-			if err != nil {
-				return err
-			}
+	p := &st.pass
+	kp := &d.kernels[st.kern]
+	gl.UseProgram(kp.step)
+	gl.Uniform1ui(kp.sLoc.iter, uint32(it))
+	for di, dp := range p.dispatches {
+		s := a.lay.slabs[dp.slab]
+		a.bindRows(dp.slab, s)
+		dispatchUniforms(&kp.sLoc, s, dp)
+		err := d.dispatch(0, 0, indirect+12*di, func() string {
+			return fmt.Sprintf("step rows %d..%d", s.first+dp.base, s.first+dp.base+dp.rows)
+		})
+		if err != nil {
+			return err
+		}
+		if len(p.dispatches) > 1 {
+			gl.Flush()
 		}
 	}
-	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
-	// Pass 2: inertia, empty clusters.
+	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT | gl.COMMAND_BARRIER_BIT)
 	gl.UseProgram(d.updProg)
 	gl.Uniform1ui(d.updLoc.iter, uint32(it))
-	if err := a.checkPass(); err != nil {
+	if err := d.dispatch(0, 0, indirect+12*len(p.dispatches), func() string { return "means" }); err != nil {
 		return err
 	}
-	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
-	// Pass 3: means.
-	if err := a.meansPass(); err != nil {
-		return err
-	}
-	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT | gl.COMMAND_BARRIER_BIT)
 	return nil
 }
 
-// checkPass dispatches the check pass (the Update program is current).
-func (a *Assigner) checkPass() error {
-	gl.Uniform1ui(a.dev.updLoc.pass, passCheck)
-	return a.dev.dispatch(1, func() string { return "check" })
-}
-
-// meansPass dispatches the means pass over the k*D centroid values, split
-// like the assignment by the work group count limit (the Update program is
-// current).
+// meansPass dispatches the Update program's means pass over the k*D
+// centroid values (every cluster's), split by the work group count limit
+// (the Update program is current).
 func (a *Assigner) meansPass() error {
 	d := a.dev
 	total := a.st.k * a.dim
-	gs := a.lay.rowsPerGroup
+	gs := shaders.GroupSize
 	per := a.maxGroups * gs
 	gl.Uniform1ui(d.updLoc.pass, passMeans)
 	gl.Uniform1ui(d.updLoc.n, uint32(total))
 	for base := 0; base < total; base += per {
 		gl.Uniform1ui(d.updLoc.base, uint32(base))
 		cnt := min(per, total-base)
-		if err := d.dispatch((cnt+gs-1)/gs, func() string { return fmt.Sprintf("means %d..%d", base, base+cnt) }); err != nil {
+		if err := d.dispatch((cnt+gs-1)/gs, 1, -1, func() string { return fmt.Sprintf("means %d..%d", base, base+cnt) }); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// bindClusters binds the per-cluster buffers and the status.
+// readStatus reads the status header and the first len(slots) slots back,
+// through the readback's mapped buffer.
+func (a *Assigner) readStatus(slots []statusSlot) (statusHeader, error) {
+	d, st := a.dev, &a.st
+	buf := make([]byte, shaders.StatusHeaderBytes+len(slots)*shaders.StatusSlotBytes)
+	r, err := d.startReadback(&st.rb, st.status.id, len(buf))
+	if err != nil {
+		return statusHeader{}, err
+	}
+	if err := d.waitReadback(&st.rb, r, buf); err != nil {
+		return statusHeader{}, err
+	}
+	return decodeStatus(buf, slots)
+}
+
+// bindClusters binds the per-cluster buffers and the status, each as large
+// as the run's k uses.
 func (a *Assigner) bindClusters() {
 	st := &a.st
-	kd := 4 * st.k * a.dim
-	gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindCentroids, st.cent, 0, kd)
-	gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindSums, st.sums, 0, kd)
-	gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindCounts, st.counts, 0, 4*st.k)
-	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindStatus, st.status)
+	st.cent.bind(bindCentroids)
+	st.sums.bind(bindSums)
+	st.counts.bind(bindCounts)
+	st.status.bind(bindStatus)
 }
 
 // bindRows binds slab si's tiles and the ranges of the per-row buffers
@@ -459,25 +455,25 @@ func (a *Assigner) bindClusters() {
 func (a *Assigner) bindRows(si int, s slab) {
 	st := &a.st
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindTiles, a.tiles[si])
-	gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindLabels, st.prev, s.outOffset, s.outSize)
-	gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindDists, st.dists, s.outOffset, s.outSize)
-	gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindOwner, st.owner, s.outOffset, s.outSize)
+	gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindLabels, st.prev.id, s.outOffset, s.outSize)
+	gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindDists, st.dists.id, s.outOffset, s.outSize)
+	gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindOwner, st.owner.id, s.outOffset, s.outSize)
 }
 
 // read copies len(dst) bytes at offset of buffer b into dst, after the
 // barrier that makes shader writes visible to glGetBufferSubData.
-func (a *Assigner) read(b uint32, offset int, dst []byte) {
+func (a *Assigner) read(b *buffer, offset int, dst []byte) {
 	if len(dst) == 0 {
 		return
 	}
 	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
-	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, b)
+	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, b.id)
 	gl.GetBufferSubData(gl.SHADER_STORAGE_BUFFER, offset, len(dst), unsafe.Pointer(&dst[0]))
 }
 
 // read32 reads len(dst) 32-bit values (int32, uint32 or float32) from the
 // start of buffer b.
-func read32[T int32 | uint32 | float32](a *Assigner, b uint32, dst []T) {
+func read32[T int32 | uint32 | float32](a *Assigner, b *buffer, dst []T) {
 	if len(dst) == 0 {
 		return
 	}
@@ -501,9 +497,9 @@ func (a *Assigner) State(owner []int32, dists []float32, counts []int) error {
 			return fmt.Errorf("%d counts for k=%d", len(counts), k)
 		}
 		c := make([]uint32, k)
-		read32(a, a.st.owner, owner[:a.n])
-		read32(a, a.st.dists, dists[:a.n])
-		read32(a, a.st.counts, c)
+		read32(a, &a.st.owner, owner[:a.n])
+		read32(a, &a.st.dists, dists[:a.n])
+		read32(a, &a.st.counts, c)
 		for i, v := range c {
 			counts[i] = int(v)
 		}
@@ -517,7 +513,8 @@ func (a *Assigner) State(owner []int32, dists []float32, counts []int) error {
 
 // Move implements kmeans.Stepper: the moves go up as (row in its slab,
 // cluster) pairs, one dispatch per run of moves within a slab applies them
-// in order, then the check and means passes run as in an iteration.
+// in order, then the means pass recomputes every cluster's centroid and
+// the dirty flags are cleared (every mean is now current).
 func (a *Assigner) Move(rows []int, to []int32) (bool, error) {
 	if len(rows) != len(to) {
 		return false, fmt.Errorf("gpu: move: %d rows for %d targets", len(rows), len(to))
@@ -542,40 +539,32 @@ func (a *Assigner) move(rows []int, to []int32) (bool, error) {
 	if st.k == 0 {
 		return false, errNotStarted
 	}
-	pairs := make([]int32, 2*len(rows))
+	// Triples (row in its slab, target, and the cluster it leaves, which
+	// the move pass fills in).
+	moves := make([]int32, 3*len(rows))
 	for i, r := range rows {
 		if r < 0 || r >= a.n || to[i] < 0 || int(to[i]) >= st.k {
 			return false, fmt.Errorf("move %d: row %d to cluster %d, want a row below %d and a cluster below %d", i, r, to[i], a.n, st.k)
 		}
-		pairs[2*i] = int32(r % a.lay.rowsPerSlab) // slab r/rowsPerSlab starts there
-		pairs[2*i+1] = to[i]
+		moves[3*i] = int32(r % a.lay.rowsPerSlab) // slab r/rowsPerSlab starts there
+		moves[3*i+1] = to[i]
 	}
 	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT | gl.SHADER_STORAGE_BARRIER_BIT)
-	if len(rows) > st.movesCap {
-		d.deleteBuffer(&st.moves)
-		st.movesCap = 0
-		var err error
-		if st.moves, err = d.newBuffer(8*len(rows), nil, gl.DYNAMIC_DRAW); err != nil {
+	if len(rows) > 0 {
+		if err := d.ensure(&st.moves, 4*len(moves), gl.DYNAMIC_DRAW); err != nil {
 			return false, fmt.Errorf("relocation moves: %w", err)
 		}
-		st.movesCap = len(rows)
-	}
-	if len(rows) > 0 {
-		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, st.moves)
-		gl.BufferSubData(gl.SHADER_STORAGE_BUFFER, 0, 4*len(pairs), unsafe.Pointer(&pairs[0]))
+		st.moves.write(unsafe.Pointer(&moves[0]), 4*len(moves))
 	}
 	head := shaders.StatusHeaderBytes + shaders.StatusSlotBytes
-	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, st.status)
+	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, st.status.id)
 	gl.ClearBufferSubData(gl.SHADER_STORAGE_BUFFER, gl.R32UI, 0, head, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
 	a.bindClusters()
 	gl.UseProgram(d.updProg)
 	gl.Uniform1ui(d.updLoc.d, uint32(a.dim))
 	gl.Uniform1ui(d.updLoc.k, uint32(st.k))
 	gl.Uniform1ui(d.updLoc.stride, uint32(a.lay.strideWords))
-	gl.Uniform1ui(d.updLoc.stop, 0)
 	gl.Uniform1ui(d.updLoc.iter, 0)
-	gl.Uniform1ui(d.updLoc.groups, 0) // no assignment ran: no inertia to add
-	gl.Uniform1ui(d.updLoc.pass, passMove)
 	for i := 0; i < len(rows); {
 		si := rows[i] / a.lay.rowsPerSlab
 		j := i + 1
@@ -584,31 +573,43 @@ func (a *Assigner) move(rows []int, to []int32) (bool, error) {
 		}
 		s := a.lay.slabs[si]
 		a.bindRows(si, s)
-		gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, bindMoves, st.moves, 0, 8*len(rows))
+		st.moves.bind(bindMoves)
 		gl.Uniform1ui(d.updLoc.outBase, uint32(s.outBase))
 		gl.Uniform1ui(d.updLoc.base, uint32(i))
 		gl.Uniform1ui(d.updLoc.n, uint32(j-i))
-		if err := d.dispatch(1, func() string { return fmt.Sprintf("move rows %v", rows[i:j]) }); err != nil {
+		// Owners and counts in order, then every feature of every move
+		// at once.
+		gl.Uniform1ui(d.updLoc.pass, passMove)
+		if err := d.dispatch(1, 1, -1, func() string { return fmt.Sprintf("move rows %v", rows[i:j]) }); err != nil {
+			return false, err
+		}
+		gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+		gl.Uniform1ui(d.updLoc.pass, passMoveSums)
+		groups := ((j-i)*a.dim + shaders.GroupSize - 1) / shaders.GroupSize
+		x := min(groups, a.maxGroups)
+		if err := d.dispatch(x, (groups+x-1)/x, -1, func() string { return fmt.Sprintf("move the sums of rows %v", rows[i:j]) }); err != nil {
 			return false, err
 		}
 		gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
 		i = j
 	}
-	// No check pass: a cluster may stay empty (kmeans.Stepper.Move), and
+	// No empty check: a cluster may stay empty (kmeans.Stepper.Move), and
 	// the means pass keeps its centroid.
 	if err := a.meansPass(); err != nil {
 		return false, err
 	}
+	// Every mean is current now: no cluster is dirty.
+	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT | gl.SHADER_STORAGE_BARRIER_BIT)
+	gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, st.counts.id)
+	gl.ClearBufferSubData(gl.SHADER_STORAGE_BUFFER, gl.R32UI, 4*st.k, 4*st.k, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
 	if err := d.glErr(fmt.Sprintf("move %d rows", len(rows))); err != nil {
 		return false, err
 	}
-	buf := make([]byte, head)
-	a.read(st.status, 0, buf)
-	if err := d.glErr("read back the status"); err != nil {
+	var slot [1]statusSlot
+	if _, err := a.readStatus(slot[:]); err != nil {
 		return false, err
 	}
-	slot := buf[shaders.StatusHeaderBytes:]
-	return binary.LittleEndian.Uint32(slot[8:]) != 0, nil
+	return slot[0].Moved != 0, nil
 }
 
 // Finish implements kmeans.Stepper.
@@ -633,16 +634,18 @@ func (a *Assigner) Finish(reassign bool, labels []int32, dists []float32, sums [
 			// The plain assignment, into the loop's labels and distances:
 			// the sums keep the last update, as on the host.
 			gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
-			if err := a.assignPass(st.cent, 4*kd, st.prev, st.dists, k); err != nil {
+			if err := a.assignPass(&st.cent, &st.prev, &st.dists, k); err != nil {
 				return err
 			}
 		}
 		s32 := make([]uint32, kd+k)
-		read32(a, st.prev, labels[:a.n])
-		read32(a, st.dists, dists[:a.n])
-		read32(a, st.sums, s32[:kd])
-		read32(a, st.counts, s32[kd:])
-		read32(a, st.cent, centroids[:kd])
+		ct := make([]float32, kd)
+		read32(a, &st.prev, labels[:a.n])
+		read32(a, &st.dists, dists[:a.n])
+		read32(a, &st.sums, s32[:kd])
+		read32(a, &st.counts, s32[kd:])
+		read32(a, &st.cent, ct)
+		rowMajor(centroids[:kd], ct, k, a.dim)
 		for i, v := range s32[:kd] {
 			sums[i] = uint64(v)
 		}

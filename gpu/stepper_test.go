@@ -16,7 +16,9 @@ import (
 	"github.com/go-gl/gl/v4.3-core/gl"
 
 	"github.com/tilekmeans/tilekmeans/cpu"
+	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
 	"github.com/tilekmeans/tilekmeans/kmeans"
+	"github.com/tilekmeans/tilekmeans/kmeans/kmeanstest"
 	"github.com/tilekmeans/tilekmeans/shaders"
 	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
@@ -59,8 +61,8 @@ func runHost(t testing.TB, data kmeans.Data, cfg kmeans.Config) *kmeans.Result {
 }
 
 // sameResult requires the device loop's result to equal the host loop's:
-// everything bit for bit, History to a relative 1e-12 (its sums are added
-// in another order).
+// everything bit for bit, History included (both are exact sums rounded
+// once, kmeans.ExactSum on the host, fixed-point digits on the device).
 func sameResult(t testing.TB, name string, host, dev *kmeans.Result) {
 	t.Helper()
 	f32 := func(a, b []float32) bool {
@@ -94,16 +96,7 @@ func sameResult(t testing.TB, name string, host, dev *kmeans.Result) {
 	check(f32(host.Dists, dev.Dists), "dists (bitwise)", "", "")
 	check(f64(host.Means, dev.Means), "means (bitwise)", "", "")
 	check(f32(host.Centroids, dev.Centroids), "centroids (bitwise)", "", "")
-	if len(host.History) != len(dev.History) {
-		check(false, "history length", len(host.History), len(dev.History))
-	} else {
-		for i, h := range host.History {
-			if d := dev.History[i]; math.Abs(h-d) > 1e-12*math.Abs(h) {
-				check(false, fmt.Sprintf("history[%d]", i), h, d)
-				break
-			}
-		}
-	}
+	check(f64(host.History, dev.History), "history (bitwise)", host.History, dev.History)
 	if len(bad) > 0 {
 		t.Errorf("%s: device loop differs from the host loop:\n  %s", name, strings.Join(bad, "\n  "))
 	}
@@ -123,8 +116,9 @@ func seeded(k, iters int, fixed bool, method kmeans.InitMethod, ninit int, seed 
 	}
 }
 
-// compareCases runs every case through both loops on the given device.
-func compareCases(t *testing.T, d *Device, data kmeans.Data, cases []stepCase) {
+// compareCases runs every case through both loops on the given device,
+// and returns the relocations the device loop made in all.
+func compareCases(t *testing.T, d *Device, data kmeans.Data, cases []stepCase) (relocated int) {
 	t.Helper()
 	a, err := d.NewAssigner(data)
 	if err != nil {
@@ -136,7 +130,9 @@ func compareCases(t *testing.T, d *Device, data kmeans.Data, cases []stepCase) {
 		dev := runDevice(t, a, data, c.cfg())
 		t.Logf("%s: %d iterations, converged %v, %d relocated", c.name, dev.Iterations, dev.Converged, dev.Relocated)
 		sameResult(t, c.name, host, dev)
+		relocated += dev.Relocated
 	}
+	return relocated
 }
 
 // TestStepperUSPS: the real sheets, k=3..7 to convergence and for a fixed
@@ -162,7 +158,7 @@ func TestStepperUSPS(t *testing.T) {
 // that, clusters empty on every iteration and relocation runs again and
 // again; noise adds a few rows that differ in one feature.
 func emptyingData(r *rand.Rand, n, dim, distinct int) kmeans.Data {
-	proto := randomData(r, distinct, dim)
+	proto := kmeanstest.RandomData(r, distinct, dim, 256)
 	x := make([]uint8, n*dim)
 	for i := range n {
 		copy(x[i*dim:], proto.Row(r.IntN(distinct)))
@@ -194,13 +190,13 @@ func TestStepperRandom(t *testing.T) {
 			data  kmeans.Data
 			cases []stepCase
 		}{
-			{"D=7", randomData(r, 1000, 7), []stepCase{
+			{"D=7", kmeanstest.RandomData(r, 1000, 7, 256), []stepCase{
 				{"k=5", seeded(5, 200, false, kmeans.InitKMeansPP, 2, 1)},
 				{"k=9 fixed", seeded(9, 30, true, kmeans.InitRandom, 1, 2)}}},
-			{"D=1", randomData(r, 777, 1), []stepCase{
+			{"D=1", kmeanstest.RandomData(r, 777, 1, 256), []stepCase{
 				{"k=4", seeded(4, 200, false, kmeans.InitRandom, 3, 3)},
 				{"k=40", seeded(40, 200, false, kmeans.InitRandom, 1, 4)}}},
-			{"D=255", randomData(r, 500, 255), []stepCase{
+			{"D=255", kmeanstest.RandomData(r, 500, 255, 256), []stepCase{
 				{"k=6", seeded(6, 100, false, kmeans.InitKMeansPP, 1, 5)}}},
 			{"D=5 emptying", emptyingData(r, 300, 5, 12), []stepCase{
 				{"k=20", seeded(20, 40, false, kmeans.InitRandom, 2, 6)},
@@ -244,10 +240,10 @@ func TestStepperSplit(t *testing.T) {
 			data     kmeans.Data
 		}{
 			{7, 1000, emptyingData(r, 1000, 7, 15)},
-			{255, 4000, randomData(r, 700, 255)},
+			{255, 4000, kmeanstest.RandomData(r, 700, 255, 256)},
 			{16, 16 * 100, levelsData(r, 1000, 16, 2)},
 		} {
-			d := openDevice(t, kind, &testHooks{maxTileBytes: c.maxBytes, maxGroups: 1})
+			d := openDevice(t, kind, &gpuhooks.Hooks{MaxTileBytes: c.maxBytes, MaxGroups: 1})
 			a, err := d.NewAssigner(c.data)
 			if err != nil {
 				t.Fatal(err)
@@ -490,12 +486,10 @@ func runMeans(a *Assigner, sums, counts []uint32) ([]float32, bool, error) {
 	var moved bool
 	err := d.do(func() error {
 		st := &a.st
-		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, st.sums)
-		gl.BufferSubData(gl.SHADER_STORAGE_BUFFER, 0, 4*k, unsafe.Pointer(&sums[0]))
-		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, st.counts)
-		gl.BufferSubData(gl.SHADER_STORAGE_BUFFER, 0, 4*k, unsafe.Pointer(&counts[0]))
-		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, st.status)
-		gl.ClearBufferSubData(gl.SHADER_STORAGE_BUFFER, gl.R32UI, 0, shaders.StatusPartials, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
+		st.sums.write(unsafe.Pointer(&sums[0]), 4*k)
+		st.counts.write(unsafe.Pointer(&counts[0]), 4*k)
+		gl.BindBuffer(gl.SHADER_STORAGE_BUFFER, st.status.id)
+		gl.ClearBufferSubData(gl.SHADER_STORAGE_BUFFER, gl.R32UI, 0, shaders.StatusWork, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
 		a.bindClusters()
 		gl.UseProgram(d.updProg)
 		gl.Uniform1ui(d.updLoc.d, 1)
@@ -505,11 +499,11 @@ func runMeans(a *Assigner, sums, counts []uint32) ([]float32, bool, error) {
 		if err := a.meansPass(); err != nil {
 			return err
 		}
-		read32(a, st.cent, cent)
-		slot := make([]byte, shaders.StatusSlotBytes)
-		a.read(st.status, shaders.StatusHeaderBytes, slot)
-		moved = slot[8] != 0
-		return d.glErr("means test")
+		read32(a, &st.cent, cent)
+		var slot [1]statusSlot
+		_, err := a.readStatus(slot[:])
+		moved = slot[0].Moved != 0
+		return err
 	})
 	return cent, moved, err
 }
@@ -519,11 +513,12 @@ func runMeans(a *Assigner, sums, counts []uint32) ([]float32, bool, error) {
 func TestStepFault(t *testing.T) {
 	forEachContext(t, func(t *testing.T, kind string) {
 		r := rand.New(rand.NewPCG(26, 26))
-		data := randomData(r, 1000, 7)
-		// Each iteration is 1 assignment + 1 check + 1 means dispatch here:
-		// dispatch 5 is the second iteration's check pass.
-		for _, fail := range []int{1, 5, 9} {
-			d, err := Open(Options{Context: kind, hooks: &testHooks{failDispatch: fail}})
+		data := kmeanstest.RandomData(r, 1000, 7, 256)
+		// Each iteration is two dispatches here (the assignment with the
+		// update, then the means): dispatch 5 is the third iteration's
+		// assignment, in the second batch.
+		for _, fail := range []int{1, 2, 5} {
+			d, err := Open(Options{Context: kind, Test: &gpuhooks.Hooks{FailDispatch: fail}})
 			if err != nil {
 				unavailable(t, "context %s: %v", kind, err)
 			}
@@ -543,8 +538,8 @@ func TestStepFault(t *testing.T) {
 				t.Fatalf("Close after a loss: %v", err)
 			}
 			<-d.done
-			if d.buffers != 0 || d.prog != 0 || d.stepProg != 0 || d.updProg != 0 {
-				t.Fatalf("after Close: %d buffers, programs %d %d %d", d.buffers, d.prog, d.stepProg, d.updProg)
+			if d.buffers != 0 || d.livePrograms() != 0 {
+				t.Fatalf("after Close: %d buffers, %d programs", d.buffers, d.livePrograms())
 			}
 		}
 	})
@@ -552,10 +547,6 @@ func TestStepFault(t *testing.T) {
 
 // TestStepperArguments: misuse is an error, not a panic or a GL error.
 func TestStepperArguments(t *testing.T) {
-	big := &Assigner{n: MaxStepRows + 1, dim: 1}
-	if err := big.Start(1, []float32{0}); err == nil || !strings.Contains(err.Error(), "16843009") {
-		t.Fatalf("Start with %d rows: %v, want the uint32 sums limit", big.n, err)
-	}
 	forEachContext(t, func(t *testing.T, kind string) {
 		d := openDevice(t, kind, nil)
 		data := kmeans.Data{N: 4, D: 3, X: []uint8{0, 0, 0, 1, 1, 1, 9, 9, 9, 10, 10, 10}}
@@ -617,8 +608,10 @@ func TestStepperArguments(t *testing.T) {
 		if moved, err := a.Move([]int{1, 1}, []int32{1, 0}); err != nil || !moved {
 			t.Fatalf("Move back: %v, %v", moved, err)
 		}
-		if _, err := a.Move([]int{0, 1}, []int32{1, 1}); err == nil || !strings.Contains(err.Error(), "empty") {
-			t.Fatalf("Move that empties cluster 0: %v", err)
+		// A move may leave a cluster empty (kmeans.Stepper.Move): it keeps
+		// its centroid, the other's mean moves.
+		if moved, err := a.Move([]int{0, 1}, []int32{1, 1}); err != nil || !moved {
+			t.Fatalf("Move that empties cluster 0: %v, %v", moved, err)
 		}
 		labels := make([]int32, 4)
 		sums := make([]uint64, 6)
@@ -663,7 +656,7 @@ func TestStepperReleases(t *testing.T) {
 			unavailable(t, "context %s: %v", kind, err)
 		}
 		r := rand.New(rand.NewPCG(27, 27))
-		data := randomData(r, 300, 10)
+		data := kmeanstest.RandomData(r, 300, 10, 256)
 		a, err := d.NewAssigner(data)
 		if err != nil {
 			t.Fatal(err)
@@ -672,8 +665,8 @@ func TestStepperReleases(t *testing.T) {
 		for _, k := range []int{3, 30, 5} { // 30 grows the per-cluster buffers
 			runDevice(t, a, data, seeded(k, 20, false, kmeans.InitRandom, 1, uint64(k))())
 		}
-		if after := liveBuffers(t, d); after != before+7 { // prev, owner, dists, status, sums, cent, counts
-			t.Fatalf("device run: %d buffers before, %d after, want 7 more", before, after)
+		if after := liveBuffers(t, d); after != before+8 { // prev, owner, dists, status, sums, cent, counts, status readback
+			t.Fatalf("device run: %d buffers before, %d after, want 8 more", before, after)
 		}
 		b, err := d.NewAssigner(data)
 		if err != nil {
@@ -687,9 +680,57 @@ func TestStepperReleases(t *testing.T) {
 			t.Fatal(err)
 		}
 		<-d.done
-		if d.buffers != 0 || d.stepProg != 0 || d.updProg != 0 {
-			t.Fatalf("after Close: %d buffers, programs %d %d", d.buffers, d.stepProg, d.updProg)
+		if d.buffers != 0 || d.livePrograms() != 0 {
+			t.Fatalf("after Close: %d buffers, %d programs", d.buffers, d.livePrograms())
 		}
+	})
+}
+
+// TestStepperRowLimit: past the device loop's row limit (lowered by the
+// test hook from MaxStepRows' 16,843,009 rows), Start says the loop is
+// unsupported (errors.ErrUnsupported, so package kmeans runs the host loop)
+// and Assign still works; at the limit the device loop runs.
+func TestStepperRowLimit(t *testing.T) {
+	forEachContext(t, func(t *testing.T, kind string) {
+		const limit = 100
+		d := openDevice(t, kind, &gpuhooks.Hooks{MaxStepRows: limit})
+		r := rand.New(rand.NewPCG(28, 28))
+		over := kmeanstest.RandomData(r, limit+1, 9, 256)
+		a, err := d.NewAssigner(over)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cent := rowCentroids(r, over, 3)
+		err = a.Start(3, cent)
+		if !errors.Is(err, errors.ErrUnsupported) || !strings.Contains(err.Error(), fmt.Sprintf("at most %d rows", limit)) {
+			t.Fatalf("Start with %d rows over a limit of %d: %v, want errors.ErrUnsupported naming the limit", over.N, limit, err)
+		}
+		if strings.Count(err.Error(), "gpu:") != 1 {
+			t.Errorf("error %q: want the package prefix exactly once", err)
+		}
+		t.Logf("%v", err)
+		checkParity(t, a, over, cent, 3)
+		if _, err := a.Step(make([]kmeans.StepStat, 2), true); !errors.Is(err, errNotStarted) {
+			t.Fatalf("Step after a refused Start: %v", err)
+		}
+		// kmeans.Run sees ErrUnsupported and drives the same Assigner from
+		// the host, with the host loop's result.
+		cs := &countingStepper{Assigner: a}
+		res, err := kmeans.Run(context.Background(), over, cs, seeded(3, 20, false, kmeans.InitRandom, 1, 3)())
+		if err != nil {
+			t.Fatalf("kmeans.Run past the limit: %v", err)
+		}
+		if cs.steps != 0 {
+			t.Errorf("kmeans.Run stepped the device loop %d times past its row limit", cs.steps)
+		}
+		sameResult(t, "host path past the limit", runHost(t, over, seeded(3, 20, false, kmeans.InitRandom, 1, 3)()), res)
+
+		at := kmeans.Data{N: limit, D: over.D, X: over.X[:limit*over.D]}
+		b, err := d.NewAssigner(at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameResult(t, "device loop at the limit", runHost(t, at, seeded(3, 20, false, kmeans.InitRandom, 1, 3)()), runDevice(t, b, at, seeded(3, 20, false, kmeans.InitRandom, 1, 3)()))
 	})
 }
 
@@ -697,16 +738,223 @@ func TestStepperReleases(t *testing.T) {
 // halted batch must leave the rest idle.
 func slotsRun(t *testing.T, a *Assigner, m int) []bool {
 	t.Helper()
-	buf := make([]byte, shaders.StatusHeaderBytes+m*shaders.StatusSlotBytes)
+	slots := make([]statusSlot, m)
 	if err := a.dev.do(func() error {
-		a.read(a.st.status, 0, buf)
-		return a.dev.glErr("read status")
+		_, err := a.readStatus(slots)
+		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
 	run := make([]bool, m)
-	for i := range m {
-		run[i] = buf[shaders.StatusHeaderBytes+i*shaders.StatusSlotBytes+12] != 0
+	for i, s := range slots {
+		run[i] = s.Ran != 0
 	}
 	return run
+}
+
+// TestStepperPassShapes runs the device loop, and Assign, on each shape a
+// pass can take, forced by the test hooks on small data: many dispatches
+// per iteration (a low work cap, one work group per dispatch), the
+// centroids split over work groups or never split, and the status read
+// without a persistently mapped buffer. D = 37 spans two staged chunks and
+// ends in a partial word; k = 5 runs the narrow kernel, 20 and 150 the
+// wide one (150: three centroid blocks).
+func TestStepperPassShapes(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 41))
+	data := emptyingData(r, 1500, 37, 40)
+	cases := []stepCase{
+		{"k=5", seeded(5, 60, false, kmeans.InitKMeansPP, 1, 1)},
+		{"k=20", seeded(20, 40, false, kmeans.InitRandom, 1, 2)},
+		{"k=150 fixed", seeded(150, 6, true, kmeans.InitRandom, 1, 3)},
+	}
+	for _, hc := range []struct {
+		name  string
+		hooks gpuhooks.Hooks
+		check func(t *testing.T, k int, p pass, persistent bool)
+	}{
+		{"work cap", gpuhooks.Hooks{MaxDispatchWork: 100 * 37 * 20}, func(t *testing.T, k int, p pass, _ bool) {
+			if len(p.dispatches) < 3 {
+				t.Errorf("k=%d: %d dispatches under a low work cap", k, len(p.dispatches))
+			}
+		}},
+		{"one group per dispatch, 3 splits", gpuhooks.Hooks{MaxGroups: 1, Splits: 3}, func(t *testing.T, k int, p pass, _ bool) {
+			if len(p.dispatches) != p.blocks || k == 150 && p.splits != 3 {
+				t.Errorf("k=%d: %d dispatches of %d blocks, %d splits", k, len(p.dispatches), p.blocks, p.splits)
+			}
+		}},
+		{"no splits", gpuhooks.Hooks{Splits: -1}, func(t *testing.T, k int, p pass, _ bool) {
+			if p.splits != 1 {
+				t.Errorf("k=%d: %d splits, want none", k, p.splits)
+			}
+		}},
+		{"no buffer storage", gpuhooks.Hooks{NoBufferStorage: true}, func(t *testing.T, k int, _ pass, persistent bool) {
+			if persistent {
+				t.Error("the status is read through a mapped buffer despite the hook")
+			}
+		}},
+	} {
+		t.Run(hc.name, func(t *testing.T) {
+			forEachContext(t, func(t *testing.T, kind string) {
+				h := hc.hooks
+				d := openDevice(t, kind, &h)
+				compareCases(t, d, data, cases)
+				a, err := d.NewAssigner(data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer a.Close()
+				for _, k := range []int{5, 20, 150} {
+					var p pass
+					var persistent bool
+					_ = d.do(func() error { p, persistent = a.planFor(k), d.persistent; return nil })
+					hc.check(t, k, p, persistent)
+					checkParity(t, a, data, randomCentroids(r, data, k), k)
+				}
+			})
+		})
+	}
+}
+
+// TestStepperHaltDispatchesNothing: the iteration that halts a batch zeroes
+// the group counts of every later dispatch, assignment and means pass (so
+// the rest of the batch runs nothing, with no host round trip), and the
+// next batch runs again.
+func TestStepperHaltDispatchesNothing(t *testing.T) {
+	forEachContext(t, func(t *testing.T, kind string) {
+		d := openDevice(t, kind, &gpuhooks.Hooks{MaxGroups: 1}) // several dispatches
+		data := kmeans.Data{N: 4, D: 3, X: []uint8{0, 0, 0, 1, 1, 1, 9, 9, 9, 10, 10, 10}}
+		a, err := d.NewAssigner(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Start(2, []float32{0, 0, 0, 10, 10, 10}); err != nil {
+			t.Fatal(err)
+		}
+		stats := make([]kmeans.StepStat, 5)
+		if ran, err := a.Step(stats, true); err != nil || ran != 2 {
+			t.Fatalf("Step: ran %d, %v; want a fixed point at the second iteration", ran, err)
+		}
+		groups := func() []uint32 {
+			var params []uint32
+			if err := d.do(func() error {
+				st := &a.st
+				buf := make([]byte, 4*len(st.indirect))
+				a.read(&st.status, shaders.StatusWork+4*st.wl.indirect, buf)
+				params = unsafe.Slice((*uint32)(unsafe.Pointer(&buf[0])), len(st.indirect))
+				return d.glErr("read the dispatch parameters")
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return params
+		}
+		params := groups()
+		if len(params) != 6 || params[0] != 0 || params[1] != 1 || params[2] != 1 || params[3] != 0 {
+			t.Fatalf("dispatch parameters after the halt: %v, want an assignment of 0 x 1 x 1 groups and a means pass of 0 x _ x _", params)
+		}
+		if got := slotsRun(t, a, 5); !slices.Equal(got, []bool{true, true, false, false, false}) {
+			t.Fatalf("slots run: %v", got)
+		}
+		// The next batch starts with the planned groups again.
+		if ran, err := a.Step(stats, false); err != nil || ran != 5 || stats[4].Changed != 0 || stats[4].Inertia != 3 {
+			t.Fatalf("Step after a halted batch: ran %d, %+v, %v", ran, stats, err)
+		}
+		if p := groups(); p[0] != 1 {
+			t.Fatalf("dispatch parameters after a batch that did not halt: %v", p)
+		}
+	})
+}
+
+// TestStepperSpecialInertia: NaN and infinite distances in the device
+// loop give the inertia kmeans.ExactSum gives on the host (NaN, +Inf), and
+// the same labels.
+func TestStepperSpecialInertia(t *testing.T) {
+	forEachContext(t, func(t *testing.T, kind string) {
+		d := openDevice(t, kind, nil)
+		r := rand.New(rand.NewPCG(42, 42))
+		data := kmeanstest.RandomData(r, 200, 9, 256)
+		a, err := d.NewAssigner(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nan, huge := float32(math.NaN()), float32(1e30)
+		for _, c := range []struct {
+			name string
+			k    int
+			cent func() []float32
+		}{
+			{"NaN at centroid 0", 3, func() []float32 { c := rowCentroids(r, data, 3); c[4] = nan; return c }},
+			{"infinite distances", 1, func() []float32 { c := make([]float32, 9); c[2] = huge; return c }},
+			{"NaN elsewhere", 20, func() []float32 { c := rowCentroids(r, data, 20); c[9*7] = nan; c[9*19+8] = nan; return c }},
+		} {
+			cent := c.cent()
+			host := kmeans.NewHostStepper(data, kmeans.Reference{Data: data})
+			var hs, ds [1]kmeans.StepStat
+			if err := host.Start(c.k, cent); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := host.Step(hs[:], false); err != nil {
+				t.Fatal(err)
+			}
+			if err := a.Start(c.k, cent); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := a.Step(ds[:], false); err != nil {
+				t.Fatal(err)
+			}
+			h, g := hs[0], ds[0]
+			same := math.Float64bits(h.Inertia) == math.Float64bits(g.Inertia) || math.IsNaN(h.Inertia) && math.IsNaN(g.Inertia)
+			if !same || h.Changed != g.Changed || h.Empty != g.Empty || h.Moved != g.Moved {
+				t.Errorf("%s: device %+v, host %+v", c.name, g, h)
+			}
+			t.Logf("%s: %+v", c.name, g)
+		}
+	})
+}
+
+// TestStepperLargeKAndD: k = 1024 on the real tiles (16 centroid blocks of
+// the wide kernel, split over work groups), and colour-sized rows (D =
+// 64*64*3 = 12288, 384 staged chunks) at k = 7 and 70 and with relocations,
+// through Assign and the device loop, against the CPU. On llvmpipe this is
+// also the test of the loop budget: an invocation that looped more than
+// 65535 times in all (a work group taking many centroid blocks of such
+// rows, one work group computing all the means, one invocation moving
+// whole rows) would be stopped there, and the results would differ.
+func TestStepperLargeKAndD(t *testing.T) {
+	usps := tilestest.Data(t)
+	r := rand.New(rand.NewPCG(44, 44))
+	colour := levelsData(r, 400, 64*64*3, 4)
+	emptying := emptyingData(r, 300, 64*64*3, 20)
+	forEachContext(t, func(t *testing.T, kind string) {
+		d := openDevice(t, kind, nil)
+		for _, c := range []struct {
+			name  string
+			data  kmeans.Data
+			ks    []int
+			cases []stepCase
+		}{
+			{"USPS", usps, []int{1024}, []stepCase{{"k=1024 fixed 2", seeded(1024, 2, true, kmeans.InitRandom, 1, 44)}}},
+			{"D=12288", colour, []int{7, 70}, []stepCase{
+				{"k=7", seeded(7, 20, false, kmeans.InitKMeansPP, 1, 45)},
+				{"k=70 fixed 3", seeded(70, 3, true, kmeans.InitRandom, 1, 46)}}},
+			{"D=12288, 20 distinct rows", emptying, nil, []stepCase{{"k=30", seeded(30, 10, false, kmeans.InitRandom, 1, 47)}}},
+		} {
+			a, err := d.NewAssigner(c.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range c.ks {
+				var p pass
+				_ = d.do(func() error { p = a.planFor(k); return nil })
+				t.Logf("%s k=%d: %d dispatches, %d tile blocks x %d splits of %d centroid blocks", c.name, k, len(p.dispatches), p.blocks, p.splits, p.span)
+				checkParity(t, a, c.data, randomCentroids(r, c.data, k), k)
+			}
+			if err := a.Close(); err != nil {
+				t.Fatal(err)
+			}
+			relocated := compareCases(t, d, c.data, c.cases)
+			if c.ks == nil && relocated == 0 {
+				t.Errorf("%s: no relocation: the moves of %d-feature rows are not exercised", c.name, c.data.D)
+			}
+		}
+	})
 }

@@ -27,9 +27,10 @@ type Config struct {
 	// inertia wins. 0 means 1. With explicit rows every restart starts
 	// from them, so NInit > 1 only repeats the same run.
 	NInit int
-	// Rand drives random and kmeans++ initialisation. nil means a PCG
-	// source seeded with (0, K): the stream the command line uses for
-	// -seed 0, so Config{K: k} reproduces `tilekmeans run -k k`.
+	// Rand drives random and kmeans++ initialisation. nil means
+	// rand.New(rand.NewPCG(0, uint64(K))), the stream the command line uses
+	// for -seed 0, so Config{K: k} reproduces `tilekmeans run -k k`; with
+	// rand.NewPCG(S, uint64(K)) it reproduces -seed S.
 	Rand *rand.Rand
 	// HostLoop keeps the loop on the host even when the Assigner is a
 	// Stepper: every assignment then comes back to the host (what a

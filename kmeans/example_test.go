@@ -52,21 +52,20 @@ func Example() {
 	}
 	fmt.Printf("predicted %d tiles, %d in the cluster the fit gave them\n", len(labels), same)
 
-	// Write the centroids (exact means, rounded to 8-bit gray).
+	// Write the centroids (exact means, rounded): centroid1.png ..
+	// centroid5.png, in the tiles' size and colour.
 	dir, err := os.MkdirTemp("", "centroids")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	defer os.RemoveAll(dir)
-	for c := range res.K {
-		img := tiles.CentroidImage(res.Means[c*t.D:(c+1)*t.D], t.Size)
-		if err := tiles.WritePNG(filepath.Join(dir, fmt.Sprintf("centroid%d.png", c+1)), img); err != nil {
-			fmt.Println(err)
-			return
-		}
+	imgs, err := tiles.WriteCentroids(filepath.Join(dir, "5"), res.Means, res.K, t.Width, t.Height, t.Color)
+	if err != nil {
+		fmt.Println(err)
+		return
 	}
-	fmt.Println("wrote", res.K, "centroid PNGs")
+	fmt.Println("wrote", len(imgs), "centroid PNGs")
 	// Output:
 	// 5610 tiles, inertia 9.03066e+09 after 28 iterations (converged true), sizes [1134 1287 997 801 1391]
 	// predicted 1122 tiles, 1122 in the cluster the fit gave them

@@ -33,8 +33,11 @@ type Init struct {
 }
 
 // ParseInit parses "random", "kmeans++" or "rows:i,j,..."; errors wrap
-// ErrInit.
+// ErrInit and read `kmeans: bad init "TEXT": what is wrong`.
 func ParseInit(s string) (Init, error) {
+	bad := func(format string, args ...any) (Init, error) {
+		return Init{}, fmt.Errorf("kmeans: %w %q: %s", ErrInit, s, fmt.Sprintf(format, args...))
+	}
 	switch {
 	case s == "random":
 		return Init{Method: InitRandom}, nil
@@ -43,22 +46,22 @@ func ParseInit(s string) (Init, error) {
 	case strings.HasPrefix(s, "rows:"):
 		list := strings.TrimPrefix(s, "rows:")
 		if list == "" {
-			return Init{}, fmt.Errorf("kmeans: %w: %q lists no rows", ErrInit, s)
+			return bad("lists no rows")
 		}
 		var rows []int
 		for _, f := range strings.Split(list, ",") {
 			r, err := strconv.Atoi(strings.TrimSpace(f))
 			if err != nil || r < 0 {
-				return Init{}, fmt.Errorf("kmeans: %w: %q: row %q is not a non-negative integer", ErrInit, s, f)
+				return bad("row %q is not a non-negative integer", f)
 			}
 			if slices.Contains(rows, r) {
-				return Init{}, fmt.Errorf("kmeans: %w: %q: row %d is repeated", ErrInit, s, r)
+				return bad("row %d is repeated", r)
 			}
 			rows = append(rows, r)
 		}
 		return Init{Method: InitRows, Rows: rows}, nil
 	}
-	return Init{}, fmt.Errorf("kmeans: %w: %q is not random, kmeans++ or rows:i,j,...", ErrInit, s)
+	return bad("want random, kmeans++ or rows:i,j,...")
 }
 
 // UnmarshalText implements encoding.TextUnmarshaler with ParseInit.

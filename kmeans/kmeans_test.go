@@ -359,7 +359,7 @@ func TestInitText(t *testing.T) {
 		t.Errorf("default shows as %q, want random", f.DefValue)
 	}
 	err := fs.Parse([]string{"-init", "best"})
-	if err == nil || !strings.Contains(err.Error(), `"best" is not random, kmeans++ or rows`) {
+	if err == nil || !strings.Contains(err.Error(), `bad init "best": want random, kmeans++ or rows`) {
 		t.Errorf("-init best: %v", err)
 	}
 	b, err := json.Marshal(struct{ Init kmeans.Init }{kmeans.Init{Method: kmeans.InitKMeansPP}})

@@ -206,11 +206,3 @@ func Inertia(data Data, means []float64, labels []int32) float64 {
 	}
 	return total
 }
-
-func sumFloat32(v []float32) float64 {
-	s := 0.0
-	for _, x := range v {
-		s += float64(x)
-	}
-	return s
-}

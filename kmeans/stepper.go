@@ -10,8 +10,9 @@ import (
 // the device. Run drives every k-means through a Stepper: a backend's own
 // (package gpu keeps labels, the integer cluster sums and the centroids on
 // the GPU), or NewHostStepper's over any Assigner. Every Stepper gives the
-// same result bit for bit, apart from History, whose float sums may be
-// added in another order.
+// same result bit for bit, History included: StepStat.Inertia is the exact
+// sum of the distances rounded once (ExactSum), whatever order a device
+// adds them in.
 //
 // Each iteration does exactly this:
 //
@@ -58,7 +59,7 @@ type Stepper interface {
 // StepStat is what one iteration of a Stepper reports.
 type StepStat struct {
 	Changed int     // labels changed by the assignment
-	Inertia float64 // sum of the assignment's squared distances
+	Inertia float64 // sum of the assignment's squared distances (ExactSum: the same bits in any order)
 	Empty   bool    // the update left a cluster empty; no centroids were computed
 	Moved   bool    // the update changed at least one centroid bit (false when Empty)
 }
@@ -109,7 +110,7 @@ func (h *hostStepper) Step(stats []StepStat, stop bool) (int, error) {
 	if err := h.Assign(u.cent32, u.k, h.labels, h.dists); err != nil {
 		return 0, err
 	}
-	st := StepStat{Inertia: sumFloat32(h.dists)}
+	st := StepStat{Inertia: ExactSum(h.dists)}
 	for i, l := range h.labels {
 		if l != h.prev[i] {
 			st.Changed++

@@ -20,54 +20,176 @@ func isImageName(name string) bool {
 	return slices.Contains(imageExts, strings.ToLower(filepath.Ext(name)))
 }
 
+// OutputMarker is the file a tilekmeans output folder holds, so that the
+// tool recognises its own outputs (IsOutputDir).
+const OutputMarker = ".tilekmeans"
+
+// IsOutputDir reports whether dir is a tilekmeans output folder: it holds
+// OutputMarker, or (output folders written before the marker existed) both
+// summary.json and labels.csv.
+func IsOutputDir(dir string) bool {
+	exists := func(name string) bool {
+		st, err := os.Stat(filepath.Join(dir, name))
+		return err == nil && st.Mode().IsRegular()
+	}
+	return exists(OutputMarker) || exists("summary.json") && exists("labels.csv")
+}
+
+// ExpandOption changes what Expand keeps.
+type ExpandOption func(*expandConfig)
+
+type expandConfig struct {
+	exclude    []string // absolute, cleaned
+	skipOutput bool
+}
+
+// ExcludeTree leaves out every file inside dir or its subfolders (a run's
+// output folder while it is written), however either is named (relative,
+// absolute, through symbolic links).
+func ExcludeTree(dir string) ExpandOption {
+	return func(c *expandConfig) {
+		if p := canonical(dir); p != "" {
+			c.exclude = append(c.exclude, p)
+		}
+	}
+}
+
+// canonical is p absolute, with symbolic links resolved where it exists.
+func canonical(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return ""
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		return real
+	}
+	return abs
+}
+
+// SkipOutputDirs leaves out every file that lies in a tilekmeans output
+// folder (IsOutputDir) or in a direct subfolder of one (the per-k centroid
+// folders): the tool's montages, centroids and elbow.png are never sheets.
+// Only the file's folder and its parent are checked, so a project folder
+// higher up that happens to hold a summary.json does not hide its sheets.
+func SkipOutputDirs() ExpandOption {
+	return func(c *expandConfig) { c.skipOutput = true }
+}
+
+// ExcludedError reports an argument that matched files, all of which the
+// options left out. Dir is the output folder (or excluded tree) that held
+// the first of them.
+type ExcludedError struct {
+	Arg   string
+	Dir   string
+	Files int
+}
+
+func (e *ExcludedError) Error() string {
+	return fmt.Sprintf("%s: %v: its %d file(s) lie in tilekmeans output folder %s, whose files are never read as sheets", e.Arg, ErrNoImages, e.Files, e.Dir)
+}
+
+// Unwrap makes an ExcludedError match ErrNoImages.
+func (e *ExcludedError) Unwrap() error { return ErrNoImages }
+
 // Expand turns files, directories and glob patterns into a list of image
 // files in natural file-name order (usps_2 before usps_10), without
 // duplicates. A directory contributes its image files (by extension, not
 // recursively); a named file is kept whatever its extension, so a non-image
-// file fails later with a clear decode error. Each argument must match
-// something.
-func Expand(args []string) ([]string, error) {
+// file fails later with a clear decode error. Hidden files (a leading dot)
+// come only by name: folders and globs leave them out, as a shell does. Each argument must match
+// something: one that matches nothing is an error wrapping ErrNoImages, and
+// one whose every match the options exclude is an *ExcludedError (which
+// wraps ErrNoImages too); an argument that keeps at least one file loses its
+// excluded ones silently.
+func Expand(args []string, opts ...ExpandOption) ([]string, error) {
+	var cfg expandConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	outputDir := map[string]bool{} // folder -> IsOutputDir, cached
+	excludedBy := func(p string) string {
+		abs := canonical(p)
+		if abs == "" {
+			return ""
+		}
+		for _, d := range cfg.exclude {
+			if abs == d || strings.HasPrefix(abs, d+string(filepath.Separator)) {
+				return d
+			}
+		}
+		if cfg.skipOutput {
+			dir := filepath.Dir(abs)
+			for _, d := range []string{dir, filepath.Dir(dir)} {
+				is, ok := outputDir[d]
+				if !ok {
+					is = IsOutputDir(d)
+					outputDir[d] = is
+				}
+				if is {
+					return d
+				}
+			}
+		}
+		return ""
+	}
 	var out []string
 	seen := map[string]bool{}
-	add := func(p string) {
-		p = filepath.Clean(p)
-		if !seen[p] {
-			seen[p] = true
-			out = append(out, p)
+	// keep adds the files one argument matched, minus excluded ones.
+	keep := func(arg string, files []string) error {
+		n, firstDir := 0, ""
+		for _, p := range files {
+			p = filepath.Clean(p)
+			if d := excludedBy(p); d != "" {
+				if firstDir == "" {
+					firstDir = d
+				}
+				continue
+			}
+			n++
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
 		}
+		if n == 0 && len(files) > 0 {
+			return &ExcludedError{Arg: arg, Dir: firstDir, Files: len(files)}
+		}
+		return nil
 	}
 	for _, arg := range args {
 		st, err := os.Stat(arg)
+		var files []string
 		switch {
 		case err == nil && st.IsDir():
-			files, err := listDir(arg)
+			files, err = listDir(arg)
 			if err != nil {
 				return nil, err
 			}
-			for _, f := range files {
-				add(f)
-			}
 		case err == nil:
-			add(arg)
+			files = []string{arg}
 		case errors.Is(err, fs.ErrNotExist) && strings.ContainsAny(arg, "*?["):
 			matches, gerr := filepath.Glob(arg)
 			if gerr != nil {
 				return nil, fmt.Errorf("%s: bad pattern: %w", arg, gerr)
 			}
-			n := 0
 			for _, m := range matches {
+				if hidden(m) && !hidden(arg) {
+					continue // as a shell's glob: * does not match a leading dot
+				}
 				if st, err := os.Stat(m); err == nil && !st.IsDir() {
-					add(m)
-					n++
+					files = append(files, m)
 				}
 			}
-			if n == 0 {
+			if len(files) == 0 {
 				return nil, fmt.Errorf("%s: %w", arg, ErrNoImages)
 			}
 		case errors.Is(err, fs.ErrNotExist):
 			return nil, fmt.Errorf("%s: no such file or directory", arg)
 		default:
 			return nil, fmt.Errorf("%s: %w", arg, err)
+		}
+		if err := keep(arg, files); err != nil {
+			return nil, err
 		}
 	}
 	slices.SortStableFunc(out, func(a, b string) int {
@@ -86,7 +208,7 @@ func listDir(dir string) ([]string, error) {
 	}
 	var files []string
 	for _, e := range entries {
-		if e.Type().IsRegular() && isImageName(e.Name()) {
+		if e.Type().IsRegular() && isImageName(e.Name()) && !hidden(e.Name()) {
 			files = append(files, filepath.Join(dir, e.Name()))
 		}
 	}
@@ -146,3 +268,9 @@ func compareInt(a, b int) int {
 	}
 	return 0
 }
+
+// hidden reports whether a path's last element starts with a dot: such
+// files (a run's lock and staging files among them) are left out of folder
+// listings and of glob matches whose pattern does not itself start the
+// name with a dot, as shells do.
+func hidden(p string) bool { return strings.HasPrefix(filepath.Base(p), ".") }

@@ -5,16 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/color"
-	"image/draw"
-	_ "image/gif" // registers GIF (paletted sheets)
-	_ "image/jpeg"
-	_ "image/png"
 	"os"
 	"path/filepath"
-
-	_ "golang.org/x/image/bmp"
-	_ "golang.org/x/image/tiff" // registers TIFF (16-bit sheets)
+	"runtime"
+	"sync"
+	"sync/atomic"
 )
 
 // Origin is where a tile was cut from: the sheet's index in Tiles.Sheets and
@@ -25,16 +20,39 @@ type Origin struct {
 
 // Sheet describes one loaded sheet.
 type Sheet struct {
-	Path          string // file path, or the embedded name
-	Width, Height int    // pixels, before any crop
+	Path          string // file path, or the Source's name
+	Format        string // "png", "jpeg", "gif", "bmp" or "tiff"
+	Width, Height int    // pixels as displayed (after Orientation), before any crop
 	Rows, Cols    int    // tile grid
 	Blank         int    // blank tiles (all pixels equal) found
+	// Orientation is the EXIF orientation that was applied to cut the
+	// tiles as a viewer shows the image; 0 when the file declares none.
+	Orientation Orientation
+	// Transparent counts the pixels inside tiles whose alpha was below 1
+	// and that were therefore composited over the background (gutters and
+	// trimmed remainders are not looked at); 0 for an opaque sheet.
+	Transparent int
+	// Cropped is the right and bottom remainder Options.Crop trimmed, in
+	// pixels (zero when the grid fit). Misaligned lists, when the sheet was
+	// cropped, the grids of other margin or spacing whose gutters the
+	// pixels show (as GridError.Fits): the tiles were then probably cut
+	// across gutters.
+	Cropped    image.Point
+	Misaligned []Grid
 }
+
+// Name is the base name of a sheet's path, for tables and reports.
+func (s Sheet) Name() string { return filepath.Base(s.Path) }
 
 // Tiles is the tile matrix cut from a set of sheets.
 type Tiles struct {
-	Size    int      // tile edge in pixels
-	D       int      // features per tile: Size*Size
+	Width, Height int        // tile size in pixels
+	Color         ColorModel // features per pixel: Color.Channels()
+	D             int        // features per tile: Width*Height*Color.Channels()
+	// Size is the tile edge when tiles are square, else 0. (It predates
+	// non-square tiles; Width and Height always hold the size.)
+	Size    int
+	Grid    Grid     // the grid the sheets were cut with
 	Pix     []uint8  // N*D, row-major: tile i is Pix[i*D:(i+1)*D]
 	Origins []Origin // one per tile
 	Sheets  []Sheet
@@ -45,14 +63,46 @@ type Tiles struct {
 // N is the number of tiles.
 func (t *Tiles) N() int { return len(t.Origins) }
 
-// Tile returns tile i's features.
+// Tile returns tile i's features: Height rows of Width pixels, each pixel
+// Color.Channels() values (R, G, B for RGB).
 func (t *Tiles) Tile(i int) []uint8 { return t.Pix[i*t.D : (i+1)*t.D] }
 
-// Options says how sheets are cut.
+// Transparent returns the sheets that had pixels with alpha below 1.
+func (t *Tiles) Transparent() []Sheet {
+	var out []Sheet
+	for _, s := range t.Sheets {
+		if s.Transparent > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Options says how sheets are cut. The zero value, with a tile size set,
+// cuts gray square tiles edge to edge: Options{Size: 16}.
 type Options struct {
-	Size      int  // tile edge in pixels (16 for USPS)
-	Crop      bool // trim a right and bottom remainder instead of failing
-	SkipBlank bool // leave blank tiles out
+	// Grid is the tile grid. When Grid.TileWidth is 0, Size gives a square
+	// grid with no margin or spacing.
+	Grid Grid
+	Size int // square tile edge in pixels, when Grid is unset (16 for USPS)
+	// Color says whether tiles are gray (the default) or RGB.
+	Color ColorModel
+	// Background is what transparent pixels are composited over; nil means
+	// White.
+	Background *Background
+	Crop       bool // trim a right and bottom remainder instead of failing
+	SkipBlank  bool // leave blank tiles out
+	// Workers bounds the sheets decoded at once; 0 means GOMAXPROCS. The
+	// result does not depend on it.
+	Workers int
+}
+
+// grid resolves Grid and Size.
+func (o Options) grid() Grid {
+	if o.Grid.TileWidth != 0 || o.Grid.TileHeight != 0 {
+		return o.Grid
+	}
+	return Square(o.Size)
 }
 
 // Source is a sheet's name and encoded bytes, for data that is not on disk
@@ -62,139 +112,314 @@ type Source struct {
 	Data []byte
 }
 
-// SizeError reports a sheet that the tile grid does not fit.
-type SizeError struct {
-	Path          string
-	Width, Height int
-	Size          int
-}
+// ErrAllBlank reports that skipping blank tiles left none.
+var ErrAllBlank = errors.New("every tile is blank, and skipping blank tiles leaves none")
 
-func (e *SizeError) Error() string {
-	if e.Width < e.Size || e.Height < e.Size {
-		return fmt.Sprintf("%s: %dx%d is smaller than one %dx%d tile", e.Path, e.Width, e.Height, e.Size, e.Size)
-	}
-	return fmt.Sprintf("%s: %dx%d is not a multiple of the %d-pixel tile (use -crop to trim %dx%d)",
-		e.Path, e.Width, e.Height, e.Size, e.Width%e.Size, e.Height%e.Size)
-}
-
-// ErrNotImage reports a file that is not in a supported image format.
-var ErrNotImage = errors.New("not a JPEG, PNG, GIF, BMP or TIFF image")
-
-// Load reads the sheets at paths (in the given order) and cuts them.
+// Load reads the sheets at paths (in the given order) and cuts them. Sheets
+// are decoded by up to Options.Workers goroutines; each file's bytes are
+// dropped once decoded and each decoded sheet once cut, and the tile matrix
+// is allocated once, at its final size, from the image headers. Errors name
+// the file; the first failing sheet in path order is reported.
 func Load(paths []string, opts Options) (*Tiles, error) {
-	srcs := make([]Source, len(paths))
+	ins := make([]input, len(paths))
 	for i, p := range paths {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return nil, fmt.Errorf("load %w", err) // *PathError names the file
-		}
-		srcs[i] = Source{Name: p, Data: data}
+		ins[i] = input{name: p}
 	}
-	return LoadSources(srcs, opts)
+	return load(ins, opts)
 }
 
-// LoadSources decodes and cuts in-memory sheets.
+// LoadSources decodes and cuts in-memory sheets, like Load.
 func LoadSources(srcs []Source, opts Options) (*Tiles, error) {
-	if opts.Size < 1 {
-		return nil, fmt.Errorf("tile size %d: want >= 1", opts.Size)
+	ins := make([]input, len(srcs))
+	for i, s := range srcs {
+		ins[i] = input{name: s.Name, data: s.Data, inMemory: true}
 	}
-	if len(srcs) == 0 {
+	return load(ins, opts)
+}
+
+// input is a sheet to load: a file, or bytes in memory.
+type input struct {
+	name     string
+	data     []byte
+	inMemory bool
+}
+
+// header reads the image header without reading the whole file.
+func (in input) header() (header, error) {
+	if in.inMemory {
+		return sniff(in.name, bytes.NewReader(in.data), int64(len(in.data)))
+	}
+	f, err := os.Open(in.name)
+	if err != nil {
+		return header{}, fmt.Errorf("load %w", err) // *PathError names the file
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return header{}, fmt.Errorf("load %w", err)
+	}
+	if st.IsDir() {
+		return header{}, fmt.Errorf("load %s: is a directory", in.name)
+	}
+	return sniff(in.name, f, st.Size())
+}
+
+// bytes returns the encoded sheet.
+func (in input) bytes() ([]byte, error) {
+	if in.inMemory {
+		return in.data, nil
+	}
+	data, err := os.ReadFile(in.name)
+	if err != nil {
+		return nil, fmt.Errorf("load %w", err)
+	}
+	return data, nil
+}
+
+// decode reads and decodes the sheet; its encoded bytes are garbage once it
+// returns.
+func (in input) decode(h header) (image.Image, error) {
+	data, err := in.bytes()
+	if err != nil {
+		return nil, err
+	}
+	return decodeBody(in.name, h, data)
+}
+
+// maxTileBytes bounds the tile matrix (2^40 bytes): beyond it the sizes are
+// surely wrong.
+const maxTileBytes = 1 << 40
+
+func load(ins []input, opts Options) (*Tiles, error) {
+	g := opts.grid()
+	if err := g.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.Color != Gray && opts.Color != RGB {
+		return nil, fmt.Errorf("colour model %d: want Gray or RGB", opts.Color)
+	}
+	if len(ins) == 0 {
 		return nil, ErrNoImages
 	}
-	t := &Tiles{Size: opts.Size, D: opts.Size * opts.Size}
-	for _, src := range srcs {
-		img, err := Decode(src.Name, src.Data)
+	bg := White
+	if opts.Background != nil {
+		bg = *opts.Background
+	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	ch := opts.Color.Channels()
+	t := &Tiles{Width: g.TileWidth, Height: g.TileHeight, Color: opts.Color, D: g.TileWidth * g.TileHeight * ch, Grid: g,
+		Sheets: make([]Sheet, len(ins))}
+	if g.TileWidth == g.TileHeight {
+		t.Size = g.TileWidth
+	}
+
+	// Headers first: they fix every sheet's grid, hence the matrix size.
+	hdrs := make([]header, len(ins))
+	if err := parallel(len(ins), workers, func(i int) error {
+		h, err := ins[i].header()
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if err := t.add(src.Name, img, opts); err != nil {
-			return nil, err
+		cols, rows, err := g.Fit(ins[i].name, h.Width, h.Height, opts.Crop)
+		if err != nil {
+			var ge *GridError
+			if errors.As(err, &ge) {
+				if ge.Cols > 0 && ge.Rows > 0 {
+					ge.Fits = g.alternatives(h.Width, h.Height)
+				}
+				if len(ge.Fits) > 0 {
+					// Only the pixels tell a grid drawn with other gutters
+					// from a remainder: decode and look.
+					img, derr := ins[i].decode(h)
+					if derr != nil {
+						return derr
+					}
+					ge.Fits = filterFits(img, ge.Fits)
+				}
+				return fmt.Errorf("load %w", err)
+			}
+			return fmt.Errorf("load %s: %w", ins[i].name, err)
+		}
+		hdrs[i] = h
+		t.Sheets[i] = Sheet{Path: ins[i].name, Format: h.Format, Width: h.Width, Height: h.Height,
+			Rows: rows, Cols: cols, Orientation: h.Orientation}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	first := make([]int, len(ins)+1) // first[i]: index of sheet i's first tile
+	for i, s := range t.Sheets {
+		first[i+1] = first[i] + s.Rows*s.Cols
+	}
+	n := first[len(ins)]
+	if int64(n)*int64(t.D) > maxTileBytes {
+		return nil, fmt.Errorf("load: %d tiles of %d features is more than %d bytes", n, t.D, int64(maxTileBytes))
+	}
+	// Only the pixels are allocated before decoding: origins follow from
+	// the grids, and are made once every sheet has decoded (a corrupt file
+	// that declares a huge image then costs no more than its pixels).
+	t.Pix = make([]uint8, n*t.D)
+	blank := make([]bool, n)
+
+	if err := parallel(len(ins), workers, func(i int) error {
+		img, err := ins[i].decode(hdrs[i]) // the encoded bytes die here
+		if err != nil {
+			return err
+		}
+		s := &t.Sheets[i]
+		if b := img.Bounds(); b.Dx() != s.Width || b.Dy() != s.Height {
+			return fmt.Errorf("load %s: decoded as %dx%d, header says %dx%d", s.Path, b.Dx(), b.Dy(), s.Width, s.Height)
+		}
+		cv := newConverter(opts.Color, bg)
+		cut(img, g, s.Rows, s.Cols, cv, t.Pix[first[i]*t.D:first[i+1]*t.D], t.D, ch)
+		s.Transparent = cv.nonOpaque
+		if right, bottom := g.Remainder(s.Width, s.Height); right > g.Spacing || bottom > g.Spacing {
+			// Options.Crop trimmed them. If the pixels show the gutters
+			// of another grid, every tile was cut across them: say so.
+			s.Cropped = image.Pt(right, bottom)
+			if alts := g.alternatives(s.Width, s.Height); len(alts) > 0 {
+				s.Misaligned = filterFits(img, alts)
+			}
+		}
+		for j := first[i]; j < first[i+1]; j++ {
+			if isBlank(t.Pix[j*t.D:(j+1)*t.D], ch) {
+				blank[j] = true
+				s.Blank++
+			}
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	for _, s := range t.Sheets {
+		t.Blank += s.Blank
+	}
+	kept := n
+	if opts.SkipBlank {
+		kept -= t.Blank
+		t.Skipped = t.Blank
+	}
+	if kept == 0 {
+		return nil, fmt.Errorf("load: all %d tiles: %w", t.Blank, ErrAllBlank)
+	}
+	t.Origins = make([]Origin, 0, kept)
+	w := 0 // tiles kept so far: compaction in place, in order
+	for i, s := range t.Sheets {
+		for k := range s.Rows * s.Cols {
+			j := first[i] + k
+			if opts.SkipBlank && blank[j] {
+				continue
+			}
+			if w != j {
+				copy(t.Pix[w*t.D:(w+1)*t.D], t.Pix[j*t.D:(j+1)*t.D])
+			}
+			t.Origins = append(t.Origins, Origin{Sheet: i, Row: k / s.Cols, Col: k % s.Cols})
+			w++
 		}
 	}
-	if t.N() == 0 {
-		return nil, fmt.Errorf("all %d tiles are blank and -skip-blank leaves none", t.Blank)
-	}
+	t.Pix = t.Pix[: w*t.D : w*t.D]
 	return t, nil
 }
 
-// maxPixels bounds the size a sheet may declare, so a corrupt or hostile
-// header cannot make the decoder allocate gigabytes.
-const maxPixels = 1 << 28
-
-// Decode decodes an encoded image to 8-bit gray. name is only for errors.
-func Decode(name string, data []byte) (*image.Gray, error) {
-	if cfg, format, err := image.DecodeConfig(bytes.NewReader(data)); err == nil && cfg.Width*cfg.Height > maxPixels {
-		return nil, fmt.Errorf("load %s: %s image of %dx%d pixels is larger than the %d-pixel limit", name, format, cfg.Width, cfg.Height, maxPixels)
-	}
-	img, format, err := image.Decode(bytes.NewReader(data))
-	switch {
-	case errors.Is(err, image.ErrFormat):
-		return nil, fmt.Errorf("load %s: %w", name, ErrNotImage)
-	case err != nil:
-		// Decoders report a cut-off file sometimes as EOF, sometimes as
-		// missing data: one wording covers both.
-		return nil, fmt.Errorf("load %s: truncated or corrupt %s image: %w", name, format, err)
-	}
-	return ToGray(img), nil
-}
-
-// ToGray converts img to 8-bit gray with origin (0, 0). Gray images are
-// copied as they are; others go through color.GrayModel (BT.601 luma).
-func ToGray(img image.Image) *image.Gray {
-	b := img.Bounds()
-	g := image.NewGray(image.Rect(0, 0, b.Dx(), b.Dy()))
-	if src, ok := img.(*image.Gray); ok {
-		draw.Draw(g, g.Rect, src, b.Min, draw.Src)
-		return g
-	}
-	for y := range b.Dy() {
-		for x := range b.Dx() {
-			g.SetGray(x, y, color.GrayModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.Gray))
-		}
-	}
-	return g
-}
-
-// add cuts img into tiles and appends them.
-func (t *Tiles) add(name string, img *image.Gray, opts Options) error {
-	w, h, s := img.Rect.Dx(), img.Rect.Dy(), opts.Size
-	if w < s || h < s || (!opts.Crop && (w%s != 0 || h%s != 0)) {
-		return fmt.Errorf("load %w", &SizeError{Path: name, Width: w, Height: h, Size: s})
-	}
-	sheet := Sheet{Path: name, Width: w, Height: h, Rows: h / s, Cols: w / s}
-	si := len(t.Sheets)
-	tile := make([]uint8, t.D)
-	for r := range sheet.Rows {
-		for c := range sheet.Cols {
-			for y := range s {
-				off := img.PixOffset(c*s, r*s+y)
-				copy(tile[y*s:(y+1)*s], img.Pix[off:off+s])
-			}
-			if isBlank(tile) {
-				sheet.Blank++
-				t.Blank++
-				if opts.SkipBlank {
-					t.Skipped++
-					continue
+// cut writes the rows x cols tiles of img on grid g into dst, tile after
+// tile, each d features. Only pixels inside tiles are converted (and so
+// counted by cv): with spacing, each tile's part of a pixel row on its own.
+func cut(img image.Image, g Grid, rows, cols int, cv *converter, dst []uint8, d, ch int) {
+	tw, th := g.TileWidth, g.TileHeight
+	if g.Spacing > 0 {
+		for r := range rows {
+			for y := range th {
+				yy := g.Margin + r*(th+g.Spacing) + y
+				for c := range cols {
+					cv.row(img, g.Margin+c*(tw+g.Spacing), yy, dst[(r*cols+c)*d+y*tw*ch:][:tw*ch])
 				}
 			}
-			t.Pix = append(t.Pix, tile...)
-			t.Origins = append(t.Origins, Origin{Sheet: si, Row: r, Col: c})
+		}
+		return
+	}
+	// Edge to edge: one converted image row covers every column's pixels.
+	x0 := g.Margin
+	span := cols*tw + (cols-1)*g.Spacing
+	row := make([]uint8, span*ch)
+	for r := range rows {
+		for y := range th {
+			cv.row(img, x0, g.Margin+r*(th+g.Spacing)+y, row)
+			for c := range cols {
+				src := row[c*(tw+g.Spacing)*ch:][:tw*ch]
+				copy(dst[(r*cols+c)*d+y*tw*ch:][:tw*ch], src)
+			}
 		}
 	}
-	t.Sheets = append(t.Sheets, sheet)
-	return nil
 }
 
 // isBlank reports whether all pixels of a tile are equal.
-func isBlank(tile []uint8) bool {
-	for _, v := range tile[1:] {
-		if v != tile[0] {
-			return false
+func isBlank(tile []uint8, ch int) bool {
+	for i := ch; i < len(tile); i += ch {
+		for k := range ch {
+			if tile[i+k] != tile[k] {
+				return false
+			}
 		}
 	}
 	return true
 }
 
-// SheetName is the base name of a sheet's path, for tables and reports.
-func (s Sheet) Name() string { return filepath.Base(s.Path) }
+// parallel runs f(0..n-1) on up to workers goroutines, handing out indices
+// in order, and returns the error of the lowest failing index. After a
+// failure no new index is started.
+func parallel(n, workers int, f func(i int) error) error {
+	workers = max(1, min(workers, n))
+	errs := make([]error, n)
+	var next atomic.Int64
+	var failed atomic.Bool
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !failed.Load() {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				if err := f(i); err != nil {
+					errs[i] = err
+					failed.Store(true)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Decode decodes an encoded image (EXIF orientation applied) to 8-bit gray,
+// transparent pixels composited over white. name is only for errors.
+func Decode(name string, data []byte) (*image.Gray, error) {
+	img, _, err := DecodeImage(name, data)
+	if err != nil {
+		return nil, err
+	}
+	return ToGray(img), nil
+}
+
+// ToGray converts img to 8-bit gray with origin (0, 0), compositing
+// transparent pixels over white. Gray images are copied as they are; others
+// go through the BT.601 luma of color.GrayModel (see Gray).
+func ToGray(img image.Image) *image.Gray {
+	b := img.Bounds()
+	g := image.NewGray(image.Rect(0, 0, b.Dx(), b.Dy()))
+	cv := newConverter(Gray, White)
+	for y := range b.Dy() {
+		cv.row(img, 0, y, g.Pix[y*g.Stride:][:b.Dx()])
+	}
+	return g
+}

@@ -35,7 +35,7 @@ func checkAssignment(t *testing.T, file string, sheets []string, centDir string,
 	if len(recs)-1 != tl.N() || len(runLabels) != tl.N() {
 		t.Fatalf("%d rows, %d run labels, want %d", len(recs)-1, len(runLabels), tl.N())
 	}
-	cents, err := loadCentroids(centDir)
+	cents, err := tiles.ReadCentroids(centDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func checkAssignment(t *testing.T, file string, sheets []string, centDir string,
 		if rec[0] != strconv.Itoa(i) || rec[1] != tl.Sheets[o.Sheet].Path || rec[2] != strconv.Itoa(o.Row) || rec[3] != strconv.Itoa(o.Col) {
 			t.Fatalf("row %d: %v, want tile %d of %s at %d,%d", i, rec, i, tl.Sheets[o.Sheet].Path, o.Row, o.Col)
 		}
-		l, d := cpu.Nearest(tl.Tile(i), cents.values, cents.k)
+		l, d := cpu.Nearest(tl.Tile(i), cents.Values, cents.K)
 		dist, err := strconv.ParseFloat(rec[5], 32)
 		if rec[4] != strconv.Itoa(int(l)+1) || err != nil || float32(dist) != d {
 			t.Fatalf("row %d: cluster %s distance %s, cpu.Nearest says %d at %v", i, rec[4], rec[5], l+1, d)
@@ -181,8 +181,10 @@ func TestAssignWithColourCentroids(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	recs := readCSV(t, out)
-	// Tile 0 (all 0) to centroid 1 (10): 16*100; tile 1 (190) to 2 (200): 16*100.
-	if len(recs) != 3 || strings.Join(recs[1][4:], ",") != "1,1600" || strings.Join(recs[2][4:], ",") != "2,1600" {
+	// Colour centroids make -color default to rgb, and the gray sheet is
+	// read as RGB: tile 0 (all 0) to centroid 1 (10): 16*3*100; tile 1
+	// (190) to 2 (200): 16*3*100.
+	if len(recs) != 3 || strings.Join(recs[1][4:], ",") != "1,4800" || strings.Join(recs[2][4:], ",") != "2,4800" {
 		t.Errorf("labels %v", recs)
 	}
 }
@@ -230,11 +232,12 @@ func TestAssignErrors(t *testing.T) {
 		{"missing dir", []string{"-centroids", filepath.Join(dir, "nope"), "-images", sheet}, exitFailure, "nope: no such directory"},
 		{"not a dir", []string{"-centroids", file, "-images", sheet}, exitFailure, file + ": not a directory"},
 		{"no centroid files", []string{"-centroids", empty, "-images", sheet}, exitFailure, empty + ": no centroid1.png..centroidK.png files"},
-		{"a run's top folder", []string{"-centroids", run, "-images", sheet}, exitFailure, "but in its folders [3 10]: name one k, e.g. -centroids " + filepath.Join(run, "3")},
+		{"a run's top folder", []string{"-centroids", run, "-images", sheet}, exitFailure, "but its folders [3 10] hold some: name one k, e.g. -centroids " + filepath.Join(run, "3")},
 		{"gap", []string{"-centroids", gap, "-images", sheet}, exitFailure, "centroid3.png is missing but centroid4.png exists"},
 		{"leading zero", []string{"-centroids", zero, "-images", sheet}, exitFailure, "centroid02.png: want centroid1.png, centroid2.png, ... (numbered from 1, no leading zeros)"},
 		{"mixed sizes", []string{"-centroids", mixed, "-images", sheet}, exitFailure, "centroid2.png: 8x8, but centroid1.png is 16x16"},
-		{"not square", []string{"-centroids", oblong, "-images", sheet}, exitFailure, "centroid1.png: 16x8 is not square"},
+		{"tile mismatch, not square", []string{"-centroids", oblong, "-images", sheet, "-tile", "16"}, exitUsage, "-tile 16: the centroids in " + oblong + " are 16x8"},
+		{"colour mismatch", []string{"-centroids", good, "-images", sheet, "-color", "rgb"}, exitUsage, "-color rgb: the centroids in " + good + " are gray"},
 		{"corrupt png", []string{"-centroids", corrupt, "-images", sheet}, exitFailure, "centroid2.png: truncated or corrupt png image"},
 		{"not an image", []string{"-centroids", text, "-images", sheet}, exitFailure, "centroid1.png: not a JPEG, PNG"},
 		{"sheet size", []string{"-centroids", good, "-images", odd}, exitFailure, "odd.png: 50x32 is not a multiple of the 16-pixel tile (use -crop to trim 2x0); the tile size is that of the 16x16 centroids in " + good},

@@ -26,9 +26,9 @@ type gpuBackend struct {
 	close    func() error
 }
 
-// openGPU opens an OpenGL context of the given kind and uploads data.
-func openGPU(kind string, data kmeans.Data) (*gpuBackend, error) {
-	dev, err := gpu.Open(gpu.Options{Context: kind})
+// openGPU opens an OpenGL context as opts asks and uploads data.
+func openGPU(opts gpu.Options, data kmeans.Data) (*gpuBackend, error) {
+	dev, err := gpu.Open(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -81,10 +81,15 @@ func (a *app) openBackend(o *runOptions, data kmeans.Data, logw io.Writer) (*bac
 	if o.backend == backendCPU {
 		return b, nil
 	}
-	g, err := a.openGPU(o.context, data)
+	g, err := a.openGPU(o.gpu.options(o.context), data)
 	if err != nil {
 		if o.backend == backendGPU {
-			return nil, fmt.Errorf("-backend gpu: %w", err)
+			return nil, fmt.Errorf("-backend gpu: %w", openHint(err))
+		}
+		// A failed parity canary lands here too: the line says what
+		// differed.
+		if errors.Is(err, gpu.ErrUnavailable) {
+			err = fmt.Errorf("%w ('tilekmeans devices' says what to fix)", err)
 		}
 		fmt.Fprintf(logw, "tilekmeans: GPU unavailable, using the CPU: %v\n", err)
 		b.gpuErr = err
@@ -94,12 +99,19 @@ func (a *app) openBackend(o *runOptions, data kmeans.Data, logw io.Writer) (*bac
 		// Mesa's llvmpipe and its kin run the shaders on the CPU, many times
 		// slower than the CPU backend: auto is after speed, not a GPU as such.
 		err := fmt.Errorf("only a software OpenGL renderer here (%s; -backend gpu uses it anyway)", g.info.Renderer)
+		if g.info.Context == gpu.ContextEGL {
+			// On a GPU server this usually means NVIDIA's EGL is missing.
+			err = fmt.Errorf("%w; %s ('tilekmeans devices' says what to fix)", err, gpu.CheckEGL())
+		}
 		if cerr := g.close(); cerr != nil {
 			err = errors.Join(err, cerr)
 		}
 		fmt.Fprintf(logw, "tilekmeans: GPU unavailable, using the CPU: %v\n", err)
 		b.gpuErr = err
 		return b, nil
+	}
+	if c := g.info.Canary; len(c.Probes) > 0 && !c.Passed {
+		fmt.Fprintf(logw, "tilekmeans: the GPU's parity canary %s; running on it anyway (-allow-mismatch): results may differ from the CPU's\n", c)
 	}
 	b.gpu, b.assigner = g, g.assigner
 	return b, nil

@@ -99,6 +99,14 @@ func TestAutoFallsBackWithoutAnyContext(t *testing.T) {
 	if !strings.HasPrefix(first, "tilekmeans: GPU unavailable, using the CPU: ") || !strings.Contains(first, why) {
 		t.Errorf("first stderr line %q does not say why the GPU was not used", first)
 	}
+	if gpu.Built {
+		// EGL found no driver: the line names what was looked for.
+		for _, want := range []string{"EGL vendor files (glvnd, from __EGL_VENDOR_LIBRARY_FILENAMES: ", "none.json missing", "libEGL_nvidia.so.0", "NVIDIA_DRIVER_CAPABILITIES"} {
+			if !strings.Contains(first, want) {
+				t.Errorf("first stderr line %q lacks %q", first, want)
+			}
+		}
+	}
 	s := readSummary(t, auto)
 	if s["backend"] != "cpu" || s["gpu_error"] == nil {
 		t.Errorf("summary backend %v gpu_error %v", s["backend"], s["gpu_error"])
@@ -154,7 +162,7 @@ func (f *fakeGPU) Assign(c []float32, k int, l []int32, d []float32) error {
 
 // appWith returns an app whose GPU is made by mk (or fails with openErr).
 func appWith(stdout, stderr *bytes.Buffer, openErr error, mk func(kmeans.Data) kmeans.Assigner) *app {
-	return &app{stdout: stdout, stderr: stderr, openGPU: func(kind string, data kmeans.Data) (*gpuBackend, error) {
+	return &app{stdout: stdout, stderr: stderr, openGPU: func(opts gpu.Options, data kmeans.Data) (*gpuBackend, error) {
 		if openErr != nil {
 			return nil, openErr
 		}
@@ -274,8 +282,8 @@ func TestAutoSkipsSoftwareRenderer(t *testing.T) {
 		a := appWith(&stdout, &stderr, nil, func(d kmeans.Data) kmeans.Assigner { return &fakeGPU{Assigner: cpu.New(d, 0)} })
 		a.softwareGPU = tt.software
 		inner := a.openGPU
-		a.openGPU = func(kind string, d kmeans.Data) (*gpuBackend, error) {
-			g, err := inner(kind, d)
+		a.openGPU = func(opts gpu.Options, d kmeans.Data) (*gpuBackend, error) {
+			g, err := inner(opts, d)
 			if g != nil {
 				g.info.Renderer = tt.renderer
 			}

@@ -29,14 +29,14 @@ import (
 
 // benchOptions are the flags of the bench command.
 type benchOptions struct {
-	images   listFlag
-	tile     int
+	sheets   sheetFlags
 	sizes    []int // tile counts; 0 stands for the loaded data as it is
 	ks       []int
 	iters    int
 	reps     int
 	backends []string
 	context  string
+	gpu      gpuFlags // -device, -allow-mismatch
 	budget   time.Duration
 	seed     uint64
 	workers  int
@@ -156,14 +156,15 @@ func parseIntList(flagName, s string) ([]int, error) {
 func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
 	o := &benchOptions{}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.Var(&o.images, "images", "sheet `PATH`s as for run (default: ./images/usps_*.jpg, else the embedded sheets)")
-	fs.IntVar(&o.tile, "tile", 16, "tile edge in `pixels`")
+	o.sheets.register(fs, 16)
 	sizes := fs.String("sizes", "1,10,100", "data sizes as `multiples` of the loaded tiles; copies past the first get seeded +-1 noise")
 	kFlag := fs.String("k", "5,64,256", "cluster `counts`")
 	fs.IntVar(&o.iters, "iters", 20, "fixed Lloyd `iterations` per repetition")
 	fs.IntVar(&o.reps, "reps", 5, "`repetitions`; figures are medians with [min..max]")
 	backends := fs.String("backends", "cpu,gpu", "backends to compare")
 	fs.StringVar(&o.context, "context", gpu.ContextAuto, "OpenGL context for the GPU: auto | glfw | egl")
+	o.gpu.addDevice(fs)
+	o.gpu.addAllowMismatch(fs)
 	fs.DurationVar(&o.budget, "budget", 30*time.Second, "time allowed per backend, size and k; fewer repetitions and iterations are measured beyond it")
 	fs.Uint64Var(&o.seed, "seed", 0, "seed for the initial centroids and the noise")
 	fs.IntVar(&o.workers, "workers", 0, "CPU worker goroutines (0: all cores)")
@@ -175,7 +176,10 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
 		fmt.Fprintln(fs.Output(), "usage: tilekmeans bench [flags] [-images PATH...]\n\nTimes the CPU and GPU backends side by side on the same data: setup, upload,\none assignment, one Lloyd iteration, for each data size and k.")
 		fs.PrintDefaults()
 	}
-	if err := parseFlags(fs, args, &o.images, stderr); err != nil {
+	if err := parseFlags(fs, args, &o.sheets.images, stderr); err != nil {
+		return nil, err
+	}
+	if err := o.sheets.check(fs); err != nil {
 		return nil, err
 	}
 	var err error
@@ -198,10 +202,13 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
 		return nil, usagef("-iters %d: want >= 1", o.iters)
 	case o.reps < 1:
 		return nil, usagef("-reps %d: want >= 1", o.reps)
-	case o.tile < 1:
-		return nil, usagef("-tile %d: want >= 1", o.tile)
 	case o.budget <= 0:
 		return nil, usagef("-budget %s: want > 0", o.budget)
+	}
+	if slices.Contains(o.backends, backendGPU) {
+		if err := o.gpu.check(fs, o.context); err != nil {
+			return nil, err
+		}
 	}
 	return o, nil
 }
@@ -235,11 +242,20 @@ func (a *app) benchCommand(ctx context.Context, args []string) (err error) {
 			err = perr
 		}
 	}()
-	t, err := loadInput(&runOptions{images: o.images, tile: o.tile})
+	t, err := o.sheets.load(o.workers, "")
 	if err != nil {
 		return err
 	}
 	base := kmeans.Data{N: t.N(), D: t.D, X: t.Pix}
+	largest := base.N * slices.Max(o.sizes)
+	for _, k := range o.ks {
+		switch {
+		case k > largest:
+			return usagef("-k %d: more clusters than the %d tiles of the largest size", k, largest)
+		case k > base.N*slices.Min(o.sizes):
+			fmt.Fprintf(a.stderr, "tilekmeans: bench: k=%d is measured only at the sizes with at least %d tiles\n", k, k)
+		}
+	}
 	var cells []benchCell
 	for _, be := range o.backends {
 		cs, err := a.benchBackend(ctx, be, o, base)
@@ -285,13 +301,17 @@ func (a *app) benchBackend(ctx context.Context, name string, o *benchOptions, ba
 	if name == backendGPU {
 		start := time.Now()
 		var err error
-		if dev, err = gpu.Open(gpu.Options{Context: o.context}); err != nil {
-			return nil, fmt.Errorf("bench: gpu: %w", err)
+		if dev, err = gpu.Open(o.gpu.options(o.context)); err != nil {
+			return nil, fmt.Errorf("bench: %w", openHint(err))
 		}
 		defer dev.Close()
 		setup = time.Since(start)
 		info := dev.Info()
-		device = fmt.Sprintf("%s, OpenGL %s via %s", info.Renderer, info.Version, info.Context)
+		device = fmt.Sprintf("%s, OpenGL %s via %s", info.Renderer, info.Version, gpuContextName(info))
+		if !info.Canary.Passed {
+			// -allow-mismatch: the timings stand, the parity does not.
+			device += ", parity canary failed"
+		}
 	}
 	var cells []benchCell
 	for _, mult := range o.sizes {
@@ -455,8 +475,20 @@ func writeBenchPlot(path string, cells []benchCell) error {
 	p.Title.Text = "tilekmeans: time per Lloyd iteration"
 	p.X.Label.Text = "tiles"
 	p.Y.Label.Text = "seconds per iteration"
-	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
-	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
+	// Log axes need a range to span: with one size (or one time) an axis
+	// stays linear (gonum's log scale panics on an empty range).
+	xs, ys := map[float64]bool{}, map[float64]bool{}
+	for _, c := range cells {
+		if c.Iter.Median > 0 {
+			xs[float64(c.Tiles)], ys[c.Iter.Median.Seconds()] = true, true
+		}
+	}
+	if len(xs) > 1 {
+		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+	}
+	if len(ys) > 1 {
+		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+	}
 	p.Legend.Top, p.Legend.Left = true, true
 	type key struct {
 		backend string

@@ -80,9 +80,15 @@ func TestBenchCommand(t *testing.T) {
 	if img := decodePNG(t, plotPath); img.Bounds().Dx() < 100 {
 		t.Errorf("plot %v", img.Bounds())
 	}
-	code, stdout, _ = runCLI(t, "bench", "-images", img, "-sizes", "1", "-k", "2", "-iters", "2", "-reps", "1", "-backends", "cpu")
+	// One size: a plot all the same (its axes cannot be logarithmic).
+	code, stdout, stderr = runCLI(t, "bench", "-images", img, "-sizes", "1", "-k", "2", "-iters", "2", "-reps", "1", "-backends", "cpu", "-plot", plotPath)
 	if code != exitOK || !strings.Contains(stdout, "backend  tiles") || !strings.Contains(stdout, "cpu: ") {
-		t.Errorf("table output: exit %d\n%s", code, stdout)
+		t.Errorf("table output: exit %d, %s\n%s", code, stderr, stdout)
+	}
+	// k above the smaller sizes' tiles: measured at the larger ones, and said.
+	code, stdout, stderr = runCLI(t, "bench", "-images", img, "-sizes", "1,3", "-k", "20", "-iters", "2", "-reps", "1", "-backends", "cpu", "-json")
+	if code != exitOK || !strings.Contains(stderr, "k=20 is measured only at the sizes with at least 20 tiles") || strings.Count(stdout, `"k": 20`) != 1 {
+		t.Errorf("k=20 over 16 and 48 tiles: exit %d, %q\n%s", code, stderr, stdout)
 	}
 }
 
@@ -121,6 +127,7 @@ func TestBenchBadFlags(t *testing.T) {
 		{"-backends cpu,tpu", `"tpu" is not cpu or gpu`},
 		{"-budget -1s", "-budget -1s: want > 0"},
 		{"-prune some", `flag -prune: "some" is not auto or off`},
+		{"-k 6000 -sizes 1", "-k 6000: more clusters than the 5610 tiles of the largest size"},
 		// Checked before any sheet is read: the missing file is not reached.
 		{"-context foo -images /nonexistent/x.png", `-context "foo": want auto, glfw or egl`},
 	} {

@@ -70,7 +70,7 @@ func TestFewerDistinctTilesCases(t *testing.T) {
 	constant := tilestest.Shared(t, "cases/constant_tiles/const.png")
 	s, stderr := runSummary(t, "run", "-images", constant, "-tile", "4", "-k", "3", "-backend", "cpu")
 	if r := s.Runs[0]; r.Iterations != 1 || !r.Converged || r.Relocated != 0 || !slices.Equal(r.Sizes, []int{12, 0, 0}) ||
-		!slices.Equal(r.EmptyClusters, []int{2, 3}) || s.DistinctTiles != 1 || !strings.Contains(stderr, "only 1 distinct tiles, fewer than k=3") {
+		!slices.Equal(r.EmptyClusters, []int{2, 3}) || s.DistinctTiles != 1 || !strings.Contains(stderr, "only 1 distinct tile, fewer than k=3") {
 		t.Errorf("constant_tiles: %+v, distinct %d, stderr %q", r, s.DistinctTiles, stderr)
 	}
 	two := tilestest.Shared(t, "cases/constant_tiles/two_distinct.png")
@@ -97,5 +97,22 @@ func TestKMeansPPInitRowsFeedBack(t *testing.T) {
 	a := again.Runs[0]
 	if a.Inertia != r.Inertia || a.Iterations != r.Iterations || !slices.Equal(a.Sizes, r.Sizes) || !slices.Equal(a.InitRows, r.InitRows) {
 		t.Errorf("rows:%s gives %+v, k-means++ gave %+v", list, a, r)
+	}
+}
+
+// TestWarningsInReport: the fewer-distinct-tiles warning is on the report
+// page too, where the empty cluster shows.
+func TestWarningsInReport(t *testing.T) {
+	dup := tilestest.Shared(t, "cases/dup_fewer_distinct/dup.png")
+	out := filepath.Join(t.TempDir(), "out")
+	if code, _, stderr := runCLI(t, "run", "-q", "-images", dup, "-tile", "4", "-k", "10", "-backend", "cpu", "-out", out); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	page, err := os.ReadFile(filepath.Join(out, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(page), "<tr><th>warning</th><td>only 9 distinct tiles, fewer than k=10:") {
+		t.Error("report.html does not show the warning")
 	}
 }

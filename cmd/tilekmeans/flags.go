@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,7 +33,7 @@ func parseFlags(fs *flag.FlagSet, args []string, images *listFlag, stderr io.Wri
 			return errHelp
 		}
 		if err != nil {
-			return usagef("%s: %v", fs.Name(), err)
+			return usagef("%s", flagError(fs.Name(), err))
 		}
 		rest := fs.Args()
 		i := 0
@@ -87,4 +88,31 @@ func kList(ks []int) string {
 		s[i] = fmt.Sprint(k)
 	}
 	return strings.Join(s, ",")
+}
+
+// flagValueError matches package flag's wording for a value its flag
+// refused.
+var flagValueError = regexp.MustCompile(`^invalid value "(.*)" for flag -([^:]+): (.*)$`)
+
+// flagError words a parse error of the flag set name as the rest of the
+// command does, "-flag value: what is wrong": a value's own error drops its
+// leading `... "value": ` (which would say the value twice), and the
+// number flags' "parse error" says what was wanted. Other errors keep
+// package flag's words after the command name.
+func flagError(name string, err error) string {
+	m := flagValueError.FindStringSubmatch(err.Error())
+	if m == nil {
+		return fmt.Sprintf("%s: %v", name, err)
+	}
+	value, flag, why := m[1], m[2], m[3]
+	if _, rest, ok := strings.Cut(why, fmt.Sprintf("%q: ", value)); ok {
+		why = rest
+	}
+	switch why {
+	case "parse error":
+		why = "not a number"
+	case "value out of range":
+		why = "out of range"
+	}
+	return fmt.Sprintf("-%s %s: %s", flag, value, why)
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/tilekmeans/tilekmeans/gpu"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 )
 
@@ -73,7 +74,7 @@ func cli(args []string) int {
 type app struct {
 	stdout, stderr io.Writer
 	// openGPU opens the GPU backend; tests substitute failing ones.
-	openGPU func(kind string, data kmeans.Data) (*gpuBackend, error)
+	openGPU func(opts gpu.Options, data kmeans.Data) (*gpuBackend, error)
 	// softwareGPU lets -backend auto use a software OpenGL renderer, so
 	// tests can drive auto's GPU paths on llvmpipe.
 	softwareGPU bool

@@ -85,7 +85,7 @@ func TestBadInput(t *testing.T) {
 		{"iters zero", []string{"run", "-images", good, "-iters", "0"}, exitUsage, "-iters 0: want >= 1"},
 		{"n-init zero", []string{"run", "-images", good, "-n-init", "0"}, exitUsage, "-n-init 0: want >= 1"},
 		{"tile zero", []string{"run", "-images", good, "-tile", "0"}, exitUsage, "-tile 0: want >= 1"},
-		{"malformed init", []string{"run", "-images", good, "-init", "best"}, exitUsage, `"best" is not random, kmeans++ or rows`},
+		{"malformed init", []string{"run", "-images", good, "-init", "best"}, exitUsage, "-init best: want random, kmeans++ or rows:i,j,..."},
 		{"init rows with sweep", []string{"run", "-images", good, "-init", "rows:1,2,3"}, exitUsage, "explicit rows need a single k"},
 		{"init rows count", []string{"run", "-images", good, "-k", "2", "-init", "rows:1,2,3"}, exitUsage, "3 rows for k=2"},
 		{"init row out of range", []string{"run", "-images", good, "-k", "2", "-init", "rows:1,8"}, exitUsage, "row 8 is out of range (8 tiles: 0..7)"},
@@ -162,7 +162,7 @@ func TestRunRealSheetsLayout(t *testing.T) {
 			t.Errorf("k=%d: extra centroid file", k)
 		}
 		m := decodePNG(t, filepath.Join(out, fmt.Sprint(k), "montage.png"))
-		if m.Bounds().Dy() != 16*montageScale || m.Bounds().Dx() != k*16*montageScale+(k-1)*montageGap {
+		if m.Bounds().Dy() != 128 || m.Bounds().Dx() != k*128+(k-1)*8 { // 16x16 scaled 8x, 8 px apart
 			t.Errorf("k=%d montage %v", k, m.Bounds())
 		}
 	}
@@ -299,7 +299,7 @@ func TestDefaultDataEmbedded(t *testing.T) {
 	for i := 1; i <= 5; i++ {
 		decodePNG(t, filepath.Join("centroids", "5", fmt.Sprintf("centroid%d.png", i)))
 	}
-	if !strings.Contains(stderr, "5 sheets, 5610 tiles") {
+	if !strings.Contains(stderr, "the 5 embedded default sheets, 5610 tiles") {
 		t.Errorf("stderr %q", stderr)
 	}
 }
@@ -317,9 +317,12 @@ func TestDefaultImagesFolder(t *testing.T) {
 		}
 	}
 	t.Chdir(dir)
-	code, _, stderr := runCLI(t, "run", "-q", "-k", "2")
+	code, _, stderr := runCLI(t, "run", "-k", "2", "-backend", "cpu")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "tilekmeans: 2 sheets from images/usps_*.jpg, 2244 tiles") {
+		t.Errorf("the first line does not say where the sheets came from: %q", stderr)
 	}
 	s := readSummary(t, "centroids")
 	if s["tiles"] != 2244.0 {

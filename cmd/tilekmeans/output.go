@@ -9,17 +9,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 
+	"github.com/tilekmeans/tilekmeans/gpu"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/tiles"
-)
-
-// montageScale and montageGap shape montage.png: tiles scaled up 8x for a
-// person to look at, 8 gray pixels apart.
-const (
-	montageScale = 8
-	montageGap   = 8
 )
 
 // summary is summary.json.
@@ -33,29 +28,56 @@ type summary struct {
 	Verified   bool   `json:"verified"`
 	Tiles      int    `json:"tiles"`
 	Features   int    `json:"features"`
-	TileSize   int    `json:"tile_size"`
+	TileSize   int    `json:"tile_size,omitempty"` // the edge of square tiles
+	TileWidth  int    `json:"tile_width"`
+	TileHeight int    `json:"tile_height"`
+	Margin     int    `json:"margin"`
+	Spacing    int    `json:"spacing"`
+	Tileset    string `json:"tileset,omitempty"`
+	Color      string `json:"color"`      // gray or rgb
+	Background string `json:"background"` // what transparent pixels were composited over
 	BlankTiles int    `json:"blank_tiles"`
 	// DistinctTiles counts the distinct tiles clustered; below a k, that
 	// k's run ends with empty clusters (Warnings says so).
-	DistinctTiles int          `json:"distinct_tiles"`
-	Warnings      []string     `json:"warnings,omitempty"`
-	SkippedBlank  int          `json:"skipped_blank"`
-	Seed          uint64       `json:"seed"`
-	Init          string       `json:"init"`
-	NInit         int          `json:"n_init"`
-	MaxIters      int          `json:"max_iters"`
-	FixedIters    bool         `json:"fixed_iters"`
-	Sheets        []sheetEntry `json:"sheets"`
-	Runs          []runEntry   `json:"runs"`
+	DistinctTiles int      `json:"distinct_tiles"`
+	Warnings      []string `json:"warnings,omitempty"`
+	SkippedBlank  int      `json:"skipped_blank"`
+	Seed          uint64   `json:"seed"`
+	Init          string   `json:"init"`
+	NInit         int      `json:"n_init"`
+	MaxIters      int      `json:"max_iters"`
+	FixedIters    bool     `json:"fixed_iters"`
+	// Labels is -labels; Classes the number of true classes it gave, and
+	// QualityNote why no run has purity, NMI and ARI, when none has.
+	Labels      string       `json:"labels"`
+	Classes     int          `json:"classes"`
+	QualityNote string       `json:"quality_note,omitempty"`
+	Sheets      []sheetEntry `json:"sheets"`
+	Runs        []runEntry   `json:"runs"`
+
+	// With a GPU: the EGL device it ran on, its parity canary, and whether
+	// -allow-mismatch let it run after a failed canary (its results then
+	// carry no bit-for-bit guarantee).
+	EGLDevice     *gpu.EGLDevice `json:"egl_device,omitempty"`
+	Canary        *gpu.Canary    `json:"canary,omitempty"`
+	AllowMismatch bool           `json:"allow_mismatch,omitempty"`
 }
 
 type sheetEntry struct {
 	Path   string `json:"path"`
+	Format string `json:"format"`
 	Width  int    `json:"width"`
 	Height int    `json:"height"`
 	Rows   int    `json:"rows"`
 	Cols   int    `json:"cols"`
 	Blank  int    `json:"blank"`
+	// Orientation is the EXIF orientation applied to cut the sheet as
+	// viewers show it, when the file declares one.
+	Orientation string `json:"orientation,omitempty"`
+	// Transparent counts the pixels composited over the background.
+	Transparent int `json:"transparent_pixels,omitempty"`
+	// Cropped is the right x bottom remainder -crop trimmed, in pixels.
+	Cropped string `json:"cropped,omitempty"`
 }
 
 type runEntry struct {
@@ -81,17 +103,32 @@ func buildSummary(ro *runOutput) summary {
 	o, t, be, runs := ro.o, ro.t, ro.be, ro.runs
 	s := summary{
 		Backend: be.name(), Prune: o.prune.String(), Verified: o.verify, Tiles: t.N(), Features: t.D, TileSize: t.Size,
+		TileWidth: t.Width, TileHeight: t.Height, Margin: t.Grid.Margin, Spacing: t.Grid.Spacing,
+		Tileset: o.sheets.tileset, Color: t.Color.String(), Background: o.sheets.background.String(),
+		Labels: o.labels.String(), Classes: ro.scoring.count, QualityNote: ro.scoring.note,
 		BlankTiles: t.Blank, SkippedBlank: t.Skipped, DistinctTiles: ro.distinct, Warnings: ro.warnings,
 		Seed: o.seed, Init: o.init.String(), NInit: o.nInit, MaxIters: o.iters, FixedIters: o.fixedIters,
 	}
 	if be.gpu != nil {
 		s.Context, s.Renderer, s.GLVersion = be.gpu.info.Context, be.gpu.info.Renderer, be.gpu.info.Version
+		s.EGLDevice, s.AllowMismatch = be.gpu.info.Device, o.gpu.allowMismatch
+		if len(be.gpu.info.Canary.Probes) > 0 {
+			s.Canary = &be.gpu.info.Canary
+		}
 	}
 	if be.gpuErr != nil {
 		s.GPUError = be.gpuErr.Error()
 	}
 	for _, sh := range t.Sheets {
-		s.Sheets = append(s.Sheets, sheetEntry{Path: sh.Path, Width: sh.Width, Height: sh.Height, Rows: sh.Rows, Cols: sh.Cols, Blank: sh.Blank})
+		e := sheetEntry{Path: sh.Path, Format: sh.Format, Width: sh.Width, Height: sh.Height, Rows: sh.Rows, Cols: sh.Cols,
+			Blank: sh.Blank, Transparent: sh.Transparent}
+		if sh.Orientation != 0 {
+			e.Orientation = sh.Orientation.String()
+		}
+		if sh.Cropped != (image.Point{}) {
+			e.Cropped = fmt.Sprintf("%dx%d", sh.Cropped.X, sh.Cropped.Y)
+		}
+		s.Sheets = append(s.Sheets, e)
 	}
 	for _, r := range runs {
 		e := runEntry{
@@ -112,12 +149,22 @@ func buildSummary(ro *runOutput) summary {
 	return s
 }
 
+// outputFile matches every file writeOutputs writes, by path relative to
+// -out: a folder holding only these (and the marker) may be replaced by the
+// next run (TestOwnsEveryOutputFile keeps the two in step).
+var outputFile = regexp.MustCompile(`^(\.tilekmeans|summary\.json|labels\.csv|elbow\.png|report\.html|tiles\.npy|(labels|centroids)_k[0-9]+\.npy|[0-9]+/(centroid[0-9]+|montage)\.png)$`)
+
+// ownsOutput reports whether rel (slash-separated, relative to -out) is a
+// file a run writes.
+func ownsOutput(rel string) bool { return outputFile.MatchString(rel) }
+
 // runOutput is what a finished run writes.
 type runOutput struct {
 	o        *runOptions
 	t        *tiles.Tiles
 	be       *backend
 	runs     []kRun
+	scoring  classScoring
 	distinct int      // distinct tiles (kmeans.CountDistinct)
 	warnings []string // printed when found, and kept in summary.json
 }
@@ -172,26 +219,55 @@ func writeOutputs(ctx context.Context, root string, ro *runOutput) error {
 // centroidImages renders a result's centroids (its exact means, rounded)
 // once, for the PNG files and the report, and lays them out in a montage.
 func centroidImages(t *tiles.Tiles, res *kmeans.Result) (imgs []image.Image, montage image.Image) {
-	gray := make([]*image.Gray, res.K)
 	imgs = make([]image.Image, res.K)
 	for c := range res.K {
-		gray[c] = tiles.CentroidImage(res.Means[c*t.D:(c+1)*t.D], t.Size)
-		imgs[c] = gray[c]
+		imgs[c] = t.Image(res.Means[c*t.D : (c+1)*t.D])
 	}
-	return imgs, tiles.Montage(gray, montageScale, montageGap)
+	return imgs, tiles.Montage(imgs, montageLayout(t))
 }
 
-// sheetQuality scores res against the sheets the tiles came from, or
-// returns nil when there is only one sheet (nothing to compare with).
-func sheetQuality(t *tiles.Tiles, res *kmeans.Result) *kmeans.Quality {
-	if len(t.Sheets) < 2 {
+// montageLayout is montage.png's layout: tiles scaled up for a person to
+// look at (8x for 16x16), 8 gray pixels apart, wrapped into rows past
+// tiles.DefaultMontageWidth.
+func montageLayout(t *tiles.Tiles) tiles.MontageLayout {
+	return tiles.MontageLayout{Scale: tiles.MontageScale(t.Width, t.Height), Gap: 8}
+}
+
+// classScoring is what the runs are scored against: the true classes
+// (-labels), or why there is no scoring.
+type classScoring struct {
+	classes *tiles.Classes // nil when the scores would mean nothing
+	count   int            // classes -labels gave
+	note    string         // why not, when classes is nil
+	by      string         // what one class is called in the report: "sheet", "class"
+	from    string         // where the classes come from, for the report
+}
+
+// newClassScoring scores against c unless that means nothing.
+func newClassScoring(spec tiles.LabelSpec, c *tiles.Classes) classScoring {
+	cs := classScoring{by: "class", count: len(c.Names)}
+	switch spec.Kind {
+	case tiles.LabelSheets:
+		cs.by, cs.from = "sheet", "one per sheet"
+	case tiles.LabelRows:
+		cs.from = fmt.Sprintf("grid row / %d (-labels %s)", spec.N, spec)
+	case tiles.LabelCols:
+		cs.from = fmt.Sprintf("grid column / %d (-labels %s)", spec.N, spec)
+	default:
+		cs.from = "from " + spec.File
+	}
+	if cs.note = c.Meaningless(); cs.note == "" {
+		cs.classes = c
+	}
+	return cs
+}
+
+// quality scores res against the classes, or returns nil.
+func (cs classScoring) quality(res *kmeans.Result) *kmeans.Quality {
+	if cs.classes == nil {
 		return nil
 	}
-	classes := make([]int, t.N())
-	for i, org := range t.Origins {
-		classes[i] = org.Sheet
-	}
-	q := kmeans.Compare(classes, len(t.Sheets), res.Labels, res.K)
+	q := kmeans.Compare(cs.classes.Of, len(cs.classes.Names), res.Labels, res.K)
 	return &q
 }
 

@@ -223,9 +223,11 @@ func TestConcurrentRunsOnOneOut(t *testing.T) {
 	if err := first.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// The lock is held once its file names the holder's pid (written
+	// after flock succeeds; the file itself exists a moment before).
 	lock := filepath.Join(parent, ".out.tilekmeans-lock")
 	for start := time.Now(); ; time.Sleep(2 * time.Millisecond) {
-		if _, err := os.Stat(lock); err == nil {
+		if b, err := os.ReadFile(lock); err == nil && len(b) > 0 {
 			break
 		}
 		if time.Since(start) > 20*time.Second {
@@ -314,5 +316,39 @@ func TestRunFullDisk(t *testing.T) {
 	}
 	if names := dirNames(t, mnt); len(names) != 1 {
 		t.Errorf("on the tmpfs: %v", names)
+	}
+}
+
+// TestOwnsEveryOutputFile: every file a run writes (with every option that
+// adds files) is one ownsOutput recognises, so the next run may replace
+// the folder; and a file it does not write is not.
+func TestOwnsEveryOutputFile(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	if code, _, stderr := runCLI(t, "run", "-q", "-backend", "cpu", "-k", "2,3,12", "-export", "npy", "-out", out); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for name := range snapshot(t, out) {
+		if !ownsOutput(filepath.ToSlash(name)) {
+			t.Errorf("the run wrote %s, which ownsOutput does not recognise", name)
+		}
+	}
+	for _, foreign := range []string{"notes.txt", "3/notes.txt", "photos/p.jpg", "centroid1.png", "3/centroid1.jpg", "labels_k3.npy.bak"} {
+		if ownsOutput(foreign) {
+			t.Errorf("ownsOutput(%q) = true", foreign)
+		}
+	}
+	// The reviewer's case: an old folder with summary.json and labels.csv
+	// beside a user's notes is refused and left as it was.
+	old := filepath.Join(t.TempDir(), "old")
+	os.MkdirAll(filepath.Join(old, "photos"), 0o755)
+	for name, data := range map[string]string{"summary.json": "{}", "labels.csv": "a,b\n", "notes.txt": "notes", "photos/p.jpg": "x"} {
+		os.WriteFile(filepath.Join(old, name), []byte(data), 0o644)
+	}
+	code, _, stderr := runCLI(t, "run", "-q", "-backend", "cpu", "-k", "3", "-out", old)
+	if code != exitFailure || !strings.Contains(stderr, "which tilekmeans does not write") {
+		t.Errorf("exit %d, %q", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(old, "notes.txt")); err != nil {
+		t.Errorf("notes.txt: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	htmlreport "github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/report"
 	"github.com/tilekmeans/tilekmeans/tiles"
@@ -16,10 +17,16 @@ func writeReport(root string, ro *runOutput, s summary) error {
 	o, t, runs := ro.o, ro.t, ro.runs
 	in := &htmlreport.Input{
 		Title: "tilekmeans report",
-		Subtitle: fmt.Sprintf("%d tiles of %dx%d from %d sheet%s; k = %s; backend %s",
-			s.Tiles, s.TileSize, s.TileSize, len(s.Sheets), plural(len(s.Sheets)), kList(o.ks), s.Backend),
-		Facts: reportFacts(s),
-		Tiles: t,
+		Subtitle: fmt.Sprintf("%d tiles of %s from %s; k = %s; backend %s",
+			s.Tiles, tileDesc(t), plural(len(s.Sheets), "sheet"), kList(o.ks), s.Backend),
+		Facts:       reportFacts(s),
+		Tiles:       t,
+		ClassesBy:   ro.scoring.by,
+		ClassesFrom: ro.scoring.from,
+		QualityNote: ro.scoring.note,
+	}
+	if c := ro.scoring.classes; c != nil {
+		in.Classes = c.Names
 	}
 	for _, r := range runs {
 		rr := htmlreport.Run{Result: r.res, Seconds: r.seconds, Quality: r.quality, Centroids: r.centroids, Montage: r.montage}
@@ -60,6 +67,9 @@ func reportFacts(s summary) []htmlreport.Fact {
 	if s.GPUError != "" {
 		facts = append(facts, htmlreport.Fact{Name: "GPU not used", Value: s.GPUError})
 	}
+	for _, w := range s.Warnings {
+		facts = append(facts, htmlreport.Fact{Name: "warning", Value: w})
+	}
 	blank := fmt.Sprintf("%d (kept)", s.BlankTiles)
 	if s.SkippedBlank > 0 {
 		blank = fmt.Sprintf("%d (left out)", s.BlankTiles)
@@ -75,9 +85,10 @@ func reportFacts(s summary) []htmlreport.Fact {
 		total += r.Seconds
 	}
 	facts = append(facts,
-		htmlreport.Fact{Name: "tiles", Value: fmt.Sprintf("%d of %dx%d pixels (%d features)", s.Tiles, s.TileSize, s.TileSize, s.Features)},
+		htmlreport.Fact{Name: "tiles", Value: fmt.Sprintf("%d of %dx%d pixels, %s (%d features)", s.Tiles, s.TileWidth, s.TileHeight, s.Color, s.Features)},
 		htmlreport.Fact{Name: "blank tiles", Value: blank},
 		htmlreport.Fact{Name: "sheets", Value: strconv.Itoa(len(s.Sheets))},
+		htmlreport.Fact{Name: "grid", Value: gridFact(s)},
 		htmlreport.Fact{Name: "seed", Value: strconv.FormatUint(s.Seed, 10)},
 		htmlreport.Fact{Name: "init", Value: s.Init},
 		htmlreport.Fact{Name: "restarts (-n-init)", Value: strconv.Itoa(s.NInit)},
@@ -87,9 +98,28 @@ func reportFacts(s summary) []htmlreport.Fact {
 	return facts
 }
 
-func plural(n int) string {
+// plural counts a noun: "1 sheet", "5 sheets".
+func plural(n int, noun string) string {
 	if n == 1 {
-		return ""
+		return "1 " + noun
 	}
-	return "s"
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// gridFact describes how the sheets were cut.
+func gridFact(s summary) string {
+	g := fmt.Sprintf("%dx%d tiles, margin %d, spacing %d", s.TileWidth, s.TileHeight, s.Margin, s.Spacing)
+	if s.Tileset != "" {
+		g += " (from " + s.Tileset + ")"
+	}
+	var transparent []string
+	for _, sh := range s.Sheets {
+		if sh.Transparent > 0 {
+			transparent = append(transparent, filepath.Base(sh.Path))
+		}
+	}
+	if len(transparent) > 0 {
+		g += fmt.Sprintf("; transparent pixels of %s composited over %s", strings.Join(transparent, ", "), s.Background)
+	}
+	return g
 }

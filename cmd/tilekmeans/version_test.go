@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"runtime"
 	"strings"
 	"testing"
@@ -42,5 +43,19 @@ func TestUsageListsEveryCommand(t *testing.T) {
 	}
 	if code, _, stderr := runCLI(t); code != exitUsage || !strings.HasPrefix(stderr, "usage: tilekmeans") {
 		t.Errorf("no command: exit %d, %q", code, stderr)
+	}
+}
+
+func TestFlagError(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{`invalid value "cmyk" for flag -color: colour "cmyk": want gray or rgb`, "-color cmyk: want gray or rgb"},
+		{`invalid value "x" for flag -seed: parse error`, "-seed x: not a number"},
+		{`invalid value "9999999999999999999999" for flag -k: value out of range`, "-k 9999999999999999999999: out of range"},
+		{`invalid value "a:b" for flag -labels: no such file`, "-labels a:b: no such file"},
+		{"flag provided but not defined: -bogus", "run: flag provided but not defined: -bogus"},
+	} {
+		if got := flagError("run", errors.New(tt.in)); got != tt.want {
+			t.Errorf("flagError(%q) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }

@@ -300,8 +300,9 @@ func (c *countingStepper) Step(stats []kmeans.StepStat, stop bool) (int, error) 
 // and with the host loop over the Reference Assigner, from the same seeded
 // initialisation, and compares the results: labels, distance bits,
 // centroids, means, sizes, inertia, iterations, convergence, relocations
-// and restart equal; History equal to within float64 rounding (a device may
-// add the distances in another order). A Start that returns an error
+// and restart equal; History equal bit for bit (every Stepper reports each
+// iteration's inertia as kmeans.ExactSum does: exact, rounded once, the
+// same bits in any order). A Start that returns an error
 // wrapping errors.ErrUnsupported is reported: the suite tests the device
 // loop, not the fallback.
 func CheckStepper(s kmeans.Stepper, c StepperCase) error {
@@ -380,7 +381,7 @@ func diffResults(got, want *kmeans.Result) string {
 		add("history length", len(got.History), len(want.History))
 	} else {
 		for i, g := range got.History {
-			if w := want.History[i]; math.Abs(g-w) > 1e-9*math.Max(1, math.Abs(w)) {
+			if w := want.History[i]; math.Float64bits(g) != math.Float64bits(w) {
 				add(fmt.Sprintf("history[%d]", i), g, w)
 				break
 			}

@@ -114,3 +114,29 @@ func Data(tb testing.TB) kmeans.Data {
 	t := USPS(tb)
 	return kmeans.Data{N: t.N(), D: t.D, X: t.Pix}
 }
+
+// SharedDir returns the folder shared/parts... beside the project
+// ($TILEKMEANS_SHARED_DIR/parts... when set), found like Dir, and ends tb
+// with Missing when it is absent.
+func SharedDir(tb testing.TB, parts ...string) string {
+	tb.Helper()
+	rel := filepath.Join(parts...)
+	if d := os.Getenv("TILEKMEANS_SHARED_DIR"); d != "" {
+		if st, err := os.Stat(filepath.Join(d, rel)); err == nil && st.IsDir() {
+			return filepath.Join(d, rel)
+		}
+	}
+	if wd, err := os.Getwd(); err == nil {
+		for d := wd; ; d = filepath.Dir(d) {
+			cand := filepath.Join(d, "shared", rel)
+			if st, err := os.Stat(cand); err == nil && st.IsDir() {
+				return cand
+			}
+			if filepath.Dir(d) == d {
+				break
+			}
+		}
+	}
+	Missing(tb, "shared data "+filepath.ToSlash(rel)+" not found (want ../shared/"+filepath.ToSlash(rel)+" beside the project or $TILEKMEANS_SHARED_DIR)")
+	return ""
+}

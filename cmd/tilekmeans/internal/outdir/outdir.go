@@ -14,9 +14,10 @@
 // that a killed run left behind are removed, under the lock, the next time
 // that target is written.
 //
-// An existing output folder is replaced only when this tool wrote it (it
-// holds the marker file Marker, or, from older versions, both summary.json
-// and labels.csv) or when it holds no file at all (an empty folder tree, as
+// An existing output folder is replaced only when this tool wrote it
+// (tiles.IsOutputDir: it holds the marker file tiles.OutputMarker, or, from
+// older versions, both summary.json and labels.csv) or when it holds no file
+// at all (an empty folder tree, as
 // the notebook pre-built centroids/3..7); anything else is refused with
 // ErrForeign, and nothing is deleted.
 package outdir
@@ -29,33 +30,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/tilekmeans/tilekmeans/tiles"
 )
 
-// Marker is the file every output folder holds, so that the tool recognises
-// its own folders (to replace them, and to leave them out of its inputs).
-const Marker = ".tilekmeans"
-
+// ErrLocked: another process holds the target's lock. ErrForeign: the
+// target folder holds files this tool did not write.
 var (
-	// ErrLocked: another process holds the target's lock.
-	ErrLocked = errors.New("another tilekmeans run is writing it")
-	// ErrForeign: the target folder holds files this tool did not write.
+	ErrLocked  = errors.New("another tilekmeans run is writing it")
 	ErrForeign = errors.New("not empty and not a tilekmeans output folder")
 )
-
-// IsOutputDir reports whether dir is a folder this tool wrote: it holds
-// Marker, or (from versions before the marker) both summary.json and
-// labels.csv.
-func IsOutputDir(dir string) bool {
-	if isFile(filepath.Join(dir, Marker)) {
-		return true
-	}
-	return isFile(filepath.Join(dir, "summary.json")) && isFile(filepath.Join(dir, "labels.csv"))
-}
-
-func isFile(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.Mode().IsRegular()
-}
 
 // names returns the lock file and the staging pattern for target.
 func names(target string) (lock, stagePrefix string) {
@@ -73,6 +57,9 @@ func begin(target string, mkParent bool) (abs string, l *lock, err error) {
 	// Write where a symlink points, not over the symlink.
 	if real, err := filepath.EvalSymlinks(abs); err == nil {
 		abs = real
+	}
+	if filepath.Dir(abs) == abs {
+		return "", nil, errors.New("is the root of the file system, which cannot be replaced")
 	}
 	if mkParent {
 		if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
@@ -107,10 +94,12 @@ type Dir struct {
 	done            bool
 }
 
-// Begin checks that target may be replaced, takes its lock, removes stale
-// staging folders, and makes an empty staging folder beside it holding
-// Marker. Errors name no path: the caller adds the target's.
-func Begin(target string) (*Dir, error) {
+// Begin checks that target may be replaced (owns tells the files the tool
+// writes, by slash-separated path relative to the folder; see
+// checkReplaceable), takes its lock, removes stale staging folders, and
+// makes an empty staging folder beside it holding tiles.OutputMarker.
+// Errors name no path: the caller adds the target's.
+func Begin(target string, owns func(rel string) bool) (*Dir, error) {
 	abs, l, err := begin(target, true)
 	if err != nil {
 		return nil, err
@@ -119,7 +108,7 @@ func Begin(target string) (*Dir, error) {
 		l.release()
 		return nil, err
 	}
-	if err := checkReplaceable(abs); err != nil {
+	if err := checkReplaceable(abs, owns); err != nil {
 		return fail(err)
 	}
 	_, prefix := names(abs)
@@ -131,7 +120,7 @@ func Begin(target string) (*Dir, error) {
 		os.RemoveAll(staging)
 		return fail(unwrap(err))
 	}
-	if err := os.WriteFile(filepath.Join(staging, Marker), []byte("tilekmeans output folder\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(staging, tiles.OutputMarker), []byte("tilekmeans output folder\n"), 0o644); err != nil {
 		os.RemoveAll(staging)
 		return fail(unwrap(err))
 	}
@@ -139,8 +128,12 @@ func Begin(target string) (*Dir, error) {
 }
 
 // checkReplaceable reports whether the folder at abs (if any) may be
-// replaced: absent, an output folder, or a tree of empty folders.
-func checkReplaceable(abs string) error {
+// replaced: absent, a tree of empty folders, or an output folder
+// (tiles.IsOutputDir) every file of which is one this tool writes (owns
+// says which, by path relative to the folder). Anything else is refused
+// with ErrForeign naming the first file that is not the tool's, so that
+// nothing the tool did not write is ever deleted.
+func checkReplaceable(abs string, owns func(rel string) bool) error {
 	st, err := os.Lstat(abs)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -149,16 +142,19 @@ func checkReplaceable(abs string) error {
 		return unwrap(err)
 	case !st.IsDir():
 		return errors.New("exists and is not a directory")
-	case IsOutputDir(abs):
-		return nil
 	}
+	output := tiles.IsOutputDir(abs)
 	var found string
 	err = filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if !d.IsDir() {
-			found, _ = filepath.Rel(abs, p)
+		if d.IsDir() {
+			return nil
+		}
+		rel, _ := filepath.Rel(abs, p)
+		if !output || owns == nil || !owns(filepath.ToSlash(rel)) {
+			found = rel
 			return fs.SkipAll
 		}
 		return nil
@@ -166,7 +162,10 @@ func checkReplaceable(abs string) error {
 	if err != nil {
 		return unwrap(err)
 	}
-	if found != "" {
+	switch {
+	case found != "" && output:
+		return fmt.Errorf("%w: it holds %s, which tilekmeans does not write; move it away or choose another folder", ErrForeign, found)
+	case found != "":
 		return fmt.Errorf("%w (it holds %s); choose another folder", ErrForeign, found)
 	}
 	return nil

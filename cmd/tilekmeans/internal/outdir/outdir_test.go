@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/tilekmeans/tilekmeans/tiles"
 	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
@@ -79,10 +80,14 @@ func write(t *testing.T, p, s string) {
 	}
 }
 
+// ownsAll says every file is the tool's: the tests of the folder rules
+// that do not depend on names.
+func ownsAll(string) bool { return true }
+
 // build stages files into a new output folder at target and commits.
 func build(t *testing.T, target string, files map[string]string) {
 	t.Helper()
-	d, err := Begin(target)
+	d, err := Begin(target, ownsAll)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,13 +103,13 @@ func TestDirReplacesWholly(t *testing.T) {
 	parent := t.TempDir()
 	out := filepath.Join(parent, "out")
 	build(t, out, map[string]string{"3/a.png": "a3", "4/a.png": "a4", "labels_k4.npy": "x", "summary.json": "{}"})
-	if !IsOutputDir(out) {
+	if !tiles.IsOutputDir(out) {
 		t.Fatal("a committed folder is not recognised as an output folder")
 	}
 	// A rerun with fewer files leaves nothing of the first.
 	build(t, out, map[string]string{"3/a.png": "b3", "summary.json": "{2}"})
 	got := tree(t, out)
-	if len(got) != 5 || string(got["3/a.png"]) != "b3" || got["4/a.png"] != nil || got[Marker] == nil {
+	if len(got) != 5 || string(got["3/a.png"]) != "b3" || got["4/a.png"] != nil || got[tiles.OutputMarker] == nil {
 		t.Errorf("after the rerun: %v", keys(got))
 	}
 	if names := entries(t, parent); len(names) != 1 || names[0] != "out" {
@@ -126,7 +131,7 @@ func TestAbortLeavesTargetAsItWas(t *testing.T) {
 	out := filepath.Join(parent, "out")
 	build(t, out, map[string]string{"summary.json": "old"})
 	before := tree(t, out)
-	d, err := Begin(out)
+	d, err := Begin(out, ownsAll)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +154,7 @@ func TestForeignFolderRefused(t *testing.T) {
 	write(t, filepath.Join(out, "usps_1.jpg"), "a sheet")
 	write(t, filepath.Join(out, "sub", "notes.txt"), "notes")
 	before := tree(t, out)
-	_, err := Begin(out)
+	_, err := Begin(out, ownsAll)
 	if !errors.Is(err, ErrForeign) || !strings.Contains(err.Error(), "it holds ") {
 		t.Errorf("Begin on a folder of sheets: %v, want ErrForeign naming a file", err)
 	}
@@ -159,7 +164,7 @@ func TestForeignFolderRefused(t *testing.T) {
 	// A file where the folder should be.
 	f := filepath.Join(t.TempDir(), "file")
 	write(t, f, "x")
-	if _, err := Begin(f); err == nil || !strings.Contains(err.Error(), "not a directory") {
+	if _, err := Begin(f, ownsAll); err == nil || !strings.Contains(err.Error(), "not a directory") {
 		t.Errorf("Begin on a file: %v", err)
 	}
 }
@@ -181,7 +186,7 @@ func TestLegacyOutputRecognised(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "old")
 	write(t, filepath.Join(out, "summary.json"), "{}")
 	write(t, filepath.Join(out, "labels.csv"), "tile")
-	if !IsOutputDir(out) {
+	if !tiles.IsOutputDir(out) {
 		t.Fatal("a pre-marker output folder is not recognised")
 	}
 	build(t, out, map[string]string{"summary.json": "new"})
@@ -193,11 +198,11 @@ func TestLegacyOutputRecognised(t *testing.T) {
 func TestLockedTargetFails(t *testing.T) {
 	parent := t.TempDir()
 	out := filepath.Join(parent, "out")
-	d, err := Begin(out)
+	d, err := Begin(out, ownsAll)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Begin(out)
+	_, err = Begin(out, ownsAll)
 	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), fmt.Sprintf("pid %d", os.Getpid())) {
 		t.Errorf("second Begin: %v, want ErrLocked naming pid %d", err, os.Getpid())
 	}
@@ -205,7 +210,7 @@ func TestLockedTargetFails(t *testing.T) {
 		t.Errorf("Create while the folder is being written: %v", err)
 	}
 	d.Abort()
-	d2, err := Begin(out)
+	d2, err := Begin(out, ownsAll)
 	if err != nil {
 		t.Fatalf("Begin after the first released: %v", err)
 	}
@@ -282,7 +287,7 @@ func TestFullDisk(t *testing.T) {
 	out := filepath.Join(mnt, "out")
 	build(t, out, map[string]string{"summary.json": strings.Repeat("x", 64<<10)})
 	before := tree(t, out)
-	d, err := Begin(out)
+	d, err := Begin(out, ownsAll)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,5 +310,38 @@ func TestFullDisk(t *testing.T) {
 	}
 	if names := entries(t, mnt); len(names) != 1 {
 		t.Errorf("on the tmpfs: %v", names)
+	}
+}
+
+// TestOutputWithForeignFilesRefused: an output folder (marker, or the
+// legacy summary.json and labels.csv) that also holds a file the tool does
+// not write is refused, and nothing in it is touched.
+func TestOutputWithForeignFilesRefused(t *testing.T) {
+	owns := func(rel string) bool {
+		return rel == "summary.json" || rel == "labels.csv" || rel == tiles.OutputMarker
+	}
+	for _, marker := range []string{tiles.OutputMarker, "labels.csv"} {
+		out := filepath.Join(t.TempDir(), "old")
+		write(t, filepath.Join(out, "summary.json"), "{}")
+		write(t, filepath.Join(out, marker), "x")
+		write(t, filepath.Join(out, "photos", "p.jpg"), "mine")
+		before := tree(t, out)
+		_, err := Begin(out, owns)
+		if !errors.Is(err, ErrForeign) || !strings.Contains(err.Error(), filepath.Join("photos", "p.jpg")+", which tilekmeans does not write") {
+			t.Errorf("marker %s: %v, want ErrForeign naming photos/p.jpg", marker, err)
+		}
+		if !sameTree(before, tree(t, out)) {
+			t.Errorf("marker %s: the refused folder changed", marker)
+		}
+		// Without the stranger it is replaced.
+		os.RemoveAll(filepath.Join(out, "photos"))
+		d, err := Begin(out, owns)
+		if err != nil {
+			t.Fatalf("marker %s: %v", marker, err)
+		}
+		d.Abort()
+	}
+	if _, err := Begin("/", ownsAll); err == nil || !strings.Contains(err.Error(), "root of the file system") {
+		t.Errorf("Begin(/): %v", err)
 	}
 }

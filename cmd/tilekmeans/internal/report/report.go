@@ -37,6 +37,15 @@ type Input struct {
 	Facts    []Fact // the run's facts, in order
 	Tiles    *tiles.Tiles
 	Runs     []Run // ascending k
+	// Classes names the true classes the runs' Quality compares with
+	// (Quality.Confusion's rows); nil when there is no comparison.
+	// ClassesBy is what one is called in the heat map ("sheet", "class"),
+	// ClassesFrom where they come from ("one per sheet", "grid row / 5").
+	Classes     []string
+	ClassesBy   string
+	ClassesFrom string
+	// QualityNote says why there is no comparison, when there is none.
+	QualityNote string
 }
 
 // Fact is one row of the run's facts.
@@ -87,7 +96,9 @@ type view struct {
 	Sheets          []sheetView
 	Elbow           template.HTMLAttr
 	Ks              []kView
-	Compared        bool // more than one sheet: quality and heat maps shown
+	Compared        bool // classes given: quality and heat maps shown
+	ClassesFrom     string
+	QualityNote     string
 }
 
 type sheetView struct {
@@ -111,10 +122,11 @@ type kView struct {
 }
 
 type heatView struct {
-	Clusters []int // 1..k
-	Rows     []heatRow
-	Totals   []int // per cluster
-	N        int
+	By, ByTitle string // what a row is: "sheet", "class"
+	Clusters    []int  // 1..k
+	Rows        []heatRow
+	Totals      []int // per cluster
+	N           int
 }
 
 type heatRow struct {
@@ -184,7 +196,8 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 	}
 	v := &view{
 		Title: in.Title, Subtitle: in.Subtitle, Facts: in.Facts,
-		Elbow: pngURI(elbowPNG), Compared: len(t.Sheets) > 1,
+		Elbow: pngURI(elbowPNG), Compared: in.Classes != nil,
+		ClassesFrom: in.ClassesFrom, QualityNote: in.QualityNote,
 	}
 	perSheet := make([]int, len(t.Sheets))
 	for _, o := range t.Origins {
@@ -201,13 +214,11 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 
 	enc := newEncoder()
 	tileURI := map[int]template.HTMLAttr{} // tiles shown under several ks are encoded once
-	tileImg := image.NewGray(image.Rect(0, 0, t.Size, t.Size))
 	tileView := func(i int, dist float32) (tileView, error) {
 		uri, ok := tileURI[i]
 		if !ok {
-			copy(tileImg.Pix, t.Tile(i))
 			var err error
-			if uri, err = enc.dataURI(tileImg); err != nil {
+			if uri, err = enc.dataURI(tileImage(t, i)); err != nil {
 				return tileView{}, err
 			}
 			tileURI[i] = uri
@@ -243,7 +254,11 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 		if q := r.Quality; v.Compared && q != nil {
 			conf = q.Confusion
 			kv.Purity, kv.NMI, kv.ARI = fmt.Sprintf("%.3f", q.Purity), fmt.Sprintf("%.3f", q.NMI), fmt.Sprintf("%.3f", q.ARI)
-			kv.Heat = heat(conf, v.Sheets, res.Sizes)
+			if len(in.Classes) <= MaxHeatClasses {
+				kv.Heat = heat(conf, in.Classes, in.ClassesBy, res.Sizes)
+			} else {
+				kv.Notes = append(kv.Notes, fmt.Sprintf("The %s x cluster table has %d rows: it is left out of the page (summary.json has it as confusion).", in.ClassesBy, len(in.Classes)))
+			}
 		}
 
 		extremes := galleryExtremes(k)
@@ -268,7 +283,11 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 						best = s
 					}
 				}
-				cv.Majority = fmt.Sprintf("%s (%.1f %%)", t.Sheets[best].Name(), 100*float64(conf[best][c])/float64(res.Sizes[c]))
+				share := float64(conf[best][c]) / float64(res.Sizes[c])
+				cv.Majority = fmt.Sprintf("mostly %s (%.1f %%)", in.Classes[best], 100*share)
+				if share <= 0.5 {
+					cv.Majority = fmt.Sprintf("largest share: %s (%.1f %%)", in.Classes[best], 100*share)
+				}
 			}
 			idx := members[c]
 			slices.SortFunc(idx, func(a, b int) int {
@@ -303,16 +322,36 @@ func galleryExtremes(k int) int {
 	return max(1, min(Extremes, GalleryTiles/(2*k)))
 }
 
-// heat builds the sheet x cluster heat map: each cell coloured by the share
-// of its sheet's tiles that went to the cluster.
-func heat(conf [][]int, sheets []sheetView, sizes []int) *heatView {
-	h := &heatView{Totals: sizes}
+// tileImage is tile i of t as an image: gray, or opaque RGBA for RGB tiles.
+func tileImage(t *tiles.Tiles, i int) image.Image {
+	px := t.Tile(i)
+	r := image.Rect(0, 0, t.Width, t.Height)
+	if t.Color == tiles.RGB {
+		img := image.NewRGBA(r)
+		for p := range t.Width * t.Height {
+			copy(img.Pix[4*p:4*p+3], px[3*p:3*p+3])
+			img.Pix[4*p+3] = 255
+		}
+		return img
+	}
+	img := image.NewGray(r)
+	copy(img.Pix, px)
+	return img
+}
+
+// MaxHeatClasses is the most classes the class x cluster heat map shows.
+const MaxHeatClasses = 64
+
+// heat builds the class x cluster heat map: each cell coloured by the share
+// of its class's tiles that went to the cluster.
+func heat(conf [][]int, classes []string, by string, sizes []int) *heatView {
+	h := &heatView{Totals: sizes, By: by, ByTitle: strings.ToUpper(by[:1]) + by[1:]}
 	for c := range sizes {
 		h.Clusters = append(h.Clusters, c+1)
 		h.N += sizes[c]
 	}
 	for s, row := range conf {
-		hr := heatRow{Sheet: sheets[s].Name}
+		hr := heatRow{Sheet: classes[s]}
 		for _, n := range row {
 			hr.Total += n
 		}
@@ -324,7 +363,7 @@ func heat(conf [][]int, sheets []sheetView, sizes []int) *heatView {
 			hr.Cells = append(hr.Cells, heatCell{
 				Count: n,
 				Style: heatStyle(f),
-				Title: fmt.Sprintf("%s: %d tiles (%.1f %% of the sheet) in cluster %d", sheets[s].Name, n, 100*f, c+1),
+				Title: fmt.Sprintf("%s: %d tiles (%.1f %% of the %s) in cluster %d", classes[s], n, 100*f, by, c+1),
 			})
 		}
 		h.Rows = append(h.Rows, hr)
@@ -430,9 +469,9 @@ footer { color: #8a91a0; font-size: 12px; text-align: center; margin: 24px 0; }
 {{- end}}
 </table>
 <table class="sheets">
-<tr><th class="num">#</th><th>sheet</th><th class="num">pixels</th><th class="num">grid</th><th class="num">tiles</th><th class="num">blank</th></tr>
+<tr><th class="num">#</th><th>sheet</th><th class="num">pixels</th><th class="num">columns&times;rows</th><th class="num">tiles</th><th class="num">blank</th></tr>
 {{- range .Sheets}}
-<tr><td class="num">{{.N}}</td><td title="{{.Path}}">{{.Name}}</td><td class="num">{{.Width}}&times;{{.Height}}</td><td class="num">{{.Rows}}&times;{{.Cols}}</td><td class="num">{{.Tiles}}</td><td class="num">{{.Blank}}</td></tr>
+<tr><td class="num">{{.N}}</td><td title="{{.Path}}">{{.Name}}</td><td class="num">{{.Width}}&times;{{.Height}}</td><td class="num">{{.Cols}}&times;{{.Rows}}</td><td class="num">{{.Tiles}}</td><td class="num">{{.Blank}}</td></tr>
 {{- end}}
 </table>
 </div>
@@ -449,6 +488,11 @@ footer { color: #8a91a0; font-size: 12px; text-align: center; margin: 24px 0; }
 {{- end}}
 </table>
 </div>
+{{- if .Compared}}
+<p class="note">Purity, NMI and ARI compare the clusters with the true classes: {{.ClassesFrom}}.</p>
+{{- else}}{{with .QualityNote}}
+<p class="note">No purity, NMI or ARI: {{.}}.</p>
+{{- end}}{{end}}
 </section>
 {{- range .Ks}}
 <section id="k{{.K}}" class="k">{{$k := .K}}
@@ -467,22 +511,22 @@ footer { color: #8a91a0; font-size: 12px; text-align: center; margin: 24px 0; }
 <p class="note">{{.}}</p>
 {{- end}}
 <h3>Centroids</h3>
-<img class="px montage" {{.Montage}} width="{{.MontageW}}" height="{{.MontageH}}" alt="the {{.K}} centroids, 1 to {{.K}} from the left">
+<img class="px montage" {{.Montage}} width="{{.MontageW}}" height="{{.MontageH}}" alt="the {{.K}} centroids, 1 to {{.K}} from the top left, row by row">
 {{- with .Heat}}
-<h3>Sheet &times; cluster</h3>
+<h3>{{.ByTitle}} &times; cluster</h3>
 <table class="heat confusion">
-<tr><th>sheet \ cluster</th>{{range .Clusters}}<th class="num">{{.}}</th>{{end}}<th class="num">tiles</th></tr>
+<tr><th>{{.By}} \ cluster</th>{{range .Clusters}}<th class="num">{{.}}</th>{{end}}<th class="num">tiles</th></tr>
 {{- range .Rows}}
 <tr><th>{{.Sheet}}</th>{{range .Cells}}<td style="{{.Style}}" title="{{.Title}}">{{.Count}}</td>{{end}}<td class="num total">{{.Total}}</td></tr>
 {{- end}}
 <tr><th>tiles</th>{{range .Totals}}<td class="num total">{{.}}</td>{{end}}<td class="num total">{{.N}}</td></tr>
 </table>
-<p class="note">Colour: the share of each sheet's tiles that went to the cluster.</p>
+<p class="note">Colour: the share of each {{.By}}'s tiles that went to the cluster.</p>
 {{- end}}
 <h3>Clusters</h3>
 {{- range .Clusters}}
 <div class="cluster" id="k{{$k}}c{{.N}}">
-<div class="who"><img class="px centroid" {{.Centroid}} alt="centroid {{.N}}"><br><b>cluster {{.N}}</b><br>{{.Size}} tiles ({{.Share}} %){{with .Majority}}<br>mostly {{.}}{{end}}</div>
+<div class="who"><img class="px centroid" {{.Centroid}} alt="centroid {{.N}}"><br><b>cluster {{.N}}</b><br>{{.Size}} tiles ({{.Share}} %){{with .Majority}}<br>{{.}}{{end}}</div>
 <div>
 <div class="strip near"><h4>nearest {{len .Nearest}}</h4><div class="tiles">
 {{- range .Nearest}}<figure title="{{.Title}}"><img class="px" {{.Src}} alt="tile {{.Index}}"><figcaption><b>#{{.Index}}</b><br>{{.Sheet}}<br>r{{.Row}} c{{.Col}}</figcaption></figure>{{end -}}

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/tiles"
@@ -22,7 +21,7 @@ import (
 func fixture(n, size, k int, sheets []string) (*tiles.Tiles, Run) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	d := size * size
-	t := &tiles.Tiles{Size: size, D: d, Pix: make([]uint8, n*d)}
+	t := &tiles.Tiles{Size: size, Width: size, Height: size, D: d, Pix: make([]uint8, n*d)}
 	for i := range t.Pix {
 		t.Pix[i] = uint8(rng.IntN(256))
 	}
@@ -43,12 +42,10 @@ func fixture(n, size, k int, sheets []string) (*tiles.Tiles, Run) {
 		res.Sizes[l]++
 	}
 	r := Run{Result: res, Seconds: 0.25}
-	gray := make([]*image.Gray, k)
 	for c := range k {
-		gray[c] = tiles.CentroidImage(res.Means[c*d:(c+1)*d], size)
-		r.Centroids = append(r.Centroids, gray[c])
+		r.Centroids = append(r.Centroids, tiles.CentroidImage(res.Means[c*d:(c+1)*d], size))
 	}
-	r.Montage = tiles.Montage(gray, 8, 8)
+	r.Montage = tiles.Montage(r.Centroids, tiles.MontageLayout{Scale: 8, Gap: 8})
 	return t, withQuality(t, r)
 }
 
@@ -63,8 +60,16 @@ func withQuality(t *tiles.Tiles, r Run) Run {
 	return r
 }
 
+// render writes in's report; with several sheets and no classes given, the
+// classes are the sheets, as the command's default -labels sheets does.
 func render(t *testing.T, in *Input) string {
 	t.Helper()
+	if in.Classes == nil && in.Tiles != nil && len(in.Tiles.Sheets) > 1 {
+		for _, sh := range in.Tiles.Sheets {
+			in.Classes = append(in.Classes, sh.Name())
+		}
+		in.ClassesBy, in.ClassesFrom = "sheet", "one per sheet"
+	}
 	elbow, err := Elbow(in.Runs)
 	if err != nil {
 		t.Fatal(err)
@@ -260,18 +265,6 @@ func TestSI(t *testing.T) {
 	}
 }
 
-// TestReportFast: the report of 5610 tiles and k = 3..7 (the USPS sweep)
-// takes well under the 0.5 s budget (under 0.1 s on 2 cores); the bound is loose
-// for slow CI machines.
-func TestReportFast(t *testing.T) {
-	in := sweep()
-	start := time.Now()
-	render(t, in)
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("report took %v", d)
-	}
-}
-
 func sweep() *Input {
 	in := &Input{}
 	for k := 3; k <= 7; k++ {
@@ -313,5 +306,51 @@ func TestLargeKStaysSmall(t *testing.T) {
 	}
 	if len(page) > 4<<20 {
 		t.Errorf("page of %d bytes for k=256", len(page))
+	}
+}
+
+// TestReportClassesAndColour: classes other than sheets head the heat map;
+// too many classes leave it out with a note; no classes give the note why;
+// RGB tiles are shown in colour.
+func TestReportClassesAndColour(t *testing.T) {
+	tl, r := fixture(120, 4, 3, []string{"one.png"})
+	classes := []string{"a", "b", "c", "d"}
+	of := make([]int, tl.N())
+	for i := range of {
+		of[i] = i % 4
+	}
+	q := kmeans.Compare(of, 4, r.Result.Labels, 3)
+	r.Quality = &q
+	html := render(t, &Input{Tiles: tl, Runs: []Run{r}, Classes: classes, ClassesBy: "class", ClassesFrom: "grid row / 5 (-labels rows:5)"})
+	for _, want := range []string{"<h3>Class &times; cluster</h3>", "<tr><th>class \\ cluster</th>", "<tr><th>a</th>",
+		"the true classes: grid row / 5 (-labels rows:5).", "<span>purity</span>"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	many := make([]string, MaxHeatClasses+1)
+	for i := range many {
+		many[i] = strconv.Itoa(i)
+		of[i%len(of)] = i
+	}
+	q = kmeans.Compare(of, len(many), r.Result.Labels, 3)
+	r.Quality = &q
+	html = render(t, &Input{Tiles: tl, Runs: []Run{r}, Classes: many, ClassesBy: "class", ClassesFrom: "from labels.tsv"})
+	if strings.Contains(html, `class="heat`) || !strings.Contains(html, "The class x cluster table has 65 rows: it is left out") {
+		t.Error("65 classes: the heat map is not left out with a note")
+	}
+	r.Quality = nil
+	html = render(t, &Input{Tiles: tl, Runs: []Run{r}, QualityNote: "each of the 120 classes holds a single tile"})
+	if strings.Contains(html, "<span>purity</span>") || !strings.Contains(html, "No purity, NMI or ARI: each of the 120 classes holds a single tile.") {
+		t.Error("no classes: the note is missing or purity is shown")
+	}
+
+	rgb := &tiles.Tiles{Width: 2, Height: 1, Color: tiles.RGB, D: 6, Pix: []uint8{255, 0, 0, 0, 0, 255}, Origins: []tiles.Origin{{}}, Sheets: []tiles.Sheet{{Path: "c.png"}}}
+	img := tileImage(rgb, 0).(*image.RGBA)
+	if c := img.RGBAAt(0, 0); c.R != 255 || c.B != 0 || c.A != 255 {
+		t.Errorf("red pixel %v", c)
+	}
+	if c := img.RGBAAt(1, 0); c.B != 255 || c.R != 0 {
+		t.Errorf("blue pixel %v", c)
 	}
 }

@@ -1,0 +1,211 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/tilekmeans/tilekmeans/tiles"
+	"github.com/tilekmeans/tilekmeans/tiles/embedded"
+)
+
+// tileSize is -tile: "W" (square) or "WxH" in pixels.
+type tileSize struct{ w, h int }
+
+// dims is "WxH", also for square tiles.
+func (s *tileSize) dims() string { return fmt.Sprintf("%dx%d", s.w, s.h) }
+
+func (s *tileSize) String() string {
+	if s.w == s.h {
+		return strconv.Itoa(s.w)
+	}
+	return fmt.Sprintf("%dx%d", s.w, s.h)
+}
+
+func (s *tileSize) Set(v string) error {
+	ws, hs, two := strings.Cut(v, "x")
+	w, err1 := strconv.Atoi(ws)
+	h, err2 := w, error(nil)
+	if two {
+		h, err2 = strconv.Atoi(hs)
+	}
+	if err1 != nil || err2 != nil {
+		return fmt.Errorf("want W or WxH in pixels, like 16 or 10x16")
+	}
+	if w < 1 || h < 1 {
+		return fmt.Errorf("want >= 1")
+	}
+	s.w, s.h = w, h
+	return nil
+}
+
+// sheetFlags are the flags that say which sheets to read and how to cut
+// them, shared by run, bench and assign.
+type sheetFlags struct {
+	images     listFlag
+	tile       tileSize
+	margin     int
+	spacing    int
+	tileset    string
+	color      tiles.ColorModel
+	background tiles.Background
+	crop       bool
+	skipBlank  bool
+	set        map[string]bool // flags given on the command line
+}
+
+// register adds the sheet flags to fs. tileDefault is -tile's default (0:
+// none, the caller decides).
+func (s *sheetFlags) register(fs *flag.FlagSet, tileDefault int) {
+	s.tile = tileSize{tileDefault, tileDefault}
+	s.background = tiles.White
+	fs.Var(&s.images, "images", "sheet `PATH`s: files, directories or globs (repeatable; bare paths after it count too)")
+	fs.Var(&s.tile, "tile", "tile size in pixels: `W` (square) or WxH, e.g. 16 or 10x16")
+	fs.IntVar(&s.margin, "margin", 0, "`pixels` around the whole grid of tiles (as Tiled's tileset margin)")
+	fs.IntVar(&s.spacing, "spacing", 0, "`pixels` between neighbouring tiles (as Tiled's tileset spacing)")
+	fs.StringVar(&s.tileset, "tileset", "", "a Tiled tileset `FILE.tsx`: its image, tile size, margin and spacing (instead of -images and -tile)")
+	fs.TextVar(&s.color, "color", tiles.Gray, "tile features: gray (1 byte per pixel, BT.601 luma) | rgb (3 bytes per pixel)")
+	fs.TextVar(&s.background, "background", tiles.White, "`colour` transparent pixels are composited over: #rrggbb, #rgb, white, black or a gray level 0..255")
+	fs.BoolVar(&s.crop, "crop", false, "trim a right/bottom remainder that is not a whole tile instead of failing")
+	fs.BoolVar(&s.skipBlank, "skip-blank", false, "leave blank tiles (all pixels equal) out")
+}
+
+// check validates the sheet flags after parsing (fs.Visit tells which were
+// given).
+func (s *sheetFlags) check(fs *flag.FlagSet) error {
+	s.set = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { s.set[f.Name] = true })
+	switch {
+	case s.margin < 0:
+		return usagef("-margin %d: want >= 0", s.margin)
+	case s.spacing < 0:
+		return usagef("-spacing %d: want >= 0", s.spacing)
+	case s.tileset != "" && len(s.images) > 0:
+		return usagef("-tileset %s names its own image: leave -images out", s.tileset)
+	}
+	if s.tileset != "" {
+		for _, f := range []string{"tile", "margin", "spacing"} {
+			if s.set[f] {
+				return usagef("-tileset %s gives the grid: leave -%s out", s.tileset, f)
+			}
+		}
+	}
+	return nil
+}
+
+// options returns the tiles.Options the flags ask for.
+func (s *sheetFlags) options(workers int) tiles.Options {
+	bg := s.background
+	return tiles.Options{
+		Grid:       tiles.Grid{TileWidth: s.tile.w, TileHeight: s.tile.h, Margin: s.margin, Spacing: s.spacing},
+		Color:      s.color,
+		Background: &bg,
+		Crop:       s.crop,
+		SkipBlank:  s.skipBlank,
+		Workers:    workers,
+	}
+}
+
+// load resolves and cuts the sheets: -tileset, -images, else
+// ./images/usps_*.jpg, else the embedded default set. Paths under exclude
+// (the run's -out) and inside any tilekmeans output folder are left out:
+// the tool never reads its own outputs.
+func (s *sheetFlags) load(workers int, exclude string) (*tiles.Tiles, error) {
+	opts := s.options(workers)
+	if s.tileset != "" {
+		t, _, err := tiles.LoadTileset(s.tileset, opts)
+		if err != nil {
+			return nil, fmt.Errorf("-tileset %w", gridHint(err))
+		}
+		return t, nil
+	}
+	paths := []string(s.images)
+	if len(paths) == 0 {
+		if m, _ := filepath.Glob(filepath.Join("images", "usps_*.jpg")); len(m) > 0 {
+			paths = []string{filepath.Join("images", "usps_*.jpg")}
+		}
+	}
+	if len(paths) == 0 {
+		var srcs []tiles.Source
+		for _, sh := range embedded.Sheets() {
+			srcs = append(srcs, tiles.Source{Name: "embedded/" + sh.Name, Data: sh.Data})
+		}
+		t, err := tiles.LoadSources(srcs, opts)
+		return t, gridHint(err)
+	}
+	expand := []tiles.ExpandOption{tiles.SkipOutputDirs()}
+	if exclude != "" {
+		expand = append(expand, tiles.ExcludeTree(exclude))
+	}
+	files, err := tiles.Expand(paths, expand...)
+	if err != nil {
+		return nil, fmt.Errorf("-images %w", err)
+	}
+	t, err := tiles.Load(files, opts)
+	return t, gridHint(err)
+}
+
+// source says where the sheets came from, for the run's first line:
+// "5 sheets", "the 5 embedded default sheets" or "5 sheets from
+// ./images/usps_*.jpg" (the defaults are said, so a user sees which ran).
+func (s *sheetFlags) source(t *tiles.Tiles) string {
+	n := len(t.Sheets)
+	switch {
+	case s.tileset != "" || len(s.images) > 0:
+		return plural(n, "sheet")
+	case strings.HasPrefix(t.Sheets[0].Path, "embedded/"):
+		return fmt.Sprintf("the %s", plural(n, "embedded default sheet"))
+	}
+	return fmt.Sprintf("%s from %s", plural(n, "sheet"), filepath.Join("images", "usps_*.jpg"))
+}
+
+// gridHint adds to a sheet the grid does not fit the flags that would fix
+// it: -margin and -spacing when the pixels show the gutters of another grid
+// (cropping would then misalign every tile), -crop when only a right/bottom
+// remainder is in the way.
+func gridHint(err error) error {
+	ge := (*tiles.GridError)(nil)
+	switch {
+	case !errors.As(err, &ge):
+		return err
+	case len(ge.Fits) > 0:
+		f := ge.Fits[0]
+		return fmt.Errorf("%w (use -margin %d -spacing %d)", err, f.Margin, f.Spacing)
+	case ge.CropFits():
+		return fmt.Errorf("%w (use -crop to trim %dx%d)", err, ge.Right, ge.Bottom)
+	}
+	return err
+}
+
+// noteSheets says once per sheet what was done to it beyond cutting: its
+// transparent pixels composited over the background (a notice), and a crop
+// that cut tiles across gutters of another grid (a warning, also
+// returned for summary.json).
+func noteSheets(w io.Writer, t *tiles.Tiles, bg tiles.Background) (warnings []string) {
+	for _, sh := range t.Sheets {
+		if sh.Transparent > 0 {
+			fmt.Fprintf(w, "tilekmeans: %s has %d transparent pixels, composited over %s (-background)\n", sh.Path, sh.Transparent, bg)
+		}
+		if len(sh.Misaligned) > 0 {
+			f := sh.Misaligned[0]
+			msg := fmt.Sprintf("%s: -crop trimmed %dx%d pixels, but the sheet shows the gutters of margin %d, spacing %d: its tiles are cut across them (use -margin %d -spacing %d)",
+				sh.Path, sh.Cropped.X, sh.Cropped.Y, f.Margin, f.Spacing, f.Margin, f.Spacing)
+			fmt.Fprintf(w, "tilekmeans: warning: %s\n", msg)
+			warnings = append(warnings, msg)
+		}
+	}
+	return warnings
+}
+
+// tileDesc is "16x16" or "10x16 rgb" for messages.
+func tileDesc(t *tiles.Tiles) string {
+	d := fmt.Sprintf("%dx%d", t.Width, t.Height)
+	if t.Color != tiles.Gray {
+		d += " " + t.Color.String()
+	}
+	return d
+}

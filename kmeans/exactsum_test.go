@@ -1,0 +1,91 @@
+package kmeans
+
+import (
+	"math"
+	"math/big"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// bigSum is the exact sum rounded once, the slow way.
+func bigSum(v []float32) float64 {
+	s := new(big.Float).SetPrec(2000)
+	for _, x := range v {
+		s.Add(s, new(big.Float).SetPrec(2000).SetFloat64(float64(x)))
+	}
+	f, _ := s.Float64()
+	return f
+}
+
+func TestExactSum(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	sub := math.Float32frombits(1) // the smallest subnormal
+	max32 := float32(math.MaxFloat32)
+	cases := [][]float32{
+		nil,
+		{0},
+		{1, 2, 3},
+		{sub, sub, sub},
+		{max32, max32, max32, -max32}, // beyond float32, within float64
+		{1e30, 1, -1e30},              // a float64 sum in this order gives 0
+		{16777216, 1, 1, 1},           // 2^24: float32 sums lose the ones
+		{0.1, 0.2, 0.3},
+	}
+	for range 50 {
+		v := make([]float32, 1+rng.IntN(2000))
+		for i := range v {
+			switch rng.IntN(4) {
+			case 0:
+				v[i] = math.Float32frombits(rng.Uint32() &^ (0xff << 23)) // subnormals and small values
+			case 1:
+				v[i] = float32(rng.Float64() * 65025 * 256)
+			case 2:
+				v[i] = -float32(rng.ExpFloat64() * 1e20)
+			default:
+				v[i] = math.Float32frombits(rng.Uint32() & 0x7f7fffff) // any finite positive
+			}
+		}
+		cases = append(cases, v)
+	}
+	for i, v := range cases {
+		got, want := ExactSum(v), bigSum(v)
+		if math.Float64bits(got) != math.Float64bits(want) && !(got == 0 && want == 0) {
+			t.Errorf("case %d (%d values): ExactSum %v, exact %v", i, len(v), got, want)
+		}
+		// The order does not matter, bit for bit.
+		w := slices.Clone(v)
+		rng.Shuffle(len(w), func(a, b int) { w[a], w[b] = w[b], w[a] })
+		if g := ExactSum(w); math.Float64bits(g) != math.Float64bits(got) {
+			t.Errorf("case %d: shuffled %v, in order %v", i, g, got)
+		}
+	}
+	if got := ExactSum([]float32{1e30, 1, -1e30}); got != 1 {
+		t.Errorf("1e30 + 1 - 1e30 = %v, want 1", got)
+	}
+	inf := float32(math.Inf(1))
+	for _, tt := range []struct {
+		v    []float32
+		want float64
+	}{
+		{[]float32{1, inf}, math.Inf(1)},
+		{[]float32{-inf, 1}, math.Inf(-1)},
+		{[]float32{inf, -inf}, math.NaN()},
+		{[]float32{float32(math.NaN()), 1}, math.NaN()},
+	} {
+		if got := ExactSum(tt.v); !(got == tt.want || math.IsNaN(got) && math.IsNaN(tt.want)) {
+			t.Errorf("ExactSum(%v) = %v, want %v", tt.v, got, tt.want)
+		}
+	}
+}
+
+func BenchmarkExactSum(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	v := make([]float32, 561000)
+	for i := range v {
+		v[i] = float32(rng.Float64() * 65025 * 256)
+	}
+	for b.Loop() {
+		ExactSum(v)
+	}
+}

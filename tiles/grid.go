@@ -1,0 +1,251 @@
+package tiles
+
+import (
+	"cmp"
+	"fmt"
+	"image"
+	"slices"
+	"strings"
+)
+
+// Grid is how a sheet is cut into tiles, in the terms of a Tiled tileset
+// (https://doc.mapeditor.org/en/stable/reference/tmx-map-format/#tileset):
+// tiles of TileWidth x TileHeight pixels, Margin pixels around the whole grid
+// (left, top, right and bottom) and Spacing pixels between neighbouring tiles.
+//
+// The number of columns and rows follows from the image size, as in Tiled:
+//
+//	columns = (width  - 2*Margin + Spacing) / (TileWidth  + Spacing)
+//	rows    = (height - 2*Margin + Spacing) / (TileHeight + Spacing)
+//
+// Tile (row r, column c) has its top-left pixel at
+// (Margin + c*(TileWidth+Spacing), Margin + r*(TileHeight+Spacing)).
+//
+// The zero Grid is not usable; Options.Size fills in a square grid with no
+// margin or spacing.
+type Grid struct {
+	TileWidth, TileHeight int // pixels, >= 1
+	Margin                int // pixels around the grid, >= 0
+	Spacing               int // pixels between tiles, >= 0
+}
+
+// Square returns the grid of size x size tiles edge to edge.
+func Square(size int) Grid { return Grid{TileWidth: size, TileHeight: size} }
+
+// String gives the grid as "WxH", followed by the margin and spacing when
+// they are not zero: "64x64 spacing 4".
+func (g Grid) String() string {
+	s := fmt.Sprintf("%dx%d", g.TileWidth, g.TileHeight)
+	if g.Margin != 0 {
+		s += fmt.Sprintf(" margin %d", g.Margin)
+	}
+	if g.Spacing != 0 {
+		s += fmt.Sprintf(" spacing %d", g.Spacing)
+	}
+	return s
+}
+
+// Validate reports a grid that cannot cut anything: a tile edge below 1, or a
+// negative margin or spacing.
+func (g Grid) Validate() error {
+	if g.TileWidth < 1 || g.TileHeight < 1 {
+		return fmt.Errorf("tile %dx%d: want at least 1x1", g.TileWidth, g.TileHeight)
+	}
+	if g.Margin < 0 || g.Spacing < 0 {
+		return fmt.Errorf("margin %d, spacing %d: want >= 0", g.Margin, g.Spacing)
+	}
+	return nil
+}
+
+// Count returns the columns and rows of tiles that fit a width x height image
+// (the Tiled formula above; 0 when not even one tile fits).
+func (g Grid) Count(width, height int) (cols, rows int) {
+	return count(width, g.TileWidth, g.Margin, g.Spacing), count(height, g.TileHeight, g.Margin, g.Spacing)
+}
+
+func count(n, tile, margin, spacing int) int {
+	avail := n - 2*margin
+	if avail < tile {
+		return 0
+	}
+	return (avail + spacing) / (tile + spacing)
+}
+
+// Remainder returns the pixels right of and below the last whole column and
+// row of tiles and the closing margin. Tiled ignores them; Fit accepts a
+// sheet when both are at most Spacing (a trailing gutter), or when cropping.
+func (g Grid) Remainder(width, height int) (right, bottom int) {
+	cols, rows := g.Count(width, height)
+	return remainder(width, cols, g.TileWidth, g.Margin, g.Spacing), remainder(height, rows, g.TileHeight, g.Margin, g.Spacing)
+}
+
+func remainder(size, n, tile, margin, spacing int) int {
+	if n == 0 {
+		return size
+	}
+	return max(0, size-2*margin-n*tile-(n-1)*spacing)
+}
+
+// Fit checks that the grid cuts a width x height image into whole tiles and
+// returns its columns and rows. A sheet fits when, beyond the margins, the
+// tiles and the spacing between them, at most one trailing spacing is left on
+// the right and at the bottom (the Kenney roguelike sheet, 3873x2105 with
+// 64-pixel tiles and spacing 4, ends in a 1-pixel gutter). With crop, a larger
+// right or bottom remainder is trimmed instead. Otherwise the error is a
+// *GridError, which tells what does fit (Load also fills in its Fits from
+// the pixels).
+func (g Grid) Fit(path string, width, height int, crop bool) (cols, rows int, err error) {
+	if err := g.Validate(); err != nil {
+		return 0, 0, err
+	}
+	cols, rows = g.Count(width, height)
+	right, bottom := g.Remainder(width, height)
+	if cols > 0 && rows > 0 && (crop || right <= g.Spacing && bottom <= g.Spacing) {
+		return cols, rows, nil
+	}
+	return 0, 0, &GridError{Path: path, Width: width, Height: height, Grid: g, Cols: cols, Rows: rows, Right: right, Bottom: bottom}
+}
+
+// alternatives lists the margin and spacing values (each below the tile
+// size and 64, smallest spacing first) with which the same tiles cut the
+// image exactly. From the size alone many are possible; the loader keeps
+// those that the pixels bear out (filterFits).
+func (g Grid) alternatives(width, height int) []Grid {
+	var out []Grid
+	limit := min(g.TileWidth, g.TileHeight, 64)
+	for s := 0; s < limit; s++ {
+		for m := 0; m < limit; m++ {
+			a := Grid{TileWidth: g.TileWidth, TileHeight: g.TileHeight, Margin: m, Spacing: s}
+			if a == g {
+				continue
+			}
+			c, r := a.Count(width, height)
+			if rr, rb := a.Remainder(width, height); c > 0 && r > 0 && rr <= s && rb <= s {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
+}
+
+// GridError reports a sheet that a grid does not cut into whole tiles. It
+// carries the numbers a caller needs to say what does fit:
+//
+//   - Cols == 0 or Rows == 0: the image is smaller than one tile (plus margins).
+//   - Fits not empty: the same tiles cut the image exactly with another margin
+//     or spacing, and the image's pixels agree (every gutter line of that
+//     grid is of one colour), so the given ones are probably wrong; cropping
+//     would misalign every tile. At most three, smallest spacing first.
+//   - otherwise: a Right x Bottom remainder that cropping trims, leaving
+//     Cols x Rows tiles.
+type GridError struct {
+	Path          string
+	Width, Height int  // image pixels (as displayed, after EXIF orientation)
+	Grid          Grid // the grid asked for
+	Cols, Rows    int  // whole tiles that fit
+	Right, Bottom int  // pixels left over (see Grid.Remainder)
+	Fits          []Grid
+}
+
+// CropFits reports whether cropping the remainder is the right remedy: whole
+// tiles fit and no other margin or spacing cuts the image exactly.
+func (e *GridError) CropFits() bool { return e.Cols > 0 && e.Rows > 0 && len(e.Fits) == 0 }
+
+func (e *GridError) Error() string {
+	g := e.Grid
+	if e.Cols == 0 || e.Rows == 0 {
+		return fmt.Sprintf("%s: %dx%d is smaller than one %s tile", e.Path, e.Width, e.Height, g)
+	}
+	if len(e.Fits) == 0 {
+		if g.TileWidth == g.TileHeight && g.Margin == 0 && g.Spacing == 0 {
+			return fmt.Sprintf("%s: %dx%d is not a multiple of the %d-pixel tile", e.Path, e.Width, e.Height, g.TileWidth)
+		}
+		return fmt.Sprintf("%s: %dx%d is not a whole grid of %s tiles: %dx%d tiles leave %dx%d pixels at the right and bottom",
+			e.Path, e.Width, e.Height, g, e.Cols, e.Rows, e.Right, e.Bottom)
+	}
+	var alt []string
+	for _, a := range e.Fits {
+		c, r := a.Count(e.Width, e.Height)
+		alt = append(alt, fmt.Sprintf("margin %d, spacing %d (%dx%d tiles)", a.Margin, a.Spacing, c, r))
+	}
+	return fmt.Sprintf("%s: %dx%d is not a whole grid of %s tiles; it fits exactly with %s",
+		e.Path, e.Width, e.Height, g, strings.Join(alt, " or "))
+}
+
+// filterFits keeps the alternatives that img bears out: at least 3/4 of the
+// pixel columns and rows that the grid leaves to margins and spacing are each
+// of one gray level (after compositing over white), as on a sheet drawn on
+// that grid (sprites sometimes bleed into a gutter, so not all). A grid with
+// no gutters at all (edge to edge) needs no evidence. It returns at most
+// three, the best borne out first, then by spacing and margin.
+func filterFits(img image.Image, fits []Grid) []Grid {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	gray := image.NewGray(image.Rect(0, 0, w, h))
+	cv := newConverter(Gray, White)
+	for y := range h {
+		cv.row(img, 0, y, gray.Pix[y*gray.Stride:][:w])
+	}
+	type scored struct {
+		g     Grid
+		score float64
+	}
+	var keep []scored
+	for _, g := range fits {
+		if s := uniformGutters(gray, g); s >= 0.75 {
+			keep = append(keep, scored{g, s})
+		}
+	}
+	slices.SortStableFunc(keep, func(a, b scored) int { return cmp.Compare(b.score, a.score) })
+	var out []Grid
+	for _, k := range keep[:min(3, len(keep))] {
+		out = append(out, k.g)
+	}
+	return out
+}
+
+// uniformGutters returns the share of g's gutter lines (margin and spacing
+// columns and rows, and the unused remainder) that are of one gray level.
+func uniformGutters(img *image.Gray, g Grid) float64 {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	cols, rows := g.Count(w, h)
+	gutters := func(n, size, tile int) []int {
+		var at []int
+		for i := range g.Margin {
+			at = append(at, i)
+		}
+		for c := 1; c < n; c++ {
+			start := g.Margin + c*tile + (c-1)*g.Spacing
+			for i := range g.Spacing {
+				at = append(at, start+i)
+			}
+		}
+		end := g.Margin + n*tile + (n-1)*g.Spacing
+		for i := end; i < size; i++ {
+			at = append(at, i)
+		}
+		return at
+	}
+	lines, uniform := 0, 0
+	for _, x := range gutters(cols, w, g.TileWidth) {
+		lines++
+		v, same := img.Pix[x], true
+		for y := 1; y < h && same; y++ {
+			same = img.Pix[y*img.Stride+x] == v
+		}
+		if same {
+			uniform++
+		}
+	}
+	for _, y := range gutters(rows, h, g.TileHeight) {
+		lines++
+		row := img.Pix[y*img.Stride:][:w]
+		if !slices.ContainsFunc(row, func(v uint8) bool { return v != row[0] }) {
+			uniform++
+		}
+	}
+	if lines == 0 {
+		return 1
+	}
+	return float64(uniform) / float64(lines)
+}

@@ -1,0 +1,342 @@
+package tiles
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// LabelKind says where tiles' true classes come from.
+type LabelKind uint8
+
+const (
+	// LabelSheets: one class per sheet (the zero value).
+	LabelSheets LabelKind = iota
+	// LabelRows: class = grid row / N, on every sheet (OpenCV's digits.png:
+	// 20-pixel tiles, 5 rows per digit).
+	LabelRows
+	// LabelCols: class = grid column / N.
+	LabelCols
+	// LabelFile: one label per tile, in tile order, from a file.
+	LabelFile
+)
+
+// LabelSpec says how tiles are given true classes for the quality metrics
+// (purity, NMI, ARI). Its text form, for flags (flag.TextVar):
+//
+//	sheets   one class per sheet
+//	rows:N   class = grid row / N (N >= 1)
+//	cols:N   class = grid column / N
+//	FILE     anything else: a file of labels, one per tile in tile order
+//
+// The zero LabelSpec is "sheets".
+//
+// A label file is TSV (tab-separated; by its .tsv extension or when its
+// first line has a tab) or CSV (anything else, RFC 4180 quoting). Following
+// TensorBoard's projector metadata rules
+// (https://www.tensorflow.org/tensorboard/tensorboard_projector_plugin):
+// a file with a single column has no header, every line is a label; a file
+// with several columns has a header line naming them, and the labels are
+// taken from the column headed "label" or "class" (any case), else from the
+// first column. Final newlines are optional; in TSV an empty line before a
+// label is an error, while CSV skips empty lines (as encoding/csv does); an empty label
+// is an error in both. The labels are matched to tiles in tile order: either one per
+// grid cell of every sheet (blank tiles included, whether skipped or not), or
+// one per tile kept.
+type LabelSpec struct {
+	Kind LabelKind
+	N    int    // rows or columns per class, for LabelRows and LabelCols
+	File string // for LabelFile
+}
+
+// String returns the text form.
+func (s LabelSpec) String() string {
+	switch s.Kind {
+	case LabelRows:
+		return "rows:" + strconv.Itoa(s.N)
+	case LabelCols:
+		return "cols:" + strconv.Itoa(s.N)
+	case LabelFile:
+		return s.File
+	}
+	return "sheets"
+}
+
+// MarshalText returns the text form.
+func (s LabelSpec) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText parses the text form. "rows:" and "cols:" must be followed
+// by a whole number >= 1; a file is not opened here.
+func (s *LabelSpec) UnmarshalText(b []byte) error {
+	text := string(b)
+	switch {
+	case text == "sheets":
+		*s = LabelSpec{}
+		return nil
+	case text == "":
+		return errors.New("labels: empty: want sheets, rows:N, cols:N or a file")
+	}
+	for _, k := range []struct {
+		prefix string
+		kind   LabelKind
+	}{{"rows:", LabelRows}, {"cols:", LabelCols}} {
+		if rest, ok := strings.CutPrefix(text, k.prefix); ok {
+			n, err := strconv.Atoi(rest)
+			if err != nil || n < 1 {
+				return fmt.Errorf("labels %q: want %sN with N a whole number >= 1", text, k.prefix)
+			}
+			*s = LabelSpec{Kind: k.kind, N: n}
+			return nil
+		}
+	}
+	*s = LabelSpec{Kind: LabelFile, File: text}
+	return nil
+}
+
+// Classes are the true classes of a set of tiles.
+type Classes struct {
+	Of    []int    // Of[i]: class of tile i, 0..len(Names)-1
+	Names []string // class names, in order of first appearance (rows:N: "0", "1", ...)
+	Sizes []int    // tiles per class
+}
+
+// Meaningless says why scoring clusters against these classes means
+// nothing, or returns "": fewer than two classes (every clustering is
+// perfectly pure), or every class a single tile (likewise, and the confusion
+// matrix has a row per tile).
+func (c *Classes) Meaningless() string {
+	switch {
+	case len(c.Names) < 2:
+		return fmt.Sprintf("%d class: every clustering scores perfectly", len(c.Names))
+	case len(c.Names) == len(c.Of):
+		return fmt.Sprintf("each of the %d classes holds a single tile", len(c.Names))
+	}
+	return ""
+}
+
+// LabelError reports a label file that cannot be used. Line is 1-based, 0
+// when the problem is the file as a whole.
+type LabelError struct {
+	Path string
+	Line int
+	Err  error
+}
+
+func (e *LabelError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %v", e.Path, e.Line, e.Err)
+	}
+	return e.Path + ": " + e.Err.Error()
+}
+
+func (e *LabelError) Unwrap() error { return e.Err }
+
+// ErrLabelCount reports a label file whose number of labels matches neither
+// the grid cells nor the tiles kept.
+var ErrLabelCount = errors.New("wrong number of labels")
+
+// maxLabelBytes bounds the label file read.
+const maxLabelBytes = 1 << 30
+
+// Classes gives t's tiles their classes as s says. Errors: *LabelError for
+// a label file (wrapping ErrLabelCount for a count that fits neither the
+// cells nor the tiles), or a plain error for a bad spec.
+func (s LabelSpec) Classes(t *Tiles) (*Classes, error) {
+	c := &Classes{Of: make([]int, t.N())}
+	index := map[string]int{}
+	class := func(name string) int {
+		i, ok := index[name]
+		if !ok {
+			i = len(c.Names)
+			index[name] = i
+			c.Names = append(c.Names, name)
+			c.Sizes = append(c.Sizes, 0)
+		}
+		c.Sizes[i]++
+		return i
+	}
+	switch s.Kind {
+	case LabelSheets:
+		// Names and indices follow sheet order, even for a sheet with no
+		// tile kept, so that class i is sheet i.
+		for _, sh := range t.Sheets {
+			index[sh.Path] = len(c.Names)
+			c.Names = append(c.Names, sh.Name())
+			c.Sizes = append(c.Sizes, 0)
+		}
+		for i, o := range t.Origins {
+			c.Of[i] = o.Sheet
+			c.Sizes[o.Sheet]++
+		}
+		return c, nil
+	case LabelRows, LabelCols:
+		if s.N < 1 {
+			return nil, fmt.Errorf("labels %s: want N >= 1", s)
+		}
+		maxClass := 0
+		for _, o := range t.Origins {
+			v := o.Row
+			if s.Kind == LabelCols {
+				v = o.Col
+			}
+			maxClass = max(maxClass, v/s.N)
+		}
+		// Every class up to the last is named, so class i is named "i".
+		for i := range maxClass + 1 {
+			class(strconv.Itoa(i))
+			c.Sizes[i] = 0
+		}
+		for i, o := range t.Origins {
+			v := o.Row
+			if s.Kind == LabelCols {
+				v = o.Col
+			}
+			c.Of[i] = v / s.N
+			c.Sizes[v/s.N]++
+		}
+		return c, nil
+	case LabelFile:
+	default:
+		return nil, fmt.Errorf("labels: unknown kind %d", s.Kind)
+	}
+	f, err := os.Open(s.File)
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+		return nil, &LabelError{Path: s.File, Err: pe.Err}
+	}
+	if err != nil {
+		return nil, &LabelError{Path: s.File, Err: err}
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxLabelBytes+1))
+	if err != nil {
+		return nil, &LabelError{Path: s.File, Err: err}
+	}
+	if len(data) > maxLabelBytes {
+		return nil, &LabelError{Path: s.File, Err: fmt.Errorf("larger than %d bytes", maxLabelBytes)}
+	}
+	labels, err := ParseLabels(s.File, data)
+	if err != nil {
+		return nil, err
+	}
+	cells := 0
+	first := make([]int, len(t.Sheets))
+	for i, sh := range t.Sheets {
+		first[i] = cells
+		cells += sh.Rows * sh.Cols
+	}
+	switch len(labels.Values) {
+	case cells:
+		for i, o := range t.Origins {
+			c.Of[i] = class(labels.Values[first[o.Sheet]+o.Row*t.Sheets[o.Sheet].Cols+o.Col])
+		}
+	case t.N():
+		for i := range t.Origins {
+			c.Of[i] = class(labels.Values[i])
+		}
+	default:
+		want := fmt.Sprintf("one per tile: %d", cells)
+		if t.N() != cells {
+			want = fmt.Sprintf("one per grid cell (%d) or per tile kept (%d)", cells, t.N())
+		}
+		hint := ""
+		if labels.Columns == 1 && (len(labels.Values) == cells+1 || len(labels.Values) == t.N()+1) {
+			hint = " (a single-column file has no header line, as in TensorBoard's metadata files: is the first line a header?)"
+		}
+		column := ""
+		if labels.Column != "" {
+			column = fmt.Sprintf(" (column %q)", labels.Column)
+		}
+		return nil, &LabelError{Path: s.File, Err: fmt.Errorf("%w: %d labels%s, want %s%s", ErrLabelCount, len(labels.Values), column, want, hint)}
+	}
+	return c, nil
+}
+
+// Labels is a parsed label file.
+type Labels struct {
+	Values  []string // one per data line
+	Columns int      // columns per line
+	Column  string   // the header of the column used ("" for a single column)
+}
+
+// ParseLabels parses a label file's contents by the rules of LabelSpec;
+// path names it in errors (and its extension chooses TSV).
+func ParseLabels(path string, data []byte) (*Labels, error) {
+	fail := func(line int, format string, a ...any) (*Labels, error) {
+		return nil, &LabelError{Path: path, Line: line, Err: fmt.Errorf(format, a...)}
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark
+	if len(bytes.TrimSpace(data)) == 0 {
+		return fail(0, "empty: no labels")
+	}
+	firstLine, _, _ := bytes.Cut(data, []byte("\n"))
+	tsv := strings.EqualFold(filepath.Ext(path), ".tsv") || bytes.Contains(firstLine, []byte("\t"))
+	var rows [][]string
+	if tsv {
+		// TSV has no quoting (TensorBoard splits lines on tabs).
+		// Empty lines at the end (an editor's trailing newlines) are not
+		// labels; an empty line before a label is an error.
+		text := strings.TrimRight(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
+		for _, line := range strings.Split(text, "\n") {
+			rows = append(rows, strings.Split(line, "\t"))
+		}
+	} else {
+		r := csv.NewReader(bytes.NewReader(data))
+		r.FieldsPerRecord = -1
+		r.ReuseRecord = false
+		for {
+			rec, err := r.Read()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				var pe *csv.ParseError
+				if errors.As(err, &pe) {
+					return fail(pe.Line, "%v", pe.Err)
+				}
+				return fail(0, "%v", err)
+			}
+			rows = append(rows, rec)
+		}
+	}
+	cols := len(rows[0])
+	l := &Labels{Columns: cols}
+	col, start := 0, 0
+	if cols > 1 {
+		start = 1
+		for i, h := range rows[0] {
+			if name := strings.ToLower(strings.TrimSpace(h)); name == "label" || name == "class" {
+				col = i
+				break
+			}
+		}
+		l.Column = rows[0][col]
+	}
+	for i, rec := range rows[start:] {
+		line := start + i + 1
+		if len(rec) != cols {
+			if len(rec) == 1 && rec[0] == "" {
+				return fail(line, "empty line")
+			}
+			return fail(line, "%d columns, but the first line has %d", len(rec), cols)
+		}
+		v := strings.TrimSpace(rec[col])
+		if v == "" && cols == 1 {
+			return fail(line, "empty line")
+		}
+		if v == "" {
+			return fail(line, "empty label")
+		}
+		l.Values = append(l.Values, v)
+	}
+	if len(l.Values) == 0 {
+		return fail(0, "a header line and no labels")
+	}
+	return l, nil
+}

@@ -1,0 +1,237 @@
+package tiles_test
+
+import (
+	"errors"
+	"flag"
+	"image"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tilekmeans/tilekmeans/tiles"
+)
+
+func TestLabelSpecText(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want tiles.LabelSpec
+	}{
+		{"sheets", tiles.LabelSpec{}},
+		{"rows:5", tiles.LabelSpec{Kind: tiles.LabelRows, N: 5}},
+		{"cols:1", tiles.LabelSpec{Kind: tiles.LabelCols, N: 1}},
+		{"labels.tsv", tiles.LabelSpec{Kind: tiles.LabelFile, File: "labels.tsv"}},
+		{"dir/rows.csv", tiles.LabelSpec{Kind: tiles.LabelFile, File: "dir/rows.csv"}},
+	} {
+		var s tiles.LabelSpec
+		if err := s.UnmarshalText([]byte(c.in)); err != nil || s != c.want {
+			t.Errorf("%q: %+v %v, want %+v", c.in, s, err, c.want)
+		}
+		if out, _ := s.MarshalText(); string(out) != c.in {
+			t.Errorf("%q marshals to %q", c.in, out)
+		}
+	}
+	for _, bad := range []string{"", "rows:", "rows:0", "rows:-2", "cols:x", "rows:1.5"} {
+		var s tiles.LabelSpec
+		if err := s.UnmarshalText([]byte(bad)); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+	// It works as a flag.
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	var s tiles.LabelSpec
+	fs.TextVar(&s, "labels", tiles.LabelSpec{}, "")
+	if err := fs.Parse([]string{"-labels", "rows:5"}); err != nil || s != (tiles.LabelSpec{Kind: tiles.LabelRows, N: 5}) {
+		t.Errorf("flag: %+v %v", s, err)
+	}
+}
+
+// gridTiles is 2 sheets of 3 columns x 4 rows of 1x1 tiles, pixel value =
+// sheet*100 + row*10 + col (so no tile is blank... all are: 1x1 tiles are
+// blank by definition, which SkipBlank tests use).
+func gridTiles(t *testing.T, skipBlank bool) *tiles.Tiles {
+	t.Helper()
+	var srcs []tiles.Source
+	for s := range 2 {
+		img := image.NewGray(image.Rect(0, 0, 6, 8))
+		for y := range 8 {
+			for x := range 6 {
+				img.Pix[y*6+x] = uint8(s*100 + (y/2)*10 + x/2)
+			}
+		}
+		if s == 1 {
+			for y := range 2 { // make tile (row 0, col 0) of sheet 1 non-blank
+				img.Pix[y*6] = 200
+			}
+			img.Pix[1] = 201
+		}
+		srcs = append(srcs, tiles.Source{Name: "s" + string(rune('0'+s)) + ".png", Data: encodePNG(t, img)})
+	}
+	got, err := tiles.LoadSources(srcs, tiles.Options{Size: 2, SkipBlank: skipBlank})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func TestClasses(t *testing.T) {
+	all := gridTiles(t, false) // 24 tiles
+	rows := func(spec string, tt *tiles.Tiles) *tiles.Classes {
+		t.Helper()
+		var s tiles.LabelSpec
+		if err := s.UnmarshalText([]byte(spec)); err != nil {
+			t.Fatal(err)
+		}
+		c, err := s.Classes(tt)
+		if err != nil {
+			t.Fatalf("%s: %v", spec, err)
+		}
+		return c
+	}
+	c := rows("sheets", all)
+	if len(c.Names) != 2 || c.Names[1] != "s1.png" || c.Of[12] != 1 || !slices.Equal(c.Sizes, []int{12, 12}) || c.Meaningless() != "" {
+		t.Errorf("sheets: %+v", c)
+	}
+	c = rows("rows:2", all) // rows 0-1 -> 0, rows 2-3 -> 1, on both sheets
+	if !slices.Equal(c.Names, []string{"0", "1"}) || c.Of[5] != 0 || c.Of[6] != 1 || c.Of[12+7] != 1 || !slices.Equal(c.Sizes, []int{12, 12}) {
+		t.Errorf("rows:2: %+v", c)
+	}
+	c = rows("cols:1", all)
+	if len(c.Names) != 3 || c.Of[2] != 2 || c.Of[4] != 1 {
+		t.Errorf("cols:1: %+v", c)
+	}
+	if c = rows("rows:10", all); c.Meaningless() == "" || !strings.Contains(c.Meaningless(), "1 class") {
+		t.Errorf("one class: %q", c.Meaningless())
+	}
+
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	lines := func(n int, f func(i int) string) string {
+		var b strings.Builder
+		for i := range n {
+			b.WriteString(f(i) + "\n")
+		}
+		return b.String()
+	}
+	digit := func(i int) string { return string(rune('a' + i%4)) }
+	// Single-column TSV: no header (TensorBoard), one label per cell.
+	p := write("one.tsv", lines(24, digit))
+	c = rows(p, all)
+	if len(c.Names) != 4 || c.Of[5] != 1 || c.Names[1] != "b" || c.Meaningless() != "" {
+		t.Errorf("one.tsv: %+v", c)
+	}
+	// Multi-column TSV: a header, the "label" column.
+	p = write("multi.tsv", "index\tLabel\tnote\n"+lines(24, func(i int) string { return "x\t" + digit(i) + "\tz" }))
+	if c = rows(p, all); c.Of[5] != 1 || len(c.Names) != 4 {
+		t.Errorf("multi.tsv: %+v", c)
+	}
+	// CSV with a header and quoting; no "label" column: the first one.
+	p = write("multi.csv", "digit,comment\n"+lines(24, func(i int) string { return digit(i) + `,"a, b"` }))
+	if c = rows(p, all); c.Of[6] != 2 {
+		t.Errorf("multi.csv: %+v", c)
+	}
+	// Every tile its own class: meaningless, and said so.
+	p = write("unique.tsv", lines(24, func(i int) string { return "t" + string(rune('A'+i)) }))
+	if c = rows(p, all); !strings.Contains(c.Meaningless(), "single tile") {
+		t.Errorf("unique: %q", c.Meaningless())
+	}
+	// Blank tiles skipped: labels per grid cell still match, by origin, and
+	// so do labels per kept tile.
+	kept := gridTiles(t, true)
+	if kept.N() != 1 {
+		t.Fatalf("kept %d tiles, want the 1 non-blank", kept.N())
+	}
+	if c = rows(write("cells.tsv", lines(24, digit)), kept); len(c.Of) != 1 || c.Names[0] != digit(12) {
+		t.Errorf("cells for kept tiles: %+v", c)
+	}
+	if c = rows(write("kept.tsv", "only\n"), kept); c.Names[0] != "only" {
+		t.Errorf("per kept tile: %+v", c)
+	}
+	// Trailing empty lines are not labels.
+	if c = rows(write("trailing.tsv", lines(24, digit)+"\n\n\r\n"), all); len(c.Of) != 24 {
+		t.Errorf("trailing empty lines: %+v", c)
+	}
+
+	for _, bad := range []struct{ name, text, msg string }{
+		{"empty.tsv", "", "empty: no labels"},
+		{"spaces.tsv", " \n\n", "empty: no labels"},
+		{"short.tsv", lines(23, digit), "wrong number of labels: 23 labels, want"},
+		{"header.tsv", "label\n" + lines(24, digit), "is the first line a header?"},
+		{"blankline.tsv", "a\n\nb\n", ":2: empty line"},
+		{"emptylabel.tsv", "h1\tlabel\nx\t\n", ":2: empty label"},
+		{"ragged.tsv", "h1\th2\nx\n", "1 columns, but the first line has 2"},
+		{"onlyheader.tsv", "h1\th2\n", "a header line and no labels"},
+		{"badquote.csv", "a,\"b\n", "extraneous"},
+	} {
+		var s tiles.LabelSpec
+		if err := s.UnmarshalText([]byte(write(bad.name, bad.text))); err != nil {
+			t.Fatal(err)
+		}
+		_, err := s.Classes(all)
+		var le *tiles.LabelError
+		if !errors.As(err, &le) || !strings.Contains(err.Error(), bad.msg) || !strings.Contains(err.Error(), bad.name) {
+			t.Errorf("%s: %v, want a *LabelError naming the file and containing %q", bad.name, err, bad.msg)
+		}
+	}
+	if _, err := (tiles.LabelSpec{Kind: tiles.LabelFile, File: filepath.Join(dir, "missing.tsv")}).Classes(all); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing: %v", err)
+	}
+	var le *tiles.LabelError
+	if _, err := (tiles.LabelSpec{Kind: tiles.LabelFile, File: write("n.tsv", lines(5, digit))}).Classes(all); !errors.As(err, &le) || !errors.Is(err, tiles.ErrLabelCount) {
+		t.Errorf("count: %v does not wrap ErrLabelCount", err)
+	}
+}
+
+// TestDigitsRows: OpenCV's digits.png with 20-pixel tiles and rows:5 gives
+// 10 classes of 500 tiles, class = digit.
+func TestDigitsRows(t *testing.T) {
+	p := filepath.Join(sharedDir(t, "data", "sheets"), "digits.png")
+	got, err := tiles.Load([]string{p}, tiles.Options{Size: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := (tiles.LabelSpec{Kind: tiles.LabelRows, N: 5}).Classes(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Names) != 10 || c.Names[9] != "9" || c.Meaningless() != "" {
+		t.Fatalf("classes %v", c.Names)
+	}
+	for i, n := range c.Sizes {
+		if n != 500 {
+			t.Errorf("class %d: %d tiles, want 500", i, n)
+		}
+	}
+	if c.Of[0] != 0 || c.Of[100*5] != 1 || c.Of[4999] != 9 {
+		t.Errorf("classes of tiles 0, 500, 4999: %d %d %d", c.Of[0], c.Of[500], c.Of[4999])
+	}
+}
+
+func FuzzParseLabels(f *testing.F) {
+	f.Add("a\nb\nc\n", true)
+	f.Add("index\tlabel\n0\tx\n1\ty", true)
+	f.Add("h,\"q\"\"x\"\n1,2\n", false)
+	f.Fuzz(func(t *testing.T, text string, tsv bool) {
+		name := "f.csv"
+		if tsv {
+			name = "f.tsv"
+		}
+		l, err := tiles.ParseLabels(name, []byte(text))
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), name) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("error %q: want one line naming the file", err)
+			}
+			return
+		}
+		if len(l.Values) == 0 || slices.Contains(l.Values, "") {
+			t.Errorf("labels %q: empty", l.Values)
+		}
+	})
+}

@@ -1,0 +1,196 @@
+package tiles
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Tileset is what a Tiled tileset file (.tsx, "TSX" in
+// https://doc.mapeditor.org/en/stable/reference/tmx-map-format/#tileset)
+// says about one tile sheet image.
+type Tileset struct {
+	Path                  string // the .tsx file
+	Name                  string
+	TileWidth, TileHeight int // pixels
+	Margin, Spacing       int // pixels
+	Columns               int // tile columns, as the file states (0: not stated)
+	TileCount             int // tiles, as the file states (0: not stated)
+	// Image is the sheet's path: the <image source> resolved against the
+	// directory of the .tsx file (Tiled stores it relative to that file).
+	Image                   string
+	ImageWidth, ImageHeight int // as the file states (0: not stated)
+}
+
+// Grid is the tileset's grid.
+func (ts *Tileset) Grid() Grid {
+	return Grid{TileWidth: ts.TileWidth, TileHeight: ts.TileHeight, Margin: ts.Margin, Spacing: ts.Spacing}
+}
+
+// TilesetError reports a tileset file that cannot be used: not XML, not a
+// <tileset>, a grid that makes no sense, an image collection (one image per
+// tile, which has no grid to cut), or numbers that the image contradicts.
+type TilesetError struct {
+	Path string
+	Err  error
+}
+
+func (e *TilesetError) Error() string { return e.Path + ": " + e.Err.Error() }
+func (e *TilesetError) Unwrap() error { return e.Err }
+
+// maxTilesetBytes bounds the .tsx file read: tileset files with per-tile
+// properties are a few hundred kilobytes at most.
+const maxTilesetBytes = 16 << 20
+
+// ReadTileset reads a Tiled .tsx file. Errors are *TilesetError, or the
+// *os.PathError of reading the file.
+func ReadTileset(path string) (*Tileset, error) {
+	f, err := os.Open(path)
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+		return nil, &TilesetError{Path: path, Err: pe.Err}
+	}
+	if err != nil {
+		return nil, &TilesetError{Path: path, Err: err}
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxTilesetBytes+1))
+	if err != nil {
+		return nil, &TilesetError{Path: path, Err: err}
+	}
+	if len(data) > maxTilesetBytes {
+		return nil, &TilesetError{Path: path, Err: fmt.Errorf("larger than %d bytes", maxTilesetBytes)}
+	}
+	ts, err := ParseTileset(path, data)
+	if err != nil {
+		return nil, err
+	}
+	return ts, nil
+}
+
+// tsx mirrors the part of the TSX format that describes the grid.
+type tsx struct {
+	XMLName    xml.Name `xml:"tileset"`
+	Name       string   `xml:"name,attr"`
+	TileWidth  int      `xml:"tilewidth,attr"`
+	TileHeight int      `xml:"tileheight,attr"`
+	Spacing    int      `xml:"spacing,attr"`
+	Margin     int      `xml:"margin,attr"`
+	TileCount  int      `xml:"tilecount,attr"`
+	Columns    int      `xml:"columns,attr"`
+	Source     string   `xml:"source,attr"` // a reference to another file: not a tileset itself
+	Images     []struct {
+		Source string `xml:"source,attr"`
+		Width  int    `xml:"width,attr"`
+		Height int    `xml:"height,attr"`
+	} `xml:"image"`
+	Tiles []struct{} `xml:"tile>image"` // image collection tilesets
+}
+
+// ParseTileset parses the contents of a .tsx file; path names it in errors
+// and is the base against which the image source is resolved.
+func ParseTileset(path string, data []byte) (*Tileset, error) {
+	fail := func(format string, a ...any) (*Tileset, error) {
+		return nil, &TilesetError{Path: path, Err: fmt.Errorf(format, a...)}
+	}
+	var t tsx
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&t); err != nil {
+		var se *xml.SyntaxError
+		if errors.As(err, &se) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return fail("not a Tiled tileset (.tsx) file: %v", err)
+		}
+		return fail("not a Tiled tileset: %v", err)
+	}
+	switch {
+	case t.Source != "":
+		return fail("refers to another tileset file (%s): give that file", t.Source)
+	case len(t.Images) == 0 && len(t.Tiles) > 0:
+		return fail("an image collection tileset (one image per tile) has no grid to cut")
+	case len(t.Images) == 0:
+		return fail("no <image> element: the tileset names no sheet image")
+	case len(t.Images) > 1:
+		return fail("%d <image> elements: want one", len(t.Images))
+	case t.Images[0].Source == "":
+		return fail("<image> has no source")
+	case t.TileWidth < 1 || t.TileHeight < 1:
+		return fail("tilewidth %d, tileheight %d: want >= 1", t.TileWidth, t.TileHeight)
+	case t.Margin < 0 || t.Spacing < 0:
+		return fail("margin %d, spacing %d: want >= 0", t.Margin, t.Spacing)
+	case t.Columns < 0 || t.TileCount < 0:
+		return fail("columns %d, tilecount %d: want >= 0", t.Columns, t.TileCount)
+	}
+	img := t.Images[0]
+	src := filepath.FromSlash(img.Source)
+	if !filepath.IsAbs(src) {
+		src = filepath.Join(filepath.Dir(path), src)
+	}
+	if strings.Contains(img.Source, "://") {
+		return fail("image source %q is a URL: want a file", img.Source)
+	}
+	ts := &Tileset{
+		Path: path, Name: t.Name,
+		TileWidth: t.TileWidth, TileHeight: t.TileHeight, Margin: t.Margin, Spacing: t.Spacing,
+		Columns: t.Columns, TileCount: t.TileCount,
+		Image: src, ImageWidth: img.Width, ImageHeight: img.Height,
+	}
+	if t.ImagesStated() {
+		if err := ts.checkNumbers(img.Width, img.Height); err != nil {
+			return nil, err
+		}
+	}
+	return ts, nil
+}
+
+// ImagesStated reports whether the file gives the image size.
+func (t *tsx) ImagesStated() bool { return t.Images[0].Width > 0 && t.Images[0].Height > 0 }
+
+// checkNumbers checks the stated columns and tile count against the grid
+// cut from a width x height image.
+func (ts *Tileset) checkNumbers(width, height int) error {
+	cols, rows := ts.Grid().Count(width, height)
+	switch {
+	case ts.Columns > 0 && ts.Columns != cols:
+		return &TilesetError{Path: ts.Path, Err: fmt.Errorf("columns=%d, but %s tiles make %d columns of a %d-pixel-wide image",
+			ts.Columns, ts.Grid(), cols, width)}
+	case ts.TileCount > 0 && ts.TileCount != cols*rows:
+		return &TilesetError{Path: ts.Path, Err: fmt.Errorf("tilecount=%d, but %s tiles make %dx%d = %d tiles of a %dx%d image",
+			ts.TileCount, ts.Grid(), cols, rows, cols*rows, width, height)}
+	}
+	return nil
+}
+
+// Check reports a sheet loaded with the tileset's grid whose size contradicts
+// the tileset file's columns, tilecount, or image width and height.
+func (ts *Tileset) Check(s Sheet) error {
+	if ts.ImageWidth > 0 && ts.ImageHeight > 0 && (s.Width != ts.ImageWidth || s.Height != ts.ImageHeight) {
+		return &TilesetError{Path: ts.Path, Err: fmt.Errorf("the image is %dx%d, but %s is %dx%d",
+			ts.ImageWidth, ts.ImageHeight, s.Path, s.Width, s.Height)}
+	}
+	return ts.checkNumbers(s.Width, s.Height)
+}
+
+// LoadTileset reads a .tsx file and loads its image with its grid; opts
+// gives everything else (colour, background, crop, workers...), and its Size
+// and Grid are ignored. The image's size must agree with the tileset file.
+func LoadTileset(path string, opts Options) (*Tiles, *Tileset, error) {
+	ts, err := ReadTileset(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts.Size = 0
+	opts.Grid = ts.Grid()
+	t, err := Load([]string{ts.Image}, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := ts.Check(t.Sheets[0]); err != nil {
+		return nil, nil, err
+	}
+	return t, ts, nil
+}
