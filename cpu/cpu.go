@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"encoding/binary"
 	"fmt"
 	"runtime"
 	"sync"
@@ -26,12 +27,35 @@ func Nearest(x []uint8, centroids []float32, k int) (int32, float32) {
 // blocks of L tiles, feature-major; elsewhere (or with -tags purego) it runs
 // the portable Go code. Every kernel computes exactly the sums of Distance,
 // so the results do not depend on which one runs.
+//
+// Unless Options.Prune is PruneOff, it also keeps bounds from one call to the
+// next and computes only the distances they cannot exclude (see Pruning in
+// the package documentation), with the same results as brute force. Calls
+// may come from several goroutines at once; only one at a time prunes.
 type Assigner struct {
 	data    kmeans.Data
 	workers int
+	opts    Options
 	kern    *kernel // nil: the portable Go code
-	blocks  []uint8 // data re-laid for kern: ceil(N/L) blocks of D*L bytes
 	ctPool  sync.Pool
+	stats   stats
+
+	// The data re-laid for kern: ceil(N/L) blocks of D*L bytes, the tiles
+	// at positions b*L..b*L+L-1 in block b. Position p holds tile perm[p]
+	// (nil: tile p); pruning orders positions by cluster, which a call
+	// holding mu may change under layoutMu while other calls read.
+	layoutMu sync.RWMutex
+	blocks   []uint8
+	perm     []int32
+	rows     []uint8 // with perm: the tiles' rows by position
+
+	mu sync.Mutex  // held by the pruning call
+	ps *pruneState // bounds of the last pruned call; nil: none
+
+	// Test hooks.
+	forcePrune  bool    // prune even a single group
+	indexGroups bool    // group centroids by index, not by position
+	marginScale float64 // scales the rounding margin (1; 0 is unsafe)
 }
 
 // kernel is a SIMD assignment kernel, an assembly function. Its run method
@@ -48,15 +72,22 @@ type kernel struct {
 const goKernel = "go"
 
 // New returns an Assigner for data that uses workers goroutines (all cores
-// when workers < 1). It picks the fastest kernel this CPU runs (see Kernel);
-// a SIMD kernel works on its own re-laid copy of data.X, made here, so later
-// changes to data.X are not seen.
+// when workers < 1), with pruning on where it pays: NewWithOptions(data,
+// Options{Workers: workers}).
 func New(data kmeans.Data, workers int) *Assigner {
+	return NewWithOptions(data, Options{Workers: workers})
+}
+
+// NewWithOptions returns an Assigner for data. It picks the fastest kernel
+// this CPU runs (see Kernel); a SIMD kernel works on its own re-laid copy of
+// data.X, made here. The portable code and pruning read data.X itself,
+// which must not change while the Assigner is in use.
+func NewWithOptions(data kmeans.Data, opts Options) *Assigner {
 	name := goKernel
 	if len(simdKernels) > 0 {
 		name = simdKernels[0].name
 	}
-	a, err := newWithKernel(data, workers, name)
+	a, err := newWithKernelOptions(data, opts, name)
 	if err != nil {
 		panic(err) // unreachable: the name comes from simdKernels
 	}
@@ -75,10 +106,16 @@ func kernelNames() []string {
 
 // newWithKernel is New with the kernel named (one of kernelNames).
 func newWithKernel(data kmeans.Data, workers int, name string) (*Assigner, error) {
+	return newWithKernelOptions(data, Options{Workers: workers}, name)
+}
+
+// newWithKernelOptions is NewWithOptions with the kernel named.
+func newWithKernelOptions(data kmeans.Data, opts Options, name string) (*Assigner, error) {
+	workers := opts.Workers
 	if workers < 1 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	a := &Assigner{data: data, workers: workers}
+	a := &Assigner{data: data, workers: workers, opts: opts, marginScale: 1}
 	if name == goKernel {
 		return a, nil
 	}
@@ -97,26 +134,74 @@ func newWithKernel(data kmeans.Data, workers int, name string) (*Assigner, error
 		a.kern = nil
 		return a, nil
 	}
-	a.blocks = relayout(data, a.kern.lanes)
+	a.blocks = make([]uint8, (data.N+a.kern.lanes-1)/a.kern.lanes*a.kern.lanes*data.D)
+	relayout(a.blocks, data, nil, a.kern.lanes, 0, data.N)
 	return a, nil
 }
 
-// relayout copies data into blocks of l tiles, feature-major: block b holds
-// rows b*l..b*l+l-1 as block[j*l+t] = row t's feature j. The last block is
-// padded by repeating the last row (its results are dropped).
-func relayout(data kmeans.Data, l int) []uint8 {
+// relayout writes the blocks of l tiles that hold positions lo..hi-1 (lo a
+// multiple of l) into out, feature-major: block b holds the tiles at
+// positions b*l..b*l+l-1 (tile perm[p] at position p, or p with a nil perm)
+// as block[j*l+t] = feature j of the tile at position b*l+t. The last block
+// is padded by repeating the last position's tile (its results are
+// dropped).
+func relayout(out []uint8, data kmeans.Data, perm []int32, l, lo, hi int) {
 	n, dim := data.N, data.D
-	nb := (n + l - 1) / l
-	out := make([]uint8, nb*l*dim)
-	for b := range nb {
+	var rows [16][]uint8
+	var x [8]uint64
+	for b := lo / l; b*l < hi; b++ {
 		blk := out[b*l*dim : (b+1)*l*dim]
 		for t := range l {
-			for j, v := range data.Row(min(b*l+t, n-1)) {
-				blk[j*l+t] = v
+			p := min(b*l+t, n-1)
+			if perm != nil {
+				p = int(perm[p])
+			}
+			rows[t] = data.Row(p)
+		}
+		// Eight features of eight tiles at a time, as one 8x8 byte
+		// transpose in registers; the last dim%8 features one by one.
+		j := 0
+		for ; j+8 <= dim; j += 8 {
+			for t0 := 0; t0 < l; t0 += 8 {
+				for i := range x {
+					x[i] = binary.LittleEndian.Uint64(rows[t0+i][j : j+8])
+				}
+				transpose8(&x)
+				for f, v := range x {
+					binary.LittleEndian.PutUint64(blk[(j+f)*l+t0:(j+f)*l+t0+8], v)
+				}
+			}
+		}
+		for ; j < dim; j++ {
+			f := blk[j*l : j*l+l]
+			for t := range f {
+				f[t] = rows[t][j]
 			}
 		}
 	}
-	return out
+}
+
+// transpose8 transposes the 8x8 byte matrix whose row i is x[i], little
+// endian (byte j of x[i] becomes byte i of x[j]), by swapping 1-, 2- and
+// 4-byte blocks.
+func transpose8(x *[8]uint64) {
+	for i := 0; i < 8; i += 2 {
+		t := ((x[i] >> 8) ^ x[i+1]) & 0x00FF00FF00FF00FF
+		x[i+1] ^= t
+		x[i] ^= t << 8
+	}
+	for i := 0; i < 8; i += 4 {
+		for j := i; j < i+2; j++ {
+			t := ((x[j] >> 16) ^ x[j+2]) & 0x0000FFFF0000FFFF
+			x[j+2] ^= t
+			x[j] ^= t << 16
+		}
+	}
+	for j := range 4 {
+		t := ((x[j] >> 32) ^ x[j+4]) & 0x00000000FFFFFFFF
+		x[j+4] ^= t
+		x[j] ^= t << 32
+	}
 }
 
 // Name implements kmeans.Assigner.
@@ -142,6 +227,14 @@ func (a *Assigner) Assign(centroids []float32, k int, labels []int32, dists []fl
 	if n == 0 {
 		return nil
 	}
+	if a.opts.Prune != PruneOff && a.mu.TryLock() {
+		done := a.assignPruned(centroids, k, labels, dists)
+		a.mu.Unlock()
+		if done {
+			return nil
+		}
+	}
+	a.stats.add(false, int64(n)*int64(k), int64(n)*int64(k))
 	if a.kern != nil {
 		a.assignSIMD(centroids, k, labels, dists)
 		return nil
@@ -192,9 +285,25 @@ func (a *Assigner) assignSIMD(centroids []float32, k int, labels []int32, dists 
 		base += c
 	}
 
+	a.layoutMu.RLock()
+	defer a.layoutMu.RUnlock()
 	l := kern.lanes
 	nb := (n + l - 1) / l
 	run := func(lo, hi int) {
+		if a.perm != nil {
+			// Positions are permuted: label a few blocks at a time into
+			// a buffer, then put each result at its tile.
+			var lb [1024]int32
+			var db [1024]float32
+			for b := lo; b < hi; b += len(lb) / l {
+				m := min(hi-b, len(lb)/l)
+				kern.run(&a.blocks[b*l*dim], m, dim, &ct[0], ng, ng1, s1, &lb[0], &db[0])
+				for t, p := range a.perm[b*l : min((b+m)*l, n)] {
+					labels[p], dists[p] = lb[t], db[t]
+				}
+			}
+			return
+		}
 		full := hi
 		if hi*l > n {
 			full = hi - 1 // the padded last block

@@ -24,22 +24,25 @@ func randomCentroids(data kmeans.Data, k int, rng *rand.Rand) []float32 {
 }
 
 // BenchmarkAssign times one assignment step of the real tiles against k
-// centroids, on all cores and on one, with the kernel New picks.
+// centroids, on all cores and on one, with the kernel New picks, computing
+// every distance (a repeated call with the same centroids would prune them
+// all; BenchmarkRun times pruning).
 func BenchmarkAssign(b *testing.B) {
 	data := tilestest.Data(b)
 	for _, workers := range []int{0, 1} {
 		for _, k := range []int{5, 7, 64, 256} {
 			b.Run(fmt.Sprintf("workers=%d/k=%d", workers, k), func(b *testing.B) {
-				a := cpu.New(data, workers)
+				a := cpu.NewWithOptions(data, cpu.Options{Workers: workers, Prune: cpu.PruneOff})
 				benchAssign(b, a, data, k)
 			})
 		}
 	}
 }
 
-// BenchmarkAssignKernels times every kernel this CPU runs on the real tiles
-// (N=5610) and on 10 and 100 noisy copies of them (the portable Go kernel
-// only on the real ones: it takes seconds per step on the copies).
+// BenchmarkAssignKernels times every kernel this CPU runs, computing every
+// distance, on the real tiles (N=5610) and on 10 and 100 noisy copies of
+// them (the portable Go kernel only on the real ones: it takes seconds per
+// step on the copies).
 func BenchmarkAssignKernels(b *testing.B) {
 	real := tilestest.Data(b)
 	for _, kernel := range cpu.KernelNames() {
@@ -52,7 +55,7 @@ func BenchmarkAssignKernels(b *testing.B) {
 				for _, k := range []int{5, 64, 256} {
 					name := fmt.Sprintf("kernel=%s/N=%d/workers=%d/k=%d", kernel, data.N, workers, k)
 					b.Run(name, func(b *testing.B) {
-						a, err := cpu.NewWithKernel(data, workers, kernel)
+						a, err := cpu.NewWithKernelOptions(data, cpu.Options{Workers: workers, Prune: cpu.PruneOff}, kernel)
 						if err != nil {
 							b.Fatal(err)
 						}
@@ -123,5 +126,36 @@ func BenchmarkSweep(b *testing.B) {
 			}
 			b.ReportMetric(float64(iters), "iters/sweep")
 		})
+	}
+}
+
+// BenchmarkRun times whole k-means runs to convergence (at most 100
+// iterations) from random rows, with pruning and without, on the real tiles
+// and their noisy copies, and reports the share of distances computed.
+func BenchmarkRun(b *testing.B) {
+	real := tilestest.Data(b)
+	for _, copies := range []int{1, 10, 100} {
+		data := noisyCopies(real, copies)
+		for _, k := range []int{64, 256} {
+			for _, prune := range []cpu.Prune{cpu.PruneOff, cpu.PruneAuto} {
+				b.Run(fmt.Sprintf("N=%d/k=%d/prune=%s", data.N, k, prune), func(b *testing.B) {
+					a := cpu.NewWithOptions(data, cpu.Options{Prune: prune})
+					iters := 0
+					before := a.Stats()
+					for b.Loop() {
+						a.Reset()
+						res, err := kmeans.Run(context.Background(), data, a, kmeans.Config{
+							K: k, MaxIter: 100, NInit: 1, Rand: rand.New(rand.NewPCG(0, uint64(k))),
+						})
+						if err != nil {
+							b.Fatal(err)
+						}
+						iters = res.Iterations
+					}
+					b.ReportMetric(float64(iters), "iters")
+					b.ReportMetric(100*a.Stats().Sub(before).Share(), "%computed")
+				})
+			}
+		}
 	}
 }

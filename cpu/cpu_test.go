@@ -346,3 +346,36 @@ func TestKernelsGenerated(t *testing.T) {
 		t.Error("kernels_amd64.s differs from genkernels.go's output: run go generate ./cpu")
 	}
 }
+
+// TestRelayout checks the block layout against its definition for every
+// kernel width, feature counts around multiples of 8, partial last blocks
+// and a permutation.
+func TestRelayout(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	for _, l := range []int{8, 16} {
+		for _, dim := range []int{1, 7, 8, 9, 16, 23, 256} {
+			for _, n := range []int{1, 15, 16, 17, 40} {
+				data := randData(rng, n, dim, 0)
+				perm := make([]int32, n)
+				for i, p := range rng.Perm(n) {
+					perm[i] = int32(p)
+				}
+				for _, pm := range [][]int32{nil, perm} {
+					out := make([]uint8, (n+l-1)/l*l*dim)
+					relayout(out, data, pm, l, 0, n)
+					for p := range (n + l - 1) / l * l {
+						tile := min(p, n-1)
+						if pm != nil {
+							tile = int(pm[tile])
+						}
+						for j, v := range data.Row(tile) {
+							if got := out[(p/l)*l*dim+j*l+p%l]; got != v {
+								t.Fatalf("l=%d dim=%d n=%d perm=%v: position %d feature %d: %d, want %d", l, dim, n, pm != nil, p, j, got, v)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}

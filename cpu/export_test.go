@@ -2,6 +2,7 @@ package cpu
 
 // Test hooks: the external test package (benchmarks) picks kernels by name.
 var (
-	NewWithKernel = newWithKernel
-	KernelNames   = kernelNames
+	NewWithKernel        = newWithKernel
+	NewWithKernelOptions = newWithKernelOptions
+	KernelNames          = kernelNames
 )

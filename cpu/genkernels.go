@@ -1,12 +1,15 @@
 //go:build ignore
 
-// genkernels writes kernels_amd64.s, the AVX2 and AVX-512 assignment kernels.
-// Run it with `go generate` in package cpu (or `go run genkernels.go`).
+// genkernels writes kernels_amd64.s, the AVX2 and AVX-512 assignment kernels
+// of brute force and of pruned assignment. Run it with `go generate` in
+// package cpu (or `go run genkernels.go`).
 //
-// Each kernel has one body per group size c = 1..cmax (c centroids scored at
-// once against a block of L tiles), so that any k is split into groups with
-// no padding and no wasted lanes; see kernels_amd64.go for the layout and the
-// arithmetic rule.
+// Each brute-force kernel has one body per group size c = 1..cmax (c
+// centroids scored at once against a block of L tiles), so that any k is
+// split into groups with no padding and no wasted lanes; see
+// kernels_amd64.go for the layout and the arithmetic rule. The task kernels
+// (genTasks) turn the lanes around for pruning: one tile against a group of
+// L centroids per task, four tasks interleaved; see prune.go.
 package main
 
 import (
@@ -53,6 +56,12 @@ func main() {
 	for _, v := range variants {
 		gen(&b, v)
 	}
+	for _, v := range taskVariants {
+		genTasks(&b, v)
+		genConvert(&b, v)
+		genOwn(&b, v)
+	}
+	genFilter(&b)
 	b.WriteString(`// func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 TEXT ·cpuid(SB), NOSPLIT, $0-24
 	MOVL eaxArg+0(FP), AX
@@ -296,4 +305,420 @@ func mem(off int, base string) string {
 		return "(" + base + ")"
 	}
 	return fmt.Sprintf("%d(%s)", off, base)
+}
+
+// taskVariant describes one task kernel (pruned assignment) and its
+// uint8-to-float32 conversion helper.
+type taskVariant struct {
+	name    string // task kernel's Go function name
+	convert string // conversion helper's Go function name
+	own     string // own-distance kernel's Go function name
+	wide    bool   // AVX-512 (Z registers, 16 lanes) rather than AVX2 (Y, 8)
+}
+
+var taskVariants = []taskVariant{
+	{name: "tasksAVX2", convert: "widenAVX2", own: "ownAVX2", wide: false},
+	{name: "tasksAVX512", convert: "widenAVX512", own: "ownAVX512", wide: true},
+}
+
+// taskBatch is how many tasks the kernel interleaves: four independent
+// accumulation chains keep the adders busy (one chain waits on the add
+// latency at every feature).
+const taskBatch = 4
+
+// genTasks writes a task kernel. A task is one tile, already widened to
+// float32, against one group of L centroids stored feature-major (L values
+// per feature, one per lane): lane l accumulates its centroid's distance in
+// feature order with a broadcast of the tile's value, VSUBPS, VMULPS and
+// VADDPS, each rounded separately, the contract's arithmetic exactly. Four
+// tasks run interleaved; when they share a group (the caller orders tasks
+// group by group) its values are loaded once for the four. The kernel then
+// reduces each task's L sums to the smallest, its lowest lane, and the
+// smallest of the other lanes (equal to the smallest on a tie).
+func genTasks(b *bytes.Buffer, v taskVariant) {
+	lanes, r := 8, "Y"
+	if v.wide {
+		lanes, r = 16, "Z"
+	}
+	stride := 4 * lanes // bytes per feature in a centroid group
+	reg := func(i int) string { return fmt.Sprintf("%s%d", r, i) }
+	xp := []string{"R8", "R9", "R10", "R11"}
+	cp := []string{"R12", "R13", "R14", "R15"}
+	bc := []string{reg(0), reg(1), reg(2), reg(3)}  // broadcast tile values
+	dif := []string{reg(4), reg(5), reg(6), reg(7)} // differences, squares
+	acc := []string{reg(8), reg(9), reg(10), reg(11)}
+	inf, m1, t1 := reg(12), reg(13), reg(14)
+	p := func(format string, args ...any) { fmt.Fprintf(b, "\t"+format+"\n", args...) }
+	lbl := func(s string) { fmt.Fprintf(b, "%s:\n", s) }
+	fmt.Fprintf(b, `// func %[1]s(x, ct *float32, tasks *uint32, ntasks, dim int, out *float32)
+//
+// Runs ntasks tasks, each four uint32 at tasks: the offset in float32 values
+// of a tile's dim features at x, the offset of a group of %[2]d centroids at
+// ct, stored feature-major (ct[j*%[2]d+l] is feature j of lane l's
+// centroid), the task's result slot, and 0. Writes four words to out at the
+// slot (16 bytes each): the smallest of the %[2]d sums, the lowest lane that
+// has it (a uint32), the smallest sum of the other lanes, and 0.
+//
+// Registers: AX tasks, BX tasks left, DX out, CX features left, SI feature
+// offset in x (4j), DI feature offset in the group (%[3]dj), R8-R11 the
+// tiles and R12-R15 the groups of up to four tasks run together (scratch
+// once the sums are done).
+TEXT ·%[1]s(SB), NOSPLIT, $0-48
+	MOVQ tasks+16(FP), AX
+	MOVQ ntasks+24(FP), BX
+	MOVQ out+40(FP), DX
+	MOVL $0x7f800000, R8
+	VMOVD R8, X12
+	VBROADCASTSS X12, %[4]s
+
+%[1]s_batch:
+	CMPQ BX, $4
+	JLT  %[1]s_small
+	MOVL 4(AX), R8
+	CMPL 20(AX), R8
+	JNE  %[1]s_m4
+	CMPL 36(AX), R8
+	JNE  %[1]s_m4
+	CMPL 52(AX), R8
+	JNE  %[1]s_m4
+	JMP  %[1]s_m4_group
+
+%[1]s_small:
+	CMPQ BX, $3
+	JEQ  %[1]s_m3
+	CMPQ BX, $2
+	JEQ  %[1]s_m2
+	CMPQ BX, $1
+	JEQ  %[1]s_m1
+	JMP  %[1]s_done
+
+`, v.name, lanes, stride, inf)
+	// hmin leaves the smallest lane of src in every lane of dst (tmp is
+	// clobbered).
+	hmin := func(src, dst, tmp string) {
+		if v.wide {
+			p("VSHUFF32X4 $0x4e, %s, %s, %s", src, src, tmp)
+			p("VMINPS %s, %s, %s", tmp, src, dst)
+			p("VSHUFF32X4 $0xb1, %s, %s, %s", dst, dst, tmp)
+			p("VMINPS %s, %s, %s", tmp, dst, dst)
+		} else {
+			p("VPERM2F128 $0x01, %s, %s, %s", src, src, tmp)
+			p("VMINPS %s, %s, %s", tmp, src, dst)
+		}
+		p("VPERMILPS $0x4e, %s, %s", dst, tmp)
+		p("VMINPS %s, %s, %s", tmp, dst, dst)
+		p("VPERMILPS $0xb1, %s, %s", dst, tmp)
+		p("VMINPS %s, %s, %s", tmp, dst, dst)
+	}
+	type body struct {
+		name  string
+		tile  []int // task i's tile register
+		group bool  // the tasks share one group: load it once per feature
+	}
+	bodies := []body{
+		{"m4_group", []int{0, 1, 2, 3}, true},
+		{"m4", []int{0, 1, 2, 3}, false},
+		{"m3", []int{0, 1, 2}, false},
+		{"m2", []int{0, 1}, false},
+		{"m1", []int{0}, false},
+	}
+	for _, bd := range bodies {
+		m := len(bd.tile)
+		ntile := 0
+		for _, t := range bd.tile {
+			ntile = max(ntile, t+1)
+		}
+		pre := fmt.Sprintf("%s_%s", v.name, bd.name)
+		if bd.group {
+			fmt.Fprintf(b, "// %d task(s), %d tile(s), one group.\n", m, ntile)
+		} else {
+			fmt.Fprintf(b, "// %d task(s), %d tile(s).\n", m, ntile)
+		}
+		lbl(pre)
+		for i := range m {
+			if i == 0 || bd.tile[i] != bd.tile[i-1] {
+				t := xp[bd.tile[i]]
+				p("MOVQ x+0(FP), %s", t)
+				p("MOVL %s, %s", mem(16*i, "AX"), cp[i])
+				p("LEAQ (%s)(%s*4), %s", t, cp[i], t)
+			}
+			p("MOVL %s, %s", mem(16*i+4, "AX"), cp[i])
+			p("SHLQ $2, %s", cp[i])
+			p("ADDQ ct+8(FP), %s", cp[i])
+		}
+		for i := range m {
+			if v.wide {
+				p("VPXORD %s, %s, %s", acc[i], acc[i], acc[i])
+			} else {
+				p("VXORPS %s, %s, %s", acc[i], acc[i], acc[i])
+			}
+		}
+		p("XORQ SI, SI")
+		p("XORQ DI, DI")
+		p("MOVQ dim+32(FP), CX")
+		// feature emits feature step u of the unrolled loop.
+		feature := func(u int) {
+			for t := range ntile {
+				p("VBROADCASTSS %d(%s)(SI*1), %s", 4*u, xp[t], bc[t])
+			}
+			if bd.group {
+				p("VMOVUPS %d(%s)(DI*1), %s", stride*u, cp[0], t1)
+			}
+			for i := range m {
+				if bd.group {
+					p("VSUBPS %s, %s, %s", t1, bc[bd.tile[i]], dif[i])
+				} else {
+					p("VSUBPS %d(%s)(DI*1), %s, %s", stride*u, cp[i], bc[bd.tile[i]], dif[i])
+				}
+				p("VMULPS %s, %s, %s", dif[i], dif[i], dif[i])
+				p("VADDPS %s, %s, %s", dif[i], acc[i], acc[i])
+			}
+		}
+		p("SHRQ $1, CX")
+		p("JZ   %s_tail", pre)
+		lbl(pre + "_loop")
+		feature(0)
+		feature(1)
+		p("ADDQ $8, SI")
+		p("ADDQ $%d, DI", 2*stride)
+		p("DECQ CX")
+		p("JNZ  %s_loop", pre)
+		lbl(pre + "_tail")
+		p("MOVQ dim+32(FP), CX")
+		p("ANDQ $1, CX")
+		p("JZ   %s_reduce", pre)
+		feature(0)
+		lbl(pre + "_reduce")
+		for i := range m {
+			// R10 = the result's address; m1 = smallest; R8 = lanes
+			// equal to it; R9 = the lowest.
+			p("MOVL %s, R10", mem(16*i+8, "AX"))
+			p("SHLQ $4, R10")
+			p("ADDQ DX, R10")
+			hmin(acc[i], m1, t1)
+			if v.wide {
+				p("VCMPPS $0, %s, %s, K1", m1, acc[i])
+				p("KMOVW K1, R8")
+			} else {
+				p("VCMPPS $0, %s, %s, %s", m1, acc[i], t1)
+				p("VMOVMSKPS %s, R8", t1)
+			}
+			p("BSFL R8, R9")
+			p("VMOVSS X13, (R10)")
+			p("MOVL R9, 4(R10)")
+			p("MOVL $0, 12(R10)")
+			// Second smallest: the smallest again on a tie, else the
+			// smallest of the lanes not equal to it.
+			p("POPCNTL R8, R8")
+			p("CMPL R8, $1")
+			p("JEQ  %s_r%d", pre, i)
+			p("VMOVSS X13, 8(R10)")
+			p("JMP  %s_d%d", pre, i)
+			lbl(fmt.Sprintf("%s_r%d", pre, i))
+			if v.wide {
+				p("VMOVAPS %s, K1, %s", inf, acc[i])
+			} else {
+				p("VBLENDVPS %s, %s, %s, %s", t1, inf, acc[i], acc[i])
+			}
+			hmin(acc[i], m1, t1)
+			p("VMOVSS X13, 8(R10)")
+			lbl(fmt.Sprintf("%s_d%d", pre, i))
+		}
+		p("ADDQ $%d, AX", 16*m)
+		p("SUBQ $%d, BX", m)
+		p("JMP  %s_batch", v.name)
+		b.WriteString("\n")
+	}
+	lbl(v.name + "_done")
+	p("VZEROUPPER")
+	p("RET")
+	b.WriteString("\n")
+}
+
+// genConvert writes the helper that widens n*L uint8 values to float32 (L
+// at a time; exact).
+func genConvert(b *bytes.Buffer, v taskVariant) {
+	lanes, r := 8, "Y0"
+	if v.wide {
+		lanes, r = 16, "Z0"
+	}
+	fmt.Fprintf(b, `// func %[1]s(dst *float32, src *uint8, n int)
+//
+// Widens n blocks of %[2]d uint8 values at src to float32 at dst.
+TEXT ·%[1]s(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	TESTQ CX, CX
+	JZ   %[1]s_done
+
+%[1]s_loop:
+	VPMOVZXBD (SI), %[3]s
+	VCVTDQ2PS %[3]s, %[3]s
+	VMOVUPS %[3]s, (DI)
+	ADDQ $%[2]d, SI
+	ADDQ $%[4]d, DI
+	DECQ CX
+	JNZ  %[1]s_loop
+
+%[1]s_done:
+	VZEROUPPER
+	RET
+
+`, v.convert, lanes, r, 4*lanes)
+}
+
+// genOwn writes the own-distance kernel: a block of L tiles (the brute-force
+// layout) against up to four centroids at a time, row-major, each lane
+// keeping the sum of the centroid that is its own label. The arithmetic is
+// the brute-force kernel's (widen, VSUBPS with the broadcast centroid value,
+// VMULPS, VADDPS, in feature order).
+func genOwn(b *bytes.Buffer, v taskVariant) {
+	lanes, r := 8, "Y"
+	if v.wide {
+		lanes, r = 16, "Z"
+	}
+	reg := func(i int) string { return fmt.Sprintf("%s%d", r, i) }
+	ptr := []string{"R9", "R10", "R11", "R12"}
+	x := reg(0)
+	tmp := []string{reg(1), reg(2), reg(3), reg(4)}
+	acc := []string{reg(5), reg(6), reg(7), reg(8)}
+	lab, res, cmp := reg(9), reg(10), reg(11)
+	movdqu, xor := "VMOVDQU", "VXORPS"
+	if v.wide {
+		movdqu, xor = "VMOVDQU32", "VPXORD"
+	}
+	p := func(format string, args ...any) { fmt.Fprintf(b, "\t"+format+"\n", args...) }
+	lbl := func(s string) { fmt.Fprintf(b, "%s:\n", s) }
+	fmt.Fprintf(b, `// func %[1]s(blk *uint8, dim int, cent *float32, us *int32, m int, lab *int32, out *float32)
+//
+// Scores the block of %[2]d tiles at blk (dim*%[2]d bytes, feature-major)
+// against the m centroids whose indices are at us (rows of dim float32 at
+// cent), four at a time, and writes to out, for each lane, the sum of the
+// centroid equal to its label at lab (0 for a label not among them).
+//
+// Registers: DI block, DX dim, SI cent, R8 us, BX centroids left, AX feature
+// pointer, CX features left, R13 offset in a centroid row (4j), R9-R12 the
+// rows of up to four centroids, R14 scratch.
+TEXT ·%[1]s(SB), NOSPLIT, $0-56
+	MOVQ blk+0(FP), DI
+	MOVQ dim+8(FP), DX
+	MOVQ cent+16(FP), SI
+	MOVQ us+24(FP), R8
+	MOVQ m+32(FP), BX
+	MOVQ lab+40(FP), AX
+	%[5]s (AX), %[3]s
+	%[6]s %[4]s, %[4]s, %[4]s
+
+%[1]s_pass:
+	CMPQ BX, $4
+	JGE  %[1]s_m4
+	CMPQ BX, $3
+	JEQ  %[1]s_m3
+	CMPQ BX, $2
+	JEQ  %[1]s_m2
+	CMPQ BX, $1
+	JEQ  %[1]s_m1
+	JMP  %[1]s_done
+
+`, v.own, lanes, lab, res, movdqu, xor)
+	for m := 4; m >= 1; m-- {
+		pre := fmt.Sprintf("%s_m%d", v.own, m)
+		lbl(pre)
+		for i := range m {
+			p("MOVLQSX %s, R14", mem(4*i, "R8"))
+			p("IMULQ DX, R14")
+			p("LEAQ (SI)(R14*4), %s", ptr[i])
+			p("%s %s, %s, %s", xor, acc[i], acc[i], acc[i])
+		}
+		p("MOVQ DI, AX")
+		p("XORQ R13, R13")
+		p("MOVQ DX, CX")
+		lbl(pre + "_loop")
+		p("VPMOVZXBD (AX), %s", x)
+		p("VCVTDQ2PS %s, %s", x, x)
+		for i := range m {
+			if v.wide {
+				p("VSUBPS.BCST (%s)(R13*1), %s, %s", ptr[i], x, tmp[i])
+			} else {
+				p("VBROADCASTSS (%s)(R13*1), %s", ptr[i], tmp[i])
+				p("VSUBPS %s, %s, %s", tmp[i], x, tmp[i])
+			}
+			p("VMULPS %s, %s, %s", tmp[i], tmp[i], tmp[i])
+			p("VADDPS %s, %s, %s", tmp[i], acc[i], acc[i])
+		}
+		p("ADDQ $%d, AX", lanes)
+		p("ADDQ $4, R13")
+		p("DECQ CX")
+		p("JNZ  %s_loop", pre)
+		// Keep each lane's own sum.
+		for i := range m {
+			p("VPBROADCASTD %s, %s", mem(4*i, "R8"), cmp)
+			if v.wide {
+				p("VPCMPEQD %s, %s, K1", cmp, lab)
+				p("VMOVAPS %s, K1, %s", acc[i], res)
+			} else {
+				p("VPCMPEQD %s, %s, %s", cmp, lab, cmp)
+				p("VBLENDVPS %s, %s, %s, %s", cmp, acc[i], res, res)
+			}
+		}
+		p("ADDQ $%d, R8", 4*m)
+		p("SUBQ $%d, BX", m)
+		p("JMP  %s_pass", v.own)
+		b.WriteString("\n")
+	}
+	lbl(v.own + "_done")
+	p("MOVQ out+48(FP), AX")
+	p("VMOVUPS %s, (AX)", res)
+	p("VZEROUPPER")
+	p("RET")
+	b.WriteString("\n")
+}
+
+// genFilter writes filterAVX512, the bound pass of pruning for up to 16
+// bounds per tile: each bound lowered by its group's drift (saturating at
+// 0: max(q, d) - d), and a mask of the bounds at or below the tile's
+// threshold.
+func genFilter(b *bytes.Buffer) {
+	b.WriteString(`// func filterAVX512(lb *uint32, nt, nb int, drift, uq *uint32, fails *uint64)
+//
+// For each of nt tiles, nb <= 16 bounds at lb (nb per tile): lb = max(lb,
+// drift) - drift, lane by lane, and fails[t] = the mask of the bounds <=
+// uq[t] (bit b for bound b).
+TEXT ·filterAVX512(SB), NOSPLIT, $0-48
+	MOVQ lb+0(FP), DI
+	MOVQ nt+8(FP), BX
+	MOVQ nb+16(FP), CX
+	MOVQ drift+24(FP), SI
+	MOVQ uq+32(FP), R8
+	MOVQ fails+40(FP), R9
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	VMOVDQU32.Z (SI), K1, Z1
+	SHLQ $2, CX
+	TESTQ BX, BX
+	JZ   filterAVX512_done
+
+filterAVX512_loop:
+	VMOVDQU32.Z (DI), K1, Z2
+	VPMAXUD Z1, Z2, Z2
+	VPSUBD Z1, Z2, Z2
+	VMOVDQU32 Z2, K1, (DI)
+	VPBROADCASTD (R8), Z3
+	VPCMPUD $2, Z3, Z2, K1, K2
+	KMOVW K2, AX
+	MOVQ AX, (R9)
+	ADDQ CX, DI
+	ADDQ $4, R8
+	ADDQ $8, R9
+	DECQ BX
+	JNZ  filterAVX512_loop
+
+filterAVX512_done:
+	VZEROUPPER
+	RET
+
+`)
 }

@@ -26,6 +26,27 @@ func assignAVX2(x *uint8, nblocks, dim int, ct *float32, ng, ng1, s1 int, labels
 //go:noescape
 func assignAVX512(x *uint8, nblocks, dim int, ct *float32, ng, ng1, s1 int, labels *int32, dists *float32)
 
+//go:noescape
+func tasksAVX2(x, ct *float32, tasks *uint32, ntasks, dim int, out *float32)
+
+//go:noescape
+func tasksAVX512(x, ct *float32, tasks *uint32, ntasks, dim int, out *float32)
+
+//go:noescape
+func ownAVX2(blk *uint8, dim int, cent *float32, us *int32, m int, lab *int32, out *float32)
+
+//go:noescape
+func ownAVX512(blk *uint8, dim int, cent *float32, us *int32, m int, lab *int32, out *float32)
+
+//go:noescape
+func filterAVX512(lb *uint32, nt, nb int, drift, uq *uint32, fails *uint64)
+
+//go:noescape
+func widenAVX2(dst *float32, src *uint8, n int)
+
+//go:noescape
+func widenAVX512(dst *float32, src *uint8, n int)
+
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 
 func xgetbv() (eax, edx uint32)
@@ -42,6 +63,59 @@ func (k *kernel) run(x *uint8, nblocks, dim int, ct *float32, ng, ng1, s1 int, l
 		assignAVX512(x, nblocks, dim, ct, ng, ng1, s1, labels, dists)
 	} else {
 		assignAVX2(x, nblocks, dim, ct, ng, ng1, s1, labels, dists)
+	}
+}
+
+// runTasks runs ntasks pruning tasks (see genTasks in genkernels.go): with
+// the kernel's width, or the portable code.
+func (a *Assigner) runTasks(x, ct []float32, tasks []uint32, ntasks, dim int, out []float32) {
+	switch a.kern {
+	case kernAVX512:
+		tasksAVX512(&x[0], &ct[0], &tasks[0], ntasks, dim, &out[0])
+	case kernAVX2:
+		tasksAVX2(&x[0], &ct[0], &tasks[0], ntasks, dim, &out[0])
+	default:
+		goTasks(x, ct, tasks, ntasks, dim, out)
+	}
+}
+
+// runOwn scores a block of the brute-force layout against the centroids us
+// (row-major in cent) and writes each lane's sum for its label in lab.
+func (a *Assigner) runOwn(blk []uint8, dim int, cent []float32, us, lab []int32, out []float32) {
+	if a.kern == kernAVX512 {
+		ownAVX512(&blk[0], dim, &cent[0], &us[0], len(us), &lab[0], &out[0])
+	} else {
+		ownAVX2(&blk[0], dim, &cent[0], &us[0], len(us), &lab[0], &out[0])
+	}
+}
+
+// filter lowers the bounds of nt tiles (nb each, at lb) by the drifts and
+// sets fails[t] to the mask of tile t's bounds at or below uq[t]; nb <= 64.
+func (a *Assigner) filter(lb []uint32, nt, nb int, drift, uq []uint32, fails []uint64) {
+	if a.kern == kernAVX512 && nb <= 16 && nt > 0 {
+		filterAVX512(&lb[0], nt, nb, &drift[0], &uq[0], &fails[0])
+		return
+	}
+	goFilter(lb, nt, nb, drift, uq, fails)
+}
+
+// widen converts a tile to float32 (exactly).
+func (a *Assigner) widen(dst []float32, src []uint8) {
+	dst = dst[:len(src)]
+	done := 0
+	if a.kern != nil {
+		l := a.kern.lanes
+		if nb := len(src) / l; nb > 0 {
+			if a.kern == kernAVX512 {
+				widenAVX512(&dst[0], &src[0], nb)
+			} else {
+				widenAVX2(&dst[0], &src[0], nb)
+			}
+			done = nb * l
+		}
+	}
+	for j := done; j < len(src); j++ {
+		dst[j] = float32(src[j])
 	}
 }
 

@@ -40,6 +40,7 @@ type benchOptions struct {
 	budget   time.Duration
 	seed     uint64
 	workers  int
+	prune    cpu.Prune
 	asJSON   bool
 	plotPath string
 	profile  string
@@ -66,8 +67,11 @@ type benchCell struct {
 	Total             time.Duration // setup + upload + iters * iter
 	NsPerTileCentroid float64       // iter / (tiles * k): flat when time is linear in tiles x k
 	Reps, Iters       int           // what was measured (fewer when over the budget)
-	Note              string
-	SpeedUp           float64 // cpu iter / this iter, for the GPU
+	// Computed is, for the CPU, the share of tile x centroid distances its
+	// iterations computed (1 with -prune off; pruning skips the others).
+	Computed float64
+	Note     string
+	SpeedUp  float64 // cpu iter / this iter, for the GPU
 }
 
 // MarshalJSON writes snake_case keys and durations in seconds.
@@ -86,10 +90,11 @@ func (c benchCell) MarshalJSON() ([]byte, error) {
 		NsPerTileCentroid float64 `json:"ns_per_tile_centroid"`
 		Reps              int     `json:"reps"`
 		Iters             int     `json:"iters"`
+		Computed          float64 `json:"computed_share,omitempty"`
 		Note              string  `json:"note,omitempty"`
 		SpeedUp           float64 `json:"speed_up,omitempty"`
 	}{c.Backend, c.Device, c.Tiles, c.K, c.Setup.Seconds(), c.Upload.Seconds(), c.Assign, c.Iter,
-		c.Update.Seconds(), c.Total.Seconds(), c.NsPerTileCentroid, c.Reps, c.Iters, c.Note, c.SpeedUp})
+		c.Update.Seconds(), c.Total.Seconds(), c.NsPerTileCentroid, c.Reps, c.Iters, c.Computed, c.Note, c.SpeedUp})
 }
 
 // stat is a median with its spread over repetitions.
@@ -163,6 +168,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
 	fs.DurationVar(&o.budget, "budget", 30*time.Second, "time allowed per backend, size and k; fewer repetitions and iterations are measured beyond it")
 	fs.Uint64Var(&o.seed, "seed", 0, "seed for the initial centroids and the noise")
 	fs.IntVar(&o.workers, "workers", 0, "CPU worker goroutines (0: all cores)")
+	fs.TextVar(&o.prune, "prune", cpu.PruneAuto, "CPU assignment: auto (skip the distances bounds exclude) | off (compute all)")
 	fs.BoolVar(&o.asJSON, "json", false, "print JSON instead of a table")
 	fs.StringVar(&o.plotPath, "plot", "", "write a PNG `file` of time per iteration against tiles")
 	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile to `file`")
@@ -291,6 +297,7 @@ func (a *app) benchBackend(ctx context.Context, name string, o *benchOptions, ba
 	if o.workers > 0 {
 		device = fmt.Sprintf("%d workers", o.workers)
 	}
+	device += ", prune " + o.prune.String()
 	if name == backendGPU {
 		start := time.Now()
 		var err error
@@ -319,7 +326,7 @@ func (a *app) benchBackend(ctx context.Context, name string, o *benchOptions, ba
 			}
 			assigner, closeFn = ga, ga.Close
 		} else {
-			assigner = cpu.New(data, o.workers)
+			assigner = cpu.NewWithOptions(data, cpu.Options{Workers: o.workers, Prune: o.prune})
 		}
 		upload := time.Since(start)
 		for _, k := range o.ks {
@@ -353,6 +360,15 @@ func benchCellRun(ctx context.Context, name string, a kmeans.Assigner, data kmea
 		}
 	}
 	labels, dists := make([]int32, data.N), make([]float32, data.N)
+	// The CPU's pruning keeps bounds from call to call: start every timed
+	// call and run afresh, as the first of a run.
+	cpuA, _ := a.(*cpu.Assigner)
+	reset := func() {
+		if cpuA != nil {
+			cpuA.Reset()
+		}
+	}
+	var computed, pairs int64
 	// A first call warms caches and shader pipelines and sizes the work.
 	start := time.Now()
 	if err := a.Assign(cent, k, labels, dists); err != nil {
@@ -373,6 +389,7 @@ func benchCellRun(ctx context.Context, name string, a kmeans.Assigner, data kmea
 	cell.Reps, cell.Iters = reps, iters
 	var assignT, iterT []time.Duration
 	for r := range reps {
+		reset()
 		start := time.Now()
 		if err := a.Assign(cent, k, labels, dists); err != nil {
 			return cell, fmt.Errorf("bench: %s n=%d k=%d: %w", name, data.N, k, err)
@@ -382,7 +399,13 @@ func benchCellRun(ctx context.Context, name string, a kmeans.Assigner, data kmea
 		// initial centroids, the final labels and inertia); the rest of a
 		// longer run from the same start is iterations alone.
 		var runT [2]time.Duration
+		var runS [2]cpu.Stats
 		for i, n := range []int{1, iters + 1} {
+			reset()
+			var before cpu.Stats
+			if cpuA != nil {
+				before = cpuA.Stats()
+			}
 			start = time.Now()
 			_, err := kmeans.Run(ctx, data, a, kmeans.Config{
 				K: k, MaxIter: n, FixedIters: true, NInit: 1,
@@ -392,7 +415,14 @@ func benchCellRun(ctx context.Context, name string, a kmeans.Assigner, data kmea
 				return cell, fmt.Errorf("bench: %s n=%d k=%d: %w", name, data.N, k, err)
 			}
 			runT[i] = time.Since(start)
+			if cpuA != nil {
+				runS[i] = cpuA.Stats().Sub(before)
+			}
 		}
+		// The iterations' share: the longer run's distances less the
+		// shorter's.
+		computed += runS[1].Computed - runS[0].Computed
+		pairs += runS[1].Pairs - runS[0].Pairs
 		per := (runT[1] - runT[0]) / time.Duration(iters)
 		if per <= 0 {
 			// Timer noise beats the work on tiny data: charge the whole run.
@@ -401,6 +431,9 @@ func benchCellRun(ctx context.Context, name string, a kmeans.Assigner, data kmea
 		iterT = append(iterT, per)
 	}
 	cell.Assign, cell.Iter = newStat(assignT), newStat(iterT)
+	if pairs > 0 {
+		cell.Computed = float64(computed) / float64(pairs)
+	}
 	if name == backendCPU {
 		cell.Update = max(cell.Iter.Median-cell.Assign.Median, 0)
 	}
@@ -419,14 +452,18 @@ func printBenchTable(w io.Writer, cells []benchCell, o *benchOptions, t *tiles.T
 		}
 	}
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "backend\ttiles\tk\tsetup\tupload\tassign (call)\tupdate\titeration\tns/(tile*k)\ttotal\tspeed-up\tnote")
+	fmt.Fprintln(tw, "backend\ttiles\tk\tsetup\tupload\tassign (call)\tupdate\titeration\tcomputed\tns/(tile*k)\ttotal\tspeed-up\tnote")
 	for _, c := range cells {
 		sp := "-"
 		if c.SpeedUp > 0 {
 			sp = fmt.Sprintf("%.2fx", c.SpeedUp)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%.3g\t%s\t%s\t%s\n", c.Backend, c.Tiles, c.K, fmtDur(c.Setup), fmtDur(c.Upload),
-			c.Assign, fmtDur(c.Update), c.Iter, c.NsPerTileCentroid, fmtDur(c.Total), sp, c.Note)
+		comp := "-"
+		if c.Computed > 0 {
+			comp = fmt.Sprintf("%.1f%%", 100*c.Computed)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%.3g\t%s\t%s\t%s\n", c.Backend, c.Tiles, c.K, fmtDur(c.Setup), fmtDur(c.Upload),
+			c.Assign, fmtDur(c.Update), c.Iter, comp, c.NsPerTileCentroid, fmtDur(c.Total), sp, c.Note)
 	}
 	tw.Flush()
 }

@@ -71,6 +71,12 @@ func TestBenchCommand(t *testing.T) {
 			t.Errorf("gpu cell without speed-up or setup: %v", c)
 		}
 	}
+	for _, c := range cells {
+		share, _ := c["computed_share"].(float64)
+		if c["backend"] == "cpu" && (share <= 0 || share > 1) {
+			t.Errorf("cpu cell: computed_share %v", c["computed_share"])
+		}
+	}
 	if img := decodePNG(t, plotPath); img.Bounds().Dx() < 100 {
 		t.Errorf("plot %v", img.Bounds())
 	}
@@ -86,6 +92,32 @@ func TestBenchCommand(t *testing.T) {
 	}
 }
 
+// TestBenchPruneShare: with pruning the CPU's iterations compute fewer
+// distances than there are tile x centroid pairs; with -prune off all.
+func TestBenchPruneShare(t *testing.T) {
+	dir := t.TempDir()
+	img := writeFile(t, dir, "s.png", pngOf(t, 256, 256)) // 256 tiles
+	for _, tt := range []struct {
+		prune string
+		ok    func(float64) bool
+	}{
+		{"auto", func(s float64) bool { return s > 0 && s < 1 }},
+		{"off", func(s float64) bool { return s == 1 }},
+	} {
+		code, stdout, stderr := runCLI(t, "bench", "-images", img, "-sizes", "1", "-k", "40", "-iters", "10", "-reps", "1", "-backends", "cpu", "-prune", tt.prune, "-json")
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		var cells []map[string]any
+		if err := json.Unmarshal([]byte(stdout), &cells); err != nil {
+			t.Fatal(err)
+		}
+		if s, _ := cells[0]["computed_share"].(float64); !tt.ok(s) {
+			t.Errorf("-prune %s: computed_share %v", tt.prune, cells[0]["computed_share"])
+		}
+	}
+}
+
 func TestBenchBadFlags(t *testing.T) {
 	for _, tt := range []struct{ args, msg string }{
 		{"-sizes 0", `-sizes "0": "0" is not a positive integer`},
@@ -94,6 +126,7 @@ func TestBenchBadFlags(t *testing.T) {
 		{"-reps 0", "-reps 0: want >= 1"},
 		{"-backends cpu,tpu", `"tpu" is not cpu or gpu`},
 		{"-budget -1s", "-budget -1s: want > 0"},
+		{"-prune some", `flag -prune: "some" is not auto or off`},
 		{"-k 6000 -sizes 1", "-k 6000: more clusters than the 5610 tiles of the largest size"},
 		// Checked before any sheet is read: the missing file is not reached.
 		{"-context foo -images /nonexistent/x.png", `-context "foo": want auto, glfw or egl`},

@@ -24,6 +24,7 @@ type summary struct {
 	Renderer   string `json:"renderer,omitempty"`   // GL_RENDERER
 	GLVersion  string `json:"gl_version,omitempty"` // GL_VERSION
 	GPUError   string `json:"gpu_error,omitempty"`  // why auto ran (or finished) on the CPU
+	Prune      string `json:"prune"`                // -prune: the CPU's assignment, auto or off
 	Verified   bool   `json:"verified"`
 	Tiles      int    `json:"tiles"`
 	Features   int    `json:"features"`
@@ -101,7 +102,7 @@ type runEntry struct {
 func buildSummary(ro *runOutput) summary {
 	o, t, be, runs := ro.o, ro.t, ro.be, ro.runs
 	s := summary{
-		Backend: be.name(), Verified: o.verify, Tiles: t.N(), Features: t.D, TileSize: t.Size,
+		Backend: be.name(), Prune: o.prune.String(), Verified: o.verify, Tiles: t.N(), Features: t.D, TileSize: t.Size,
 		TileWidth: t.Width, TileHeight: t.Height, Margin: t.Grid.Margin, Spacing: t.Grid.Spacing,
 		Tileset: o.sheets.tileset, Color: t.Color.String(), Background: o.sheets.background.String(),
 		Labels: o.labels.String(), Classes: ro.scoring.count, QualityNote: ro.scoring.note,

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outdir"
+	"github.com/tilekmeans/tilekmeans/cpu"
 	"github.com/tilekmeans/tilekmeans/gpu"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/tiles"
@@ -30,6 +31,7 @@ type runOptions struct {
 	seed       uint64
 	out        string
 	workers    int
+	prune      cpu.Prune
 	backend    string
 	context    string
 	gpu        gpuFlags // -device, -allow-mismatch
@@ -53,6 +55,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	fs.Uint64Var(&o.seed, "seed", 0, "random `seed` for random and kmeans++ init")
 	fs.StringVar(&o.out, "out", "centroids", "output `directory`")
 	fs.IntVar(&o.workers, "workers", 0, "CPU worker goroutines (0: all cores)")
+	fs.TextVar(&o.prune, "prune", cpu.PruneAuto, "CPU assignment: auto (skip the distances bounds exclude; same results) | off (compute all)")
 	fs.StringVar(&o.backend, "backend", backendAuto, "where the assignment step runs: auto (GPU, else CPU) | gpu | cpu")
 	fs.StringVar(&o.context, "context", gpu.ContextAuto, "OpenGL context: auto (GLFW with a display, else EGL) | glfw | egl")
 	o.gpu.addDevice(fs)
