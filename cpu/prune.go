@@ -56,7 +56,7 @@ func ParsePrune(s string) (Prune, error) {
 	case "off":
 		return PruneOff, nil
 	}
-	return 0, fmt.Errorf("%q is not auto or off", s)
+	return 0, fmt.Errorf("cpu: prune %q: want auto or off", s)
 }
 
 // Options configure an Assigner (NewWithOptions). The zero value is New(data,

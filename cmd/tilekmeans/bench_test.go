@@ -126,7 +126,7 @@ func TestBenchBadFlags(t *testing.T) {
 		{"-reps 0", "-reps 0: want >= 1"},
 		{"-backends cpu,tpu", `"tpu" is not cpu or gpu`},
 		{"-budget -1s", "-budget -1s: want > 0"},
-		{"-prune some", `flag -prune: "some" is not auto or off`},
+		{"-prune some", "-prune some: want auto or off"},
 		{"-k 6000 -sizes 1", "-k 6000: more clusters than the 5610 tiles of the largest size"},
 		// Checked before any sheet is read: the missing file is not reached.
 		{"-context foo -images /nonexistent/x.png", `-context "foo": want auto, glfw or egl`},

@@ -91,7 +91,7 @@ func TestBadInput(t *testing.T) {
 		{"init row out of range", []string{"run", "-images", good, "-k", "2", "-init", "rows:1,8"}, exitUsage, "row 8 is out of range (8 tiles: 0..7)"},
 		{"init row repeated", []string{"run", "-images", good, "-k", "2", "-init", "rows:1,1"}, exitUsage, "row 1 is repeated"},
 		{"v and q", []string{"run", "-images", good, "-v", "-q"}, exitUsage, "-v and -q exclude each other"},
-		{"prune value", []string{"run", "-images", good, "-prune", "maybe"}, exitUsage, `flag -prune: "maybe" is not auto or off`},
+		{"prune value", []string{"run", "-images", good, "-prune", "maybe"}, exitUsage, "-prune maybe: want auto or off"},
 		{"out is a file", []string{"run", "-images", good, "-k", "2", "-out", aFile}, exitFailure, "-out " + aFile},
 		{"out under a file", []string{"run", "-images", good, "-k", "2", "-out", filepath.Join(aFile, "sub")}, exitFailure, "not a directory"},
 		{"stray argument", []string{"run", "-k", "2", "-images", good, "-q", "extra.png"}, exitFailure, "extra.png: no such file"},
