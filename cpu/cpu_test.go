@@ -280,6 +280,17 @@ func TestAssignParityReal(t *testing.T) {
 	}
 }
 
+// byteCycle returns a function that yields b's bytes in turn, over and over
+// (b must not be empty): fuzz tests draw shapes and values from it.
+func byteCycle(b []byte) func() byte {
+	at := 0
+	return func() byte {
+		v := b[at%len(b)]
+		at++
+		return v
+	}
+}
+
 // FuzzAssign builds small data and centroids from the fuzz bytes.
 func FuzzAssign(f *testing.F) {
 	f.Add([]byte{0})
@@ -294,12 +305,7 @@ func FuzzAssign(f *testing.F) {
 		if len(b) == 0 {
 			return
 		}
-		at := 0
-		next := func() byte {
-			v := b[at%len(b)]
-			at++
-			return v
-		}
+		next := byteCycle(b)
 		n := 1 + int(next())%40
 		dim := 1 + int(next())%24
 		k := 1 + int(next())%40

@@ -534,12 +534,7 @@ func FuzzPrune(f *testing.F) {
 		if len(b) == 0 {
 			return
 		}
-		at := 0
-		next := func() byte {
-			v := b[at%len(b)]
-			at++
-			return v
-		}
+		next := byteCycle(b)
 		n := 1 + int(next())%60
 		dim := 1 + int(next())%20
 		k := 1 + int(next())%40

@@ -1,9 +1,8 @@
 #version 430
 // Assignment step of k-means, tiled; see package shaders' documentation for
 // the blocking, the bindings and the uniforms, and package kmeans for the
-// arithmetic contract this must follow bit for bit (float32, feature order,
-// s += d*d without fused multiply-add, ties to the lowest index, a NaN
-// distance never wins over centroid 0's).
+// arithmetic contract ("The arithmetic contract" in its documentation) this
+// must follow bit for bit.
 //
 // The host defines the blocking after the version line (shaders.Kernel):
 // TX x CY invocations (TX*CY == 64) hold RT tiles x RC centroids of

@@ -4,10 +4,8 @@
 // Assign(k) (assign.comp, GLSL 4.30 compute) is the assignment step of
 // k-means with the blocking k (a Kernel): the squared Euclidean distance of
 // every tile to each of the centroids and the index of the nearest one,
-// with the arithmetic contract of package kmeans (float32, feature order,
-// s += d*d with no fused multiply-add, ties to the lowest index, a NaN
-// distance never winning over centroid 0's), so its output equals
-// cpu.Nearest bit for bit.
+// under the arithmetic contract of package kmeans, so its output equals
+// kmeans.Nearest (and package cpu's) bit for bit.
 //
 // Step(k) is a device Lloyd iteration but for its means, in one dispatch
 // (gpu.Assigner as a kmeans.Stepper): assign.comp again, compiled with
