@@ -158,6 +158,7 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 	// pages the backend's own copy of the tiles could not reuse: hand it
 	// back now (for 500 sheets: 441 MB peak RSS -> 397 MB, 143 MB tiles).
 	debug.FreeOSMemory()
+	defer collectEarly(len(t.Pix))()
 	classes, err := o.labels.Classes(t)
 	if err != nil {
 		return fmt.Errorf("-labels %w", err)
@@ -315,4 +316,23 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// largeTiles is the tile matrix size (bytes) from which a run collects
+// garbage early: see collectEarly.
+const largeTiles = 32 << 20
+
+// collectEarly lowers the garbage collector's heap growth (GOGC) to 10% for
+// a run whose tile matrix has tileBytes >= largeTiles, and returns what
+// restores the previous setting. What a large run keeps (the tiles, the
+// backend's copy, the bounds) holds no pointers, so a collection costs
+// little, while the default growth (100%) lets the garbage of building the
+// outputs reach the size of all that: at 561,000 tiles (143 MB), peak RSS
+// 393-493 MB (2.7-3.4x) at 100%, about 2.5x at 10%, in the same wall time.
+func collectEarly(tileBytes int) (restore func()) {
+	if tileBytes < largeTiles {
+		return func() {}
+	}
+	old := debug.SetGCPercent(10)
+	return func() { debug.SetGCPercent(old) }
 }

@@ -1,0 +1,26 @@
+package main
+
+import (
+	"runtime/debug"
+	"testing"
+)
+
+// TestCollectEarly: a large tile matrix lowers GOGC to 10 until restored;
+// a small one leaves it alone.
+func TestCollectEarly(t *testing.T) {
+	old := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(old)
+	restore := collectEarly(largeTiles - 1)
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("small matrix: GOGC %d, want 100 unchanged", got)
+	}
+	restore()
+	restore = collectEarly(largeTiles)
+	if got := debug.SetGCPercent(10); got != 10 {
+		t.Errorf("large matrix: GOGC %d, want 10", got)
+	}
+	restore()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("after restore: GOGC %d, want 100", got)
+	}
+}
