@@ -512,6 +512,7 @@ func TestCountDistinct(t *testing.T) {
 		data kmeans.Data
 		want int
 	}{
+		{kmeans.Data{D: 3}, 0},
 		{kmeans.Data{N: 1, D: 3, X: []uint8{1, 2, 3}}, 1},
 		{kmeans.Data{N: 4, D: 2, X: []uint8{1, 2, 1, 2, 2, 1, 1, 2}}, 2},
 		{kmeans.Data{N: 3, D: 1, X: []uint8{0, 0, 0}}, 1},

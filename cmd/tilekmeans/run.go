@@ -322,17 +322,18 @@ func unwrapPath(err error) error {
 // garbage early: see collectEarly.
 const largeTiles = 32 << 20
 
-// collectEarly lowers the garbage collector's heap growth (GOGC) to 10% for
+// collectEarly lowers the garbage collector's heap growth (GOGC) to 5% for
 // a run whose tile matrix has tileBytes >= largeTiles, and returns what
 // restores the previous setting. What a large run keeps (the tiles, the
 // backend's copy, the bounds) holds no pointers, so a collection costs
 // little, while the default growth (100%) lets the garbage of building the
-// outputs reach the size of all that: at 561,000 tiles (143 MB), peak RSS
-// 393-493 MB (2.7-3.4x) at 100%, about 2.5x at 10%, in the same wall time.
+// outputs reach the size of all that. At 561,000 tiles (137 MiB), -prune
+// off, k = 64 and 256: peak RSS 384-482 MiB (2.7-3.4x the tiles) at 100%,
+// 349-355 MiB at 10%, 338-344 MiB (2.46-2.51x) at 5%, in the same wall time.
 func collectEarly(tileBytes int) (restore func()) {
 	if tileBytes < largeTiles {
 		return func() {}
 	}
-	old := debug.SetGCPercent(10)
+	old := debug.SetGCPercent(5)
 	return func() { debug.SetGCPercent(old) }
 }
