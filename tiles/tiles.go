@@ -115,7 +115,8 @@ type Source struct {
 // ErrAllBlank reports that skipping blank tiles left none.
 var ErrAllBlank = errors.New("every tile is blank, and skipping blank tiles leaves none")
 
-// Load reads the sheets at paths (in the given order) and cuts them. Sheets
+// Load reads the sheets at paths (in the given order) and cuts them; paths
+// are files (Expand turns folders and globs into them, as the command does). Sheets
 // are decoded by up to Options.Workers goroutines; each file's bytes are
 // dropped once decoded and each decoded sheet once cut, and the tile matrix
 // is allocated once, at its final size, from the image headers. Errors name

@@ -61,7 +61,7 @@ type benchCell struct {
 	Setup, Upload time.Duration
 	Assign, Iter  stat
 	// Update is the host's update step per iteration (iter - assign), for
-	// the CPU; on the GPU the update runs on the device, fused with the
+	// the CPU when it computes every distance (0 when it prunes); on the GPU the update runs on the device, fused with the
 	// assignment, and has no time of its own.
 	Update            time.Duration
 	Total             time.Duration // setup + upload + iters * iter
@@ -434,7 +434,10 @@ func benchCellRun(ctx context.Context, name string, a kmeans.Assigner, data kmea
 	if pairs > 0 {
 		cell.Computed = float64(computed) / float64(pairs)
 	}
-	if name == backendCPU {
+	if name == backendCPU && cell.Computed >= 1 {
+		// With pruning an iteration's assignment is not a fresh call's
+		// (which computes every distance and sets up the bounds): the
+		// difference would not be the update's time.
 		cell.Update = max(cell.Iter.Median-cell.Assign.Median, 0)
 	}
 	cell.NsPerTileCentroid = float64(cell.Iter.Median.Nanoseconds()) / float64(data.N*k)
