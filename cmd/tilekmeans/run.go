@@ -322,18 +322,19 @@ func unwrapPath(err error) error {
 // garbage early: see collectEarly.
 const largeTiles = 32 << 20
 
-// collectEarly lowers the garbage collector's heap growth (GOGC) to 5% for
+// collectEarly lowers the garbage collector's heap growth (GOGC) to 2% for
 // a run whose tile matrix has tileBytes >= largeTiles, and returns what
 // restores the previous setting. What a large run keeps (the tiles, the
 // backend's copy, the bounds) holds no pointers, so a collection costs
 // little, while the default growth (100%) lets the garbage of building the
 // outputs reach the size of all that. At 561,000 tiles (137 MiB), -prune
 // off, k = 64 and 256: peak RSS 384-482 MiB (2.7-3.4x the tiles) at 100%,
-// 349-355 MiB at 10%, 338-344 MiB (2.46-2.51x) at 5%, in the same wall time.
+// 349-355 MiB at 10%, 338-344 MiB at 5%, 332-337 MiB (2.43-2.46x) at 2%,
+// in the same wall time.
 func collectEarly(tileBytes int) (restore func()) {
 	if tileBytes < largeTiles {
 		return func() {}
 	}
-	old := debug.SetGCPercent(5)
+	old := debug.SetGCPercent(2)
 	return func() { debug.SetGCPercent(old) }
 }

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// TestCollectEarly: a large tile matrix lowers GOGC to 5 until restored;
+// TestCollectEarly: a large tile matrix lowers GOGC to 2 until restored;
 // a small one leaves it alone.
 func TestCollectEarly(t *testing.T) {
 	old := debug.SetGCPercent(100)
@@ -16,8 +16,8 @@ func TestCollectEarly(t *testing.T) {
 	}
 	restore()
 	restore = collectEarly(largeTiles)
-	if got := debug.SetGCPercent(5); got != 5 {
-		t.Errorf("large matrix: GOGC %d, want 5", got)
+	if got := debug.SetGCPercent(2); got != 2 {
+		t.Errorf("large matrix: GOGC %d, want 2", got)
 	}
 	restore()
 	if got := debug.SetGCPercent(100); got != 100 {
