@@ -207,6 +207,9 @@ func transpose8(x *[8]uint64) {
 // Name implements kmeans.Assigner.
 func (a *Assigner) Name() string { return "cpu" }
 
+// MadeFor implements kmeans.DataAssigner: the data New was given.
+func (a *Assigner) MadeFor() kmeans.Data { return a.data }
+
 // Kernel names the kernel a uses: "avx512", "avx2" or "go".
 func (a *Assigner) Kernel() string {
 	if a.kern == nil {

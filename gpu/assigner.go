@@ -73,6 +73,10 @@ func (d *Device) NewAssigner(data kmeans.Data) (*Assigner, error) {
 // Name implements kmeans.Assigner.
 func (a *Assigner) Name() string { return "gpu" }
 
+// MadeFor implements kmeans.DataAssigner with the shape of the data the
+// Assigner uploaded (X is nil: it keeps no reference to the host's rows).
+func (a *Assigner) MadeFor() kmeans.Data { return kmeans.Data{N: a.n, D: a.dim} }
+
 // Close releases the Assigner's buffers. It is safe to call more than once,
 // and after the Device is closed (which already released them).
 func (a *Assigner) Close() error {

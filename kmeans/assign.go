@@ -1,5 +1,10 @@
 package kmeans
 
+import (
+	"errors"
+	"fmt"
+)
+
 // Data is a row-major matrix of N rows of D uint8 features: one row per tile.
 type Data struct {
 	N, D int
@@ -20,4 +25,37 @@ type Assigner interface {
 	Assign(centroids []float32, k int, labels []int32, dists []float32) error
 	// Name says which backend this is, for reports ("cpu", "gpu").
 	Name() string
+}
+
+// A DataAssigner is an Assigner that says which Data it was made for. Run
+// and Predict check it against the Data they are given (the same N and D,
+// and the same values slice, not a copy, unless MadeFor's X is nil: the
+// shape only) and fail with ErrOtherData when it differs: an Assigner
+// labels the rows it was made for, whatever Data is passed beside it.
+// Reference, Verifier and the Assigners of packages cpu and gpu (shape
+// only: it keeps no reference to the host's rows) implement it.
+type DataAssigner interface {
+	Assigner
+	MadeFor() Data
+}
+
+// ErrOtherData reports an Assigner made for other data than the Data given
+// with it (see DataAssigner).
+var ErrOtherData = errors.New("the Assigner was made for other data")
+
+// checkMadeFor returns an error wrapping ErrOtherData when a is a
+// DataAssigner made for other data than data.
+func checkMadeFor(data Data, a Assigner) error {
+	m, ok := a.(DataAssigner)
+	if !ok {
+		return nil
+	}
+	got := m.MadeFor()
+	if got.N != data.N || got.D != data.D {
+		return fmt.Errorf("%w: %s Assigner of %d rows x %d features, given %d x %d", ErrOtherData, a.Name(), got.N, got.D, data.N, data.D)
+	}
+	if n := data.N * data.D; n > 0 && len(got.X) >= n && len(data.X) >= n && &got.X[0] != &data.X[0] {
+		return fmt.Errorf("%w: %s Assigner of %d rows x %d features made for other values than those given", ErrOtherData, a.Name(), got.N, got.D)
+	}
+	return nil
 }

@@ -22,7 +22,8 @@
 // without running). Results are in scikit-learn's terms: centroids, labels,
 // inertia (the float64 sum of squared distances to the exact means), and
 // the number of iterations. Quality compares labels with known classes
-// (purity, NMI, ARI).
+// (purity, NMI, ARI). An Assigner labels the rows it was made for: Run and
+// Predict refuse one made for other data (ErrOtherData; see DataAssigner).
 //
 // # The arithmetic contract
 //

@@ -622,3 +622,54 @@ func TestKMeansPPDistinctRowsReproduce(t *testing.T) {
 		}
 	}
 }
+
+// TestOtherData: Run and Predict refuse an Assigner made for other data,
+// of another shape or the same shape elsewhere in memory (a copy), with
+// ErrOtherData; an Assigner that says nothing of its data is not checked.
+func TestOtherData(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	data := randomBlobs(rng, 40, 8, 3)
+	copied := kmeans.Data{N: data.N, D: data.D, X: append([]uint8(nil), data.X...)}
+	fewer := kmeans.Data{N: 39, D: 8, X: data.X[:39*8]}
+	cent := make([]float32, 3*8)
+	for _, tt := range []struct {
+		name string
+		a    kmeans.Assigner
+		want string
+	}{
+		{"copy", kmeans.Reference{Data: copied}, "made for other values than those given"},
+		{"other shape", kmeans.Reference{Data: fewer}, "reference Assigner of 39 rows x 8 features, given 40 x 8"},
+		{"verifier of a copy", &kmeans.Verifier{Assigner: kmeans.Reference{Data: copied}, Data: copied}, "other values"},
+		{"cpu of a copy", cpu.New(copied, 1), "cpu Assigner of 40 rows x 8 features made for other values"},
+		{"cpu of other rows", cpu.New(fewer, 1), "cpu Assigner of 39 rows x 8 features, given 40 x 8"},
+	} {
+		_, _, err := kmeans.Predict(data, tt.a, cent, 3)
+		if !errors.Is(err, kmeans.ErrOtherData) || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "kmeans: predict: ") {
+			t.Errorf("%s: Predict: %v, want ErrOtherData saying %q", tt.name, err, tt.want)
+		}
+		_, err = kmeans.Run(context.Background(), data, tt.a, kmeans.Config{K: 3})
+		if !errors.Is(err, kmeans.ErrOtherData) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: Run: %v, want ErrOtherData saying %q", tt.name, err, tt.want)
+		}
+	}
+	// The same data (and a Data value rebuilt over the same rows) passes.
+	same := kmeans.Data{N: data.N, D: data.D, X: data.X}
+	if _, _, err := kmeans.Predict(same, kmeans.Reference{Data: data}, cent, 3); err != nil {
+		t.Errorf("same rows: %v", err)
+	}
+	if _, err := kmeans.Run(context.Background(), same, kmeans.Reference{Data: data}, kmeans.Config{K: 3}); err != nil {
+		t.Errorf("same rows: Run: %v", err)
+	}
+	// Not a DataAssigner: not checked.
+	if _, _, err := kmeans.Predict(data, nameOnly{kmeans.Reference{Data: data}}, cent, 3); err != nil {
+		t.Errorf("plain Assigner: %v", err)
+	}
+}
+
+// nameOnly hides every method of an Assigner but the two of the interface.
+type nameOnly struct{ a kmeans.Assigner }
+
+func (n nameOnly) Name() string { return n.a.Name() }
+func (n nameOnly) Assign(c []float32, k int, labels []int32, dists []float32) error {
+	return n.a.Assign(c, k, labels, dists)
+}

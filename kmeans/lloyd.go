@@ -42,6 +42,9 @@ func Run(ctx context.Context, data Data, a Assigner, cfg Config) (*Result, error
 	if err := cfg.Validate(data); err != nil {
 		return nil, err
 	}
+	if err := checkMadeFor(data, a); err != nil {
+		return nil, fmt.Errorf("kmeans: %w", err)
+	}
 	var device Stepper
 	if s, ok := a.(Stepper); ok && !cfg.HostLoop {
 		device = s

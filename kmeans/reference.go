@@ -50,6 +50,9 @@ type Reference struct{ Data Data }
 // Name implements Assigner.
 func (r Reference) Name() string { return "reference" }
 
+// MadeFor implements DataAssigner.
+func (r Reference) MadeFor() Data { return r.Data }
+
 // Assign implements Assigner.
 func (r Reference) Assign(centroids []float32, k int, labels []int32, dists []float32) error {
 	if err := checkAssign(r.Data, centroids, k, labels, dists); err != nil {
@@ -80,6 +83,9 @@ func checkAssign(data Data, centroids []float32, k int, labels []int32, dists []
 func Predict(data Data, a Assigner, centroids []float32, k int) (labels []int32, dists []float32, err error) {
 	if len(centroids) != k*data.D || k < 1 {
 		return nil, nil, fmt.Errorf("kmeans: predict: %d centroid values for k=%d and %d features", len(centroids), k, data.D)
+	}
+	if err := checkMadeFor(data, a); err != nil {
+		return nil, nil, fmt.Errorf("kmeans: predict: %w", err)
 	}
 	labels, dists = make([]int32, data.N), make([]float32, data.N)
 	if err := a.Assign(centroids, k, labels, dists); err != nil {
@@ -130,6 +136,9 @@ type Verifier struct {
 	Data     Data // the data it was made for
 	stats    VerifyStats
 }
+
+// MadeFor implements DataAssigner: the Verifier's Data.
+func (v *Verifier) MadeFor() Data { return v.Data }
 
 // Assign implements Assigner.
 func (v *Verifier) Assign(centroids []float32, k int, labels []int32, dists []float32) error {
