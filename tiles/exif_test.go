@@ -87,7 +87,7 @@ func TestExifCase(t *testing.T) {
 	for i, o := range got.Origins {
 		for y := range 8 {
 			for x := range 8 {
-				X, Y := o.Col*8+x, o.Row*8+y
+				X, Y := int(o.Col)*8+x, int(o.Row)*8+y
 				if v, want := got.Tile(i)[y*8+x], sg.GrayAt(Y, 31-X).Y; v != want {
 					t.Fatalf("tile %d pixel (%d,%d) = %d, want %d", i, x, y, v, want)
 				}

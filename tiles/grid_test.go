@@ -107,7 +107,7 @@ func TestSpacingHint(t *testing.T) {
 		t.Fatalf("N=%d D=%d %dx%d size %d", got.N(), got.D, got.Width, got.Height, got.Size)
 	}
 	for i, o := range got.Origins {
-		n := o.Row*5 + o.Col
+		n := int(o.Row)*5 + int(o.Col)
 		for y := range 12 {
 			for x := range 16 {
 				if v, want := got.Tile(i)[y*16+x], uint8((n*7+x+3*y)%251+1); v != want {
@@ -178,7 +178,7 @@ func TestRealSheetsGrid(t *testing.T) {
 			tile := got.Tile(i)
 			for y := range 64 {
 				for x := range 64 {
-					c := color.NRGBAModel.Convert(raw.At(o.Col*68+x, o.Row*68+y)).(color.NRGBA)
+					c := color.NRGBAModel.Convert(raw.At(int(o.Col)*68+x, int(o.Row)*68+y)).(color.NRGBA)
 					want := [3]uint8{c.R, c.G, c.B}
 					if c.A == 0 {
 						want = [3]uint8{1, 2, 3}

@@ -172,7 +172,7 @@ func (s LabelSpec) Classes(t *Tiles) (*Classes, error) {
 			c.Sizes = append(c.Sizes, 0)
 		}
 		for i, o := range t.Origins {
-			c.Of[i] = o.Sheet
+			c.Of[i] = int(o.Sheet)
 			c.Sizes[o.Sheet]++
 		}
 		return c, nil
@@ -182,9 +182,9 @@ func (s LabelSpec) Classes(t *Tiles) (*Classes, error) {
 		}
 		maxClass := 0
 		for _, o := range t.Origins {
-			v := o.Row
+			v := int(o.Row)
 			if s.Kind == LabelCols {
-				v = o.Col
+				v = int(o.Col)
 			}
 			maxClass = max(maxClass, v/s.N)
 		}
@@ -194,9 +194,9 @@ func (s LabelSpec) Classes(t *Tiles) (*Classes, error) {
 			c.Sizes[i] = 0
 		}
 		for i, o := range t.Origins {
-			v := o.Row
+			v := int(o.Row)
 			if s.Kind == LabelCols {
-				v = o.Col
+				v = int(o.Col)
 			}
 			c.Of[i] = v / s.N
 			c.Sizes[v/s.N]++
@@ -234,7 +234,7 @@ func (s LabelSpec) Classes(t *Tiles) (*Classes, error) {
 	switch len(labels.Values) {
 	case cells:
 		for i, o := range t.Origins {
-			c.Of[i] = class(labels.Values[first[o.Sheet]+o.Row*t.Sheets[o.Sheet].Cols+o.Col])
+			c.Of[i] = class(labels.Values[first[o.Sheet]+int(o.Row)*t.Sheets[o.Sheet].Cols+int(o.Col)])
 		}
 	case t.N():
 		for i := range t.Origins {

@@ -15,7 +15,7 @@ import (
 // Origin is where a tile was cut from: the sheet's index in Tiles.Sheets and
 // the tile's 0-based grid row and column.
 type Origin struct {
-	Sheet, Row, Col int
+	Sheet, Row, Col int32 // 12 bytes a tile: 120 MB at 10^7 tiles, not 240
 }
 
 // Sheet describes one loaded sheet.
@@ -317,7 +317,7 @@ func load(ins []input, opts Options) (*Tiles, error) {
 			if w != j {
 				copy(t.Pix[w*t.D:(w+1)*t.D], t.Pix[j*t.D:(j+1)*t.D])
 			}
-			t.Origins = append(t.Origins, Origin{Sheet: i, Row: k / s.Cols, Col: k % s.Cols})
+			t.Origins = append(t.Origins, Origin{Sheet: int32(i), Row: int32(k / s.Cols), Col: int32(k % s.Cols)})
 			w++
 		}
 	}

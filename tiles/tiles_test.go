@@ -55,16 +55,16 @@ func TestCutPixelPositions(t *testing.T) {
 		t.Fatalf("N=%d D=%d, want 8 tiles of 16", got.N(), got.D)
 	}
 	for i, org := range got.Origins {
-		wantSheet, r, c := 0, i/3, i%3
+		wantSheet, r, c := int32(0), int32(i/3), int32(i%3)
 		if i >= 6 {
-			wantSheet, r, c = 1, 0, i-6
+			wantSheet, r, c = 1, 0, int32(i-6)
 		}
 		if org != (tiles.Origin{Sheet: wantSheet, Row: r, Col: c}) {
 			t.Errorf("tile %d origin %+v, want sheet %d row %d col %d", i, org, wantSheet, r, c)
 		}
 		for y := range 4 {
 			for x := range 4 {
-				want := uint8(c*4 + x + 3*(r*4+y))
+				want := uint8(int(c)*4 + x + 3*(int(r)*4+y))
 				if v := got.Tile(i)[y*4+x]; v != want {
 					t.Fatalf("tile %d pixel (%d,%d) = %d, want %d", i, x, y, v, want)
 				}

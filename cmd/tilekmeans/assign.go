@@ -137,7 +137,7 @@ func writeAssignment(w io.Writer, t *tiles.Tiles, labels []int32, dists []float3
 	}
 	for i, org := range t.Origins {
 		if err := cw.Write([]string{
-			strconv.Itoa(i), t.Sheets[org.Sheet].Path, strconv.Itoa(org.Row), strconv.Itoa(org.Col),
+			strconv.Itoa(i), t.Sheets[org.Sheet].Path, strconv.Itoa(int(org.Row)), strconv.Itoa(int(org.Col)),
 			strconv.Itoa(int(labels[i]) + 1), strconv.FormatFloat(float64(dists[i]), 'f', -1, 32),
 		}); err != nil {
 			return err

@@ -42,7 +42,7 @@ func checkAssignment(t *testing.T, file string, sheets []string, centDir string,
 	same := 0
 	for i, rec := range recs[1:] {
 		o := tl.Origins[i]
-		if rec[0] != strconv.Itoa(i) || rec[1] != tl.Sheets[o.Sheet].Path || rec[2] != strconv.Itoa(o.Row) || rec[3] != strconv.Itoa(o.Col) {
+		if rec[0] != strconv.Itoa(i) || rec[1] != tl.Sheets[o.Sheet].Path || rec[2] != strconv.Itoa(int(o.Row)) || rec[3] != strconv.Itoa(int(o.Col)) {
 			t.Fatalf("row %d: %v, want tile %d of %s at %d,%d", i, rec, i, tl.Sheets[o.Sheet].Path, o.Row, o.Col)
 		}
 		l, d := cpu.Nearest(tl.Tile(i), cents.Values, cents.K)

@@ -286,8 +286,8 @@ func writeLabels(w io.Writer, t *tiles.Tiles, runs []kRun) error {
 	for i, org := range t.Origins {
 		rec[0] = strconv.Itoa(i)
 		rec[1] = t.Sheets[org.Sheet].Path
-		rec[2] = strconv.Itoa(org.Row)
-		rec[3] = strconv.Itoa(org.Col)
+		rec[2] = strconv.Itoa(int(org.Row))
+		rec[3] = strconv.Itoa(int(org.Col))
 		for j, r := range runs {
 			rec[4+j] = strconv.Itoa(int(r.res.Labels[i]) + 1)
 		}

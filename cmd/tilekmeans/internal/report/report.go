@@ -226,7 +226,7 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 		o := t.Origins[i]
 		sh := t.Sheets[o.Sheet]
 		return tileView{
-			Src: uri, Index: i, Sheet: short[o.Sheet], Row: o.Row, Col: o.Col,
+			Src: uri, Index: i, Sheet: short[o.Sheet], Row: int(o.Row), Col: int(o.Col),
 			Title: fmt.Sprintf("tile %d: %s row %d, col %d; squared distance %s",
 				i, sh.Path, o.Row, o.Col, strconv.FormatFloat(float64(dist), 'f', 1, 32)),
 		}, nil

@@ -29,7 +29,7 @@ func fixture(n, size, k int, sheets []string) (*tiles.Tiles, Run) {
 		t.Sheets = append(t.Sheets, tiles.Sheet{Path: s, Width: 33 * size, Height: 34 * size, Rows: 34, Cols: 33})
 	}
 	for i := range n {
-		t.Origins = append(t.Origins, tiles.Origin{Sheet: i * len(sheets) / n, Row: (i / 33) % 34, Col: i % 33})
+		t.Origins = append(t.Origins, tiles.Origin{Sheet: int32(i * len(sheets) / n), Row: int32((i / 33) % 34), Col: int32(i % 33)})
 	}
 	res := &kmeans.Result{K: k, D: d, Means: make([]float64, k*d), Sizes: make([]int, k), Inertia: 1e6 / float64(k), Iterations: 7, Converged: true}
 	for i := range res.Means {
@@ -53,7 +53,7 @@ func fixture(n, size, k int, sheets []string) (*tiles.Tiles, Run) {
 func withQuality(t *tiles.Tiles, r Run) Run {
 	classes := make([]int, t.N())
 	for i, o := range t.Origins {
-		classes[i] = o.Sheet
+		classes[i] = int(o.Sheet)
 	}
 	q := kmeans.Compare(classes, len(t.Sheets), r.Result.Labels, r.Result.K)
 	r.Quality = &q
