@@ -56,9 +56,6 @@ var _ kmeans.Assigner = (*Assigner)(nil)
 // Name implements kmeans.Assigner.
 func (a *Assigner) Name() string { return "gpu" }
 
-// MadeFor implements kmeans.DataAssigner; this build has no data.
-func (a *Assigner) MadeFor() kmeans.Data { return kmeans.Data{} }
-
 // Assign fails: there is no device.
 func (a *Assigner) Assign(centroids []float32, k int, labels []int32, dists []float32) error {
 	return fmt.Errorf("gpu: assign: %w", ErrNotBuilt)

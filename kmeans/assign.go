@@ -33,7 +33,8 @@ type Assigner interface {
 // shape only) and fail with ErrOtherData when it differs: an Assigner
 // labels the rows it was made for, whatever Data is passed beside it.
 // Reference, Verifier and the Assigners of packages cpu and gpu (shape
-// only: it keeps no reference to the host's rows) implement it.
+// only: it keeps no reference to the host's rows; not in a build without
+// GPU support, whose Assigner has no data) implement it.
 type DataAssigner interface {
 	Assigner
 	MadeFor() Data

@@ -61,8 +61,9 @@ type benchCell struct {
 	Setup, Upload time.Duration
 	Assign, Iter  stat
 	// Update is the host's update step per iteration (iter - assign), for
-	// the CPU when it computes every distance (0 when it prunes); on the GPU the update runs on the device, fused with the
-	// assignment, and has no time of its own.
+	// the CPU when it computes every distance (0 when it prunes); on the
+	// GPU the update runs on the device, fused with the assignment, and has
+	// no time of its own.
 	Update            time.Duration
 	Total             time.Duration // setup + upload + iters * iter
 	NsPerTileCentroid float64       // iter / (tiles * k): flat when time is linear in tiles x k
