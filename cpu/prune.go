@@ -244,13 +244,11 @@ func (a *Assigner) pruneShape(k int) (groups, per int, ok, sortable bool) {
 
 // boundMath holds the constants of the margin for D features.
 type boundMath struct {
-	shift            uint    // bounds are integers in units of 2^-shift
-	scale            float64 // 2^shift
-	lowAbs, lowRel   float64 // lowerBound: (S - lowAbs) * lowRel, lowRel = (1-gamma)(1-2^-40)
-	upAbs, upRel     float64 // threshold: (S + upAbs) * upRel, upRel = (1+2^-40)/(1-gamma)
-	driftRel         float64 // drift: sum of squares * driftRel, covering float64 rounding
-	marginScale      float64 // test hook: 1 (0 leaves the float32 rounding out: wrong)
-	gammaUsed, gamma float64
+	shift          uint    // bounds are integers in units of 2^-shift
+	scale          float64 // 2^shift
+	lowAbs, lowRel float64 // lowerBound: (S - lowAbs) * lowRel, lowRel = (1-gamma)(1-2^-40)
+	upAbs, upRel   float64 // threshold: (S + upAbs) * upRel, upRel = (1+2^-40)/(1-gamma)
+	driftRel       float64 // drift: sum of squares * driftRel, covering float64 rounding
 }
 
 const safe40 = 1.0 / (1 << 40)
@@ -267,15 +265,13 @@ func newBoundMath(dim int, marginScale float64) boundMath {
 		shift++
 	}
 	return boundMath{
-		shift:     shift,
-		scale:     math.Ldexp(1, int(shift)),
-		lowAbs:    2 * abs,
-		lowRel:    (1 - gamma) * (1 - safe40),
-		upAbs:     abs,
-		upRel:     (1 + safe40) / (1 - gamma),
-		driftRel:  1 + float64(dim+4)*math.Ldexp(1, -52) + safe40,
-		gamma:     gamma,
-		gammaUsed: marginScale,
+		shift:    shift,
+		scale:    math.Ldexp(1, int(shift)),
+		lowAbs:   2 * abs,
+		lowRel:   (1 - gamma) * (1 - safe40),
+		upAbs:    abs,
+		upRel:    (1 + safe40) / (1 - gamma),
+		driftRel: 1 + float64(dim+4)*math.Ldexp(1, -52) + safe40,
 	}
 }
 
@@ -336,7 +332,7 @@ type pruneState struct {
 	nb            int       // bounds per tile: ceil(G/per)
 	memb          []int32   // G*lanes: the centroid in each lane, -1 past the group's size
 	size          []int32   // G: centroids in each group, ascending index order across lanes
-	gof, lof      []int32   // k: each centroid's group and lane
+	gof           []int32   // k: each centroid's group
 	ct            []float32 // G*dim*lanes: the groups, feature-major, padded with +Inf
 	prev          []float32 // k*dim: the previous call's centroids
 	moved         []bool    // k: changed since the previous call
@@ -397,11 +393,10 @@ func newPruneState(a *Assigner, cent []float32, k, groups, per int) *pruneState 
 	} else {
 		st.memb, st.size = formGroups(cent, k, dim, groups, lanes)
 	}
-	st.gof, st.lof = make([]int32, k), make([]int32, k)
+	st.gof = make([]int32, k)
 	for g := range groups {
-		for l := range int(st.size[g]) {
-			c := st.memb[g*lanes+l]
-			st.gof[c], st.lof[c] = int32(g), int32(l)
+		for _, c := range st.memb[g*lanes : g*lanes+int(st.size[g])] {
+			st.gof[c] = int32(g)
 		}
 	}
 	st.ct = make([]float32, groups*dim*lanes)
@@ -624,7 +619,8 @@ func (a *Assigner) assignPruned(cent []float32, k int, labels []int32, dists []f
 	var computed int64
 	for _, w := range st.work {
 		computed += w.computed
-		w.computed = 0
+		st.extraPasses += w.extraPasses
+		w.computed, w.extraPasses = 0, 0
 	}
 	pairs := int64(n) * int64(k)
 	a.stats.add(true, pairs, computed)
@@ -635,10 +631,6 @@ func (a *Assigner) assignPruned(cent []float32, k int, labels []int32, dists []f
 	st.fresh = false
 	st.calls++
 	copy(st.prev, cent[:k*a.data.D])
-	for _, w := range st.work {
-		st.extraPasses += w.extraPasses
-		w.extraPasses = 0
-	}
 	nblk := int64((n + st.lanes - 1) / st.lanes)
 	if a.kern != nil && st.sortable && !st.regroup && st.extraPasses >= resortPasses*nblk {
 		a.resort(st)
@@ -732,7 +724,6 @@ func (a *Assigner) pruneChunk(st *pruneState, w *pruneWork, lo, hi int, cent []f
 	dim, lanes, nb, per := st.dim, st.lanes, st.nb, st.per
 	perm := a.perm // this call alone changes it, after the workers are done
 	w.tasks, w.tgroup, w.busy, w.first = w.tasks[:0], w.tgroup[:0], w.busy[:0], w.first[:0]
-	w.xoff = w.xoff[:cap(w.xoff)]
 	if !st.fresh {
 		a.ownDistances(st, w, lo, hi, cent)
 	}
@@ -749,14 +740,6 @@ func (a *Assigner) pruneChunk(st *pruneState, w *pruneWork, lo, hi int, cent []f
 		}
 		if nb <= 64 {
 			a.filter(st.lb[lo*nb:hi*nb], nt, nb, st.qdrift, st.uq[lo:hi], w.fails[:nt])
-		} else {
-			for t := range nt {
-				w.fails[t] = 0
-				lbs := st.lb[(lo+t)*nb : (lo+t+1)*nb]
-				for b, q := range lbs {
-					lbs[b] = max(q, st.qdrift[b]) - st.qdrift[b]
-				}
-			}
 		}
 	}
 	for t := range nt {
@@ -767,21 +750,19 @@ func (a *Assigner) pruneChunk(st *pruneState, w *pruneWork, lo, hi int, cent []f
 				w.tgroup = append(w.tgroup, int32(g))
 			}
 		} else {
-			fails := w.fails[t]
-			if nb > 64 {
-				// Too many bounds for a mask: test them one by one.
-				for b, q := range st.lb[i*nb : (i+1)*nb] {
-					if q <= st.uq[i] {
-						for g := b * per; g < min(st.groups, (b+1)*per); g++ {
-							w.tgroup = append(w.tgroup, int32(g))
-						}
-					}
+			if nb <= 64 {
+				for fails := w.fails[t]; fails != 0; fails &= fails - 1 {
+					w.addGroups(bits.TrailingZeros64(fails), per, st.groups)
 				}
-			}
-			for ; fails != 0; fails &= fails - 1 {
-				b := bits.TrailingZeros64(fails)
-				for g := b * per; g < min(st.groups, (b+1)*per); g++ {
-					w.tgroup = append(w.tgroup, int32(g))
+			} else {
+				// Too many bounds for a mask: drift and test them one by
+				// one (what filter does for a chunk).
+				lbs := st.lb[i*nb : (i+1)*nb]
+				for b, q := range lbs {
+					lbs[b] = max(q, st.qdrift[b]) - st.qdrift[b]
+					if lbs[b] <= st.uq[i] {
+						w.addGroups(b, per, st.groups)
+					}
 				}
 			}
 			if len(w.tgroup) == first {
@@ -825,6 +806,7 @@ func (a *Assigner) pruneChunk(st *pruneState, w *pruneWork, lo, hi int, cent []f
 	clear(w.gcount)
 	for _, g := range w.tgroup {
 		w.gcount[g+1]++
+		w.computed += int64(st.size[g])
 	}
 	for g := range st.groups {
 		w.gcount[g+1] += w.gcount[g]
@@ -902,8 +884,13 @@ func (a *Assigner) pruneChunk(st *pruneState, w *pruneWork, lo, hi int, cent []f
 			st.label[i], st.dist[i], st.uq[i] = best, bestS, st.bm.threshold(bestS)
 		}
 	}
-	for _, g := range w.tgroup {
-		w.computed += int64(st.size[g])
+}
+
+// addGroups adds the groups of bound b (per groups a bound, of groups) to
+// the tasks.
+func (w *pruneWork) addGroups(b, per, groups int) {
+	for g := b * per; g < min(groups, (b+1)*per); g++ {
+		w.tgroup = append(w.tgroup, int32(g))
 	}
 }
 
@@ -924,11 +911,11 @@ func (a *Assigner) ownDistances(st *pruneState, w *pruneWork, lo, hi int, cent [
 	for b := lo; b < hi; b += l {
 		us := w.us[:0]
 		for t := b; t < min(b+l, hi); t++ {
-			if c := st.label[t]; st.moved[c] && !slices.Contains(us, c) {
-				us = append(us, c)
-			}
-			if st.moved[st.label[t]] {
+			if c := st.label[t]; st.moved[c] {
 				w.computed++
+				if !slices.Contains(us, c) {
+					us = append(us, c)
+				}
 			}
 		}
 		if len(us) == 0 {
