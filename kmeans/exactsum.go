@@ -52,12 +52,10 @@ func (a *Accumulator) AddAll(v []float32) {
 // sum: 2^-149 up to 2^(320-149), room for 2^32 values below 2^128.
 const AccumulatorDigits = 10
 
-const accDigits = AccumulatorDigits
-
 // Accumulator adds float32 values exactly; Float64 rounds the sum once. The
 // zero value is an empty sum. It holds up to 2^32 values.
 type Accumulator struct {
-	pos, neg   [accDigits]uint64 // 32-bit digits, with carries pending
+	pos, neg   [AccumulatorDigits]uint64 // 32-bit digits, with carries pending
 	nan        bool
 	pinf, ninf bool
 }
@@ -104,7 +102,7 @@ func (a *Accumulator) Add(x float32) {
 // gives for the same values. Each call counts as one of the 2^32 additions
 // an Accumulator holds.
 func (a *Accumulator) AddDigits(d []uint32) {
-	for i, v := range d[:min(len(d), accDigits)] {
+	for i, v := range d[:min(len(d), AccumulatorDigits)] {
 		a.pos[i] += uint64(v)
 	}
 }
@@ -128,15 +126,15 @@ func (a *Accumulator) Float64() float64 {
 }
 
 // digits carries the pending digits into one integer.
-func digits(d *[accDigits]uint64) *big.Int {
-	var words [accDigits + 1]uint32
+func digits(d *[AccumulatorDigits]uint64) *big.Int {
+	var words [AccumulatorDigits + 1]uint32
 	var carry uint64
 	for i, v := range d {
 		s := v + carry
 		words[i] = uint32(s)
 		carry = s >> 32
 	}
-	words[accDigits] = uint32(carry)
+	words[AccumulatorDigits] = uint32(carry)
 	x := new(big.Int)
 	for i := len(words) - 1; i >= 0; i-- {
 		x.Lsh(x, 32)

@@ -82,6 +82,15 @@ func (e *CentroidsError) Unwrap() error { return e.Err }
 
 var centroidName = regexp.MustCompile(`^centroid([0-9]+)\.png$`)
 
+// pathCause returns the cause inside a *fs.PathError (the typed errors of
+// this package name the path themselves), or err as it is.
+func pathCause(err error) error {
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
 // ReadCentroids reads dir/centroid1.png..centroidK.png as WriteCentroids (or
 // a run) wrote them: numbered from 1 with no gap and no leading zeros, all
 // the same size. A folder of gray images gives Gray centroids; if any image
@@ -97,11 +106,7 @@ func ReadCentroids(dir string) (*Centroids, error) {
 		if st, serr := os.Stat(dir); serr == nil && !st.IsDir() {
 			return nil, &CentroidsError{Dir: dir, Err: errors.New("not a directory")}
 		}
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return nil, &CentroidsError{Dir: dir, Err: err}
+		return nil, &CentroidsError{Dir: dir, Err: pathCause(err)}
 	}
 	var nums []int
 	var runs []string

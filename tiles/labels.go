@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -207,11 +206,8 @@ func (s LabelSpec) Classes(t *Tiles) (*Classes, error) {
 		return nil, fmt.Errorf("labels: unknown kind %d", s.Kind)
 	}
 	f, err := os.Open(s.File)
-	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
-		return nil, &LabelError{Path: s.File, Err: pe.Err}
-	}
 	if err != nil {
-		return nil, &LabelError{Path: s.File, Err: err}
+		return nil, &LabelError{Path: s.File, Err: pathCause(err)}
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxLabelBytes+1))

@@ -342,14 +342,12 @@ func cut(img image.Image, g Grid, rows, cols int, cv *converter, dst []uint8, d,
 		return
 	}
 	// Edge to edge: one converted image row covers every column's pixels.
-	x0 := g.Margin
-	span := cols*tw + (cols-1)*g.Spacing
-	row := make([]uint8, span*ch)
+	row := make([]uint8, cols*tw*ch)
 	for r := range rows {
 		for y := range th {
-			cv.row(img, x0, g.Margin+r*(th+g.Spacing)+y, row)
+			cv.row(img, g.Margin, g.Margin+r*th+y, row)
 			for c := range cols {
-				src := row[c*(tw+g.Spacing)*ch:][:tw*ch]
+				src := row[c*tw*ch:][:tw*ch]
 				copy(dst[(r*cols+c)*d+y*tw*ch:][:tw*ch], src)
 			}
 		}

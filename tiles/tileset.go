@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,15 +47,11 @@ func (e *TilesetError) Unwrap() error { return e.Err }
 // properties are a few hundred kilobytes at most.
 const maxTilesetBytes = 16 << 20
 
-// ReadTileset reads a Tiled .tsx file. Errors are *TilesetError, or the
-// *os.PathError of reading the file.
+// ReadTileset reads a Tiled .tsx file. Errors are *TilesetError.
 func ReadTileset(path string) (*Tileset, error) {
 	f, err := os.Open(path)
-	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
-		return nil, &TilesetError{Path: path, Err: pe.Err}
-	}
 	if err != nil {
-		return nil, &TilesetError{Path: path, Err: err}
+		return nil, &TilesetError{Path: path, Err: pathCause(err)}
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxTilesetBytes+1))

@@ -68,10 +68,10 @@ func (a *app) assignCommand(ctx context.Context, args []string) error {
 		logw = io.Discard
 	}
 	cents, err := tiles.ReadCentroids(o.centroids)
-	if ce := (*tiles.CentroidsError)(nil); errors.As(err, &ce) && len(ce.Runs) > 0 {
-		return fmt.Errorf("-centroids %w, e.g. -centroids %s", err, filepath.Join(o.centroids, ce.Runs[0]))
-	}
 	if ce := (*tiles.CentroidsError)(nil); errors.As(err, &ce) {
+		if len(ce.Runs) > 0 {
+			return fmt.Errorf("-centroids %w, e.g. -centroids %s", err, filepath.Join(o.centroids, ce.Runs[0]))
+		}
 		return fmt.Errorf("-centroids %w", err)
 	}
 	if err != nil {

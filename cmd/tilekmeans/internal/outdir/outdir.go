@@ -153,7 +153,7 @@ func checkReplaceable(abs string, owns func(rel string) bool) error {
 			return nil
 		}
 		rel, _ := filepath.Rel(abs, p)
-		if !output || owns == nil || !owns(filepath.ToSlash(rel)) {
+		if !output || !owns(filepath.ToSlash(rel)) {
 			found = rel
 			return fs.SkipAll
 		}
