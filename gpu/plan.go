@@ -107,8 +107,8 @@ const loopBudget = 32768
 // whole data set runs: which kernel blocking, how the centroids are split
 // over work groups, and the dispatches.
 type pass struct {
-	k      int // centroids
-	tb, cb int // tiles and centroids per block of the kernel
+	k  int // centroids
+	tb int // tiles per block of the kernel
 	// splits is the number of work groups per tile block (the dispatch's
 	// y), each taking span consecutive centroid blocks.
 	splits, span int
@@ -133,7 +133,7 @@ type dispatch struct {
 // the canary; a work group takes at most maxSpan centroid blocks (the loop
 // budget) in any case, as far as maxY splits allow.
 func planPass(lay layout, tb, cb, k int, maxX, maxY int, maxWork int64, splits, maxSpan int) pass {
-	p := pass{k: k, tb: tb, cb: cb}
+	p := pass{k: k, tb: tb}
 	perRow := int64(k) * int64(lay.dim)
 	rowsPer := int64(maxX) * int64(tb)
 	if byWork := maxWork / perRow / int64(tb) * int64(tb); byWork < rowsPer {

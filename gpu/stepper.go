@@ -69,7 +69,7 @@ type stepState struct {
 	sums   buffer // k*D uint32 exact sums
 	cent   buffer // k*D float32 centroids, feature-major, device-resident between iterations
 	counts buffer // k uint32 rows per cluster, then k dirty flags
-	moves  buffer // relocation moves: int32 pairs (row in slab, cluster)
+	moves  buffer // relocation moves: int32 triples (row in slab, target cluster, the cluster it leaves)
 	rb     readback
 }
 
@@ -512,9 +512,10 @@ func (a *Assigner) State(owner []int32, dists []float32, counts []int) error {
 }
 
 // Move implements kmeans.Stepper: the moves go up as (row in its slab,
-// cluster) pairs, one dispatch per run of moves within a slab applies them
-// in order, then the means pass recomputes every cluster's centroid and
-// the dirty flags are cleared (every mean is now current).
+// target cluster, cluster left) triples; per run of moves within a slab,
+// one dispatch applies the owners and counts in order and a second moves
+// every feature's sums; then the means pass recomputes every cluster's
+// centroid and the dirty flags are cleared (every mean is now current).
 func (a *Assigner) Move(rows []int, to []int32) (bool, error) {
 	if len(rows) != len(to) {
 		return false, fmt.Errorf("gpu: move: %d rows for %d targets", len(rows), len(to))

@@ -1,6 +1,5 @@
 // The rest of a device Lloyd iteration, in the assignment's own dispatch
-// (spliced into assign.comp when STEP is defined, after status.glsl and
-// means.glsl). The work group that settles a tile block (the only one, or
+// (spliced into assign.comp when STEP is defined, after status.glsl). The work group that settles a tile block (the only one, or
 // the last of its centroid splits) counts the changed labels, moves the
 // changed rows between the integer cluster sums and adds the block's
 // distances exactly into INERTIA_DIGITS digits. Every work group then

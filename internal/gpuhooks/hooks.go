@@ -28,7 +28,7 @@ type Hooks struct {
 	MaxTileBytes int64
 	MaxGroups    int
 	// FailDispatch > 0 makes the FailDispatch-th dispatch of the Device
-	// (counted from 1, the parity canary's included) fail as a lost
+	// (counted from 1, the parity canary's not counted) fail as a lost
 	// context would: it returns ErrContextLost and the Device stays lost.
 	FailDispatch int
 	// MaxStepRows > 0 lowers the most rows the device Lloyd loop takes
