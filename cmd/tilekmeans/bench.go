@@ -169,7 +169,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
 	fs.DurationVar(&o.budget, "budget", 30*time.Second, "time allowed per backend, size and k; fewer repetitions and iterations are measured beyond it")
 	fs.Uint64Var(&o.seed, "seed", 0, "seed for the initial centroids and the noise")
 	fs.IntVar(&o.workers, "workers", 0, "CPU worker goroutines (0: all cores)")
-	fs.TextVar(&o.prune, "prune", cpu.PruneAuto, "CPU assignment: auto (skip the distances bounds exclude) | off (compute all)")
+	addPruneFlag(fs, &o.prune)
 	fs.BoolVar(&o.asJSON, "json", false, "print JSON instead of a table")
 	fs.StringVar(&o.plotPath, "plot", "", "write a PNG `file` of time per iteration against tiles")
 	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile to `file`")
@@ -369,7 +369,7 @@ func benchCellRun(ctx context.Context, name string, a kmeans.Assigner, data kmea
 			cpuA.Reset()
 		}
 	}
-	var computed, pairs int64
+	var iterS cpu.Stats // the timed iterations' distances (Pairs and Computed)
 	// A first call warms caches and shader pipelines and sizes the work.
 	start := time.Now()
 	if err := a.Assign(cent, k, labels, dists); err != nil {
@@ -422,8 +422,9 @@ func benchCellRun(ctx context.Context, name string, a kmeans.Assigner, data kmea
 		}
 		// The iterations' share: the longer run's distances less the
 		// shorter's.
-		computed += runS[1].Computed - runS[0].Computed
-		pairs += runS[1].Pairs - runS[0].Pairs
+		d := runS[1].Sub(runS[0])
+		iterS.Pairs += d.Pairs
+		iterS.Computed += d.Computed
 		per := (runT[1] - runT[0]) / time.Duration(iters)
 		if per <= 0 {
 			// Timer noise beats the work on tiny data: charge the whole run.
@@ -432,9 +433,7 @@ func benchCellRun(ctx context.Context, name string, a kmeans.Assigner, data kmea
 		iterT = append(iterT, per)
 	}
 	cell.Assign, cell.Iter = newStat(assignT), newStat(iterT)
-	if pairs > 0 {
-		cell.Computed = float64(computed) / float64(pairs)
-	}
+	cell.Computed = iterS.Share()
 	if name == backendCPU && cell.Computed >= 1 {
 		// With pruning an iteration's assignment is not a fresh call's
 		// (which computes every distance and sets up the bounds): the

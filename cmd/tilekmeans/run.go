@@ -55,7 +55,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	fs.Uint64Var(&o.seed, "seed", 0, "random `seed` for random and kmeans++ init")
 	fs.StringVar(&o.out, "out", "centroids", "output `directory`")
 	fs.IntVar(&o.workers, "workers", 0, "CPU worker goroutines (0: all cores)")
-	fs.TextVar(&o.prune, "prune", cpu.PruneAuto, "CPU assignment: auto (skip the distances bounds exclude; same results) | off (compute all)")
+	addPruneFlag(fs, &o.prune)
 	fs.StringVar(&o.backend, "backend", backendAuto, "where the assignment step runs: auto (GPU, else CPU) | gpu | cpu")
 	fs.StringVar(&o.context, "context", gpu.ContextAuto, "OpenGL context: auto (GLFW with a display, else EGL) | glfw | egl")
 	o.gpu.addDevice(fs)
@@ -338,4 +338,9 @@ func collectEarly(tileBytes int) (restore func()) {
 	}
 	old := debug.SetGCPercent(2)
 	return func() { debug.SetGCPercent(old) }
+}
+
+// addPruneFlag registers -prune (run and bench).
+func addPruneFlag(fs *flag.FlagSet, p *cpu.Prune) {
+	fs.TextVar(p, "prune", cpu.PruneAuto, "CPU assignment: auto (skip the distances bounds exclude; same results) | off (compute all)")
 }
