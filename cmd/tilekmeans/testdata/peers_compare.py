@@ -131,8 +131,8 @@ def main():
         for prune in ("auto", "off"):
             ours[prune] = run_tool(a.tool, sheets, ks, prune, os.path.join(d, prune), a.reps)
         auto = os.path.join(d, "auto")
-        got = np.load(os.path.join(auto, "tiles.npy"))
-        assert got.shape[0] == size * x.shape[0], "tiles.npy has %d tiles" % got.shape[0]
+        got = ours["auto"]["tiles"]  # summary.json's count, not a second read of tiles.npy
+        assert got == size * x.shape[0], "the run has %d tiles" % got
         for k in ks:
             la = np.load(os.path.join(auto, "labels_k%d.npy" % k))
             lo = np.load(os.path.join(d, "off", "labels_k%d.npy" % k))
@@ -150,7 +150,7 @@ def main():
         for k in ks:
             ra = next(r for r in ours["auto"]["runs"] if r["k"] == k)
             ro = next(r for r in ours["off"]["runs"] if r["k"] == k)
-            row = {"tiles": got.shape[0], "k": k, "iterations": ra["iterations"], "inertia": ra["inertia"],
+            row = {"tiles": got, "k": k, "iterations": ra["iterations"], "inertia": ra["inertia"],
                    "auto": ra["seconds"], "off": ro["seconds"]}
             for key, r in res.items():
                 if key[0] == k:
