@@ -123,11 +123,11 @@ const canaryDim = 39
 // canaryRows are the canary's tiles, canaryDim features each. The fma and
 // ties patterns sit at the end, after features where the row and every
 // probe's centroid are 0 (squares of 0 change no sum).
-var canaryRows = concatRows(
-	make([]uint8, canaryDim),                      // denormals: 1e-20 away from the tiny centroid
-	append([]uint8{255}, ones(canaryDim-1)...),    // order: 4096 from the first feature, then ones
-	padded([]uint8{100, 37, 201, 13, 250, 77, 5}), // fma: fractional differences
-	padded([]uint8{10, 20, 30, 40, 50, 60, 70}),   // ties: between centroids m+delta and m-delta
+var canaryRows = slices.Concat(
+	make([]uint8, canaryDim), // denormals: 1e-20 away from the tiny centroid
+	append([]uint8{255}, slices.Repeat([]uint8{1}, canaryDim-1)...), // order: 4096 from the first feature, then ones
+	padded([]uint8{100, 37, 201, 13, 250, 77, 5}),                   // fma: fractional differences
+	padded([]uint8{10, 20, 30, 40, 50, 60, 70}),                     // ties: between centroids m+delta and m-delta
 )
 
 // canaryProbes are the centroid sets, row-major, canaryDim values each.
@@ -138,21 +138,21 @@ var canaryProbes = []struct {
 	name string
 	cent []float32
 }{
-	{"ties", concat(canaryFar,
+	{"ties", slices.Concat(canaryFar,
 		paddedF([]float32{11.5, 22, 30.25, 43, 50.75, 61, 72.5}), // m + delta
 		paddedF([]float32{8.5, 18, 29.75, 37, 49.25, 59, 67.5}),  // m - delta: the same squares
 		paddedF([]float32{11.5, 22, 30.25, 43, 50.75, 61, 72.5}), // m + delta again
 		canaryFar)},
-	{"fma", concat(paddedF([]float32{99.615, 36.643, 201.517, 12.483, 250.709, 76.653, 5.745}), canaryFar)},
-	{"order", concat(append([]float32{-3841}, make([]float32, canaryDim-1)...), canaryFar)},
+	{"fma", slices.Concat(paddedF([]float32{99.615, 36.643, 201.517, 12.483, 250.709, 76.653, 5.745}), canaryFar)},
+	{"order", slices.Concat(append([]float32{-3841}, make([]float32, canaryDim-1)...), canaryFar)},
 	// Squares of 1e-20 are 1e-40, denormal; the zero centroid is at
 	// distance 0 from the zero row, so flushing makes a tie that index 0
 	// wins.
-	{"denormals", concat(tiny(canaryDim), make([]float32, canaryDim))},
+	{"denormals", slices.Concat(slices.Repeat([]float32{1e-20}, canaryDim), make([]float32, canaryDim))},
 }
 
 // canaryFar is a centroid far from every canary row.
-var canaryFar = concat(farRow(canaryDim))
+var canaryFar = slices.Repeat([]float32{5000}, canaryDim)
 
 // canaryBlocks returns a probe's centroids repeated at the start of three
 // blocks of cb centroids, the gaps filled with canaryFar: k = 2*cb + the
@@ -172,14 +172,6 @@ func canaryBlocks(cent []float32, cb int) []float32 {
 	return out
 }
 
-func ones(n int) []uint8 {
-	r := make([]uint8, n)
-	for i := range r {
-		r[i] = 1
-	}
-	return r
-}
-
 // padded puts a pattern at the end of a canary row of zeros.
 func padded(p []uint8) []uint8 {
 	return append(make([]uint8, canaryDim-len(p)), p...)
@@ -187,38 +179,6 @@ func padded(p []uint8) []uint8 {
 
 func paddedF(p []float32) []float32 {
 	return append(make([]float32, canaryDim-len(p)), p...)
-}
-
-func tiny(n int) []float32 {
-	r := make([]float32, n)
-	for i := range r {
-		r[i] = 1e-20
-	}
-	return r
-}
-
-func farRow(n int) []float32 {
-	r := make([]float32, n)
-	for i := range r {
-		r[i] = 5000
-	}
-	return r
-}
-
-func concatRows(rows ...[]uint8) []uint8 {
-	var c []uint8
-	for _, r := range rows {
-		c = append(c, r...)
-	}
-	return c
-}
-
-func concat(rows ...[]float32) []float32 {
-	var c []float32
-	for _, r := range rows {
-		c = append(c, r...)
-	}
-	return c
 }
 
 // judgeProbe compares the GPU's labels and distances for the canary rows
