@@ -80,8 +80,7 @@ func benchAssign(b *testing.B, a *cpu.Assigner, data kmeans.Data, k int) {
 
 var copiesCache sync.Map // int -> kmeans.Data
 
-// noisyCopies returns copies concatenated copies of data, each feature of
-// every copy after the first moved by a seeded random -1, 0 or +1 (clamped).
+// noisyCopies is cpu's noisyCopies with seed 99, cached per copies.
 func noisyCopies(data kmeans.Data, copies int) kmeans.Data {
 	if copies == 1 {
 		return data
@@ -89,15 +88,7 @@ func noisyCopies(data kmeans.Data, copies int) kmeans.Data {
 	if d, ok := copiesCache.Load(copies); ok {
 		return d.(kmeans.Data)
 	}
-	rng := rand.New(rand.NewPCG(uint64(copies), 99))
-	x := make([]uint8, 0, copies*len(data.X))
-	x = append(x, data.X...)
-	for range copies - 1 {
-		for _, v := range data.X {
-			x = append(x, uint8(min(max(int(v)+rng.IntN(3)-1, 0), 255)))
-		}
-	}
-	d := kmeans.Data{N: copies * data.N, D: data.D, X: x}
+	d := cpu.NoisyCopies(data, copies, 99)
 	copiesCache.Store(copies, d)
 	return d
 }

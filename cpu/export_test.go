@@ -5,4 +5,5 @@ var (
 	NewWithKernel        = newWithKernel
 	NewWithKernelOptions = newWithKernelOptions
 	KernelNames          = kernelNames
+	NoisyCopies          = noisyCopies
 )

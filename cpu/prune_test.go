@@ -230,7 +230,7 @@ func TestPruneRunsEqualBruteForce(t *testing.T) {
 		real := tilestest.Data(t) // skips (fails under CI=true) without them
 		jobs := []job{
 			{"k=3..7,64,256", real, []int{3, 7, 64, 256}, 100},
-			{"3 noisy copies", noisyCopiesTest(real, 3), []int{64}, 100},
+			{"3 noisy copies", noisyCopies(real, 3, 7), []int{64}, 100},
 		}
 		if !testing.Short() {
 			jobs = append(jobs, job{"k=1024", real, []int{1024}, 15})
@@ -271,11 +271,13 @@ func runJobs(t *testing.T, jobs []job) {
 	}
 }
 
-// noisyCopiesTest returns copies of data, each value of the copies after
-// the first moved by -1, 0 or +1 (as the bench command's replication).
-func noisyCopiesTest(data kmeans.Data, copies int) kmeans.Data {
-	rng := rand.New(rand.NewPCG(uint64(copies), 7))
-	x := slices.Clone(data.X)
+// noisyCopies returns copies concatenated copies of data, each feature of
+// every copy after the first moved by a random -1, 0 or +1 (clamped), from
+// a PCG seeded (copies, seed): the bench command's replication.
+func noisyCopies(data kmeans.Data, copies int, seed uint64) kmeans.Data {
+	rng := rand.New(rand.NewPCG(uint64(copies), seed))
+	x := make([]uint8, 0, copies*len(data.X))
+	x = append(x, data.X...)
 	for range copies - 1 {
 		for _, v := range data.X {
 			x = append(x, uint8(min(max(int(v)+rng.IntN(3)-1, 0), 255)))
