@@ -47,7 +47,6 @@ type Assigner struct {
 	layoutMu sync.RWMutex
 	blocks   []uint8
 	perm     []int32
-	rows     []uint8 // with perm: the tiles' rows by position
 
 	mu sync.Mutex  // held by the pruning call
 	ps *pruneState // bounds of the last pruned call; nil: none

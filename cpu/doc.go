@@ -56,13 +56,14 @@
 //
 // Memory: 12 bytes per tile (label, distance, threshold) and 4 per bound:
 // N*(12+4G) bytes, 43 MB for 561,000 tiles at k = 256 (G = 16). With a
-// SIMD kernel the tiles are also kept ordered by cluster, so that the own
-// distances of a block of L tiles take one pass over it: D+24+4G more bytes
-// per tile (a second copy of the rows and the reordering's buffers), 236 MB
-// in all for that case, besides the data and its re-laid copy (287 MB). When the
-// bounds do not fit in Options.MaxBoundBytes (1 GiB by default) several
-// groups share one bound (down to one bound per tile: Hamerly's scheme), the
-// tiles stay in their order without room for the copy, and with no room for
-// even one bound the Assigner computes every distance. PruneAuto also
+// SIMD kernel the tiles are also kept ordered by cluster (in the re-laid
+// copy of the data the kernel reads anyway), so that the own distances of a
+// block of L tiles take one pass over it: 24+4G more bytes per tile for the
+// reordering's buffers, 92 MB in all for that case, besides the data and its
+// re-laid copy (287 MB). When the bounds do not fit in
+// Options.MaxBoundBytes (1 GiB by default) several groups share one bound
+// (down to one bound per tile: Hamerly's scheme), the tiles stay in their
+// order without room for the buffers, and with no room for even one bound
+// the Assigner computes every distance. PruneAuto also
 // computes every distance when k fits in one group (k <= L).
 package cpu

@@ -17,6 +17,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"math"
 	"os"
 	"strings"
 )
@@ -58,9 +59,9 @@ func main() {
 	}
 	for _, v := range taskVariants {
 		genTasks(&b, v)
-		genConvert(&b, v)
 		genOwn(&b, v)
 	}
+	genByteTable(&b)
 	genFilter(&b)
 	b.WriteString(`// func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 TEXT ·cpuid(SB), NOSPLIT, $0-24
@@ -307,18 +308,17 @@ func mem(off int, base string) string {
 	return fmt.Sprintf("%d(%s)", off, base)
 }
 
-// taskVariant describes one task kernel (pruned assignment) and its
-// uint8-to-float32 conversion helper.
+// taskVariant describes one task kernel (pruned assignment) and the
+// own-distance kernel of the same width.
 type taskVariant struct {
-	name    string // task kernel's Go function name
-	convert string // conversion helper's Go function name
-	own     string // own-distance kernel's Go function name
-	wide    bool   // AVX-512 (Z registers, 16 lanes) rather than AVX2 (Y, 8)
+	name string // task kernel's Go function name
+	own  string // own-distance kernel's Go function name
+	wide bool   // AVX-512 (Z registers, 16 lanes) rather than AVX2 (Y, 8)
 }
 
 var taskVariants = []taskVariant{
-	{name: "tasksAVX2", convert: "widenAVX2", own: "ownAVX2", wide: false},
-	{name: "tasksAVX512", convert: "widenAVX512", own: "ownAVX512", wide: true},
+	{name: "tasksAVX2", own: "ownAVX2", wide: false},
+	{name: "tasksAVX512", own: "ownAVX512", wide: true},
 }
 
 // taskBatch is how many tasks the kernel interleaves: four independent
@@ -326,14 +326,25 @@ var taskVariants = []taskVariant{
 // latency at every feature).
 const taskBatch = 4
 
-// genTasks writes a task kernel. A task is one tile, already widened to
-// float32, against one group of L centroids stored feature-major (L values
-// per feature, one per lane): lane l accumulates its centroid's distance in
-// feature order with a broadcast of the tile's value, VSUBPS, VMULPS and
-// VADDPS, each rounded separately, the contract's arithmetic exactly. Four
-// tasks run interleaved; when they share a group (the caller orders tasks
-// group by group) its values are loaded once for the four. The kernel then
-// reduces each task's L sums to the smallest, its lowest lane, and the
+// genByteTable writes byteFloats<>, the 256 float32 values 0..255: the task
+// kernels widen a tile's byte with one load from it (exact).
+func genByteTable(b *bytes.Buffer) {
+	b.WriteString("// byteFloats<>: float32(i) for i = 0..255, the task kernels' byte widening.\n")
+	for i := range 256 {
+		fmt.Fprintf(b, "DATA byteFloats<>+%d(SB)/4, $0x%08x\n", 4*i, math.Float32bits(float32(i)))
+	}
+	b.WriteString("GLOBL byteFloats<>(SB), RODATA|NOPTR, $1024\n\n")
+}
+
+// genTasks writes a task kernel. A task is one tile of the brute-force
+// layout (its dim bytes L apart in a block) against one group of L
+// centroids stored feature-major (L values per feature, one per lane): lane
+// l accumulates its centroid's distance in feature order with a broadcast
+// of the tile's value (its byte looked up in byteFloats<>), VSUBPS, VMULPS
+// and VADDPS, each rounded separately, the contract's arithmetic exactly.
+// Four tasks run interleaved; when they share a group (the caller orders
+// tasks group by group) its values are loaded once for the four. The kernel
+// then reduces each task's L sums to the smallest, its lowest lane, and the
 // smallest of the other lanes (equal to the smallest on a tie).
 func genTasks(b *bytes.Buffer, v taskVariant) {
 	lanes, r := 8, "Y"
@@ -350,23 +361,24 @@ func genTasks(b *bytes.Buffer, v taskVariant) {
 	inf, m1, t1 := reg(12), reg(13), reg(14)
 	p := func(format string, args ...any) { fmt.Fprintf(b, "\t"+format+"\n", args...) }
 	lbl := func(s string) { fmt.Fprintf(b, "%s:\n", s) }
-	fmt.Fprintf(b, `// func %[1]s(x, ct *float32, tasks *uint32, ntasks, dim int, out *float32)
+	fmt.Fprintf(b, `// func %[1]s(x *uint8, ct *float32, tasks *uint32, ntasks, dim int, out *float32)
 //
-// Runs ntasks tasks, each four uint32 at tasks: the offset in float32 values
-// of a tile's dim features at x, the offset of a group of %[2]d centroids at
-// ct, stored feature-major (ct[j*%[2]d+l] is feature j of lane l's
-// centroid), the task's result slot, and 0. Writes four words to out at the
-// slot (16 bytes each): the smallest of the %[2]d sums, the lowest lane that
-// has it (a uint32), the smallest sum of the other lanes, and 0.
+// Runs ntasks tasks, each four uint32 at tasks: the offset in bytes at x of
+// a tile's first feature (feature j is %[2]d bytes further on: the tiles of
+// the brute-force layout), the offset in float32 values of a group of %[2]d
+// centroids at ct, stored feature-major (ct[j*%[2]d+l] is feature j of lane
+// l's centroid), the task's result slot, and 0. Writes four words to out at
+// the slot (16 bytes each): the smallest of the %[2]d sums, the lowest lane
+// that has it (a uint32), the smallest sum of the other lanes, and 0.
 //
-// Registers: AX tasks, BX tasks left, DX out, CX features left, SI feature
-// offset in x (4j), DI feature offset in the group (%[3]dj), R8-R11 the
-// tiles and R12-R15 the groups of up to four tasks run together (scratch
-// once the sums are done).
+// Registers: AX tasks, BX tasks left, DX byteFloats<>, CX feature pairs
+// left, SI feature offset (%[2]dj: bytes in a tile, float32 values in a
+// group), DI a byte, R8-R11 the tiles and R12-R15 the groups of up to four
+// tasks run together (scratch once the sums are done).
 TEXT ·%[1]s(SB), NOSPLIT, $0-48
 	MOVQ tasks+16(FP), AX
 	MOVQ ntasks+24(FP), BX
-	MOVQ out+40(FP), DX
+	LEAQ byteFloats<>(SB), DX
 	MOVL $0x7f800000, R8
 	VMOVD R8, X12
 	VBROADCASTSS X12, %[4]s
@@ -440,7 +452,7 @@ TEXT ·%[1]s(SB), NOSPLIT, $0-48
 				t := xp[bd.tile[i]]
 				p("MOVQ x+0(FP), %s", t)
 				p("MOVL %s, %s", mem(16*i, "AX"), cp[i])
-				p("LEAQ (%s)(%s*4), %s", t, cp[i], t)
+				p("ADDQ %s, %s", cp[i], t)
 			}
 			p("MOVL %s, %s", mem(16*i+4, "AX"), cp[i])
 			p("SHLQ $2, %s", cp[i])
@@ -454,21 +466,21 @@ TEXT ·%[1]s(SB), NOSPLIT, $0-48
 			}
 		}
 		p("XORQ SI, SI")
-		p("XORQ DI, DI")
 		p("MOVQ dim+32(FP), CX")
 		// feature emits feature step u of the unrolled loop.
 		feature := func(u int) {
 			for t := range ntile {
-				p("VBROADCASTSS %d(%s)(SI*1), %s", 4*u, xp[t], bc[t])
+				p("MOVBLZX %d(%s)(SI*1), DI", lanes*u, xp[t])
+				p("VBROADCASTSS (DX)(DI*4), %s", bc[t])
 			}
 			if bd.group {
-				p("VMOVUPS %d(%s)(DI*1), %s", stride*u, cp[0], t1)
+				p("VMOVUPS %d(%s)(SI*4), %s", stride*u, cp[0], t1)
 			}
 			for i := range m {
 				if bd.group {
 					p("VSUBPS %s, %s, %s", t1, bc[bd.tile[i]], dif[i])
 				} else {
-					p("VSUBPS %d(%s)(DI*1), %s, %s", stride*u, cp[i], bc[bd.tile[i]], dif[i])
+					p("VSUBPS %d(%s)(SI*4), %s, %s", stride*u, cp[i], bc[bd.tile[i]], dif[i])
 				}
 				p("VMULPS %s, %s, %s", dif[i], dif[i], dif[i])
 				p("VADDPS %s, %s, %s", dif[i], acc[i], acc[i])
@@ -479,8 +491,7 @@ TEXT ·%[1]s(SB), NOSPLIT, $0-48
 		lbl(pre + "_loop")
 		feature(0)
 		feature(1)
-		p("ADDQ $8, SI")
-		p("ADDQ $%d, DI", 2*stride)
+		p("ADDQ $%d, SI", 2*lanes)
 		p("DECQ CX")
 		p("JNZ  %s_loop", pre)
 		lbl(pre + "_tail")
@@ -494,7 +505,7 @@ TEXT ·%[1]s(SB), NOSPLIT, $0-48
 			// equal to it; R9 = the lowest.
 			p("MOVL %s, R10", mem(16*i+8, "AX"))
 			p("SHLQ $4, R10")
-			p("ADDQ DX, R10")
+			p("ADDQ out+40(FP), R10")
 			hmin(acc[i], m1, t1)
 			if v.wide {
 				p("VCMPPS $0, %s, %s, K1", m1, acc[i])
@@ -533,39 +544,6 @@ TEXT ·%[1]s(SB), NOSPLIT, $0-48
 	p("VZEROUPPER")
 	p("RET")
 	b.WriteString("\n")
-}
-
-// genConvert writes the helper that widens n*L uint8 values to float32 (L
-// at a time; exact).
-func genConvert(b *bytes.Buffer, v taskVariant) {
-	lanes, r := 8, "Y0"
-	if v.wide {
-		lanes, r = 16, "Z0"
-	}
-	fmt.Fprintf(b, `// func %[1]s(dst *float32, src *uint8, n int)
-//
-// Widens n blocks of %[2]d uint8 values at src to float32 at dst.
-TEXT ·%[1]s(SB), NOSPLIT, $0-24
-	MOVQ dst+0(FP), DI
-	MOVQ src+8(FP), SI
-	MOVQ n+16(FP), CX
-	TESTQ CX, CX
-	JZ   %[1]s_done
-
-%[1]s_loop:
-	VPMOVZXBD (SI), %[3]s
-	VCVTDQ2PS %[3]s, %[3]s
-	VMOVUPS %[3]s, (DI)
-	ADDQ $%[2]d, SI
-	ADDQ $%[4]d, DI
-	DECQ CX
-	JNZ  %[1]s_loop
-
-%[1]s_done:
-	VZEROUPPER
-	RET
-
-`, v.convert, lanes, r, 4*lanes)
 }
 
 // genOwn writes the own-distance kernel: a block of L tiles (the brute-force

@@ -15,10 +15,10 @@ func BenchmarkTaskOrder(b *testing.B) {
 	const dim, tiles = 256, 64
 	lanes := a.kern.lanes
 	for _, groups := range []int{4, 16} {
-		x := make([]float32, tiles*dim)
+		x := make([]uint8, tiles*dim) // blocks of lanes tiles
 		ct := make([]float32, groups*dim*lanes)
 		for i := range x {
-			x[i] = float32(i % 251)
+			x[i] = uint8(i % 251)
 		}
 		for i := range ct {
 			ct[i] = float32(i % 239)
@@ -29,13 +29,13 @@ func BenchmarkTaskOrder(b *testing.B) {
 			if order == "group" {
 				for g := range groups {
 					for t := range tiles {
-						tasks = append(tasks, uint32(t*dim), uint32(g*dim*lanes), uint32(len(tasks)/4), 0)
+						tasks = append(tasks, uint32(t/lanes*lanes*dim+t%lanes), uint32(g*dim*lanes), uint32(len(tasks)/4), 0)
 					}
 				}
 			} else {
 				for t := range tiles {
 					for g := range groups {
-						tasks = append(tasks, uint32(t*dim), uint32(g*dim*lanes), uint32(len(tasks)/4), 0)
+						tasks = append(tasks, uint32(t/lanes*lanes*dim+t%lanes), uint32(g*dim*lanes), uint32(len(tasks)/4), 0)
 					}
 				}
 			}

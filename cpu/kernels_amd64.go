@@ -27,10 +27,10 @@ func assignAVX2(x *uint8, nblocks, dim int, ct *float32, ng, ng1, s1 int, labels
 func assignAVX512(x *uint8, nblocks, dim int, ct *float32, ng, ng1, s1 int, labels *int32, dists *float32)
 
 //go:noescape
-func tasksAVX2(x, ct *float32, tasks *uint32, ntasks, dim int, out *float32)
+func tasksAVX2(x *uint8, ct *float32, tasks *uint32, ntasks, dim int, out *float32)
 
 //go:noescape
-func tasksAVX512(x, ct *float32, tasks *uint32, ntasks, dim int, out *float32)
+func tasksAVX512(x *uint8, ct *float32, tasks *uint32, ntasks, dim int, out *float32)
 
 //go:noescape
 func ownAVX2(blk *uint8, dim int, cent *float32, us *int32, m int, lab *int32, out *float32)
@@ -40,12 +40,6 @@ func ownAVX512(blk *uint8, dim int, cent *float32, us *int32, m int, lab *int32,
 
 //go:noescape
 func filterAVX512(lb *uint32, nt, nb int, drift, uq *uint32, fails *uint64)
-
-//go:noescape
-func widenAVX2(dst *float32, src *uint8, n int)
-
-//go:noescape
-func widenAVX512(dst *float32, src *uint8, n int)
 
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 
@@ -66,16 +60,17 @@ func (k *kernel) run(x *uint8, nblocks, dim int, ct *float32, ng, ng1, s1 int, l
 	}
 }
 
-// runTasks runs ntasks pruning tasks (see genTasks in genkernels.go): with
-// the kernel's width, or the portable code.
-func (a *Assigner) runTasks(x, ct []float32, tasks []uint32, ntasks, dim int, out []float32) {
+// runTasks runs ntasks pruning tasks (see genTasks in genkernels.go) on
+// the tiles at x: with the kernel's width on its blocks (a tile's features
+// lanes bytes apart), or with the portable code on rows (a.taskStride).
+func (a *Assigner) runTasks(x []uint8, ct []float32, tasks []uint32, ntasks, dim int, out []float32) {
 	switch a.kern {
 	case kernAVX512:
 		tasksAVX512(&x[0], &ct[0], &tasks[0], ntasks, dim, &out[0])
 	case kernAVX2:
 		tasksAVX2(&x[0], &ct[0], &tasks[0], ntasks, dim, &out[0])
 	default:
-		goTasks(x, ct, tasks, ntasks, dim, out)
+		goTasks(x, 1, ct, tasks, ntasks, dim, out)
 	}
 }
 
@@ -97,26 +92,6 @@ func (a *Assigner) filter(lb []uint32, nt, nb int, drift, uq []uint32, fails []u
 		return
 	}
 	goFilter(lb, nt, nb, drift, uq, fails)
-}
-
-// widen converts a tile to float32 (exactly).
-func (a *Assigner) widen(dst []float32, src []uint8) {
-	dst = dst[:len(src)]
-	done := 0
-	if a.kern != nil {
-		l := a.kern.lanes
-		if nb := len(src) / l; nb > 0 {
-			if a.kern == kernAVX512 {
-				widenAVX512(&dst[0], &src[0], nb)
-			} else {
-				widenAVX2(&dst[0], &src[0], nb)
-			}
-			done = nb * l
-		}
-	}
-	for j := done; j < len(src); j++ {
-		dst[j] = float32(src[j])
-	}
 }
 
 // simdKernels are the kernels this CPU runs, fastest first.

@@ -3900,23 +3900,24 @@ assignAVX512_done:
 	VZEROUPPER
 	RET
 
-// func tasksAVX2(x, ct *float32, tasks *uint32, ntasks, dim int, out *float32)
+// func tasksAVX2(x *uint8, ct *float32, tasks *uint32, ntasks, dim int, out *float32)
 //
-// Runs ntasks tasks, each four uint32 at tasks: the offset in float32 values
-// of a tile's dim features at x, the offset of a group of 8 centroids at
-// ct, stored feature-major (ct[j*8+l] is feature j of lane l's
-// centroid), the task's result slot, and 0. Writes four words to out at the
-// slot (16 bytes each): the smallest of the 8 sums, the lowest lane that
-// has it (a uint32), the smallest sum of the other lanes, and 0.
+// Runs ntasks tasks, each four uint32 at tasks: the offset in bytes at x of
+// a tile's first feature (feature j is 8 bytes further on: the tiles of
+// the brute-force layout), the offset in float32 values of a group of 8
+// centroids at ct, stored feature-major (ct[j*8+l] is feature j of lane
+// l's centroid), the task's result slot, and 0. Writes four words to out at
+// the slot (16 bytes each): the smallest of the 8 sums, the lowest lane
+// that has it (a uint32), the smallest sum of the other lanes, and 0.
 //
-// Registers: AX tasks, BX tasks left, DX out, CX features left, SI feature
-// offset in x (4j), DI feature offset in the group (32j), R8-R11 the
-// tiles and R12-R15 the groups of up to four tasks run together (scratch
-// once the sums are done).
+// Registers: AX tasks, BX tasks left, DX byteFloats<>, CX feature pairs
+// left, SI feature offset (8j: bytes in a tile, float32 values in a
+// group), DI a byte, R8-R11 the tiles and R12-R15 the groups of up to four
+// tasks run together (scratch once the sums are done).
 TEXT ·tasksAVX2(SB), NOSPLIT, $0-48
 	MOVQ tasks+16(FP), AX
 	MOVQ ntasks+24(FP), BX
-	MOVQ out+40(FP), DX
+	LEAQ byteFloats<>(SB), DX
 	MOVL $0x7f800000, R8
 	VMOVD R8, X12
 	VBROADCASTSS X12, Y12
@@ -3946,25 +3947,25 @@ tasksAVX2_small:
 tasksAVX2_m4_group:
 	MOVQ x+0(FP), R8
 	MOVL (AX), R12
-	LEAQ (R8)(R12*4), R8
+	ADDQ R12, R8
 	MOVL 4(AX), R12
 	SHLQ $2, R12
 	ADDQ ct+8(FP), R12
 	MOVQ x+0(FP), R9
 	MOVL 16(AX), R13
-	LEAQ (R9)(R13*4), R9
+	ADDQ R13, R9
 	MOVL 20(AX), R13
 	SHLQ $2, R13
 	ADDQ ct+8(FP), R13
 	MOVQ x+0(FP), R10
 	MOVL 32(AX), R14
-	LEAQ (R10)(R14*4), R10
+	ADDQ R14, R10
 	MOVL 36(AX), R14
 	SHLQ $2, R14
 	ADDQ ct+8(FP), R14
 	MOVQ x+0(FP), R11
 	MOVL 48(AX), R15
-	LEAQ (R11)(R15*4), R11
+	ADDQ R15, R11
 	MOVL 52(AX), R15
 	SHLQ $2, R15
 	ADDQ ct+8(FP), R15
@@ -3973,16 +3974,19 @@ tasksAVX2_m4_group:
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
 	XORQ SI, SI
-	XORQ DI, DI
 	MOVQ dim+32(FP), CX
 	SHRQ $1, CX
 	JZ   tasksAVX2_m4_group_tail
 tasksAVX2_m4_group_loop:
-	VBROADCASTSS 0(R8)(SI*1), Y0
-	VBROADCASTSS 0(R9)(SI*1), Y1
-	VBROADCASTSS 0(R10)(SI*1), Y2
-	VBROADCASTSS 0(R11)(SI*1), Y3
-	VMOVUPS 0(R12)(DI*1), Y14
+	MOVBLZX 0(R8)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y0
+	MOVBLZX 0(R9)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y1
+	MOVBLZX 0(R10)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y2
+	MOVBLZX 0(R11)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y3
+	VMOVUPS 0(R12)(SI*4), Y14
 	VSUBPS Y14, Y0, Y4
 	VMULPS Y4, Y4, Y4
 	VADDPS Y4, Y8, Y8
@@ -3995,11 +3999,15 @@ tasksAVX2_m4_group_loop:
 	VSUBPS Y14, Y3, Y7
 	VMULPS Y7, Y7, Y7
 	VADDPS Y7, Y11, Y11
-	VBROADCASTSS 4(R8)(SI*1), Y0
-	VBROADCASTSS 4(R9)(SI*1), Y1
-	VBROADCASTSS 4(R10)(SI*1), Y2
-	VBROADCASTSS 4(R11)(SI*1), Y3
-	VMOVUPS 32(R12)(DI*1), Y14
+	MOVBLZX 8(R8)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y0
+	MOVBLZX 8(R9)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y1
+	MOVBLZX 8(R10)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y2
+	MOVBLZX 8(R11)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y3
+	VMOVUPS 32(R12)(SI*4), Y14
 	VSUBPS Y14, Y0, Y4
 	VMULPS Y4, Y4, Y4
 	VADDPS Y4, Y8, Y8
@@ -4012,19 +4020,22 @@ tasksAVX2_m4_group_loop:
 	VSUBPS Y14, Y3, Y7
 	VMULPS Y7, Y7, Y7
 	VADDPS Y7, Y11, Y11
-	ADDQ $8, SI
-	ADDQ $64, DI
+	ADDQ $16, SI
 	DECQ CX
 	JNZ  tasksAVX2_m4_group_loop
 tasksAVX2_m4_group_tail:
 	MOVQ dim+32(FP), CX
 	ANDQ $1, CX
 	JZ   tasksAVX2_m4_group_reduce
-	VBROADCASTSS 0(R8)(SI*1), Y0
-	VBROADCASTSS 0(R9)(SI*1), Y1
-	VBROADCASTSS 0(R10)(SI*1), Y2
-	VBROADCASTSS 0(R11)(SI*1), Y3
-	VMOVUPS 0(R12)(DI*1), Y14
+	MOVBLZX 0(R8)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y0
+	MOVBLZX 0(R9)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y1
+	MOVBLZX 0(R10)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y2
+	MOVBLZX 0(R11)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y3
+	VMOVUPS 0(R12)(SI*4), Y14
 	VSUBPS Y14, Y0, Y4
 	VMULPS Y4, Y4, Y4
 	VADDPS Y4, Y8, Y8
@@ -4040,7 +4051,7 @@ tasksAVX2_m4_group_tail:
 tasksAVX2_m4_group_reduce:
 	MOVL 8(AX), R10
 	SHLQ $4, R10
-	ADDQ DX, R10
+	ADDQ out+40(FP), R10
 	VPERM2F128 $0x01, Y8, Y8, Y14
 	VMINPS Y14, Y8, Y13
 	VPERMILPS $0x4e, Y13, Y14
@@ -4070,7 +4081,7 @@ tasksAVX2_m4_group_r0:
 tasksAVX2_m4_group_d0:
 	MOVL 24(AX), R10
 	SHLQ $4, R10
-	ADDQ DX, R10
+	ADDQ out+40(FP), R10
 	VPERM2F128 $0x01, Y9, Y9, Y14
 	VMINPS Y14, Y9, Y13
 	VPERMILPS $0x4e, Y13, Y14
@@ -4100,7 +4111,7 @@ tasksAVX2_m4_group_r1:
 tasksAVX2_m4_group_d1:
 	MOVL 40(AX), R10
 	SHLQ $4, R10
-	ADDQ DX, R10
+	ADDQ out+40(FP), R10
 	VPERM2F128 $0x01, Y10, Y10, Y14
 	VMINPS Y14, Y10, Y13
 	VPERMILPS $0x4e, Y13, Y14
@@ -4130,7 +4141,7 @@ tasksAVX2_m4_group_r2:
 tasksAVX2_m4_group_d2:
 	MOVL 56(AX), R10
 	SHLQ $4, R10
-	ADDQ DX, R10
+	ADDQ out+40(FP), R10
 	VPERM2F128 $0x01, Y11, Y11, Y14
 	VMINPS Y14, Y11, Y13
 	VPERMILPS $0x4e, Y13, Y14
@@ -4166,25 +4177,25 @@ tasksAVX2_m4_group_d3:
 tasksAVX2_m4:
 	MOVQ x+0(FP), R8
 	MOVL (AX), R12
-	LEAQ (R8)(R12*4), R8
+	ADDQ R12, R8
 	MOVL 4(AX), R12
 	SHLQ $2, R12
 	ADDQ ct+8(FP), R12
 	MOVQ x+0(FP), R9
 	MOVL 16(AX), R13
-	LEAQ (R9)(R13*4), R9
+	ADDQ R13, R9
 	MOVL 20(AX), R13
 	SHLQ $2, R13
 	ADDQ ct+8(FP), R13
 	MOVQ x+0(FP), R10
 	MOVL 32(AX), R14
-	LEAQ (R10)(R14*4), R10
+	ADDQ R14, R10
 	MOVL 36(AX), R14
 	SHLQ $2, R14
 	ADDQ ct+8(FP), R14
 	MOVQ x+0(FP), R11
 	MOVL 48(AX), R15
-	LEAQ (R11)(R15*4), R11
+	ADDQ R15, R11
 	MOVL 52(AX), R15
 	SHLQ $2, R15
 	ADDQ ct+8(FP), R15
@@ -4193,71 +4204,81 @@ tasksAVX2_m4:
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
 	XORQ SI, SI
-	XORQ DI, DI
 	MOVQ dim+32(FP), CX
 	SHRQ $1, CX
 	JZ   tasksAVX2_m4_tail
 tasksAVX2_m4_loop:
-	VBROADCASTSS 0(R8)(SI*1), Y0
-	VBROADCASTSS 0(R9)(SI*1), Y1
-	VBROADCASTSS 0(R10)(SI*1), Y2
-	VBROADCASTSS 0(R11)(SI*1), Y3
-	VSUBPS 0(R12)(DI*1), Y0, Y4
+	MOVBLZX 0(R8)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y0
+	MOVBLZX 0(R9)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y1
+	MOVBLZX 0(R10)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y2
+	MOVBLZX 0(R11)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y3
+	VSUBPS 0(R12)(SI*4), Y0, Y4
 	VMULPS Y4, Y4, Y4
 	VADDPS Y4, Y8, Y8
-	VSUBPS 0(R13)(DI*1), Y1, Y5
+	VSUBPS 0(R13)(SI*4), Y1, Y5
 	VMULPS Y5, Y5, Y5
 	VADDPS Y5, Y9, Y9
-	VSUBPS 0(R14)(DI*1), Y2, Y6
+	VSUBPS 0(R14)(SI*4), Y2, Y6
 	VMULPS Y6, Y6, Y6
 	VADDPS Y6, Y10, Y10
-	VSUBPS 0(R15)(DI*1), Y3, Y7
+	VSUBPS 0(R15)(SI*4), Y3, Y7
 	VMULPS Y7, Y7, Y7
 	VADDPS Y7, Y11, Y11
-	VBROADCASTSS 4(R8)(SI*1), Y0
-	VBROADCASTSS 4(R9)(SI*1), Y1
-	VBROADCASTSS 4(R10)(SI*1), Y2
-	VBROADCASTSS 4(R11)(SI*1), Y3
-	VSUBPS 32(R12)(DI*1), Y0, Y4
+	MOVBLZX 8(R8)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y0
+	MOVBLZX 8(R9)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y1
+	MOVBLZX 8(R10)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y2
+	MOVBLZX 8(R11)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y3
+	VSUBPS 32(R12)(SI*4), Y0, Y4
 	VMULPS Y4, Y4, Y4
 	VADDPS Y4, Y8, Y8
-	VSUBPS 32(R13)(DI*1), Y1, Y5
+	VSUBPS 32(R13)(SI*4), Y1, Y5
 	VMULPS Y5, Y5, Y5
 	VADDPS Y5, Y9, Y9
-	VSUBPS 32(R14)(DI*1), Y2, Y6
+	VSUBPS 32(R14)(SI*4), Y2, Y6
 	VMULPS Y6, Y6, Y6
 	VADDPS Y6, Y10, Y10
-	VSUBPS 32(R15)(DI*1), Y3, Y7
+	VSUBPS 32(R15)(SI*4), Y3, Y7
 	VMULPS Y7, Y7, Y7
 	VADDPS Y7, Y11, Y11
-	ADDQ $8, SI
-	ADDQ $64, DI
+	ADDQ $16, SI
 	DECQ CX
 	JNZ  tasksAVX2_m4_loop
 tasksAVX2_m4_tail:
 	MOVQ dim+32(FP), CX
 	ANDQ $1, CX
 	JZ   tasksAVX2_m4_reduce
-	VBROADCASTSS 0(R8)(SI*1), Y0
-	VBROADCASTSS 0(R9)(SI*1), Y1
-	VBROADCASTSS 0(R10)(SI*1), Y2
-	VBROADCASTSS 0(R11)(SI*1), Y3
-	VSUBPS 0(R12)(DI*1), Y0, Y4
+	MOVBLZX 0(R8)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y0
+	MOVBLZX 0(R9)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y1
+	MOVBLZX 0(R10)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y2
+	MOVBLZX 0(R11)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y3
+	VSUBPS 0(R12)(SI*4), Y0, Y4
 	VMULPS Y4, Y4, Y4
 	VADDPS Y4, Y8, Y8
-	VSUBPS 0(R13)(DI*1), Y1, Y5
+	VSUBPS 0(R13)(SI*4), Y1, Y5
 	VMULPS Y5, Y5, Y5
 	VADDPS Y5, Y9, Y9
-	VSUBPS 0(R14)(DI*1), Y2, Y6
+	VSUBPS 0(R14)(SI*4), Y2, Y6
 	VMULPS Y6, Y6, Y6
 	VADDPS Y6, Y10, Y10
-	VSUBPS 0(R15)(DI*1), Y3, Y7
+	VSUBPS 0(R15)(SI*4), Y3, Y7
 	VMULPS Y7, Y7, Y7
 	VADDPS Y7, Y11, Y11
 tasksAVX2_m4_reduce:
 	MOVL 8(AX), R10
 	SHLQ $4, R10
-	ADDQ DX, R10
+	ADDQ out+40(FP), R10
 	VPERM2F128 $0x01, Y8, Y8, Y14
 	VMINPS Y14, Y8, Y13
 	VPERMILPS $0x4e, Y13, Y14
@@ -4287,7 +4308,7 @@ tasksAVX2_m4_r0:
 tasksAVX2_m4_d0:
 	MOVL 24(AX), R10
 	SHLQ $4, R10
-	ADDQ DX, R10
+	ADDQ out+40(FP), R10
 	VPERM2F128 $0x01, Y9, Y9, Y14
 	VMINPS Y14, Y9, Y13
 	VPERMILPS $0x4e, Y13, Y14
@@ -4317,7 +4338,7 @@ tasksAVX2_m4_r1:
 tasksAVX2_m4_d1:
 	MOVL 40(AX), R10
 	SHLQ $4, R10
-	ADDQ DX, R10
+	ADDQ out+40(FP), R10
 	VPERM2F128 $0x01, Y10, Y10, Y14
 	VMINPS Y14, Y10, Y13
 	VPERMILPS $0x4e, Y13, Y14
@@ -4347,7 +4368,7 @@ tasksAVX2_m4_r2:
 tasksAVX2_m4_d2:
 	MOVL 56(AX), R10
 	SHLQ $4, R10
-	ADDQ DX, R10
+	ADDQ out+40(FP), R10
 	VPERM2F128 $0x01, Y11, Y11, Y14
 	VMINPS Y14, Y11, Y13
 	VPERMILPS $0x4e, Y13, Y14
@@ -4383,19 +4404,19 @@ tasksAVX2_m4_d3:
 tasksAVX2_m3:
 	MOVQ x+0(FP), R8
 	MOVL (AX), R12
-	LEAQ (R8)(R12*4), R8
+	ADDQ R12, R8
 	MOVL 4(AX), R12
 	SHLQ $2, R12
 	ADDQ ct+8(FP), R12
 	MOVQ x+0(FP), R9
 	MOVL 16(AX), R13
-	LEAQ (R9)(R13*4), R9
+	ADDQ R13, R9
 	MOVL 20(AX), R13
 	SHLQ $2, R13
 	ADDQ ct+8(FP), R13
 	MOVQ x+0(FP), R10
 	MOVL 32(AX), R14
-	LEAQ (R10)(R14*4), R10
+	ADDQ R14, R10
 	MOVL 36(AX), R14
 	SHLQ $2, R14
 	ADDQ ct+8(FP), R14
@@ -4403,59 +4424,66 @@ tasksAVX2_m3:
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
 	XORQ SI, SI
-	XORQ DI, DI
 	MOVQ dim+32(FP), CX
 	SHRQ $1, CX
 	JZ   tasksAVX2_m3_tail
 tasksAVX2_m3_loop:
-	VBROADCASTSS 0(R8)(SI*1), Y0
-	VBROADCASTSS 0(R9)(SI*1), Y1
-	VBROADCASTSS 0(R10)(SI*1), Y2
-	VSUBPS 0(R12)(DI*1), Y0, Y4
+	MOVBLZX 0(R8)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y0
+	MOVBLZX 0(R9)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y1
+	MOVBLZX 0(R10)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y2
+	VSUBPS 0(R12)(SI*4), Y0, Y4
 	VMULPS Y4, Y4, Y4
 	VADDPS Y4, Y8, Y8
-	VSUBPS 0(R13)(DI*1), Y1, Y5
+	VSUBPS 0(R13)(SI*4), Y1, Y5
 	VMULPS Y5, Y5, Y5
 	VADDPS Y5, Y9, Y9
-	VSUBPS 0(R14)(DI*1), Y2, Y6
+	VSUBPS 0(R14)(SI*4), Y2, Y6
 	VMULPS Y6, Y6, Y6
 	VADDPS Y6, Y10, Y10
-	VBROADCASTSS 4(R8)(SI*1), Y0
-	VBROADCASTSS 4(R9)(SI*1), Y1
-	VBROADCASTSS 4(R10)(SI*1), Y2
-	VSUBPS 32(R12)(DI*1), Y0, Y4
+	MOVBLZX 8(R8)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y0
+	MOVBLZX 8(R9)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y1
+	MOVBLZX 8(R10)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y2
+	VSUBPS 32(R12)(SI*4), Y0, Y4
 	VMULPS Y4, Y4, Y4
 	VADDPS Y4, Y8, Y8
-	VSUBPS 32(R13)(DI*1), Y1, Y5
+	VSUBPS 32(R13)(SI*4), Y1, Y5
 	VMULPS Y5, Y5, Y5
 	VADDPS Y5, Y9, Y9
-	VSUBPS 32(R14)(DI*1), Y2, Y6
+	VSUBPS 32(R14)(SI*4), Y2, Y6
 	VMULPS Y6, Y6, Y6
 	VADDPS Y6, Y10, Y10
-	ADDQ $8, SI
-	ADDQ $64, DI
+	ADDQ $16, SI
 	DECQ CX
 	JNZ  tasksAVX2_m3_loop
 tasksAVX2_m3_tail:
 	MOVQ dim+32(FP), CX
 	ANDQ $1, CX
 	JZ   tasksAVX2_m3_reduce
-	VBROADCASTSS 0(R8)(SI*1), Y0
-	VBROADCASTSS 0(R9)(SI*1), Y1
-	VBROADCASTSS 0(R10)(SI*1), Y2
-	VSUBPS 0(R12)(DI*1), Y0, Y4
+	MOVBLZX 0(R8)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y0
+	MOVBLZX 0(R9)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y1
+	MOVBLZX 0(R10)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y2
+	VSUBPS 0(R12)(SI*4), Y0, Y4
 	VMULPS Y4, Y4, Y4
 	VADDPS Y4, Y8, Y8
-	VSUBPS 0(R13)(DI*1), Y1, Y5
+	VSUBPS 0(R13)(SI*4), Y1, Y5
 	VMULPS Y5, Y5, Y5
 	VADDPS Y5, Y9, Y9
-	VSUBPS 0(R14)(DI*1), Y2, Y6
+	VSUBPS 0(R14)(SI*4), Y2, Y6
 	VMULPS Y6, Y6, Y6
 	VADDPS Y6, Y10, Y10
 tasksAVX2_m3_reduce:
 	MOVL 8(AX), R10
 	SHLQ $4, R10
-	ADDQ DX, R10
+	ADDQ out+40(FP), R10
 	VPERM2F128 $0x01, Y8, Y8, Y14
 	VMINPS Y14, Y8, Y13
 	VPERMILPS $0x4e, Y13, Y14
@@ -4485,7 +4513,7 @@ tasksAVX2_m3_r0:
 tasksAVX2_m3_d0:
 	MOVL 24(AX), R10
 	SHLQ $4, R10
-	ADDQ DX, R10
+	ADDQ out+40(FP), R10
 	VPERM2F128 $0x01, Y9, Y9, Y14
 	VMINPS Y14, Y9, Y13
 	VPERMILPS $0x4e, Y13, Y14
@@ -4515,7 +4543,7 @@ tasksAVX2_m3_r1:
 tasksAVX2_m3_d1:
 	MOVL 40(AX), R10
 	SHLQ $4, R10
-	ADDQ DX, R10
+	ADDQ out+40(FP), R10
 	VPERM2F128 $0x01, Y10, Y10, Y14
 	VMINPS Y14, Y10, Y13
 	VPERMILPS $0x4e, Y13, Y14
@@ -4551,60 +4579,64 @@ tasksAVX2_m3_d2:
 tasksAVX2_m2:
 	MOVQ x+0(FP), R8
 	MOVL (AX), R12
-	LEAQ (R8)(R12*4), R8
+	ADDQ R12, R8
 	MOVL 4(AX), R12
 	SHLQ $2, R12
 	ADDQ ct+8(FP), R12
 	MOVQ x+0(FP), R9
 	MOVL 16(AX), R13
-	LEAQ (R9)(R13*4), R9
+	ADDQ R13, R9
 	MOVL 20(AX), R13
 	SHLQ $2, R13
 	ADDQ ct+8(FP), R13
 	VXORPS Y8, Y8, Y8
 	VXORPS Y9, Y9, Y9
 	XORQ SI, SI
-	XORQ DI, DI
 	MOVQ dim+32(FP), CX
 	SHRQ $1, CX
 	JZ   tasksAVX2_m2_tail
 tasksAVX2_m2_loop:
-	VBROADCASTSS 0(R8)(SI*1), Y0
-	VBROADCASTSS 0(R9)(SI*1), Y1
-	VSUBPS 0(R12)(DI*1), Y0, Y4
+	MOVBLZX 0(R8)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y0
+	MOVBLZX 0(R9)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y1
+	VSUBPS 0(R12)(SI*4), Y0, Y4
 	VMULPS Y4, Y4, Y4
 	VADDPS Y4, Y8, Y8
-	VSUBPS 0(R13)(DI*1), Y1, Y5
+	VSUBPS 0(R13)(SI*4), Y1, Y5
 	VMULPS Y5, Y5, Y5
 	VADDPS Y5, Y9, Y9
-	VBROADCASTSS 4(R8)(SI*1), Y0
-	VBROADCASTSS 4(R9)(SI*1), Y1
-	VSUBPS 32(R12)(DI*1), Y0, Y4
+	MOVBLZX 8(R8)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y0
+	MOVBLZX 8(R9)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y1
+	VSUBPS 32(R12)(SI*4), Y0, Y4
 	VMULPS Y4, Y4, Y4
 	VADDPS Y4, Y8, Y8
-	VSUBPS 32(R13)(DI*1), Y1, Y5
+	VSUBPS 32(R13)(SI*4), Y1, Y5
 	VMULPS Y5, Y5, Y5
 	VADDPS Y5, Y9, Y9
-	ADDQ $8, SI
-	ADDQ $64, DI
+	ADDQ $16, SI
 	DECQ CX
 	JNZ  tasksAVX2_m2_loop
 tasksAVX2_m2_tail:
 	MOVQ dim+32(FP), CX
 	ANDQ $1, CX
 	JZ   tasksAVX2_m2_reduce
-	VBROADCASTSS 0(R8)(SI*1), Y0
-	VBROADCASTSS 0(R9)(SI*1), Y1
-	VSUBPS 0(R12)(DI*1), Y0, Y4
+	MOVBLZX 0(R8)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y0
+	MOVBLZX 0(R9)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y1
+	VSUBPS 0(R12)(SI*4), Y0, Y4
 	VMULPS Y4, Y4, Y4
 	VADDPS Y4, Y8, Y8
-	VSUBPS 0(R13)(DI*1), Y1, Y5
+	VSUBPS 0(R13)(SI*4), Y1, Y5
 	VMULPS Y5, Y5, Y5
 	VADDPS Y5, Y9, Y9
 tasksAVX2_m2_reduce:
 	MOVL 8(AX), R10
 	SHLQ $4, R10
-	ADDQ DX, R10
+	ADDQ out+40(FP), R10
 	VPERM2F128 $0x01, Y8, Y8, Y14
 	VMINPS Y14, Y8, Y13
 	VPERMILPS $0x4e, Y13, Y14
@@ -4634,7 +4666,7 @@ tasksAVX2_m2_r0:
 tasksAVX2_m2_d0:
 	MOVL 24(AX), R10
 	SHLQ $4, R10
-	ADDQ DX, R10
+	ADDQ out+40(FP), R10
 	VPERM2F128 $0x01, Y9, Y9, Y14
 	VMINPS Y14, Y9, Y13
 	VPERMILPS $0x4e, Y13, Y14
@@ -4670,41 +4702,42 @@ tasksAVX2_m2_d1:
 tasksAVX2_m1:
 	MOVQ x+0(FP), R8
 	MOVL (AX), R12
-	LEAQ (R8)(R12*4), R8
+	ADDQ R12, R8
 	MOVL 4(AX), R12
 	SHLQ $2, R12
 	ADDQ ct+8(FP), R12
 	VXORPS Y8, Y8, Y8
 	XORQ SI, SI
-	XORQ DI, DI
 	MOVQ dim+32(FP), CX
 	SHRQ $1, CX
 	JZ   tasksAVX2_m1_tail
 tasksAVX2_m1_loop:
-	VBROADCASTSS 0(R8)(SI*1), Y0
-	VSUBPS 0(R12)(DI*1), Y0, Y4
+	MOVBLZX 0(R8)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y0
+	VSUBPS 0(R12)(SI*4), Y0, Y4
 	VMULPS Y4, Y4, Y4
 	VADDPS Y4, Y8, Y8
-	VBROADCASTSS 4(R8)(SI*1), Y0
-	VSUBPS 32(R12)(DI*1), Y0, Y4
+	MOVBLZX 8(R8)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y0
+	VSUBPS 32(R12)(SI*4), Y0, Y4
 	VMULPS Y4, Y4, Y4
 	VADDPS Y4, Y8, Y8
-	ADDQ $8, SI
-	ADDQ $64, DI
+	ADDQ $16, SI
 	DECQ CX
 	JNZ  tasksAVX2_m1_loop
 tasksAVX2_m1_tail:
 	MOVQ dim+32(FP), CX
 	ANDQ $1, CX
 	JZ   tasksAVX2_m1_reduce
-	VBROADCASTSS 0(R8)(SI*1), Y0
-	VSUBPS 0(R12)(DI*1), Y0, Y4
+	MOVBLZX 0(R8)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Y0
+	VSUBPS 0(R12)(SI*4), Y0, Y4
 	VMULPS Y4, Y4, Y4
 	VADDPS Y4, Y8, Y8
 tasksAVX2_m1_reduce:
 	MOVL 8(AX), R10
 	SHLQ $4, R10
-	ADDQ DX, R10
+	ADDQ out+40(FP), R10
 	VPERM2F128 $0x01, Y8, Y8, Y14
 	VMINPS Y14, Y8, Y13
 	VPERMILPS $0x4e, Y13, Y14
@@ -4737,29 +4770,6 @@ tasksAVX2_m1_d0:
 	JMP  tasksAVX2_batch
 
 tasksAVX2_done:
-	VZEROUPPER
-	RET
-
-// func widenAVX2(dst *float32, src *uint8, n int)
-//
-// Widens n blocks of 8 uint8 values at src to float32 at dst.
-TEXT ·widenAVX2(SB), NOSPLIT, $0-24
-	MOVQ dst+0(FP), DI
-	MOVQ src+8(FP), SI
-	MOVQ n+16(FP), CX
-	TESTQ CX, CX
-	JZ   widenAVX2_done
-
-widenAVX2_loop:
-	VPMOVZXBD (SI), Y0
-	VCVTDQ2PS Y0, Y0
-	VMOVUPS Y0, (DI)
-	ADDQ $8, SI
-	ADDQ $32, DI
-	DECQ CX
-	JNZ  widenAVX2_loop
-
-widenAVX2_done:
 	VZEROUPPER
 	RET
 
@@ -4970,23 +4980,24 @@ ownAVX2_done:
 	VZEROUPPER
 	RET
 
-// func tasksAVX512(x, ct *float32, tasks *uint32, ntasks, dim int, out *float32)
+// func tasksAVX512(x *uint8, ct *float32, tasks *uint32, ntasks, dim int, out *float32)
 //
-// Runs ntasks tasks, each four uint32 at tasks: the offset in float32 values
-// of a tile's dim features at x, the offset of a group of 16 centroids at
-// ct, stored feature-major (ct[j*16+l] is feature j of lane l's
-// centroid), the task's result slot, and 0. Writes four words to out at the
-// slot (16 bytes each): the smallest of the 16 sums, the lowest lane that
-// has it (a uint32), the smallest sum of the other lanes, and 0.
+// Runs ntasks tasks, each four uint32 at tasks: the offset in bytes at x of
+// a tile's first feature (feature j is 16 bytes further on: the tiles of
+// the brute-force layout), the offset in float32 values of a group of 16
+// centroids at ct, stored feature-major (ct[j*16+l] is feature j of lane
+// l's centroid), the task's result slot, and 0. Writes four words to out at
+// the slot (16 bytes each): the smallest of the 16 sums, the lowest lane
+// that has it (a uint32), the smallest sum of the other lanes, and 0.
 //
-// Registers: AX tasks, BX tasks left, DX out, CX features left, SI feature
-// offset in x (4j), DI feature offset in the group (64j), R8-R11 the
-// tiles and R12-R15 the groups of up to four tasks run together (scratch
-// once the sums are done).
+// Registers: AX tasks, BX tasks left, DX byteFloats<>, CX feature pairs
+// left, SI feature offset (16j: bytes in a tile, float32 values in a
+// group), DI a byte, R8-R11 the tiles and R12-R15 the groups of up to four
+// tasks run together (scratch once the sums are done).
 TEXT ·tasksAVX512(SB), NOSPLIT, $0-48
 	MOVQ tasks+16(FP), AX
 	MOVQ ntasks+24(FP), BX
-	MOVQ out+40(FP), DX
+	LEAQ byteFloats<>(SB), DX
 	MOVL $0x7f800000, R8
 	VMOVD R8, X12
 	VBROADCASTSS X12, Z12
@@ -5016,25 +5027,25 @@ tasksAVX512_small:
 tasksAVX512_m4_group:
 	MOVQ x+0(FP), R8
 	MOVL (AX), R12
-	LEAQ (R8)(R12*4), R8
+	ADDQ R12, R8
 	MOVL 4(AX), R12
 	SHLQ $2, R12
 	ADDQ ct+8(FP), R12
 	MOVQ x+0(FP), R9
 	MOVL 16(AX), R13
-	LEAQ (R9)(R13*4), R9
+	ADDQ R13, R9
 	MOVL 20(AX), R13
 	SHLQ $2, R13
 	ADDQ ct+8(FP), R13
 	MOVQ x+0(FP), R10
 	MOVL 32(AX), R14
-	LEAQ (R10)(R14*4), R10
+	ADDQ R14, R10
 	MOVL 36(AX), R14
 	SHLQ $2, R14
 	ADDQ ct+8(FP), R14
 	MOVQ x+0(FP), R11
 	MOVL 48(AX), R15
-	LEAQ (R11)(R15*4), R11
+	ADDQ R15, R11
 	MOVL 52(AX), R15
 	SHLQ $2, R15
 	ADDQ ct+8(FP), R15
@@ -5043,16 +5054,19 @@ tasksAVX512_m4_group:
 	VPXORD Z10, Z10, Z10
 	VPXORD Z11, Z11, Z11
 	XORQ SI, SI
-	XORQ DI, DI
 	MOVQ dim+32(FP), CX
 	SHRQ $1, CX
 	JZ   tasksAVX512_m4_group_tail
 tasksAVX512_m4_group_loop:
-	VBROADCASTSS 0(R8)(SI*1), Z0
-	VBROADCASTSS 0(R9)(SI*1), Z1
-	VBROADCASTSS 0(R10)(SI*1), Z2
-	VBROADCASTSS 0(R11)(SI*1), Z3
-	VMOVUPS 0(R12)(DI*1), Z14
+	MOVBLZX 0(R8)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z0
+	MOVBLZX 0(R9)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z1
+	MOVBLZX 0(R10)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z2
+	MOVBLZX 0(R11)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z3
+	VMOVUPS 0(R12)(SI*4), Z14
 	VSUBPS Z14, Z0, Z4
 	VMULPS Z4, Z4, Z4
 	VADDPS Z4, Z8, Z8
@@ -5065,11 +5079,15 @@ tasksAVX512_m4_group_loop:
 	VSUBPS Z14, Z3, Z7
 	VMULPS Z7, Z7, Z7
 	VADDPS Z7, Z11, Z11
-	VBROADCASTSS 4(R8)(SI*1), Z0
-	VBROADCASTSS 4(R9)(SI*1), Z1
-	VBROADCASTSS 4(R10)(SI*1), Z2
-	VBROADCASTSS 4(R11)(SI*1), Z3
-	VMOVUPS 64(R12)(DI*1), Z14
+	MOVBLZX 16(R8)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z0
+	MOVBLZX 16(R9)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z1
+	MOVBLZX 16(R10)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z2
+	MOVBLZX 16(R11)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z3
+	VMOVUPS 64(R12)(SI*4), Z14
 	VSUBPS Z14, Z0, Z4
 	VMULPS Z4, Z4, Z4
 	VADDPS Z4, Z8, Z8
@@ -5082,19 +5100,22 @@ tasksAVX512_m4_group_loop:
 	VSUBPS Z14, Z3, Z7
 	VMULPS Z7, Z7, Z7
 	VADDPS Z7, Z11, Z11
-	ADDQ $8, SI
-	ADDQ $128, DI
+	ADDQ $32, SI
 	DECQ CX
 	JNZ  tasksAVX512_m4_group_loop
 tasksAVX512_m4_group_tail:
 	MOVQ dim+32(FP), CX
 	ANDQ $1, CX
 	JZ   tasksAVX512_m4_group_reduce
-	VBROADCASTSS 0(R8)(SI*1), Z0
-	VBROADCASTSS 0(R9)(SI*1), Z1
-	VBROADCASTSS 0(R10)(SI*1), Z2
-	VBROADCASTSS 0(R11)(SI*1), Z3
-	VMOVUPS 0(R12)(DI*1), Z14
+	MOVBLZX 0(R8)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z0
+	MOVBLZX 0(R9)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z1
+	MOVBLZX 0(R10)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z2
+	MOVBLZX 0(R11)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z3
+	VMOVUPS 0(R12)(SI*4), Z14
 	VSUBPS Z14, Z0, Z4
 	VMULPS Z4, Z4, Z4
 	VADDPS Z4, Z8, Z8
@@ -5110,7 +5131,7 @@ tasksAVX512_m4_group_tail:
 tasksAVX512_m4_group_reduce:
 	MOVL 8(AX), R10
 	SHLQ $4, R10
-	ADDQ DX, R10
+	ADDQ out+40(FP), R10
 	VSHUFF32X4 $0x4e, Z8, Z8, Z14
 	VMINPS Z14, Z8, Z13
 	VSHUFF32X4 $0xb1, Z13, Z13, Z14
@@ -5144,7 +5165,7 @@ tasksAVX512_m4_group_r0:
 tasksAVX512_m4_group_d0:
 	MOVL 24(AX), R10
 	SHLQ $4, R10
-	ADDQ DX, R10
+	ADDQ out+40(FP), R10
 	VSHUFF32X4 $0x4e, Z9, Z9, Z14
 	VMINPS Z14, Z9, Z13
 	VSHUFF32X4 $0xb1, Z13, Z13, Z14
@@ -5178,7 +5199,7 @@ tasksAVX512_m4_group_r1:
 tasksAVX512_m4_group_d1:
 	MOVL 40(AX), R10
 	SHLQ $4, R10
-	ADDQ DX, R10
+	ADDQ out+40(FP), R10
 	VSHUFF32X4 $0x4e, Z10, Z10, Z14
 	VMINPS Z14, Z10, Z13
 	VSHUFF32X4 $0xb1, Z13, Z13, Z14
@@ -5212,7 +5233,7 @@ tasksAVX512_m4_group_r2:
 tasksAVX512_m4_group_d2:
 	MOVL 56(AX), R10
 	SHLQ $4, R10
-	ADDQ DX, R10
+	ADDQ out+40(FP), R10
 	VSHUFF32X4 $0x4e, Z11, Z11, Z14
 	VMINPS Z14, Z11, Z13
 	VSHUFF32X4 $0xb1, Z13, Z13, Z14
@@ -5252,25 +5273,25 @@ tasksAVX512_m4_group_d3:
 tasksAVX512_m4:
 	MOVQ x+0(FP), R8
 	MOVL (AX), R12
-	LEAQ (R8)(R12*4), R8
+	ADDQ R12, R8
 	MOVL 4(AX), R12
 	SHLQ $2, R12
 	ADDQ ct+8(FP), R12
 	MOVQ x+0(FP), R9
 	MOVL 16(AX), R13
-	LEAQ (R9)(R13*4), R9
+	ADDQ R13, R9
 	MOVL 20(AX), R13
 	SHLQ $2, R13
 	ADDQ ct+8(FP), R13
 	MOVQ x+0(FP), R10
 	MOVL 32(AX), R14
-	LEAQ (R10)(R14*4), R10
+	ADDQ R14, R10
 	MOVL 36(AX), R14
 	SHLQ $2, R14
 	ADDQ ct+8(FP), R14
 	MOVQ x+0(FP), R11
 	MOVL 48(AX), R15
-	LEAQ (R11)(R15*4), R11
+	ADDQ R15, R11
 	MOVL 52(AX), R15
 	SHLQ $2, R15
 	ADDQ ct+8(FP), R15
@@ -5279,71 +5300,81 @@ tasksAVX512_m4:
 	VPXORD Z10, Z10, Z10
 	VPXORD Z11, Z11, Z11
 	XORQ SI, SI
-	XORQ DI, DI
 	MOVQ dim+32(FP), CX
 	SHRQ $1, CX
 	JZ   tasksAVX512_m4_tail
 tasksAVX512_m4_loop:
-	VBROADCASTSS 0(R8)(SI*1), Z0
-	VBROADCASTSS 0(R9)(SI*1), Z1
-	VBROADCASTSS 0(R10)(SI*1), Z2
-	VBROADCASTSS 0(R11)(SI*1), Z3
-	VSUBPS 0(R12)(DI*1), Z0, Z4
+	MOVBLZX 0(R8)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z0
+	MOVBLZX 0(R9)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z1
+	MOVBLZX 0(R10)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z2
+	MOVBLZX 0(R11)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z3
+	VSUBPS 0(R12)(SI*4), Z0, Z4
 	VMULPS Z4, Z4, Z4
 	VADDPS Z4, Z8, Z8
-	VSUBPS 0(R13)(DI*1), Z1, Z5
+	VSUBPS 0(R13)(SI*4), Z1, Z5
 	VMULPS Z5, Z5, Z5
 	VADDPS Z5, Z9, Z9
-	VSUBPS 0(R14)(DI*1), Z2, Z6
+	VSUBPS 0(R14)(SI*4), Z2, Z6
 	VMULPS Z6, Z6, Z6
 	VADDPS Z6, Z10, Z10
-	VSUBPS 0(R15)(DI*1), Z3, Z7
+	VSUBPS 0(R15)(SI*4), Z3, Z7
 	VMULPS Z7, Z7, Z7
 	VADDPS Z7, Z11, Z11
-	VBROADCASTSS 4(R8)(SI*1), Z0
-	VBROADCASTSS 4(R9)(SI*1), Z1
-	VBROADCASTSS 4(R10)(SI*1), Z2
-	VBROADCASTSS 4(R11)(SI*1), Z3
-	VSUBPS 64(R12)(DI*1), Z0, Z4
+	MOVBLZX 16(R8)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z0
+	MOVBLZX 16(R9)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z1
+	MOVBLZX 16(R10)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z2
+	MOVBLZX 16(R11)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z3
+	VSUBPS 64(R12)(SI*4), Z0, Z4
 	VMULPS Z4, Z4, Z4
 	VADDPS Z4, Z8, Z8
-	VSUBPS 64(R13)(DI*1), Z1, Z5
+	VSUBPS 64(R13)(SI*4), Z1, Z5
 	VMULPS Z5, Z5, Z5
 	VADDPS Z5, Z9, Z9
-	VSUBPS 64(R14)(DI*1), Z2, Z6
+	VSUBPS 64(R14)(SI*4), Z2, Z6
 	VMULPS Z6, Z6, Z6
 	VADDPS Z6, Z10, Z10
-	VSUBPS 64(R15)(DI*1), Z3, Z7
+	VSUBPS 64(R15)(SI*4), Z3, Z7
 	VMULPS Z7, Z7, Z7
 	VADDPS Z7, Z11, Z11
-	ADDQ $8, SI
-	ADDQ $128, DI
+	ADDQ $32, SI
 	DECQ CX
 	JNZ  tasksAVX512_m4_loop
 tasksAVX512_m4_tail:
 	MOVQ dim+32(FP), CX
 	ANDQ $1, CX
 	JZ   tasksAVX512_m4_reduce
-	VBROADCASTSS 0(R8)(SI*1), Z0
-	VBROADCASTSS 0(R9)(SI*1), Z1
-	VBROADCASTSS 0(R10)(SI*1), Z2
-	VBROADCASTSS 0(R11)(SI*1), Z3
-	VSUBPS 0(R12)(DI*1), Z0, Z4
+	MOVBLZX 0(R8)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z0
+	MOVBLZX 0(R9)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z1
+	MOVBLZX 0(R10)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z2
+	MOVBLZX 0(R11)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z3
+	VSUBPS 0(R12)(SI*4), Z0, Z4
 	VMULPS Z4, Z4, Z4
 	VADDPS Z4, Z8, Z8
-	VSUBPS 0(R13)(DI*1), Z1, Z5
+	VSUBPS 0(R13)(SI*4), Z1, Z5
 	VMULPS Z5, Z5, Z5
 	VADDPS Z5, Z9, Z9
-	VSUBPS 0(R14)(DI*1), Z2, Z6
+	VSUBPS 0(R14)(SI*4), Z2, Z6
 	VMULPS Z6, Z6, Z6
 	VADDPS Z6, Z10, Z10
-	VSUBPS 0(R15)(DI*1), Z3, Z7
+	VSUBPS 0(R15)(SI*4), Z3, Z7
 	VMULPS Z7, Z7, Z7
 	VADDPS Z7, Z11, Z11
 tasksAVX512_m4_reduce:
 	MOVL 8(AX), R10
 	SHLQ $4, R10
-	ADDQ DX, R10
+	ADDQ out+40(FP), R10
 	VSHUFF32X4 $0x4e, Z8, Z8, Z14
 	VMINPS Z14, Z8, Z13
 	VSHUFF32X4 $0xb1, Z13, Z13, Z14
@@ -5377,7 +5408,7 @@ tasksAVX512_m4_r0:
 tasksAVX512_m4_d0:
 	MOVL 24(AX), R10
 	SHLQ $4, R10
-	ADDQ DX, R10
+	ADDQ out+40(FP), R10
 	VSHUFF32X4 $0x4e, Z9, Z9, Z14
 	VMINPS Z14, Z9, Z13
 	VSHUFF32X4 $0xb1, Z13, Z13, Z14
@@ -5411,7 +5442,7 @@ tasksAVX512_m4_r1:
 tasksAVX512_m4_d1:
 	MOVL 40(AX), R10
 	SHLQ $4, R10
-	ADDQ DX, R10
+	ADDQ out+40(FP), R10
 	VSHUFF32X4 $0x4e, Z10, Z10, Z14
 	VMINPS Z14, Z10, Z13
 	VSHUFF32X4 $0xb1, Z13, Z13, Z14
@@ -5445,7 +5476,7 @@ tasksAVX512_m4_r2:
 tasksAVX512_m4_d2:
 	MOVL 56(AX), R10
 	SHLQ $4, R10
-	ADDQ DX, R10
+	ADDQ out+40(FP), R10
 	VSHUFF32X4 $0x4e, Z11, Z11, Z14
 	VMINPS Z14, Z11, Z13
 	VSHUFF32X4 $0xb1, Z13, Z13, Z14
@@ -5485,19 +5516,19 @@ tasksAVX512_m4_d3:
 tasksAVX512_m3:
 	MOVQ x+0(FP), R8
 	MOVL (AX), R12
-	LEAQ (R8)(R12*4), R8
+	ADDQ R12, R8
 	MOVL 4(AX), R12
 	SHLQ $2, R12
 	ADDQ ct+8(FP), R12
 	MOVQ x+0(FP), R9
 	MOVL 16(AX), R13
-	LEAQ (R9)(R13*4), R9
+	ADDQ R13, R9
 	MOVL 20(AX), R13
 	SHLQ $2, R13
 	ADDQ ct+8(FP), R13
 	MOVQ x+0(FP), R10
 	MOVL 32(AX), R14
-	LEAQ (R10)(R14*4), R10
+	ADDQ R14, R10
 	MOVL 36(AX), R14
 	SHLQ $2, R14
 	ADDQ ct+8(FP), R14
@@ -5505,59 +5536,66 @@ tasksAVX512_m3:
 	VPXORD Z9, Z9, Z9
 	VPXORD Z10, Z10, Z10
 	XORQ SI, SI
-	XORQ DI, DI
 	MOVQ dim+32(FP), CX
 	SHRQ $1, CX
 	JZ   tasksAVX512_m3_tail
 tasksAVX512_m3_loop:
-	VBROADCASTSS 0(R8)(SI*1), Z0
-	VBROADCASTSS 0(R9)(SI*1), Z1
-	VBROADCASTSS 0(R10)(SI*1), Z2
-	VSUBPS 0(R12)(DI*1), Z0, Z4
+	MOVBLZX 0(R8)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z0
+	MOVBLZX 0(R9)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z1
+	MOVBLZX 0(R10)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z2
+	VSUBPS 0(R12)(SI*4), Z0, Z4
 	VMULPS Z4, Z4, Z4
 	VADDPS Z4, Z8, Z8
-	VSUBPS 0(R13)(DI*1), Z1, Z5
+	VSUBPS 0(R13)(SI*4), Z1, Z5
 	VMULPS Z5, Z5, Z5
 	VADDPS Z5, Z9, Z9
-	VSUBPS 0(R14)(DI*1), Z2, Z6
+	VSUBPS 0(R14)(SI*4), Z2, Z6
 	VMULPS Z6, Z6, Z6
 	VADDPS Z6, Z10, Z10
-	VBROADCASTSS 4(R8)(SI*1), Z0
-	VBROADCASTSS 4(R9)(SI*1), Z1
-	VBROADCASTSS 4(R10)(SI*1), Z2
-	VSUBPS 64(R12)(DI*1), Z0, Z4
+	MOVBLZX 16(R8)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z0
+	MOVBLZX 16(R9)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z1
+	MOVBLZX 16(R10)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z2
+	VSUBPS 64(R12)(SI*4), Z0, Z4
 	VMULPS Z4, Z4, Z4
 	VADDPS Z4, Z8, Z8
-	VSUBPS 64(R13)(DI*1), Z1, Z5
+	VSUBPS 64(R13)(SI*4), Z1, Z5
 	VMULPS Z5, Z5, Z5
 	VADDPS Z5, Z9, Z9
-	VSUBPS 64(R14)(DI*1), Z2, Z6
+	VSUBPS 64(R14)(SI*4), Z2, Z6
 	VMULPS Z6, Z6, Z6
 	VADDPS Z6, Z10, Z10
-	ADDQ $8, SI
-	ADDQ $128, DI
+	ADDQ $32, SI
 	DECQ CX
 	JNZ  tasksAVX512_m3_loop
 tasksAVX512_m3_tail:
 	MOVQ dim+32(FP), CX
 	ANDQ $1, CX
 	JZ   tasksAVX512_m3_reduce
-	VBROADCASTSS 0(R8)(SI*1), Z0
-	VBROADCASTSS 0(R9)(SI*1), Z1
-	VBROADCASTSS 0(R10)(SI*1), Z2
-	VSUBPS 0(R12)(DI*1), Z0, Z4
+	MOVBLZX 0(R8)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z0
+	MOVBLZX 0(R9)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z1
+	MOVBLZX 0(R10)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z2
+	VSUBPS 0(R12)(SI*4), Z0, Z4
 	VMULPS Z4, Z4, Z4
 	VADDPS Z4, Z8, Z8
-	VSUBPS 0(R13)(DI*1), Z1, Z5
+	VSUBPS 0(R13)(SI*4), Z1, Z5
 	VMULPS Z5, Z5, Z5
 	VADDPS Z5, Z9, Z9
-	VSUBPS 0(R14)(DI*1), Z2, Z6
+	VSUBPS 0(R14)(SI*4), Z2, Z6
 	VMULPS Z6, Z6, Z6
 	VADDPS Z6, Z10, Z10
 tasksAVX512_m3_reduce:
 	MOVL 8(AX), R10
 	SHLQ $4, R10
-	ADDQ DX, R10
+	ADDQ out+40(FP), R10
 	VSHUFF32X4 $0x4e, Z8, Z8, Z14
 	VMINPS Z14, Z8, Z13
 	VSHUFF32X4 $0xb1, Z13, Z13, Z14
@@ -5591,7 +5629,7 @@ tasksAVX512_m3_r0:
 tasksAVX512_m3_d0:
 	MOVL 24(AX), R10
 	SHLQ $4, R10
-	ADDQ DX, R10
+	ADDQ out+40(FP), R10
 	VSHUFF32X4 $0x4e, Z9, Z9, Z14
 	VMINPS Z14, Z9, Z13
 	VSHUFF32X4 $0xb1, Z13, Z13, Z14
@@ -5625,7 +5663,7 @@ tasksAVX512_m3_r1:
 tasksAVX512_m3_d1:
 	MOVL 40(AX), R10
 	SHLQ $4, R10
-	ADDQ DX, R10
+	ADDQ out+40(FP), R10
 	VSHUFF32X4 $0x4e, Z10, Z10, Z14
 	VMINPS Z14, Z10, Z13
 	VSHUFF32X4 $0xb1, Z13, Z13, Z14
@@ -5665,60 +5703,64 @@ tasksAVX512_m3_d2:
 tasksAVX512_m2:
 	MOVQ x+0(FP), R8
 	MOVL (AX), R12
-	LEAQ (R8)(R12*4), R8
+	ADDQ R12, R8
 	MOVL 4(AX), R12
 	SHLQ $2, R12
 	ADDQ ct+8(FP), R12
 	MOVQ x+0(FP), R9
 	MOVL 16(AX), R13
-	LEAQ (R9)(R13*4), R9
+	ADDQ R13, R9
 	MOVL 20(AX), R13
 	SHLQ $2, R13
 	ADDQ ct+8(FP), R13
 	VPXORD Z8, Z8, Z8
 	VPXORD Z9, Z9, Z9
 	XORQ SI, SI
-	XORQ DI, DI
 	MOVQ dim+32(FP), CX
 	SHRQ $1, CX
 	JZ   tasksAVX512_m2_tail
 tasksAVX512_m2_loop:
-	VBROADCASTSS 0(R8)(SI*1), Z0
-	VBROADCASTSS 0(R9)(SI*1), Z1
-	VSUBPS 0(R12)(DI*1), Z0, Z4
+	MOVBLZX 0(R8)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z0
+	MOVBLZX 0(R9)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z1
+	VSUBPS 0(R12)(SI*4), Z0, Z4
 	VMULPS Z4, Z4, Z4
 	VADDPS Z4, Z8, Z8
-	VSUBPS 0(R13)(DI*1), Z1, Z5
+	VSUBPS 0(R13)(SI*4), Z1, Z5
 	VMULPS Z5, Z5, Z5
 	VADDPS Z5, Z9, Z9
-	VBROADCASTSS 4(R8)(SI*1), Z0
-	VBROADCASTSS 4(R9)(SI*1), Z1
-	VSUBPS 64(R12)(DI*1), Z0, Z4
+	MOVBLZX 16(R8)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z0
+	MOVBLZX 16(R9)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z1
+	VSUBPS 64(R12)(SI*4), Z0, Z4
 	VMULPS Z4, Z4, Z4
 	VADDPS Z4, Z8, Z8
-	VSUBPS 64(R13)(DI*1), Z1, Z5
+	VSUBPS 64(R13)(SI*4), Z1, Z5
 	VMULPS Z5, Z5, Z5
 	VADDPS Z5, Z9, Z9
-	ADDQ $8, SI
-	ADDQ $128, DI
+	ADDQ $32, SI
 	DECQ CX
 	JNZ  tasksAVX512_m2_loop
 tasksAVX512_m2_tail:
 	MOVQ dim+32(FP), CX
 	ANDQ $1, CX
 	JZ   tasksAVX512_m2_reduce
-	VBROADCASTSS 0(R8)(SI*1), Z0
-	VBROADCASTSS 0(R9)(SI*1), Z1
-	VSUBPS 0(R12)(DI*1), Z0, Z4
+	MOVBLZX 0(R8)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z0
+	MOVBLZX 0(R9)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z1
+	VSUBPS 0(R12)(SI*4), Z0, Z4
 	VMULPS Z4, Z4, Z4
 	VADDPS Z4, Z8, Z8
-	VSUBPS 0(R13)(DI*1), Z1, Z5
+	VSUBPS 0(R13)(SI*4), Z1, Z5
 	VMULPS Z5, Z5, Z5
 	VADDPS Z5, Z9, Z9
 tasksAVX512_m2_reduce:
 	MOVL 8(AX), R10
 	SHLQ $4, R10
-	ADDQ DX, R10
+	ADDQ out+40(FP), R10
 	VSHUFF32X4 $0x4e, Z8, Z8, Z14
 	VMINPS Z14, Z8, Z13
 	VSHUFF32X4 $0xb1, Z13, Z13, Z14
@@ -5752,7 +5794,7 @@ tasksAVX512_m2_r0:
 tasksAVX512_m2_d0:
 	MOVL 24(AX), R10
 	SHLQ $4, R10
-	ADDQ DX, R10
+	ADDQ out+40(FP), R10
 	VSHUFF32X4 $0x4e, Z9, Z9, Z14
 	VMINPS Z14, Z9, Z13
 	VSHUFF32X4 $0xb1, Z13, Z13, Z14
@@ -5792,41 +5834,42 @@ tasksAVX512_m2_d1:
 tasksAVX512_m1:
 	MOVQ x+0(FP), R8
 	MOVL (AX), R12
-	LEAQ (R8)(R12*4), R8
+	ADDQ R12, R8
 	MOVL 4(AX), R12
 	SHLQ $2, R12
 	ADDQ ct+8(FP), R12
 	VPXORD Z8, Z8, Z8
 	XORQ SI, SI
-	XORQ DI, DI
 	MOVQ dim+32(FP), CX
 	SHRQ $1, CX
 	JZ   tasksAVX512_m1_tail
 tasksAVX512_m1_loop:
-	VBROADCASTSS 0(R8)(SI*1), Z0
-	VSUBPS 0(R12)(DI*1), Z0, Z4
+	MOVBLZX 0(R8)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z0
+	VSUBPS 0(R12)(SI*4), Z0, Z4
 	VMULPS Z4, Z4, Z4
 	VADDPS Z4, Z8, Z8
-	VBROADCASTSS 4(R8)(SI*1), Z0
-	VSUBPS 64(R12)(DI*1), Z0, Z4
+	MOVBLZX 16(R8)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z0
+	VSUBPS 64(R12)(SI*4), Z0, Z4
 	VMULPS Z4, Z4, Z4
 	VADDPS Z4, Z8, Z8
-	ADDQ $8, SI
-	ADDQ $128, DI
+	ADDQ $32, SI
 	DECQ CX
 	JNZ  tasksAVX512_m1_loop
 tasksAVX512_m1_tail:
 	MOVQ dim+32(FP), CX
 	ANDQ $1, CX
 	JZ   tasksAVX512_m1_reduce
-	VBROADCASTSS 0(R8)(SI*1), Z0
-	VSUBPS 0(R12)(DI*1), Z0, Z4
+	MOVBLZX 0(R8)(SI*1), DI
+	VBROADCASTSS (DX)(DI*4), Z0
+	VSUBPS 0(R12)(SI*4), Z0, Z4
 	VMULPS Z4, Z4, Z4
 	VADDPS Z4, Z8, Z8
 tasksAVX512_m1_reduce:
 	MOVL 8(AX), R10
 	SHLQ $4, R10
-	ADDQ DX, R10
+	ADDQ out+40(FP), R10
 	VSHUFF32X4 $0x4e, Z8, Z8, Z14
 	VMINPS Z14, Z8, Z13
 	VSHUFF32X4 $0xb1, Z13, Z13, Z14
@@ -5863,29 +5906,6 @@ tasksAVX512_m1_d0:
 	JMP  tasksAVX512_batch
 
 tasksAVX512_done:
-	VZEROUPPER
-	RET
-
-// func widenAVX512(dst *float32, src *uint8, n int)
-//
-// Widens n blocks of 16 uint8 values at src to float32 at dst.
-TEXT ·widenAVX512(SB), NOSPLIT, $0-24
-	MOVQ dst+0(FP), DI
-	MOVQ src+8(FP), SI
-	MOVQ n+16(FP), CX
-	TESTQ CX, CX
-	JZ   widenAVX512_done
-
-widenAVX512_loop:
-	VPMOVZXBD (SI), Z0
-	VCVTDQ2PS Z0, Z0
-	VMOVUPS Z0, (DI)
-	ADDQ $16, SI
-	ADDQ $64, DI
-	DECQ CX
-	JNZ  widenAVX512_loop
-
-widenAVX512_done:
 	VZEROUPPER
 	RET
 
@@ -6085,6 +6105,265 @@ ownAVX512_done:
 	VMOVUPS Z10, (AX)
 	VZEROUPPER
 	RET
+
+// byteFloats<>: float32(i) for i = 0..255, the task kernels' byte widening.
+DATA byteFloats<>+0(SB)/4, $0x00000000
+DATA byteFloats<>+4(SB)/4, $0x3f800000
+DATA byteFloats<>+8(SB)/4, $0x40000000
+DATA byteFloats<>+12(SB)/4, $0x40400000
+DATA byteFloats<>+16(SB)/4, $0x40800000
+DATA byteFloats<>+20(SB)/4, $0x40a00000
+DATA byteFloats<>+24(SB)/4, $0x40c00000
+DATA byteFloats<>+28(SB)/4, $0x40e00000
+DATA byteFloats<>+32(SB)/4, $0x41000000
+DATA byteFloats<>+36(SB)/4, $0x41100000
+DATA byteFloats<>+40(SB)/4, $0x41200000
+DATA byteFloats<>+44(SB)/4, $0x41300000
+DATA byteFloats<>+48(SB)/4, $0x41400000
+DATA byteFloats<>+52(SB)/4, $0x41500000
+DATA byteFloats<>+56(SB)/4, $0x41600000
+DATA byteFloats<>+60(SB)/4, $0x41700000
+DATA byteFloats<>+64(SB)/4, $0x41800000
+DATA byteFloats<>+68(SB)/4, $0x41880000
+DATA byteFloats<>+72(SB)/4, $0x41900000
+DATA byteFloats<>+76(SB)/4, $0x41980000
+DATA byteFloats<>+80(SB)/4, $0x41a00000
+DATA byteFloats<>+84(SB)/4, $0x41a80000
+DATA byteFloats<>+88(SB)/4, $0x41b00000
+DATA byteFloats<>+92(SB)/4, $0x41b80000
+DATA byteFloats<>+96(SB)/4, $0x41c00000
+DATA byteFloats<>+100(SB)/4, $0x41c80000
+DATA byteFloats<>+104(SB)/4, $0x41d00000
+DATA byteFloats<>+108(SB)/4, $0x41d80000
+DATA byteFloats<>+112(SB)/4, $0x41e00000
+DATA byteFloats<>+116(SB)/4, $0x41e80000
+DATA byteFloats<>+120(SB)/4, $0x41f00000
+DATA byteFloats<>+124(SB)/4, $0x41f80000
+DATA byteFloats<>+128(SB)/4, $0x42000000
+DATA byteFloats<>+132(SB)/4, $0x42040000
+DATA byteFloats<>+136(SB)/4, $0x42080000
+DATA byteFloats<>+140(SB)/4, $0x420c0000
+DATA byteFloats<>+144(SB)/4, $0x42100000
+DATA byteFloats<>+148(SB)/4, $0x42140000
+DATA byteFloats<>+152(SB)/4, $0x42180000
+DATA byteFloats<>+156(SB)/4, $0x421c0000
+DATA byteFloats<>+160(SB)/4, $0x42200000
+DATA byteFloats<>+164(SB)/4, $0x42240000
+DATA byteFloats<>+168(SB)/4, $0x42280000
+DATA byteFloats<>+172(SB)/4, $0x422c0000
+DATA byteFloats<>+176(SB)/4, $0x42300000
+DATA byteFloats<>+180(SB)/4, $0x42340000
+DATA byteFloats<>+184(SB)/4, $0x42380000
+DATA byteFloats<>+188(SB)/4, $0x423c0000
+DATA byteFloats<>+192(SB)/4, $0x42400000
+DATA byteFloats<>+196(SB)/4, $0x42440000
+DATA byteFloats<>+200(SB)/4, $0x42480000
+DATA byteFloats<>+204(SB)/4, $0x424c0000
+DATA byteFloats<>+208(SB)/4, $0x42500000
+DATA byteFloats<>+212(SB)/4, $0x42540000
+DATA byteFloats<>+216(SB)/4, $0x42580000
+DATA byteFloats<>+220(SB)/4, $0x425c0000
+DATA byteFloats<>+224(SB)/4, $0x42600000
+DATA byteFloats<>+228(SB)/4, $0x42640000
+DATA byteFloats<>+232(SB)/4, $0x42680000
+DATA byteFloats<>+236(SB)/4, $0x426c0000
+DATA byteFloats<>+240(SB)/4, $0x42700000
+DATA byteFloats<>+244(SB)/4, $0x42740000
+DATA byteFloats<>+248(SB)/4, $0x42780000
+DATA byteFloats<>+252(SB)/4, $0x427c0000
+DATA byteFloats<>+256(SB)/4, $0x42800000
+DATA byteFloats<>+260(SB)/4, $0x42820000
+DATA byteFloats<>+264(SB)/4, $0x42840000
+DATA byteFloats<>+268(SB)/4, $0x42860000
+DATA byteFloats<>+272(SB)/4, $0x42880000
+DATA byteFloats<>+276(SB)/4, $0x428a0000
+DATA byteFloats<>+280(SB)/4, $0x428c0000
+DATA byteFloats<>+284(SB)/4, $0x428e0000
+DATA byteFloats<>+288(SB)/4, $0x42900000
+DATA byteFloats<>+292(SB)/4, $0x42920000
+DATA byteFloats<>+296(SB)/4, $0x42940000
+DATA byteFloats<>+300(SB)/4, $0x42960000
+DATA byteFloats<>+304(SB)/4, $0x42980000
+DATA byteFloats<>+308(SB)/4, $0x429a0000
+DATA byteFloats<>+312(SB)/4, $0x429c0000
+DATA byteFloats<>+316(SB)/4, $0x429e0000
+DATA byteFloats<>+320(SB)/4, $0x42a00000
+DATA byteFloats<>+324(SB)/4, $0x42a20000
+DATA byteFloats<>+328(SB)/4, $0x42a40000
+DATA byteFloats<>+332(SB)/4, $0x42a60000
+DATA byteFloats<>+336(SB)/4, $0x42a80000
+DATA byteFloats<>+340(SB)/4, $0x42aa0000
+DATA byteFloats<>+344(SB)/4, $0x42ac0000
+DATA byteFloats<>+348(SB)/4, $0x42ae0000
+DATA byteFloats<>+352(SB)/4, $0x42b00000
+DATA byteFloats<>+356(SB)/4, $0x42b20000
+DATA byteFloats<>+360(SB)/4, $0x42b40000
+DATA byteFloats<>+364(SB)/4, $0x42b60000
+DATA byteFloats<>+368(SB)/4, $0x42b80000
+DATA byteFloats<>+372(SB)/4, $0x42ba0000
+DATA byteFloats<>+376(SB)/4, $0x42bc0000
+DATA byteFloats<>+380(SB)/4, $0x42be0000
+DATA byteFloats<>+384(SB)/4, $0x42c00000
+DATA byteFloats<>+388(SB)/4, $0x42c20000
+DATA byteFloats<>+392(SB)/4, $0x42c40000
+DATA byteFloats<>+396(SB)/4, $0x42c60000
+DATA byteFloats<>+400(SB)/4, $0x42c80000
+DATA byteFloats<>+404(SB)/4, $0x42ca0000
+DATA byteFloats<>+408(SB)/4, $0x42cc0000
+DATA byteFloats<>+412(SB)/4, $0x42ce0000
+DATA byteFloats<>+416(SB)/4, $0x42d00000
+DATA byteFloats<>+420(SB)/4, $0x42d20000
+DATA byteFloats<>+424(SB)/4, $0x42d40000
+DATA byteFloats<>+428(SB)/4, $0x42d60000
+DATA byteFloats<>+432(SB)/4, $0x42d80000
+DATA byteFloats<>+436(SB)/4, $0x42da0000
+DATA byteFloats<>+440(SB)/4, $0x42dc0000
+DATA byteFloats<>+444(SB)/4, $0x42de0000
+DATA byteFloats<>+448(SB)/4, $0x42e00000
+DATA byteFloats<>+452(SB)/4, $0x42e20000
+DATA byteFloats<>+456(SB)/4, $0x42e40000
+DATA byteFloats<>+460(SB)/4, $0x42e60000
+DATA byteFloats<>+464(SB)/4, $0x42e80000
+DATA byteFloats<>+468(SB)/4, $0x42ea0000
+DATA byteFloats<>+472(SB)/4, $0x42ec0000
+DATA byteFloats<>+476(SB)/4, $0x42ee0000
+DATA byteFloats<>+480(SB)/4, $0x42f00000
+DATA byteFloats<>+484(SB)/4, $0x42f20000
+DATA byteFloats<>+488(SB)/4, $0x42f40000
+DATA byteFloats<>+492(SB)/4, $0x42f60000
+DATA byteFloats<>+496(SB)/4, $0x42f80000
+DATA byteFloats<>+500(SB)/4, $0x42fa0000
+DATA byteFloats<>+504(SB)/4, $0x42fc0000
+DATA byteFloats<>+508(SB)/4, $0x42fe0000
+DATA byteFloats<>+512(SB)/4, $0x43000000
+DATA byteFloats<>+516(SB)/4, $0x43010000
+DATA byteFloats<>+520(SB)/4, $0x43020000
+DATA byteFloats<>+524(SB)/4, $0x43030000
+DATA byteFloats<>+528(SB)/4, $0x43040000
+DATA byteFloats<>+532(SB)/4, $0x43050000
+DATA byteFloats<>+536(SB)/4, $0x43060000
+DATA byteFloats<>+540(SB)/4, $0x43070000
+DATA byteFloats<>+544(SB)/4, $0x43080000
+DATA byteFloats<>+548(SB)/4, $0x43090000
+DATA byteFloats<>+552(SB)/4, $0x430a0000
+DATA byteFloats<>+556(SB)/4, $0x430b0000
+DATA byteFloats<>+560(SB)/4, $0x430c0000
+DATA byteFloats<>+564(SB)/4, $0x430d0000
+DATA byteFloats<>+568(SB)/4, $0x430e0000
+DATA byteFloats<>+572(SB)/4, $0x430f0000
+DATA byteFloats<>+576(SB)/4, $0x43100000
+DATA byteFloats<>+580(SB)/4, $0x43110000
+DATA byteFloats<>+584(SB)/4, $0x43120000
+DATA byteFloats<>+588(SB)/4, $0x43130000
+DATA byteFloats<>+592(SB)/4, $0x43140000
+DATA byteFloats<>+596(SB)/4, $0x43150000
+DATA byteFloats<>+600(SB)/4, $0x43160000
+DATA byteFloats<>+604(SB)/4, $0x43170000
+DATA byteFloats<>+608(SB)/4, $0x43180000
+DATA byteFloats<>+612(SB)/4, $0x43190000
+DATA byteFloats<>+616(SB)/4, $0x431a0000
+DATA byteFloats<>+620(SB)/4, $0x431b0000
+DATA byteFloats<>+624(SB)/4, $0x431c0000
+DATA byteFloats<>+628(SB)/4, $0x431d0000
+DATA byteFloats<>+632(SB)/4, $0x431e0000
+DATA byteFloats<>+636(SB)/4, $0x431f0000
+DATA byteFloats<>+640(SB)/4, $0x43200000
+DATA byteFloats<>+644(SB)/4, $0x43210000
+DATA byteFloats<>+648(SB)/4, $0x43220000
+DATA byteFloats<>+652(SB)/4, $0x43230000
+DATA byteFloats<>+656(SB)/4, $0x43240000
+DATA byteFloats<>+660(SB)/4, $0x43250000
+DATA byteFloats<>+664(SB)/4, $0x43260000
+DATA byteFloats<>+668(SB)/4, $0x43270000
+DATA byteFloats<>+672(SB)/4, $0x43280000
+DATA byteFloats<>+676(SB)/4, $0x43290000
+DATA byteFloats<>+680(SB)/4, $0x432a0000
+DATA byteFloats<>+684(SB)/4, $0x432b0000
+DATA byteFloats<>+688(SB)/4, $0x432c0000
+DATA byteFloats<>+692(SB)/4, $0x432d0000
+DATA byteFloats<>+696(SB)/4, $0x432e0000
+DATA byteFloats<>+700(SB)/4, $0x432f0000
+DATA byteFloats<>+704(SB)/4, $0x43300000
+DATA byteFloats<>+708(SB)/4, $0x43310000
+DATA byteFloats<>+712(SB)/4, $0x43320000
+DATA byteFloats<>+716(SB)/4, $0x43330000
+DATA byteFloats<>+720(SB)/4, $0x43340000
+DATA byteFloats<>+724(SB)/4, $0x43350000
+DATA byteFloats<>+728(SB)/4, $0x43360000
+DATA byteFloats<>+732(SB)/4, $0x43370000
+DATA byteFloats<>+736(SB)/4, $0x43380000
+DATA byteFloats<>+740(SB)/4, $0x43390000
+DATA byteFloats<>+744(SB)/4, $0x433a0000
+DATA byteFloats<>+748(SB)/4, $0x433b0000
+DATA byteFloats<>+752(SB)/4, $0x433c0000
+DATA byteFloats<>+756(SB)/4, $0x433d0000
+DATA byteFloats<>+760(SB)/4, $0x433e0000
+DATA byteFloats<>+764(SB)/4, $0x433f0000
+DATA byteFloats<>+768(SB)/4, $0x43400000
+DATA byteFloats<>+772(SB)/4, $0x43410000
+DATA byteFloats<>+776(SB)/4, $0x43420000
+DATA byteFloats<>+780(SB)/4, $0x43430000
+DATA byteFloats<>+784(SB)/4, $0x43440000
+DATA byteFloats<>+788(SB)/4, $0x43450000
+DATA byteFloats<>+792(SB)/4, $0x43460000
+DATA byteFloats<>+796(SB)/4, $0x43470000
+DATA byteFloats<>+800(SB)/4, $0x43480000
+DATA byteFloats<>+804(SB)/4, $0x43490000
+DATA byteFloats<>+808(SB)/4, $0x434a0000
+DATA byteFloats<>+812(SB)/4, $0x434b0000
+DATA byteFloats<>+816(SB)/4, $0x434c0000
+DATA byteFloats<>+820(SB)/4, $0x434d0000
+DATA byteFloats<>+824(SB)/4, $0x434e0000
+DATA byteFloats<>+828(SB)/4, $0x434f0000
+DATA byteFloats<>+832(SB)/4, $0x43500000
+DATA byteFloats<>+836(SB)/4, $0x43510000
+DATA byteFloats<>+840(SB)/4, $0x43520000
+DATA byteFloats<>+844(SB)/4, $0x43530000
+DATA byteFloats<>+848(SB)/4, $0x43540000
+DATA byteFloats<>+852(SB)/4, $0x43550000
+DATA byteFloats<>+856(SB)/4, $0x43560000
+DATA byteFloats<>+860(SB)/4, $0x43570000
+DATA byteFloats<>+864(SB)/4, $0x43580000
+DATA byteFloats<>+868(SB)/4, $0x43590000
+DATA byteFloats<>+872(SB)/4, $0x435a0000
+DATA byteFloats<>+876(SB)/4, $0x435b0000
+DATA byteFloats<>+880(SB)/4, $0x435c0000
+DATA byteFloats<>+884(SB)/4, $0x435d0000
+DATA byteFloats<>+888(SB)/4, $0x435e0000
+DATA byteFloats<>+892(SB)/4, $0x435f0000
+DATA byteFloats<>+896(SB)/4, $0x43600000
+DATA byteFloats<>+900(SB)/4, $0x43610000
+DATA byteFloats<>+904(SB)/4, $0x43620000
+DATA byteFloats<>+908(SB)/4, $0x43630000
+DATA byteFloats<>+912(SB)/4, $0x43640000
+DATA byteFloats<>+916(SB)/4, $0x43650000
+DATA byteFloats<>+920(SB)/4, $0x43660000
+DATA byteFloats<>+924(SB)/4, $0x43670000
+DATA byteFloats<>+928(SB)/4, $0x43680000
+DATA byteFloats<>+932(SB)/4, $0x43690000
+DATA byteFloats<>+936(SB)/4, $0x436a0000
+DATA byteFloats<>+940(SB)/4, $0x436b0000
+DATA byteFloats<>+944(SB)/4, $0x436c0000
+DATA byteFloats<>+948(SB)/4, $0x436d0000
+DATA byteFloats<>+952(SB)/4, $0x436e0000
+DATA byteFloats<>+956(SB)/4, $0x436f0000
+DATA byteFloats<>+960(SB)/4, $0x43700000
+DATA byteFloats<>+964(SB)/4, $0x43710000
+DATA byteFloats<>+968(SB)/4, $0x43720000
+DATA byteFloats<>+972(SB)/4, $0x43730000
+DATA byteFloats<>+976(SB)/4, $0x43740000
+DATA byteFloats<>+980(SB)/4, $0x43750000
+DATA byteFloats<>+984(SB)/4, $0x43760000
+DATA byteFloats<>+988(SB)/4, $0x43770000
+DATA byteFloats<>+992(SB)/4, $0x43780000
+DATA byteFloats<>+996(SB)/4, $0x43790000
+DATA byteFloats<>+1000(SB)/4, $0x437a0000
+DATA byteFloats<>+1004(SB)/4, $0x437b0000
+DATA byteFloats<>+1008(SB)/4, $0x437c0000
+DATA byteFloats<>+1012(SB)/4, $0x437d0000
+DATA byteFloats<>+1016(SB)/4, $0x437e0000
+DATA byteFloats<>+1020(SB)/4, $0x437f0000
+GLOBL byteFloats<>(SB), RODATA|NOPTR, $1024
 
 // func filterAVX512(lb *uint32, nt, nb int, drift, uq *uint32, fails *uint64)
 //

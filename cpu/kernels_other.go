@@ -9,16 +9,8 @@ func (k *kernel) run(x *uint8, nblocks, dim int, ct *float32, ng, ng1, s1 int, l
 	panic("cpu: no SIMD kernels on this platform")
 }
 
-func (a *Assigner) runTasks(x, ct []float32, tasks []uint32, ntasks, dim int, out []float32) {
-	goTasks(x, ct, tasks, ntasks, dim, out)
-}
-
-// widen converts a tile to float32 (exactly).
-func (a *Assigner) widen(dst []float32, src []uint8) {
-	dst = dst[:len(src)]
-	for j, v := range src {
-		dst[j] = float32(v)
-	}
+func (a *Assigner) runTasks(x []uint8, ct []float32, tasks []uint32, ntasks, dim int, out []float32) {
+	goTasks(x, 1, ct, tasks, ntasks, dim, out)
 }
 
 func (a *Assigner) runOwn(blk []uint8, dim int, cent []float32, us, lab []int32, out []float32) {

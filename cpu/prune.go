@@ -141,7 +141,7 @@ func (a *Assigner) Scheme(k int) string {
 	bytes := int64(a.data.N) * int64(12+4*nb)
 	order := ""
 	if sortable {
-		bytes += int64(a.data.N) * int64(24+4*nb+a.data.D)
+		bytes += int64(a.data.N) * int64(24+4*nb)
 		order = ", tiles ordered by cluster"
 	}
 	return fmt.Sprintf("yinyang: %d groups of <= %d centroids, %d bounds per tile%s (%s)",
@@ -184,9 +184,9 @@ const maxCentroidValue = 1 << 20
 // label in it).
 //
 // Memory per tile: 12 bytes (label, distance, threshold) and 4 per bound;
-// ordered, D more (the tiles' rows in that order) and 24+4*bounds for the
-// reordering's buffers. With a SIMD kernel the Assigner also keeps one
-// re-laid copy of the data (D bytes per tile) in any case.
+// ordered, 24+4*bounds more for the reordering's buffers (the order itself
+// is the SIMD kernel's re-laid copy of the data, D bytes per tile, which
+// the Assigner keeps in any case).
 func (a *Assigner) pruneShape(k int) (groups, per int, ok, sortable bool) {
 	if a.opts.Prune == PruneOff || a.data.N < 1 || a.data.D < 1 || len(a.data.X) < a.data.N*a.data.D {
 		return 0, 0, false, false
@@ -210,7 +210,7 @@ func (a *Assigner) pruneShape(k int) (groups, per int, ok, sortable bool) {
 	}
 	per = (groups + int(nb) - 1) / int(nb)
 	nb = int64((groups + per - 1) / per)
-	sortable = a.kern != nil && 36+8*nb+int64(a.data.D) <= perTile
+	sortable = a.kern != nil && 36+8*nb <= perTile
 	return groups, per, true, sortable
 }
 
@@ -364,13 +364,12 @@ func chunkRows(dim, lanes int) int {
 
 // pruneWork is one worker's scratch space for a chunk of tiles.
 type pruneWork struct {
-	x           []float32 // widened tiles, dim each
-	tasks       []uint32  // the kernel's tasks: offsets of the tile in x and of the group in ct, result slot, 0
+	tasks       []uint32  // the kernel's tasks: offsets of the tile in the chunk's rows and of the group in ct, result slot, 0
 	tgroup      []int32   // per task (the tiles' tasks in order): group
 	gcount      []int32   // per group + 1: counting sort of the tasks
 	out         []float32 // per task: smallest sum, its lane, the others' smallest, 0
 	busy        []int32   // tiles of the chunk with tasks
-	xoff        []uint32  // per busy tile: the offset of its row in x
+	xoff        []uint32  // per busy tile: the offset of its first feature in the chunk's rows
 	first       []int32   // per busy tile + 1: its tasks
 	sa          []float32 // per tile of the chunk: own distance
 	us          []int32   // distinct labels of a block
@@ -411,7 +410,6 @@ func newPruneState(a *Assigner, cent []float32, k, groups, per int) *pruneState 
 	st.work = make([]*pruneWork, a.workers)
 	for w := range st.work {
 		st.work[w] = &pruneWork{
-			x:      make([]float32, rows*dim),
 			xoff:   make([]uint32, rows),
 			busy:   make([]int32, 0, rows),
 			first:  make([]int32, 0, rows+1),
@@ -649,8 +647,8 @@ const resortPasses = 12
 
 // resort orders the positions by label (stably), so that a block's tiles
 // mostly share their centroid: it permutes the per-position state and
-// rebuilds the blocks. a.mu is held; calls without pruning wait on
-// layoutMu meanwhile.
+// rebuilds the blocks from the data in the new order. a.mu is held; calls
+// without pruning wait on layoutMu meanwhile.
 func (a *Assigner) resort(st *pruneState) {
 	n, nb := a.data.N, st.nb
 	if st.order == nil {
@@ -690,9 +688,6 @@ func (a *Assigner) resort(st *pruneState) {
 	if st.perm2 == nil {
 		st.perm2 = make([]int32, n)
 	}
-	if a.rows == nil {
-		a.rows = make([]uint8, n*a.data.D)
-	}
 	l := st.lanes
 	nblk := (n + l - 1) / l
 	per := (nblk + a.workers - 1) / a.workers
@@ -700,13 +695,7 @@ func (a *Assigner) resort(st *pruneState) {
 	for w := range a.workers {
 		lo, hi := w*per*l, min((w+1)*per*l, n)
 		if lo < hi {
-			wg.Go(func() {
-				dim := a.data.D
-				for p, t := range a.perm[lo:hi] {
-					copy(a.rows[(lo+p)*dim:(lo+p+1)*dim], a.data.Row(int(t)))
-				}
-				relayout(a.blocks, kmeans.Data{N: n, D: dim, X: a.rows}, nil, l, lo, hi)
-			})
+			wg.Go(func() { relayout(a.blocks, a.data, a.perm, l, lo, hi) })
 		}
 	}
 	wg.Wait()
@@ -782,22 +771,18 @@ func (a *Assigner) pruneChunk(st *pruneState, w *pruneWork, lo, hi int, cent []f
 	if ntasks == 0 {
 		return
 	}
-	// Widen the tiles with tasks: all of the chunk's rows in one pass when
-	// most have tasks (one sequential read), else one by one.
-	rows := a.data.X // by position
-	if perm != nil {
-		rows = a.rows
-	}
-	if 2*len(w.busy) >= hi-lo {
-		a.widen(w.x[:(hi-lo)*dim], rows[lo*dim:hi*dim])
+	// The tasks read the tiles' bytes where they are: the SIMD kernels in
+	// the chunk's blocks (which the own distances have just read), a
+	// tile's features lanes bytes apart; the portable code in the rows.
+	rows := a.data.X[lo*dim : hi*dim]
+	if a.kern != nil {
+		rows = a.blocks[lo*dim : (lo+(hi-lo+lanes-1)/lanes*lanes)*dim]
 		for s, t := range w.busy {
-			w.xoff[s] = uint32(int(t) * dim)
+			w.xoff[s] = uint32(int(t)/lanes*lanes*dim + int(t)%lanes)
 		}
 	} else {
 		for s, t := range w.busy {
-			p := lo + int(t)
-			a.widen(w.x[s*dim:(s+1)*dim], rows[p*dim:(p+1)*dim])
-			w.xoff[s] = uint32(s * dim)
+			w.xoff[s] = uint32(int(t) * dim)
 		}
 	}
 	// The kernel's order: group by group, so that a group's values stay in
@@ -821,7 +806,7 @@ func (a *Assigner) pruneChunk(st *pruneState, w *pruneWork, lo, hi int, cent []f
 		}
 	}
 	w.out = slices.Grow(w.out[:0], 4*ntasks)[:4*ntasks]
-	a.runTasks(w.x, st.ct, w.tasks, ntasks, dim, w.out)
+	a.runTasks(rows, st.ct, w.tasks, ntasks, dim, w.out)
 
 	inf := float32(math.Inf(1))
 	for s, t := range w.busy {
@@ -947,16 +932,18 @@ func goFilter(lb []uint32, nt, nb int, drift, uq []uint32, fails []uint64) {
 }
 
 // goTasks is the portable task code: for each task, the distances of one
-// widened tile to a group of goLanes centroids, four sums interleaved, each
-// in feature order as kmeans.Distance sums, reduced as the SIMD kernels do
-// (see genTasks in genkernels.go).
-func goTasks(x, ct []float32, tasks []uint32, ntasks, dim int, out []float32) {
+// tile (its dim bytes at x, stride apart, from the task's offset) to a
+// group of goLanes centroids, four sums interleaved, each in feature order
+// as kmeans.Distance sums, reduced as the SIMD kernels do (see genTasks in
+// genkernels.go).
+func goTasks(x []uint8, stride int, ct []float32, tasks []uint32, ntasks, dim int, out []float32) {
 	for t := range ntasks {
 		task := tasks[4*t : 4*t+4]
-		xr := x[task[0] : int(task[0])+dim]
+		xr := x[task[0] : int(task[0])+(dim-1)*stride+1]
 		c := ct[task[1] : int(task[1])+dim*goLanes]
 		var s [goLanes]float32
-		for j, v := range xr {
+		for j := range dim {
+			v := float32(xr[j*stride])
 			cj := c[j*goLanes : j*goLanes+goLanes]
 			d0 := v - cj[0]
 			d1 := v - cj[1]
