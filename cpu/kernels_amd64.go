@@ -62,7 +62,7 @@ func (k *kernel) run(x *uint8, nblocks, dim int, ct *float32, ng, ng1, s1 int, l
 
 // runTasks runs ntasks pruning tasks (see genTasks in genkernels.go) on
 // the tiles at x: with the kernel's width on its blocks (a tile's features
-// lanes bytes apart), or with the portable code on rows (a.taskStride).
+// lanes bytes apart), or with the portable code on rows (features adjacent).
 func (a *Assigner) runTasks(x []uint8, ct []float32, tasks []uint32, ntasks, dim int, out []float32) {
 	switch a.kern {
 	case kernAVX512:
