@@ -203,16 +203,21 @@ func newUpdater(data Data, k int) *updater {
 func (u *updater) move(i int, to int32) {
 	dim := u.data.D
 	row := u.data.Row(i)
+	add := u.sums[int(to)*dim : (int(to)+1)*dim]
+	add = add[:len(row)]
 	if from := u.owner[i]; from >= 0 {
-		s := u.sums[int(from)*dim : (int(from)+1)*dim]
+		// One pass for both clusters: the row is read once.
+		sub := u.sums[int(from)*dim : (int(from)+1)*dim]
+		sub = sub[:len(row)]
 		for j, v := range row {
-			s[j] -= uint64(v)
+			sub[j] -= uint64(v)
+			add[j] += uint64(v)
 		}
 		u.counts[from]--
-	}
-	s := u.sums[int(to)*dim : (int(to)+1)*dim]
-	for j, v := range row {
-		s[j] += uint64(v)
+	} else {
+		for j, v := range row {
+			add[j] += uint64(v)
+		}
 	}
 	u.counts[to]++
 	u.owner[i] = to
