@@ -219,15 +219,27 @@ func (r ProbeResult) MarshalJSON() ([]byte, error) {
 	return json.Marshal(out)
 }
 
+// Name names the probed context as messages do: "glfw", "egl" or "egl
+// device N".
+func (r ProbeResult) Name() string { return contextName(r.Context, r.Device) }
+
+// ContextName names the context as messages do: "glfw", "egl" or "egl
+// device N".
+func (in Info) ContextName() string { return contextName(in.Context, in.Device) }
+
+func contextName(context string, d *EGLDevice) string {
+	if d != nil {
+		return fmt.Sprintf("%s device %d", context, d.Index)
+	}
+	return context
+}
+
 func (r ProbeResult) String() string {
 	mark := ""
 	if r.Auto {
 		mark = " (auto)"
 	}
-	name := r.Context
-	if r.Device != nil {
-		name += fmt.Sprintf(" device %d", r.Device.Index)
-	}
+	name := r.Name()
 	if !r.Available {
 		return fmt.Sprintf("%s%s: unavailable: %v", name, mark, r.Err)
 	}

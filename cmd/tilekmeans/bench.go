@@ -308,7 +308,7 @@ func (a *app) benchBackend(ctx context.Context, name string, o *benchOptions, ba
 		defer dev.Close()
 		setup = time.Since(start)
 		info := dev.Info()
-		device = fmt.Sprintf("%s, OpenGL %s via %s", info.Renderer, info.Version, gpuContextName(info))
+		device = fmt.Sprintf("%s, OpenGL %s via %s", info.Renderer, info.Version, info.ContextName())
 		if !info.Canary.Passed {
 			// -allow-mismatch: the timings stand, the parity does not.
 			device += ", parity canary failed"

@@ -63,12 +63,12 @@ func (a *app) devicesCommand(_ context.Context, args []string) error {
 			hardware = true
 		}
 		if r.Auto {
-			rep.Auto = fmt.Sprintf("gpu (%s)", probeName(r))
+			rep.Auto = fmt.Sprintf("gpu (%s)", r.Name())
 			switch {
 			case !r.Info.Canary.Passed:
-				rep.Auto = fmt.Sprintf("cpu (%s failed its parity canary; -allow-mismatch uses it)", probeName(r))
+				rep.Auto = fmt.Sprintf("cpu (%s failed its parity canary; -allow-mismatch uses it)", r.Name())
 			case softwareRenderer(r.Info.Renderer) && !a.softwareGPU:
-				rep.Auto = fmt.Sprintf("cpu (%s offers only the software renderer %s; -backend gpu uses it)", probeName(r), r.Info.Renderer)
+				rep.Auto = fmt.Sprintf("cpu (%s offers only the software renderer %s; -backend gpu uses it)", r.Name(), r.Info.Renderer)
 			}
 		}
 		rep.Contexts = append(rep.Contexts, r)
@@ -107,11 +107,11 @@ func (a *app) devicesCommand(_ context.Context, args []string) error {
 		}
 		if !r.Available {
 			// The error names the context itself ("glfw: no display").
-			fmt.Fprintf(w, "%s%s: unavailable: %v\n", probeName(r), mark, strings.TrimPrefix(fmt.Sprint(r.Err), r.Context+": "))
+			fmt.Fprintf(w, "%s%s: unavailable: %v\n", r.Name(), mark, strings.TrimPrefix(fmt.Sprint(r.Err), r.Context+": "))
 			continue
 		}
 		i := r.Info
-		fmt.Fprintf(w, "%s%s: %s\n", probeName(r), mark, i.Renderer)
+		fmt.Fprintf(w, "%s%s: %s\n", r.Name(), mark, i.Renderer)
 		fmt.Fprintf(w, "  vendor %s, OpenGL %s, GLSL %s\n", i.Vendor, i.Version, i.GLSLVersion)
 		fmt.Fprintf(w, "  platform %s, reset notification %v\n", i.Platform, i.Robust)
 		fmt.Fprintf(w, "  compute: work groups up to %d x %d x %d of up to %d x %d x %d (%d invocations); shader uses %d\n",
@@ -132,14 +132,6 @@ func (a *app) devicesCommand(_ context.Context, args []string) error {
 	}
 	fmt.Fprintf(w, "-backend auto would use: %s\n", rep.Auto)
 	return nil
-}
-
-// probeName names a probed context: "glfw", "egl device N" or "egl".
-func probeName(r gpu.ProbeResult) string {
-	if r.Device != nil {
-		return fmt.Sprintf("%s device %d", r.Context, r.Device.Index)
-	}
-	return r.Context
 }
 
 // deviceLine describes an EGL device with what a user matches against

@@ -80,12 +80,3 @@ func openHint(err error) error {
 	}
 	return err
 }
-
-// gpuContextName names a context for messages: "glfw", "egl" or "egl
-// device N".
-func gpuContextName(in gpu.Info) string {
-	if in.Device != nil {
-		return fmt.Sprintf("%s device %d", in.Context, in.Device.Index)
-	}
-	return in.Context
-}

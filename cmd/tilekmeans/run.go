@@ -189,7 +189,7 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 	}()
 	where := "cpu"
 	if be.gpu != nil {
-		where = fmt.Sprintf("gpu (%s: %s, OpenGL %s)", gpuContextName(be.gpu.info), be.gpu.info.Renderer, be.gpu.info.Version)
+		where = fmt.Sprintf("gpu (%s: %s, OpenGL %s)", be.gpu.info.ContextName(), be.gpu.info.Renderer, be.gpu.info.Version)
 	}
 	fmt.Fprintf(logw, "tilekmeans: %s, %d tiles of %s (%d blank%s), k=%s, backend %s\n",
 		o.sheets.source(t), n, tileDesc(t), t.Blank, skippedNote(t), kList(o.ks), where)
