@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
 )
 
 // Result is the outcome of Run.
@@ -197,15 +200,66 @@ loop:
 
 // Inertia returns the float64 sum over rows of the squared distance to the
 // mean of its cluster (means is k*D, row-major): scikit-learn's inertia_.
+// The sum is taken in a fixed order whatever the number of cores: rows in
+// chunks of inertiaChunk, each row's features in four interleaved partial
+// sums (features j mod 4), the chunks' sums added in row order; chunks run
+// on up to GOMAXPROCS goroutines. Each square is rounded before it is added
+// (never fused), so every build and machine gives the same bits.
 func Inertia(data Data, means []float64, labels []int32) float64 {
+	n := len(labels)
+	chunks := (n + inertiaChunk - 1) / inertiaChunk
+	part := make([]float64, chunks)
+	var next atomic.Int64
+	work := func() {
+		for {
+			c := int(next.Add(1) - 1)
+			if c >= chunks {
+				return
+			}
+			part[c] = inertiaRows(data, means, labels, c*inertiaChunk, min((c+1)*inertiaChunk, n))
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), chunks) - 1 {
+		wg.Go(work)
+	}
+	work()
+	wg.Wait()
+	total := 0.0
+	for _, p := range part {
+		total += p
+	}
+	return total
+}
+
+// inertiaChunk is how many rows Inertia sums as one part.
+const inertiaChunk = 4096
+
+// inertiaRows is Inertia's sum over rows lo..hi-1.
+func inertiaRows(data Data, means []float64, labels []int32, lo, hi int) float64 {
 	dim := data.D
 	total := 0.0
-	for i, l := range labels {
-		m := means[int(l)*dim : (int(l)+1)*dim]
-		for j, v := range data.Row(i) {
-			d := float64(v) - m[j]
-			total += d * d
+	for i := lo; i < hi; i++ {
+		m := means[int(labels[i])*dim : (int(labels[i])+1)*dim]
+		row := data.Row(i)
+		m = m[:len(row)]
+		var s [4]float64
+		j := 0
+		for ; j+4 <= len(row); j += 4 {
+			d0 := float64(row[j]) - m[j]
+			d1 := float64(row[j+1]) - m[j+1]
+			d2 := float64(row[j+2]) - m[j+2]
+			d3 := float64(row[j+3]) - m[j+3]
+			s[0] += float64(d0 * d0)
+			s[1] += float64(d1 * d1)
+			s[2] += float64(d2 * d2)
+			s[3] += float64(d3 * d3)
 		}
+		for ; j < len(row); j++ {
+			d := float64(row[j]) - m[j]
+			s[j&3] += float64(d * d)
+		}
+		total += (s[0] + s[1]) + (s[2] + s[3])
 	}
 	return total
 }
