@@ -132,20 +132,16 @@ func (a *Assigner) Reset() {
 // Scheme describes the pruning a call with k centroids uses, for reports:
 // "off", or the groups and bounds per tile.
 func (a *Assigner) Scheme(k int) string {
-	lanes := a.taskLanes()
-	g, per, ok, sortable := a.pruneShape(k)
+	sh, ok := a.shape(k)
 	if !ok {
 		return "off"
 	}
-	nb := (g + per - 1) / per
-	bytes := int64(a.data.N) * int64(12+4*nb)
 	order := ""
-	if sortable {
-		bytes += int64(a.data.N) * int64(24+4*nb)
+	if sh.sortable {
 		order = ", tiles ordered by cluster"
 	}
 	return fmt.Sprintf("yinyang: %d groups of <= %d centroids, %d bounds per tile%s (%s)",
-		g, lanes, nb, order, formatBytes(bytes))
+		sh.groups, a.taskLanes(), sh.nb, order, formatBytes(int64(a.data.N)*sh.tileBytes()))
 }
 
 func formatBytes(b int64) string {
@@ -177,41 +173,61 @@ const goLanes = 4
 // values (NaN, infinities, huge) get brute force.
 const maxCentroidValue = 1 << 20
 
-// pruneShape returns the number of centroid groups for k, how many groups
-// share one bound, whether pruning applies at all, and whether the memory
-// budget also has room to keep the tiles ordered by cluster (a SIMD kernel's
-// own distances then cost one pass per block instead of one per distinct
-// label in it).
-//
-// Memory per tile: 12 bytes (label, distance, threshold) and 4 per bound;
-// ordered, 24+4*bounds more for the reordering's buffers (the order itself
-// is the SIMD kernel's re-laid copy of the data, D bytes per tile, which
-// the Assigner keeps in any case).
-func (a *Assigner) pruneShape(k int) (groups, per int, ok, sortable bool) {
+// pruneShape is how a pruned call with k centroids keeps its state.
+type pruneShape struct {
+	groups   int  // centroid groups of up to the task kernel's width
+	per      int  // groups that share one bound
+	nb       int  // bounds per tile: ceil(groups/per)
+	sortable bool // the tiles are kept ordered by cluster
+}
+
+// Memory per tile: boundBytes (label, distance, threshold: 12 bytes, and 4
+// per bound), and when the tiles are kept ordered by cluster orderBytes
+// more for the reordering's buffers (the order itself is the SIMD kernel's
+// re-laid copy of the data, D bytes per tile, which the Assigner keeps in
+// any case).
+func boundBytes(nb int64) int64 { return 12 + 4*nb }
+func orderBytes(nb int64) int64 { return 24 + 4*nb }
+
+// tileBytes is the shape's memory per tile.
+func (sh pruneShape) tileBytes() int64 {
+	b := boundBytes(int64(sh.nb))
+	if sh.sortable {
+		b += orderBytes(int64(sh.nb))
+	}
+	return b
+}
+
+// shape returns the pruning shape for k centroids, false when pruning
+// does not apply: the groups, as few bounds as the memory budget
+// (Options.MaxBoundBytes) requires, and whether the budget also has room to
+// keep the tiles ordered by cluster (a SIMD kernel's own distances then cost
+// one pass per block instead of one per distinct label in it).
+func (a *Assigner) shape(k int) (pruneShape, bool) {
 	if a.opts.Prune == PruneOff || a.data.N < 1 || a.data.D < 1 || len(a.data.X) < a.data.N*a.data.D {
-		return 0, 0, false, false
+		return pruneShape{}, false
 	}
 	if float64(a.data.D+2) > 1<<23 { // gamma >= 1/2: bounds useless
-		return 0, 0, false, false
+		return pruneShape{}, false
 	}
 	lanes := a.taskLanes()
-	groups = (k + lanes - 1) / lanes
+	groups := (k + lanes - 1) / lanes
 	if groups < 2 && !a.forcePrune {
-		return 0, 0, false, false
+		return pruneShape{}, false
 	}
 	budget := a.opts.MaxBoundBytes
 	if budget <= 0 {
 		budget = DefaultMaxBoundBytes
 	}
 	perTile := budget / int64(a.data.N)
-	nb := min(int64(groups), (perTile-12)/4)
+	nb := min(int64(groups), (perTile-boundBytes(0))/4)
 	if nb < 1 {
-		return 0, 0, false, false
+		return pruneShape{}, false
 	}
-	per = (groups + int(nb) - 1) / int(nb)
+	per := (groups + int(nb) - 1) / int(nb)
 	nb = int64((groups + per - 1) / per)
-	sortable = a.kern != nil && 36+8*nb <= perTile
-	return groups, per, true, sortable
+	sortable := a.kern != nil && boundBytes(nb)+orderBytes(nb) <= perTile
+	return pruneShape{groups: groups, per: per, nb: int(nb), sortable: sortable}, true
 }
 
 // # Bounds and the margin
@@ -378,14 +394,15 @@ type pruneWork struct {
 	extraPasses int64 // own-distance passes beyond one per block
 }
 
-func newPruneState(a *Assigner, cent []float32, k, groups, per int) *pruneState {
+func newPruneState(a *Assigner, cent []float32, k int, sh pruneShape) *pruneState {
 	n, dim := a.data.N, a.data.D
 	lanes := a.taskLanes()
+	groups := sh.groups
 	st := &pruneState{
-		k: k, dim: dim, lanes: lanes, groups: groups, per: per,
-		nb:    (groups + per - 1) / per,
-		fresh: true,
-		bm:    newBoundMath(dim, a.marginScale),
+		k: k, dim: dim, lanes: lanes, groups: groups, per: sh.per, nb: sh.nb,
+		sortable: sh.sortable,
+		fresh:    true,
+		bm:       newBoundMath(dim, a.marginScale),
 	}
 	if a.indexGroups {
 		st.memb, st.size = indexGroups(k, groups, lanes)
@@ -576,14 +593,13 @@ func equalBits(a, b []float32) bool {
 // assignPruned is Assign with bounds; it reports false, having done
 // nothing, when these centroids cannot be pruned. a.mu is held.
 func (a *Assigner) assignPruned(cent []float32, k int, labels []int32, dists []float32) bool {
-	groups, per, ok, sortable := a.pruneShape(k)
+	sh, ok := a.shape(k)
 	if !ok {
 		return false
 	}
 	st := a.ps
-	if st == nil || st.k != k || st.per != per || st.regroup {
-		st = newPruneState(a, cent, k, groups, per)
-		st.sortable = sortable
+	if st == nil || st.k != k || st.per != sh.per || st.regroup {
+		st = newPruneState(a, cent, k, sh)
 	}
 	if !st.begin(cent) {
 		return false
