@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"time"
 
@@ -155,9 +156,16 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 	}
 	sheetWarnings := noteSheets(logw, t, o.sheets.background)
 	// Decoding left about the tile matrix's size again in garbage, in
-	// pages the backend's own copy of the tiles could not reuse: hand it
-	// back now (for 500 sheets: 441 MB peak RSS -> 397 MB, 143 MB tiles).
-	debug.FreeOSMemory()
+	// pages the backend's own copy of the tiles could not reuse: for a
+	// large matrix hand it back now (for 500 sheets: 441 MB peak RSS ->
+	// 397 MB, 143 MB tiles). For a small one only collect it, so that the
+	// clustering's state reuses those pages instead of faulting fresh ones
+	// in (56,100 tiles, k = 64: 0.213-0.218 s against 0.230-0.251 s).
+	if len(t.Pix) >= largeTiles {
+		debug.FreeOSMemory()
+	} else {
+		runtime.GC()
+	}
 	classes, err := o.labels.Classes(t)
 	if err != nil {
 		return fmt.Errorf("-labels %w", err)
