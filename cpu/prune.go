@@ -348,7 +348,8 @@ type pruneState struct {
 	nb            int       // bounds per tile: ceil(G/per)
 	memb          []int32   // G*lanes: the centroid in each lane, -1 past the group's size
 	size          []int32   // G: centroids in each group, ascending index order across lanes
-	gof           []int32   // k: each centroid's group
+	gbound        []int32   // G: each group's bound, g/per
+	cbound        []int32   // k: each centroid's bound
 	ct            []float32 // G*dim*lanes: the groups, feature-major, padded with +Inf
 	prev          []float32 // k*dim: the previous call's centroids
 	moved         []bool    // k: changed since the previous call
@@ -409,10 +410,12 @@ func newPruneState(a *Assigner, cent []float32, k int, sh pruneShape) *pruneStat
 	} else {
 		st.memb, st.size = formGroups(cent, k, dim, groups, lanes)
 	}
-	st.gof = make([]int32, k)
+	st.gbound = make([]int32, groups)
+	st.cbound = make([]int32, k)
 	for g := range groups {
+		st.gbound[g] = int32(g / sh.per)
 		for _, c := range st.memb[g*lanes : g*lanes+int(st.size[g])] {
-			st.gof[c] = int32(g)
+			st.cbound[c] = st.gbound[g]
 		}
 	}
 	st.ct = make([]float32, groups*dim*lanes)
@@ -557,7 +560,7 @@ func (st *pruneState) begin(cent []float32) bool {
 			if !st.moved[c] {
 				continue
 			}
-			b := int(st.gof[c]) / st.per
+			b := st.cbound[c]
 			st.qdrift[b] = max(st.qdrift[b], st.bm.drift(old, cur))
 		}
 	}
@@ -794,7 +797,7 @@ func (a *Assigner) pruneChunk(st *pruneState, w *pruneWork, lo, hi int, cent []f
 	if a.kern != nil {
 		rows = a.blocks[lo*dim : (lo+(hi-lo+lanes-1)/lanes*lanes)*dim]
 		for s, t := range w.busy {
-			w.xoff[s] = uint32(int(t)/lanes*lanes*dim + int(t)%lanes)
+			w.xoff[s] = uint32(int(t)&^(lanes-1)*dim + int(t)&(lanes-1)) // lanes: a power of 2
 		}
 	} else {
 		for s, t := range w.busy {
@@ -856,9 +859,9 @@ func (a *Assigner) pruneChunk(st *pruneState, w *pruneWork, lo, hi int, cent []f
 		lbs := st.lb[i*nb : (i+1)*nb]
 		oldDone := false
 		for j := 0; j < len(tasks); {
-			b := int(tasks[j]) / per
+			b := st.gbound[tasks[j]]
 			low := inf
-			for ; j < len(tasks) && int(tasks[j])/per == b; j++ {
+			for ; j < len(tasks) && st.gbound[tasks[j]] == b; j++ {
 				g := tasks[j]
 				if st.memb[int(g)*lanes+int(math.Float32bits(out[4*j+1]))] == best {
 					low = min(low, out[4*j+2])
@@ -871,7 +874,7 @@ func (a *Assigner) pruneChunk(st *pruneState, w *pruneWork, lo, hi int, cent []f
 			} else {
 				lbs[b] = st.bm.lowerBound(low)
 			}
-			if old >= 0 && int(st.gof[old])/per == b {
+			if old >= 0 && st.cbound[old] == b {
 				oldDone = true
 			}
 		}
@@ -879,7 +882,7 @@ func (a *Assigner) pruneChunk(st *pruneState, w *pruneWork, lo, hi int, cent []f
 			if old >= 0 && !oldDone {
 				// The old centroid is now one of the others of its bound
 				// group.
-				b := int(st.gof[old]) / per
+				b := st.cbound[old]
 				lbs[b] = min(lbs[b], st.bm.lowerBound(st.dist[i]))
 			}
 			st.label[i], st.dist[i], st.uq[i] = best, bestS, st.bm.threshold(bestS)
