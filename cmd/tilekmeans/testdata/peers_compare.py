@@ -23,8 +23,11 @@ the number of iterations tilekmeans ran (same Lloyd iterations), with no
 subsampling (max_points_per_centroid = tiles). Every peer runs in its own
 process per BLAS setting, with the machine's OPENBLAS_CORETYPE and
 OPENBLAS_L2_SIZE removed from that process's environment only. With --reps
-N every program runs N times per cell and the fastest run counts, for all
-alike: on a shared machine it is the one least disturbed by other work.
+N each cell runs in N rounds, every program once per round (tilekmeans auto,
+tilekmeans off, the peers with each BLAS setting), and each program's
+fastest run counts: on a shared machine whose speed drifts by 10-20% over
+minutes, rounds spread every program's runs over the same spell, and the
+fastest is the one least disturbed by other work.
 """
 import argparse
 import json
@@ -48,25 +51,18 @@ def tiles_to_sheets(x, copies, seed, outdir, tile):
         Image.fromarray(img, mode="L").save(os.path.join(outdir, "copy_%03d.png" % c))
 
 
-def run_tool(tool, sheets, ks, prune, out, reps=1):
-    """Runs tilekmeans reps times; returns the last summary with each k's
-    seconds replaced by the fastest of the runs."""
+def run_tool(tool, sheets, ks, prune, out):
+    """Runs tilekmeans once; returns its summary."""
     cmd = [tool, "run", "-q", "-backend", "cpu", "-k", ",".join(map(str, ks)), "-iters", "100",
            "-prune", prune, "-export", "npy", "-out", out, "-images", sheets]
-    secs = {}
-    for _ in range(reps):
-        subprocess.run(cmd, check=True)
-        with open(os.path.join(out, "summary.json")) as f:
-            s = json.load(f)
-        for r in s["runs"]:
-            secs.setdefault(r["k"], []).append(r["seconds"])
-    for r in s["runs"]:
-        r["seconds"] = min(secs[r["k"]])
-    return s
+    subprocess.run(cmd, check=True)
+    with open(os.path.join(out, "summary.json")) as f:
+        return json.load(f)
 
 
 def peers(out, reps, blas):
-    """Runs in a child process: every peer on out's tiles and runs."""
+    """Runs in a child process: every peer on out's tiles and runs, reps
+    times each."""
     import numpy as np
     import faiss
     from sklearn.cluster import KMeans
@@ -127,26 +123,35 @@ def main():
         sheets = os.path.join(d, "sheets")
         if not os.path.isdir(sheets):
             tiles_to_sheets(x, size, a.seed, sheets, tile)
-        ours = {}
-        for prune in ("auto", "off"):
-            ours[prune] = run_tool(a.tool, sheets, ks, prune, os.path.join(d, prune), a.reps)
         auto = os.path.join(d, "auto")
+        ours, secs, res = {}, {}, {}
+        for _ in range(a.reps):  # rounds: every program once in each
+            for prune in ("auto", "off"):
+                ours[prune] = run_tool(a.tool, sheets, ks, prune, os.path.join(d, prune))
+                for r in ours[prune]["runs"]:
+                    secs.setdefault((prune, r["k"]), []).append(r["seconds"])
+            for blas, env in (("default", {}), ("SkylakeX", {"OPENBLAS_CORETYPE": "SkylakeX"})):
+                e = {kk: v for kk, v in os.environ.items() if kk not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+                e.update(env)
+                p = subprocess.run([sys.executable, __file__, "--peers", auto, "--reps", "1", "--blas", blas],
+                                   env=e, check=True, capture_output=True, text=True)
+                for line in p.stdout.splitlines():
+                    r = json.loads(line)
+                    print(line, file=sys.stderr)
+                    key = (r["k"], r["peer"], blas)
+                    if key in res:
+                        r["all_seconds"] = res[key]["all_seconds"] + r["all_seconds"]
+                        r["seconds"] = min(r["all_seconds"])
+                    res[key] = r
+        for prune, s in ours.items():
+            for r in s["runs"]:
+                r["seconds"] = min(secs[(prune, r["k"])])
         got = ours["auto"]["tiles"]  # summary.json's count, not a second read of tiles.npy
         assert got == size * x.shape[0], "the run has %d tiles" % got
         for k in ks:
             la = np.load(os.path.join(auto, "labels_k%d.npy" % k))
             lo = np.load(os.path.join(d, "off", "labels_k%d.npy" % k))
             assert (la == lo).all(), "k=%d: -prune auto and off labels differ" % k
-        res = {}
-        for blas, env in (("default", {}), ("SkylakeX", {"OPENBLAS_CORETYPE": "SkylakeX"})):
-            e = {kk: v for kk, v in os.environ.items() if kk not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
-            e.update(env)
-            p = subprocess.run([sys.executable, __file__, "--peers", auto, "--reps", str(a.reps), "--blas", blas],
-                               env=e, check=True, capture_output=True, text=True)
-            for line in p.stdout.splitlines():
-                r = json.loads(line)
-                print(line, file=sys.stderr)
-                res[(r["k"], r["peer"], blas)] = r
         for k in ks:
             ra = next(r for r in ours["auto"]["runs"] if r["k"] == k)
             ro = next(r for r in ours["off"]["runs"] if r["k"] == k)
