@@ -37,6 +37,10 @@ type Config struct {
 	// Verifier needs, and what a benchmark of the assignment step alone
 	// measures). It is the one switch between the device and host loops.
 	HostLoop bool
+	// Workers caps the goroutines Run itself starts on the host (for the
+	// final inertia); < 1 means GOMAXPROCS. The result does not depend on
+	// it. An Assigner has its own (cpu.Options.Workers).
+	Workers int
 	// Progress, when not nil, is called after every iteration (on the
 	// goroutine that called Run).
 	Progress func(Progress)

@@ -673,3 +673,39 @@ func (n nameOnly) Name() string { return n.a.Name() }
 func (n nameOnly) Assign(c []float32, k int, labels []int32, dists []float32) error {
 	return n.a.Assign(c, k, labels, dists)
 }
+
+// TestInertiaSameForAnyWorkers: the final inertia is summed in fixed chunks
+// of rows, so Config.Workers (and GOMAXPROCS) never change its bits, and
+// it is the float64 sum of squared distances to the means (within the
+// rounding of that sum).
+func TestInertiaSameForAnyWorkers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	data := randomBlobs(rng, 10000+37, 23, 5) // several chunks, a partial one, D not a multiple of 4
+	var first *kmeans.Result
+	for _, w := range []int{1, 2, 3, 8, 0} {
+		res, err := kmeans.Run(context.Background(), data, kmeans.Reference{Data: data}, kmeans.Config{K: 5, Workers: w})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = res
+			want := 0.0
+			for i, l := range res.Labels {
+				for j, v := range data.Row(i) {
+					d := float64(v) - res.Means[int(l)*data.D+j]
+					want += d * d
+				}
+			}
+			if rel := math.Abs(res.Inertia-want) / want; rel > 1e-12 {
+				t.Errorf("inertia %v, sequential sum %v (rel %.2g)", res.Inertia, want, rel)
+			}
+			continue
+		}
+		if math.Float64bits(res.Inertia) != math.Float64bits(first.Inertia) {
+			t.Errorf("Workers %d: inertia %v, with 1 worker %v", w, res.Inertia, first.Inertia)
+		}
+	}
+	if got := kmeans.Inertia(data, first.Means, first.Labels); math.Float64bits(got) != math.Float64bits(first.Inertia) {
+		t.Errorf("Inertia() %v, Run's %v", got, first.Inertia)
+	}
+}

@@ -194,7 +194,7 @@ loop:
 	for _, l := range labels {
 		res.Sizes[l]++
 	}
-	res.Inertia = Inertia(data, means, labels)
+	res.Inertia = inertia(data, means, labels, cfg.Workers)
 	return res, nil
 }
 
@@ -203,9 +203,18 @@ loop:
 // The sum is taken in a fixed order whatever the number of cores: rows in
 // chunks of inertiaChunk, each row's features in four interleaved partial
 // sums (features j mod 4), the chunks' sums added in row order; chunks run
-// on up to GOMAXPROCS goroutines. Each square is rounded before it is added
-// (never fused), so every build and machine gives the same bits.
+// on up to GOMAXPROCS goroutines (Run's uses Config.Workers). Each square is
+// rounded before it is added (never fused), so every build and machine
+// gives the same bits.
 func Inertia(data Data, means []float64, labels []int32) float64 {
+	return inertia(data, means, labels, 0)
+}
+
+// inertia is Inertia on up to workers goroutines (< 1: GOMAXPROCS).
+func inertia(data Data, means []float64, labels []int32, workers int) float64 {
+	if workers < 1 {
+		workers = runtime.GOMAXPROCS(0)
+	}
 	n := len(labels)
 	chunks := (n + inertiaChunk - 1) / inertiaChunk
 	part := make([]float64, chunks)
@@ -220,7 +229,7 @@ func Inertia(data Data, means []float64, labels []int32) float64 {
 		}
 	}
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), chunks) - 1 {
+	for range min(workers, chunks) - 1 {
 		wg.Go(work)
 	}
 	work()

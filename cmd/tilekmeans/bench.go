@@ -409,7 +409,7 @@ func benchCellRun(ctx context.Context, name string, a kmeans.Assigner, data kmea
 			}
 			start = time.Now()
 			_, err := kmeans.Run(ctx, data, a, kmeans.Config{
-				K: k, MaxIter: n, FixedIters: true, NInit: 1,
+				K: k, MaxIter: n, FixedIters: true, NInit: 1, Workers: o.workers,
 				Rand: rand.New(rand.NewPCG(o.seed, uint64(k*1000+r))),
 			})
 			if err != nil {

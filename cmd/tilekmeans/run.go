@@ -275,6 +275,7 @@ func (o *runOptions) config(k int, progress func(kmeans.Progress)) kmeans.Config
 		Rand:       rand.New(rand.NewPCG(o.seed, uint64(k))),
 		// -verify checks every assignment, so they all come to the host.
 		HostLoop: o.verify,
+		Workers:  o.workers,
 		Progress: progress,
 	}
 }
