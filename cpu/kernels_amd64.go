@@ -70,7 +70,7 @@ func (a *Assigner) runTasks(x []uint8, ct []float32, tasks []uint32, ntasks, dim
 	case kernAVX2:
 		tasksAVX2(&x[0], &ct[0], &tasks[0], ntasks, dim, &out[0])
 	default:
-		goTasks(x, 1, ct, tasks, ntasks, dim, out)
+		goTasks(x, ct, tasks, ntasks, dim, out)
 	}
 }
 

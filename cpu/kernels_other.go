@@ -10,7 +10,7 @@ func (k *kernel) run(x *uint8, nblocks, dim int, ct *float32, ng, ng1, s1 int, l
 }
 
 func (a *Assigner) runTasks(x []uint8, ct []float32, tasks []uint32, ntasks, dim int, out []float32) {
-	goTasks(x, 1, ct, tasks, ntasks, dim, out)
+	goTasks(x, ct, tasks, ntasks, dim, out)
 }
 
 func (a *Assigner) runOwn(blk []uint8, dim int, cent []float32, us, lab []int32, out []float32) {
