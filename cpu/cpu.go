@@ -157,9 +157,10 @@ func relayout(out []uint8, data kmeans.Data, perm []int32, l, lo, hi int) {
 			}
 			rows[t] = data.Row(p)
 		}
-		// Eight features of eight tiles at a time, as one 8x8 byte
-		// transpose in registers; the last dim%8 features one by one.
-		j := 0
+		// Sixteen features at a time with the SIMD transpose where there
+		// is one; then eight features of eight tiles at a time, as one 8x8
+		// byte transpose in registers; the last dim%8 features one by one.
+		j := transposeBlock(blk, &rows, l, dim)
 		for ; j+8 <= dim; j += 8 {
 			for t0 := 0; t0 < l; t0 += 8 {
 				for i := range x {

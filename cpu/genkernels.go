@@ -62,6 +62,8 @@ func main() {
 		genOwn(&b, v)
 	}
 	genByteTable(&b)
+	genTranspose(&b, 16)
+	genTranspose(&b, 8)
 	genFilter(&b)
 	b.WriteString(`// func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 TEXT ·cpuid(SB), NOSPLIT, $0-24
@@ -649,6 +651,78 @@ TEXT ·%[1]s(SB), NOSPLIT, $0-56
 	p("MOVQ out+48(FP), AX")
 	p("VMOVUPS %s, (AX)", res)
 	p("VZEROUPPER")
+	p("RET")
+	b.WriteString("\n")
+}
+
+// genTranspose writes the block transposes relayout uses: for L = 16 and 8
+// tiles of a block, 16 features at a time, the 16 bytes of each tile's row
+// in an X register (rows 8-15 zero when L = 8), transposed by four rounds
+// of byte unpacks (round: new[2i], new[2i+1] = the low and high interleave
+// of old[i] and old[i+8]; four rounds of this perfect shuffle transpose a
+// 16x16 byte matrix), then feature f's L bytes stored at f*L. Each round
+// needs one register more than the 16 it has: old[8] goes to the output's
+// first 16 bytes (overwritten by the final stores) and pair 0 reads it
+// from there, the other pairs first, each freeing its old[i+8].
+func genTranspose(b *bytes.Buffer, l int) {
+	name := fmt.Sprintf("transposeRows%d", l)
+	p := func(format string, args ...any) { fmt.Fprintf(b, "\t"+format+"\n", args...) }
+	fmt.Fprintf(b, `// func %[1]s(dst *uint8, rows **uint8, steps int)
+//
+// For steps steps of 16 features: reads 16 bytes at rows[t]+16s for each of
+// the %[2]d tiles t and writes feature 16s+f of tile t to dst[(16s+f)*%[2]d+t].
+//
+// Registers: DI dst, SI rows, CX steps left, DX feature offset (16s), R8 a
+// row pointer, X0-X15 the rows and their transposes.
+TEXT ·%[1]s(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ rows+8(FP), SI
+	MOVQ steps+16(FP), CX
+	XORQ DX, DX
+	TESTQ CX, CX
+	JZ   %[1]s_done
+
+%[1]s_loop:
+`, name, l)
+	phys := make([]int, 16) // logical row -> X register
+	for t := range 16 {
+		phys[t] = t
+		if t < l {
+			p("MOVQ %d(SI), R8", 8*t)
+			p("VMOVDQU (R8)(DX*1), X%d", t)
+		} else {
+			p("VPXOR X%d, X%d, X%d", t, t, t)
+		}
+	}
+	for range 4 {
+		next := make([]int, 16)
+		p("VMOVDQU X%d, (DI)", phys[8])
+		free := phys[8]
+		for _, i := range []int{1, 2, 3, 4, 5, 6, 7, 0} {
+			a := phys[i]
+			src := fmt.Sprintf("X%d", phys[i+8])
+			if i == 0 {
+				src = "(DI)"
+			}
+			p("VPUNPCKHBW %s, X%d, X%d", src, a, free)
+			p("VPUNPCKLBW %s, X%d, X%d", src, a, a)
+			next[2*i], next[2*i+1] = a, free
+			free = phys[i+8]
+		}
+		phys = next
+	}
+	for f := range 16 {
+		if l == 16 {
+			p("VMOVDQU X%d, %s", phys[f], mem(16*f, "DI"))
+		} else {
+			p("VMOVQ X%d, %s", phys[f], mem(8*f, "DI"))
+		}
+	}
+	p("ADDQ $16, DX")
+	p("ADDQ $%d, DI", 16*l)
+	p("DECQ CX")
+	p("JNZ  %s_loop", name)
+	fmt.Fprintf(b, "\n%s_done:\n", name)
 	p("RET")
 	b.WriteString("\n")
 }

@@ -39,6 +39,12 @@ func ownAVX2(blk *uint8, dim int, cent *float32, us *int32, m int, lab *int32, o
 func ownAVX512(blk *uint8, dim int, cent *float32, us *int32, m int, lab *int32, out *float32)
 
 //go:noescape
+func transposeRows16(dst *uint8, rows **uint8, steps int)
+
+//go:noescape
+func transposeRows8(dst *uint8, rows **uint8, steps int)
+
+//go:noescape
 func filterAVX512(lb *uint32, nt, nb int, drift, uq *uint32, fails *uint64)
 
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
@@ -92,6 +98,28 @@ func (a *Assigner) filter(lb []uint32, nt, nb int, drift, uq []uint32, fails []u
 		return
 	}
 	goFilter(lb, nt, nb, drift, uq, fails)
+}
+
+// transposeBlock writes features 0..16*(dim/16)-1 of a block's l tiles
+// (rows[t], each at least dim bytes) into blk feature-major, as relayout
+// defines, with the SIMD transpose when this CPU has one and l is 8 or 16.
+// It returns how many features it wrote (0: none; the caller does the rest).
+func transposeBlock(blk []uint8, rows *[16][]uint8, l, dim int) int {
+	steps := dim / 16
+	if steps == 0 || len(simdKernels) == 0 || (l != 8 && l != 16) {
+		return 0
+	}
+	var ptr [16]*uint8
+	for t := range l {
+		ptr[t] = &rows[t][:dim][0]
+	}
+	_ = blk[steps*16*l-1]
+	if l == 16 {
+		transposeRows16(&blk[0], &ptr[0], steps)
+	} else {
+		transposeRows8(&blk[0], &ptr[0], steps)
+	}
+	return steps * 16
 }
 
 // simdKernels are the kernels this CPU runs, fastest first.

@@ -17,6 +17,8 @@ func (a *Assigner) runOwn(blk []uint8, dim int, cent []float32, us, lab []int32,
 	panic("cpu: no SIMD kernels on this platform")
 }
 
+func transposeBlock(blk []uint8, rows *[16][]uint8, l, dim int) int { return 0 }
+
 func (a *Assigner) filter(lb []uint32, nt, nb int, drift, uq []uint32, fails []uint64) {
 	goFilter(lb, nt, nb, drift, uq, fails)
 }
