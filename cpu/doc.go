@@ -51,7 +51,7 @@
 // go to the lowest index. Per-centroid bounds (Elkan) skip more distances
 // but cost k bounds per tile and scalar distance chains; at the SIMD
 // kernel's granularity a group's bound loses little (measured on the USPS
-// tiles: 10-20% of the distances computed over whole runs at k = 64 and
+// tiles: 10-25% of the distances computed over whole runs at k = 64 and
 // 256).
 //
 // Memory: 12 bytes per tile (label, distance, threshold) and 4 per bound:

@@ -140,8 +140,12 @@ func (a *Assigner) Scheme(k int) string {
 	if sh.sortable {
 		order = ", tiles ordered by cluster"
 	}
-	return fmt.Sprintf("yinyang: %d groups of <= %d centroids, %d bounds per tile%s (%s)",
-		sh.groups, a.taskLanes(), sh.nb, order, formatBytes(int64(a.data.N)*sh.tileBytes()))
+	bounds := "bounds"
+	if sh.nb == 1 {
+		bounds = "bound"
+	}
+	return fmt.Sprintf("yinyang: %d groups of <= %d centroids, %d %s per tile%s (%s)",
+		sh.groups, a.taskLanes(), sh.nb, bounds, order, formatBytes(int64(a.data.N)*sh.tileBytes()))
 }
 
 func formatBytes(b int64) string {

@@ -348,7 +348,7 @@ func TestPruneMemoryStepsDown(t *testing.T) {
 	}{
 		{0, ", 64 bounds per tile, tiles ordered"},
 		{1000 * (12 + 4*16), ", 16 bounds per tile ("},
-		{1000 * (12 + 4), ", 1 bounds per tile ("},
+		{1000 * (12 + 4), ", 1 bound per tile ("},
 		{1000 * 15, "off"},
 	} {
 		a := NewWithOptions(data, Options{MaxBoundBytes: tt.bytes})

@@ -301,3 +301,23 @@ func TestAutoSkipsSoftwareRenderer(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchLeavesOutUnavailableGPU: bench's default -backends times the CPU
+// alone, with one line saying why, when no GPU context can be made; an
+// explicit -backends gpu makes that an error.
+func TestBenchLeavesOutUnavailableGPU(t *testing.T) {
+	paths := tilestest.Paths(t)
+	args := append([]string{"bench", "-sizes", "1", "-k", "3", "-iters", "2", "-reps", "1", "-images"}, paths...)
+	code, stderr := runChild(t, args...)
+	if code != exitOK {
+		t.Fatalf("default -backends without a context: exit %d: %s", code, stderr)
+	}
+	first := strings.SplitN(stderr, "\n", 2)[0]
+	if !strings.HasPrefix(first, "tilekmeans: bench: GPU unavailable, timing the CPU only (-backends gpu insists): ") {
+		t.Errorf("first stderr line %q does not say the GPU was left out", first)
+	}
+	code, stderr = runChild(t, append([]string{"bench", "-backends", "cpu,gpu", "-sizes", "1", "-k", "3", "-iters", "2", "-reps", "1", "-images"}, paths...)...)
+	if code == exitOK || !strings.Contains(stderr, "tilekmeans: bench: ") || strings.Contains(stderr, "timing the CPU only") {
+		t.Errorf("-backends cpu,gpu without a context: exit %d, stderr %q; want an error", code, stderr)
+	}
+}
