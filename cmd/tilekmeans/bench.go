@@ -35,18 +35,15 @@ type benchOptions struct {
 	iters    int
 	reps     int
 	backends []string
-	// backendsSet: -backends was given. Without it a GPU that cannot be
-	// opened is left out with a note; with it, that is an error.
-	backendsSet bool
-	context     string
-	gpu         gpuFlags // -device, -allow-mismatch
-	budget      time.Duration
-	seed        uint64
-	workers     int
-	prune       cpu.Prune
-	asJSON      bool
-	plotPath    string
-	profile     string
+	context  string
+	gpu      gpuFlags // -device, -allow-mismatch
+	budget   time.Duration
+	seed     uint64
+	workers  int
+	prune    cpu.Prune
+	asJSON   bool
+	plotPath string
+	profile  string
 }
 
 // benchCell is the measurement of one backend on one data size and k.
@@ -199,7 +196,6 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
 		}
 		o.backends = append(o.backends, b)
 	}
-	fs.Visit(func(f *flag.Flag) { o.backendsSet = o.backendsSet || f.Name == "backends" })
 	switch {
 	case !validContext(o.context):
 		return nil, usagef("-context %q: want auto, glfw or egl", o.context)
@@ -307,7 +303,9 @@ func (a *app) benchBackend(ctx context.Context, name string, o *benchOptions, ba
 		start := time.Now()
 		var err error
 		if dev, err = gpu.Open(o.gpu.options(o.context)); err != nil {
-			if !o.backendsSet {
+			if !o.sheets.set["backends"] {
+				// The default -backends: leave the GPU out with a note;
+				// naming it makes this an error.
 				fmt.Fprintf(a.stderr, "tilekmeans: bench: GPU unavailable, timing the CPU only (-backends gpu insists): %v\n", openHint(err))
 				return nil, nil
 			}
