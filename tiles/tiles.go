@@ -116,11 +116,11 @@ type Source struct {
 var ErrAllBlank = errors.New("every tile is blank, and skipping blank tiles leaves none")
 
 // Load reads the sheets at paths (in the given order) and cuts them; paths
-// are files (Expand turns folders and globs into them, as the command does). Sheets
-// are decoded by up to Options.Workers goroutines; each file's bytes are
-// dropped once decoded and each decoded sheet once cut, and the tile matrix
-// is allocated once, at its final size, from the image headers. Errors name
-// the file; the first failing sheet in path order is reported.
+// are files (Expand turns folders and globs into them, as the command
+// does). Sheets are decoded by up to Options.Workers goroutines; each file's
+// bytes are dropped once decoded and each decoded sheet once cut, and the
+// tile matrix is allocated once, at its final size, from the image headers.
+// Errors name the file; the first failing sheet in path order is reported.
 func Load(paths []string, opts Options) (*Tiles, error) {
 	ins := make([]input, len(paths))
 	for i, p := range paths {
