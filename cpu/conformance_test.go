@@ -7,6 +7,7 @@ import (
 	"github.com/tilekmeans/tilekmeans/cpu"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/kmeans/kmeanstest"
+	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
 // TestConformance runs the backend conformance suite on every kernel this
@@ -22,11 +23,9 @@ func TestConformance(t *testing.T) {
 					}
 					return a
 				}
-				kmeanstest.TestAssigner(t, newAssigner)
-				// The CPU has no device loop: the host Stepper over it.
-				kmeanstest.TestStepper(t, func(t *testing.T, data kmeans.Data) kmeans.Stepper {
-					return kmeans.NewHostStepper(data, newAssigner(t, data))
-				})
+				kmeanstest.TestAssigner(t, newAssigner, tilestest.Optional(t)...)
+				// The CPU has no device loop: Run drives it from the host.
+				kmeanstest.TestRun(t, newAssigner, tilestest.Optional(t)...)
 			})
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tilekmeans/tilekmeans/internal/randdata"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/kmeans/kmeanstest"
 	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
@@ -83,7 +84,7 @@ func centroidWalk(rng *rand.Rand, data kmeans.Data, k int) [][]float32 {
 	for i := range rows {
 		rows[i] = rng.IntN(data.N)
 	}
-	cur := kmeanstest.CentroidsFromRows(data, rows)
+	cur := randdata.FromRows(data, rows)
 	sets := [][]float32{slices.Clone(cur)}
 	next := func(f func(c []float32)) {
 		f(cur)
@@ -145,19 +146,19 @@ func TestPruneAssignSequences(t *testing.T) {
 		data kmeans.Data
 		ks   []int
 	}
-	dup := kmeanstest.RandomData(rng, 40, 9, 256)
+	dup := randdata.Rows(rng, 40, 9, 256)
 	dup.X = slices.Repeat(dup.X, 10) // every row 10 times
 	dup.N *= 10
 	sets := []set{
-		{"random D=1", kmeanstest.RandomData(rng, 500, 1, 256), []int{2, 5, 17, 40}},
-		{"random D=3", kmeanstest.RandomData(rng, 500, 3, 256), []int{2, 9, 33}},
-		{"random D=33", kmeanstest.RandomData(rng, 300, 33, 256), []int{4, 16, 17, 64}},
-		{"few levels D=16", kmeanstest.RandomData(rng, 400, 16, 3), []int{3, 20, 50}},
+		{"random D=1", randdata.Rows(rng, 500, 1, 256), []int{2, 5, 17, 40}},
+		{"random D=3", randdata.Rows(rng, 500, 3, 256), []int{2, 9, 33}},
+		{"random D=33", randdata.Rows(rng, 300, 33, 256), []int{4, 16, 17, 64}},
+		{"few levels D=16", randdata.Rows(rng, 400, 16, 3), []int{3, 20, 50}},
 		{"duplicates D=9", dup, []int{5, 30, 60}},
-		{"random D=256", kmeanstest.RandomData(rng, 200, 256, 256), []int{2, 31, 100}},
+		{"random D=256", randdata.Rows(rng, 200, 256, 256), []int{2, 31, 100}},
 	}
 	if !testing.Short() {
-		sets = append(sets, set{"random D=4096", kmeanstest.RandomData(rng, 60, 4096, 256), []int{2, 20}})
+		sets = append(sets, set{"random D=4096", randdata.Rows(rng, 60, 4096, 256), []int{2, 20}})
 	}
 	for _, s := range sets {
 		for _, v := range pruneVariants(s.data.N) {
@@ -213,18 +214,18 @@ func runBoth(t *testing.T, data kmeans.Data, v pruneVariant, cfg kmeans.Config, 
 // 2 to 1024.
 func TestPruneRunsEqualBruteForce(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 4))
-	blobs := kmeanstest.RandomData(rng, 3000, 12, 16)
+	blobs := randdata.Rows(rng, 3000, 12, 16)
 	for i := range blobs.X {
 		blobs.X[i] = uint8(int(blobs.X[i]) + 40*((i/12)%6)) // six blobs
 	}
-	dup := kmeanstest.RandomData(rng, 30, 5, 256)
+	dup := randdata.Rows(rng, 30, 5, 256)
 	dup.X = slices.Repeat(dup.X, 20)
 	dup.N *= 20
 	jobs := []job{
 		{"blobs", blobs, []int{2, 6, 17, 40, 120}, 100},
 		{"duplicates", dup, []int{8, 29, 31, 45}, 50}, // k > distinct rows: empty clusters
-		{"D=1", kmeanstest.RandomData(rng, 2000, 1, 256), []int{5, 33, 200}, 100},
-		{"D=4096", kmeanstest.RandomData(rng, 300, 4096, 256), []int{3, 24}, 20},
+		{"D=1", randdata.Rows(rng, 2000, 1, 256), []int{5, 33, 200}, 100},
+		{"D=4096", randdata.Rows(rng, 300, 4096, 256), []int{3, 24}, 20},
 	}
 	t.Run("real sheets", func(t *testing.T) {
 		real := tilestest.Data(t) // skips (fails under CI=true) without them
@@ -341,7 +342,7 @@ func TestPruneSkipsWork(t *testing.T) {
 // bounds (down to one per tile), and with none at all the Assigner computes
 // every distance.
 func TestPruneMemoryStepsDown(t *testing.T) {
-	data := kmeanstest.RandomData(rand.New(rand.NewPCG(2, 2)), 1000, 8, 256)
+	data := randdata.Rows(rand.New(rand.NewPCG(2, 2)), 1000, 8, 256)
 	for _, tt := range []struct {
 		bytes int64
 		want  string
@@ -370,10 +371,9 @@ func TestPruneConformance(t *testing.T) {
 			newAssigner := func(t *testing.T, data kmeans.Data) kmeans.Assigner {
 				return newPruned(t, data, pruneVariant{kernel: name, workers: 2})
 			}
-			kmeanstest.TestAssigner(t, newAssigner)
-			kmeanstest.TestStepper(t, func(t *testing.T, data kmeans.Data) kmeans.Stepper {
-				return kmeans.NewHostStepper(data, newAssigner(t, data))
-			})
+			kmeanstest.TestAssigner(t, newAssigner, tilestest.Optional(t)...)
+			// The CPU has no device loop: Run drives it from the host.
+			kmeanstest.TestRun(t, newAssigner, tilestest.Optional(t)...)
 		})
 	}
 }
@@ -576,7 +576,7 @@ func FuzzPrune(f *testing.F) {
 // distance through the same layout) all get Nearest's results.
 func TestPruneConcurrentCalls(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
-	data := kmeanstest.RandomData(rng, 700, 24, 256)
+	data := randdata.Rows(rng, 700, 24, 256)
 	for _, name := range kernelNames() {
 		a := newPruned(t, data, pruneVariant{kernel: name, workers: 2})
 		walks := make([][][]float32, 4)
@@ -615,7 +615,7 @@ func TestPruneConcurrentCalls(t *testing.T) {
 func TestFilter(t *testing.T) {
 	rng := rand.New(rand.NewPCG(6, 6))
 	for _, name := range kernelNames() {
-		a, err := newWithKernel(kmeanstest.RandomData(rng, 16, 16, 256), 1, name)
+		a, err := newWithKernel(randdata.Rows(rng, 16, 16, 256), 1, name)
 		if err != nil {
 			t.Fatal(err)
 		}

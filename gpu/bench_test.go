@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/tilekmeans/tilekmeans/cpu"
+	"github.com/tilekmeans/tilekmeans/internal/randdata"
 	"github.com/tilekmeans/tilekmeans/kmeans"
-	"github.com/tilekmeans/tilekmeans/kmeans/kmeanstest"
 	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
@@ -24,7 +24,7 @@ func BenchmarkAssign(b *testing.B) {
 	b.Logf("%s: %s", kind, d.Info().Renderer)
 	r := rand.New(rand.NewPCG(10, 10))
 	for _, n := range []int{5610, 56100} {
-		data := kmeanstest.RandomData(r, n, 256, 256)
+		data := randdata.Rows(r, n, 256, 256)
 		a, err := d.NewAssigner(data)
 		if err != nil {
 			b.Fatal(err)
@@ -78,7 +78,7 @@ func BenchmarkLloyd(b *testing.B) {
 		}
 		for _, k := range []int{5, 64} {
 			rows := rand.New(rand.NewPCG(31, uint64(k))).Perm(n)[:k]
-			cfg := kmeans.Config{K: k, MaxIter: iters, FixedIters: true, NInit: 1, Init: kmeans.Init{Method: kmeans.InitRows, Rows: rows}}
+			cfg := kmeans.Config{K: k, MaxIter: iters, FixedIters: true, NInit: 1, InitRows: rows}
 			for _, be := range []struct {
 				name string
 				a    kmeans.Assigner

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/tilekmeans/tilekmeans/kmeans"
+	"github.com/tilekmeans/tilekmeans/kmeans/driver"
 	"github.com/tilekmeans/tilekmeans/shaders"
 )
 
@@ -73,7 +74,7 @@ func (a *Assigner) stepOnce(cent []float32, k int, labels []int32, dists []float
 	if got := a.st.pass.splits; a.force != nil && got != a.force.splits {
 		return fmt.Errorf("the pass split the centroids over %d work groups, the canary asked for %d", got, a.force.splits)
 	}
-	var stats [1]kmeans.StepStat
+	var stats [1]driver.StepStat
 	if _, err := a.step(stats[:], false); err != nil {
 		return err
 	}

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tilekmeans/tilekmeans/internal/randdata"
 	"github.com/tilekmeans/tilekmeans/kmeans"
-	"github.com/tilekmeans/tilekmeans/kmeans/kmeanstest"
 )
 
 // TestCanarySimulation: the simulator below, without a fault, is the
@@ -32,11 +32,11 @@ func TestCanarySimulation(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(30, 30))
 	for _, dim := range []int{1, 7, 16, 256} {
-		data := kmeanstest.RandomData(r, 200, dim, 256)
+		data := randdata.Rows(r, 200, dim, 256)
 		const k = 9
-		cent := kmeanstest.RandomCentroids(r, k, dim)
+		cent := randdata.Centroids(r, k, dim)
 		for c := 0; c < k; c += 3 { // data rows, each twice: exact ties
-			copy(cent[c*dim:(c+1)*dim], kmeanstest.CentroidsFromRows(data, []int{c}))
+			copy(cent[c*dim:(c+1)*dim], randdata.FromRows(data, []int{c}))
 			if c+1 < k {
 				copy(cent[(c+1)*dim:(c+2)*dim], cent[c*dim:(c+1)*dim])
 			}

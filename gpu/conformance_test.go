@@ -7,6 +7,7 @@ import (
 
 	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/kmeans/kmeanstest"
+	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
 // TestConformance runs the backend conformance suite of package kmeans on
@@ -22,7 +23,8 @@ func TestConformance(t *testing.T) {
 			t.Cleanup(func() { a.Close() })
 			return a
 		}
-		kmeanstest.TestAssigner(t, func(t *testing.T, data kmeans.Data) kmeans.Assigner { return newAssigner(t, data) })
-		kmeanstest.TestStepper(t, func(t *testing.T, data kmeans.Data) kmeans.Stepper { return newAssigner(t, data) })
+		newA := func(t *testing.T, data kmeans.Data) kmeans.Assigner { return newAssigner(t, data) }
+		kmeanstest.TestAssigner(t, newA, tilestest.Optional(t)...)
+		kmeanstest.TestRun(t, newA, tilestest.Optional(t)...)
 	})
 }

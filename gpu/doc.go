@@ -248,15 +248,15 @@
 // fence.
 //
 // No double is used on the device, so the loop runs where fp64 is missing
-// or slow. The inertia is exact in integer fixed point, kmeans.Accumulator's:
+// or slow. The inertia is exact in integer fixed point, exactsum.Accumulator's:
 // every finite float32 distance is an integer number of 2^-149, its 24-bit
 // significand shifted to its exponent, which spans two of ten 32-bit
 // digits; a tile block's group adds its rows' digits column by column
 // with carries (uaddCarry), the last group adds the blocks' partials, and
 // the host rounds the digits once to float64 with
-// kmeans.Accumulator.AddDigits and Float64. A NaN or +Inf distance sets a
-// flag instead, with ExactSum's result. StepStat.Inertia is therefore the
-// same bits as the host loop's kmeans.ExactSum, and so is Result.History.
+// exactsum.Accumulator.AddDigits and Float64. A NaN or +Inf distance sets a
+// flag instead, with exactsum.Sum's result. StepStat.Inertia is therefore the
+// same bits as the host loop's exactsum.Sum, and so is Result.History.
 //
 // State reads owner, dists and counts back (only when a cluster emptied).
 // Move uploads the moves; per run of moves within one slab (the tile

@@ -20,8 +20,8 @@ import (
 
 	"github.com/tilekmeans/tilekmeans/cpu"
 	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
+	"github.com/tilekmeans/tilekmeans/internal/randdata"
 	"github.com/tilekmeans/tilekmeans/kmeans"
-	"github.com/tilekmeans/tilekmeans/kmeans/kmeanstest"
 	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
@@ -147,7 +147,7 @@ func TestParityRandom(t *testing.T) {
 		d := openDevice(t, kind, nil)
 		r := rand.New(rand.NewPCG(1, uint64(len(kind))))
 		for _, s := range shapes {
-			data := kmeanstest.RandomData(r, s.n, s.dim, 256)
+			data := randdata.Rows(r, s.n, s.dim, 256)
 			a, err := d.NewAssigner(data)
 			if err != nil {
 				t.Fatal(err)
@@ -174,7 +174,7 @@ func TestParityTies(t *testing.T) {
 			// give every feature the same square, so the sums are
 			// bitwise equal and the lower index must win.
 			const n = 130
-			m := kmeanstest.RandomData(r, 1, dim, 256).X
+			m := randdata.Rows(r, 1, dim, 256).X
 			data := kmeans.Data{N: n, D: dim, X: make([]uint8, n*dim)}
 			for i := range n {
 				copy(data.X[i*dim:], m)
@@ -211,7 +211,7 @@ func TestParityTies(t *testing.T) {
 
 			// Duplicate centroid rows taken from the data: tiles equal to
 			// a duplicated row are at distance 0 from both copies.
-			rdata := kmeanstest.RandomData(r, 500, dim, 256)
+			rdata := randdata.Rows(r, 500, dim, 256)
 			rows := rowCentroids(r, rdata, 4)
 			var dup []float32
 			for _, j := range []int{0, 1, 0, 2, 1, 3, 3, 2} {
@@ -266,7 +266,7 @@ func TestSplitPath(t *testing.T) {
 		r := rand.New(rand.NewPCG(4, 4))
 		for _, c := range cases {
 			d := openDevice(t, kind, &gpuhooks.Hooks{MaxTileBytes: c.maxBytes, MaxGroups: 1})
-			data := kmeanstest.RandomData(r, 1000, c.dim, 256)
+			data := randdata.Rows(r, 1000, c.dim, 256)
 			a, err := d.NewAssigner(data)
 			if err != nil {
 				t.Fatal(err)
@@ -302,7 +302,7 @@ func TestMillion(t *testing.T) {
 		t.Skip("-short: skipping 1,000,000-tile test")
 	}
 	r := rand.New(rand.NewPCG(5, 5))
-	data := kmeanstest.RandomData(r, 1_000_000, 256, 256)
+	data := randdata.Rows(r, 1_000_000, 256, 256)
 	const k = 7
 	cent := randomCentroids(r, data, k)
 	want, wantD := reference(data, cent, k)
@@ -440,7 +440,7 @@ func TestFaultInjection(t *testing.T) {
 			unavailable(t, "context %s: %v", kind, err)
 		}
 		r := rand.New(rand.NewPCG(6, 6))
-		data := kmeanstest.RandomData(r, 1000, 7, 256)
+		data := randdata.Rows(r, 1000, 7, 256)
 		a, err := d.NewAssigner(data)
 		if err != nil {
 			t.Fatal(err)
@@ -504,7 +504,7 @@ func TestOutOfMemory(t *testing.T) {
 		}
 		// The device still works.
 		r := rand.New(rand.NewPCG(7, 7))
-		data := kmeanstest.RandomData(r, 300, 9, 256)
+		data := randdata.Rows(r, 300, 9, 256)
 		a, err := d.NewAssigner(data)
 		if err != nil {
 			t.Fatal(err)
@@ -520,7 +520,7 @@ func TestCloseReleases(t *testing.T) {
 			unavailable(t, "context %s: %v", kind, err)
 		}
 		r := rand.New(rand.NewPCG(8, 8))
-		data := kmeanstest.RandomData(r, 100, 16, 256)
+		data := randdata.Rows(r, 100, 16, 256)
 		a, err := d.NewAssigner(data)
 		if err != nil {
 			t.Fatal(err)
@@ -564,7 +564,7 @@ func TestConcurrent(t *testing.T) {
 		devs = append(devs, openDevice(t, kind, nil), openDevice(t, kind, nil))
 	}
 	r := rand.New(rand.NewPCG(9, 9))
-	data := kmeanstest.RandomData(r, 2000, 33, 256)
+	data := randdata.Rows(r, 2000, 33, 256)
 	var cents [][]float32
 	for range 4 {
 		cents = append(cents, randomCentroids(r, data, 6))
@@ -755,7 +755,7 @@ func TestGLFWBadDisplay(t *testing.T) {
 func TestParitySpecialValues(t *testing.T) {
 	r := rand.New(rand.NewPCG(43, 43))
 	const dim = 37
-	data := kmeanstest.RandomData(r, 300, dim, 256)
+	data := randdata.Rows(r, 300, dim, 256)
 	nan, inf := float32(math.NaN()), float32(math.Inf(1))
 	set := func(k int, vals map[[2]int]float32) []float32 {
 		c := rowCentroids(r, data, k)

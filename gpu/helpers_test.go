@@ -13,8 +13,8 @@ import (
 	"github.com/tilekmeans/tilekmeans/cpu"
 	"github.com/tilekmeans/tilekmeans/gpu/gputest"
 	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
+	"github.com/tilekmeans/tilekmeans/internal/randdata"
 	"github.com/tilekmeans/tilekmeans/kmeans"
-	"github.com/tilekmeans/tilekmeans/kmeans/kmeanstest"
 )
 
 // contextsUnderTest returns the context kinds the tests run on (see
@@ -101,7 +101,7 @@ func rowCentroids(r *rand.Rand, data kmeans.Data, k int) []float32 {
 	for i := range rows {
 		rows[i] = r.IntN(data.N)
 	}
-	return kmeanstest.CentroidsFromRows(data, rows)
+	return randdata.FromRows(data, rows)
 }
 
 // checkParity runs the GPU assigner and cpu.Nearest on every row and
@@ -168,3 +168,6 @@ func (a *Assigner) planFor(k int) pass {
 	_, p := a.plan(k)
 	return p
 }
+
+// loop is a's device Lloyd loop, for the tests that call its methods.
+func (a *Assigner) loop() *deviceLoop { return (*deviceLoop)(a) }

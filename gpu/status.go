@@ -6,7 +6,8 @@ import (
 	"math"
 	"reflect"
 
-	"github.com/tilekmeans/tilekmeans/kmeans"
+	"github.com/tilekmeans/tilekmeans/internal/exactsum"
+
 	"github.com/tilekmeans/tilekmeans/shaders"
 )
 
@@ -31,14 +32,14 @@ type statusSlot struct {
 	Ran     uint32 `glsl:"ran"`
 	Special uint32 `glsl:"special"` // bit 0: a NaN distance, bit 1: +Inf
 	// Inertia is the exact sum of the finite distances, in 32-bit digits
-	// of 2^-149, least significant first: kmeans.Accumulator's digits.
+	// of 2^-149, least significant first: exactsum.Accumulator's digits.
 	Inertia [shaders.InertiaDigits]uint32 `glsl:"inertia"`
 }
 
 // inertia is the slot's inertia rounded once to float64, exactly as
-// kmeans.ExactSum rounds the same distances on the host.
+// exactsum.Sum rounds the same distances on the host.
 func (s statusSlot) inertia() float64 {
-	var acc kmeans.Accumulator
+	var acc exactsum.Accumulator
 	acc.AddDigits(s.Inertia[:])
 	if s.Special&1 != 0 {
 		acc.Add(float32(math.NaN()))

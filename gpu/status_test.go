@@ -8,7 +8,8 @@ import (
 	"testing"
 	"unsafe"
 
-	"github.com/tilekmeans/tilekmeans/kmeans"
+	"github.com/tilekmeans/tilekmeans/internal/exactsum"
+
 	"github.com/tilekmeans/tilekmeans/shaders"
 )
 
@@ -25,8 +26,8 @@ func TestStatusStructs(t *testing.T) {
 	if unsafe.Sizeof(statusSlot{}) != uintptr(binary.Size(statusSlot{})) || unsafe.Sizeof(statusHeader{}) != uintptr(binary.Size(statusHeader{})) {
 		t.Error("the status structs have Go padding: reflect offsets would not be the bytes decoded")
 	}
-	if shaders.InertiaDigits != kmeans.AccumulatorDigits {
-		t.Errorf("the shaders add %d inertia digits, kmeans.Accumulator has %d", shaders.InertiaDigits, kmeans.AccumulatorDigits)
+	if shaders.InertiaDigits != exactsum.Digits {
+		t.Errorf("the shaders add %d inertia digits, exactsum.Accumulator has %d", shaders.InertiaDigits, exactsum.Digits)
 	}
 	want := []statusField{
 		{"halted", 0, -1, -1},
@@ -81,8 +82,8 @@ func TestDecodeStatus(t *testing.T) {
 // TestSlotInertia: the digits the shaders add (each distance's 24-bit
 // significand shifted to its exponent, from 2^-149, summed with carries:
 // simulated here as step.glsl does it) give, through statusSlot.inertia,
-// the bits kmeans.ExactSum gives on the host, whatever the order; NaN and
-// +Inf follow ExactSum.
+// the bits exactsum.Sum gives on the host, whatever the order; NaN and
+// +Inf follow exactsum.Sum.
 func TestSlotInertia(t *testing.T) {
 	r := rand.New(rand.NewPCG(40, 40))
 	for trial := range 200 {
@@ -104,8 +105,8 @@ func TestSlotInertia(t *testing.T) {
 		for _, x := range v {
 			addDigits(&s.Inertia, x)
 		}
-		if got, want := s.inertia(), kmeans.ExactSum(v); math.Float64bits(got) != math.Float64bits(want) {
-			t.Fatalf("trial %d: inertia %v, ExactSum %v", trial, got, want)
+		if got, want := s.inertia(), exactsum.Sum(v); math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("trial %d: inertia %v, exactsum.Sum %v", trial, got, want)
 		}
 	}
 	for _, c := range []struct {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/go-gl/gl/v4.3-core/gl"
 
-	"github.com/tilekmeans/tilekmeans/kmeans"
+	"github.com/tilekmeans/tilekmeans/kmeans/driver"
 	"github.com/tilekmeans/tilekmeans/shaders"
 )
 
@@ -38,7 +38,16 @@ const (
 	passIterationMeans = 3 // the means of an iteration's dirty clusters
 )
 
-var _ kmeans.Stepper = (*Assigner)(nil)
+// deviceLoop is an Assigner seen as the driver.Stepper that kmeans.Run
+// drives (see Assigner.Stepper): the device Lloyd loop's methods, kept out
+// of the Assigner's own method set.
+type deviceLoop Assigner
+
+var _ driver.Stepper = (*deviceLoop)(nil)
+
+// Stepper returns the device Lloyd loop of a, for kmeans.Run (see package
+// kmeans/driver); a user has no need to call it.
+func (a *Assigner) Stepper() driver.Stepper { return (*deviceLoop)(a) }
 
 // errNotStarted: a Stepper method other than Start before a successful Start.
 var errNotStarted = errors.New("no device run started (Start first)")
@@ -138,7 +147,8 @@ func (a *Assigner) ready() error {
 // wraps errors.ErrUnsupported, and the Assigner still assigns: more than
 // MaxStepRows rows, or a driver with fewer than 8 storage blocks per
 // compute shader or too small a block for the status.
-func (a *Assigner) Start(k int, centroids []float32) error {
+func (l *deviceLoop) Start(k int, centroids []float32) error {
+	a := (*Assigner)(l)
 	if k < 1 || len(centroids) < k*a.dim {
 		return fmt.Errorf("gpu: start: %d centroid values for k=%d and %d features", len(centroids), k, a.dim)
 	}
@@ -265,7 +275,8 @@ func (a *Assigner) freeStep() {
 // the means pass, separated by barriers; nothing is read back until the
 // batch ends, when a copy of the status block (a few words per iteration)
 // fills stats.
-func (a *Assigner) Step(stats []kmeans.StepStat, stopAtFixedPoint bool) (int, error) {
+func (l *deviceLoop) Step(stats []driver.StepStat, stopAtFixedPoint bool) (int, error) {
+	a := (*Assigner)(l)
 	if len(stats) == 0 {
 		return 0, nil
 	}
@@ -281,7 +292,7 @@ func (a *Assigner) Step(stats []kmeans.StepStat, stopAtFixedPoint bool) (int, er
 	return ran, nil
 }
 
-func (a *Assigner) step(stats []kmeans.StepStat, stop bool) (int, error) {
+func (a *Assigner) step(stats []driver.StepStat, stop bool) (int, error) {
 	if err := a.ready(); err != nil {
 		return 0, err
 	}
@@ -303,7 +314,7 @@ func (a *Assigner) step(stats []kmeans.StepStat, stop bool) (int, error) {
 // batch runs up to len(stats) <= StatusSlots iterations with one status
 // readback, and reports how many ran and whether the run halted (an empty
 // cluster, or a fixed point under stop).
-func (a *Assigner) batch(stats []kmeans.StepStat, stop bool) (ran int, halted bool, err error) {
+func (a *Assigner) batch(stats []driver.StepStat, stop bool) (ran int, halted bool, err error) {
 	d, st := a.dev, &a.st
 	k, m := st.k, len(stats)
 	p, wl := &st.pass, st.wl
@@ -356,7 +367,7 @@ func (a *Assigner) batch(stats []kmeans.StepStat, stop bool) (ran int, halted bo
 		if s.Ran == 0 {
 			return ran, true, nil // halted before this iteration
 		}
-		stats[it] = kmeans.StepStat{
+		stats[it] = driver.StepStat{
 			Changed: int(s.Changed),
 			Empty:   s.Empty != 0,
 			Moved:   s.Moved != 0,
@@ -480,8 +491,9 @@ func read32[T int32 | uint32 | float32](a *Assigner, b *buffer, dst []T) {
 	a.read(b, 0, unsafe.Slice((*byte)(unsafe.Pointer(&dst[0])), 4*len(dst)))
 }
 
-// State implements kmeans.Stepper.
-func (a *Assigner) State(owner []int32, dists []float32, counts []int) error {
+// State implements driver.Stepper.
+func (l *deviceLoop) State(owner []int32, dists []float32, counts []int) error {
+	a := (*Assigner)(l)
 	if len(owner) < a.n || len(dists) < a.n {
 		return fmt.Errorf("gpu: state: owner and distance slices shorter than %d rows", a.n)
 	}
@@ -516,7 +528,8 @@ func (a *Assigner) State(owner []int32, dists []float32, counts []int) error {
 // one dispatch applies the owners and counts in order and a second moves
 // every feature's sums; then the means pass recomputes every cluster's
 // centroid and the dirty flags are cleared (every mean is now current).
-func (a *Assigner) Move(rows []int, to []int32) (bool, error) {
+func (l *deviceLoop) Move(rows []int, to []int32) (bool, error) {
+	a := (*Assigner)(l)
 	if len(rows) != len(to) {
 		return false, fmt.Errorf("gpu: move: %d rows for %d targets", len(rows), len(to))
 	}
@@ -613,8 +626,9 @@ func (a *Assigner) move(rows []int, to []int32) (bool, error) {
 	return slot[0].Moved != 0, nil
 }
 
-// Finish implements kmeans.Stepper.
-func (a *Assigner) Finish(reassign bool, labels []int32, dists []float32, sums []uint64, counts []int, centroids []float32) error {
+// Finish implements driver.Stepper.
+func (l *deviceLoop) Finish(reassign bool, labels []int32, dists []float32, sums []uint64, counts []int, centroids []float32) error {
+	a := (*Assigner)(l)
 	if len(labels) < a.n || len(dists) < a.n {
 		return fmt.Errorf("gpu: finish: label and distance slices shorter than %d rows", a.n)
 	}

@@ -16,9 +16,12 @@ import (
 	"github.com/go-gl/gl/v4.3-core/gl"
 
 	"github.com/tilekmeans/tilekmeans/cpu"
+	"github.com/tilekmeans/tilekmeans/internal/exactsum"
 	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
+	"github.com/tilekmeans/tilekmeans/internal/randdata"
+	"github.com/tilekmeans/tilekmeans/internal/verify"
 	"github.com/tilekmeans/tilekmeans/kmeans"
-	"github.com/tilekmeans/tilekmeans/kmeans/kmeanstest"
+	"github.com/tilekmeans/tilekmeans/kmeans/driver"
 	"github.com/tilekmeans/tilekmeans/shaders"
 	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
@@ -30,9 +33,17 @@ type countingStepper struct {
 	steps int
 }
 
-func (c *countingStepper) Step(stats []kmeans.StepStat, stop bool) (int, error) {
-	c.steps++
-	return c.Assigner.Step(stats, stop)
+func (c *countingStepper) Stepper() driver.Stepper { return countedLoop{c.loop(), &c.steps} }
+
+// countedLoop is the device loop with its Step calls counted.
+type countedLoop struct {
+	*deviceLoop
+	steps *int
+}
+
+func (l countedLoop) Step(stats []driver.StepStat, stop bool) (int, error) {
+	*l.steps++
+	return l.deviceLoop.Step(stats, stop)
 }
 
 // runDevice runs cfg through the GPU Stepper and checks that the device
@@ -62,7 +73,7 @@ func runHost(t testing.TB, data kmeans.Data, cfg kmeans.Config) *kmeans.Result {
 
 // sameResult requires the device loop's result to equal the host loop's:
 // everything bit for bit, History included (both are exact sums rounded
-// once, kmeans.ExactSum on the host, fixed-point digits on the device).
+// once, exactsum.Sum on the host, fixed-point digits on the device).
 func sameResult(t testing.TB, name string, host, dev *kmeans.Result) {
 	t.Helper()
 	f32 := func(a, b []float32) bool {
@@ -112,7 +123,7 @@ type stepCase struct {
 func seeded(k, iters int, fixed bool, method kmeans.InitMethod, ninit int, seed uint64) func() kmeans.Config {
 	return func() kmeans.Config {
 		return kmeans.Config{K: k, MaxIter: iters, FixedIters: fixed, NInit: ninit,
-			Init: kmeans.Init{Method: method}, Rand: rand.New(rand.NewPCG(seed, 99))}
+			Init: method, Rand: rand.New(rand.NewPCG(seed, 99))}
 	}
 }
 
@@ -158,7 +169,7 @@ func TestStepperUSPS(t *testing.T) {
 // that, clusters empty on every iteration and relocation runs again and
 // again; noise adds a few rows that differ in one feature.
 func emptyingData(r *rand.Rand, n, dim, distinct int) kmeans.Data {
-	proto := kmeanstest.RandomData(r, distinct, dim, 256)
+	proto := randdata.Rows(r, distinct, dim, 256)
 	x := make([]uint8, n*dim)
 	for i := range n {
 		copy(x[i*dim:], proto.Row(r.IntN(distinct)))
@@ -190,13 +201,13 @@ func TestStepperRandom(t *testing.T) {
 			data  kmeans.Data
 			cases []stepCase
 		}{
-			{"D=7", kmeanstest.RandomData(r, 1000, 7, 256), []stepCase{
+			{"D=7", randdata.Rows(r, 1000, 7, 256), []stepCase{
 				{"k=5", seeded(5, 200, false, kmeans.InitKMeansPP, 2, 1)},
 				{"k=9 fixed", seeded(9, 30, true, kmeans.InitRandom, 1, 2)}}},
-			{"D=1", kmeanstest.RandomData(r, 777, 1, 256), []stepCase{
+			{"D=1", randdata.Rows(r, 777, 1, 256), []stepCase{
 				{"k=4", seeded(4, 200, false, kmeans.InitRandom, 3, 3)},
 				{"k=40", seeded(40, 200, false, kmeans.InitRandom, 1, 4)}}},
-			{"D=255", kmeanstest.RandomData(r, 500, 255, 256), []stepCase{
+			{"D=255", randdata.Rows(r, 500, 255, 256), []stepCase{
 				{"k=6", seeded(6, 100, false, kmeans.InitKMeansPP, 1, 5)}}},
 			{"D=5 emptying", emptyingData(r, 300, 5, 12), []stepCase{
 				{"k=20", seeded(20, 40, false, kmeans.InitRandom, 2, 6)},
@@ -240,7 +251,7 @@ func TestStepperSplit(t *testing.T) {
 			data     kmeans.Data
 		}{
 			{7, 1000, emptyingData(r, 1000, 7, 15)},
-			{255, 4000, kmeanstest.RandomData(r, 700, 255, 256)},
+			{255, 4000, randdata.Rows(r, 700, 255, 256)},
 			{16, 16 * 100, levelsData(r, 1000, 16, 2)},
 		} {
 			d := openDevice(t, kind, &gpuhooks.Hooks{MaxTileBytes: c.maxBytes, MaxGroups: 1})
@@ -478,7 +489,7 @@ func runMeans(a *Assigner, sums, counts []uint32) ([]float32, bool, error) {
 		return nil, false, err
 	}
 	if !started {
-		if err := a.Start(k, make([]float32, k)); err != nil {
+		if err := a.loop().Start(k, make([]float32, k)); err != nil {
 			return nil, false, err
 		}
 	}
@@ -513,7 +524,7 @@ func runMeans(a *Assigner, sums, counts []uint32) ([]float32, bool, error) {
 func TestStepFault(t *testing.T) {
 	forEachContext(t, func(t *testing.T, kind string) {
 		r := rand.New(rand.NewPCG(26, 26))
-		data := kmeanstest.RandomData(r, 1000, 7, 256)
+		data := randdata.Rows(r, 1000, 7, 256)
 		// Each iteration is two dispatches here (the assignment with the
 		// update, then the means): dispatch 5 is the third iteration's
 		// assignment, in the second batch.
@@ -531,7 +542,7 @@ func TestStepFault(t *testing.T) {
 				t.Fatalf("fault at dispatch %d: kmeans.Run error %v, want a step's ErrContextLost", fail, err)
 			}
 			t.Logf("fault at dispatch %d: %v", fail, err)
-			if err := a.Start(5, make([]float32, 35)); !errors.Is(err, ErrContextLost) {
+			if err := a.loop().Start(5, make([]float32, 35)); !errors.Is(err, ErrContextLost) {
 				t.Fatalf("Start after the loss: %v, want ErrContextLost", err)
 			}
 			if err := d.Close(); err != nil {
@@ -554,39 +565,39 @@ func TestStepperArguments(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		stats := make([]kmeans.StepStat, 3)
-		if _, err := a.Step(stats, true); !errors.Is(err, errNotStarted) {
+		stats := make([]driver.StepStat, 3)
+		if _, err := a.loop().Step(stats, true); !errors.Is(err, errNotStarted) {
 			t.Fatalf("Step before Start: %v", err)
 		}
-		if err := a.State(make([]int32, 4), make([]float32, 4), make([]int, 2)); !errors.Is(err, errNotStarted) {
+		if err := a.loop().State(make([]int32, 4), make([]float32, 4), make([]int, 2)); !errors.Is(err, errNotStarted) {
 			t.Fatalf("State before Start: %v", err)
 		}
-		if _, err := a.Move(nil, nil); !errors.Is(err, errNotStarted) {
+		if _, err := a.loop().Move(nil, nil); !errors.Is(err, errNotStarted) {
 			t.Fatalf("Move before Start: %v", err)
 		}
-		if err := a.Start(2, make([]float32, 5)); err == nil {
+		if err := a.loop().Start(2, make([]float32, 5)); err == nil {
 			t.Fatal("Start with short centroids accepted")
 		}
-		if err := a.Start(2, []float32{0, 0, 0, 10, 10, 10}); err != nil {
+		if err := a.loop().Start(2, []float32{0, 0, 0, 10, 10, 10}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := a.Move([]int{4}, []int32{0}); err == nil {
+		if _, err := a.loop().Move([]int{4}, []int32{0}); err == nil {
 			t.Fatal("Move of row 4 of 4 accepted")
 		}
-		if _, err := a.Move([]int{0}, []int32{2}); err == nil {
+		if _, err := a.loop().Move([]int{0}, []int32{2}); err == nil {
 			t.Fatal("Move to cluster 2 of 2 accepted")
 		}
-		if _, err := a.Move([]int{0}, nil); err == nil {
+		if _, err := a.loop().Move([]int{0}, nil); err == nil {
 			t.Fatal("Move with mismatched slices accepted")
 		}
-		if err := a.State(make([]int32, 4), make([]float32, 4), make([]int, 1)); err == nil {
+		if err := a.loop().State(make([]int32, 4), make([]float32, 4), make([]int, 1)); err == nil {
 			t.Fatal("State with short counts accepted")
 		}
-		if err := a.Finish(false, make([]int32, 4), make([]float32, 4), make([]uint64, 5), make([]int, 2), make([]float32, 6)); err == nil {
+		if err := a.loop().Finish(false, make([]int32, 4), make([]float32, 4), make([]uint64, 5), make([]int, 2), make([]float32, 6)); err == nil {
 			t.Fatal("Finish with short sums accepted")
 		}
 		// A hand-driven run: two iterations, a fixed point at the second.
-		ran, err := a.Step(stats, true)
+		ran, err := a.loop().Step(stats, true)
 		if err != nil || ran != 2 || stats[0].Changed != 4 || !stats[0].Moved || stats[1].Changed != 0 || stats[1].Moved || stats[0].Empty {
 			t.Fatalf("Step: ran %d, %+v, %v", ran, stats[:ran], err)
 		}
@@ -598,25 +609,25 @@ func TestStepperArguments(t *testing.T) {
 		}
 		owner := make([]int32, 4)
 		counts := make([]int, 2)
-		if err := a.State(owner, make([]float32, 4), counts); err != nil || !slices.Equal(owner, []int32{0, 0, 1, 1}) || !slices.Equal(counts, []int{2, 2}) {
+		if err := a.loop().State(owner, make([]float32, 4), counts); err != nil || !slices.Equal(owner, []int32{0, 0, 1, 1}) || !slices.Equal(counts, []int{2, 2}) {
 			t.Fatalf("State: owner %v counts %v, %v", owner, counts, err)
 		}
 		// Move row 1 to cluster 1 and back: the means change, then return.
-		if moved, err := a.Move([]int{1}, []int32{1}); err != nil || !moved {
+		if moved, err := a.loop().Move([]int{1}, []int32{1}); err != nil || !moved {
 			t.Fatalf("Move: %v, %v", moved, err)
 		}
-		if moved, err := a.Move([]int{1, 1}, []int32{1, 0}); err != nil || !moved {
+		if moved, err := a.loop().Move([]int{1, 1}, []int32{1, 0}); err != nil || !moved {
 			t.Fatalf("Move back: %v, %v", moved, err)
 		}
 		// A move may leave a cluster empty (kmeans.Stepper.Move): it keeps
 		// its centroid, the other's mean moves.
-		if moved, err := a.Move([]int{0, 1}, []int32{1, 1}); err != nil || !moved {
+		if moved, err := a.loop().Move([]int{0, 1}, []int32{1, 1}); err != nil || !moved {
 			t.Fatalf("Move that empties cluster 0: %v, %v", moved, err)
 		}
 		labels := make([]int32, 4)
 		sums := make([]uint64, 6)
 		cent := make([]float32, 6)
-		if err := a.Finish(false, labels, make([]float32, 4), sums, counts, cent); err != nil {
+		if err := a.loop().Finish(false, labels, make([]float32, 4), sums, counts, cent); err != nil {
 			t.Fatal(err)
 		}
 		if !slices.Equal(labels, []int32{0, 0, 1, 1}) || !slices.Equal(sums, []uint64{0, 0, 0, 20, 20, 20}) || !slices.Equal(counts, []int{0, 4}) {
@@ -624,10 +635,10 @@ func TestStepperArguments(t *testing.T) {
 		}
 		// An empty cluster halts the batch, with or without stop.
 		for _, stop := range []bool{false, true} {
-			if err := a.Start(3, []float32{0, 0, 0, 100, 100, 100, 10, 10, 10}); err != nil {
+			if err := a.loop().Start(3, []float32{0, 0, 0, 100, 100, 100, 10, 10, 10}); err != nil {
 				t.Fatal(err)
 			}
-			ran, err := a.Step(stats, stop)
+			ran, err := a.loop().Step(stats, stop)
 			if err != nil || ran != 1 || !stats[0].Empty || stats[0].Moved {
 				t.Fatalf("Step with an empty cluster: ran %d, %+v, %v", ran, stats[:ran], err)
 			}
@@ -638,7 +649,7 @@ func TestStepperArguments(t *testing.T) {
 		if err := a.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := a.Step(stats, true); !errors.Is(err, ErrClosed) {
+		if _, err := a.loop().Step(stats, true); !errors.Is(err, ErrClosed) {
 			t.Fatalf("Step after Close: %v", err)
 		}
 		if n := liveBuffers(t, d); n != 0 {
@@ -656,7 +667,7 @@ func TestStepperReleases(t *testing.T) {
 			unavailable(t, "context %s: %v", kind, err)
 		}
 		r := rand.New(rand.NewPCG(27, 27))
-		data := kmeanstest.RandomData(r, 300, 10, 256)
+		data := randdata.Rows(r, 300, 10, 256)
 		a, err := d.NewAssigner(data)
 		if err != nil {
 			t.Fatal(err)
@@ -695,13 +706,13 @@ func TestStepperRowLimit(t *testing.T) {
 		const limit = 100
 		d := openDevice(t, kind, &gpuhooks.Hooks{MaxStepRows: limit})
 		r := rand.New(rand.NewPCG(28, 28))
-		over := kmeanstest.RandomData(r, limit+1, 9, 256)
+		over := randdata.Rows(r, limit+1, 9, 256)
 		a, err := d.NewAssigner(over)
 		if err != nil {
 			t.Fatal(err)
 		}
 		cent := rowCentroids(r, over, 3)
-		err = a.Start(3, cent)
+		err = a.loop().Start(3, cent)
 		if !errors.Is(err, errors.ErrUnsupported) || !strings.Contains(err.Error(), fmt.Sprintf("at most %d rows", limit)) {
 			t.Fatalf("Start with %d rows over a limit of %d: %v, want errors.ErrUnsupported naming the limit", over.N, limit, err)
 		}
@@ -710,7 +721,7 @@ func TestStepperRowLimit(t *testing.T) {
 		}
 		t.Logf("%v", err)
 		checkParity(t, a, over, cent, 3)
-		if _, err := a.Step(make([]kmeans.StepStat, 2), true); !errors.Is(err, errNotStarted) {
+		if _, err := a.loop().Step(make([]driver.StepStat, 2), true); !errors.Is(err, errNotStarted) {
 			t.Fatalf("Step after a refused Start: %v", err)
 		}
 		// kmeans.Run sees ErrUnsupported and drives the same Assigner from
@@ -827,11 +838,11 @@ func TestStepperHaltDispatchesNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := a.Start(2, []float32{0, 0, 0, 10, 10, 10}); err != nil {
+		if err := a.loop().Start(2, []float32{0, 0, 0, 10, 10, 10}); err != nil {
 			t.Fatal(err)
 		}
-		stats := make([]kmeans.StepStat, 5)
-		if ran, err := a.Step(stats, true); err != nil || ran != 2 {
+		stats := make([]driver.StepStat, 5)
+		if ran, err := a.loop().Step(stats, true); err != nil || ran != 2 {
 			t.Fatalf("Step: ran %d, %v; want a fixed point at the second iteration", ran, err)
 		}
 		groups := func() []uint32 {
@@ -855,7 +866,7 @@ func TestStepperHaltDispatchesNothing(t *testing.T) {
 			t.Fatalf("slots run: %v", got)
 		}
 		// The next batch starts with the planned groups again.
-		if ran, err := a.Step(stats, false); err != nil || ran != 5 || stats[4].Changed != 0 || stats[4].Inertia != 3 {
+		if ran, err := a.loop().Step(stats, false); err != nil || ran != 5 || stats[4].Changed != 0 || stats[4].Inertia != 3 {
 			t.Fatalf("Step after a halted batch: ran %d, %+v, %v", ran, stats, err)
 		}
 		if p := groups(); p[0] != 1 {
@@ -865,13 +876,13 @@ func TestStepperHaltDispatchesNothing(t *testing.T) {
 }
 
 // TestStepperSpecialInertia: NaN and infinite distances in the device
-// loop give the inertia kmeans.ExactSum gives on the host (NaN, +Inf), and
+// loop give the inertia exactsum.Sum gives on the host (NaN, +Inf), and
 // the same labels.
 func TestStepperSpecialInertia(t *testing.T) {
 	forEachContext(t, func(t *testing.T, kind string) {
 		d := openDevice(t, kind, nil)
 		r := rand.New(rand.NewPCG(42, 42))
-		data := kmeanstest.RandomData(r, 200, 9, 256)
+		data := randdata.Rows(r, 200, 9, 256)
 		a, err := d.NewAssigner(data)
 		if err != nil {
 			t.Fatal(err)
@@ -887,21 +898,14 @@ func TestStepperSpecialInertia(t *testing.T) {
 			{"NaN elsewhere", 20, func() []float32 { c := rowCentroids(r, data, 20); c[9*7] = nan; c[9*19+8] = nan; return c }},
 		} {
 			cent := c.cent()
-			host := kmeans.NewHostStepper(data, kmeans.Reference{Data: data})
-			var hs, ds [1]kmeans.StepStat
-			if err := host.Start(c.k, cent); err != nil {
+			var ds [1]driver.StepStat
+			if err := a.loop().Start(c.k, cent); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := host.Step(hs[:], false); err != nil {
+			if _, err := a.loop().Step(ds[:], false); err != nil {
 				t.Fatal(err)
 			}
-			if err := a.Start(c.k, cent); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := a.Step(ds[:], false); err != nil {
-				t.Fatal(err)
-			}
-			h, g := hs[0], ds[0]
+			h, g := firstStep(t, data, c.k, cent), ds[0]
 			same := math.Float64bits(h.Inertia) == math.Float64bits(g.Inertia) || math.IsNaN(h.Inertia) && math.IsNaN(g.Inertia)
 			if !same || h.Changed != g.Changed || h.Empty != g.Empty || h.Moved != g.Moved {
 				t.Errorf("%s: device %+v, host %+v", c.name, g, h)
@@ -909,6 +913,34 @@ func TestStepperSpecialInertia(t *testing.T) {
 			t.Logf("%s: %+v", c.name, g)
 		}
 	})
+}
+
+// firstStep is what the first iteration of a run from cent must report,
+// computed plainly: every row's label changed, the inertia is the exact sum
+// of the reference distances, and, unless a cluster is empty, whether some
+// mean rounded to float32 differs from its centroid.
+func firstStep(t testing.TB, data kmeans.Data, k int, cent []float32) driver.StepStat {
+	t.Helper()
+	labels, dists := make([]int32, data.N), make([]float32, data.N)
+	if err := (verify.Reference{Data: data}).Assign(cent, k, labels, dists); err != nil {
+		t.Fatal(err)
+	}
+	st := driver.StepStat{Changed: data.N, Inertia: exactsum.Sum(dists)}
+	counts, sums := make([]int, k), make([]uint64, k*data.D)
+	for i, l := range labels {
+		counts[l]++
+		for j, v := range data.Row(i) {
+			sums[int(l)*data.D+j] += uint64(v)
+		}
+	}
+	if st.Empty = slices.Contains(counts, 0); st.Empty {
+		return st
+	}
+	for i, sum := range sums {
+		mean := float32(float64(sum) / float64(counts[i/data.D]))
+		st.Moved = st.Moved || math.Float32bits(mean) != math.Float32bits(cent[i])
+	}
+	return st
 }
 
 // TestStepperLargeKAndD: k = 1024 on the real tiles (16 centroid blocks of

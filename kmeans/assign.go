@@ -3,6 +3,8 @@ package kmeans
 import (
 	"errors"
 	"fmt"
+
+	"github.com/tilekmeans/tilekmeans/kmeans/driver"
 )
 
 // Data is a row-major matrix of N rows of D uint8 features: one row per tile.
@@ -17,6 +19,18 @@ func (d Data) Row(i int) []uint8 { return d.X[i*d.D : (i+1)*d.D] }
 // Assigner is the assignment step of Lloyd's algorithm, the part a backend
 // implements. An Assigner is made for one Data (a GPU backend uploads it
 // once) and is reused for every k and every iteration.
+//
+// An Assigner may say which Data it was made for with a method
+//
+//	MadeFor() Data
+//
+// (the Assigners of packages cpu and gpu do: the shape only for the GPU,
+// which keeps no reference to the host's rows). Run and Predict then check
+// it against the Data they are given (the same N and D, and the same values
+// slice, not a copy, unless MadeFor's X is nil) and fail with ErrOtherData
+// when it differs: an Assigner labels the rows it was made for, whatever
+// Data is passed beside it. An Assigner that runs whole iterations on its
+// device has a method Stepper (see package kmeans/driver).
 type Assigner interface {
 	// Assign writes, for every row i, labels[i]: the index of the nearest of
 	// the k centroids (row-major, k*D float32 values), and dists[i]: the
@@ -27,27 +41,28 @@ type Assigner interface {
 	Name() string
 }
 
-// A DataAssigner is an Assigner that says which Data it was made for. Run
-// and Predict check it against the Data they are given (the same N and D,
-// and the same values slice, not a copy, unless MadeFor's X is nil: the
-// shape only) and fail with ErrOtherData when it differs: an Assigner
-// labels the rows it was made for, whatever Data is passed beside it.
-// Reference, Verifier and the Assigners of packages cpu and gpu (shape
-// only: it keeps no reference to the host's rows; not in a build without
-// GPU support, whose Assigner has no data) implement it.
-type DataAssigner interface {
+// dataAssigner is an Assigner that says which Data it was made for (see
+// Assigner).
+type dataAssigner interface {
 	Assigner
 	MadeFor() Data
 }
 
+// deviceAssigner is an Assigner that keeps the Lloyd loop on its device
+// (see package kmeans/driver).
+type deviceAssigner interface {
+	Assigner
+	Stepper() driver.Stepper
+}
+
 // ErrOtherData reports an Assigner made for other data than the Data given
-// with it (see DataAssigner).
+// with it (see Assigner).
 var ErrOtherData = errors.New("the Assigner was made for other data")
 
 // checkMadeFor returns an error wrapping ErrOtherData when a is a
-// DataAssigner made for other data than data.
+// dataAssigner made for other data than data.
 func checkMadeFor(data Data, a Assigner) error {
-	m, ok := a.(DataAssigner)
+	m, ok := a.(dataAssigner)
 	if !ok {
 		return nil
 	}

@@ -21,21 +21,26 @@ type Config struct {
 	// FixedIters runs all MaxIter iterations even after the fixed point
 	// (the notebook's loop). The result is the same either way.
 	FixedIters bool
-	// Init chooses the initial centroids; the zero value is InitRandom.
-	Init Init
+	// Init chooses the initial centroids; "" means InitRandom.
+	Init InitMethod
+	// InitRows, when not nil, are the initial centroids given as k
+	// distinct 0-based row indices (scikit-learn's init=array, with rows of
+	// the data); Init must then be "".
+	InitRows []int
 	// NInit is the number of restarts, scikit-learn's n_init; the lowest
-	// inertia wins. 0 means 1. With explicit rows every restart starts
-	// from them, so NInit > 1 only repeats the same run.
+	// inertia wins. 0 means 1. With InitRows every restart starts from
+	// them, so NInit > 1 only repeats the same run.
 	NInit int
 	// Rand drives random and kmeans++ initialisation. nil means
 	// rand.New(rand.NewPCG(0, uint64(K))), the stream the command line uses
 	// for -seed 0, so Config{K: k} reproduces `tilekmeans run -k k`; with
 	// rand.NewPCG(S, uint64(K)) it reproduces -seed S.
 	Rand *rand.Rand
-	// HostLoop keeps the loop on the host even when the Assigner is a
-	// Stepper: every assignment then comes back to the host (what a
-	// Verifier needs, and what a benchmark of the assignment step alone
-	// measures). It is the one switch between the device and host loops.
+	// HostLoop keeps the loop on the host even when the Assigner could run
+	// it on its device (see package kmeans/driver): every assignment then
+	// comes back to the host (what checking each assignment needs, and
+	// what a benchmark of the assignment step alone measures). It is the
+	// one switch between the device and host loops.
 	HostLoop bool
 	// Workers caps the goroutines Run itself starts on the host (for the
 	// final inertia); < 1 means GOMAXPROCS. The result does not depend on
@@ -47,19 +52,14 @@ type Config struct {
 }
 
 // ErrConfig reports an invalid Config for the data; the error is a
-// *ConfigError. ErrInit reports a malformed initialisation (a bad Init text,
-// rows out of range, repeated rows or a row count that does not match K);
-// a *ConfigError about Init matches both.
-var (
-	ErrConfig = errors.New("bad k-means config")
-	ErrInit   = errors.New("bad init")
-)
+// *ConfigError.
+var ErrConfig = errors.New("bad k-means config")
 
 // ConfigError is what Validate and Run return for a Config that does not fit
 // the data: which field, its value, and what is wrong, so that a caller can
 // name its own option (a command-line flag, say) in front of Msg.
 type ConfigError struct {
-	Field string // "Data", "K", "MaxIter", "NInit" or "Init"
+	Field string // "Data", "K", "MaxIter", "NInit", "Init" or "InitRows"
 	Value string // the field's value as text ("" for Data)
 	Msg   string // what is wrong, e.g. "more clusters than the 8 tiles"
 }
@@ -71,11 +71,8 @@ func (e *ConfigError) Error() string {
 	return fmt.Sprintf("kmeans: %s %s: %s", e.Field, e.Value, e.Msg)
 }
 
-// Is makes errors.Is(err, ErrConfig) true for every ConfigError, and
-// errors.Is(err, ErrInit) for one about Init.
-func (e *ConfigError) Is(target error) bool {
-	return target == ErrConfig || target == ErrInit && e.Field == "Init"
-}
+// Is makes errors.Is(err, ErrConfig) true for every ConfigError.
+func (e *ConfigError) Is(target error) bool { return target == ErrConfig }
 
 // withDefaults fills in the documented defaults of zero fields.
 func (cfg Config) withDefaults() Config {
@@ -113,7 +110,7 @@ func (cfg Config) Validate(data Data) error {
 	case cfg.NInit < 0:
 		return bad("NInit", cfg.NInit, "want >= 1 (0 means 1)")
 	}
-	return cfg.Init.check(data.N, cfg.K)
+	return cfg.checkInit(data.N)
 }
 
 // Progress describes one finished iteration.

@@ -6,24 +6,26 @@
 //
 // Put the rows in a Data (N rows of D uint8 features, row-major; package
 // tiles cuts them from image sheets), make an Assigner for it (cpu.New for
-// the CPU, gpu.Device.NewAssigner for the GPU, or the slow Reference), and
-// call Run with a Config. Only Config.K must be set:
+// the CPU, gpu.Device.NewAssigner for the GPU), and call Run with a Config.
+// Only Config.K must be set:
 //
 //	data := kmeans.Data{N: n, D: d, X: pixels}
-//	res, err := kmeans.Run(ctx, data, cpu.New(data, 0), kmeans.Config{K: 5})
+//	res, err := kmeans.Run(ctx, data, cpu.New(data, cpu.Options{}), kmeans.Config{K: 5})
 //	// res.Centroids, res.Labels, res.Inertia, res.Iterations, res.Converged
-//	labels, dists, err := kmeans.Predict(other, cpu.New(other, 0), res.Centroids, res.K)
+//	labels, dists, err := kmeans.Predict(other, cpu.New(other, cpu.Options{}), res.Centroids, res.K)
 //
 // The defaults are the notebook's job: random distinct rows as initial
-// centroids (InitKMeansPP for greedy k-means++ as scikit-learn does it),
-// up to DefaultMaxIter iterations, one start (Config.NInit is scikit-learn's
-// n_init), and a PCG source seeded with (0, K) when Config.Rand is nil. An
-// invalid Config is a *ConfigError naming the field (Validate checks one
-// without running). Results are in scikit-learn's terms: centroids, labels,
-// inertia (the float64 sum of squared distances to the exact means), and
-// the number of iterations. Quality compares labels with known classes
-// (purity, NMI, ARI). An Assigner labels the rows it was made for: Run and
-// Predict refuse one made for other data (ErrOtherData; see DataAssigner).
+// centroids (Config.Init InitKMeansPP for greedy k-means++ as scikit-learn
+// does it, Config.InitRows for rows of your choice), up to DefaultMaxIter
+// iterations, one start (Config.NInit is scikit-learn's n_init), and a PCG
+// source seeded with (0, K) when Config.Rand is nil. An invalid Config is a
+// *ConfigError naming the field (Validate checks one without running).
+// Results are in scikit-learn's terms: centroids, labels, inertia (the
+// float64 sum of squared distances to the exact means, also Inertia), and
+// the number of iterations. CompareClasses scores labels against known
+// classes (purity, NMI, ARI); CountDistinct says when there are fewer
+// distinct rows than clusters. An Assigner labels the rows it was made for:
+// Run and Predict refuse one made for other data (ErrOtherData).
 //
 // # The arithmetic contract
 //
@@ -38,10 +40,10 @@
 //   - ties go to the lowest centroid index (a strictly smaller distance
 //     wins, so a NaN distance never does).
 //
-// Distance and Nearest are this arithmetic written plainly; Reference is an
-// Assigner built on them, Verifier checks any Assigner against them, and
-// package kmeanstest is the conformance suite a backend runs. This is the
-// one place the contract is stated; the backends refer to it.
+// Distance and Nearest are this arithmetic written plainly, and package
+// kmeans/kmeanstest is the conformance suite a backend runs against them
+// (tilekmeans run -verify checks every assignment of a run with them). This
+// is the one place the contract is stated; the backends refer to it.
 //
 // Everything else is exact: centroid means are kept as integer sums of the
 // uint8 features and rounded once to float32 (the correctly rounded
@@ -51,15 +53,14 @@
 //
 // # One loop
 //
-// Run has one Lloyd loop, written against the Stepper interface: a Stepper
-// runs whole iterations where the data lives and reports a few numbers per
-// iteration. A backend that can keep the loop on its device implements
-// Stepper itself (package gpu does); any other Assigner is driven by
-// NewHostStepper, which calls Assign and updates the exact sums on the host.
-// Config.HostLoop is the one switch that forces the host path (a Verifier
-// needs every assignment on the host); a device that cannot take a run says
-// so with an error wrapping errors.ErrUnsupported, and Run falls back to the
-// host path by itself.
+// Run has one Lloyd loop. Its iterations run where the data lives: a
+// backend that can keep the loop on its device offers it as a
+// driver.Stepper (package gpu does; package kmeans/driver is that protocol,
+// for backend authors), and any other Assigner is driven from the host,
+// which calls Assign and updates the exact sums itself. Config.HostLoop is
+// the one switch that forces the host path (to check or time every
+// assignment); a device that cannot take a run says so, and Run falls back
+// to the host path by itself, with the same result.
 //
 // # Convergence and empty clusters
 //

@@ -76,8 +76,8 @@ func ExampleRun() {
 	// Six one-pixel "tiles" in two obvious groups.
 	data := kmeans.Data{N: 6, D: 1, X: []uint8{1, 2, 3, 200, 201, 205}}
 	res, err := kmeans.Run(context.Background(), data, cpu.New(data, 1), kmeans.Config{
-		K:    2,
-		Init: kmeans.Init{Method: kmeans.InitRows, Rows: []int{0, 5}},
+		K:        2,
+		InitRows: []int{0, 5},
 	})
 	if err != nil {
 		fmt.Println(err)

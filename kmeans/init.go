@@ -5,107 +5,50 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"strconv"
-	"strings"
 )
 
-// InitMethod says how the initial centroids are chosen.
-type InitMethod int
+// InitMethod says how Run chooses the initial centroids (scikit-learn's
+// init); explicit rows are Config.InitRows.
+type InitMethod string
 
 const (
-	// InitRandom picks k distinct rows from a seeded permutation, as the
-	// notebook does.
-	InitRandom InitMethod = iota
-	// InitKMeansPP is greedy k-means++ as scikit-learn implements it:
-	// 2 + ln k candidates per step, keeping the one that lowers the
-	// potential most.
-	InitKMeansPP
-	// InitRows uses explicit row indices.
-	InitRows
+	// InitRandom picks k distinct rows from a permutation drawn from
+	// Config.Rand, as the notebook does (scikit-learn's init="random" draws
+	// them the same way from its own generator).
+	InitRandom InitMethod = "random"
+	// InitKMeansPP is greedy k-means++ (Arthur and Vassilvitskii, 2007) as
+	// scikit-learn implements it: the first row uniformly, then 2 +
+	// floor(ln k) candidates per step drawn with probability proportional to
+	// the squared distance to the nearest row chosen so far, keeping the one
+	// that lowers the total most. Distances between uint8 rows are exact
+	// integers, so no rounding enters the choice. The rows are distinct: once
+	// every row equals a chosen one (fewer distinct rows than k), the rest
+	// are drawn uniformly from the rows not chosen.
+	InitKMeansPP InitMethod = "k-means++"
 )
 
-// Init says how the initial centroids are chosen. Its text form, read by
-// UnmarshalText (so it works with flag.TextVar) and written by MarshalText
-// and String, is "random", "kmeans++" or "rows:i,j,...".
-type Init struct {
-	Method InitMethod
-	Rows   []int // for InitRows: 0-based row indices, one per cluster
-}
-
-// ParseInit parses "random", "kmeans++" or "rows:i,j,..."; errors wrap
-// ErrInit and read `kmeans: bad init "TEXT": what is wrong`.
-func ParseInit(s string) (Init, error) {
-	bad := func(format string, args ...any) (Init, error) {
-		return Init{}, fmt.Errorf("kmeans: %w %q: %s", ErrInit, s, fmt.Sprintf(format, args...))
+// checkInit reports whether cfg's Init and InitRows can seed cfg.K clusters
+// on n rows, as a *ConfigError.
+func (cfg Config) checkInit(n int) error {
+	switch cfg.Init {
+	case "", InitRandom, InitKMeansPP:
+	default:
+		return &ConfigError{Field: "Init", Value: string(cfg.Init), Msg: fmt.Sprintf("want %q or %q", InitRandom, InitKMeansPP)}
 	}
-	switch {
-	case s == "random":
-		return Init{Method: InitRandom}, nil
-	case s == "kmeans++":
-		return Init{Method: InitKMeansPP}, nil
-	case strings.HasPrefix(s, "rows:"):
-		list := strings.TrimPrefix(s, "rows:")
-		if list == "" {
-			return bad("lists no rows")
-		}
-		var rows []int
-		for _, f := range strings.Split(list, ",") {
-			r, err := strconv.Atoi(strings.TrimSpace(f))
-			if err != nil || r < 0 {
-				return bad("row %q is not a non-negative integer", f)
-			}
-			if slices.Contains(rows, r) {
-				return bad("row %d is repeated", r)
-			}
-			rows = append(rows, r)
-		}
-		return Init{Method: InitRows, Rows: rows}, nil
-	}
-	return bad("want random, kmeans++ or rows:i,j,...")
-}
-
-// UnmarshalText implements encoding.TextUnmarshaler with ParseInit.
-func (in *Init) UnmarshalText(text []byte) error {
-	v, err := ParseInit(string(text))
-	if err != nil {
-		return err
-	}
-	*in = v
-	return nil
-}
-
-// MarshalText implements encoding.TextMarshaler: the form ParseInit reads.
-func (in Init) MarshalText() ([]byte, error) { return []byte(in.String()), nil }
-
-// String returns the form ParseInit accepts.
-func (in Init) String() string {
-	switch in.Method {
-	case InitKMeansPP:
-		return "kmeans++"
-	case InitRows:
-		s := make([]string, len(in.Rows))
-		for i, r := range in.Rows {
-			s[i] = strconv.Itoa(r)
-		}
-		return "rows:" + strings.Join(s, ",")
-	}
-	return "random"
-}
-
-// check reports whether in can seed k clusters on n rows, as a
-// *ConfigError about Init.
-func (in Init) check(n, k int) error {
-	if in.Method != InitRows {
+	if cfg.InitRows == nil {
 		return nil
 	}
 	bad := func(format string, args ...any) error {
-		return &ConfigError{Field: "Init", Value: in.String(), Msg: fmt.Sprintf(format, args...)}
+		return &ConfigError{Field: "InitRows", Value: fmt.Sprint(cfg.InitRows), Msg: fmt.Sprintf(format, args...)}
 	}
-	if len(in.Rows) != k {
-		return bad("%d rows for k=%d", len(in.Rows), k)
+	if cfg.Init != "" {
+		return bad("explicit rows with Init %q: leave Init empty", cfg.Init)
 	}
-	seen := make(map[int]bool, len(in.Rows))
-	for _, r := range in.Rows {
+	if len(cfg.InitRows) != cfg.K {
+		return bad("%d rows for k=%d", len(cfg.InitRows), cfg.K)
+	}
+	seen := make(map[int]bool, len(cfg.InitRows))
+	for _, r := range cfg.InitRows {
 		switch {
 		case r < 0 || r >= n:
 			return bad("row %d is out of range (%d tiles: 0..%d)", r, n, n-1)
@@ -118,17 +61,17 @@ func (in Init) check(n, k int) error {
 }
 
 // chooseRows returns the k rows whose values become the initial centroids.
-func (in Init) chooseRows(data Data, k int, rng *rand.Rand) []int {
-	switch in.Method {
-	case InitRows:
-		return slices.Clone(in.Rows)
-	case InitKMeansPP:
-		return KMeansPP(data, k, rng)
+func (cfg Config) chooseRows(data Data) []int {
+	switch {
+	case cfg.InitRows != nil:
+		return slices.Clone(cfg.InitRows)
+	case cfg.Init == InitKMeansPP:
+		return kmeansPP(data, cfg.K, cfg.Rand)
 	}
-	return rng.Perm(data.N)[:k]
+	return cfg.Rand.Perm(data.N)[:cfg.K]
 }
 
-// KMeansPP returns k rows chosen by greedy k-means++ (Arthur & Vassilvitskii,
+// kmeansPP returns k rows chosen by greedy k-means++ (Arthur & Vassilvitskii,
 // with scikit-learn's 2 + floor(ln k) local trials per step): the first row
 // uniformly, each next one among candidates drawn with probability
 // proportional to the squared distance to the nearest row chosen so far,
@@ -136,7 +79,7 @@ func (in Init) chooseRows(data Data, k int, rng *rand.Rand) []int {
 // rows are exact integers, so no rounding enters the choice. The rows are
 // distinct indices: once every row equals a chosen one (fewer distinct rows
 // than k), the rest are drawn uniformly from the rows not chosen.
-func KMeansPP(data Data, k int, rng *rand.Rand) []int {
+func kmeansPP(data Data, k int, rng *rand.Rand) []int {
 	n := data.N
 	trials := 2 + int(math.Log(float64(k)))
 	rows := make([]int, 0, k)

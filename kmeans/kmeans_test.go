@@ -2,10 +2,7 @@ package kmeans_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
-	"io"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -13,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/tilekmeans/tilekmeans/cpu"
+	"github.com/tilekmeans/tilekmeans/internal/verify"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
@@ -88,7 +86,7 @@ func TestRealSheetsMatchFloat64Reference(t *testing.T) {
 		rows := rng.Perm(data.N)[:k]
 		want, refIters := referenceLloyd(t, data, rows, 100)
 		res, err := kmeans.Run(context.Background(), data, a, kmeans.Config{
-			K: k, MaxIter: 100, NInit: 1, Init: kmeans.Init{Method: kmeans.InitRows, Rows: rows},
+			K: k, MaxIter: 100, NInit: 1, InitRows: rows,
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -168,7 +166,7 @@ func TestEmptyClusterMovesToFarthestRow(t *testing.T) {
 	data := kmeans.Data{N: 6, D: 1, X: []uint8{0, 0, 10, 11, 12, 100}}
 	var firstIter kmeans.Progress
 	res, err := kmeans.Run(context.Background(), data, cpu.New(data, 1), kmeans.Config{
-		K: 3, MaxIter: 10, NInit: 1, Init: kmeans.Init{Method: kmeans.InitRows, Rows: []int{0, 1, 5}},
+		K: 3, MaxIter: 10, NInit: 1, InitRows: []int{0, 1, 5},
 		Progress: func(p kmeans.Progress) {
 			if p.Iter == 1 {
 				firstIter = p
@@ -278,22 +276,22 @@ func TestNInitKeepsLowestInertia(t *testing.T) {
 
 func TestConfigErrors(t *testing.T) {
 	data := kmeans.Data{N: 3, D: 1, X: []uint8{1, 2, 3}}
-	rows := func(r ...int) kmeans.Init { return kmeans.Init{Method: kmeans.InitRows, Rows: r} }
 	tests := []struct {
 		name  string
 		cfg   kmeans.Config
 		field string
 		msg   string // the whole Error()
-		init  bool   // also ErrInit
 	}{
-		{"k zero", kmeans.Config{K: 0}, "K", "kmeans: K 0: want k >= 1", false},
-		{"k above n", kmeans.Config{K: 4}, "K", "kmeans: K 4: more clusters than the 3 tiles", false},
-		{"iters negative", kmeans.Config{K: 2, MaxIter: -1}, "MaxIter", "kmeans: MaxIter -1: want >= 1 (0 means 100)", false},
-		{"n-init negative", kmeans.Config{K: 2, NInit: -2}, "NInit", "kmeans: NInit -2: want >= 1 (0 means 1)", false},
-		{"rows count", kmeans.Config{K: 2, Init: rows(0)}, "Init", "kmeans: Init rows:0: 1 rows for k=2", true},
-		{"row out of range", kmeans.Config{K: 2, Init: rows(0, 3)}, "Init", "kmeans: Init rows:0,3: row 3 is out of range (3 tiles: 0..2)", true},
-		{"row negative", kmeans.Config{K: 2, Init: rows(-1, 0)}, "Init", "kmeans: Init rows:-1,0: row -1 is out of range (3 tiles: 0..2)", true},
-		{"row repeated", kmeans.Config{K: 2, Init: rows(1, 1)}, "Init", "kmeans: Init rows:1,1: row 1 is repeated", true},
+		{"k zero", kmeans.Config{K: 0}, "K", "kmeans: K 0: want k >= 1"},
+		{"k above n", kmeans.Config{K: 4}, "K", "kmeans: K 4: more clusters than the 3 tiles"},
+		{"iters negative", kmeans.Config{K: 2, MaxIter: -1}, "MaxIter", "kmeans: MaxIter -1: want >= 1 (0 means 100)"},
+		{"n-init negative", kmeans.Config{K: 2, NInit: -2}, "NInit", "kmeans: NInit -2: want >= 1 (0 means 1)"},
+		{"unknown init", kmeans.Config{K: 2, Init: "kmeans++"}, "Init", `kmeans: Init kmeans++: want "random" or "k-means++"`},
+		{"rows and a method", kmeans.Config{K: 2, Init: kmeans.InitRandom, InitRows: []int{0, 1}}, "InitRows", `kmeans: InitRows [0 1]: explicit rows with Init "random": leave Init empty`},
+		{"rows count", kmeans.Config{K: 2, InitRows: []int{0}}, "InitRows", "kmeans: InitRows [0]: 1 rows for k=2"},
+		{"row out of range", kmeans.Config{K: 2, InitRows: []int{0, 3}}, "InitRows", "kmeans: InitRows [0 3]: row 3 is out of range (3 tiles: 0..2)"},
+		{"row negative", kmeans.Config{K: 2, InitRows: []int{-1, 0}}, "InitRows", "kmeans: InitRows [-1 0]: row -1 is out of range (3 tiles: 0..2)"},
+		{"row repeated", kmeans.Config{K: 2, InitRows: []int{1, 1}}, "InitRows", "kmeans: InitRows [1 1]: row 1 is repeated"},
 	}
 	for _, tt := range tests {
 		for _, err := range []error{tt.cfg.Validate(data), run(data, tt.cfg)} {
@@ -301,8 +299,8 @@ func TestConfigErrors(t *testing.T) {
 			if !errors.As(err, &ce) || ce.Field != tt.field || err.Error() != tt.msg {
 				t.Errorf("%s: err %v, want a ConfigError on %s: %q", tt.name, err, tt.field, tt.msg)
 			}
-			if !errors.Is(err, kmeans.ErrConfig) || errors.Is(err, kmeans.ErrInit) != tt.init {
-				t.Errorf("%s: errors.Is ErrConfig %v, ErrInit %v (want %v)", tt.name, errors.Is(err, kmeans.ErrConfig), errors.Is(err, kmeans.ErrInit), tt.init)
+			if !errors.Is(err, kmeans.ErrConfig) {
+				t.Errorf("%s: errors.Is(err, ErrConfig) is false", tt.name)
 			}
 		}
 	}
@@ -316,7 +314,7 @@ func TestConfigErrors(t *testing.T) {
 }
 
 func run(data kmeans.Data, cfg kmeans.Config) error {
-	_, err := kmeans.Run(context.Background(), data, kmeans.Reference{Data: data}, cfg)
+	_, err := kmeans.Run(context.Background(), data, verify.Reference{Data: data}, cfg)
 	return err
 }
 
@@ -330,7 +328,7 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want, err := kmeans.Run(context.Background(), data, a, kmeans.Config{
-		K: 5, MaxIter: 100, NInit: 1, Init: kmeans.Init{Method: kmeans.InitRandom}, Rand: rand.New(rand.NewPCG(0, 5)),
+		K: 5, MaxIter: 100, NInit: 1, Init: kmeans.InitRandom, Rand: rand.New(rand.NewPCG(0, 5)),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -344,27 +342,6 @@ func TestConfigDefaults(t *testing.T) {
 	res, err := kmeans.Run(context.Background(), slow, cpu.New(slow, 1), kmeans.Config{K: 40, FixedIters: true})
 	if err != nil || res.Iterations != kmeans.DefaultMaxIter {
 		t.Errorf("FixedIters with MaxIter 0: %v iterations, err %v; want %d", res.Iterations, err, kmeans.DefaultMaxIter)
-	}
-}
-
-func TestInitText(t *testing.T) {
-	var in kmeans.Init
-	fs := flag.NewFlagSet("x", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.TextVar(&in, "init", kmeans.Init{}, "init")
-	if err := fs.Parse([]string{"-init", "rows:4,2"}); err != nil || in.Method != kmeans.InitRows || !slices.Equal(in.Rows, []int{4, 2}) {
-		t.Errorf("-init rows:4,2: %+v, %v", in, err)
-	}
-	if f := fs.Lookup("init"); f.DefValue != "random" {
-		t.Errorf("default shows as %q, want random", f.DefValue)
-	}
-	err := fs.Parse([]string{"-init", "best"})
-	if err == nil || !strings.Contains(err.Error(), `bad init "best": want random, kmeans++ or rows`) {
-		t.Errorf("-init best: %v", err)
-	}
-	b, err := json.Marshal(struct{ Init kmeans.Init }{kmeans.Init{Method: kmeans.InitKMeansPP}})
-	if err != nil || string(b) != `{"Init":"kmeans++"}` {
-		t.Errorf("JSON %s, %v", b, err)
 	}
 }
 
@@ -391,45 +368,6 @@ func TestPredict(t *testing.T) {
 	}
 	if _, _, err := kmeans.Predict(other, cpu.New(other, 1), res.Centroids[:1], 2); err == nil {
 		t.Error("Predict with too few centroid values succeeded")
-	}
-}
-
-// tiesHigh breaks ties towards the highest index: wrong by the contract.
-type tiesHigh struct{ kmeans.Reference }
-
-func (a tiesHigh) Assign(cent []float32, k int, labels []int32, dists []float32) error {
-	dim := a.Data.D
-	for i := range a.Data.N {
-		best, bestD := int32(0), kmeans.Distance(a.Data.Row(i), cent[:dim])
-		for c := 1; c < k; c++ {
-			if d := kmeans.Distance(a.Data.Row(i), cent[c*dim:(c+1)*dim]); d <= bestD {
-				best, bestD = int32(c), d
-			}
-		}
-		labels[i], dists[i] = best, bestD
-	}
-	return nil
-}
-
-func TestVerifier(t *testing.T) {
-	data := kmeans.Data{N: 4, D: 1, X: []uint8{5, 0, 10, 5}}
-	cent := []float32{3, 7} // rows 0 and 3 tie
-	v := &kmeans.Verifier{Assigner: kmeans.Reference{Data: data}, Data: data}
-	labels, dists := make([]int32, 4), make([]float32, 4)
-	if err := v.Assign(cent, 2, labels, dists); err != nil {
-		t.Fatal(err)
-	}
-	if st := v.Stats(); st != (kmeans.VerifyStats{Assignments: 1, Rows: 4, Ties: 2}) {
-		t.Errorf("stats %+v", st)
-	}
-	bad := &kmeans.Verifier{Assigner: tiesHigh{kmeans.Reference{Data: data}}, Data: data}
-	err := bad.Assign(cent, 2, labels, dists)
-	var me *kmeans.MismatchError
-	if !errors.Is(err, kmeans.ErrMismatch) || !errors.As(err, &me) || me.Rows != 2 || me.First != 0 || me.Label != 1 || me.RefLabel != 0 {
-		t.Errorf("ties-high backend: %v (%+v)", err, me)
-	}
-	if st := bad.TakeStats(); st.Mismatches != 2 || bad.Stats() != (kmeans.VerifyStats{}) {
-		t.Errorf("TakeStats %+v, then %+v", st, bad.Stats())
 	}
 }
 
@@ -465,45 +403,6 @@ func TestAssignerErrorIsReturned(t *testing.T) {
 	_, err := kmeans.Run(context.Background(), data, fa, kmeans.Config{K: 3, MaxIter: 10, NInit: 1, Rand: rand.New(rand.NewPCG(1, 1))})
 	if !errors.Is(err, errBoom) {
 		t.Errorf("err %v, want errBoom wrapped", err)
-	}
-}
-
-func TestParseInit(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    kmeans.Init
-		wantErr bool
-	}{
-		{"random", kmeans.Init{Method: kmeans.InitRandom}, false},
-		{"kmeans++", kmeans.Init{Method: kmeans.InitKMeansPP}, false},
-		{"rows:3,1,2", kmeans.Init{Method: kmeans.InitRows, Rows: []int{3, 1, 2}}, false},
-		{"rows: 4 ,5", kmeans.Init{Method: kmeans.InitRows, Rows: []int{4, 5}}, false},
-		{"rows:", kmeans.Init{}, true},
-		{"rows:1,1", kmeans.Init{}, true},
-		{"rows:-1", kmeans.Init{}, true},
-		{"rows:a,2", kmeans.Init{}, true},
-		{"rows:1,,2", kmeans.Init{}, true},
-		{"kmeans", kmeans.Init{}, true},
-		{"", kmeans.Init{}, true},
-	}
-	for _, tt := range tests {
-		got, err := kmeans.ParseInit(tt.in)
-		if (err != nil) != tt.wantErr {
-			t.Errorf("ParseInit(%q) err %v, wantErr %v", tt.in, err, tt.wantErr)
-			continue
-		}
-		if err != nil {
-			if !errors.Is(err, kmeans.ErrInit) {
-				t.Errorf("ParseInit(%q) err %v is not ErrInit", tt.in, err)
-			}
-			continue
-		}
-		if got.Method != tt.want.Method || !slices.Equal(got.Rows, tt.want.Rows) {
-			t.Errorf("ParseInit(%q) = %+v, want %+v", tt.in, got, tt.want)
-		}
-		if back, _ := kmeans.ParseInit(got.String()); back.Method != got.Method || !slices.Equal(back.Rows, got.Rows) {
-			t.Errorf("String() %q does not parse back", got.String())
-		}
 	}
 }
 
@@ -556,7 +455,7 @@ func TestFewerDistinctRowsThanK(t *testing.T) {
 		t.Fatalf("CountDistinct %d, want 9", got)
 	}
 	for seed := range uint64(20) {
-		for _, init := range []kmeans.Init{{Method: kmeans.InitRandom}, {Method: kmeans.InitKMeansPP}} {
+		for _, init := range []kmeans.InitMethod{kmeans.InitRandom, kmeans.InitKMeansPP} {
 			for _, fixed := range []bool{false, true} {
 				cfg := kmeans.Config{K: 10, Init: init, Rand: rand.New(rand.NewPCG(seed, 1)), FixedIters: fixed}
 				res, err := kmeans.Run(context.Background(), data, cpu.New(data, 1), cfg)
@@ -605,7 +504,7 @@ func TestKMeansPPDistinctRowsReproduce(t *testing.T) {
 	data := kmeans.Data{N: 20, D: 2, X: slices.Repeat([]uint8{1, 1, 1, 1, 200, 3, 7, 7, 1, 1}, 4)}
 	for seed := range uint64(10) {
 		res, err := kmeans.Run(context.Background(), data, cpu.New(data, 1), kmeans.Config{K: 8,
-			Init: kmeans.Init{Method: kmeans.InitKMeansPP}, Rand: rand.New(rand.NewPCG(seed, 3))})
+			Init: kmeans.InitKMeansPP, Rand: rand.New(rand.NewPCG(seed, 3))})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -613,7 +512,7 @@ func TestKMeansPPDistinctRowsReproduce(t *testing.T) {
 			t.Fatalf("seed %d: init rows %v", seed, res.InitRows)
 		}
 		again, err := kmeans.Run(context.Background(), data, cpu.New(data, 1), kmeans.Config{K: 8,
-			Init: kmeans.Init{Method: kmeans.InitRows, Rows: res.InitRows}})
+			InitRows: res.InitRows})
 		if err != nil {
 			t.Fatalf("seed %d: rows %v refused: %v", seed, res.InitRows, err)
 		}
@@ -637,9 +536,9 @@ func TestOtherData(t *testing.T) {
 		a    kmeans.Assigner
 		want string
 	}{
-		{"copy", kmeans.Reference{Data: copied}, "made for other values than those given"},
-		{"other shape", kmeans.Reference{Data: fewer}, "reference Assigner of 39 rows x 8 features, given 40 x 8"},
-		{"verifier of a copy", &kmeans.Verifier{Assigner: kmeans.Reference{Data: copied}, Data: copied}, "other values"},
+		{"copy", verify.Reference{Data: copied}, "made for other values than those given"},
+		{"other shape", verify.Reference{Data: fewer}, "reference Assigner of 39 rows x 8 features, given 40 x 8"},
+		{"verifier of a copy", &verify.Verifier{Assigner: verify.Reference{Data: copied}, Data: copied}, "other values"},
 		{"cpu of a copy", cpu.New(copied, 1), "cpu Assigner of 40 rows x 8 features made for other values"},
 		{"cpu of other rows", cpu.New(fewer, 1), "cpu Assigner of 39 rows x 8 features, given 40 x 8"},
 	} {
@@ -654,14 +553,14 @@ func TestOtherData(t *testing.T) {
 	}
 	// The same data (and a Data value rebuilt over the same rows) passes.
 	same := kmeans.Data{N: data.N, D: data.D, X: data.X}
-	if _, _, err := kmeans.Predict(same, kmeans.Reference{Data: data}, cent, 3); err != nil {
+	if _, _, err := kmeans.Predict(same, verify.Reference{Data: data}, cent, 3); err != nil {
 		t.Errorf("same rows: %v", err)
 	}
-	if _, err := kmeans.Run(context.Background(), same, kmeans.Reference{Data: data}, kmeans.Config{K: 3}); err != nil {
+	if _, err := kmeans.Run(context.Background(), same, verify.Reference{Data: data}, kmeans.Config{K: 3}); err != nil {
 		t.Errorf("same rows: Run: %v", err)
 	}
 	// Not a DataAssigner: not checked.
-	if _, _, err := kmeans.Predict(data, nameOnly{kmeans.Reference{Data: data}}, cent, 3); err != nil {
+	if _, _, err := kmeans.Predict(data, nameOnly{verify.Reference{Data: data}}, cent, 3); err != nil {
 		t.Errorf("plain Assigner: %v", err)
 	}
 }
@@ -683,7 +582,7 @@ func TestInertiaSameForAnyWorkers(t *testing.T) {
 	data := randomBlobs(rng, 10000+37, 23, 5) // several chunks, a partial one, D not a multiple of 4
 	var first *kmeans.Result
 	for _, w := range []int{1, 2, 3, 8, 0} {
-		res, err := kmeans.Run(context.Background(), data, kmeans.Reference{Data: data}, kmeans.Config{K: 5, Workers: w})
+		res, err := kmeans.Run(context.Background(), data, verify.Reference{Data: data}, kmeans.Config{K: 5, Workers: w})
 		if err != nil {
 			t.Fatal(err)
 		}

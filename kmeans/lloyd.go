@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/tilekmeans/tilekmeans/kmeans/driver"
 )
 
 // Result is the outcome of Run.
@@ -35,8 +37,9 @@ type Result struct {
 // the assignment step. Zero fields of cfg take their documented defaults;
 // an invalid cfg returns a *ConfigError (see Validate) before any work.
 //
-// When a is a Stepper (and cfg.HostLoop is false) the iterations run on its
-// device; a Stepper that cannot take this data (its Start returns an error
+// When a keeps the loop on its device (it offers a driver.Stepper, see
+// package kmeans/driver) and cfg.HostLoop is false, the iterations run
+// there; a device that cannot take this data (its Start returns an error
 // wrapping errors.ErrUnsupported) is driven from the host instead, as any
 // other Assigner is, with the same result. Errors from a are returned with
 // the k and iteration they happened at in front.
@@ -48,18 +51,18 @@ func Run(ctx context.Context, data Data, a Assigner, cfg Config) (*Result, error
 	if err := checkMadeFor(data, a); err != nil {
 		return nil, fmt.Errorf("kmeans: %w", err)
 	}
-	var device Stepper
-	if s, ok := a.(Stepper); ok && !cfg.HostLoop {
-		device = s
+	var device driver.Stepper
+	if d, ok := a.(deviceAssigner); ok && !cfg.HostLoop {
+		device = d.Stepper()
 	}
-	var host Stepper
+	var host driver.Stepper
 	var best *Result
 	for r := range cfg.NInit {
-		rows := cfg.Init.chooseRows(data, cfg.K, cfg.Rand)
+		rows := cfg.chooseRows(data)
 		s := device
 		if s == nil {
 			if host == nil {
-				host = NewHostStepper(data, a)
+				host = newHostStepper(data, a)
 			}
 			s = host
 		}
@@ -67,7 +70,7 @@ func Run(ctx context.Context, data Data, a Assigner, cfg Config) (*Result, error
 		if device != nil && errors.Is(err, errUnsupportedStart) {
 			// The device cannot hold this run: the host drives a instead,
 			// for this restart and the rest.
-			device, host = nil, NewHostStepper(data, a)
+			device, host = nil, newHostStepper(data, a)
 			res, err = lloyd(ctx, data, host, cfg, rows, r)
 		}
 		if err != nil {
@@ -92,7 +95,7 @@ const stepBatch = 16
 // loop: the iterations themselves run in s (on a device, or on the host),
 // and everything decided between them — progress, history, relocation of
 // empty clusters, convergence, the final assignment — is decided here.
-func lloyd(ctx context.Context, data Data, s Stepper, cfg Config, rows []int, restart int) (*Result, error) {
+func lloyd(ctx context.Context, data Data, s driver.Stepper, cfg Config, rows []int, restart int) (*Result, error) {
 	n, dim, k := data.N, data.D, cfg.K
 	res := &Result{K: k, D: dim, InitRows: rows, Restart: restart}
 	cent := make([]float32, k*dim)
@@ -111,7 +114,7 @@ func lloyd(ctx context.Context, data Data, s Stepper, cfg Config, rows []int, re
 		return fail("start", err)
 	}
 	var (
-		stats  [stepBatch]StepStat
+		stats  [stepBatch]driver.StepStat
 		owner  []int32
 		dists  = make([]float32, n)
 		counts = make([]int, k)

@@ -2,18 +2,21 @@ package kmeans
 
 import "math"
 
-// Quality compares a clustering with known classes (for tiles: the sheet each
-// came from).
+// Quality is a clustering's agreement with known classes (for tiles: the
+// sheet each came from), as scikit-learn's metrics define it.
 type Quality struct {
 	Purity float64 // share of rows in their cluster's majority class
-	NMI    float64 // normalised mutual information, arithmetic mean of entropies (scikit-learn's default)
-	ARI    float64 // adjusted Rand index
+	NMI    float64 // normalized_mutual_info_score, arithmetic mean of the entropies (scikit-learn's default)
+	ARI    float64 // adjusted_rand_score
 	// Confusion[class][cluster] counts rows.
 	Confusion [][]int
 }
 
-// Compare scores labels (clusters 0..k-1) against classes (0..m-1).
-func Compare(classes []int, m int, labels []int32, k int) Quality {
+// CompareClasses scores labels (clusters 0..k-1, one per row) against the
+// rows' known classes (0..m-1, as long as labels). NMI and ARI are 1 for
+// identical partitions whatever the numbering, and follow scikit-learn 1.2
+// where the partitions are degenerate (both a single block: NMI 1).
+func CompareClasses(classes []int, m int, labels []int32, k int) Quality {
 	conf := make([][]int, m)
 	for i := range conf {
 		conf[i] = make([]int, k)

@@ -8,7 +8,7 @@ import (
 	"github.com/tilekmeans/tilekmeans/kmeans"
 )
 
-func TestCompare(t *testing.T) {
+func TestCompareClasses(t *testing.T) {
 	// NMI and ARI expectations come from scikit-learn 1.2
 	// (normalized_mutual_info_score, adjusted_rand_score) on the same labels.
 	tests := []struct {
@@ -23,7 +23,7 @@ func TestCompare(t *testing.T) {
 		{"one cluster", []int{0, 0, 1, 1}, []int32{0, 0, 0, 0}, 2, 1, 0.5, 0, 0},
 	}
 	for _, tt := range tests {
-		q := kmeans.Compare(tt.classes, tt.m, tt.labels, tt.k)
+		q := kmeans.CompareClasses(tt.classes, tt.m, tt.labels, tt.k)
 		for _, c := range []struct {
 			what      string
 			got, want float64
@@ -44,11 +44,11 @@ func TestCompare(t *testing.T) {
 	}
 }
 
-func ExampleCompare() {
+func ExampleCompareClasses() {
 	// Two sheets (classes), clustered into two clusters with one mistake.
 	classes := []int{0, 0, 0, 1, 1, 1}
 	labels := []int32{1, 1, 0, 0, 0, 0}
-	q := kmeans.Compare(classes, 2, labels, 2)
+	q := kmeans.CompareClasses(classes, 2, labels, 2)
 	fmt.Printf("purity %.3f\nconfusion %v\n", q.Purity, q.Confusion)
 	// Output:
 	// purity 0.833

@@ -3,77 +3,21 @@ package kmeans
 import (
 	"fmt"
 	"slices"
+
+	"github.com/tilekmeans/tilekmeans/internal/exactsum"
+	"github.com/tilekmeans/tilekmeans/kmeans/driver"
 )
 
-// Stepper runs whole Lloyd iterations where its data lives, so that an
-// iteration moves no more than a few status words between the caller and
-// the device. Run drives every k-means through a Stepper: a backend's own
-// (package gpu keeps labels, the integer cluster sums and the centroids on
-// the GPU), or NewHostStepper's over any Assigner. Every Stepper gives the
-// same result bit for bit, History included: StepStat.Inertia is the exact
-// sum of the distances rounded once (ExactSum), whatever order a device
-// adds them in.
-//
-// Each iteration does exactly this:
-//
-//  1. assign every row to the nearest centroid (the arithmetic contract of
-//     the package documentation) and count the labels that changed since
-//     the previous iteration (all rows on the first one after Start);
-//  2. move the changed rows' values between the integer sums and counts of
-//     their old and new clusters;
-//  3. if a cluster is left empty, stop there (Run relocates: State, then
-//     Move); otherwise set every centroid value to the correctly rounded
-//     float32 of sum/count, which is what float32(float64(sum) /
-//     float64(count)) gives, and note whether any centroid bit changed. (In
-//     Move, and so after a relocation, an empty cluster keeps its centroid.)
-type Stepper interface {
-	Assigner
-	// Start begins a run of k clusters from the given centroids (k*D
-	// float32, row-major), forgetting earlier labels and sums. A Stepper
-	// that cannot run this data (too many rows for its sums, say) returns
-	// an error wrapping errors.ErrUnsupported, and Run drives its Assign
-	// from the host instead.
-	Start(k int, centroids []float32) error
-	// Step runs at least one and at most len(stats) iterations and fills
-	// one StepStat for each iteration it ran. It stops after an iteration
-	// that left a cluster empty and, when stopAtFixedPoint, after one that
-	// changed no centroid; it may also stop earlier (a host Stepper runs
-	// one iteration per call, so Run checks for cancellation between them).
-	Step(stats []StepStat, stopAtFixedPoint bool) (ran int, err error)
-	// State reads, after a Step that stopped on an empty cluster, each
-	// row's cluster in the sums (owner), its distance from the last
-	// assignment, and the cluster counts.
-	State(owner []int32, dists []float32, counts []int) error
-	// Move moves each rows[i] into cluster to[i] in the sums and counts,
-	// then recomputes the centroids as step 3 does and reports whether any
-	// centroid bit changed. A cluster may still be empty after the moves
-	// (see Convergence and empty clusters in the package documentation):
-	// it keeps its centroid.
-	Move(rows []int, to []int32) (changed bool, err error)
-	// Finish assigns once more against the current centroids when reassign
-	// is true, then reads back the labels and distances of the last
-	// assignment, the sums (k*D), counts (k) and float32 centroids (k*D).
-	Finish(reassign bool, labels []int32, dists []float32, sums []uint64, counts []int, centroids []float32) error
-}
-
-// StepStat is what one iteration of a Stepper reports.
-type StepStat struct {
-	Changed int     // labels changed by the assignment
-	Inertia float64 // sum of the assignment's squared distances (ExactSum: the same bits in any order)
-	Empty   bool    // the update left a cluster empty; no centroids were computed
-	Moved   bool    // the update changed at least one centroid bit (false when Empty)
-}
-
-// NewHostStepper returns a Stepper that runs the iterations on the host:
-// a.Assign does step 1, and the update keeps exact integer sums of the
+// newHostStepper returns a driver.Stepper that runs the iterations on the
+// host: a.Assign does step 1, and the update keeps exact integer sums of the
 // uint8 rows (moving only the rows that changed cluster, so once the
 // clustering settles an update costs little more than comparing labels).
 // It runs one iteration per Step call.
-func NewHostStepper(data Data, a Assigner) Stepper {
+func newHostStepper(data Data, a Assigner) *hostStepper {
 	return &hostStepper{Assigner: a, data: data}
 }
 
-// hostStepper is the Stepper of NewHostStepper.
+// hostStepper is the driver.Stepper of newHostStepper.
 type hostStepper struct {
 	Assigner
 	data   Data
@@ -99,7 +43,7 @@ func (h *hostStepper) Start(k int, cent []float32) error {
 	return nil
 }
 
-func (h *hostStepper) Step(stats []StepStat, stop bool) (int, error) {
+func (h *hostStepper) Step(stats []driver.StepStat, stop bool) (int, error) {
 	if h.u == nil {
 		return 0, errNotStarted
 	}
@@ -110,7 +54,7 @@ func (h *hostStepper) Step(stats []StepStat, stop bool) (int, error) {
 	if err := h.Assign(u.cent32, u.k, h.labels, h.dists); err != nil {
 		return 0, err
 	}
-	st := StepStat{Inertia: ExactSum(h.dists)}
+	st := driver.StepStat{Inertia: exactsum.Sum(h.dists)}
 	for i, l := range h.labels {
 		if l != h.prev[i] {
 			st.Changed++

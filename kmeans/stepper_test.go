@@ -1,103 +1,10 @@
 package kmeans
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"math"
-	"math/rand/v2"
 	"slices"
 	"testing"
 )
-
-// countStepper counts the calls Run makes.
-type countStepper struct {
-	Stepper
-	starts, steps, assigns int
-	startErr               error // returned by Start when set
-}
-
-func (c *countStepper) Start(k int, cent []float32) error {
-	c.starts++
-	if c.startErr != nil {
-		return c.startErr
-	}
-	return c.Stepper.Start(k, cent)
-}
-
-func (c *countStepper) Step(stats []StepStat, stop bool) (int, error) {
-	c.steps++
-	return c.Stepper.Step(stats, stop)
-}
-
-func (c *countStepper) Assign(cent []float32, k int, l []int32, d []float32) error {
-	c.assigns++
-	return c.Stepper.Assign(cent, k, l, d)
-}
-
-func TestHostLoopFlagBypassesStepper(t *testing.T) {
-	data := Data{N: 4, D: 1, X: []uint8{0, 1, 10, 11}}
-	st := &countStepper{Stepper: NewHostStepper(data, Reference{data})}
-	_, err := Run(context.Background(), data, st, Config{K: 2, MaxIter: 5, HostLoop: true, Init: Init{Method: InitRows, Rows: []int{0, 2}}})
-	if err != nil || st.starts != 0 || st.steps != 0 || st.assigns == 0 {
-		t.Errorf("HostLoop: err %v, %d Start, %d Step, %d Assign calls; want only Assign", err, st.starts, st.steps, st.assigns)
-	}
-}
-
-// TestUnsupportedStepperFallsBackToHost: a Stepper whose Start says
-// ErrUnsupported is driven from the host, with the host loop's result.
-func TestUnsupportedStepperFallsBackToHost(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 3))
-	x := make([]uint8, 200*4)
-	for i := range x {
-		x[i] = uint8(rng.IntN(256))
-	}
-	data := Data{N: 200, D: 4, X: x}
-	want, err := Run(context.Background(), data, Reference{data}, Config{K: 5, NInit: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := &countStepper{Stepper: NewHostStepper(data, Reference{data}),
-		startErr: fmt.Errorf("device: too many rows: %w", errors.ErrUnsupported)}
-	got, err := Run(context.Background(), data, st, Config{K: 5, NInit: 3})
-	if err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	if st.starts != 1 || st.steps != 0 || st.assigns == 0 {
-		t.Errorf("%d Start, %d Step, %d Assign calls; want one Start, then Assign only", st.starts, st.steps, st.assigns)
-	}
-	if got.Inertia != want.Inertia || got.Iterations != want.Iterations || !slices.Equal(got.Labels, want.Labels) {
-		t.Errorf("fallback result differs: inertia %v/%v, iterations %d/%d", got.Inertia, want.Inertia, got.Iterations, want.Iterations)
-	}
-	// Any other Start error is the run's error.
-	boom := errors.New("boom")
-	st = &countStepper{Stepper: NewHostStepper(data, Reference{data}), startErr: boom}
-	if _, err := Run(context.Background(), data, st, Config{K: 5}); !errors.Is(err, boom) {
-		t.Errorf("Start error: got %v, want boom", err)
-	}
-}
-
-func TestHostStepperRunsOneIterationPerStep(t *testing.T) {
-	data := Data{N: 6, D: 1, X: []uint8{1, 2, 3, 200, 201, 205}}
-	var progress []Progress
-	st := &countStepper{Stepper: NewHostStepper(data, Reference{data})}
-	res, err := Run(context.Background(), data, st, Config{K: 2, Init: Init{Method: InitRows, Rows: []int{0, 1}},
-		Progress: func(p Progress) { progress = append(progress, p) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.steps != res.Iterations || len(progress) != res.Iterations {
-		t.Errorf("%d iterations, %d Step calls, %d progress calls", res.Iterations, st.steps, len(progress))
-	}
-	for i, p := range progress {
-		if p.Iter != i+1 || p.K != 2 {
-			t.Errorf("progress %d: %+v", i, p)
-		}
-	}
-	if progress[0].Changed != data.N {
-		t.Errorf("first iteration changed %d labels, want all %d", progress[0].Changed, data.N)
-	}
-}
 
 func TestRelocationDecisions(t *testing.T) {
 	// Clusters 1 and 3 empty. Farthest rows: 4 (9.0, its cluster 0 has 3

@@ -115,7 +115,7 @@
 // and order-independent; every true sum is below 2^32) and marks both
 // clusters dirty, and writes the block's distances as an exact fixed-point
 // partial: each finite distance is its 24-bit significand shifted to its
-// exponent from 2^-149 (kmeans.Accumulator's form), spanning two of
+// exponent from 2^-149 (exactsum.Accumulator's form), spanning two of
 // InertiaDigits 32-bit digits, added column by column with carries. Every
 // group then adds itself to groupsDone; the last one adds the partials into
 // the slot's inertia and marks the slot run; when a count is 0 it marks

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tilekmeans/tilekmeans/cpu"
 	"github.com/tilekmeans/tilekmeans/gpu"
+	"github.com/tilekmeans/tilekmeans/internal/verify"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 )
 
@@ -137,8 +138,8 @@ func softwareRenderer(renderer string) bool {
 // contract, so the redone run gives exactly what the GPU would have.
 func (b *backend) fallBack(err error) bool {
 	if !b.auto || b.gpu == nil || b.gpuErr != nil ||
-		errors.Is(err, context.Canceled) || errors.Is(err, kmeans.ErrMismatch) ||
-		errors.Is(err, kmeans.ErrConfig) || errors.Is(err, kmeans.ErrInit) {
+		errors.Is(err, context.Canceled) || errors.Is(err, verify.ErrMismatch) ||
+		errors.Is(err, kmeans.ErrConfig) {
 		return false
 	}
 	b.gpuErr = err

@@ -13,6 +13,7 @@ import (
 	"strconv"
 
 	"github.com/tilekmeans/tilekmeans/gpu"
+	"github.com/tilekmeans/tilekmeans/internal/verify"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/tiles"
 )
@@ -91,12 +92,12 @@ type runEntry struct {
 	Relocated  int     `json:"relocated_empty_clusters"`
 	// EmptyClusters are the clusters (1..k) that ended with no tile: only
 	// with fewer distinct tiles than k, each keeping its last centroid.
-	EmptyClusters []int               `json:"empty_clusters,omitempty"`
-	Purity        *float64            `json:"purity,omitempty"`
-	NMI           *float64            `json:"nmi,omitempty"`
-	ARI           *float64            `json:"ari,omitempty"`
-	Confusion     [][]int             `json:"confusion,omitempty"`
-	Verify        *kmeans.VerifyStats `json:"verify,omitempty"`
+	EmptyClusters []int         `json:"empty_clusters,omitempty"`
+	Purity        *float64      `json:"purity,omitempty"`
+	NMI           *float64      `json:"nmi,omitempty"`
+	ARI           *float64      `json:"ari,omitempty"`
+	Confusion     [][]int       `json:"confusion,omitempty"`
+	Verify        *verify.Stats `json:"verify,omitempty"`
 }
 
 func buildSummary(ro *runOutput) summary {
@@ -267,7 +268,7 @@ func (cs classScoring) quality(res *kmeans.Result) *kmeans.Quality {
 	if cs.classes == nil {
 		return nil
 	}
-	q := kmeans.Compare(cs.classes.Of, len(cs.classes.Names), res.Labels, res.K)
+	q := kmeans.CompareClasses(cs.classes.Of, len(cs.classes.Names), res.Labels, res.K)
 	return &q
 }
 

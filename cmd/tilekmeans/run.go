@@ -16,6 +16,7 @@ import (
 	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outdir"
 	"github.com/tilekmeans/tilekmeans/cpu"
 	"github.com/tilekmeans/tilekmeans/gpu"
+	"github.com/tilekmeans/tilekmeans/internal/verify"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/tiles"
 )
@@ -27,7 +28,7 @@ type runOptions struct {
 	ks         []int
 	iters      int
 	fixedIters bool
-	init       kmeans.Init
+	init       initFlag
 	nInit      int
 	seed       uint64
 	out        string
@@ -51,7 +52,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	kFlag := fs.String("k", "3,4,5,6,7", "cluster `counts`: list and/or ranges, e.g. 3,4,5 or 3-7")
 	fs.IntVar(&o.iters, "iters", 100, "maximum Lloyd `iterations`")
 	fs.BoolVar(&o.fixedIters, "fixed-iters", false, "run all -iters iterations even after convergence (the notebook's loop)")
-	fs.TextVar(&o.init, "init", kmeans.Init{}, "initial centroids: random | kmeans++ | rows:i,j,... (0-based tile indices, single k)")
+	fs.TextVar(&o.init, "init", initFlag{}, "initial centroids: random | kmeans++ | rows:i,j,... (0-based tile indices, single k)")
 	fs.IntVar(&o.nInit, "n-init", 1, "restarts per k; the lowest inertia is kept")
 	fs.Uint64Var(&o.seed, "seed", 0, "random `seed` for random and kmeans++ init")
 	fs.StringVar(&o.out, "out", "centroids", "output `directory`")
@@ -95,7 +96,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 		return nil, usagef("-out: want a folder name")
 	case o.verbose && o.quiet:
 		return nil, usagef("-v and -q exclude each other")
-	case o.init.Method == kmeans.InitRows && len(o.ks) != 1:
+	case o.init.rows != nil && len(o.ks) != 1:
 		return nil, usagef("-init %s: explicit rows need a single k, not -k %s", o.init, kList(o.ks))
 	}
 	if o.backend != backendCPU {
@@ -115,7 +116,7 @@ func validContext(name string) bool {
 type kRun struct {
 	res     *kmeans.Result
 	seconds float64
-	verify  *kmeans.VerifyStats // with -verify
+	verify  *verify.Stats // with -verify
 	// centroids and montage are the images of centroid{i}.png and
 	// montage.png, rendered once for the files and the report.
 	centroids []image.Image
@@ -171,7 +172,7 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 	data := kmeans.Data{N: n, D: t.D, X: t.Pix}
 	for _, k := range o.ks {
 		if err := o.config(k, nil).Validate(data); err != nil {
-			return configUsage(err)
+			return o.configUsage(err)
 		}
 	}
 	ro := &runOutput{o: o, t: t, scoring: scoring, distinct: kmeans.CountDistinct(data), warnings: sheetWarnings}
@@ -195,9 +196,9 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 	fmt.Fprintf(logw, "tilekmeans: %s, %d tiles of %s (%d blank%s), k=%s, backend %s\n",
 		o.sheets.source(t), n, tileDesc(t), t.Blank, skippedNote(t), kList(o.ks), where)
 
-	var verifier *kmeans.Verifier
+	var verifier *verify.Verifier
 	if o.verify {
-		verifier = &kmeans.Verifier{Data: data}
+		verifier = &verify.Verifier{Data: data}
 	}
 	runs := make([]kRun, 0, len(o.ks))
 	for _, k := range o.ks {
@@ -205,7 +206,7 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 		res, err := runK(ctx, o, k, data, be.assigner, verifier, logw)
 		if err != nil && be.fallBack(err) {
 			if verifier != nil {
-				verifier.TakeStats()
+				verifier.StatsAndReset()
 			}
 			res, err = runK(ctx, o, k, data, be.assigner, verifier, logw)
 		}
@@ -216,7 +217,7 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 		run := kRun{res: res, seconds: secs, quality: scoring.quality(res)}
 		run.centroids, run.montage = centroidImages(t, res)
 		if verifier != nil {
-			st := verifier.TakeStats()
+			st := verifier.StatsAndReset()
 			run.verify = &st
 			fmt.Fprintf(logw, "verify k=%d: %d assignments, %d rows, %d mismatches, %d exact ties\n",
 				k, st.Assignments, st.Rows, st.Mismatches, st.Ties)
@@ -259,11 +260,10 @@ func distinctWarning(distinct int, ks []int) string {
 // stream (seeded by -seed and k), so that a rerun (after a GPU failure) or k
 // alone gives the same result as k in a sweep.
 func (o *runOptions) config(k int, progress func(kmeans.Progress)) kmeans.Config {
-	return kmeans.Config{
+	cfg := kmeans.Config{
 		K:          k,
 		MaxIter:    o.iters,
 		FixedIters: o.fixedIters,
-		Init:       o.init,
 		NInit:      o.nInit,
 		Rand:       rand.New(rand.NewPCG(o.seed, uint64(k))),
 		// -verify checks every assignment, so they all come to the host.
@@ -271,25 +271,31 @@ func (o *runOptions) config(k int, progress func(kmeans.Progress)) kmeans.Config
 		Workers:  o.workers,
 		Progress: progress,
 	}
+	o.init.config(&cfg)
+	return cfg
 }
 
 // configFlags names the flag behind each kmeans.Config field.
-var configFlags = map[string]string{"K": "-k", "MaxIter": "-iters", "NInit": "-n-init", "Init": "-init"}
+var configFlags = map[string]string{"K": "-k", "MaxIter": "-iters", "NInit": "-n-init", "Init": "-init", "InitRows": "-init"}
 
 // configUsage turns a *kmeans.ConfigError about a flag's value into a usage
-// error that names the flag.
-func configUsage(err error) error {
+// error that names the flag and the value as it was given.
+func (o *runOptions) configUsage(err error) error {
 	var ce *kmeans.ConfigError
 	if errors.As(err, &ce) {
 		if f, ok := configFlags[ce.Field]; ok {
-			return usagef("%s %s: %s", f, ce.Value, ce.Msg)
+			v := ce.Value
+			if f == "-init" {
+				v = o.init.String()
+			}
+			return usagef("%s %s: %s", f, v, ce.Msg)
 		}
 	}
 	return err
 }
 
 // runK runs k-means for one k.
-func runK(ctx context.Context, o *runOptions, k int, data kmeans.Data, a kmeans.Assigner, verifier *kmeans.Verifier, logw io.Writer) (*kmeans.Result, error) {
+func runK(ctx context.Context, o *runOptions, k int, data kmeans.Data, a kmeans.Assigner, verifier *verify.Verifier, logw io.Writer) (*kmeans.Result, error) {
 	if verifier != nil {
 		verifier.Assigner = a
 		a = verifier

@@ -1,22 +1,21 @@
 // Package kmeanstest is the conformance suite for kmeans backends, in the
-// manner of testing/fstest: a backend's tests call TestAssigner with a
-// function that makes its Assigner for some data, and TestStepper with one
-// that makes its Stepper, and the suite checks, bit for bit, that the
-// backend keeps the arithmetic contract of package kmeans (kmeans.Nearest is
-// the reference) and that a Stepper's runs equal the host loop's.
+// manner of testing/fstest: a backend's tests call TestAssigner and TestRun
+// with a function that makes its Assigner for some data, and the suite
+// checks, bit for bit, that the backend keeps the arithmetic contract of
+// package kmeans (kmeans.Nearest is the reference) and that kmeans.Run with
+// it gives what the host loop over the reference gives. A backend that runs
+// the loop on its device (see package kmeans/driver) has that loop checked
+// too.
 //
 // The cases cover ties (equal distances and identical centroids), NaN and
 // infinite centroids, subnormal distances (a device that flushes them to
 // zero fails), sums that a fused multiply-add or a reordering would change,
-// k = 1 and k = N, odd feature counts, buffers reused across k, random data
-// and the real USPS sheets (when present, see package tiles/tilestest), and
-// for Steppers empty-cluster relocation, fewer distinct rows than k (a
-// cluster ends empty), the fixed point, fixed iterations and restarts.
-//
-// The checks are also available without a *testing.T (AssignerCases,
-// CheckAssigner, StepperCases, CheckStepper), so a tool can run them on a
-// device at start-up, and the suite's own tests can show that a wrong
-// backend fails.
+// k = 1 and k = N, odd feature counts, buffers reused across k and random
+// data; for runs, empty-cluster relocation, fewer distinct rows than k (a
+// cluster ends empty), the fixed point, fixed iterations, restarts and
+// k-means++. The suite needs nothing outside the module: data sets of your
+// own (real images, say) are extra arguments, each checked against random
+// and row centroids for k = 3..7 and 64, and run at k = 5 and 64.
 package kmeanstest
 
 import (
@@ -28,71 +27,42 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/tilekmeans/tilekmeans/internal/randdata"
+	"github.com/tilekmeans/tilekmeans/internal/verify"
 	"github.com/tilekmeans/tilekmeans/kmeans"
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
+	"github.com/tilekmeans/tilekmeans/kmeans/driver"
 )
 
-// RandomData returns n rows of dim features drawn uniformly from
-// 0..levels-1 (levels <= 256): few levels give many ties and duplicates.
-func RandomData(rng *rand.Rand, n, dim, levels int) kmeans.Data {
-	x := make([]uint8, n*dim)
-	for i := range x {
-		x[i] = uint8(rng.IntN(levels))
-	}
-	return kmeans.Data{N: n, D: dim, X: x}
-}
-
-// RandomCentroids returns k*dim float32 values in [0, 255) with random
-// fractions, the kind of values whose sums a fused multiply-add changes.
-func RandomCentroids(rng *rand.Rand, k, dim int) []float32 {
-	c := make([]float32, k*dim)
-	for i := range c {
-		c[i] = float32(rng.Float64() * 255)
-	}
-	return c
-}
-
-// CentroidsFromRows returns the given rows of data as float32 centroids.
-func CentroidsFromRows(data kmeans.Data, rows []int) []float32 {
-	c := make([]float32, 0, len(rows)*data.D)
-	for _, r := range rows {
-		for _, v := range data.Row(r) {
-			c = append(c, float32(v))
-		}
-	}
-	return c
-}
-
-// AssignerCase is one data set and the centroid sets to assign it against,
+// assignerCase is one data set and the centroid sets to assign it against,
 // in order, with the same Assigner.
-type AssignerCase struct {
+type assignerCase struct {
 	Name string
 	Data kmeans.Data
-	Sets []CentroidSet
+	Sets []centroidSet
 }
 
-// CentroidSet is k centroids, k*D float32 values, row-major.
-type CentroidSet struct {
+// centroidSet is k centroids, k*D float32 values, row-major.
+type centroidSet struct {
 	K         int
 	Centroids []float32
 }
 
-// AssignerCases returns the suite's assignment cases (deterministic).
-func AssignerCases() []AssignerCase {
+// assignerCases returns the suite's assignment cases (deterministic).
+func assignerCases() []assignerCase {
 	rng := rand.New(rand.NewPCG(0x6b6d, 1))
-	var cases []AssignerCase
+	var cases []assignerCase
 	// Random shapes, including odd feature counts and k = n; each case
 	// reuses one Assigner for several k, growing and shrinking.
 	for _, sh := range []struct{ n, dim int }{{1, 1}, {17, 3}, {100, 256}, {257, 13}, {40, 5}, {33, 4096}, {300, 7}} {
-		data := RandomData(rng, sh.n, sh.dim, 256)
-		var sets []CentroidSet
+		data := randdata.Rows(rng, sh.n, sh.dim, 256)
+		var sets []centroidSet
 		for _, k := range []int{1, min(7, sh.n), min(64, sh.n), 2, sh.n} {
-			sets = append(sets, CentroidSet{k, RandomCentroids(rng, k, sh.dim)})
+			sets = append(sets, centroidSet{k, randdata.Centroids(rng, k, sh.dim)})
 		}
 		// Centroids that are rows: many exact zero distances.
 		rows := rng.Perm(sh.n)[:min(5, sh.n)]
-		sets = append(sets, CentroidSet{len(rows), CentroidsFromRows(data, rows)})
-		cases = append(cases, AssignerCase{fmt.Sprintf("random %dx%d", sh.n, sh.dim), data, sets})
+		sets = append(sets, centroidSet{len(rows), randdata.FromRows(data, rows)})
+		cases = append(cases, assignerCase{fmt.Sprintf("random %dx%d", sh.n, sh.dim), data, sets})
 	}
 
 	// Ties: every row is equally far from centroids 1 and 2 (lower index
@@ -101,27 +71,27 @@ func AssignerCases() []AssignerCase {
 		data := kmeans.Data{N: 4, D: 1, X: []uint8{5, 0, 10, 200}}
 		cent := []float32{100, 3, 7, 5, 5, 255}
 		dup := []float32{7, 3, 5, 5}
-		cases = append(cases, AssignerCase{"ties", data, []CentroidSet{{6, cent}, {4, dup}}})
+		cases = append(cases, assignerCase{"ties", data, []centroidSet{{6, cent}, {4, dup}}})
 	}
 	// Few levels: many rows at equal distance from several centroids.
 	{
-		data := RandomData(rng, 500, 9, 3)
-		var sets []CentroidSet
+		data := randdata.Rows(rng, 500, 9, 3)
+		var sets []centroidSet
 		for _, k := range []int{4, 27, 100} {
 			c := make([]float32, k*9)
 			for i := range c {
 				c[i] = float32(rng.IntN(3)) // integer centroids: exact ties
 			}
-			sets = append(sets, CentroidSet{k, c})
+			sets = append(sets, centroidSet{k, c})
 		}
-		cases = append(cases, AssignerCase{"ties among few levels", data, sets})
+		cases = append(cases, assignerCase{"ties among few levels", data, sets})
 	}
 	// Non-finite centroids: NaN distances never win over centroid 0, and
 	// a NaN at centroid 0 keeps label 0; infinities overflow to +Inf.
 	{
-		data := RandomData(rng, 50, 6, 256)
+		data := randdata.Rows(rng, 50, 6, 256)
 		nan, inf := float32(math.NaN()), float32(math.Inf(1))
-		base := RandomCentroids(rng, 4, 6)
+		base := randdata.Centroids(rng, 4, 6)
 		withNaN := slices.Clone(base)
 		withNaN[6*2+3] = nan
 		nanFirst := slices.Clone(base)
@@ -133,7 +103,7 @@ func AssignerCases() []AssignerCase {
 		for j := range 6 {
 			huge[6*2+j] = 1e30 // d*d overflows to +Inf
 		}
-		cases = append(cases, AssignerCase{"non-finite centroids", data, []CentroidSet{
+		cases = append(cases, assignerCase{"non-finite centroids", data, []centroidSet{
 			{4, withNaN}, {4, nanFirst}, {4, withInf}, {4, huge},
 		}})
 	}
@@ -149,29 +119,29 @@ func AssignerCases() []AssignerCase {
 			cent[j] = 1e-20 // (1e-20)^2 = 1e-40: subnormal in float32
 		}
 		cent[2*dim] = 0.5
-		cases = append(cases, AssignerCase{"subnormal distances", data, []CentroidSet{{3, cent}}})
+		cases = append(cases, assignerCase{"subnormal distances", data, []centroidSet{{3, cent}}})
 	}
 	// Order and rounding: long rows whose float32 sums a fused
 	// multiply-add, a pairwise or a reordered sum would change.
 	{
-		data := RandomData(rng, 200, 1000, 256)
-		var sets []CentroidSet
+		data := randdata.Rows(rng, 200, 1000, 256)
+		var sets []centroidSet
 		for _, k := range []int{3, 16} {
-			c := RandomCentroids(rng, k, 1000)
+			c := randdata.Centroids(rng, k, 1000)
 			for i := range c {
 				c[i] += float32(rng.Float64()) * 1e-3
 			}
-			sets = append(sets, CentroidSet{k, c})
+			sets = append(sets, centroidSet{k, c})
 		}
-		cases = append(cases, AssignerCase{"rounding order", data, sets})
+		cases = append(cases, assignerCase{"rounding order", data, sets})
 	}
 	return cases
 }
 
-// CheckAssigner assigns c.Data against each of c.Sets with a (an Assigner
+// checkAssigner assigns c.Data against each of c.Sets with a (an Assigner
 // made for c.Data) and compares labels and distances with kmeans.Nearest:
 // labels equal, distances equal bit for bit (any NaN matches any NaN).
-func CheckAssigner(a kmeans.Assigner, c AssignerCase) error {
+func checkAssigner(a kmeans.Assigner, c assignerCase) error {
 	n := c.Data.N
 	var errs []error
 	for si, set := range c.Sets {
@@ -210,66 +180,72 @@ func sameBits(a, b float32) bool {
 	return math.Float32bits(a) == math.Float32bits(b)
 }
 
-// TestAssigner runs every AssignerCase, and the real USPS sheets against
-// random and row centroids for k = 3..7 and 64, with a fresh Assigner per
-// case from newAssigner (which may skip or fail t, and should register its
-// own cleanup).
-func TestAssigner(t *testing.T, newAssigner func(t *testing.T, data kmeans.Data) kmeans.Assigner) {
+// TestAssigner runs every assignment case of the suite, and each extra
+// data set against random and row centroids for k = 3..7 and 64 (those of
+// them not above its rows), with a fresh Assigner per case from newAssigner
+// (which may skip or fail t, and should register its own cleanup): labels
+// equal to kmeans.Nearest's, distances equal bit for bit.
+func TestAssigner(t *testing.T, newAssigner func(t *testing.T, data kmeans.Data) kmeans.Assigner, extra ...kmeans.Data) {
 	t.Helper()
-	for _, c := range AssignerCases() {
+	for _, c := range assignerCases() {
 		t.Run(c.Name, func(t *testing.T) {
-			if err := CheckAssigner(newAssigner(t, c.Data), c); err != nil {
+			if err := checkAssigner(newAssigner(t, c.Data), c); err != nil {
 				t.Error(err)
 			}
 		})
 	}
-	t.Run("real sheets", func(t *testing.T) {
-		data := tilestest.Data(t)
-		rng := rand.New(rand.NewPCG(0x75737073, 2))
-		c := AssignerCase{Name: "real sheets", Data: data}
-		for _, k := range []int{3, 4, 5, 6, 7, 64} {
-			c.Sets = append(c.Sets,
-				CentroidSet{k, CentroidsFromRows(data, rng.Perm(data.N)[:k])},
-				CentroidSet{k, RandomCentroids(rng, k, data.D)})
-		}
-		if err := CheckAssigner(newAssigner(t, data), c); err != nil {
-			t.Error(err)
-		}
-	})
+	for i, data := range extra {
+		name := fmt.Sprintf("extra data %d (%dx%d)", i+1, data.N, data.D)
+		t.Run(name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(0x75737073, 2))
+			c := assignerCase{Name: name, Data: data}
+			for _, k := range []int{3, 4, 5, 6, 7, 64} {
+				if k > data.N {
+					continue
+				}
+				c.Sets = append(c.Sets,
+					centroidSet{k, randdata.FromRows(data, rng.Perm(data.N)[:k])},
+					centroidSet{k, randdata.Centroids(rng, k, data.D)})
+			}
+			if err := checkAssigner(newAssigner(t, data), c); err != nil {
+				t.Error(err)
+			}
+		})
+	}
 }
 
-// StepperCase is one data set and the Configs to run it with.
-type StepperCase struct {
+// runCase is one data set and the Configs to run it with.
+type runCase struct {
 	Name    string
 	Data    kmeans.Data
 	Configs []kmeans.Config // Rand is ignored: each run gets a fresh seeded source
 }
 
-// StepperCases returns the suite's Stepper cases (deterministic).
-func StepperCases() []StepperCase {
+// runCases returns the suite's run cases (deterministic).
+func runCases() []runCase {
 	rng := rand.New(rand.NewPCG(0x73746570, 3))
-	dup := RandomData(rng, 60, 3, 256)
+	dup := randdata.Rows(rng, 60, 3, 256)
 	for i := range 45 * 3 {
 		dup.X[i] = 7 // 45 identical rows: ties and clusters that empty again and again
 	}
 	// 9 distinct rows among 17 for k=10: a cluster must end empty.
-	few := RandomData(rng, 9, 6, 256)
+	few := randdata.Rows(rng, 9, 6, 256)
 	for _, r := range []int{0, 0, 0, 2, 4, 5, 7, 8} {
 		few.X = append(few.X, few.Row(r)...)
 	}
 	few.N = 17
-	var cases []StepperCase
+	var cases []runCase
 	for _, tc := range []struct {
 		name string
 		data kmeans.Data
 		k    int
 	}{
-		{"random", RandomData(rng, 300, 5, 256), 4},
-		{"few levels", RandomData(rng, 200, 4, 3), 6},
+		{"random", randdata.Rows(rng, 300, 5, 256), 4},
+		{"few levels", randdata.Rows(rng, 200, 4, 3), 6},
 		{"duplicates", dup, 9},
-		{"one cluster", RandomData(rng, 50, 2, 256), 1},
-		{"k equals n", RandomData(rng, 12, 3, 256), 12},
-		{"odd features", RandomData(rng, 150, 13, 256), 5},
+		{"one cluster", randdata.Rows(rng, 50, 2, 256), 1},
+		{"k equals n", randdata.Rows(rng, 12, 3, 256), 12},
+		{"odd features", randdata.Rows(rng, 150, 13, 256), 5},
 		{"fewer distinct rows than k", few, 10},
 		{"identical rows", kmeans.Data{N: 12, D: 4, X: slices.Repeat([]uint8{9, 8, 7, 6}, 12)}, 3},
 	} {
@@ -279,40 +255,64 @@ func StepperCases() []StepperCase {
 				cfgs = append(cfgs, kmeans.Config{K: tc.k, MaxIter: iters, FixedIters: fixed, NInit: 2})
 			}
 		}
-		cfgs = append(cfgs, kmeans.Config{K: tc.k, Init: kmeans.Init{Method: kmeans.InitKMeansPP}})
-		cases = append(cases, StepperCase{tc.name, tc.data, cfgs})
+		cfgs = append(cfgs, kmeans.Config{K: tc.k, Init: kmeans.InitKMeansPP})
+		cases = append(cases, runCase{tc.name, tc.data, cfgs})
 	}
 	return cases
 }
 
-// countingStepper counts Step calls, to show the Stepper ran the loop.
-type countingStepper struct {
-	kmeans.Stepper
+// deviceAssigner is an Assigner that runs the loop on its device.
+type deviceAssigner interface {
+	kmeans.Assigner
+	Stepper() driver.Stepper
+}
+
+// counting wraps a device Assigner and counts the Step calls of its
+// Stepper, to show that Run drove the device loop.
+type counting struct {
+	deviceAssigner
 	steps int
 }
 
-func (c *countingStepper) Step(stats []kmeans.StepStat, stop bool) (int, error) {
-	c.steps++
+func (c *counting) Stepper() driver.Stepper {
+	return &countingStepper{Stepper: c.deviceAssigner.Stepper(), steps: &c.steps}
+}
+
+type countingStepper struct {
+	driver.Stepper
+	steps *int
+}
+
+func (c *countingStepper) Step(stats []driver.StepStat, stop bool) (int, error) {
+	*c.steps++
 	return c.Stepper.Step(stats, stop)
 }
 
-// CheckStepper runs each of c.Configs with s (a Stepper made for c.Data)
-// and with the host loop over the Reference Assigner, from the same seeded
-// initialisation, and compares the results: labels, distance bits,
-// centroids, means, sizes, inertia, iterations, convergence, relocations
-// and restart equal; History equal bit for bit (every Stepper reports each
-// iteration's inertia as kmeans.ExactSum does: exact, rounded once, the
-// same bits in any order). A Start that returns an error
-// wrapping errors.ErrUnsupported is reported: the suite tests the device
-// loop, not the fallback.
-func CheckStepper(s kmeans.Stepper, c StepperCase) error {
+// checkRun runs each of c.Configs with kmeans.Run over a (an Assigner made
+// for c.Data) and over the reference Assigner (the host loop), from the
+// same seeded initialisation, and compares the results: labels, distance
+// bits, centroids, means, sizes, inertia, iterations, convergence,
+// relocations and restart equal; History equal bit for bit (every device
+// loop reports each iteration's inertia exact and rounded once, the same
+// bits in any order). When a runs the loop on its device, a Start that
+// returns an error wrapping errors.ErrUnsupported is reported (the suite
+// tests the device loop, not the fallback), and so is a run that never
+// called Step.
+func checkRun(a kmeans.Assigner, c runCase) error {
 	var errs []error
-	ref := kmeans.NewHostStepper(c.Data, kmeans.Reference{Data: c.Data})
+	ref := verify.Reference{Data: c.Data}
+	dev, _ := a.(deviceAssigner)
 	for ci, cfg := range c.Configs {
-		name := fmt.Sprintf("%s, config %d (k=%d, iters %d, fixed %v, n_init %d, init %s)", c.Name, ci, cfg.K, cfg.MaxIter, cfg.FixedIters, cfg.NInit, cfg.Init)
-		if err := s.Start(cfg.K, make([]float32, cfg.K*c.Data.D)); errors.Is(err, errors.ErrUnsupported) {
-			errs = append(errs, fmt.Errorf("%s: Start: %w", name, err))
-			continue
+		name := fmt.Sprintf("%s, config %d (k=%d, iters %d, fixed %v, n_init %d, init %q)", c.Name, ci, cfg.K, cfg.MaxIter, cfg.FixedIters, cfg.NInit, cfg.Init)
+		subject := a
+		var cnt *counting
+		if dev != nil {
+			if err := dev.Stepper().Start(cfg.K, make([]float32, cfg.K*c.Data.D)); errors.Is(err, errors.ErrUnsupported) {
+				errs = append(errs, fmt.Errorf("%s: Start: %w", name, err))
+				continue
+			}
+			cnt = &counting{deviceAssigner: dev}
+			subject = cnt
 		}
 		cfg.Rand = rand.New(rand.NewPCG(uint64(ci), 9))
 		want, err := kmeans.Run(context.Background(), c.Data, ref, cfg)
@@ -320,14 +320,13 @@ func CheckStepper(s kmeans.Stepper, c StepperCase) error {
 			errs = append(errs, fmt.Errorf("%s: reference: %w", name, err))
 			continue
 		}
-		cs := &countingStepper{Stepper: s}
 		cfg.Rand = rand.New(rand.NewPCG(uint64(ci), 9))
-		got, err := kmeans.Run(context.Background(), c.Data, cs, cfg)
+		got, err := kmeans.Run(context.Background(), c.Data, subject, cfg)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", name, err))
 			continue
 		}
-		if cs.steps == 0 {
+		if cnt != nil && cnt.steps == 0 {
 			errs = append(errs, fmt.Errorf("%s: Run did not call Step", name))
 		}
 		if d := diffResults(got, want); d != "" {
@@ -393,49 +392,64 @@ func diffResults(got, want *kmeans.Result) string {
 	return fmt.Sprint(d)
 }
 
-// TestStepper runs every StepperCase, and the real USPS sheets (k = 5 to
-// convergence, k = 64 for 4 fixed iterations), with a fresh Stepper per case from newStepper.
-// It also checks the calling protocol: Step before any Start fails, and a
-// second Start forgets the first run.
-func TestStepper(t *testing.T, newStepper func(t *testing.T, data kmeans.Data) kmeans.Stepper) {
+// TestRun runs kmeans.Run with a fresh Assigner from newAssigner on every
+// run case of the suite, and on each extra data set (k = 5 to convergence,
+// k = 64 for 4 fixed iterations, where the data has that many rows), and
+// compares each result with the host loop over the reference (see
+// checkRun). When the Assigner runs the loop on its device, it also checks
+// the calling protocol of its driver.Stepper: Step before any Start fails,
+// and a second Start forgets the first run.
+func TestRun(t *testing.T, newAssigner func(t *testing.T, data kmeans.Data) kmeans.Assigner, extra ...kmeans.Data) {
 	t.Helper()
-	for _, c := range StepperCases() {
+	for _, c := range runCases() {
 		t.Run(c.Name, func(t *testing.T) {
-			if err := CheckStepper(newStepper(t, c.Data), c); err != nil {
+			if err := checkRun(newAssigner(t, c.Data), c); err != nil {
 				t.Error(err)
 			}
 		})
 	}
 	t.Run("step before start", func(t *testing.T) {
-		data := RandomData(rand.New(rand.NewPCG(5, 5)), 10, 2, 256)
-		var stats [1]kmeans.StepStat
-		if _, err := newStepper(t, data).Step(stats[:], true); err == nil {
+		data := randdata.Rows(rand.New(rand.NewPCG(5, 5)), 10, 2, 256)
+		dev, ok := newAssigner(t, data).(deviceAssigner)
+		if !ok {
+			t.Skip("the Assigner runs no device loop")
+		}
+		var stats [1]driver.StepStat
+		if _, err := dev.Stepper().Step(stats[:], true); err == nil {
 			t.Error("Step before Start succeeded")
 		}
 	})
 	t.Run("restart forgets", func(t *testing.T) {
-		data := RandomData(rand.New(rand.NewPCG(6, 6)), 80, 3, 256)
-		s := newStepper(t, data)
-		// Leave a run half done, then check a fresh one from the start.
-		if err := s.Start(5, RandomCentroids(rand.New(rand.NewPCG(7, 7)), 5, 3)); err != nil {
-			t.Fatal(err)
+		data := randdata.Rows(rand.New(rand.NewPCG(6, 6)), 80, 3, 256)
+		a := newAssigner(t, data)
+		if dev, ok := a.(deviceAssigner); ok {
+			// Leave a run half done, then check a fresh one from the start.
+			s := dev.Stepper()
+			if err := s.Start(5, randdata.Centroids(rand.New(rand.NewPCG(7, 7)), 5, 3)); err != nil {
+				t.Fatal(err)
+			}
+			var stats [2]driver.StepStat
+			if _, err := s.Step(stats[:], false); err != nil {
+				t.Fatal(err)
+			}
 		}
-		var stats [2]kmeans.StepStat
-		if _, err := s.Step(stats[:], false); err != nil {
-			t.Fatal(err)
-		}
-		c := StepperCase{Name: "after an abandoned run", Data: data, Configs: []kmeans.Config{{K: 3, MaxIter: 30}}}
-		if err := CheckStepper(s, c); err != nil {
+		c := runCase{Name: "after an abandoned run", Data: data, Configs: []kmeans.Config{{K: 3, MaxIter: 30}}}
+		if err := checkRun(a, c); err != nil {
 			t.Error(err)
 		}
 	})
-	t.Run("real sheets", func(t *testing.T) {
-		data := tilestest.Data(t)
-		c := StepperCase{Name: "real sheets", Data: data, Configs: []kmeans.Config{
-			{K: 5, MaxIter: 20}, {K: 64, MaxIter: 4, FixedIters: true},
-		}}
-		if err := CheckStepper(newStepper(t, data), c); err != nil {
-			t.Error(err)
-		}
-	})
+	for i, data := range extra {
+		name := fmt.Sprintf("extra data %d (%dx%d)", i+1, data.N, data.D)
+		t.Run(name, func(t *testing.T) {
+			c := runCase{Name: name, Data: data}
+			for _, cfg := range []kmeans.Config{{K: 5, MaxIter: 20}, {K: 64, MaxIter: 4, FixedIters: true}} {
+				if cfg.K <= data.N {
+					c.Configs = append(c.Configs, cfg)
+				}
+			}
+			if err := checkRun(newAssigner(t, data), c); err != nil {
+				t.Error(err)
+			}
+		})
+	}
 }

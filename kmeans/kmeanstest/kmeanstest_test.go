@@ -1,19 +1,19 @@
-package kmeanstest_test
+package kmeanstest
 
 import (
 	"strings"
 	"testing"
 
+	"github.com/tilekmeans/tilekmeans/internal/verify"
 	"github.com/tilekmeans/tilekmeans/kmeans"
-	"github.com/tilekmeans/tilekmeans/kmeans/kmeanstest"
+	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
-// The reference passes its own suite.
+// The reference passes its own suite, with the real sheets when present.
 func TestReference(t *testing.T) {
-	kmeanstest.TestAssigner(t, func(t *testing.T, data kmeans.Data) kmeans.Assigner { return kmeans.Reference{Data: data} })
-	kmeanstest.TestStepper(t, func(t *testing.T, data kmeans.Data) kmeans.Stepper {
-		return kmeans.NewHostStepper(data, kmeans.Reference{Data: data})
-	})
+	newRef := func(t *testing.T, data kmeans.Data) kmeans.Assigner { return verify.Reference{Data: data} }
+	TestAssigner(t, newRef, tilestest.Optional(t)...)
+	TestRun(t, newRef, tilestest.Optional(t)...)
 }
 
 // wrong is an Assigner that breaks the contract in one way.
@@ -86,10 +86,10 @@ func TestSuiteCatchesWrongBackends(t *testing.T) {
 		{"ties to the last index", wrong{dist: kmeans.Distance, tieL: true}, "ties"},
 	} {
 		var failed []string
-		for _, c := range kmeanstest.AssignerCases() {
+		for _, c := range assignerCases() {
 			w := tc.w
 			w.data = c.Data
-			if err := kmeanstest.CheckAssigner(w, c); err != nil {
+			if err := checkAssigner(w, c); err != nil {
 				failed = append(failed, c.Name)
 			}
 		}
@@ -101,11 +101,11 @@ func TestSuiteCatchesWrongBackends(t *testing.T) {
 			t.Errorf("%s: the suite failed only %v, want %q among them", tc.name, failed, tc.want)
 		}
 	}
-	// A Stepper over a wrong Assigner differs from the host loop.
-	for _, c := range kmeanstest.StepperCases()[:2] {
-		s := kmeans.NewHostStepper(c.Data, wrong{data: c.Data, dist: kmeans.Distance, tieL: true})
-		if c.Name == "few levels" && kmeanstest.CheckStepper(s, c) == nil {
-			t.Errorf("%s: a Stepper with ties to the last index passed", c.Name)
+	// A run over a wrong Assigner differs from the host loop.
+	for _, c := range runCases()[:2] {
+		w := wrong{data: c.Data, dist: kmeans.Distance, tieL: true}
+		if c.Name == "few levels" && checkRun(w, c) == nil {
+			t.Errorf("%s: a run with ties to the last index passed", c.Name)
 		}
 	}
 }

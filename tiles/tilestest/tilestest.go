@@ -115,6 +115,19 @@ func Data(tb testing.TB) kmeans.Data {
 	return kmeans.Data{N: t.N(), D: t.D, X: t.Pix}
 }
 
+// Optional returns the real tiles as the extra data sets of the
+// conformance suite (kmeanstest.TestAssigner and TestRun): one data set when
+// the sheets are there; none, with a log line, when they are absent, except
+// under CI=true, where their absence fails tb.
+func Optional(tb testing.TB) []kmeans.Data {
+	tb.Helper()
+	if Dir() == "" && os.Getenv("CI") != "true" {
+		tb.Log("real USPS sheets not found (../shared/data/usps or $TILEKMEANS_USPS_DIR): the suite runs without them")
+		return nil
+	}
+	return []kmeans.Data{Data(tb)}
+}
+
 // SharedDir returns the folder shared/parts... beside the project
 // ($TILEKMEANS_SHARED_DIR/parts... when set), found like Dir, and ends tb
 // with Missing when it is absent.

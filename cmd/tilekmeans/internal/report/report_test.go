@@ -55,7 +55,7 @@ func withQuality(t *tiles.Tiles, r Run) Run {
 	for i, o := range t.Origins {
 		classes[i] = int(o.Sheet)
 	}
-	q := kmeans.Compare(classes, len(t.Sheets), r.Result.Labels, r.Result.K)
+	q := kmeans.CompareClasses(classes, len(t.Sheets), r.Result.Labels, r.Result.K)
 	r.Quality = &q
 	return r
 }
@@ -319,7 +319,7 @@ func TestReportClassesAndColour(t *testing.T) {
 	for i := range of {
 		of[i] = i % 4
 	}
-	q := kmeans.Compare(of, 4, r.Result.Labels, 3)
+	q := kmeans.CompareClasses(of, 4, r.Result.Labels, 3)
 	r.Quality = &q
 	html := render(t, &Input{Tiles: tl, Runs: []Run{r}, Classes: classes, ClassesBy: "class", ClassesFrom: "grid row / 5 (-labels rows:5)"})
 	for _, want := range []string{"<h3>Class &times; cluster</h3>", "<tr><th>class \\ cluster</th>", "<tr><th>a</th>",
@@ -333,7 +333,7 @@ func TestReportClassesAndColour(t *testing.T) {
 		many[i] = strconv.Itoa(i)
 		of[i%len(of)] = i
 	}
-	q = kmeans.Compare(of, len(many), r.Result.Labels, 3)
+	q = kmeans.CompareClasses(of, len(many), r.Result.Labels, 3)
 	r.Quality = &q
 	html = render(t, &Input{Tiles: tl, Runs: []Run{r}, Classes: many, ClassesBy: "class", ClassesFrom: "from labels.tsv"})
 	if strings.Contains(html, `class="heat`) || !strings.Contains(html, "The class x cluster table has 65 rows: it is left out") {

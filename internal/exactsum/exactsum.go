@@ -1,11 +1,15 @@
-package kmeans
+// Package exactsum adds float32 values exactly and rounds the sum once to
+// float64, so that every device that sums distances in its own order (the
+// host loop, package gpu's shaders in integer fixed point) reports the same
+// bits.
+package exactsum
 
 import (
 	"math"
 	"math/big"
 )
 
-// ExactSum returns the sum of float32 values computed exactly and rounded
+// Sum returns the sum of float32 values computed exactly and rounded
 // once to float64 (to nearest, ties to even): the same bits whatever the
 // order of the values, so that a device that sums them in its own order
 // (package gpu does, in integer fixed point) reports the same total as the
@@ -17,7 +21,7 @@ import (
 // integer multiple of 2^-149 of at most 277+32 bits, held exactly in ten
 // 32-bit digits (carried in uint64 words, so that 2^32 additions cannot
 // overflow a digit before the final carry pass).
-func ExactSum(v []float32) float64 {
+func Sum(v []float32) float64 {
 	var acc Accumulator
 	acc.AddAll(v)
 	return acc.Float64()
@@ -48,14 +52,14 @@ func (a *Accumulator) AddAll(v []float32) {
 	a.pos = pos
 }
 
-// AccumulatorDigits is the number of 32-bit digits of an Accumulator's
+// Digits is the number of 32-bit digits of an Accumulator's
 // sum: 2^-149 up to 2^(320-149), room for 2^32 values below 2^128.
-const AccumulatorDigits = 10
+const Digits = 10
 
 // Accumulator adds float32 values exactly; Float64 rounds the sum once. The
 // zero value is an empty sum. It holds up to 2^32 values.
 type Accumulator struct {
-	pos, neg   [AccumulatorDigits]uint64 // 32-bit digits, with carries pending
+	pos, neg   [Digits]uint64 // 32-bit digits, with carries pending
 	nan        bool
 	pinf, ninf bool
 }
@@ -95,14 +99,14 @@ func (a *Accumulator) Add(x float32) {
 
 // AddDigits adds a non-negative sum given exactly as an integer number of
 // 2^-149 in 32-bit digits, least significant first (at most
-// AccumulatorDigits of them): the fixed point in which every float32 is an
+// Digits of them): the fixed point in which every float32 is an
 // integer, its 24-bit significand shifted to its exponent. A device that
 // adds float32 values in this form, in any order (package gpu's shaders
-// do), hands its digits to AddDigits and gets from Float64 the bits ExactSum
+// do), hands its digits to AddDigits and gets from Float64 the bits Sum
 // gives for the same values. Each call counts as one of the 2^32 additions
 // an Accumulator holds.
 func (a *Accumulator) AddDigits(d []uint32) {
-	for i, v := range d[:min(len(d), AccumulatorDigits)] {
+	for i, v := range d[:min(len(d), Digits)] {
 		a.pos[i] += uint64(v)
 	}
 }
@@ -126,15 +130,15 @@ func (a *Accumulator) Float64() float64 {
 }
 
 // digits carries the pending digits into one integer.
-func digits(d *[AccumulatorDigits]uint64) *big.Int {
-	var words [AccumulatorDigits + 1]uint32
+func digits(d *[Digits]uint64) *big.Int {
+	var words [Digits + 1]uint32
 	var carry uint64
 	for i, v := range d {
 		s := v + carry
 		words[i] = uint32(s)
 		carry = s >> 32
 	}
-	words[AccumulatorDigits] = uint32(carry)
+	words[Digits] = uint32(carry)
 	x := new(big.Int)
 	for i := len(words) - 1; i >= 0; i-- {
 		x.Lsh(x, 32)

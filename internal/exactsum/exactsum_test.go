@@ -1,4 +1,4 @@
-package kmeans
+package exactsum
 
 import (
 	"math"
@@ -18,7 +18,7 @@ func bigSum(v []float32) float64 {
 	return f
 }
 
-func TestExactSum(t *testing.T) {
+func TestSum(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	sub := math.Float32frombits(1) // the smallest subnormal
 	max32 := float32(math.MaxFloat32)
@@ -49,18 +49,18 @@ func TestExactSum(t *testing.T) {
 		cases = append(cases, v)
 	}
 	for i, v := range cases {
-		got, want := ExactSum(v), bigSum(v)
+		got, want := Sum(v), bigSum(v)
 		if math.Float64bits(got) != math.Float64bits(want) && !(got == 0 && want == 0) {
-			t.Errorf("case %d (%d values): ExactSum %v, exact %v", i, len(v), got, want)
+			t.Errorf("case %d (%d values): Sum %v, exact %v", i, len(v), got, want)
 		}
 		// The order does not matter, bit for bit.
 		w := slices.Clone(v)
 		rng.Shuffle(len(w), func(a, b int) { w[a], w[b] = w[b], w[a] })
-		if g := ExactSum(w); math.Float64bits(g) != math.Float64bits(got) {
+		if g := Sum(w); math.Float64bits(g) != math.Float64bits(got) {
 			t.Errorf("case %d: shuffled %v, in order %v", i, g, got)
 		}
 	}
-	if got := ExactSum([]float32{1e30, 1, -1e30}); got != 1 {
+	if got := Sum([]float32{1e30, 1, -1e30}); got != 1 {
 		t.Errorf("1e30 + 1 - 1e30 = %v, want 1", got)
 	}
 	inf := float32(math.Inf(1))
@@ -73,19 +73,19 @@ func TestExactSum(t *testing.T) {
 		{[]float32{inf, -inf}, math.NaN()},
 		{[]float32{float32(math.NaN()), 1}, math.NaN()},
 	} {
-		if got := ExactSum(tt.v); !(got == tt.want || math.IsNaN(got) && math.IsNaN(tt.want)) {
-			t.Errorf("ExactSum(%v) = %v, want %v", tt.v, got, tt.want)
+		if got := Sum(tt.v); !(got == tt.want || math.IsNaN(got) && math.IsNaN(tt.want)) {
+			t.Errorf("Sum(%v) = %v, want %v", tt.v, got, tt.want)
 		}
 	}
 }
 
-func BenchmarkExactSum(b *testing.B) {
+func BenchmarkSum(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	v := make([]float32, 561000)
 	for i := range v {
 		v[i] = float32(rng.Float64() * 65025 * 256)
 	}
 	for b.Loop() {
-		ExactSum(v)
+		Sum(v)
 	}
 }
