@@ -14,8 +14,8 @@ import (
 
 	"golang.org/x/image/tiff"
 
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/tiles"
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
 // The files in testdata/formats were written by Pillow, ImageMagick and
@@ -343,5 +343,5 @@ func TestJPEGUnsupportedCase(t *testing.T) {
 
 func sharedDir(t testing.TB, parts ...string) string {
 	t.Helper()
-	return tilestest.SharedDir(t, parts...)
+	return sharedtest.SharedDir(t, parts...)
 }

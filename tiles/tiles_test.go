@@ -15,9 +15,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/tiles"
 	"github.com/tilekmeans/tilekmeans/tiles/embedded"
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
 // numberedSheet is a w x h gray sheet whose pixel (x, y) is (x + 3y) mod 256,
@@ -261,7 +261,7 @@ func TestExpand(t *testing.T) {
 }
 
 func TestRealSheets(t *testing.T) {
-	got := tilestest.USPS(t)
+	got := sharedtest.USPS(t)
 	if got.N() != 5610 || got.D != 256 || got.Blank != 110 || len(got.Sheets) != 5 {
 		t.Fatalf("N=%d D=%d blank=%d sheets=%d; want 5610 256 110 5", got.N(), got.D, got.Blank, len(got.Sheets))
 	}
@@ -406,7 +406,7 @@ func TestGrayByteIdentical(t *testing.T) {
 		check(f, []tiles.Source{{Name: f, Data: readFormat(t, f)}}, 4)
 	}
 	var usps []tiles.Source
-	for _, p := range tilestest.Paths(t) {
+	for _, p := range sharedtest.Paths(t) {
 		data, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)

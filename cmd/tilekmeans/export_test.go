@@ -14,10 +14,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/tiles"
 	"github.com/tilekmeans/tilekmeans/tiles/embedded"
 	"github.com/tilekmeans/tilekmeans/tiles/npy"
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
 func readNpy(t *testing.T, path string) *npy.Array {
@@ -115,7 +115,7 @@ func TestExportNpy(t *testing.T) {
 	}
 
 	// numpy reads them, and finds the same nearest centroids.
-	py := tilestest.NumpyPython(t)
+	py := sharedtest.NumpyPython(t)
 	script := `
 import sys, numpy as np
 t = np.load("o/tiles.npy")

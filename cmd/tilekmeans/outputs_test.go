@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 )
 
 // snapshot returns every file under root with its bytes.
@@ -299,7 +299,7 @@ func TestOutFolderRules(t *testing.T) {
 func TestRunFullDisk(t *testing.T) {
 	mnt := t.TempDir()
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt).CombinedOutput(); err != nil {
-		tilestest.Missing(t, fmt.Sprintf("cannot mount a small tmpfs (needs root): %v %s", err, out))
+		sharedtest.Missing(t, fmt.Sprintf("cannot mount a small tmpfs (needs root): %v %s", err, out))
 	}
 	t.Cleanup(func() { exec.Command("umount", mnt).Run() })
 	out := filepath.Join(mnt, "out")

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/tiles"
 	"github.com/tilekmeans/tilekmeans/tiles/npy"
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
 func TestTileSizeFlag(t *testing.T) {
@@ -55,7 +55,7 @@ func TestSheetFlagErrors(t *testing.T) {
 // sheet returns a shared real sheet (../shared/data/sheets), skipping the
 // test (failing it under CI=true) when it is absent.
 func sheet(t *testing.T, name string) string {
-	return tilestest.Shared(t, filepath.Join("data", "sheets", name))
+	return sharedtest.Shared(t, filepath.Join("data", "sheets", name))
 }
 
 // TestRealSheetsWorkedExamples runs the README's worked examples on the
@@ -191,7 +191,7 @@ func TestLabelFiles(t *testing.T) {
 // TestImageCases: ../shared/cases' images are read right or refused with
 // one clear line.
 func TestImageCases(t *testing.T) {
-	cases := func(rel string) string { return tilestest.Shared(t, filepath.Join("cases", rel)) }
+	cases := func(rel string) string { return sharedtest.Shared(t, filepath.Join("cases", rel)) }
 	t.Run("black glyphs on transparency", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "o")
 		code, _, stderr := runCLI(t, "run", "-images", cases("alpha_transparent/black_on_transparent.png"), "-tile", "8", "-k", "2", "-backend", "cpu", "-out", out)

@@ -9,7 +9,7 @@
 // infinite centroids, subnormal distances (a device that flushes them to
 // zero fails), sums that a fused multiply-add or a reordering would change,
 // k = 1 and k = N, odd feature counts, buffers reused across k, random data
-// and the real USPS sheets (when present, see package tiles/tilestest), and
+// and the real USPS sheets (when present, see internal/sharedtest), and
 // for Steppers empty-cluster relocation, fewer distinct rows than k (a
 // cluster ends empty), the fixed point, fixed iterations and restarts.
 //
@@ -28,8 +28,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/kmeans"
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
 // RandomData returns n rows of dim features drawn uniformly from
@@ -224,7 +224,7 @@ func TestAssigner(t *testing.T, newAssigner func(t *testing.T, data kmeans.Data)
 		})
 	}
 	t.Run("real sheets", func(t *testing.T) {
-		data := tilestest.Data(t)
+		data := sharedtest.Data(t)
 		rng := rand.New(rand.NewPCG(0x75737073, 2))
 		c := AssignerCase{Name: "real sheets", Data: data}
 		for _, k := range []int{3, 4, 5, 6, 7, 64} {
@@ -430,7 +430,7 @@ func TestStepper(t *testing.T, newStepper func(t *testing.T, data kmeans.Data) k
 		}
 	})
 	t.Run("real sheets", func(t *testing.T) {
-		data := tilestest.Data(t)
+		data := sharedtest.Data(t)
 		c := StepperCase{Name: "real sheets", Data: data, Configs: []kmeans.Config{
 			{K: 5, MaxIter: 20}, {K: 64, MaxIter: 4, FixedIters: true},
 		}}

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 )
 
 func TestHeaderBytes(t *testing.T) {
@@ -216,7 +216,7 @@ func FuzzRead(f *testing.F) {
 }
 
 func TestNumpyLoads(t *testing.T) {
-	py := tilestest.NumpyPython(t)
+	py := sharedtest.NumpyPython(t)
 	dir := t.TempDir()
 	write := func(name string, fn func(*bytes.Buffer) error) string {
 		var b bytes.Buffer

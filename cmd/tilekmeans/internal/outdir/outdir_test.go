@@ -14,8 +14,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/tiles"
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
 // tree returns every file under root (relative path -> contents) and every
@@ -281,7 +281,7 @@ func TestSymlinkedTargetWritesThrough(t *testing.T) {
 func TestFullDisk(t *testing.T) {
 	mnt := t.TempDir()
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", mnt).CombinedOutput(); err != nil {
-		tilestest.Missing(t, fmt.Sprintf("cannot mount a small tmpfs (needs root): %v %s", err, out))
+		sharedtest.Missing(t, fmt.Sprintf("cannot mount a small tmpfs (needs root): %v %s", err, out))
 	}
 	t.Cleanup(func() { exec.Command("umount", mnt).Run() })
 	out := filepath.Join(mnt, "out")
