@@ -41,7 +41,7 @@ func MeanImage(mean []float64, w, h int, c ColorModel) image.Image {
 
 // Image renders features laid out as one of t's tiles (a centroid's means,
 // or a tile converted to float64) with MeanImage.
-func (t *Tiles) Image(features []float64) image.Image {
+func (t *Set) Image(features []float64) image.Image {
 	return MeanImage(features, t.Width, t.Height, t.Color)
 }
 
@@ -55,7 +55,7 @@ type Centroids struct {
 	Width, Height int        // pixels
 	Color         ColorModel // Gray when every file is a gray image, else RGB
 	D             int        // features per centroid: Width*Height*Color.Channels()
-	Values        []float32  // K*D, row-major, as Tiles.Pix lays tiles out
+	Values        []float32  // K*D, row-major, as Set.Pix lays tiles out
 	Paths         []string   // centroid1.png..centroidK.png
 }
 

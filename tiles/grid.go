@@ -29,9 +29,6 @@ type Grid struct {
 	Spacing               int // pixels between tiles, >= 0
 }
 
-// Square returns the grid of size x size tiles edge to edge.
-func Square(size int) Grid { return Grid{TileWidth: size, TileHeight: size} }
-
 // String gives the grid as "WxH", followed by the margin and spacing when
 // they are not zero: "64x64 spacing 4".
 func (g Grid) String() string {

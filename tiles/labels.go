@@ -147,7 +147,7 @@ const maxLabelBytes = 1 << 30
 // Classes gives t's tiles their classes as s says. Errors: *LabelError for
 // a label file (wrapping ErrLabelCount for a count that fits neither the
 // cells nor the tiles), or a plain error for a bad spec.
-func (s LabelSpec) Classes(t *Tiles) (*Classes, error) {
+func (s LabelSpec) Classes(t *Set) (*Classes, error) {
 	c := &Classes{Of: make([]int, t.N())}
 	index := map[string]int{}
 	class := func(name string) int {
@@ -167,7 +167,7 @@ func (s LabelSpec) Classes(t *Tiles) (*Classes, error) {
 		// tile kept, so that class i is sheet i.
 		for _, sh := range t.Sheets {
 			index[sh.Path] = len(c.Names)
-			c.Names = append(c.Names, sh.Name())
+			c.Names = append(c.Names, filepath.Base(sh.Path))
 			c.Sizes = append(c.Sizes, 0)
 		}
 		for i, o := range t.Origins {

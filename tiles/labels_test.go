@@ -50,7 +50,7 @@ func TestLabelSpecText(t *testing.T) {
 // gridTiles is 2 sheets of 3 columns x 4 rows of 1x1 tiles, pixel value =
 // sheet*100 + row*10 + col (so no tile is blank... all are: 1x1 tiles are
 // blank by definition, which SkipBlank tests use).
-func gridTiles(t *testing.T, skipBlank bool) *tiles.Tiles {
+func gridTiles(t *testing.T, skipBlank bool) *tiles.Set {
 	t.Helper()
 	var srcs []tiles.Source
 	for s := range 2 {
@@ -77,7 +77,7 @@ func gridTiles(t *testing.T, skipBlank bool) *tiles.Tiles {
 
 func TestClasses(t *testing.T) {
 	all := gridTiles(t, false) // 24 tiles
-	rows := func(spec string, tt *tiles.Tiles) *tiles.Classes {
+	rows := func(spec string, tt *tiles.Set) *tiles.Classes {
 		t.Helper()
 		var s tiles.LabelSpec
 		if err := s.UnmarshalText([]byte(spec)); err != nil {

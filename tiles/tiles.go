@@ -6,13 +6,12 @@ import (
 	"fmt"
 	"image"
 	"os"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
 )
 
-// Origin is where a tile was cut from: the sheet's index in Tiles.Sheets and
+// Origin is where a tile was cut from: the sheet's index in Set.Sheets and
 // the tile's 0-based grid row and column.
 type Origin struct {
 	Sheet, Row, Col int32 // 12 bytes a tile: 120 MB at 10^7 tiles, not 240
@@ -41,42 +40,26 @@ type Sheet struct {
 	Misaligned []Grid
 }
 
-// Name is the base name of a sheet's path, for tables and reports.
-func (s Sheet) Name() string { return filepath.Base(s.Path) }
-
-// Tiles is the tile matrix cut from a set of sheets.
-type Tiles struct {
+// Set is the tile matrix cut from a set of sheets: N tiles of D features
+// each, tile i at Pix[i*D:(i+1)*D], with where each was cut from.
+type Set struct {
 	Width, Height int        // tile size in pixels
 	Color         ColorModel // features per pixel: Color.Channels()
 	D             int        // features per tile: Width*Height*Color.Channels()
-	// Size is the tile edge when tiles are square, else 0. (It predates
-	// non-square tiles; Width and Height always hold the size.)
-	Size    int
-	Grid    Grid     // the grid the sheets were cut with
-	Pix     []uint8  // N*D, row-major: tile i is Pix[i*D:(i+1)*D]
-	Origins []Origin // one per tile
-	Sheets  []Sheet
-	Blank   int // blank tiles found, whether kept or skipped
-	Skipped int // blank tiles left out (Options.SkipBlank)
+	Grid          Grid       // the grid the sheets were cut with
+	Pix           []uint8    // N*D, row-major: tile i is Pix[i*D:(i+1)*D]
+	Origins       []Origin   // one per tile
+	Sheets        []Sheet
+	Blank         int // blank tiles found, whether kept or skipped
+	Skipped       int // blank tiles left out (Options.SkipBlank)
 }
 
 // N is the number of tiles.
-func (t *Tiles) N() int { return len(t.Origins) }
+func (t *Set) N() int { return len(t.Origins) }
 
 // Tile returns tile i's features: Height rows of Width pixels, each pixel
 // Color.Channels() values (R, G, B for RGB).
-func (t *Tiles) Tile(i int) []uint8 { return t.Pix[i*t.D : (i+1)*t.D] }
-
-// Transparent returns the sheets that had pixels with alpha below 1.
-func (t *Tiles) Transparent() []Sheet {
-	var out []Sheet
-	for _, s := range t.Sheets {
-		if s.Transparent > 0 {
-			out = append(out, s)
-		}
-	}
-	return out
-}
+func (t *Set) Tile(i int) []uint8 { return t.Pix[i*t.D : (i+1)*t.D] }
 
 // Options says how sheets are cut. The zero value, with a tile size set,
 // cuts gray square tiles edge to edge: Options{Size: 16}.
@@ -102,7 +85,7 @@ func (o Options) grid() Grid {
 	if o.Grid.TileWidth != 0 || o.Grid.TileHeight != 0 {
 		return o.Grid
 	}
-	return Square(o.Size)
+	return Grid{TileWidth: o.Size, TileHeight: o.Size}
 }
 
 // Source is a sheet's name and encoded bytes, for data that is not on disk
@@ -121,7 +104,7 @@ var ErrAllBlank = errors.New("every tile is blank, and skipping blank tiles leav
 // bytes are dropped once decoded and each decoded sheet once cut, and the
 // tile matrix is allocated once, at its final size, from the image headers.
 // Errors name the file; the first failing sheet in path order is reported.
-func Load(paths []string, opts Options) (*Tiles, error) {
+func Load(paths []string, opts Options) (*Set, error) {
 	ins := make([]input, len(paths))
 	for i, p := range paths {
 		ins[i] = input{name: p}
@@ -130,7 +113,7 @@ func Load(paths []string, opts Options) (*Tiles, error) {
 }
 
 // LoadSources decodes and cuts in-memory sheets, like Load.
-func LoadSources(srcs []Source, opts Options) (*Tiles, error) {
+func LoadSources(srcs []Source, opts Options) (*Set, error) {
 	ins := make([]input, len(srcs))
 	for i, s := range srcs {
 		ins[i] = input{name: s.Name, data: s.Data, inMemory: true}
@@ -191,7 +174,7 @@ func (in input) decode(h header) (image.Image, error) {
 // surely wrong.
 const maxTileBytes = 1 << 40
 
-func load(ins []input, opts Options) (*Tiles, error) {
+func load(ins []input, opts Options) (*Set, error) {
 	g := opts.grid()
 	if err := g.Validate(); err != nil {
 		return nil, err
@@ -211,11 +194,8 @@ func load(ins []input, opts Options) (*Tiles, error) {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	ch := opts.Color.Channels()
-	t := &Tiles{Width: g.TileWidth, Height: g.TileHeight, Color: opts.Color, D: g.TileWidth * g.TileHeight * ch, Grid: g,
+	t := &Set{Width: g.TileWidth, Height: g.TileHeight, Color: opts.Color, D: g.TileWidth * g.TileHeight * ch, Grid: g,
 		Sheets: make([]Sheet, len(ins))}
-	if g.TileWidth == g.TileHeight {
-		t.Size = g.TileWidth
-	}
 
 	// Headers first: they fix every sheet's grid, hence the matrix size.
 	hdrs := make([]header, len(ins))

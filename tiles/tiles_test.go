@@ -167,7 +167,7 @@ func TestBrokenInputs(t *testing.T) {
 	}
 	var ge *tiles.GridError
 	_, err := tiles.LoadSources([]tiles.Source{{Name: "x", Data: good}}, tiles.Options{Size: 10})
-	if !errors.As(err, &ge) || ge.Width != 32 || ge.Grid != tiles.Square(10) || !ge.CropFits() || ge.Right != 2 || ge.Bottom != 2 {
+	if !errors.As(err, &ge) || ge.Width != 32 || ge.Grid != (tiles.Grid{TileWidth: 10, TileHeight: 10}) || !ge.CropFits() || ge.Right != 2 || ge.Bottom != 2 {
 		t.Errorf("size error %v is not a *GridError with the sizes", err)
 	}
 	if strings.Contains(err.Error(), "-crop") {
@@ -267,7 +267,7 @@ func TestRealSheets(t *testing.T) {
 	}
 	for _, s := range got.Sheets {
 		if s.Width != 528 || s.Height != 544 || s.Rows != 34 || s.Cols != 33 || s.Blank != 22 {
-			t.Errorf("%s: %+v", s.Name(), s)
+			t.Errorf("%s: %+v", s.Path, s)
 		}
 	}
 	// SOURCE.md: the blank tiles are rows 12..33 of column 32 on every sheet.

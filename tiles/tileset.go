@@ -173,7 +173,7 @@ func (ts *Tileset) Check(s Sheet) error {
 // LoadTileset reads a .tsx file and loads its image with its grid; opts
 // gives everything else (colour, background, crop, workers...), and its Size
 // and Grid are ignored. The image's size must agree with the tileset file.
-func LoadTileset(path string, opts Options) (*Tiles, *Tileset, error) {
+func LoadTileset(path string, opts Options) (*Set, *Tileset, error) {
 	ts, err := ReadTileset(path)
 	if err != nil {
 		return nil, nil, err

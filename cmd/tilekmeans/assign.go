@@ -130,7 +130,7 @@ func (a *app) assignCommand(ctx context.Context, args []string) error {
 
 // writeAssignment writes one row per tile: index, origin, cluster (1..k,
 // as the centroid file names) and the float32 squared distance to it.
-func writeAssignment(w io.Writer, t *tiles.Tiles, labels []int32, dists []float32) error {
+func writeAssignment(w io.Writer, t *tiles.Set, labels []int32, dists []float32) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write([]string{"tile", "sheet", "row", "col", "cluster", "distance"}); err != nil {
 		return err

@@ -102,12 +102,15 @@ type runEntry struct {
 func buildSummary(ro *runOutput) summary {
 	o, t, be, runs := ro.o, ro.t, ro.be, ro.runs
 	s := summary{
-		Backend: be.name(), Prune: o.prune.String(), Verified: o.verify, Tiles: t.N(), Features: t.D, TileSize: t.Size,
+		Backend: be.name(), Prune: o.prune.String(), Verified: o.verify, Tiles: t.N(), Features: t.D,
 		TileWidth: t.Width, TileHeight: t.Height, Margin: t.Grid.Margin, Spacing: t.Grid.Spacing,
 		Tileset: o.sheets.tileset, Color: t.Color.String(), Background: o.sheets.background.String(),
 		Labels: o.labels.String(), Classes: ro.scoring.count, QualityNote: ro.scoring.note,
 		BlankTiles: t.Blank, SkippedBlank: t.Skipped, DistinctTiles: ro.distinct, Warnings: ro.warnings,
 		Seed: o.seed, Init: o.init.String(), NInit: o.nInit, MaxIters: o.iters, FixedIters: o.fixedIters,
+	}
+	if t.Width == t.Height {
+		s.TileSize = t.Width
 	}
 	if be.gpu != nil {
 		s.Context, s.Renderer, s.GLVersion = be.gpu.info.Context, be.gpu.info.Renderer, be.gpu.info.Version
@@ -161,7 +164,7 @@ func ownsOutput(rel string) bool { return outputFile.MatchString(rel) }
 // runOutput is what a finished run writes.
 type runOutput struct {
 	o        *runOptions
-	t        *tiles.Tiles
+	t        *tiles.Set
 	be       *backend
 	runs     []kRun
 	scoring  classScoring
@@ -218,7 +221,7 @@ func writeOutputs(ctx context.Context, root string, ro *runOutput) error {
 
 // centroidImages renders a result's centroids (its exact means, rounded)
 // once, for the PNG files and the report, and lays them out in a montage.
-func centroidImages(t *tiles.Tiles, res *kmeans.Result) (imgs []image.Image, montage image.Image) {
+func centroidImages(t *tiles.Set, res *kmeans.Result) (imgs []image.Image, montage image.Image) {
 	imgs = make([]image.Image, res.K)
 	for c := range res.K {
 		imgs[c] = t.Image(res.Means[c*t.D : (c+1)*t.D])
@@ -229,7 +232,7 @@ func centroidImages(t *tiles.Tiles, res *kmeans.Result) (imgs []image.Image, mon
 // montageLayout is montage.png's layout: tiles scaled up for a person to
 // look at (8x for 16x16), 8 gray pixels apart, wrapped into rows past
 // tiles.DefaultMontageWidth.
-func montageLayout(t *tiles.Tiles) tiles.MontageLayout {
+func montageLayout(t *tiles.Set) tiles.MontageLayout {
 	return tiles.MontageLayout{Scale: tiles.MontageScale(t.Width, t.Height), Gap: 8}
 }
 
@@ -273,7 +276,7 @@ func (cs classScoring) quality(res *kmeans.Result) *kmeans.Quality {
 
 // writeLabels writes one row per tile: index, origin, and its cluster
 // (1..k, like the centroid file names) for every k.
-func writeLabels(w io.Writer, t *tiles.Tiles, runs []kRun) error {
+func writeLabels(w io.Writer, t *tiles.Set, runs []kRun) error {
 	cw := csv.NewWriter(w)
 	head := []string{"tile", "sheet", "row", "col"}
 	for _, r := range runs {

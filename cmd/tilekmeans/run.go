@@ -304,7 +304,7 @@ func runK(ctx context.Context, o *runOptions, k int, data kmeans.Data, a kmeans.
 	return res, nil
 }
 
-func skippedNote(t *tiles.Tiles) string {
+func skippedNote(t *tiles.Set) string {
 	if t.Skipped > 0 {
 		return ", skipped"
 	}

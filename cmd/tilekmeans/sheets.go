@@ -114,7 +114,7 @@ func (s *sheetFlags) options(workers int) tiles.Options {
 // ./images/usps_*.jpg, else the embedded default set. Paths under exclude
 // (the run's -out) and inside any tilekmeans output folder are left out:
 // the tool never reads its own outputs.
-func (s *sheetFlags) load(workers int, exclude string) (*tiles.Tiles, error) {
+func (s *sheetFlags) load(workers int, exclude string) (*tiles.Set, error) {
 	opts := s.options(workers)
 	if s.tileset != "" {
 		t, _, err := tiles.LoadTileset(s.tileset, opts)
@@ -152,7 +152,7 @@ func (s *sheetFlags) load(workers int, exclude string) (*tiles.Tiles, error) {
 // source says where the sheets came from, for the run's first line:
 // "5 sheets", "the 5 embedded default sheets" or "5 sheets from
 // ./images/usps_*.jpg" (the defaults are said, so a user sees which ran).
-func (s *sheetFlags) source(t *tiles.Tiles) string {
+func (s *sheetFlags) source(t *tiles.Set) string {
 	n := len(t.Sheets)
 	switch {
 	case s.tileset != "" || len(s.images) > 0:
@@ -185,7 +185,7 @@ func gridHint(err error) error {
 // transparent pixels composited over the background (a notice), and a crop
 // that cut tiles across gutters of another grid (a warning, also
 // returned for summary.json).
-func noteSheets(w io.Writer, t *tiles.Tiles, bg tiles.Background) (warnings []string) {
+func noteSheets(w io.Writer, t *tiles.Set, bg tiles.Background) (warnings []string) {
 	for _, sh := range t.Sheets {
 		if sh.Transparent > 0 {
 			fmt.Fprintf(w, "tilekmeans: %s has %d transparent pixels, composited over %s (-background)\n", sh.Path, sh.Transparent, bg)
@@ -202,7 +202,7 @@ func noteSheets(w io.Writer, t *tiles.Tiles, bg tiles.Background) (warnings []st
 }
 
 // tileDesc is "16x16" or "10x16 rgb" for messages.
-func tileDesc(t *tiles.Tiles) string {
+func tileDesc(t *tiles.Set) string {
 	d := fmt.Sprintf("%dx%d", t.Width, t.Height)
 	if t.Color != tiles.Gray {
 		d += " " + t.Color.String()

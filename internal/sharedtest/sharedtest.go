@@ -100,7 +100,7 @@ func NumpyPython(tb testing.TB) string {
 }
 
 // USPS returns the 5610 16x16 tiles of the real sheets, blank tiles kept.
-func USPS(tb testing.TB) *tiles.Tiles {
+func USPS(tb testing.TB) *tiles.Set {
 	tb.Helper()
 	t, err := tiles.Load(Paths(tb), tiles.Options{Size: 16})
 	if err != nil {

@@ -35,7 +35,7 @@ type Input struct {
 	Title    string // the page title
 	Subtitle string // one line under it
 	Facts    []Fact // the run's facts, in order
-	Tiles    *tiles.Tiles
+	Tiles    *tiles.Set
 	Runs     []Run // ascending k
 	// Classes names the true classes the runs' Quality compares with
 	// (Quality.Confusion's rows); nil when there is no comparison.
@@ -205,9 +205,10 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 	}
 	short := make([]string, len(t.Sheets))
 	for i, s := range t.Sheets {
-		short[i] = strings.TrimSuffix(s.Name(), filepath.Ext(s.Name()))
+		name := filepath.Base(s.Path)
+		short[i] = strings.TrimSuffix(name, filepath.Ext(name))
 		v.Sheets = append(v.Sheets, sheetView{
-			N: i + 1, Name: s.Name(), Path: s.Path, Width: s.Width, Height: s.Height,
+			N: i + 1, Name: name, Path: s.Path, Width: s.Width, Height: s.Height,
 			Rows: s.Rows, Cols: s.Cols, Blank: s.Blank, Tiles: perSheet[i],
 		})
 	}
@@ -323,7 +324,7 @@ func galleryExtremes(k int) int {
 }
 
 // tileImage is tile i of t as an image: gray, or opaque RGBA for RGB tiles.
-func tileImage(t *tiles.Tiles, i int) image.Image {
+func tileImage(t *tiles.Set, i int) image.Image {
 	px := t.Tile(i)
 	r := image.Rect(0, 0, t.Width, t.Height)
 	if t.Color == tiles.RGB {
