@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"os"
 	"runtime"
 	"sync"
@@ -21,12 +22,14 @@ type Origin struct {
 type Sheet struct {
 	Path          string // file path, or the Source's name
 	Format        string // "png", "jpeg", "gif", "bmp" or "tiff"
-	Width, Height int    // pixels as displayed (after Orientation), before any crop
+	Width, Height int    // pixels as displayed (after any EXIF orientation), before any crop
 	Rows, Cols    int    // tile grid
 	Blank         int    // blank tiles (all pixels equal) found
 	// Orientation is the EXIF orientation that was applied to cut the
-	// tiles as a viewer shows the image; 0 when the file declares none.
-	Orientation Orientation
+	// tiles as a viewer shows the image, in words ("normal", "rotated 90°
+	// clockwise", "mirrored left-right", ...); "" when the file declares
+	// none.
+	Orientation string
 	// Transparent counts the pixels inside tiles whose alpha was below 1
 	// and that were therefore composited over the background (gutters and
 	// trimmed remainders are not looked at); 0 for an opaque sheet.
@@ -70,9 +73,9 @@ type Options struct {
 	Size int // square tile edge in pixels, when Grid is unset (16 for USPS)
 	// Color says whether tiles are gray (the default) or RGB.
 	Color ColorModel
-	// Background is what transparent pixels are composited over; nil means
-	// White.
-	Background *Background
+	// Background is the opaque colour that transparent and translucent
+	// pixels are composited over; nil means white. (Its alpha is not used.)
+	Background color.Color
 	Crop       bool // trim a right and bottom remainder instead of failing
 	SkipBlank  bool // leave blank tiles out
 	// Workers bounds the sheets decoded at once; 0 means GOMAXPROCS. The
@@ -95,12 +98,14 @@ type Source struct {
 	Data []byte
 }
 
+// errNoSheets reports a Load of no paths (or LoadSources of none).
+var errNoSheets = errors.New("no image matched")
+
 // ErrAllBlank reports that skipping blank tiles left none.
 var ErrAllBlank = errors.New("every tile is blank, and skipping blank tiles leaves none")
 
 // Load reads the sheets at paths (in the given order) and cuts them; paths
-// are files (Expand turns folders and globs into them, as the command
-// does). Sheets are decoded by up to Options.Workers goroutines; each file's
+// are files (the command turns folders and glob patterns into them). Sheets are decoded by up to Options.Workers goroutines; each file's
 // bytes are dropped once decoded and each decoded sheet once cut, and the
 // tile matrix is allocated once, at its final size, from the image headers.
 // Errors name the file; the first failing sheet in path order is reported.
@@ -176,18 +181,18 @@ const maxTileBytes = 1 << 40
 
 func load(ins []input, opts Options) (*Set, error) {
 	g := opts.grid()
-	if err := g.Validate(); err != nil {
+	if err := g.validate(); err != nil {
 		return nil, err
 	}
 	if opts.Color != Gray && opts.Color != RGB {
 		return nil, fmt.Errorf("colour model %d: want Gray or RGB", opts.Color)
 	}
 	if len(ins) == 0 {
-		return nil, ErrNoImages
+		return nil, errNoSheets
 	}
-	bg := White
-	if opts.Background != nil {
-		bg = *opts.Background
+	bg := opts.Background
+	if bg == nil {
+		bg = color.White
 	}
 	workers := opts.Workers
 	if workers <= 0 {
@@ -204,7 +209,7 @@ func load(ins []input, opts Options) (*Set, error) {
 		if err != nil {
 			return err
 		}
-		cols, rows, err := g.Fit(ins[i].name, h.Width, h.Height, opts.Crop)
+		cols, rows, err := g.fit(ins[i].name, h.Width, h.Height, opts.Crop)
 		if err != nil {
 			var ge *GridError
 			if errors.As(err, &ge) {
@@ -225,8 +230,10 @@ func load(ins []input, opts Options) (*Set, error) {
 			return fmt.Errorf("load %s: %w", ins[i].name, err)
 		}
 		hdrs[i] = h
-		t.Sheets[i] = Sheet{Path: ins[i].name, Format: h.Format, Width: h.Width, Height: h.Height,
-			Rows: rows, Cols: cols, Orientation: h.Orientation}
+		t.Sheets[i] = Sheet{Path: ins[i].name, Format: h.Format, Width: h.Width, Height: h.Height, Rows: rows, Cols: cols}
+		if h.Orientation != 0 {
+			t.Sheets[i].Orientation = h.Orientation.String()
+		}
 		return nil
 	}); err != nil {
 		return nil, err
@@ -257,7 +264,7 @@ func load(ins []input, opts Options) (*Set, error) {
 		cv := newConverter(opts.Color, bg)
 		cut(img, g, s.Rows, s.Cols, cv, t.Pix[first[i]*t.D:first[i+1]*t.D], t.D, ch)
 		s.Transparent = cv.nonOpaque
-		if right, bottom := g.Remainder(s.Width, s.Height); right > g.Spacing || bottom > g.Spacing {
+		if right, bottom := g.remainder(s.Width, s.Height); right > g.Spacing || bottom > g.Spacing {
 			// Options.Crop trimmed them. If the pixels show the gutters
 			// of another grid, every tile was cut across them: say so.
 			s.Cropped = image.Pt(right, bottom)
@@ -380,23 +387,13 @@ func parallel(n, workers int, f func(i int) error) error {
 	return nil
 }
 
-// Decode decodes an encoded image (EXIF orientation applied) to 8-bit gray,
-// transparent pixels composited over white. name is only for errors.
-func Decode(name string, data []byte) (*image.Gray, error) {
-	img, _, err := DecodeImage(name, data)
-	if err != nil {
-		return nil, err
-	}
-	return ToGray(img), nil
-}
-
-// ToGray converts img to 8-bit gray with origin (0, 0), compositing
+// toGray converts img to 8-bit gray with origin (0, 0), compositing
 // transparent pixels over white. Gray images are copied as they are; others
 // go through the BT.601 luma of color.GrayModel (see Gray).
-func ToGray(img image.Image) *image.Gray {
+func toGray(img image.Image) *image.Gray {
 	b := img.Bounds()
 	g := image.NewGray(image.Rect(0, 0, b.Dx(), b.Dy()))
-	cv := newConverter(Gray, White)
+	cv := newConverter(Gray, color.White)
 	for y := range b.Dy() {
 		cv.row(img, 0, y, g.Pix[y*g.Stride:][:b.Dx()])
 	}

@@ -323,21 +323,15 @@ func galleryExtremes(k int) int {
 	return max(1, min(Extremes, GalleryTiles/(2*k)))
 }
 
-// tileImage is tile i of t as an image: gray, or opaque RGBA for RGB tiles.
+// tileImage is tile i of t as an image, rendered as a centroid is (its
+// features are whole numbers, so they render as they are).
 func tileImage(t *tiles.Set, i int) image.Image {
 	px := t.Tile(i)
-	r := image.Rect(0, 0, t.Width, t.Height)
-	if t.Color == tiles.RGB {
-		img := image.NewRGBA(r)
-		for p := range t.Width * t.Height {
-			copy(img.Pix[4*p:4*p+3], px[3*p:3*p+3])
-			img.Pix[4*p+3] = 255
-		}
-		return img
+	features := make([]float64, len(px))
+	for j, v := range px {
+		features[j] = float64(v)
 	}
-	img := image.NewGray(r)
-	copy(img.Pix, px)
-	return img
+	return tiles.CentroidImage(features, t.Width, t.Height, t.Color)
 }
 
 // MaxHeatClasses is the most classes the class x cluster heat map shows.

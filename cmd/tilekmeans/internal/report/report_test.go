@@ -44,9 +44,9 @@ func fixture(n, size, k int, sheets []string) (*tiles.Set, Run) {
 	}
 	r := Run{Result: res, Seconds: 0.25}
 	for c := range k {
-		r.Centroids = append(r.Centroids, tiles.CentroidImage(res.Means[c*d:(c+1)*d], size))
+		r.Centroids = append(r.Centroids, tiles.CentroidImage(res.Means[c*d:(c+1)*d], size, size, tiles.Gray))
 	}
-	r.Montage = tiles.Montage(r.Centroids, tiles.MontageLayout{Scale: 8, Gap: 8})
+	r.Montage = Montage(r.Centroids, MontageLayout{Scale: 8, Gap: 8})
 	return t, withQuality(t, r)
 }
 
