@@ -43,19 +43,19 @@ func writeExports(root string, ro *runOutput) error {
 		return nil
 	}
 	if err := outdir.WriteStaged(outfiles.Path(root, outfiles.TilesNpy), func(w io.Writer) error {
-		return npy.WriteUint8(w, t.Pix, t.N(), t.D)
+		return npy.Write(w, t.Pix, t.N(), t.D)
 	}); err != nil {
 		return err
 	}
 	for _, r := range runs {
 		k := r.res.K
 		if err := outdir.WriteStaged(outfiles.Path(root, outfiles.LabelsNpy, k), func(w io.Writer) error {
-			return npy.WriteInt32(w, r.res.Labels, len(r.res.Labels))
+			return npy.Write(w, r.res.Labels, len(r.res.Labels))
 		}); err != nil {
 			return err
 		}
 		if err := outdir.WriteStaged(outfiles.Path(root, outfiles.CentroidsNpy, k), func(w io.Writer) error {
-			return npy.WriteFloat32(w, r.res.Centroids, k, t.D)
+			return npy.Write(w, r.res.Centroids, k, t.D)
 		}); err != nil {
 			return err
 		}

@@ -101,7 +101,7 @@ func TestRealSheetsWorkedExamples(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer f.Close()
-		arr, err := npy.Read(f)
+		arr, err := npy.Read[uint8](f)
 		if err != nil || len(arr.Shape) != 2 || arr.Shape[0] != 1767 || arr.Shape[1] != 64*64*3 {
 			t.Errorf("tiles.npy: %v %v", arr, err)
 		}
@@ -230,7 +230,7 @@ func TestImageCases(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer f.Close()
-		got, err := npy.Read(f)
+		got, err := npy.Read[uint8](f)
 		if err != nil || !bytes.Equal(got.Data, want.Pix) {
 			t.Errorf("tiles.npy of the tiled TIFF differs from base.png's true pixels (%v)", err)
 		}
