@@ -12,7 +12,8 @@ import (
 	"github.com/tilekmeans/tilekmeans/internal/imageformat"
 )
 
-// ErrNotImage reports a file that is not in a supported image format.
+// ErrNotImage reports a file that is not a JPEG, PNG, GIF, BMP or TIFF
+// image (the formats this package decodes).
 var ErrNotImage = errors.New("not a " + imageformat.Labels() + " image")
 
 // ErrCorrupt is matched (errors.Is) by the error for an image that its

@@ -21,7 +21,7 @@ type Origin struct {
 // Sheet describes one loaded sheet.
 type Sheet struct {
 	Path          string // file path, or the Source's name
-	Format        string // "png", "jpeg", "gif", "bmp" or "tiff"
+	Format        string // as package image names it: "png", "jpeg", "gif", "bmp" or "tiff"
 	Width, Height int    // pixels as displayed (after any EXIF orientation), before any crop
 	Rows, Cols    int    // tile grid
 	Blank         int    // blank tiles (all pixels equal) found
@@ -52,9 +52,9 @@ type Set struct {
 	Grid          Grid       // the grid the sheets were cut with
 	Pix           []uint8    // N*D, row-major: tile i is Pix[i*D:(i+1)*D]
 	Origins       []Origin   // one per tile
-	Sheets        []Sheet
-	Blank         int // blank tiles found, whether kept or skipped
-	Skipped       int // blank tiles left out (Options.SkipBlank)
+	Sheets        []Sheet    // in the order given
+	Blank         int        // blank tiles found, whether kept or skipped
+	Skipped       int        // blank tiles left out (Options.SkipBlank)
 }
 
 // N is the number of tiles.
@@ -67,14 +67,16 @@ func (t *Set) Tile(i int) []uint8 { return t.Pix[i*t.D : (i+1)*t.D] }
 // Options says how sheets are cut. The zero value, with a tile size set,
 // cuts gray square tiles edge to edge: Options{Size: 16}.
 type Options struct {
-	// Grid is the tile grid. When Grid.TileWidth is 0, Size gives a square
-	// grid with no margin or spacing.
+	// Grid is the tile grid. When its tile size is unset (0x0), Size gives
+	// a square grid with no margin or spacing.
 	Grid Grid
 	Size int // square tile edge in pixels, when Grid is unset (16 for USPS)
 	// Color says whether tiles are gray (the default) or RGB.
 	Color ColorModel
-	// Background is the opaque colour that transparent and translucent
-	// pixels are composited over; nil means white. (Its alpha is not used.)
+	// Background is the colour that transparent and translucent pixels are
+	// composited over ("over" in Porter and Duff's sense: src*alpha +
+	// background*(1-alpha)); nil means white. Give an opaque colour: its
+	// alpha is not used.
 	Background color.Color
 	Crop       bool // trim a right and bottom remainder instead of failing
 	SkipBlank  bool // leave blank tiles out
@@ -91,8 +93,8 @@ func (o Options) grid() Grid {
 	return Grid{TileWidth: o.Size, TileHeight: o.Size}
 }
 
-// Source is a sheet's name and encoded bytes, for data that is not on disk
-// (the embedded default set).
+// Source is a sheet's name and encoded bytes, for sheets that are not on
+// disk (such as package embedded's).
 type Source struct {
 	Name string
 	Data []byte
@@ -101,11 +103,11 @@ type Source struct {
 // errNoSheets reports a Load of no paths (or LoadSources of none).
 var errNoSheets = errors.New("no image matched")
 
-// ErrAllBlank reports that skipping blank tiles left none.
+// ErrAllBlank reports that Options.SkipBlank left no tile.
 var ErrAllBlank = errors.New("every tile is blank, and skipping blank tiles leaves none")
 
 // Load reads the sheets at paths (in the given order) and cuts them; paths
-// are files (the command turns folders and glob patterns into them). Sheets are decoded by up to Options.Workers goroutines; each file's
+// are files, not folders or glob patterns. Sheets are decoded by up to Options.Workers goroutines; each file's
 // bytes are dropped once decoded and each decoded sheet once cut, and the
 // tile matrix is allocated once, at its final size, from the image headers.
 // Errors name the file; the first failing sheet in path order is reported.
@@ -117,7 +119,8 @@ func Load(paths []string, opts Options) (*Set, error) {
 	return load(ins, opts)
 }
 
-// LoadSources decodes and cuts in-memory sheets, like Load.
+// LoadSources decodes and cuts sheets held in memory, like Load; each
+// Sheet's Path is its Source's Name.
 func LoadSources(srcs []Source, opts Options) (*Set, error) {
 	ins := make([]input, len(srcs))
 	for i, s := range srcs {
