@@ -72,24 +72,12 @@ func ExampleLoadSources_grid() {
 	// 3 x 2 tiles fit, leaving 2 x 1 pixels
 }
 
-// Write one centroid per sheet (the mean of its tiles) as
-// centroid1.png..centroid5.png, and read them back.
+// Write two 2x2 gray centroids as centroid1.png and centroid2.png (each
+// mean rounded to the nearest pixel value), and read them back.
 func ExampleWriteCentroids() {
-	var srcs []tiles.Source
-	for _, s := range embedded.Sheets() {
-		srcs = append(srcs, tiles.Source{Name: s.Name, Data: s.Data})
-	}
-	t, err := tiles.LoadSources(srcs, tiles.Options{Size: 16})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	k := len(t.Sheets)
-	means := make([]float64, k*t.D)
-	for i, o := range t.Origins {
-		for f, v := range t.Tile(i) {
-			means[int(o.Sheet)*t.D+f] += float64(v) / float64(t.N()/k)
-		}
+	means := []float64{
+		0, 63.7, 127.5, 255, // centroid 1
+		255, 191.2, 127.4, 0, // centroid 2
 	}
 	dir, err := os.MkdirTemp("", "centroids")
 	if err != nil {
@@ -97,7 +85,7 @@ func ExampleWriteCentroids() {
 		return
 	}
 	defer os.RemoveAll(dir)
-	if _, err := tiles.WriteCentroids(dir, means, k, t.Width, t.Height, t.Color); err != nil {
+	if _, err := tiles.WriteCentroids(dir, means, 2, 2, 2, tiles.Gray); err != nil {
 		fmt.Println(err)
 		return
 	}
@@ -106,7 +94,9 @@ func ExampleWriteCentroids() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(c.K, "centroids of", c.Width, "x", c.Height, c.Color, "in", filepath.Base(c.Paths[0]), "..", filepath.Base(c.Paths[c.K-1]))
+	fmt.Println(c.K, "centroids of", c.Width, "x", c.Height, c.Color, "in", filepath.Base(c.Paths[0]), "and", filepath.Base(c.Paths[1]))
+	fmt.Println(c.Values)
 	// Output:
-	// 5 centroids of 16 x 16 gray in centroid1.png .. centroid5.png
+	// 2 centroids of 2 x 2 gray in centroid1.png and centroid2.png
+	// [0 64 128 255 255 191 127 0]
 }
