@@ -5,9 +5,9 @@ import (
 	"testing"
 
 	"github.com/tilekmeans/tilekmeans/cpu"
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/kmeans/kmeanstest"
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
 // TestConformance runs the backend conformance suite on every kernel this
@@ -23,9 +23,9 @@ func TestConformance(t *testing.T) {
 					}
 					return a
 				}
-				kmeanstest.TestAssigner(t, newAssigner, tilestest.Optional(t)...)
+				kmeanstest.TestAssigner(t, newAssigner, sharedtest.Optional(t)...)
 				// The CPU has no device loop: Run drives it from the host.
-				kmeanstest.TestRun(t, newAssigner, tilestest.Optional(t)...)
+				kmeanstest.TestRun(t, newAssigner, sharedtest.Optional(t)...)
 			})
 		}
 	}

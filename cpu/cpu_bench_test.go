@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/tilekmeans/tilekmeans/cpu"
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/kmeans"
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
 // randomCentroids takes k random rows of data as float32 centroids.
@@ -28,7 +28,7 @@ func randomCentroids(data kmeans.Data, k int, rng *rand.Rand) []float32 {
 // every distance (a repeated call with the same centroids would prune them
 // all; BenchmarkRun times pruning).
 func BenchmarkAssign(b *testing.B) {
-	data := tilestest.Data(b)
+	data := sharedtest.Data(b)
 	for _, workers := range []int{0, 1} {
 		for _, k := range []int{5, 7, 64, 256} {
 			b.Run(fmt.Sprintf("workers=%d/k=%d", workers, k), func(b *testing.B) {
@@ -44,7 +44,7 @@ func BenchmarkAssign(b *testing.B) {
 // them (the portable Go kernel only on the real ones: it takes seconds per
 // step on the copies).
 func BenchmarkAssignKernels(b *testing.B) {
-	real := tilestest.Data(b)
+	real := sharedtest.Data(b)
 	for _, kernel := range cpu.KernelNames() {
 		for _, copies := range []int{1, 10, 100} {
 			if kernel == "go" && copies > 1 {
@@ -97,7 +97,7 @@ func noisyCopies(data kmeans.Data, copies int) kmeans.Data {
 // tiles, random rows as initial centroids, to convergence (at most 100
 // iterations), or all 100 iterations with fixed=true.
 func BenchmarkSweep(b *testing.B) {
-	data := tilestest.Data(b)
+	data := sharedtest.Data(b)
 	for _, fixed := range []bool{false, true} {
 		b.Run(fmt.Sprintf("fixed=%v", fixed), func(b *testing.B) {
 			a := cpu.New(data, 0)
@@ -124,7 +124,7 @@ func BenchmarkSweep(b *testing.B) {
 // iterations) from random rows, with pruning and without, on the real tiles
 // and their noisy copies, and reports the share of distances computed.
 func BenchmarkRun(b *testing.B) {
-	real := tilestest.Data(b)
+	real := sharedtest.Data(b)
 	for _, copies := range []int{1, 10, 100} {
 		data := noisyCopies(real, copies)
 		for _, k := range []int{64, 256} {

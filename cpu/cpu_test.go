@@ -12,8 +12,8 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/kmeans"
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
 // randData returns n random rows of dim features. With levels > 0 the
@@ -267,7 +267,7 @@ func TestAssignEmptyAndErrors(t *testing.T) {
 // TestAssignParityReal checks every kernel against Nearest on the real
 // sheets.
 func TestAssignParityReal(t *testing.T) {
-	data := tilestest.Data(t)
+	data := sharedtest.Data(t)
 	rng := rand.New(rand.NewPCG(2026, 5))
 	for _, k := range []int{3, 4, 5, 6, 7, 64, 256} {
 		t.Run(fmt.Sprintf("k=%d", k), func(t *testing.T) {

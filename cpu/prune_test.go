@@ -11,9 +11,9 @@ import (
 	"testing"
 
 	"github.com/tilekmeans/tilekmeans/internal/randdata"
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/kmeans/kmeanstest"
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
 // pruneVariant is one way to make a pruning Assigner for the tests.
@@ -228,7 +228,7 @@ func TestPruneRunsEqualBruteForce(t *testing.T) {
 		{"D=4096", randdata.Rows(rng, 300, 4096, 256), []int{3, 24}, 20},
 	}
 	t.Run("real sheets", func(t *testing.T) {
-		real := tilestest.Data(t) // skips (fails under CI=true) without them
+		real := sharedtest.Data(t) // skips (fails under CI=true) without them
 		jobs := []job{
 			{"k=3..7,64,256", real, []int{3, 7, 64, 256}, 100},
 			{"3 noisy copies", noisyCopies(real, 3, 7), []int{64}, 100},
@@ -291,7 +291,7 @@ func noisyCopies(data kmeans.Data, copies int, seed uint64) kmeans.Data {
 // that converges (and none at all on a repeated call), and that PruneAuto
 // leaves a single group to brute force.
 func TestPruneSkipsWork(t *testing.T) {
-	data := tilestest.Data(t)
+	data := sharedtest.Data(t)
 	a := New(data, 0)
 	res, err := kmeans.Run(context.Background(), data, a, kmeans.Config{K: 64, Rand: rand.New(rand.NewPCG(1, 1))})
 	if err != nil {
@@ -371,9 +371,9 @@ func TestPruneConformance(t *testing.T) {
 			newAssigner := func(t *testing.T, data kmeans.Data) kmeans.Assigner {
 				return newPruned(t, data, pruneVariant{kernel: name, workers: 2})
 			}
-			kmeanstest.TestAssigner(t, newAssigner, tilestest.Optional(t)...)
+			kmeanstest.TestAssigner(t, newAssigner, sharedtest.Optional(t)...)
 			// The CPU has no device loop: Run drives it from the host.
-			kmeanstest.TestRun(t, newAssigner, tilestest.Optional(t)...)
+			kmeanstest.TestRun(t, newAssigner, sharedtest.Optional(t)...)
 		})
 	}
 }

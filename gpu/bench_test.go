@@ -10,8 +10,8 @@ import (
 
 	"github.com/tilekmeans/tilekmeans/cpu"
 	"github.com/tilekmeans/tilekmeans/internal/randdata"
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/kmeans"
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
 // BenchmarkAssign times one assignment step (upload centroids, dispatch,
@@ -64,7 +64,7 @@ func BenchmarkLloyd(b *testing.B) {
 	kind := contextsUnderTest(b)[0]
 	d := openDevice(b, kind, nil)
 	b.Logf("%s: %s", kind, d.Info().Renderer)
-	usps := tilestest.Data(b)
+	usps := sharedtest.Data(b)
 	const iters = 20
 	for _, copies := range []int{1, 10} {
 		data := usps

@@ -5,9 +5,9 @@ package gpu
 import (
 	"testing"
 
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/kmeans/kmeanstest"
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
 // TestConformance runs the backend conformance suite of package kmeans on
@@ -24,7 +24,7 @@ func TestConformance(t *testing.T) {
 			return a
 		}
 		newA := func(t *testing.T, data kmeans.Data) kmeans.Assigner { return newAssigner(t, data) }
-		kmeanstest.TestAssigner(t, newA, tilestest.Optional(t)...)
-		kmeanstest.TestRun(t, newA, tilestest.Optional(t)...)
+		kmeanstest.TestAssigner(t, newA, sharedtest.Optional(t)...)
+		kmeanstest.TestRun(t, newA, sharedtest.Optional(t)...)
 	})
 }

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 )
 
 // TestGLSLangValidator compiles every program exactly as the driver
@@ -21,7 +21,7 @@ import (
 func TestGLSLangValidator(t *testing.T) {
 	tool, err := exec.LookPath("glslangValidator")
 	if err != nil {
-		tilestest.Missing(t, "glslangValidator not found (Debian package glslang-tools)")
+		sharedtest.Missing(t, "glslangValidator not found (Debian package glslang-tools)")
 	}
 	dir := t.TempDir()
 	sources := map[string]string{}

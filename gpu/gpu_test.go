@@ -21,8 +21,8 @@ import (
 	"github.com/tilekmeans/tilekmeans/cpu"
 	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
 	"github.com/tilekmeans/tilekmeans/internal/randdata"
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/kmeans"
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
 // childEnv makes the test binary, re-executed by TestVersionTooOld, open a
@@ -232,7 +232,7 @@ func TestParityTies(t *testing.T) {
 }
 
 func TestParityUSPS(t *testing.T) {
-	data := tilestest.Data(t)
+	data := sharedtest.Data(t)
 	if data.N != 5610 || data.D != 256 {
 		t.Fatalf("USPS: %d rows of %d, want 5610 of 256", data.N, data.D)
 	}

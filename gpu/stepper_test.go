@@ -19,11 +19,11 @@ import (
 	"github.com/tilekmeans/tilekmeans/internal/exactsum"
 	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
 	"github.com/tilekmeans/tilekmeans/internal/randdata"
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/internal/verify"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/kmeans/driver"
 	"github.com/tilekmeans/tilekmeans/shaders"
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
 // countingStepper is the GPU Assigner with its Step calls counted, to prove
@@ -149,7 +149,7 @@ func compareCases(t *testing.T, d *Device, data kmeans.Data, cases []stepCase) (
 // TestStepperUSPS: the real sheets, k=3..7 to convergence and for a fixed
 // 100 iterations, then k=64 and k=256 for a few.
 func TestStepperUSPS(t *testing.T) {
-	data := tilestest.Data(t)
+	data := sharedtest.Data(t)
 	var cases []stepCase
 	for k := 3; k <= 7; k++ {
 		cases = append(cases,
@@ -280,7 +280,7 @@ func TestStepperLarge(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skipping the 561,000-row device loop")
 	}
-	data := replicate(tilestest.Data(t), 100, 23)
+	data := replicate(sharedtest.Data(t), 100, 23)
 	cfg := seeded(5, 3, false, kmeans.InitRandom, 1, 23)
 	host := runHost(t, data, cfg())
 	forEachContext(t, func(t *testing.T, kind string) {
@@ -952,7 +952,7 @@ func firstStep(t testing.TB, data kmeans.Data, k int, cent []float32) driver.Ste
 // rows, one work group computing all the means, one invocation moving
 // whole rows) would be stopped there, and the results would differ.
 func TestStepperLargeKAndD(t *testing.T) {
-	usps := tilestest.Data(t)
+	usps := sharedtest.Data(t)
 	r := rand.New(rand.NewPCG(44, 44))
 	colour := levelsData(r, 400, 64*64*3, 4)
 	emptying := emptyingData(r, 300, 64*64*3, 20)

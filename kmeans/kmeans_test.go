@@ -10,9 +10,9 @@ import (
 	"testing"
 
 	"github.com/tilekmeans/tilekmeans/cpu"
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/internal/verify"
 	"github.com/tilekmeans/tilekmeans/kmeans"
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
 // referenceLloyd is a plain float64 Lloyd loop written independently of the
@@ -79,7 +79,7 @@ func referenceLloyd(t *testing.T, data kmeans.Data, rows []int, maxIter int) (in
 }
 
 func TestRealSheetsMatchFloat64Reference(t *testing.T) {
-	data := tilestest.Data(t)
+	data := sharedtest.Data(t)
 	a := cpu.New(data, 0)
 	rng := rand.New(rand.NewPCG(7, 7))
 	for k := 3; k <= 7; k++ {

@@ -1,29 +1,28 @@
 package tiles
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
+	"image/png"
 	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
+
+	"github.com/tilekmeans/tilekmeans/internal/filename"
 )
 
-// CentroidImage renders a gray square centroid (size*size means) as an 8-bit
-// gray image; see MeanImage.
-func CentroidImage(mean []float64, size int) *image.Gray {
-	return MeanImage(mean, size, size, Gray).(*image.Gray)
-}
-
-// MeanImage renders a centroid (w*h*c.Channels() means, laid out as a tile's
-// features) as an image: *image.Gray for Gray, an opaque *image.RGBA for RGB.
+// CentroidImage renders a centroid, or any features laid out as a w x h
+// tile of colour model c (w*h*c.Channels() values, as Set.Pix lays tiles
+// out), as an image: *image.Gray for Gray, an opaque *image.RGBA for RGB.
 // Each value is rounded to the nearest integer (halves away from zero) and
-// clamped to 0..255.
-func MeanImage(mean []float64, w, h int, c ColorModel) image.Image {
+// clamped to 0..255, so a tile's own features render as the tile.
+func CentroidImage(mean []float64, w, h int, c ColorModel) image.Image {
 	px := func(v float64) uint8 { return uint8(max(0, min(255, math.Round(v)))) }
 	if c == RGB {
 		img := image.NewRGBA(image.Rect(0, 0, w, h))
@@ -39,51 +38,36 @@ func MeanImage(mean []float64, w, h int, c ColorModel) image.Image {
 	return img
 }
 
-// Image renders features laid out as one of t's tiles (a centroid's means,
-// or a tile converted to float64) with MeanImage.
-func (t *Tiles) Image(features []float64) image.Image {
-	return MeanImage(features, t.Width, t.Height, t.Color)
-}
+// centroidName is the file of centroid i (0-based): centroid1.png for 0.
+func centroidName(i int) string { return filename.Centroid.Expand(i + 1) }
 
-// CentroidName is the file name of centroid i (0-based) in a run's k folder:
-// centroid1.png for i = 0.
-func CentroidName(i int) string { return "centroid" + strconv.Itoa(i+1) + ".png" }
-
-// Centroids is a k's centroid images read back from a run's output folder.
+// Centroids is a set of centroid images read back from a folder.
 type Centroids struct {
 	K             int
 	Width, Height int        // pixels
 	Color         ColorModel // Gray when every file is a gray image, else RGB
 	D             int        // features per centroid: Width*Height*Color.Channels()
-	Values        []float32  // K*D, row-major, as Tiles.Pix lays tiles out
+	Values        []float32  // K*D, row-major, as Set.Pix lays tiles out
 	Paths         []string   // centroid1.png..centroidK.png
 }
 
-// ErrNoCentroids reports a folder with no centroid1.png..centroidK.png.
+// ErrNoCentroids reports a folder with no centroid1.png..centroidK.png
+// files.
 var ErrNoCentroids = errors.New("no centroid1.png..centroidK.png files")
 
-// CentroidsError reports a folder that does not hold one k's centroids. Runs
-// lists, in natural order, the subfolders that do (the folder is then a
-// run's output folder, and one of them was meant).
+// CentroidsError reports a folder that does not hold one set of centroids:
+// it is missing or not a folder, holds none (Err is ErrNoCentroids), or
+// holds misnamed or missing ones.
 type CentroidsError struct {
-	Dir  string
-	Err  error
-	Runs []string
+	Dir string
+	Err error
 }
 
-func (e *CentroidsError) Error() string {
-	if len(e.Runs) > 0 {
-		return fmt.Sprintf("%s: %v, but its folders %v hold some: name one k", e.Dir, e.Err, e.Runs)
-	}
-	return e.Dir + ": " + e.Err.Error()
-}
-
+func (e *CentroidsError) Error() string { return e.Dir + ": " + e.Err.Error() }
 func (e *CentroidsError) Unwrap() error { return e.Err }
 
-var centroidName = regexp.MustCompile(`^centroid([0-9]+)\.png$`)
-
-// pathCause returns the cause inside a *fs.PathError (the typed errors of
-// this package name the path themselves), or err as it is.
+// pathCause returns the cause inside a *fs.PathError (the errors of this
+// package name the path themselves), or err as it is.
 func pathCause(err error) error {
 	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
 		return pe.Err
@@ -92,11 +76,12 @@ func pathCause(err error) error {
 }
 
 // ReadCentroids reads dir/centroid1.png..centroidK.png as WriteCentroids (or
-// a run) wrote them: numbered from 1 with no gap and no leading zeros, all
-// the same size. A folder of gray images gives Gray centroids; if any image
-// is in colour, all are read as RGB (transparent pixels composited over
-// White). Errors are *CentroidsError (wrapping ErrNoCentroids, a gap, a bad
-// name), a decode error naming the file, or a size mismatch naming it.
+// a tilekmeans run, in its output folder's k folders) wrote them: numbered
+// from 1 with no gap and no leading zeros, all the same size. A folder of
+// gray images gives Gray centroids; if any image is in colour, all are read
+// as RGB (transparent pixels composited over white). Errors are
+// *CentroidsError for the folder, or name the file: a decoding error (as
+// Load's) or a size that differs from centroid1.png's.
 func ReadCentroids(dir string) (*Centroids, error) {
 	entries, err := os.ReadDir(dir)
 	switch {
@@ -109,41 +94,36 @@ func ReadCentroids(dir string) (*Centroids, error) {
 		return nil, &CentroidsError{Dir: dir, Err: pathCause(err)}
 	}
 	var nums []int
-	var runs []string
 	for _, e := range entries {
-		m := centroidName.FindStringSubmatch(e.Name())
-		if m == nil {
-			if _, err := os.Stat(filepath.Join(dir, e.Name(), CentroidName(0))); e.IsDir() && err == nil {
-				runs = append(runs, e.Name())
-			}
+		digits, ok := filename.Centroid.Match(e.Name())
+		if !ok {
 			continue
 		}
-		i, err := strconv.Atoi(m[1])
-		if err != nil || i < 1 || m[1][0] == '0' {
+		i, err := strconv.Atoi(digits[0])
+		if err != nil || i < 1 || digits[0][0] == '0' {
 			return nil, &CentroidsError{Dir: dir, Err: fmt.Errorf("%s: want centroid1.png, centroid2.png, ... (numbered from 1, no leading zeros)", e.Name())}
 		}
 		nums = append(nums, i)
 	}
 	if len(nums) == 0 {
-		slices.SortFunc(runs, NaturalCompare)
-		return nil, &CentroidsError{Dir: dir, Err: ErrNoCentroids, Runs: runs}
+		return nil, &CentroidsError{Dir: dir, Err: ErrNoCentroids}
 	}
 	slices.Sort(nums)
 	for i, n := range nums {
 		if n != i+1 {
-			return nil, &CentroidsError{Dir: dir, Err: fmt.Errorf("centroid%d.png is missing but centroid%d.png exists (want centroid1.png..centroidK.png with no gap)", i+1, n)}
+			return nil, &CentroidsError{Dir: dir, Err: fmt.Errorf("%s is missing but %s exists (want centroid1.png..centroidK.png with no gap)", centroidName(i), centroidName(n-1))}
 		}
 	}
 	k := len(nums)
 	imgs := make([]image.Image, k)
 	c := &Centroids{K: k}
 	for i := range k {
-		p := filepath.Join(dir, CentroidName(i))
+		p := filepath.Join(dir, centroidName(i))
 		data, err := os.ReadFile(p)
 		if err != nil {
 			return nil, fmt.Errorf("load %w", err)
 		}
-		img, _, err := DecodeImage(p, data)
+		img, _, err := decodeImage(p, data)
 		if err != nil {
 			return nil, err
 		}
@@ -151,7 +131,7 @@ func ReadCentroids(dir string) (*Centroids, error) {
 		if i == 0 {
 			c.Width, c.Height = w, h
 		} else if w != c.Width || h != c.Height {
-			return nil, fmt.Errorf("%s: %dx%d, but %s is %dx%d (all centroids must be the same size)", p, w, h, CentroidName(0), c.Width, c.Height)
+			return nil, fmt.Errorf("%s: %dx%d, but %s is %dx%d (all centroids must be the same size)", p, w, h, centroidName(0), c.Width, c.Height)
 		}
 		switch img.(type) {
 		case *image.Gray, *image.Gray16:
@@ -166,7 +146,7 @@ func ReadCentroids(dir string) (*Centroids, error) {
 	c.Values = make([]float32, 0, k*c.D)
 	row := make([]uint8, c.Width*ch)
 	for _, img := range imgs {
-		cv := newConverter(c.Color, White)
+		cv := newConverter(c.Color, color.White)
 		for y := range c.Height {
 			cv.row(img, 0, y, row)
 			for _, v := range row {
@@ -177,9 +157,11 @@ func ReadCentroids(dir string) (*Centroids, error) {
 	return c, nil
 }
 
-// WriteCentroids writes k centroids (means, k*D, laid out as t's tiles) to
-// dir/centroid1.png..centroidK.png, each atomically, making dir if needed,
-// and returns the images.
+// WriteCentroids renders k centroids (means: k*w*h*c.Channels() values, as
+// Set.Pix lays tiles out) with CentroidImage, writes them to
+// dir/centroid1.png..centroidK.png, making dir if needed, and returns the
+// images. The files are written in place: after a failure some may be
+// written and one cut short. Errors name the file.
 func WriteCentroids(dir string, means []float64, k, w, h int, c ColorModel) ([]image.Image, error) {
 	d := w * h * c.Channels()
 	if len(means) < k*d {
@@ -190,10 +172,27 @@ func WriteCentroids(dir string, means []float64, k, w, h int, c ColorModel) ([]i
 	}
 	imgs := make([]image.Image, k)
 	for i := range k {
-		imgs[i] = MeanImage(means[i*d:(i+1)*d], w, h, c)
-		if err := WritePNG(filepath.Join(dir, CentroidName(i)), imgs[i]); err != nil {
-			return nil, err
+		imgs[i] = CentroidImage(means[i*d:(i+1)*d], w, h, c)
+		if err := writePNG(filepath.Join(dir, centroidName(i)), imgs[i]); err != nil {
+			return nil, fmt.Errorf("write %s: %w", filepath.Join(dir, centroidName(i)), pathCause(err))
 		}
 	}
 	return imgs, nil
+}
+
+// writePNG writes img as a PNG file.
+func writePNG(path string, img image.Image) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriter(f)
+	err = png.Encode(bw, img)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

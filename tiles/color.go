@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"strconv"
 	"strings"
 )
 
@@ -63,49 +62,6 @@ func (c *ColorModel) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// Background is the opaque colour that transparent and translucent pixels
-// are composited over ("over" in Porter and Duff's sense: out = src*alpha +
-// background*(1-alpha), as ImageMagick's -flatten does over its default white
-// -background).
-type Background struct{ R, G, B uint8 }
-
-// White is the default background, as ImageMagick's.
-var White = Background{255, 255, 255}
-
-// String gives the colour as #rrggbb.
-func (b Background) String() string { return fmt.Sprintf("#%02x%02x%02x", b.R, b.G, b.B) }
-
-// MarshalText returns the #rrggbb form.
-func (b Background) MarshalText() ([]byte, error) { return []byte(b.String()), nil }
-
-// UnmarshalText accepts #rrggbb, #rgb (either without the #), "white",
-// "black", or a gray level 0..255 in decimal.
-func (b *Background) UnmarshalText(text []byte) error {
-	s := strings.ToLower(strings.TrimSpace(string(text)))
-	switch s {
-	case "white":
-		*b = White
-		return nil
-	case "black":
-		*b = Background{}
-		return nil
-	}
-	if v, err := strconv.ParseUint(s, 10, 8); err == nil && !strings.HasPrefix(s, "#") && len(s) <= 3 {
-		*b = Background{uint8(v), uint8(v), uint8(v)}
-		return nil
-	}
-	h := strings.TrimPrefix(s, "#")
-	if len(h) == 3 {
-		h = string([]byte{h[0], h[0], h[1], h[1], h[2], h[2]})
-	}
-	v, err := strconv.ParseUint(h, 16, 32)
-	if len(h) != 6 || err != nil {
-		return fmt.Errorf("background %q: want #rrggbb, #rgb, white, black or a gray level 0..255", text)
-	}
-	*b = Background{uint8(v >> 16), uint8(v >> 8), uint8(v)}
-	return nil
-}
-
 // converter turns rows of any image into features: composited over the
 // background, then gray or RGB. It is not safe for concurrent use.
 type converter struct {
@@ -118,8 +74,12 @@ type converter struct {
 	nonOpaque int
 }
 
-func newConverter(model ColorModel, bg Background) *converter {
-	return &converter{model: model, bg: [3]uint32{uint32(bg.R) * 0x101, uint32(bg.G) * 0x101, uint32(bg.B) * 0x101}}
+// newConverter converts to model over the opaque colour bg ("over" in
+// Porter and Duff's sense: out = src*alpha + bg*(1-alpha), as ImageMagick's
+// -flatten does over its -background); bg's alpha is not used.
+func newConverter(model ColorModel, bg color.Color) *converter {
+	r, g, b, _ := bg.RGBA()
+	return &converter{model: model, bg: [3]uint32{r, g, b}}
 }
 
 // row writes the features of pixels x0..x0+len(dst)/C-1 of row y of img

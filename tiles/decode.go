@@ -3,81 +3,86 @@ package tiles
 import (
 	"bufio"
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
-	_ "image/gif" // registers GIF (paletted sheets)
-	"image/jpeg"
-	"image/png"
 	"io"
 	"strings"
 
-	"golang.org/x/image/bmp"
-	"golang.org/x/image/tiff"
+	"github.com/tilekmeans/tilekmeans/internal/imageformat"
 )
 
-// ErrNotImage reports a file that is not in a supported image format.
-var ErrNotImage = errors.New("not a JPEG, PNG, GIF, BMP or TIFF image")
+// ErrNotImage reports a file that is not a JPEG, PNG, GIF, BMP or TIFF
+// image (the formats this package decodes).
+var ErrNotImage = errors.New("not a " + imageformat.Labels() + " image")
 
-// UnsupportedError reports a valid image that uses a feature the decoder
-// does not implement (a JPEG with 3x1 chroma subsampling, a TIFF compressed
-// with JPEG...), or a layout that the decoder is known to read wrongly and
-// that is therefore refused rather than cut into wrong tiles.
-type UnsupportedError struct {
-	Path    string
-	Format  string // "jpeg", "png", "tiff"...
-	Feature string // what the decoder lacks, in its own words
+// ErrCorrupt is matched (errors.Is) by the error for an image that its
+// decoder could not read: a file cut off, or bytes that break the format.
+var ErrCorrupt = errors.New("truncated or corrupt image")
+
+// unsupportedError reports a valid image that uses a feature the decoder
+// does not implement (a JPEG with 3x1 chroma subsampling, a BMP with RLE
+// compression...), or a layout that the decoder is known to read wrongly
+// and that is therefore refused rather than cut into wrong tiles. It
+// matches errors.ErrUnsupported.
+type unsupportedError struct {
+	path    string
+	format  string // "jpeg", "png", "tiff"...
+	feature string // what the decoder lacks, in its own words
 }
 
-func (e *UnsupportedError) Error() string {
+func (e *unsupportedError) Error() string {
 	return fmt.Sprintf("load %s: valid %s image using a feature the decoder does not support: %s",
-		e.Path, strings.ToUpper(e.Format), e.Feature)
+		e.path, strings.ToUpper(e.format), e.feature)
 }
 
-// CorruptError reports an image that its decoder could not read: a file cut
-// off, or bytes that break the format. (Decoders report a cut-off file
-// sometimes as EOF, sometimes as missing data: one wording covers both.)
-type CorruptError struct {
-	Path   string
-	Format string
-	Err    error
+func (e *unsupportedError) Is(target error) bool { return target == errors.ErrUnsupported }
+
+// corruptError reports an image that its decoder could not read; it
+// matches ErrCorrupt. (Decoders report a cut-off file sometimes as EOF,
+// sometimes as missing data: one wording covers both.)
+type corruptError struct {
+	path   string
+	format string
+	err    error
 }
 
-func (e *CorruptError) Error() string {
-	return fmt.Sprintf("load %s: truncated or corrupt %s image: %v", e.Path, e.Format, e.Err)
+func (e *corruptError) Error() string {
+	return fmt.Sprintf("load %s: truncated or corrupt %s image: %v", e.path, e.format, e.err)
 }
 
-func (e *CorruptError) Unwrap() error { return e.Err }
+func (e *corruptError) Unwrap() error        { return e.err }
+func (e *corruptError) Is(target error) bool { return target == ErrCorrupt }
 
-// TooLargeError reports an image whose header declares more pixels than the
-// loader accepts (MaxPixels), so that a corrupt or hostile header cannot make
-// the decoder allocate gigabytes.
-type TooLargeError struct {
-	Path          string
-	Format        string
-	Width, Height int
+// maxPixels is the most pixels one sheet may have (2^28, a 16384x16384
+// image), so that a corrupt or hostile header cannot make the decoder
+// allocate gigabytes.
+const maxPixels = 1 << 28
+
+// tooLargeError reports an image whose header declares more than
+// maxPixels.
+type tooLargeError struct {
+	path          string
+	format        string
+	width, height int
 }
 
-func (e *TooLargeError) Error() string {
-	return fmt.Sprintf("load %s: %s image of %dx%d pixels is larger than the %d-pixel limit", e.Path, e.Format, e.Width, e.Height, MaxPixels)
+func (e *tooLargeError) Error() string {
+	return fmt.Sprintf("load %s: %s image of %dx%d pixels is larger than the %d-pixel limit", e.path, e.format, e.width, e.height, maxPixels)
 }
 
-// MaxPixels is the most pixels one sheet may have (2^28, a 16384x16384 image).
-const MaxPixels = 1 << 28
-
-// Info is what decoding found out about a sheet besides its pixels.
-type Info struct {
+// info is what decoding finds out about a sheet besides its pixels.
+type info struct {
 	Format string // as registered with package image: "png", "jpeg", "gif", "bmp", "tiff"
-	// Orientation is the EXIF orientation the file declares, 0 for none. The
-	// image DecodeImage returns has it applied.
-	Orientation   Orientation
+	// Orientation is the EXIF orientation the file declares, 0 for none.
+	// The decoded image has it applied.
+	Orientation   orientation
 	Width, Height int // as displayed: after the orientation
 }
 
 // header is what the loader learns from a sheet before decoding it.
 type header struct {
-	Info
+	info
 	stored image.Config
 }
 
@@ -86,11 +91,11 @@ type header struct {
 func sniff(name string, r io.ReaderAt, size int64) (header, error) {
 	cfg, format, err := image.DecodeConfig(bufio.NewReader(io.NewSectionReader(r, 0, size)))
 	if err != nil {
-		return header{}, detail(classify(name, format, err), r)
+		return header{}, classify(name, format, err, r)
 	}
-	h := header{Info: Info{Format: format, Width: cfg.Width, Height: cfg.Height}, stored: cfg}
-	if int64(cfg.Width)*int64(cfg.Height) > MaxPixels || cfg.Width < 0 || cfg.Height < 0 {
-		return header{}, &TooLargeError{Path: name, Format: format, Width: cfg.Width, Height: cfg.Height}
+	h := header{info: info{Format: format, Width: cfg.Width, Height: cfg.Height}, stored: cfg}
+	if int64(cfg.Width)*int64(cfg.Height) > maxPixels || cfg.Width < 0 || cfg.Height < 0 {
+		return header{}, &tooLargeError{path: name, format: format, width: cfg.Width, height: cfg.Height}
 	}
 	if format == "tiff" {
 		if err := checkTIFF(name, io.NewSectionReader(r, 0, size)); err != nil {
@@ -98,7 +103,7 @@ func sniff(name string, r io.ReaderAt, size int64) (header, error) {
 		}
 	}
 	h.Orientation = readOrientation(r, size, format)
-	if h.Orientation.Swaps() {
+	if h.Orientation.swaps() {
 		h.Width, h.Height = h.Height, h.Width
 	}
 	return h, nil
@@ -128,83 +133,51 @@ func checkTIFF(name string, r *io.SectionReader) error {
 		spp = 1
 	}
 	if planar == 2 && spp > 1 {
-		return &UnsupportedError{Path: name, Format: "tiff",
-			Feature: fmt.Sprintf("planar configuration 2 (%d separate sample planes), which golang.org/x/image/tiff decodes wrongly", spp)}
+		return &unsupportedError{path: name, format: "tiff",
+			feature: fmt.Sprintf("planar configuration 2 (%d separate sample planes), which golang.org/x/image/tiff decodes wrongly", spp)}
 	}
 	return nil
 }
 
-// classify turns a decoder's error into this package's: ErrNotImage,
-// *UnsupportedError or *CorruptError.
-func classify(name, format string, err error) error {
-	var (
-		je jpeg.UnsupportedError
-		pe png.UnsupportedError
-		te tiff.UnsupportedError
-	)
-	switch {
-	case errors.Is(err, image.ErrFormat):
+// classify turns a decoder's error on the image in r into this package's:
+// ErrNotImage (wrapped), an unsupportedError or a corruptError.
+func classify(name, format string, err error, r io.ReaderAt) error {
+	if errors.Is(err, image.ErrFormat) {
 		return fmt.Errorf("load %s: %w", name, ErrNotImage)
-	case errors.As(err, &je):
-		return &UnsupportedError{Path: name, Format: format, Feature: string(je)}
-	case errors.As(err, &pe):
-		return &UnsupportedError{Path: name, Format: format, Feature: string(pe)}
-	case errors.As(err, &te):
-		return &UnsupportedError{Path: name, Format: format, Feature: string(te)}
-	case errors.Is(err, bmp.ErrUnsupported):
-		return &UnsupportedError{Path: name, Format: format, Feature: strings.TrimPrefix(err.Error(), "bmp: ")}
 	}
-	return &CorruptError{Path: name, Format: format, Err: err}
+	if feature, ok := imageformat.Unsupported(err, r); ok {
+		return &unsupportedError{path: name, format: format, feature: feature}
+	}
+	return &corruptError{path: name, format: format, err: err}
 }
 
-// DecodeImage decodes an encoded sheet as a viewer shows it: EXIF
-// orientation applied (then with origin (0, 0)). name is only for errors, which are
-// ErrNotImage (wrapped), *UnsupportedError, *CorruptError or *TooLargeError.
-// The image keeps the decoder's colour model; transparency is left as it is.
-func DecodeImage(name string, data []byte) (image.Image, Info, error) {
+// decodeImage decodes an encoded sheet as a viewer shows it: EXIF
+// orientation applied (then with origin (0, 0)). name is only for errors,
+// which are ErrNotImage (wrapped), an unsupportedError, a corruptError or a
+// tooLargeError. The image keeps the decoder's colour model; transparency
+// is left as it is.
+func decodeImage(name string, data []byte) (image.Image, info, error) {
 	r := bytes.NewReader(data)
 	h, err := sniff(name, r, int64(len(data)))
 	if err != nil {
-		return nil, Info{}, err
+		return nil, info{}, err
 	}
 	img, err := decodeBody(name, h, data)
 	if err != nil {
-		return nil, Info{}, err
+		return nil, info{}, err
 	}
-	return img, h.Info, nil
+	return img, h.info, nil
 }
 
 // decodeBody decodes the pixels of a sniffed sheet and orients them.
 func decodeBody(name string, h header, data []byte) (image.Image, error) {
 	img, format, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
-		return nil, detail(classify(name, format, err), bytes.NewReader(data))
+		return nil, classify(name, format, err, bytes.NewReader(data))
 	}
 	if b := img.Bounds(); b.Dx() != h.stored.Width || b.Dy() != h.stored.Height {
-		return nil, &CorruptError{Path: name, Format: format,
-			Err: fmt.Errorf("header says %dx%d, pixels are %dx%d", h.stored.Width, h.stored.Height, b.Dx(), b.Dy())}
+		return nil, &corruptError{path: name, format: format,
+			err: fmt.Errorf("header says %dx%d, pixels are %dx%d", h.stored.Width, h.stored.Height, b.Dx(), b.Dy())}
 	}
-	return Orient(img, h.Orientation), nil
-}
-
-// detail adds to a BMP's *UnsupportedError what the header says (x/image's
-// error names no feature): the compression method and bits per pixel.
-func detail(err error, r io.ReaderAt) error {
-	var ue *UnsupportedError
-	if !errors.As(err, &ue) || ue.Format != "bmp" {
-		return err
-	}
-	var h [34]byte // file header (14) and the start of the info header
-	if _, rerr := r.ReadAt(h[:], 0); rerr != nil {
-		return err
-	}
-	bpp := binary.LittleEndian.Uint16(h[28:])
-	comp := binary.LittleEndian.Uint32(h[30:])
-	names := map[uint32]string{0: "none", 1: "RLE8", 2: "RLE4", 3: "bit fields", 4: "JPEG", 5: "PNG", 6: "alpha bit fields", 11: "CMYK", 12: "CMYK RLE8", 13: "CMYK RLE4"}
-	c := fmt.Sprint(comp)
-	if n, ok := names[comp]; ok {
-		c += ": " + n
-	}
-	ue.Feature = fmt.Sprintf("%s (compression %s, %d bits per pixel)", ue.Feature, c, bpp)
-	return err
+	return orient(img, h.Orientation), nil
 }

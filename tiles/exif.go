@@ -1,7 +1,6 @@
 package tiles
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -10,28 +9,28 @@ import (
 	"io"
 )
 
-// Orientation is the value of the EXIF/TIFF Orientation tag (274): how the
+// orientation is the value of the EXIF/TIFF Orientation tag (274): how the
 // stored pixels must be turned to show the image upright (TIFF 6.0, p. 36;
 // EXIF 2.32, 4.6.4 A). 0 means the file has no such tag.
-type Orientation uint8
+type orientation uint8
 
 // The eight orientations, named for what a viewer does to the stored image.
 const (
-	OrientNormal     Orientation = 1 // as stored
-	OrientFlipH      Orientation = 2 // mirrored left-right
-	OrientRotate180  Orientation = 3
-	OrientFlipV      Orientation = 4 // mirrored top-bottom
-	OrientTranspose  Orientation = 5 // mirrored along the top-left to bottom-right diagonal
-	OrientRotate90   Orientation = 6 // rotated 90° clockwise
-	OrientTransverse Orientation = 7 // mirrored along the top-right to bottom-left diagonal
-	OrientRotate270  Orientation = 8 // rotated 90° counter-clockwise
+	orientNormal     orientation = 1 // as stored
+	orientFlipH      orientation = 2 // mirrored left-right
+	orientRotate180  orientation = 3
+	orientFlipV      orientation = 4 // mirrored top-bottom
+	orientTranspose  orientation = 5 // mirrored along the top-left to bottom-right diagonal
+	orientRotate90   orientation = 6 // rotated 90° clockwise
+	orientTransverse orientation = 7 // mirrored along the top-right to bottom-left diagonal
+	orientRotate270  orientation = 8 // rotated 90° counter-clockwise
 )
 
 var orientNames = [...]string{"", "normal", "mirrored left-right", "rotated 180°", "mirrored top-bottom",
 	"transposed", "rotated 90° clockwise", "transversed", "rotated 90° counter-clockwise"}
 
 // String says what a viewer does: "rotated 90° clockwise"; "none" for 0.
-func (o Orientation) String() string {
+func (o orientation) String() string {
 	if o == 0 {
 		return "none"
 	}
@@ -41,19 +40,19 @@ func (o Orientation) String() string {
 	return fmt.Sprintf("Orientation(%d)", uint8(o))
 }
 
-// Swaps reports whether the orientation exchanges width and height.
-func (o Orientation) Swaps() bool { return o >= OrientTranspose && o <= OrientRotate270 }
+// swaps reports whether the orientation exchanges width and height.
+func (o orientation) swaps() bool { return o >= orientTranspose && o <= orientRotate270 }
 
-// Orient returns img as a viewer shows it under orientation o, with origin
+// orient returns img as a viewer shows it under orientation o, with origin
 // (0, 0): img itself for 0 and 1, otherwise a view that maps each pixel to
 // the stored one (no copy). Values outside 0..8 are treated as 1.
-func Orient(img image.Image, o Orientation) image.Image {
-	if o <= OrientNormal || o > OrientRotate270 {
+func orient(img image.Image, o orientation) image.Image {
+	if o <= orientNormal || o > orientRotate270 {
 		return img
 	}
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
-	if o.Swaps() {
+	if o.swaps() {
 		w, h = h, w
 	}
 	return &oriented{src: img, o: o, rect: image.Rect(0, 0, w, h)}
@@ -62,7 +61,7 @@ func Orient(img image.Image, o Orientation) image.Image {
 // oriented is an image seen through an EXIF orientation.
 type oriented struct {
 	src  image.Image
-	o    Orientation
+	o    orientation
 	rect image.Rectangle
 }
 
@@ -79,19 +78,19 @@ func (v *oriented) stored(x, y int) (sx, sy int) {
 	b := v.src.Bounds()
 	W, H := b.Dx(), b.Dy()
 	switch v.o {
-	case OrientFlipH:
+	case orientFlipH:
 		sx, sy = W-1-x, y
-	case OrientRotate180:
+	case orientRotate180:
 		sx, sy = W-1-x, H-1-y
-	case OrientFlipV:
+	case orientFlipV:
 		sx, sy = x, H-1-y
-	case OrientTranspose:
+	case orientTranspose:
 		sx, sy = y, x
-	case OrientRotate90:
+	case orientRotate90:
 		sx, sy = y, H-1-x
-	case OrientTransverse:
+	case orientTransverse:
 		sx, sy = W-1-y, H-1-x
-	case OrientRotate270:
+	case orientRotate270:
 		sx, sy = W-1-y, x
 	default:
 		sx, sy = x, y
@@ -114,7 +113,7 @@ var errNoExif = errors.New("no EXIF orientation")
 
 // readOrientation returns the orientation that the file in r (size bytes,
 // format as image.DecodeConfig names it) declares, or 0.
-func readOrientation(r io.ReaderAt, size int64, format string) Orientation {
+func readOrientation(r io.ReaderAt, size int64, format string) orientation {
 	var ifd *tiffIFD
 	var err error
 	switch format {
@@ -132,7 +131,7 @@ func readOrientation(r io.ReaderAt, size int64, format string) Orientation {
 	if !ok || v < 1 || v > 8 {
 		return 0
 	}
-	return Orientation(v)
+	return orientation(v)
 }
 
 // jpegExif walks the JPEG segments before the image data for an Exif APP1.
@@ -262,15 +261,4 @@ func readIFD0(r *io.SectionReader) (*tiffIFD, error) {
 		}
 	}
 	return d, nil
-}
-
-// OrientationOf returns the EXIF orientation that an encoded image declares
-// (JPEG APP1 Exif, TIFF IFD0), or 0 when it declares none or its
-// metadata is malformed.
-func OrientationOf(data []byte) Orientation {
-	_, format, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return 0
-	}
-	return readOrientation(bytes.NewReader(data), int64(len(data)), format)
 }

@@ -31,11 +31,11 @@ func FuzzReadOrientation(f *testing.F) {
 
 func TestReadOrientationBigEndianTIFF(t *testing.T) {
 	data := []byte("MM\x00\x2a\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01\x00\x06\x00\x00\x00\x00\x00\x00")
-	if o := readOrientation(bytes.NewReader(data), int64(len(data)), "tiff"); o != OrientRotate90 {
+	if o := readOrientation(bytes.NewReader(data), int64(len(data)), "tiff"); o != orientRotate90 {
 		t.Errorf("orientation %v, want 6", o)
 	}
 	le := []byte("\xff\xd8\xff\xe1\x00\x22Exif\x00\x00II\x2a\x00\x08\x00\x00\x00\x01\x00\x12\x01\x03\x00\x01\x00\x00\x00\x08\x00\x00\x00\x00\x00\x00\x00\xff\xda")
-	if o := readOrientation(bytes.NewReader(le), int64(len(le)), "jpeg"); o != OrientRotate270 {
+	if o := readOrientation(bytes.NewReader(le), int64(len(le)), "jpeg"); o != orientRotate270 {
 		t.Errorf("jpeg orientation %v, want 8", o)
 	}
 }

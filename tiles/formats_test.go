@@ -14,8 +14,8 @@ import (
 
 	"golang.org/x/image/tiff"
 
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/tiles"
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
 // The files in testdata/formats were written by Pillow, ImageMagick and
@@ -214,7 +214,7 @@ func TestFormatsTruePixels(t *testing.T) {
 // over composites a non-premultiplied 16-bit colour over an 8-bit opaque
 // background in float64, rounded to 16 bits: the reference for the loader's
 // integer version.
-func over(c rgba16, bg tiles.Background) color.RGBA64 {
+func over(c rgba16, bg color.RGBA) color.RGBA64 {
 	a := float64(c.a) / 0xffff
 	f := func(v uint32, b uint8) uint16 {
 		return uint16(math.Round(float64(v)*a + float64(b)*0x101*(1-a)))
@@ -228,14 +228,14 @@ func over(c rgba16, bg tiles.Background) color.RGBA64 {
 // roundings may differ; exactly for opaque ones), and the count of
 // non-opaque pixels.
 func TestFormatsTiles(t *testing.T) {
-	bg := tiles.Background{R: 30, G: 200, B: 90}
+	bg := color.RGBA{R: 30, G: 200, B: 90, A: 255}
 	for _, c := range formatCases {
 		if c.tol > 0 {
 			continue
 		}
 		for _, model := range []tiles.ColorModel{tiles.Gray, tiles.RGB} {
 			got, err := tiles.LoadSources([]tiles.Source{{Name: c.file, Data: readFormat(t, c.file)}},
-				tiles.Options{Grid: tiles.Grid{TileWidth: fw, TileHeight: fh}, Color: model, Background: &bg})
+				tiles.Options{Grid: tiles.Grid{TileWidth: fw, TileHeight: fh}, Color: model, Background: bg})
 			if err != nil {
 				t.Errorf("%s %v: %v", c.file, model, err)
 				continue
@@ -274,8 +274,8 @@ func TestFormatsTiles(t *testing.T) {
 }
 
 // TestFormatsRefused: valid files using a feature the decoder lacks, or a
-// layout it decodes wrongly, fail with an *UnsupportedError naming the file
-// and the feature, never "corrupt".
+// layout it decodes wrongly, fail with an error matching
+// errors.ErrUnsupported, naming the file and the feature, never "corrupt".
 func TestFormatsRefused(t *testing.T) {
 	for _, c := range []struct{ file, feature string }{
 		{"jpeg_rgb_sub31.jpg", "luma/chroma subsampling ratio"},
@@ -286,10 +286,9 @@ func TestFormatsRefused(t *testing.T) {
 		{"tiff_gray8_alpha.tif", "extra samples"},
 	} {
 		_, _, err := tiles.DecodeImage(c.file, readFormat(t, c.file))
-		var ue *tiles.UnsupportedError
-		if !errors.As(err, &ue) || !strings.Contains(err.Error(), c.feature) || !strings.Contains(err.Error(), c.file) ||
+		if !errors.Is(err, errors.ErrUnsupported) || errors.Is(err, tiles.ErrCorrupt) || !strings.Contains(err.Error(), c.feature) || !strings.Contains(err.Error(), c.file) ||
 			strings.Contains(err.Error(), "corrupt") || strings.Contains(err.Error(), "\n") {
-			t.Errorf("%s: error %v, want one line: an *UnsupportedError naming the file and %q", c.file, err, c.feature)
+			t.Errorf("%s: error %v, want one line: errors.ErrUnsupported naming the file and %q", c.file, err, c.feature)
 		}
 	}
 }
@@ -331,9 +330,8 @@ func TestTIFFTiledCase(t *testing.T) {
 func TestJPEGUnsupportedCase(t *testing.T) {
 	p := filepath.Join(sharedDir(t, "cases", "jpeg_unsupported_message"), "sub31.jpg")
 	_, err := tiles.Load([]string{p}, tiles.Options{Size: 8})
-	var ue *tiles.UnsupportedError
-	if !errors.As(err, &ue) || ue.Format != "jpeg" || strings.Contains(err.Error(), "corrupt") {
-		t.Fatalf("error %v, want an *UnsupportedError for a valid JPEG", err)
+	if !errors.Is(err, errors.ErrUnsupported) || strings.Contains(err.Error(), "corrupt") {
+		t.Fatalf("error %v, want errors.ErrUnsupported for a valid JPEG", err)
 	}
 	want := "load " + p + ": valid JPEG image using a feature the decoder does not support: luma/chroma subsampling ratio"
 	if err.Error() != want {
@@ -343,5 +341,5 @@ func TestJPEGUnsupportedCase(t *testing.T) {
 
 func sharedDir(t testing.TB, parts ...string) string {
 	t.Helper()
-	return tilestest.SharedDir(t, parts...)
+	return sharedtest.SharedDir(t, parts...)
 }

@@ -22,19 +22,16 @@ import (
 // (Margin + c*(TileWidth+Spacing), Margin + r*(TileHeight+Spacing)).
 //
 // The zero Grid is not usable; Options.Size fills in a square grid with no
-// margin or spacing.
+// margin or spacing. A sheet must be a whole grid (see GridError).
 type Grid struct {
 	TileWidth, TileHeight int // pixels, >= 1
 	Margin                int // pixels around the grid, >= 0
 	Spacing               int // pixels between tiles, >= 0
 }
 
-// Square returns the grid of size x size tiles edge to edge.
-func Square(size int) Grid { return Grid{TileWidth: size, TileHeight: size} }
-
-// String gives the grid as "WxH", followed by the margin and spacing when
+// text gives the grid as "WxH", followed by the margin and spacing when
 // they are not zero: "64x64 spacing 4".
-func (g Grid) String() string {
+func (g Grid) text() string {
 	s := fmt.Sprintf("%dx%d", g.TileWidth, g.TileHeight)
 	if g.Margin != 0 {
 		s += fmt.Sprintf(" margin %d", g.Margin)
@@ -45,9 +42,9 @@ func (g Grid) String() string {
 	return s
 }
 
-// Validate reports a grid that cannot cut anything: a tile edge below 1, or a
-// negative margin or spacing.
-func (g Grid) Validate() error {
+// validate reports a grid that cannot cut anything: a tile edge below 1, or
+// a negative margin or spacing.
+func (g Grid) validate() error {
 	if g.TileWidth < 1 || g.TileHeight < 1 {
 		return fmt.Errorf("tile %dx%d: want at least 1x1", g.TileWidth, g.TileHeight)
 	}
@@ -57,13 +54,13 @@ func (g Grid) Validate() error {
 	return nil
 }
 
-// Count returns the columns and rows of tiles that fit a width x height image
-// (the Tiled formula above; 0 when not even one tile fits).
-func (g Grid) Count(width, height int) (cols, rows int) {
-	return count(width, g.TileWidth, g.Margin, g.Spacing), count(height, g.TileHeight, g.Margin, g.Spacing)
+// count returns the columns and rows of tiles that fit a width x height
+// image (the Tiled formula above; 0 when not even one tile fits).
+func (g Grid) count(width, height int) (cols, rows int) {
+	return countAxis(width, g.TileWidth, g.Margin, g.Spacing), countAxis(height, g.TileHeight, g.Margin, g.Spacing)
 }
 
-func count(n, tile, margin, spacing int) int {
+func countAxis(n, tile, margin, spacing int) int {
 	avail := n - 2*margin
 	if avail < tile {
 		return 0
@@ -71,22 +68,23 @@ func count(n, tile, margin, spacing int) int {
 	return (avail + spacing) / (tile + spacing)
 }
 
-// Remainder returns the pixels right of and below the last whole column and
-// row of tiles and the closing margin. Tiled ignores them; Fit accepts a
-// sheet when both are at most Spacing (a trailing gutter), or when cropping.
-func (g Grid) Remainder(width, height int) (right, bottom int) {
-	cols, rows := g.Count(width, height)
-	return remainder(width, cols, g.TileWidth, g.Margin, g.Spacing), remainder(height, rows, g.TileHeight, g.Margin, g.Spacing)
+// remainder returns the pixels right of and below the last whole column
+// and row of tiles and the closing margin. Tiled ignores them; fit accepts
+// a sheet when both are at most Spacing (a trailing gutter), or when
+// cropping.
+func (g Grid) remainder(width, height int) (right, bottom int) {
+	cols, rows := g.count(width, height)
+	return remainderAxis(width, cols, g.TileWidth, g.Margin, g.Spacing), remainderAxis(height, rows, g.TileHeight, g.Margin, g.Spacing)
 }
 
-func remainder(size, n, tile, margin, spacing int) int {
+func remainderAxis(size, n, tile, margin, spacing int) int {
 	if n == 0 {
 		return size
 	}
 	return max(0, size-2*margin-n*tile-(n-1)*spacing)
 }
 
-// Fit checks that the grid cuts a width x height image into whole tiles and
+// fit checks that the grid cuts a width x height image into whole tiles and
 // returns its columns and rows. A sheet fits when, beyond the margins, the
 // tiles and the spacing between them, at most one trailing spacing is left on
 // the right and at the bottom (the Kenney roguelike sheet, 3873x2105 with
@@ -94,12 +92,12 @@ func remainder(size, n, tile, margin, spacing int) int {
 // right or bottom remainder is trimmed instead. Otherwise the error is a
 // *GridError, which tells what does fit (Load also fills in its Fits from
 // the pixels).
-func (g Grid) Fit(path string, width, height int, crop bool) (cols, rows int, err error) {
-	if err := g.Validate(); err != nil {
+func (g Grid) fit(path string, width, height int, crop bool) (cols, rows int, err error) {
+	if err := g.validate(); err != nil {
 		return 0, 0, err
 	}
-	cols, rows = g.Count(width, height)
-	right, bottom := g.Remainder(width, height)
+	cols, rows = g.count(width, height)
+	right, bottom := g.remainder(width, height)
 	if cols > 0 && rows > 0 && (crop || right <= g.Spacing && bottom <= g.Spacing) {
 		return cols, rows, nil
 	}
@@ -119,8 +117,8 @@ func (g Grid) alternatives(width, height int) []Grid {
 			if a == g {
 				continue
 			}
-			c, r := a.Count(width, height)
-			if rr, rb := a.Remainder(width, height); c > 0 && r > 0 && rr <= s && rb <= s {
+			c, r := a.count(width, height)
+			if rr, rb := a.remainder(width, height); c > 0 && r > 0 && rr <= s && rb <= s {
 				out = append(out, a)
 			}
 		}
@@ -136,40 +134,36 @@ func (g Grid) alternatives(width, height int) []Grid {
 //     or spacing, and the image's pixels agree (every gutter line of that
 //     grid is of one colour), so the given ones are probably wrong; cropping
 //     would misalign every tile. At most three, smallest spacing first.
-//   - otherwise: a Right x Bottom remainder that cropping trims, leaving
-//     Cols x Rows tiles.
+//   - otherwise: a Right x Bottom remainder that cropping (Options.Crop)
+//     trims, leaving Cols x Rows tiles.
 type GridError struct {
 	Path          string
 	Width, Height int  // image pixels (as displayed, after EXIF orientation)
 	Grid          Grid // the grid asked for
 	Cols, Rows    int  // whole tiles that fit
-	Right, Bottom int  // pixels left over (see Grid.Remainder)
+	Right, Bottom int  // pixels right of and below the last whole tiles and the margin
 	Fits          []Grid
 }
-
-// CropFits reports whether cropping the remainder is the right remedy: whole
-// tiles fit and no other margin or spacing cuts the image exactly.
-func (e *GridError) CropFits() bool { return e.Cols > 0 && e.Rows > 0 && len(e.Fits) == 0 }
 
 func (e *GridError) Error() string {
 	g := e.Grid
 	if e.Cols == 0 || e.Rows == 0 {
-		return fmt.Sprintf("%s: %dx%d is smaller than one %s tile", e.Path, e.Width, e.Height, g)
+		return fmt.Sprintf("%s: %dx%d is smaller than one %s tile", e.Path, e.Width, e.Height, g.text())
 	}
 	if len(e.Fits) == 0 {
 		if g.TileWidth == g.TileHeight && g.Margin == 0 && g.Spacing == 0 {
 			return fmt.Sprintf("%s: %dx%d is not a multiple of the %d-pixel tile", e.Path, e.Width, e.Height, g.TileWidth)
 		}
 		return fmt.Sprintf("%s: %dx%d is not a whole grid of %s tiles: %dx%d tiles leave %dx%d pixels at the right and bottom",
-			e.Path, e.Width, e.Height, g, e.Cols, e.Rows, e.Right, e.Bottom)
+			e.Path, e.Width, e.Height, g.text(), e.Cols, e.Rows, e.Right, e.Bottom)
 	}
 	var alt []string
 	for _, a := range e.Fits {
-		c, r := a.Count(e.Width, e.Height)
+		c, r := a.count(e.Width, e.Height)
 		alt = append(alt, fmt.Sprintf("margin %d, spacing %d (%dx%d tiles)", a.Margin, a.Spacing, c, r))
 	}
 	return fmt.Sprintf("%s: %dx%d is not a whole grid of %s tiles; it fits exactly with %s",
-		e.Path, e.Width, e.Height, g, strings.Join(alt, " or "))
+		e.Path, e.Width, e.Height, g.text(), strings.Join(alt, " or "))
 }
 
 // filterFits keeps the alternatives that img bears out: at least 3/4 of the
@@ -179,13 +173,7 @@ func (e *GridError) Error() string {
 // no gutters at all (edge to edge) needs no evidence. It returns at most
 // three, the best borne out first, then by spacing and margin.
 func filterFits(img image.Image, fits []Grid) []Grid {
-	b := img.Bounds()
-	w, h := b.Dx(), b.Dy()
-	gray := image.NewGray(image.Rect(0, 0, w, h))
-	cv := newConverter(Gray, White)
-	for y := range h {
-		cv.row(img, 0, y, gray.Pix[y*gray.Stride:][:w])
-	}
+	gray := toGray(img)
 	type scored struct {
 		g     Grid
 		score float64
@@ -208,7 +196,7 @@ func filterFits(img image.Image, fits []Grid) []Grid {
 // columns and rows, and the unused remainder) that are of one gray level.
 func uniformGutters(img *image.Gray, g Grid) float64 {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
-	cols, rows := g.Count(w, h)
+	cols, rows := g.count(w, h)
 	gutters := func(n, size, tile int) []int {
 		var at []int
 		for i := range g.Margin {

@@ -26,21 +26,21 @@ func TestGridFit(t *testing.T) {
 		right, bottom int // of a *GridError
 		errPart       string
 	}{
-		{"edge to edge", tiles.Square(16), 528, 544, false, 33, 34, 0, 0, ""},
+		{"edge to edge", tiles.Grid{TileWidth: 16, TileHeight: 16}, 528, 544, false, 33, 34, 0, 0, ""},
 		{"non-square", tiles.Grid{TileWidth: 10, TileHeight: 16}, 160, 256, false, 16, 16, 0, 0, ""},
 		// 57*64 + 56*4 = 3872: the 1-pixel column left is part of a
 		// trailing spacing, as Tiled draws it.
 		{"kenney, trailing gutter", kenney, 3873, 2105, false, 57, 31, 0, 0, ""},
 		{"kenney, exact", kenney, 3872, 2104, false, 57, 31, 0, 0, ""},
 		{"margin", tiles.Grid{TileWidth: 8, TileHeight: 8, Margin: 2, Spacing: 1}, 2 + 3*8 + 2*1 + 2, 2 + 8 + 2, false, 3, 1, 0, 0, ""},
-		{"remainder", tiles.Square(10), 32, 32, false, 3, 3, 2, 2, "32x32 is not a multiple of the 10-pixel tile"},
-		{"remainder cropped", tiles.Square(10), 32, 32, true, 3, 3, 0, 0, ""},
+		{"remainder", tiles.Grid{TileWidth: 10, TileHeight: 10}, 32, 32, false, 3, 3, 2, 2, "32x32 is not a multiple of the 10-pixel tile"},
+		{"remainder cropped", tiles.Grid{TileWidth: 10, TileHeight: 10}, 32, 32, true, 3, 3, 0, 0, ""},
 		{"kenney remainder past the gutter", kenney, 3873 + 10, 2105, false, 57, 31, 11, 1, "not a whole grid of 64x64 spacing 4 tiles: 57x31 tiles leave 11x1 pixels"},
-		{"too small", tiles.Square(40), 32, 32, true, 0, 0, 32, 32, "32x32 is smaller than one 40x40 tile"},
+		{"too small", tiles.Grid{TileWidth: 40, TileHeight: 40}, 32, 32, true, 0, 0, 32, 32, "32x32 is smaller than one 40x40 tile"},
 		{"margins eat the sheet", tiles.Grid{TileWidth: 8, TileHeight: 8, Margin: 5}, 16, 16, false, 0, 0, 16, 16, "smaller than one 8x8 margin 5 tile"},
 	}
 	for _, tt := range tests {
-		cols, rows, err := tt.g.Fit("s.png", tt.w, tt.h, tt.crop)
+		cols, rows, err := tiles.GridFit(tt.g, "s.png", tt.w, tt.h, tt.crop)
 		if tt.errPart == "" {
 			if err != nil || cols != tt.cols || rows != tt.rows {
 				t.Errorf("%s: %dx%d, %v; want %dx%d", tt.name, cols, rows, err, tt.cols, tt.rows)
@@ -57,7 +57,7 @@ func TestGridFit(t *testing.T) {
 		}
 	}
 	for _, bad := range []tiles.Grid{{}, {TileWidth: 4}, {TileWidth: 4, TileHeight: 4, Margin: -1}, {TileWidth: 4, TileHeight: 4, Spacing: -2}} {
-		if _, _, err := bad.Fit("s", 100, 100, false); err == nil {
+		if _, _, err := tiles.GridFit(bad, "s", 100, 100, false); err == nil {
 			t.Errorf("grid %+v: no error", bad)
 		}
 	}
@@ -93,7 +93,7 @@ func TestSpacingHint(t *testing.T) {
 	src := []tiles.Source{{Name: "gutters.png", Data: encodePNG(t, img)}}
 	_, err := tiles.LoadSources(src, tiles.Options{Grid: tiles.Grid{TileWidth: 16, TileHeight: 12}})
 	var ge *tiles.GridError
-	if !errors.As(err, &ge) || ge.CropFits() || !slices.Contains(ge.Fits, g) {
+	if !errors.As(err, &ge) || !slices.Contains(ge.Fits, g) {
 		t.Fatalf("error %v: want a *GridError whose Fits hold %+v and that does not suggest cropping", err, g)
 	}
 	if !strings.Contains(err.Error(), "fits exactly with margin 0, spacing 4 (5x3 tiles)") {
@@ -103,8 +103,8 @@ func TestSpacingHint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.N() != 15 || got.D != 16*12 || got.Width != 16 || got.Height != 12 || got.Size != 0 {
-		t.Fatalf("N=%d D=%d %dx%d size %d", got.N(), got.D, got.Width, got.Height, got.Size)
+	if got.N() != 15 || got.D != 16*12 || got.Width != 16 || got.Height != 12 {
+		t.Fatalf("N=%d D=%d %dx%d", got.N(), got.D, got.Width, got.Height)
 	}
 	for i, o := range got.Origins {
 		n := int(o.Row)*5 + int(o.Col)
@@ -119,7 +119,7 @@ func TestSpacingHint(t *testing.T) {
 	// A plain remainder is answered with cropping.
 	plain := []tiles.Source{{Name: "plain.png", Data: encodePNG(t, numberedSheet(35, 18))}}
 	_, err = tiles.LoadSources(plain, tiles.Options{Size: 16})
-	if !errors.As(err, &ge) || !ge.CropFits() || ge.Right != 3 || ge.Bottom != 2 {
+	if !errors.As(err, &ge) || ge.Cols == 0 || ge.Rows == 0 || len(ge.Fits) != 0 || ge.Right != 3 || ge.Bottom != 2 {
 		t.Errorf("plain remainder: %v", err)
 	}
 }
@@ -162,8 +162,8 @@ func TestRealSheetsGrid(t *testing.T) {
 			t.Fatal(err)
 		}
 		g := tiles.Grid{TileWidth: 64, TileHeight: 64, Spacing: 4}
-		bg := tiles.Background{R: 1, G: 2, B: 3}
-		got, err := tiles.Load([]string{path}, tiles.Options{Grid: g, Color: tiles.RGB, Background: &bg})
+		bg := color.RGBA{R: 1, G: 2, B: 3, A: 255}
+		got, err := tiles.Load([]string{path}, tiles.Options{Grid: g, Color: tiles.RGB, Background: bg})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -194,18 +194,18 @@ func TestRealSheetsGrid(t *testing.T) {
 		// Cut edge to edge, it is answered with the spacing, not cropping.
 		_, err = tiles.Load([]string{path}, tiles.Options{Size: 64})
 		var ge *tiles.GridError
-		if !errors.As(err, &ge) || ge.CropFits() || len(ge.Fits) == 0 || ge.Fits[0] != g {
+		if !errors.As(err, &ge) || len(ge.Fits) == 0 || ge.Fits[0] != g {
 			t.Errorf("edge to edge: %v; want a hint at spacing 4", err)
 		}
 	})
 	t.Run("tileset", func(t *testing.T) {
-		got, ts, err := tiles.LoadTileset(filepath.Join(dir, "roguelikeSheet.tsx"), tiles.Options{Color: tiles.RGB})
+		got, err := tiles.LoadTileset(filepath.Join(dir, "roguelikeSheet.tsx"), tiles.Options{Color: tiles.RGB})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.N() != 1767 || ts.Columns != 57 || ts.TileCount != 1767 || ts.Grid() != (tiles.Grid{TileWidth: 64, TileHeight: 64, Spacing: 4}) ||
-			ts.Image != filepath.Join(dir, "roguelikeSheet_transparent.png") {
-			t.Errorf("N=%d tileset %+v", got.N(), ts)
+		if got.N() != 1767 || got.Sheets[0].Cols != 57 || got.Grid != (tiles.Grid{TileWidth: 64, TileHeight: 64, Spacing: 4}) ||
+			got.Sheets[0].Path != filepath.Join(dir, "roguelikeSheet_transparent.png") {
+			t.Errorf("N=%d sheet %+v grid %+v", got.N(), got.Sheets[0], got.Grid)
 		}
 	})
 }
@@ -240,13 +240,10 @@ func TestAlphaCases(t *testing.T) {
 			t.Errorf("%s: %d tiles, sum %d white %d blank %d transparent %d; want 20, %d %d %d %d",
 				c.file, got.N(), sum, white, got.Blank, got.Sheets[0].Transparent, c.sum, c.white, c.blank, c.transparentPix)
 		}
-		if ts := got.Transparent(); len(ts) != 1 {
-			t.Errorf("%s: Transparent() = %v", c.file, ts)
-		}
 		// Over black, the glyphs of black_on_transparent vanish: the
 		// background is what decides, and it is a parameter.
-		black := tiles.Background{}
-		got, err = tiles.Load([]string{filepath.Join(dir, c.file)}, tiles.Options{Size: 8, Background: &black})
+		black := color.RGBA{A: 255}
+		got, err = tiles.Load([]string{filepath.Join(dir, c.file)}, tiles.Options{Size: 8, Background: black})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -282,14 +279,15 @@ func TestReadTileset(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, "img"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	sheet := gutterSheet(ts.Grid(), 3, 2, 0, 0)
+	g := tiles.Grid{TileWidth: 8, TileHeight: 6, Margin: 1, Spacing: 2}
+	sheet := gutterSheet(g, 3, 2, 0, 0)
 	if sheet.Rect.Dx() != 30 || sheet.Rect.Dy() != 16 {
 		t.Fatalf("test sheet %v", sheet.Rect)
 	}
 	if err := os.WriteFile(ts.Image, encodePNG(t, sheet), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	got, _, err := tiles.LoadTileset(good, tiles.Options{Size: 99})
+	got, err := tiles.LoadTileset(good, tiles.Options{Size: 99})
 	if err != nil || got.N() != 6 || got.Tile(4)[0] != uint8(4*7+1) {
 		t.Errorf("LoadTileset: %v", err)
 	}
@@ -315,10 +313,10 @@ func TestReadTileset(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 	// The image contradicts the file: 40x16 where the tileset says 30x16.
-	if err := os.WriteFile(ts.Image, encodePNG(t, gutterSheet(ts.Grid(), 4, 2, 0, 0)), 0o644); err != nil {
+	if err := os.WriteFile(ts.Image, encodePNG(t, gutterSheet(g, 4, 2, 0, 0)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := tiles.LoadTileset(good, tiles.Options{}); err == nil || !strings.Contains(err.Error(), "the image is 30x16, but") {
+	if _, err := tiles.LoadTileset(good, tiles.Options{}); err == nil || !strings.Contains(err.Error(), "the image is 30x16, but") {
 		t.Errorf("image size mismatch: %v", err)
 	}
 }
@@ -335,7 +333,7 @@ func FuzzParseTileset(f *testing.F) {
 			}
 			return
 		}
-		if ts.Grid().Validate() != nil || ts.Image == "" {
+		if ts.TileWidth < 1 || ts.TileHeight < 1 || ts.Margin < 0 || ts.Spacing < 0 || ts.Image == "" {
 			t.Errorf("accepted an unusable tileset %+v", ts)
 		}
 	})

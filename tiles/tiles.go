@@ -5,14 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"os"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
 )
 
-// Origin is where a tile was cut from: the sheet's index in Tiles.Sheets and
+// Origin is where a tile was cut from: the sheet's index in Set.Sheets and
 // the tile's 0-based grid row and column.
 type Origin struct {
 	Sheet, Row, Col int32 // 12 bytes a tile: 120 MB at 10^7 tiles, not 240
@@ -21,13 +21,15 @@ type Origin struct {
 // Sheet describes one loaded sheet.
 type Sheet struct {
 	Path          string // file path, or the Source's name
-	Format        string // "png", "jpeg", "gif", "bmp" or "tiff"
-	Width, Height int    // pixels as displayed (after Orientation), before any crop
+	Format        string // as package image names it: "png", "jpeg", "gif", "bmp" or "tiff"
+	Width, Height int    // pixels as displayed (after any EXIF orientation), before any crop
 	Rows, Cols    int    // tile grid
 	Blank         int    // blank tiles (all pixels equal) found
 	// Orientation is the EXIF orientation that was applied to cut the
-	// tiles as a viewer shows the image; 0 when the file declares none.
-	Orientation Orientation
+	// tiles as a viewer shows the image, in words ("normal", "rotated 90°
+	// clockwise", "mirrored left-right", ...); "" when the file declares
+	// none.
+	Orientation string
 	// Transparent counts the pixels inside tiles whose alpha was below 1
 	// and that were therefore composited over the background (gutters and
 	// trimmed remainders are not looked at); 0 for an opaque sheet.
@@ -41,55 +43,41 @@ type Sheet struct {
 	Misaligned []Grid
 }
 
-// Name is the base name of a sheet's path, for tables and reports.
-func (s Sheet) Name() string { return filepath.Base(s.Path) }
-
-// Tiles is the tile matrix cut from a set of sheets.
-type Tiles struct {
+// Set is the tile matrix cut from a set of sheets: N tiles of D features
+// each, tile i at Pix[i*D:(i+1)*D], with where each was cut from.
+type Set struct {
 	Width, Height int        // tile size in pixels
 	Color         ColorModel // features per pixel: Color.Channels()
 	D             int        // features per tile: Width*Height*Color.Channels()
-	// Size is the tile edge when tiles are square, else 0. (It predates
-	// non-square tiles; Width and Height always hold the size.)
-	Size    int
-	Grid    Grid     // the grid the sheets were cut with
-	Pix     []uint8  // N*D, row-major: tile i is Pix[i*D:(i+1)*D]
-	Origins []Origin // one per tile
-	Sheets  []Sheet
-	Blank   int // blank tiles found, whether kept or skipped
-	Skipped int // blank tiles left out (Options.SkipBlank)
+	Grid          Grid       // the grid the sheets were cut with
+	Pix           []uint8    // N*D, row-major: tile i is Pix[i*D:(i+1)*D]
+	Origins       []Origin   // one per tile
+	Sheets        []Sheet    // in the order given
+	Blank         int        // blank tiles found, whether kept or skipped
+	Skipped       int        // blank tiles left out (Options.SkipBlank)
 }
 
 // N is the number of tiles.
-func (t *Tiles) N() int { return len(t.Origins) }
+func (t *Set) N() int { return len(t.Origins) }
 
 // Tile returns tile i's features: Height rows of Width pixels, each pixel
 // Color.Channels() values (R, G, B for RGB).
-func (t *Tiles) Tile(i int) []uint8 { return t.Pix[i*t.D : (i+1)*t.D] }
-
-// Transparent returns the sheets that had pixels with alpha below 1.
-func (t *Tiles) Transparent() []Sheet {
-	var out []Sheet
-	for _, s := range t.Sheets {
-		if s.Transparent > 0 {
-			out = append(out, s)
-		}
-	}
-	return out
-}
+func (t *Set) Tile(i int) []uint8 { return t.Pix[i*t.D : (i+1)*t.D] }
 
 // Options says how sheets are cut. The zero value, with a tile size set,
 // cuts gray square tiles edge to edge: Options{Size: 16}.
 type Options struct {
-	// Grid is the tile grid. When Grid.TileWidth is 0, Size gives a square
-	// grid with no margin or spacing.
+	// Grid is the tile grid. When its tile size is unset (0x0), Size gives
+	// a square grid with no margin or spacing.
 	Grid Grid
 	Size int // square tile edge in pixels, when Grid is unset (16 for USPS)
 	// Color says whether tiles are gray (the default) or RGB.
 	Color ColorModel
-	// Background is what transparent pixels are composited over; nil means
-	// White.
-	Background *Background
+	// Background is the colour that transparent and translucent pixels are
+	// composited over ("over" in Porter and Duff's sense: src*alpha +
+	// background*(1-alpha)); nil means white. Give an opaque colour: its
+	// alpha is not used.
+	Background color.Color
 	Crop       bool // trim a right and bottom remainder instead of failing
 	SkipBlank  bool // leave blank tiles out
 	// Workers bounds the sheets decoded at once; 0 means GOMAXPROCS. The
@@ -102,26 +90,28 @@ func (o Options) grid() Grid {
 	if o.Grid.TileWidth != 0 || o.Grid.TileHeight != 0 {
 		return o.Grid
 	}
-	return Square(o.Size)
+	return Grid{TileWidth: o.Size, TileHeight: o.Size}
 }
 
-// Source is a sheet's name and encoded bytes, for data that is not on disk
-// (the embedded default set).
+// Source is a sheet's name and encoded bytes, for sheets that are not on
+// disk (such as package embedded's).
 type Source struct {
 	Name string
 	Data []byte
 }
 
-// ErrAllBlank reports that skipping blank tiles left none.
+// errNoSheets reports a Load of no paths (or LoadSources of none).
+var errNoSheets = errors.New("no image matched")
+
+// ErrAllBlank reports that Options.SkipBlank left no tile.
 var ErrAllBlank = errors.New("every tile is blank, and skipping blank tiles leaves none")
 
 // Load reads the sheets at paths (in the given order) and cuts them; paths
-// are files (Expand turns folders and globs into them, as the command
-// does). Sheets are decoded by up to Options.Workers goroutines; each file's
+// are files, not folders or glob patterns. Sheets are decoded by up to Options.Workers goroutines; each file's
 // bytes are dropped once decoded and each decoded sheet once cut, and the
 // tile matrix is allocated once, at its final size, from the image headers.
 // Errors name the file; the first failing sheet in path order is reported.
-func Load(paths []string, opts Options) (*Tiles, error) {
+func Load(paths []string, opts Options) (*Set, error) {
 	ins := make([]input, len(paths))
 	for i, p := range paths {
 		ins[i] = input{name: p}
@@ -129,8 +119,9 @@ func Load(paths []string, opts Options) (*Tiles, error) {
 	return load(ins, opts)
 }
 
-// LoadSources decodes and cuts in-memory sheets, like Load.
-func LoadSources(srcs []Source, opts Options) (*Tiles, error) {
+// LoadSources decodes and cuts sheets held in memory, like Load; each
+// Sheet's Path is its Source's Name.
+func LoadSources(srcs []Source, opts Options) (*Set, error) {
 	ins := make([]input, len(srcs))
 	for i, s := range srcs {
 		ins[i] = input{name: s.Name, data: s.Data, inMemory: true}
@@ -191,31 +182,28 @@ func (in input) decode(h header) (image.Image, error) {
 // surely wrong.
 const maxTileBytes = 1 << 40
 
-func load(ins []input, opts Options) (*Tiles, error) {
+func load(ins []input, opts Options) (*Set, error) {
 	g := opts.grid()
-	if err := g.Validate(); err != nil {
+	if err := g.validate(); err != nil {
 		return nil, err
 	}
 	if opts.Color != Gray && opts.Color != RGB {
 		return nil, fmt.Errorf("colour model %d: want Gray or RGB", opts.Color)
 	}
 	if len(ins) == 0 {
-		return nil, ErrNoImages
+		return nil, errNoSheets
 	}
-	bg := White
-	if opts.Background != nil {
-		bg = *opts.Background
+	bg := opts.Background
+	if bg == nil {
+		bg = color.White
 	}
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	ch := opts.Color.Channels()
-	t := &Tiles{Width: g.TileWidth, Height: g.TileHeight, Color: opts.Color, D: g.TileWidth * g.TileHeight * ch, Grid: g,
+	t := &Set{Width: g.TileWidth, Height: g.TileHeight, Color: opts.Color, D: g.TileWidth * g.TileHeight * ch, Grid: g,
 		Sheets: make([]Sheet, len(ins))}
-	if g.TileWidth == g.TileHeight {
-		t.Size = g.TileWidth
-	}
 
 	// Headers first: they fix every sheet's grid, hence the matrix size.
 	hdrs := make([]header, len(ins))
@@ -224,7 +212,7 @@ func load(ins []input, opts Options) (*Tiles, error) {
 		if err != nil {
 			return err
 		}
-		cols, rows, err := g.Fit(ins[i].name, h.Width, h.Height, opts.Crop)
+		cols, rows, err := g.fit(ins[i].name, h.Width, h.Height, opts.Crop)
 		if err != nil {
 			var ge *GridError
 			if errors.As(err, &ge) {
@@ -245,8 +233,10 @@ func load(ins []input, opts Options) (*Tiles, error) {
 			return fmt.Errorf("load %s: %w", ins[i].name, err)
 		}
 		hdrs[i] = h
-		t.Sheets[i] = Sheet{Path: ins[i].name, Format: h.Format, Width: h.Width, Height: h.Height,
-			Rows: rows, Cols: cols, Orientation: h.Orientation}
+		t.Sheets[i] = Sheet{Path: ins[i].name, Format: h.Format, Width: h.Width, Height: h.Height, Rows: rows, Cols: cols}
+		if h.Orientation != 0 {
+			t.Sheets[i].Orientation = h.Orientation.String()
+		}
 		return nil
 	}); err != nil {
 		return nil, err
@@ -277,7 +267,7 @@ func load(ins []input, opts Options) (*Tiles, error) {
 		cv := newConverter(opts.Color, bg)
 		cut(img, g, s.Rows, s.Cols, cv, t.Pix[first[i]*t.D:first[i+1]*t.D], t.D, ch)
 		s.Transparent = cv.nonOpaque
-		if right, bottom := g.Remainder(s.Width, s.Height); right > g.Spacing || bottom > g.Spacing {
+		if right, bottom := g.remainder(s.Width, s.Height); right > g.Spacing || bottom > g.Spacing {
 			// Options.Crop trimmed them. If the pixels show the gutters
 			// of another grid, every tile was cut across them: say so.
 			s.Cropped = image.Pt(right, bottom)
@@ -400,23 +390,13 @@ func parallel(n, workers int, f func(i int) error) error {
 	return nil
 }
 
-// Decode decodes an encoded image (EXIF orientation applied) to 8-bit gray,
-// transparent pixels composited over white. name is only for errors.
-func Decode(name string, data []byte) (*image.Gray, error) {
-	img, _, err := DecodeImage(name, data)
-	if err != nil {
-		return nil, err
-	}
-	return ToGray(img), nil
-}
-
-// ToGray converts img to 8-bit gray with origin (0, 0), compositing
+// toGray converts img to 8-bit gray with origin (0, 0), compositing
 // transparent pixels over white. Gray images are copied as they are; others
 // go through the BT.601 luma of color.GrayModel (see Gray).
-func ToGray(img image.Image) *image.Gray {
+func toGray(img image.Image) *image.Gray {
 	b := img.Bounds()
 	g := image.NewGray(image.Rect(0, 0, b.Dx(), b.Dy()))
-	cv := newConverter(Gray, White)
+	cv := newConverter(Gray, color.White)
 	for y := range b.Dy() {
 		cv.row(img, 0, y, g.Pix[y*g.Stride:][:b.Dx()])
 	}

@@ -8,16 +8,14 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
-	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/tiles"
 	"github.com/tilekmeans/tilekmeans/tiles/embedded"
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
 // numberedSheet is a w x h gray sheet whose pixel (x, y) is (x + 3y) mod 256,
@@ -146,9 +144,9 @@ func TestBrokenInputs(t *testing.T) {
 	}{
 		{"empty file", nil, tiles.Options{Size: 16}, tiles.ErrNotImage, "x: not a JPEG, PNG"},
 		{"text file", []byte("hello, not an image\n"), tiles.Options{Size: 16}, tiles.ErrNotImage, "x: not a JPEG"},
-		{"truncated png", good[:len(good)/2], tiles.Options{Size: 16}, nil, "x: truncated or corrupt png image"},
-		{"truncated jpeg", jb.Bytes()[:jb.Len()/2], tiles.Options{Size: 16}, nil, "x: truncated or corrupt jpeg image"},
-		{"corrupt png", corrupt, tiles.Options{Size: 16}, nil, "x: truncated or corrupt png image"},
+		{"truncated png", good[:len(good)/2], tiles.Options{Size: 16}, tiles.ErrCorrupt, "x: truncated or corrupt png image"},
+		{"truncated jpeg", jb.Bytes()[:jb.Len()/2], tiles.Options{Size: 16}, tiles.ErrCorrupt, "x: truncated or corrupt jpeg image"},
+		{"corrupt png", corrupt, tiles.Options{Size: 16}, tiles.ErrCorrupt, "x: truncated or corrupt png image"},
 		{"not a multiple", good, tiles.Options{Size: 10}, nil, "x: 32x32 is not a multiple of the 10-pixel tile"},
 		{"smaller than a tile", good, tiles.Options{Size: 40, Crop: true}, nil, "x: 32x32 is smaller than one 40x40 tile"},
 	}
@@ -167,7 +165,7 @@ func TestBrokenInputs(t *testing.T) {
 	}
 	var ge *tiles.GridError
 	_, err := tiles.LoadSources([]tiles.Source{{Name: "x", Data: good}}, tiles.Options{Size: 10})
-	if !errors.As(err, &ge) || ge.Width != 32 || ge.Grid != tiles.Square(10) || !ge.CropFits() || ge.Right != 2 || ge.Bottom != 2 {
+	if !errors.As(err, &ge) || ge.Width != 32 || ge.Grid != (tiles.Grid{TileWidth: 10, TileHeight: 10}) || ge.Cols != 3 || len(ge.Fits) != 0 || ge.Right != 2 || ge.Bottom != 2 {
 		t.Errorf("size error %v is not a *GridError with the sizes", err)
 	}
 	if strings.Contains(err.Error(), "-crop") {
@@ -203,71 +201,14 @@ func TestCropAndBlank(t *testing.T) {
 	}
 }
 
-func TestNaturalCompare(t *testing.T) {
-	sorted := []string{"a", "a1", "a01", "a2", "a10", "b", "usps_2.jpg", "usps_10.jpg", "usps_10a.jpg"}
-	for i := range sorted {
-		for j := range sorted {
-			want := 0
-			if i < j {
-				want = -1
-			} else if i > j {
-				want = 1
-			}
-			if got := tiles.NaturalCompare(sorted[i], sorted[j]); got != want {
-				t.Errorf("NaturalCompare(%q, %q) = %d, want %d", sorted[i], sorted[j], got, want)
-			}
-		}
-	}
-}
-
-func TestExpand(t *testing.T) {
-	dir := t.TempDir()
-	for _, n := range []string{"usps_10.jpg", "usps_2.jpg", "usps_1.PNG", "notes.txt"} {
-		if err := os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	empty := t.TempDir()
-	base := func(ps []string) []string {
-		out := make([]string, len(ps))
-		for i, p := range ps {
-			out[i] = filepath.Base(p)
-		}
-		return out
-	}
-	got, err := tiles.Expand([]string{dir})
-	if want := []string{"usps_1.PNG", "usps_2.jpg", "usps_10.jpg"}; err != nil || !slices.Equal(base(got), want) {
-		t.Errorf("dir: %v %v, want %v", base(got), err, want)
-	}
-	got, err = tiles.Expand([]string{filepath.Join(dir, "usps_*.jpg"), filepath.Join(dir, "usps_2.jpg")})
-	if want := []string{"usps_2.jpg", "usps_10.jpg"}; err != nil || !slices.Equal(base(got), want) {
-		t.Errorf("glob + duplicate: %v %v, want %v", base(got), err, want)
-	}
-	got, err = tiles.Expand([]string{filepath.Join(dir, "notes.txt")})
-	if err != nil || len(got) != 1 {
-		t.Errorf("named non-image file is kept for a decode error later: %v %v", got, err)
-	}
-	for _, bad := range []struct{ arg, msg string }{
-		{filepath.Join(dir, "missing.jpg"), "no such file or directory"},
-		{filepath.Join(dir, "*.gif"), "no image matched"},
-		{empty, "no image matched"},
-		{filepath.Join(dir, "[.jpg"), "bad pattern"},
-	} {
-		_, err := tiles.Expand([]string{bad.arg})
-		if err == nil || !strings.Contains(err.Error(), bad.msg) || !strings.HasPrefix(err.Error(), bad.arg) {
-			t.Errorf("Expand(%q) = %v, want an error starting with the path and containing %q", bad.arg, err, bad.msg)
-		}
-	}
-}
-
 func TestRealSheets(t *testing.T) {
-	got := tilestest.USPS(t)
+	got := sharedtest.USPS(t)
 	if got.N() != 5610 || got.D != 256 || got.Blank != 110 || len(got.Sheets) != 5 {
 		t.Fatalf("N=%d D=%d blank=%d sheets=%d; want 5610 256 110 5", got.N(), got.D, got.Blank, len(got.Sheets))
 	}
 	for _, s := range got.Sheets {
 		if s.Width != 528 || s.Height != 544 || s.Rows != 34 || s.Cols != 33 || s.Blank != 22 {
-			t.Errorf("%s: %+v", s.Name(), s)
+			t.Errorf("%s: %+v", s.Path, s)
 		}
 	}
 	// SOURCE.md: the blank tiles are rows 12..33 of column 32 on every sheet.
@@ -282,58 +223,15 @@ func TestRealSheets(t *testing.T) {
 
 func TestCentroidImageRoundsAndClamps(t *testing.T) {
 	mean := []float64{-3, 0.49, 0.5, 1.5, 254.5, 255.4, 300, 127.5, 0, 0, 0, 0, 0, 0, 0, 0}
-	img := tiles.CentroidImage(mean, 4)
+	img := tiles.CentroidImage(mean, 4, 4, tiles.Gray).(*image.Gray)
 	want := []uint8{0, 0, 1, 2, 255, 255, 255, 128, 0, 0, 0, 0, 0, 0, 0, 0}
 	if !slices.Equal(img.Pix, want) {
 		t.Errorf("pixels %v, want %v", img.Pix, want)
 	}
-}
-
-func TestMontage(t *testing.T) {
-	a, b := image.NewGray(image.Rect(0, 0, 2, 2)), image.NewGray(image.Rect(0, 0, 2, 2))
-	a.Pix = []uint8{1, 2, 3, 4}
-	b.Pix = []uint8{5, 6, 7, 8}
-	m := tiles.Montage([]image.Image{a, b}, tiles.MontageLayout{Scale: 3, Gap: 2}).(*image.Gray)
-	if m.Rect.Dx() != 2*6+2 || m.Rect.Dy() != 6 {
-		t.Fatalf("montage %v", m.Rect)
-	}
-	for _, c := range []struct {
-		x, y int
-		v    uint8
-	}{{0, 0, 1}, {2, 2, 1}, {3, 0, 2}, {5, 5, 4}, {6, 0, 128}, {7, 5, 128}, {8, 0, 5}, {13, 5, 8}} {
-		if got := m.GrayAt(c.x, c.y).Y; got != c.v {
-			t.Errorf("pixel (%d,%d) = %d, want %d", c.x, c.y, got, c.v)
-		}
-	}
-}
-
-func TestWriteAtomic(t *testing.T) {
-	dir := t.TempDir()
-	p := filepath.Join(dir, "out.png")
-	if err := tiles.WritePNG(p, numberedSheet(4, 4)); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "keep"), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	boom := errors.New("boom")
-	err := tiles.WriteAtomic(p, func(w io.Writer) error {
-		w.Write([]byte("partial"))
-		return boom
-	})
-	if !errors.Is(err, boom) {
-		t.Fatalf("err %v, want boom", err)
-	}
-	data, _ := os.ReadFile(p)
-	if img, err := png.Decode(bytes.NewReader(data)); err != nil || img.Bounds().Dx() != 4 {
-		t.Errorf("a failed write damaged the old file: %v", err)
-	}
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 2 {
-		t.Errorf("temp files left behind: %v", entries)
-	}
-	if err := tiles.WritePNG(filepath.Join(dir, "missing", "x.png"), numberedSheet(1, 1)); err == nil {
-		t.Error("write into a missing directory: no error")
+	// RGB: three values a pixel, opaque.
+	rgb := tiles.CentroidImage(mean[:6], 2, 1, tiles.RGB).(*image.RGBA)
+	if want := []uint8{0, 0, 1, 255, 2, 255, 255, 255}; !slices.Equal(rgb.Pix, want) {
+		t.Errorf("rgb pixels %v, want %v", rgb.Pix, want)
 	}
 }
 
@@ -406,7 +304,7 @@ func TestGrayByteIdentical(t *testing.T) {
 		check(f, []tiles.Source{{Name: f, Data: readFormat(t, f)}}, 4)
 	}
 	var usps []tiles.Source
-	for _, p := range tilestest.Paths(t) {
+	for _, p := range sharedtest.Paths(t) {
 		data, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)

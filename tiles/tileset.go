@@ -11,10 +11,10 @@ import (
 	"strings"
 )
 
-// Tileset is what a Tiled tileset file (.tsx, "TSX" in
+// tileset is what a Tiled tileset file (.tsx, "TSX" in
 // https://doc.mapeditor.org/en/stable/reference/tmx-map-format/#tileset)
 // says about one tile sheet image.
-type Tileset struct {
+type tileset struct {
 	Path                  string // the .tsx file
 	Name                  string
 	TileWidth, TileHeight int // pixels
@@ -27,41 +27,41 @@ type Tileset struct {
 	ImageWidth, ImageHeight int // as the file states (0: not stated)
 }
 
-// Grid is the tileset's grid.
-func (ts *Tileset) Grid() Grid {
+// grid is the tileset's grid.
+func (ts *tileset) grid() Grid {
 	return Grid{TileWidth: ts.TileWidth, TileHeight: ts.TileHeight, Margin: ts.Margin, Spacing: ts.Spacing}
 }
 
-// TilesetError reports a tileset file that cannot be used: not XML, not a
+// tilesetError reports a tileset file that cannot be used: not XML, not a
 // <tileset>, a grid that makes no sense, an image collection (one image per
 // tile, which has no grid to cut), or numbers that the image contradicts.
-type TilesetError struct {
+type tilesetError struct {
 	Path string
 	Err  error
 }
 
-func (e *TilesetError) Error() string { return e.Path + ": " + e.Err.Error() }
-func (e *TilesetError) Unwrap() error { return e.Err }
+func (e *tilesetError) Error() string { return e.Path + ": " + e.Err.Error() }
+func (e *tilesetError) Unwrap() error { return e.Err }
 
 // maxTilesetBytes bounds the .tsx file read: tileset files with per-tile
 // properties are a few hundred kilobytes at most.
 const maxTilesetBytes = 16 << 20
 
-// ReadTileset reads a Tiled .tsx file. Errors are *TilesetError.
-func ReadTileset(path string) (*Tileset, error) {
+// readTileset reads a Tiled .tsx file. Errors are *tilesetError.
+func readTileset(path string) (*tileset, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, &TilesetError{Path: path, Err: pathCause(err)}
+		return nil, &tilesetError{Path: path, Err: pathCause(err)}
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxTilesetBytes+1))
 	if err != nil {
-		return nil, &TilesetError{Path: path, Err: err}
+		return nil, &tilesetError{Path: path, Err: err}
 	}
 	if len(data) > maxTilesetBytes {
-		return nil, &TilesetError{Path: path, Err: fmt.Errorf("larger than %d bytes", maxTilesetBytes)}
+		return nil, &tilesetError{Path: path, Err: fmt.Errorf("larger than %d bytes", maxTilesetBytes)}
 	}
-	ts, err := ParseTileset(path, data)
+	ts, err := parseTileset(path, data)
 	if err != nil {
 		return nil, err
 	}
@@ -87,11 +87,11 @@ type tsx struct {
 	Tiles []struct{} `xml:"tile>image"` // image collection tilesets
 }
 
-// ParseTileset parses the contents of a .tsx file; path names it in errors
+// parseTileset parses the contents of a .tsx file; path names it in errors
 // and is the base against which the image source is resolved.
-func ParseTileset(path string, data []byte) (*Tileset, error) {
-	fail := func(format string, a ...any) (*Tileset, error) {
-		return nil, &TilesetError{Path: path, Err: fmt.Errorf(format, a...)}
+func parseTileset(path string, data []byte) (*tileset, error) {
+	fail := func(format string, a ...any) (*tileset, error) {
+		return nil, &tilesetError{Path: path, Err: fmt.Errorf(format, a...)}
 	}
 	var t tsx
 	dec := xml.NewDecoder(bytes.NewReader(data))
@@ -128,13 +128,13 @@ func ParseTileset(path string, data []byte) (*Tileset, error) {
 	if strings.Contains(img.Source, "://") {
 		return fail("image source %q is a URL: want a file", img.Source)
 	}
-	ts := &Tileset{
+	ts := &tileset{
 		Path: path, Name: t.Name,
 		TileWidth: t.TileWidth, TileHeight: t.TileHeight, Margin: t.Margin, Spacing: t.Spacing,
 		Columns: t.Columns, TileCount: t.TileCount,
 		Image: src, ImageWidth: img.Width, ImageHeight: img.Height,
 	}
-	if t.ImagesStated() {
+	if t.imageSizeStated() {
 		if err := ts.checkNumbers(img.Width, img.Height); err != nil {
 			return nil, err
 		}
@@ -142,50 +142,56 @@ func ParseTileset(path string, data []byte) (*Tileset, error) {
 	return ts, nil
 }
 
-// ImagesStated reports whether the file gives the image size.
-func (t *tsx) ImagesStated() bool { return t.Images[0].Width > 0 && t.Images[0].Height > 0 }
+// imageSizeStated reports whether the file gives the image size.
+func (t *tsx) imageSizeStated() bool { return t.Images[0].Width > 0 && t.Images[0].Height > 0 }
 
 // checkNumbers checks the stated columns and tile count against the grid
 // cut from a width x height image.
-func (ts *Tileset) checkNumbers(width, height int) error {
-	cols, rows := ts.Grid().Count(width, height)
+func (ts *tileset) checkNumbers(width, height int) error {
+	cols, rows := ts.grid().count(width, height)
 	switch {
 	case ts.Columns > 0 && ts.Columns != cols:
-		return &TilesetError{Path: ts.Path, Err: fmt.Errorf("columns=%d, but %s tiles make %d columns of a %d-pixel-wide image",
-			ts.Columns, ts.Grid(), cols, width)}
+		return &tilesetError{Path: ts.Path, Err: fmt.Errorf("columns=%d, but %s tiles make %d columns of a %d-pixel-wide image",
+			ts.Columns, ts.grid().text(), cols, width)}
 	case ts.TileCount > 0 && ts.TileCount != cols*rows:
-		return &TilesetError{Path: ts.Path, Err: fmt.Errorf("tilecount=%d, but %s tiles make %dx%d = %d tiles of a %dx%d image",
-			ts.TileCount, ts.Grid(), cols, rows, cols*rows, width, height)}
+		return &tilesetError{Path: ts.Path, Err: fmt.Errorf("tilecount=%d, but %s tiles make %dx%d = %d tiles of a %dx%d image",
+			ts.TileCount, ts.grid().text(), cols, rows, cols*rows, width, height)}
 	}
 	return nil
 }
 
-// Check reports a sheet loaded with the tileset's grid whose size contradicts
+// check reports a sheet loaded with the tileset's grid whose size contradicts
 // the tileset file's columns, tilecount, or image width and height.
-func (ts *Tileset) Check(s Sheet) error {
+func (ts *tileset) check(s Sheet) error {
 	if ts.ImageWidth > 0 && ts.ImageHeight > 0 && (s.Width != ts.ImageWidth || s.Height != ts.ImageHeight) {
-		return &TilesetError{Path: ts.Path, Err: fmt.Errorf("the image is %dx%d, but %s is %dx%d",
+		return &tilesetError{Path: ts.Path, Err: fmt.Errorf("the image is %dx%d, but %s is %dx%d",
 			ts.ImageWidth, ts.ImageHeight, s.Path, s.Width, s.Height)}
 	}
 	return ts.checkNumbers(s.Width, s.Height)
 }
 
-// LoadTileset reads a .tsx file and loads its image with its grid; opts
-// gives everything else (colour, background, crop, workers...), and its Size
-// and Grid are ignored. The image's size must agree with the tileset file.
-func LoadTileset(path string, opts Options) (*Tiles, *Tileset, error) {
-	ts, err := ReadTileset(path)
+// LoadTileset reads a Tiled tileset file (.tsx, "TSX" in
+// https://doc.mapeditor.org/en/stable/reference/tmx-map-format/#tileset) and
+// loads its one image, cut on its grid: tilewidth, tileheight, margin and
+// spacing. opts gives everything else (colour, background, crop,
+// workers...); its Size and Grid are ignored. The image's size must agree
+// with the columns, tilecount, width and height the file states. Errors
+// name the .tsx file (a file that is not a grid tileset: not XML, not a
+// <tileset>, an image collection, a URL as the image...) or, as Load's, the
+// image.
+func LoadTileset(path string, opts Options) (*Set, error) {
+	ts, err := readTileset(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	opts.Size = 0
-	opts.Grid = ts.Grid()
+	opts.Grid = ts.grid()
 	t, err := Load([]string{ts.Image}, opts)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if err := ts.Check(t.Sheets[0]); err != nil {
-		return nil, nil, err
+	if err := ts.check(t.Sheets[0]); err != nil {
+		return nil, err
 	}
-	return t, ts, nil
+	return t, nil
 }

@@ -7,11 +7,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outdir"
+	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/sheetpaths"
 	"github.com/tilekmeans/tilekmeans/cpu"
+	"github.com/tilekmeans/tilekmeans/internal/filename"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/tiles"
 )
@@ -68,10 +72,12 @@ func (a *app) assignCommand(ctx context.Context, args []string) error {
 		logw = io.Discard
 	}
 	cents, err := tiles.ReadCentroids(o.centroids)
-	if ce := (*tiles.CentroidsError)(nil); errors.As(err, &ce) {
-		if len(ce.Runs) > 0 {
-			return fmt.Errorf("-centroids %w, e.g. -centroids %s", err, filepath.Join(o.centroids, ce.Runs[0]))
+	if errors.Is(err, tiles.ErrNoCentroids) {
+		if ks := centroidFolders(o.centroids); len(ks) > 0 {
+			return fmt.Errorf("-centroids %w, but its folders %v hold some: name one k, e.g. -centroids %s", err, ks, filepath.Join(o.centroids, ks[0]))
 		}
+	}
+	if ce := (*tiles.CentroidsError)(nil); errors.As(err, &ce) {
 		return fmt.Errorf("-centroids %w", err)
 	}
 	if err != nil {
@@ -128,9 +134,24 @@ func (a *app) assignCommand(ctx context.Context, args []string) error {
 	return nil
 }
 
+// centroidFolders lists, in natural order, the folders in dir that hold
+// centroids (their first centroid file): the k folders of a run's output
+// folder, one of which -centroids should name.
+func centroidFolders(dir string) []string {
+	entries, _ := os.ReadDir(dir)
+	var ks []string
+	for _, e := range entries {
+		if _, err := os.Stat(filepath.Join(dir, e.Name(), filename.Centroid.Expand(1))); e.IsDir() && err == nil {
+			ks = append(ks, e.Name())
+		}
+	}
+	slices.SortFunc(ks, sheetpaths.NaturalCompare)
+	return ks
+}
+
 // writeAssignment writes one row per tile: index, origin, cluster (1..k,
 // as the centroid file names) and the float32 squared distance to it.
-func writeAssignment(w io.Writer, t *tiles.Tiles, labels []int32, dists []float32) error {
+func writeAssignment(w io.Writer, t *tiles.Set, labels []int32, dists []float32) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write([]string{"tile", "sheet", "row", "col", "cluster", "distance"}); err != nil {
 		return err

@@ -13,9 +13,9 @@ import (
 	"testing"
 
 	"github.com/tilekmeans/tilekmeans/cpu"
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/tiles"
 	"github.com/tilekmeans/tilekmeans/tiles/embedded"
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
 // checkAssignment checks labels.csv written by assign against the run whose
@@ -84,7 +84,7 @@ func runColumn(t *testing.T, file string, k int) []string {
 // TestAssignReproducesRun assigns the real sheets to the centroids a run
 // saved from them.
 func TestAssignReproducesRun(t *testing.T) {
-	paths := tilestest.Paths(t)
+	paths := sharedtest.Paths(t)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "centroids")
 	code, _, stderr := runCLI(t, append([]string{"run", "-q", "-backend", "cpu", "-k", "3,5,7", "-out", out, "-images"}, paths...)...)

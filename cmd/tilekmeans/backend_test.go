@@ -14,8 +14,8 @@ import (
 
 	"github.com/tilekmeans/tilekmeans/cpu"
 	"github.com/tilekmeans/tilekmeans/gpu"
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/kmeans"
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
 // childEnv makes the test binary act as the tilekmeans command, so a test
@@ -84,7 +84,7 @@ func sameResults(t *testing.T, a, b string) {
 }
 
 func TestAutoFallsBackWithoutAnyContext(t *testing.T) {
-	paths := tilestest.Paths(t)
+	paths := sharedtest.Paths(t)
 	dir := t.TempDir()
 	auto, cpuOut := filepath.Join(dir, "auto"), filepath.Join(dir, "cpu")
 	code, stderr := runChild(t, append([]string{"run", "-k", "3,4", "-out", auto, "-images"}, paths...)...)
@@ -171,7 +171,7 @@ func appWith(stdout, stderr *bytes.Buffer, openErr error, mk func(kmeans.Data) k
 }
 
 func TestGPUFaultsUnderAutoAndGPU(t *testing.T) {
-	paths := tilestest.Paths(t)
+	paths := sharedtest.Paths(t)
 	dir := t.TempDir()
 	ref := filepath.Join(dir, "ref")
 	if code, _, stderr := runCLI(t, append([]string{"run", "-q", "-backend", "cpu", "-k", "3-5", "-out", ref, "-images"}, paths...)...); code != exitOK {
@@ -223,7 +223,7 @@ func TestGPUFaultsUnderAutoAndGPU(t *testing.T) {
 }
 
 func TestVerifyCatchesMismatch(t *testing.T) {
-	paths := tilestest.Paths(t)
+	paths := sharedtest.Paths(t)
 	var stdout, stderr bytes.Buffer
 	a := appWith(&stdout, &stderr, nil, func(d kmeans.Data) kmeans.Assigner {
 		return &fakeGPU{Assigner: cpu.New(d, 0), corrupt: true}
@@ -306,7 +306,7 @@ func TestAutoSkipsSoftwareRenderer(t *testing.T) {
 // alone, with one line saying why, when no GPU context can be made; an
 // explicit -backends gpu makes that an error.
 func TestBenchLeavesOutUnavailableGPU(t *testing.T) {
-	paths := tilestest.Paths(t)
+	paths := sharedtest.Paths(t)
 	args := append([]string{"bench", "-sizes", "1", "-k", "3", "-iters", "2", "-reps", "1", "-images"}, paths...)
 	code, stderr := runChild(t, args...)
 	if code != exitOK {

@@ -450,7 +450,7 @@ func benchCellRun(ctx context.Context, name string, a kmeans.Assigner, data kmea
 	return cell, nil
 }
 
-func printBenchTable(w io.Writer, cells []benchCell, o *benchOptions, t *tiles.Tiles) {
+func printBenchTable(w io.Writer, cells []benchCell, o *benchOptions, t *tiles.Set) {
 	fmt.Fprintf(w, "tilekmeans bench: %d sheets, base %d tiles of %d features; %d reps x %d fixed iterations (medians [min..max])\n",
 		len(t.Sheets), t.N(), t.D, o.reps, o.iters)
 	seen := map[string]bool{}

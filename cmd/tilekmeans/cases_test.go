@@ -11,7 +11,7 @@ import (
 
 	"github.com/tilekmeans/tilekmeans/gpu"
 	"github.com/tilekmeans/tilekmeans/gpu/gputest"
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 )
 
 // runSummary runs the command and returns its summary.json and stderr.
@@ -44,7 +44,7 @@ func runSummary(t *testing.T, args ...string) (s summary, stderr string) {
 // repeat. Here the means are exact: after iteration 2 no centroid bit
 // changes and no relocation can improve anything, which is the fixed point.
 func TestFewerDistinctTilesCases(t *testing.T) {
-	dup := tilestest.Shared(t, "cases/dup_fewer_distinct/dup.png")
+	dup := sharedtest.Shared(t, "cases/dup_fewer_distinct/dup.png")
 	backends := [][]string{{"-backend", "cpu"}}
 	if gpu.Built { // the device loop too, on each context under test
 		for _, kind := range gputest.Contexts(t) {
@@ -67,13 +67,13 @@ func TestFewerDistinctTilesCases(t *testing.T) {
 			}
 		})
 	}
-	constant := tilestest.Shared(t, "cases/constant_tiles/const.png")
+	constant := sharedtest.Shared(t, "cases/constant_tiles/const.png")
 	s, stderr := runSummary(t, "run", "-images", constant, "-tile", "4", "-k", "3", "-backend", "cpu")
 	if r := s.Runs[0]; r.Iterations != 1 || !r.Converged || r.Relocated != 0 || !slices.Equal(r.Sizes, []int{12, 0, 0}) ||
 		!slices.Equal(r.EmptyClusters, []int{2, 3}) || s.DistinctTiles != 1 || !strings.Contains(stderr, "only 1 distinct tile, fewer than k=3") {
 		t.Errorf("constant_tiles: %+v, distinct %d, stderr %q", r, s.DistinctTiles, stderr)
 	}
-	two := tilestest.Shared(t, "cases/constant_tiles/two_distinct.png")
+	two := sharedtest.Shared(t, "cases/constant_tiles/two_distinct.png")
 	s, stderr = runSummary(t, "run", "-images", two, "-tile", "4", "-k", "2", "-backend", "cpu")
 	if r := s.Runs[0]; !slices.Equal(r.Sizes, []int{200, 49}) || r.Inertia != 0 || !r.Converged || len(s.Warnings) != 0 || strings.Contains(stderr, "warning") {
 		t.Errorf("two_distinct: %+v, warnings %q", r, s.Warnings)
@@ -84,7 +84,7 @@ func TestFewerDistinctTilesCases(t *testing.T) {
 // the init rows k-means++ reports are 10 distinct rows, and giving them
 // back with -init rows: reproduces the run.
 func TestKMeansPPInitRowsFeedBack(t *testing.T) {
-	dup := tilestest.Shared(t, "cases/kmeanspp_repeated_row/dup.png")
+	dup := sharedtest.Shared(t, "cases/kmeanspp_repeated_row/dup.png")
 	s, _ := runSummary(t, "run", "-images", dup, "-tile", "4", "-k", "10", "-init", "kmeans++", "-seed", "0", "-backend", "cpu")
 	r := s.Runs[0]
 	rows := slices.Clone(r.InitRows)
@@ -103,7 +103,7 @@ func TestKMeansPPInitRowsFeedBack(t *testing.T) {
 // TestWarningsInReport: the fewer-distinct-tiles warning is on the report
 // page too, where the empty cluster shows.
 func TestWarningsInReport(t *testing.T) {
-	dup := tilestest.Shared(t, "cases/dup_fewer_distinct/dup.png")
+	dup := sharedtest.Shared(t, "cases/dup_fewer_distinct/dup.png")
 	out := filepath.Join(t.TempDir(), "out")
 	if code, _, stderr := runCLI(t, "run", "-q", "-images", dup, "-tile", "4", "-k", "10", "-backend", "cpu", "-out", out); code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)

@@ -3,11 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 	"strings"
 
-	"github.com/tilekmeans/tilekmeans/tiles"
+	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outdir"
+	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outfiles"
 	"github.com/tilekmeans/tilekmeans/tiles/npy"
 )
 
@@ -42,20 +42,20 @@ func writeExports(root string, ro *runOutput) error {
 	if !slices.Contains(o.export, exportNpy) {
 		return nil
 	}
-	if err := tiles.WriteAtomic(filepath.Join(root, "tiles.npy"), func(w io.Writer) error {
-		return npy.WriteUint8(w, t.Pix, t.N(), t.D)
+	if err := outdir.WriteStaged(outfiles.Path(root, outfiles.TilesNpy), func(w io.Writer) error {
+		return npy.Write(w, t.Pix, t.N(), t.D)
 	}); err != nil {
 		return err
 	}
 	for _, r := range runs {
 		k := r.res.K
-		if err := tiles.WriteAtomic(filepath.Join(root, fmt.Sprintf("labels_k%d.npy", k)), func(w io.Writer) error {
-			return npy.WriteInt32(w, r.res.Labels, len(r.res.Labels))
+		if err := outdir.WriteStaged(outfiles.Path(root, outfiles.LabelsNpy, k), func(w io.Writer) error {
+			return npy.Write(w, r.res.Labels, len(r.res.Labels))
 		}); err != nil {
 			return err
 		}
-		if err := tiles.WriteAtomic(filepath.Join(root, fmt.Sprintf("centroids_k%d.npy", k)), func(w io.Writer) error {
-			return npy.WriteFloat32(w, r.res.Centroids, k, t.D)
+		if err := outdir.WriteStaged(outfiles.Path(root, outfiles.CentroidsNpy, k), func(w io.Writer) error {
+			return npy.Write(w, r.res.Centroids, k, t.D)
 		}); err != nil {
 			return err
 		}

@@ -14,19 +14,23 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/tiles"
 	"github.com/tilekmeans/tilekmeans/tiles/embedded"
 	"github.com/tilekmeans/tilekmeans/tiles/npy"
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
-func readNpy(t *testing.T, path string) *npy.Array {
+// readNpy reads a .npy file of T elements whose header says dtype descr.
+func readNpy[T uint8 | int32 | float32](t *testing.T, path, descr string) *npy.Array[T] {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := npy.Read(bytes.NewReader(data))
+	if !bytes.Contains(data[:min(len(data), 128)], []byte("{'descr': '"+descr+"'")) {
+		t.Fatalf("%s: header %q, want dtype %s", path, data[:min(len(data), 128)], descr)
+	}
+	a, err := npy.Read[T](bytes.NewReader(data))
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
@@ -63,27 +67,26 @@ func TestExportNpy(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	a := readNpy(t, filepath.Join("o", "tiles.npy"))
-	px, err := a.Uint8()
-	if err != nil || a.Descr != "|u1" || !slices.Equal(a.Shape, []int{5610, 256}) || !bytes.Equal(px, want.Pix) {
-		t.Errorf("tiles.npy: %s %v, %v: want the 5610x256 uint8 tile matrix", a.Descr, a.Shape, err)
+	a := readNpy[uint8](t, filepath.Join("o", "tiles.npy"), "|u1")
+	if !slices.Equal(a.Shape, []int{5610, 256}) || !bytes.Equal(a.Data, want.Pix) {
+		t.Errorf("tiles.npy: %v: want the 5610x256 uint8 tile matrix", a.Shape)
 	}
 	recs := readCSV(t, filepath.Join("o", "labels.csv"))
 	for j, k := range []int{3, 5} {
-		a := readNpy(t, filepath.Join("o", fmt.Sprintf("labels_k%d.npy", k)))
-		labels, err := a.Int32()
-		if err != nil || a.Descr != "<i4" || !slices.Equal(a.Shape, []int{5610}) {
-			t.Fatalf("labels_k%d.npy: %s %v, %v", k, a.Descr, a.Shape, err)
+		a := readNpy[int32](t, filepath.Join("o", fmt.Sprintf("labels_k%d.npy", k)), "<i4")
+		labels := a.Data
+		if !slices.Equal(a.Shape, []int{5610}) {
+			t.Fatalf("labels_k%d.npy: %v", k, a.Shape)
 		}
 		for i, l := range labels {
 			if strconv.Itoa(int(l)+1) != recs[1+i][4+j] {
 				t.Fatalf("labels_k%d.npy[%d] = %d, labels.csv says cluster %s (npy counts from 0)", k, i, l, recs[1+i][4+j])
 			}
 		}
-		c := readNpy(t, filepath.Join("o", fmt.Sprintf("centroids_k%d.npy", k)))
-		cents, err := c.Float32()
-		if err != nil || c.Descr != "<f4" || !slices.Equal(c.Shape, []int{k, 256}) {
-			t.Fatalf("centroids_k%d.npy: %s %v, %v", k, c.Descr, c.Shape, err)
+		c := readNpy[float32](t, filepath.Join("o", fmt.Sprintf("centroids_k%d.npy", k)), "<f4")
+		cents := c.Data
+		if !slices.Equal(c.Shape, []int{k, 256}) {
+			t.Fatalf("centroids_k%d.npy: %v", k, c.Shape)
 		}
 		// Each centroid is the mean of its tiles, rounded to float32, and
 		// rounds to the pixels of centroid{c}.png.
@@ -115,7 +118,7 @@ func TestExportNpy(t *testing.T) {
 	}
 
 	// numpy reads them, and finds the same nearest centroids.
-	py := tilestest.NumpyPython(t)
+	py := sharedtest.NumpyPython(t)
 	script := `
 import sys, numpy as np
 t = np.load("o/tiles.npy")

@@ -17,15 +17,15 @@ import (
 	"github.com/tilekmeans/tilekmeans/gpu"
 	"github.com/tilekmeans/tilekmeans/gpu/gputest"
 	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/kmeans"
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
 // TestGPUSweepMatchesCPU runs the whole k = 3..7 sweep, plus k = 64, on the
 // real sheets through each OpenGL context under test, with -verify, and
 // requires the same numbers and the same PNG and CSV bytes as the CPU.
 func TestGPUSweepMatchesCPU(t *testing.T) {
-	paths := tilestest.Paths(t)
+	paths := sharedtest.Paths(t)
 	dir := t.TempDir()
 	for _, ks := range []string{"3-7", "64"} {
 		ref := filepath.Join(dir, "cpu"+ks)
@@ -64,7 +64,7 @@ func TestGPUSweepMatchesCPU(t *testing.T) {
 // multiple of the GPU's packing alone) and non-square 10x16 tiles on the
 // real sheets give, on the GPU with -verify, the CPU's bytes and numbers.
 func TestGPUColourAndNonSquareMatchCPU(t *testing.T) {
-	sheets := tilestest.Shared(t, filepath.Join("data", "sheets"))
+	sheets := sharedtest.Shared(t, filepath.Join("data", "sheets"))
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		name string
@@ -96,7 +96,7 @@ func TestGPUColourAndNonSquareMatchCPU(t *testing.T) {
 // through the sweep, as a lost context would, and checks that auto finishes
 // the run on the CPU with the same output.
 func TestRealGPUFailureMidRunFallsBack(t *testing.T) {
-	paths := tilestest.Paths(t)
+	paths := sharedtest.Paths(t)
 	dir := t.TempDir()
 	ref := filepath.Join(dir, "ref")
 	args := append([]string{"run", "-k", "3-5", "-images"}, paths...)

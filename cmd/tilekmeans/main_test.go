@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 )
 
 // runCLI runs the command in-process and returns its exit code and output.
@@ -145,7 +145,7 @@ func readSummary(t *testing.T, dir string) map[string]any {
 }
 
 func TestRunRealSheetsLayout(t *testing.T) {
-	paths := tilestest.Paths(t)
+	paths := sharedtest.Paths(t)
 	out := filepath.Join(t.TempDir(), "centroids")
 	code, _, stderr := runCLI(t, append([]string{"run", "-q", "-out", out, "-images"}, paths...)...)
 	if code != exitOK || stderr != "" {
@@ -262,7 +262,7 @@ func outputFiles(t *testing.T, dir string) map[string][]byte {
 }
 
 func TestSameSeedSameBytes(t *testing.T) {
-	paths := tilestest.Paths(t)
+	paths := sharedtest.Paths(t)
 	var outs [3]map[string][]byte
 	for i, seed := range []string{"5", "5", "6"} {
 		out := filepath.Join(t.TempDir(), "o")
@@ -305,7 +305,7 @@ func TestDefaultDataEmbedded(t *testing.T) {
 }
 
 func TestDefaultImagesFolder(t *testing.T) {
-	paths := tilestest.Paths(t)
+	paths := sharedtest.Paths(t)
 	dir := t.TempDir()
 	if err := os.Mkdir(filepath.Join(dir, "images"), 0o755); err != nil {
 		t.Fatal(err)
@@ -331,7 +331,7 @@ func TestDefaultImagesFolder(t *testing.T) {
 }
 
 func TestInterruptedRunWritesNothing(t *testing.T) {
-	paths := tilestest.Paths(t)
+	paths := sharedtest.Paths(t)
 	out := filepath.Join(t.TempDir(), "o")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

@@ -6,12 +6,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"image"
+	"image/png"
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 
+	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/labels"
+	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outdir"
+	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outfiles"
+	htmlreport "github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/report"
 	"github.com/tilekmeans/tilekmeans/gpu"
 	"github.com/tilekmeans/tilekmeans/internal/verify"
 	"github.com/tilekmeans/tilekmeans/kmeans"
@@ -103,12 +107,15 @@ type runEntry struct {
 func buildSummary(ro *runOutput) summary {
 	o, t, be, runs := ro.o, ro.t, ro.be, ro.runs
 	s := summary{
-		Backend: be.name(), Prune: o.prune.String(), Verified: o.verify, Tiles: t.N(), Features: t.D, TileSize: t.Size,
+		Backend: be.name(), Prune: o.prune.String(), Verified: o.verify, Tiles: t.N(), Features: t.D,
 		TileWidth: t.Width, TileHeight: t.Height, Margin: t.Grid.Margin, Spacing: t.Grid.Spacing,
 		Tileset: o.sheets.tileset, Color: t.Color.String(), Background: o.sheets.background.String(),
 		Labels: o.labels.String(), Classes: ro.scoring.count, QualityNote: ro.scoring.note,
 		BlankTiles: t.Blank, SkippedBlank: t.Skipped, DistinctTiles: ro.distinct, Warnings: ro.warnings,
 		Seed: o.seed, Init: o.init.String(), NInit: o.nInit, MaxIters: o.iters, FixedIters: o.fixedIters,
+	}
+	if t.Width == t.Height {
+		s.TileSize = t.Width
 	}
 	if be.gpu != nil {
 		s.Context, s.Renderer, s.GLVersion = be.gpu.info.Context, be.gpu.info.Renderer, be.gpu.info.Version
@@ -122,10 +129,7 @@ func buildSummary(ro *runOutput) summary {
 	}
 	for _, sh := range t.Sheets {
 		e := sheetEntry{Path: sh.Path, Format: sh.Format, Width: sh.Width, Height: sh.Height, Rows: sh.Rows, Cols: sh.Cols,
-			Blank: sh.Blank, Transparent: sh.Transparent}
-		if sh.Orientation != 0 {
-			e.Orientation = sh.Orientation.String()
-		}
+			Blank: sh.Blank, Orientation: sh.Orientation, Transparent: sh.Transparent}
 		if sh.Cropped != (image.Point{}) {
 			e.Cropped = fmt.Sprintf("%dx%d", sh.Cropped.X, sh.Cropped.Y)
 		}
@@ -150,19 +154,10 @@ func buildSummary(ro *runOutput) summary {
 	return s
 }
 
-// outputFile matches every file writeOutputs writes, by path relative to
-// -out: a folder holding only these (and the marker) may be replaced by the
-// next run (TestOwnsEveryOutputFile keeps the two in step).
-var outputFile = regexp.MustCompile(`^(\.tilekmeans|summary\.json|labels\.csv|elbow\.png|report\.html|tiles\.npy|(labels|centroids)_k[0-9]+\.npy|[0-9]+/(centroid[0-9]+|montage)\.png)$`)
-
-// ownsOutput reports whether rel (slash-separated, relative to -out) is a
-// file a run writes.
-func ownsOutput(rel string) bool { return outputFile.MatchString(rel) }
-
 // runOutput is what a finished run writes.
 type runOutput struct {
 	o        *runOptions
-	t        *tiles.Tiles
+	t        *tiles.Set
 	be       *backend
 	runs     []kRun
 	scoring  classScoring
@@ -170,37 +165,39 @@ type runOutput struct {
 	warnings []string // printed when found, and kept in summary.json
 }
 
-// writeOutputs writes every output file into root, the staging folder of
-// -out (see package outdir): the centroid PNGs and montage per k,
-// labels.csv, the -export files, elbow.png, report.html and summary.json.
-// It stops at the first error or when ctx is cancelled.
+// writeOutputs writes every output file (package outfiles names them)
+// into root, the staging folder of -out (see package outdir): the centroid
+// PNGs and montage per k, labels.csv, the -export files, elbow.png,
+// report.html and summary.json. It stops at the first error or when ctx is
+// cancelled.
 func writeOutputs(ctx context.Context, root string, ro *runOutput) error {
 	steps := []func() error{}
 	for _, r := range ro.runs {
-		dir := filepath.Join(root, strconv.Itoa(r.res.K))
+		k := r.res.K
 		steps = append(steps, func() error {
-			if err := os.Mkdir(dir, 0o755); err != nil {
+			kDir := filepath.Dir(outfiles.Path(root, outfiles.Montage, k))
+			if err := os.Mkdir(kDir, 0o755); err != nil {
 				return err
 			}
 			for c, img := range r.centroids {
-				if err := tiles.WritePNG(filepath.Join(dir, fmt.Sprintf("centroid%d.png", c+1)), img); err != nil {
+				if err := writePNG(outfiles.Path(root, outfiles.Centroid, k, c+1), img); err != nil {
 					return err
 				}
 			}
-			return tiles.WritePNG(filepath.Join(dir, "montage.png"), r.montage)
+			return writePNG(outfiles.Path(root, outfiles.Montage, k), r.montage)
 		})
 	}
 	s := buildSummary(ro)
 	steps = append(steps,
 		func() error {
-			return tiles.WriteAtomic(filepath.Join(root, "labels.csv"), func(w io.Writer) error {
+			return outdir.WriteStaged(outfiles.Path(root, outfiles.Labels), func(w io.Writer) error {
 				return writeLabels(w, ro.t, ro.runs)
 			})
 		},
 		func() error { return writeExports(root, ro) },
 		func() error { return writeReport(root, ro, s) },
 		func() error {
-			return tiles.WriteAtomic(filepath.Join(root, "summary.json"), func(w io.Writer) error {
+			return outdir.WriteStaged(outfiles.Path(root, outfiles.Summary), func(w io.Writer) error {
 				enc := json.NewEncoder(w)
 				enc.SetIndent("", "  ")
 				return enc.Encode(s)
@@ -217,47 +214,52 @@ func writeOutputs(ctx context.Context, root string, ro *runOutput) error {
 	return ctx.Err()
 }
 
+// writePNG writes img into the staging folder as a PNG file.
+func writePNG(path string, img image.Image) error {
+	return outdir.WriteStaged(path, func(w io.Writer) error { return png.Encode(w, img) })
+}
+
 // centroidImages renders a result's centroids (its exact means, rounded)
 // once, for the PNG files and the report, and lays them out in a montage.
-func centroidImages(t *tiles.Tiles, res *kmeans.Result) (imgs []image.Image, montage image.Image) {
+func centroidImages(t *tiles.Set, res *kmeans.Result) (imgs []image.Image, montage image.Image) {
 	imgs = make([]image.Image, res.K)
 	for c := range res.K {
-		imgs[c] = t.Image(res.Means[c*t.D : (c+1)*t.D])
+		imgs[c] = tiles.CentroidImage(res.Means[c*t.D:(c+1)*t.D], t.Width, t.Height, t.Color)
 	}
-	return imgs, tiles.Montage(imgs, montageLayout(t))
+	return imgs, htmlreport.Montage(imgs, montageLayout(t))
 }
 
 // montageLayout is montage.png's layout: tiles scaled up for a person to
 // look at (8x for 16x16), 8 gray pixels apart, wrapped into rows past
-// tiles.DefaultMontageWidth.
-func montageLayout(t *tiles.Tiles) tiles.MontageLayout {
-	return tiles.MontageLayout{Scale: tiles.MontageScale(t.Width, t.Height), Gap: 8}
+// htmlreport.DefaultMontageWidth.
+func montageLayout(t *tiles.Set) htmlreport.MontageLayout {
+	return htmlreport.MontageLayout{Scale: htmlreport.MontageScale(t.Width, t.Height), Gap: 8}
 }
 
 // classScoring is what the runs are scored against: the true classes
 // (-labels), or why there is no scoring.
 type classScoring struct {
-	classes *tiles.Classes // nil when the scores would mean nothing
-	count   int            // classes -labels gave
-	note    string         // why not, when classes is nil
-	by      string         // what one class is called in the report: "sheet", "class"
-	from    string         // where the classes come from, for the report
+	classes *labels.Classes // nil when the scores would mean nothing
+	count   int             // classes -labels gave
+	note    string          // why not, when classes is nil
+	by      string          // what one class is called in the report: "sheet", "class"
+	from    string          // where the classes come from, for the report
 }
 
 // newClassScoring scores against c unless that means nothing.
-func newClassScoring(spec tiles.LabelSpec, c *tiles.Classes) classScoring {
+func newClassScoring(spec labels.Spec, c *labels.Classes) classScoring {
 	cs := classScoring{by: "class", count: len(c.Names)}
 	switch spec.Kind {
-	case tiles.LabelSheets:
+	case labels.Sheets:
 		cs.by, cs.from = "sheet", "one per sheet"
-	case tiles.LabelRows:
+	case labels.Rows:
 		cs.from = fmt.Sprintf("grid row / %d (-labels %s)", spec.N, spec)
-	case tiles.LabelCols:
+	case labels.Cols:
 		cs.from = fmt.Sprintf("grid column / %d (-labels %s)", spec.N, spec)
 	default:
 		cs.from = "from " + spec.File
 	}
-	if cs.note = c.Meaningless(); cs.note == "" {
+	if cs.note = c.QualityNote(); cs.note == "" {
 		cs.classes = c
 	}
 	return cs
@@ -274,7 +276,7 @@ func (cs classScoring) quality(res *kmeans.Result) *kmeans.Quality {
 
 // writeLabels writes one row per tile: index, origin, and its cluster
 // (1..k, like the centroid file names) for every k.
-func writeLabels(w io.Writer, t *tiles.Tiles, runs []kRun) error {
+func writeLabels(w io.Writer, t *tiles.Set, runs []kRun) error {
 	cw := csv.NewWriter(w)
 	head := []string{"tile", "sheet", "row", "col"}
 	for _, r := range runs {

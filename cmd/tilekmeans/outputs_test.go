@@ -14,7 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
+	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outfiles"
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 )
 
 // snapshot returns every file under root with its bytes.
@@ -299,7 +300,7 @@ func TestOutFolderRules(t *testing.T) {
 func TestRunFullDisk(t *testing.T) {
 	mnt := t.TempDir()
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt).CombinedOutput(); err != nil {
-		tilestest.Missing(t, fmt.Sprintf("cannot mount a small tmpfs (needs root): %v %s", err, out))
+		sharedtest.Missing(t, fmt.Sprintf("cannot mount a small tmpfs (needs root): %v %s", err, out))
 	}
 	t.Cleanup(func() { exec.Command("umount", mnt).Run() })
 	out := filepath.Join(mnt, "out")
@@ -320,7 +321,7 @@ func TestRunFullDisk(t *testing.T) {
 }
 
 // TestOwnsEveryOutputFile: every file a run writes (with every option that
-// adds files) is one ownsOutput recognises, so the next run may replace
+// adds files) is one outfiles.Owns recognises, so the next run may replace
 // the folder; and a file it does not write is not.
 func TestOwnsEveryOutputFile(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
@@ -328,13 +329,13 @@ func TestOwnsEveryOutputFile(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	for name := range snapshot(t, out) {
-		if !ownsOutput(filepath.ToSlash(name)) {
-			t.Errorf("the run wrote %s, which ownsOutput does not recognise", name)
+		if !outfiles.Owns(filepath.ToSlash(name)) {
+			t.Errorf("the run wrote %s, which outfiles.Owns does not recognise", name)
 		}
 	}
 	for _, foreign := range []string{"notes.txt", "3/notes.txt", "photos/p.jpg", "centroid1.png", "3/centroid1.jpg", "labels_k3.npy.bak"} {
-		if ownsOutput(foreign) {
-			t.Errorf("ownsOutput(%q) = true", foreign)
+		if outfiles.Owns(foreign) {
+			t.Errorf("outfiles.Owns(%q) = true", foreign)
 		}
 	}
 	// The reviewer's case: an old folder with summary.json and labels.csv

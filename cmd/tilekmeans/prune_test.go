@@ -7,7 +7,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 )
 
 // TestPruneSameBytes: -prune auto (with -verify, which checks every
@@ -15,7 +15,7 @@ import (
 // every output file, -export npy included; only summary.json's "prune"
 // differs (timings masked).
 func TestPruneSameBytes(t *testing.T) {
-	paths := tilestest.Paths(t)
+	paths := sharedtest.Paths(t)
 	var outs [2]map[string][]byte
 	for i, prune := range []string{"auto", "off"} {
 		out := filepath.Join(t.TempDir(), "o")

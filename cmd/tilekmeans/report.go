@@ -7,8 +7,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outdir"
+	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outfiles"
 	htmlreport "github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/report"
-	"github.com/tilekmeans/tilekmeans/tiles"
 )
 
 // writeReport writes elbow.png and report.html (see package
@@ -40,13 +41,13 @@ func writeReport(root string, ro *runOutput, s summary) error {
 	if err != nil {
 		return err
 	}
-	if err := tiles.WriteAtomic(filepath.Join(root, "elbow.png"), func(w io.Writer) error {
+	if err := outdir.WriteStaged(outfiles.Path(root, outfiles.Elbow), func(w io.Writer) error {
 		_, err := w.Write(elbow)
 		return err
 	}); err != nil {
 		return err
 	}
-	return tiles.WriteAtomic(filepath.Join(root, "report.html"), func(w io.Writer) error {
+	return outdir.WriteStaged(outfiles.Path(root, outfiles.Report), func(w io.Writer) error {
 		return htmlreport.Write(w, in, elbow)
 	})
 }

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 )
 
 // chromium returns the headless browser for report tests: $TILEKMEANS_CHROMIUM,
@@ -26,7 +26,7 @@ func chromium(t *testing.T) string {
 	}
 	p, err := exec.LookPath("chromium")
 	if err != nil {
-		tilestest.Missing(t, "chromium not found (Debian package chromium; .ci/deps installs it)")
+		sharedtest.Missing(t, "chromium not found (Debian package chromium; .ci/deps installs it)")
 	}
 	return p
 }

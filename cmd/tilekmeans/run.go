@@ -13,7 +13,9 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/labels"
 	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outdir"
+	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outfiles"
 	"github.com/tilekmeans/tilekmeans/cpu"
 	"github.com/tilekmeans/tilekmeans/gpu"
 	"github.com/tilekmeans/tilekmeans/internal/verify"
@@ -24,7 +26,7 @@ import (
 // runOptions are the flags of the run command.
 type runOptions struct {
 	sheets     sheetFlags
-	labels     tiles.LabelSpec
+	labels     labels.Spec
 	ks         []int
 	iters      int
 	fixedIters bool
@@ -48,7 +50,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	o := &runOptions{}
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	o.sheets.register(fs, 16)
-	fs.TextVar(&o.labels, "labels", tiles.LabelSpec{}, "true classes for purity, NMI, ARI: sheets (one per sheet) | rows:N | cols:N (grid row or column / N) | a FILE (one label per tile: TensorBoard .tsv or CSV)")
+	fs.TextVar(&o.labels, "labels", labels.Spec{}, "true classes for purity, NMI, ARI: sheets (one per sheet) | rows:N | cols:N (grid row or column / N) | a FILE (one label per tile: TensorBoard .tsv or CSV)")
 	kFlag := fs.String("k", "3,4,5,6,7", "cluster `counts`: list and/or ranges, e.g. 3,4,5 or 3-7")
 	fs.IntVar(&o.iters, "iters", 100, "maximum Lloyd `iterations`")
 	fs.BoolVar(&o.fixedIters, "fixed-iters", false, "run all -iters iterations even after convergence (the notebook's loop)")
@@ -146,7 +148,7 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 	// Take -out first: a folder that may not be replaced, or another run
 	// writing it, fails before any sheet is read. The run is built in a
 	// staging folder beside it and switched into place at the end.
-	out, err := outdir.Begin(o.out, ownsOutput)
+	out, err := outdir.Begin(o.out, outfiles.Owns)
 	if err != nil {
 		return fmt.Errorf("-out %s: %w", o.out, err)
 	}
@@ -310,7 +312,7 @@ func runK(ctx context.Context, o *runOptions, k int, data kmeans.Data, a kmeans.
 	return res, nil
 }
 
-func skippedNote(t *tiles.Tiles) string {
+func skippedNote(t *tiles.Set) string {
 	if t.Skipped > 0 {
 		return ", skipped"
 	}

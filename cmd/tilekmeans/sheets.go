@@ -4,11 +4,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"image/color"
 	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/sheetpaths"
 	"github.com/tilekmeans/tilekmeans/tiles"
 	"github.com/tilekmeans/tilekmeans/tiles/embedded"
 )
@@ -43,6 +45,50 @@ func (s *tileSize) Set(v string) error {
 	return nil
 }
 
+// background is -background: the opaque colour that transparent pixels
+// are composited over (tiles.Options.Background).
+type background struct{ r, g, b uint8 }
+
+// white is -background's default, as ImageMagick's.
+var white = background{255, 255, 255}
+
+// color is the colour for tiles.Options.
+func (b background) color() color.Color { return color.RGBA{b.r, b.g, b.b, 255} }
+
+// String gives the colour as #rrggbb.
+func (b background) String() string { return fmt.Sprintf("#%02x%02x%02x", b.r, b.g, b.b) }
+
+// MarshalText returns the #rrggbb form.
+func (b background) MarshalText() ([]byte, error) { return []byte(b.String()), nil }
+
+// UnmarshalText accepts #rrggbb, #rgb (either without the #), "white",
+// "black", or a gray level 0..255 in decimal.
+func (b *background) UnmarshalText(text []byte) error {
+	s := strings.ToLower(strings.TrimSpace(string(text)))
+	switch s {
+	case "white":
+		*b = white
+		return nil
+	case "black":
+		*b = background{}
+		return nil
+	}
+	if v, err := strconv.ParseUint(s, 10, 8); err == nil && !strings.HasPrefix(s, "#") && len(s) <= 3 {
+		*b = background{uint8(v), uint8(v), uint8(v)}
+		return nil
+	}
+	h := strings.TrimPrefix(s, "#")
+	if len(h) == 3 {
+		h = string([]byte{h[0], h[0], h[1], h[1], h[2], h[2]})
+	}
+	v, err := strconv.ParseUint(h, 16, 32)
+	if len(h) != 6 || err != nil {
+		return fmt.Errorf("background %q: want #rrggbb, #rgb, white, black or a gray level 0..255", text)
+	}
+	*b = background{uint8(v >> 16), uint8(v >> 8), uint8(v)}
+	return nil
+}
+
 // sheetFlags are the flags that say which sheets to read and how to cut
 // them, shared by run, bench and assign.
 type sheetFlags struct {
@@ -52,7 +98,7 @@ type sheetFlags struct {
 	spacing    int
 	tileset    string
 	color      tiles.ColorModel
-	background tiles.Background
+	background background
 	crop       bool
 	skipBlank  bool
 	set        map[string]bool // flags given on the command line
@@ -62,14 +108,14 @@ type sheetFlags struct {
 // none, the caller decides).
 func (s *sheetFlags) register(fs *flag.FlagSet, tileDefault int) {
 	s.tile = tileSize{tileDefault, tileDefault}
-	s.background = tiles.White
+	s.background = white
 	fs.Var(&s.images, "images", "sheet `PATH`s: files, directories or globs (repeatable; bare paths after it count too)")
 	fs.Var(&s.tile, "tile", "tile size in pixels: `W` (square) or WxH, e.g. 16 or 10x16")
 	fs.IntVar(&s.margin, "margin", 0, "`pixels` around the whole grid of tiles (as Tiled's tileset margin)")
 	fs.IntVar(&s.spacing, "spacing", 0, "`pixels` between neighbouring tiles (as Tiled's tileset spacing)")
 	fs.StringVar(&s.tileset, "tileset", "", "a Tiled tileset `FILE.tsx`: its image, tile size, margin and spacing (instead of -images and -tile)")
 	fs.TextVar(&s.color, "color", tiles.Gray, "tile features: gray (1 byte per pixel, BT.601 luma) | rgb (3 bytes per pixel)")
-	fs.TextVar(&s.background, "background", tiles.White, "`colour` transparent pixels are composited over: #rrggbb, #rgb, white, black or a gray level 0..255")
+	fs.TextVar(&s.background, "background", white, "`colour` transparent pixels are composited over: #rrggbb, #rgb, white, black or a gray level 0..255")
 	fs.BoolVar(&s.crop, "crop", false, "trim a right/bottom remainder that is not a whole tile instead of failing")
 	fs.BoolVar(&s.skipBlank, "skip-blank", false, "leave blank tiles (all pixels equal) out")
 }
@@ -99,11 +145,10 @@ func (s *sheetFlags) check(fs *flag.FlagSet) error {
 
 // options returns the tiles.Options the flags ask for.
 func (s *sheetFlags) options(workers int) tiles.Options {
-	bg := s.background
 	return tiles.Options{
 		Grid:       tiles.Grid{TileWidth: s.tile.w, TileHeight: s.tile.h, Margin: s.margin, Spacing: s.spacing},
 		Color:      s.color,
-		Background: &bg,
+		Background: s.background.color(),
 		Crop:       s.crop,
 		SkipBlank:  s.skipBlank,
 		Workers:    workers,
@@ -114,10 +159,10 @@ func (s *sheetFlags) options(workers int) tiles.Options {
 // ./images/usps_*.jpg, else the embedded default set. Paths under exclude
 // (the run's -out) and inside any tilekmeans output folder are left out:
 // the tool never reads its own outputs.
-func (s *sheetFlags) load(workers int, exclude string) (*tiles.Tiles, error) {
+func (s *sheetFlags) load(workers int, exclude string) (*tiles.Set, error) {
 	opts := s.options(workers)
 	if s.tileset != "" {
-		t, _, err := tiles.LoadTileset(s.tileset, opts)
+		t, err := tiles.LoadTileset(s.tileset, opts)
 		if err != nil {
 			return nil, fmt.Errorf("-tileset %w", gridHint(err))
 		}
@@ -137,11 +182,11 @@ func (s *sheetFlags) load(workers int, exclude string) (*tiles.Tiles, error) {
 		t, err := tiles.LoadSources(srcs, opts)
 		return t, gridHint(err)
 	}
-	expand := []tiles.ExpandOption{tiles.SkipOutputDirs()}
+	expand := []sheetpaths.ExpandOption{sheetpaths.SkipOutputDirs()}
 	if exclude != "" {
-		expand = append(expand, tiles.ExcludeTree(exclude))
+		expand = append(expand, sheetpaths.ExcludeTree(exclude))
 	}
-	files, err := tiles.Expand(paths, expand...)
+	files, err := sheetpaths.Expand(paths, expand...)
 	if err != nil {
 		return nil, fmt.Errorf("-images %w", err)
 	}
@@ -152,7 +197,7 @@ func (s *sheetFlags) load(workers int, exclude string) (*tiles.Tiles, error) {
 // source says where the sheets came from, for the run's first line:
 // "5 sheets", "the 5 embedded default sheets" or "5 sheets from
 // ./images/usps_*.jpg" (the defaults are said, so a user sees which ran).
-func (s *sheetFlags) source(t *tiles.Tiles) string {
+func (s *sheetFlags) source(t *tiles.Set) string {
 	n := len(t.Sheets)
 	switch {
 	case s.tileset != "" || len(s.images) > 0:
@@ -175,7 +220,7 @@ func gridHint(err error) error {
 	case len(ge.Fits) > 0:
 		f := ge.Fits[0]
 		return fmt.Errorf("%w (use -margin %d -spacing %d)", err, f.Margin, f.Spacing)
-	case ge.CropFits():
+	case ge.Cols > 0 && ge.Rows > 0: // no other grid fits: -crop is the remedy
 		return fmt.Errorf("%w (use -crop to trim %dx%d)", err, ge.Right, ge.Bottom)
 	}
 	return err
@@ -185,7 +230,7 @@ func gridHint(err error) error {
 // transparent pixels composited over the background (a notice), and a crop
 // that cut tiles across gutters of another grid (a warning, also
 // returned for summary.json).
-func noteSheets(w io.Writer, t *tiles.Tiles, bg tiles.Background) (warnings []string) {
+func noteSheets(w io.Writer, t *tiles.Set, bg background) (warnings []string) {
 	for _, sh := range t.Sheets {
 		if sh.Transparent > 0 {
 			fmt.Fprintf(w, "tilekmeans: %s has %d transparent pixels, composited over %s (-background)\n", sh.Path, sh.Transparent, bg)
@@ -202,7 +247,7 @@ func noteSheets(w io.Writer, t *tiles.Tiles, bg tiles.Background) (warnings []st
 }
 
 // tileDesc is "16x16" or "10x16 rgb" for messages.
-func tileDesc(t *tiles.Tiles) string {
+func tileDesc(t *tiles.Set) string {
 	d := fmt.Sprintf("%dx%d", t.Width, t.Height)
 	if t.Color != tiles.Gray {
 		d += " " + t.Color.String()

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/tiles"
 	"github.com/tilekmeans/tilekmeans/tiles/npy"
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
 func TestTileSizeFlag(t *testing.T) {
@@ -55,7 +55,7 @@ func TestSheetFlagErrors(t *testing.T) {
 // sheet returns a shared real sheet (../shared/data/sheets), skipping the
 // test (failing it under CI=true) when it is absent.
 func sheet(t *testing.T, name string) string {
-	return tilestest.Shared(t, filepath.Join("data", "sheets", name))
+	return sharedtest.Shared(t, filepath.Join("data", "sheets", name))
 }
 
 // TestRealSheetsWorkedExamples runs the README's worked examples on the
@@ -101,7 +101,7 @@ func TestRealSheetsWorkedExamples(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer f.Close()
-		arr, err := npy.Read(f)
+		arr, err := npy.Read[uint8](f)
 		if err != nil || len(arr.Shape) != 2 || arr.Shape[0] != 1767 || arr.Shape[1] != 64*64*3 {
 			t.Errorf("tiles.npy: %v %v", arr, err)
 		}
@@ -191,7 +191,7 @@ func TestLabelFiles(t *testing.T) {
 // TestImageCases: ../shared/cases' images are read right or refused with
 // one clear line.
 func TestImageCases(t *testing.T) {
-	cases := func(rel string) string { return tilestest.Shared(t, filepath.Join("cases", rel)) }
+	cases := func(rel string) string { return sharedtest.Shared(t, filepath.Join("cases", rel)) }
 	t.Run("black glyphs on transparency", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "o")
 		code, _, stderr := runCLI(t, "run", "-images", cases("alpha_transparent/black_on_transparent.png"), "-tile", "8", "-k", "2", "-backend", "cpu", "-out", out)
@@ -230,7 +230,7 @@ func TestImageCases(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer f.Close()
-		got, err := npy.Read(f)
+		got, err := npy.Read[uint8](f)
 		if err != nil || !bytes.Equal(got.Data, want.Pix) {
 			t.Errorf("tiles.npy of the tiled TIFF differs from base.png's true pixels (%v)", err)
 		}

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 )
 
 // Context kinds (the same strings as gpu.ContextGLFW and gpu.ContextEGL;
@@ -54,5 +54,5 @@ func CI() bool { return os.Getenv("CI") == "true" }
 // requested context (or its input) is missing.
 func Unavailable(tb testing.TB, format string, args ...any) {
 	tb.Helper()
-	tilestest.Missing(tb, fmt.Sprintf(format, args...))
+	sharedtest.Missing(tb, fmt.Sprintf(format, args...))
 }

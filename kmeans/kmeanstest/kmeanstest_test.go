@@ -4,16 +4,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/internal/verify"
 	"github.com/tilekmeans/tilekmeans/kmeans"
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 
 // The reference passes its own suite, with the real sheets when present.
 func TestReference(t *testing.T) {
 	newRef := func(t *testing.T, data kmeans.Data) kmeans.Assigner { return verify.Reference{Data: data} }
-	TestAssigner(t, newRef, tilestest.Optional(t)...)
-	TestRun(t, newRef, tilestest.Optional(t)...)
+	TestAssigner(t, newRef, sharedtest.Optional(t)...)
+	TestRun(t, newRef, sharedtest.Optional(t)...)
 }
 
 // wrong is an Assigner that breaks the contract in one way.

@@ -13,13 +13,13 @@ var sheetFS embed.FS
 // Layout of every embedded sheet. They match the real USPS sheets, so code
 // that cuts sheets into tiles needs no special case for the default data.
 const (
-	TileSize  = 16 // tile width and height in pixels
-	SheetCols = 33 // tiles per row
-	SheetRows = 34 // tiles per column
+	tileSize  = 16 // tile width and height in pixels
+	sheetCols = 33 // tiles per row
+	sheetRows = 34 // tiles per column
 )
 
-// NumSheets is the number of embedded sheets; sheet i holds digit i+1.
-const NumSheets = 5
+// numSheets is the number of embedded sheets; sheet i holds digit i+1.
+const numSheets = 5
 
 // Sheet is one embedded sheet file.
 type Sheet struct {
@@ -31,8 +31,8 @@ type Sheet struct {
 // Sheets returns the embedded sheets in digit order 1..5. Each call returns
 // fresh copies, so callers may modify the result freely.
 func Sheets() []Sheet {
-	out := make([]Sheet, 0, NumSheets)
-	for d := 1; d <= NumSheets; d++ {
+	out := make([]Sheet, 0, numSheets)
+	for d := 1; d <= numSheets; d++ {
 		name := fmt.Sprintf("mnist_%d.png", d)
 		data, err := sheetFS.ReadFile("sheets/" + name)
 		if err != nil {

@@ -23,8 +23,8 @@ func decode(t *testing.T, s Sheet) *image.Gray {
 
 func TestSheets(t *testing.T) {
 	sheets := Sheets()
-	if len(sheets) != NumSheets {
-		t.Fatalf("got %d sheets, want %d", len(sheets), NumSheets)
+	if len(sheets) != numSheets {
+		t.Fatalf("got %d sheets, want %d", len(sheets), numSheets)
 	}
 	for i, s := range sheets {
 		if want := fmt.Sprintf("mnist_%d.png", i+1); s.Name != want {
@@ -34,7 +34,7 @@ func TestSheets(t *testing.T) {
 			t.Errorf("sheet %d: digit %d, want %d", i, s.Digit, i+1)
 		}
 		g := decode(t, s)
-		want := image.Rect(0, 0, SheetCols*TileSize, SheetRows*TileSize)
+		want := image.Rect(0, 0, sheetCols*tileSize, sheetRows*tileSize)
 		if g.Bounds() != want {
 			t.Errorf("%s: bounds %v, want %v (528x544)", s.Name, g.Bounds(), want)
 		}
@@ -66,25 +66,25 @@ func TestTilesLookLikeDigits(t *testing.T) {
 		if frac := float64(zeros) / float64(len(g.Pix)); frac < 0.25 {
 			t.Errorf("%s: only %.0f%% of pixels are black background", s.Name, 100*frac)
 		}
-		for ty := range SheetRows {
-			for tx := range SheetCols {
-				x0, y0 := tx*TileSize, ty*TileSize
+		for ty := range sheetRows {
+			for tx := range sheetCols {
+				x0, y0 := tx*tileSize, ty*tileSize
 				at := func(x, y int) uint8 { return g.GrayAt(x0+x, y0+y).Y }
 				var maxv uint8
 				// ink[e] is set when edge e (top, bottom, left, right)
 				// or the line next to it has ink.
 				var ink [4]bool
-				for y := range TileSize {
-					for x := range TileSize {
+				for y := range tileSize {
+					for x := range tileSize {
 						v := at(x, y)
 						maxv = max(maxv, v)
 						if v == 0 {
 							continue
 						}
 						ink[0] = ink[0] || y <= 1
-						ink[1] = ink[1] || y >= TileSize-2
+						ink[1] = ink[1] || y >= tileSize-2
 						ink[2] = ink[2] || x <= 1
-						ink[3] = ink[3] || x >= TileSize-2
+						ink[3] = ink[3] || x >= tileSize-2
 					}
 				}
 				if maxv < 128 || ink != [4]bool{true, true, true, true} {
@@ -96,7 +96,7 @@ func TestTilesLookLikeDigits(t *testing.T) {
 			}
 		}
 		if bad > 0 {
-			t.Errorf("%s: %d of %d tiles not digit-like", s.Name, bad, SheetCols*SheetRows)
+			t.Errorf("%s: %d of %d tiles not digit-like", s.Name, bad, sheetCols*sheetRows)
 		}
 	}
 }

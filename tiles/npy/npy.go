@@ -1,6 +1,9 @@
 // Package npy writes and reads NumPy .npy files (format version 1.0 on
 // write; 1.0, 2.0 and 3.0 on read), the format numpy.save writes and
-// numpy.load reads.
+// numpy.load reads, for arrays of uint8, int32 or float32:
+//
+//	err := npy.Write(w, t.Pix, t.N(), t.D) // numpy: uint8, shape (N, D)
+//	a, err := npy.Read[float32](r)         // a.Shape, a.Data
 //
 // A file is the magic "\x93NUMPY", two version bytes, the little-endian
 // length of a header, and the header: a Python dict literal such as
@@ -22,13 +25,6 @@ import (
 	"strings"
 )
 
-// The dtypes this package writes: descr strings as numpy spells them.
-const (
-	Uint8   = "|u1" // uint8
-	Int32   = "<i4" // little-endian int32
-	Float32 = "<f4" // little-endian IEEE float32
-)
-
 const (
 	magic = "\x93NUMPY"
 	// align is the alignment of the data that numpy uses and requires.
@@ -42,67 +38,71 @@ const (
 var ErrFormat = errors.New("not a valid .npy file")
 
 // Array is an array read from a .npy file.
-type Array struct {
-	Descr        string // dtype, e.g. "|u1", "<f4"
-	FortranOrder bool   // column-major data
+type Array[T uint8 | int32 | float32] struct {
 	Shape        []int
-	Data         []byte // raw element bytes, len = product(Shape) * item size
+	FortranOrder bool // Data is column-major (numpy's fortran_order)
+	Data         []T  // the product of Shape elements (1 for a scalar)
 }
 
-// Len is the number of elements: the product of the shape (1 for a scalar).
-func (a *Array) Len() int {
-	n := 1
-	for _, d := range a.Shape {
-		n *= d
+// descr is the dtype of T as numpy spells it: "|u1", "<i4" (little-endian
+// int32) or "<f4" (little-endian IEEE float32).
+func descr[T uint8 | int32 | float32]() string {
+	var zero T
+	switch any(zero).(type) {
+	case int32:
+		return "<i4"
+	case float32:
+		return "<f4"
 	}
-	return n
+	return "|u1"
 }
 
-// WriteUint8 writes data as a uint8 array of the given shape.
-func WriteUint8(w io.Writer, data []uint8, shape ...int) error {
-	if err := writeHeader(w, Uint8, shape, len(data)); err != nil {
+// Write writes data as a .npy file (format version 1.0, C order) holding an
+// array of the given shape: uint8 as "|u1", int32 as "<i4", float32 as
+// "<f4", as numpy.save writes them. The shape must hold len(data) values.
+func Write[T uint8 | int32 | float32](w io.Writer, data []T, shape ...int) error {
+	want := 1
+	for _, d := range shape {
+		if d < 0 {
+			return fmt.Errorf("npy: negative dimension %d in shape %v", d, shape)
+		}
+		want *= d
+	}
+	if want != len(data) {
+		return fmt.Errorf("npy: shape %v holds %d values, got %d", shape, want, len(data))
+	}
+	h, err := preamble(descr[T](), shape)
+	if err != nil {
 		return err
 	}
-	_, err := w.Write(data)
+	if _, err := w.Write(h); err != nil {
+		return err
+	}
+	var buf []byte
+	switch v := any(data).(type) {
+	case []uint8:
+		buf = v
+	case []int32:
+		buf = make([]byte, 4*len(v))
+		for i, x := range v {
+			binary.LittleEndian.PutUint32(buf[4*i:], uint32(x))
+		}
+	case []float32:
+		buf = make([]byte, 4*len(v))
+		for i, x := range v {
+			binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(x))
+		}
+	}
+	_, err = w.Write(buf)
 	return err
 }
 
-// WriteInt32 writes data as a little-endian int32 array of the given shape.
-func WriteInt32(w io.Writer, data []int32, shape ...int) error {
-	if err := writeHeader(w, Int32, shape, len(data)); err != nil {
-		return err
-	}
-	buf := make([]byte, 4*len(data))
-	for i, v := range data {
-		binary.LittleEndian.PutUint32(buf[4*i:], uint32(v))
-	}
-	_, err := w.Write(buf)
-	return err
-}
-
-// WriteFloat32 writes data as a little-endian float32 array of the given
-// shape.
-func WriteFloat32(w io.Writer, data []float32, shape ...int) error {
-	if err := writeHeader(w, Float32, shape, len(data)); err != nil {
-		return err
-	}
-	buf := make([]byte, 4*len(data))
-	for i, v := range data {
-		binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(v))
-	}
-	_, err := w.Write(buf)
-	return err
-}
-
-// Header returns the complete version 1.0 preamble (magic, version, length
-// and padded header) for an array of the given dtype and shape.
-func Header(descr string, shape []int) ([]byte, error) {
+// preamble returns the complete version 1.0 preamble (magic, version,
+// length and padded header) for an array of the given dtype and shape.
+func preamble(descr string, shape []int) ([]byte, error) {
 	var dict strings.Builder
 	fmt.Fprintf(&dict, "{'descr': '%s', 'fortran_order': False, 'shape': (", descr)
 	for i, d := range shape {
-		if d < 0 {
-			return nil, fmt.Errorf("npy: negative dimension %d in shape %v", d, shape)
-		}
 		if i > 0 {
 			dict.WriteString(", ")
 		}
@@ -128,29 +128,12 @@ func Header(descr string, shape []int) ([]byte, error) {
 	return append(out, '\n'), nil
 }
 
-func writeHeader(w io.Writer, descr string, shape []int, n int) error {
-	want := 1
-	for _, d := range shape {
-		if d < 0 {
-			return fmt.Errorf("npy: negative dimension %d in shape %v", d, shape)
-		}
-		want *= d
-	}
-	if want != n {
-		return fmt.Errorf("npy: shape %v holds %d values, got %d", shape, want, n)
-	}
-	h, err := Header(descr, shape)
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(h)
-	return err
-}
-
-// Read reads one array from r. It accepts format versions 1.0, 2.0 and 3.0
-// and any dtype whose descr is a plain [<>|=][biuf]N code; element bytes are
-// returned as they are (see Uint8, Int32, Float32 for typed access).
-func Read(r io.Reader) (*Array, error) {
+// Read reads one array of element type T from r: a .npy file of format
+// version 1.0, 2.0 or 3.0 whose dtype is T's in either byte order ("|u1",
+// "<u1" ... for uint8; "<i4", ">i4", "=i4" for int32; "<f4", ">f4", "=f4"
+// for float32). A file that is not a valid .npy file is an error wrapping
+// ErrFormat; a valid one of another dtype is an error naming both.
+func Read[T uint8 | int32 | float32](r io.Reader) (*Array[T], error) {
 	pre := make([]byte, len(magic)+2)
 	if _, err := io.ReadFull(r, pre); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrFormat, noEOF(err))
@@ -184,18 +167,18 @@ func Read(r io.Reader) (*Array, error) {
 	if _, err := io.ReadFull(r, head); err != nil {
 		return nil, fmt.Errorf("%w: header: %v", ErrFormat, noEOF(err))
 	}
-	a, err := parseHeader(string(head))
+	h, err := parseHeader(string(head))
 	if err != nil {
 		return nil, fmt.Errorf("%w: header %q: %v", ErrFormat, strings.TrimSpace(string(head)), err)
 	}
-	size, err := itemSize(a.Descr)
+	size, err := itemSize(h.descr)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
 	}
 	n := int64(size)
-	for _, d := range a.Shape {
+	for _, d := range h.shape {
 		if d > 0 && n > math.MaxInt64/int64(d) {
-			return nil, fmt.Errorf("%w: shape %v is too large", ErrFormat, a.Shape)
+			return nil, fmt.Errorf("%w: shape %v is too large", ErrFormat, h.shape)
 		}
 		n *= int64(d)
 	}
@@ -204,9 +187,27 @@ func Read(r io.Reader) (*Array, error) {
 	var buf bytes.Buffer
 	got, err := io.CopyN(&buf, r, n)
 	if err != nil {
-		return nil, fmt.Errorf("%w: shape %v needs %d data bytes, found %d", ErrFormat, a.Shape, n, got)
+		return nil, fmt.Errorf("%w: shape %v needs %d data bytes, found %d", ErrFormat, h.shape, n, got)
 	}
-	a.Data = buf.Bytes()
+	order, err := byteOrder[T](h.descr)
+	if err != nil {
+		return nil, err
+	}
+	a := &Array[T]{Shape: h.shape, FortranOrder: h.fortran}
+	switch data := any(&a.Data).(type) {
+	case *[]uint8:
+		*data = buf.Bytes()
+	case *[]int32:
+		*data = make([]int32, buf.Len()/4)
+		for i := range *data {
+			(*data)[i] = int32(order.Uint32(buf.Bytes()[4*i:]))
+		}
+	case *[]float32:
+		*data = make([]float32, buf.Len()/4)
+		for i := range *data {
+			(*data)[i] = math.Float32frombits(order.Uint32(buf.Bytes()[4*i:]))
+		}
+	}
 	return a, nil
 }
 
@@ -229,62 +230,40 @@ func itemSize(descr string) (int, error) {
 	return n, nil
 }
 
-// Uint8 returns the elements of a uint8 array.
-func (a *Array) Uint8() ([]uint8, error) {
-	if a.Descr != Uint8 && a.Descr != "<u1" && a.Descr != ">u1" && a.Descr != "=u1" {
-		return nil, fmt.Errorf("npy: dtype %q is not uint8", a.Descr)
+// byteOrder checks that a file's dtype (a plain code, see itemSize) is T's
+// in some byte order, and returns that order.
+func byteOrder[T uint8 | int32 | float32](d string) (binary.ByteOrder, error) {
+	want := descr[T]()
+	if d[1:] != want[1:] {
+		return nil, fmt.Errorf("npy: dtype %q is not %s", d, map[string]string{"|u1": "uint8", "<i4": "int32", "<f4": "float32"}[want])
 	}
-	return a.Data, nil
-}
-
-// Int32 returns the elements of an int32 array (either byte order).
-func (a *Array) Int32() ([]int32, error) {
-	order, err := a.order4('i')
-	if err != nil {
-		return nil, err
-	}
-	out := make([]int32, len(a.Data)/4)
-	for i := range out {
-		out[i] = int32(order.Uint32(a.Data[4*i:]))
-	}
-	return out, nil
-}
-
-// Float32 returns the elements of a float32 array (either byte order).
-func (a *Array) Float32() ([]float32, error) {
-	order, err := a.order4('f')
-	if err != nil {
-		return nil, err
-	}
-	out := make([]float32, len(a.Data)/4)
-	for i := range out {
-		out[i] = math.Float32frombits(order.Uint32(a.Data[4*i:]))
-	}
-	return out, nil
-}
-
-func (a *Array) order4(kind byte) (binary.ByteOrder, error) {
-	if len(a.Descr) != 3 || a.Descr[1] != kind || a.Descr[2] != '4' {
-		name := map[byte]string{'i': "int32", 'f': "float32"}[kind]
-		return nil, fmt.Errorf("npy: dtype %q is not %s", a.Descr, name)
-	}
-	switch a.Descr[0] {
-	case '<', '=': // '=' is native: every platform Go's numpy peers use here is little-endian
-		return binary.LittleEndian, nil
+	switch d[0] {
 	case '>':
 		return binary.BigEndian, nil
+	case '|':
+		if want == "|u1" {
+			return binary.LittleEndian, nil // one byte: no order
+		}
+		return nil, fmt.Errorf("npy: dtype %q has no byte order", d)
 	}
-	return nil, fmt.Errorf("npy: dtype %q has no byte order", a.Descr)
+	return binary.LittleEndian, nil // '<', or '=' native: every platform Go's numpy peers use here is little-endian
+}
+
+// parsedHeader is what a .npy header dict says.
+type parsedHeader struct {
+	descr   string
+	fortran bool
+	shape   []int
 }
 
 // parseHeader parses the header dict: exactly the keys descr,
 // fortran_order and shape, as numpy requires.
-func parseHeader(s string) (*Array, error) {
+func parseHeader(s string) (*parsedHeader, error) {
 	p := &parser{s: s}
 	if !p.eat('{') {
 		return nil, errors.New("not a dict")
 	}
-	a := &Array{}
+	a := &parsedHeader{}
 	seen := map[string]bool{}
 	for {
 		if p.eat('}') {
@@ -303,19 +282,19 @@ func parseHeader(s string) (*Array, error) {
 		}
 		switch key {
 		case "descr":
-			if a.Descr, err = p.str(); err != nil {
+			if a.descr, err = p.str(); err != nil {
 				return nil, fmt.Errorf("descr: %v", err)
 			}
 		case "fortran_order":
 			switch {
 			case p.word("True"):
-				a.FortranOrder = true
+				a.fortran = true
 			case p.word("False"):
 			default:
 				return nil, errors.New("fortran_order is not True or False")
 			}
 		case "shape":
-			if a.Shape, err = p.tuple(); err != nil {
+			if a.shape, err = p.tuple(); err != nil {
 				return nil, fmt.Errorf("shape: %v", err)
 			}
 		default:

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 )
 
 func TestHeaderBytes(t *testing.T) {
@@ -20,13 +20,13 @@ func TestHeaderBytes(t *testing.T) {
 		shape []int
 		dict  string
 	}{
-		{Uint8, []int{5610, 256}, "{'descr': '|u1', 'fortran_order': False, 'shape': (5610, 256), }"},
-		{Int32, []int{7}, "{'descr': '<i4', 'fortran_order': False, 'shape': (7,), }"},
-		{Float32, []int{}, "{'descr': '<f4', 'fortran_order': False, 'shape': (), }"},
-		{Float32, []int{2, 3, 4}, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3, 4), }"},
+		{"|u1", []int{5610, 256}, "{'descr': '|u1', 'fortran_order': False, 'shape': (5610, 256), }"},
+		{"<i4", []int{7}, "{'descr': '<i4', 'fortran_order': False, 'shape': (7,), }"},
+		{"<f4", []int{}, "{'descr': '<f4', 'fortran_order': False, 'shape': (), }"},
+		{"<f4", []int{2, 3, 4}, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3, 4), }"},
 	}
 	for _, tt := range tests {
-		h, err := Header(tt.descr, tt.shape)
+		h, err := preamble(tt.descr, tt.shape)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,62 +45,52 @@ func TestHeaderBytes(t *testing.T) {
 func TestRoundTrip(t *testing.T) {
 	var b bytes.Buffer
 	u := []uint8{0, 1, 2, 250, 255, 7}
-	if err := WriteUint8(&b, u, 2, 3); err != nil {
+	if err := Write(&b, u, 2, 3); err != nil {
 		t.Fatal(err)
 	}
-	a, err := Read(&b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := a.Uint8()
-	if err != nil || !slices.Equal(got, u) || !slices.Equal(a.Shape, []int{2, 3}) || a.FortranOrder || a.Len() != 6 {
-		t.Errorf("uint8: %v %v %v", a, got, err)
+	a, err := Read[uint8](&b)
+	if err != nil || !slices.Equal(a.Data, u) || !slices.Equal(a.Shape, []int{2, 3}) || a.FortranOrder {
+		t.Errorf("uint8: %v %v", a, err)
 	}
 
 	b.Reset()
 	f := []float32{0, -1.5, float32(math.Inf(1)), math.SmallestNonzeroFloat32, 1e30, 3.25}
-	if err := WriteFloat32(&b, f, 3, 2); err != nil {
+	if err := Write(&b, f, 3, 2); err != nil {
 		t.Fatal(err)
 	}
-	a, err = Read(&b)
-	if err != nil {
-		t.Fatal(err)
+	written := bytes.Clone(b.Bytes())
+	af, err := Read[float32](&b)
+	if err != nil || !slices.Equal(af.Data, f) || !bytes.Contains(written, []byte("'<f4'")) {
+		t.Errorf("float32: %v %v", af, err)
 	}
-	gotf, err := a.Float32()
-	if err != nil || !slices.Equal(gotf, f) || a.Descr != Float32 {
-		t.Errorf("float32: %v %v %v", a, gotf, err)
+	if _, err := Read[int32](bytes.NewReader(written)); err == nil || errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), `dtype "<f4" is not int32`) {
+		t.Errorf("a float32 array read as int32: %v", err)
 	}
-	if _, err := a.Int32(); err == nil {
-		t.Error("Int32 of a float32 array: no error")
-	}
-	if _, err := a.Uint8(); err == nil {
-		t.Error("Uint8 of a float32 array: no error")
+	if _, err := Read[uint8](bytes.NewReader(written)); err == nil || errors.Is(err, ErrFormat) {
+		t.Errorf("a float32 array read as uint8: %v", err)
 	}
 
 	b.Reset()
 	l := []int32{0, 4, -1, math.MaxInt32, math.MinInt32}
-	if err := WriteInt32(&b, l, 5); err != nil {
+	if err := Write(&b, l, 5); err != nil {
 		t.Fatal(err)
 	}
-	a, err = Read(&b)
-	if err != nil {
-		t.Fatal(err)
+	written = bytes.Clone(b.Bytes())
+	al, err := Read[int32](&b)
+	if err != nil || !slices.Equal(al.Data, l) || !slices.Equal(al.Shape, []int{5}) {
+		t.Errorf("int32: %v %v", al, err)
 	}
-	gotl, err := a.Int32()
-	if err != nil || !slices.Equal(gotl, l) || !slices.Equal(a.Shape, []int{5}) {
-		t.Errorf("int32: %v %v %v", a, gotl, err)
-	}
-	if _, err := a.Float32(); err == nil {
-		t.Error("Float32 of an int32 array: no error")
+	if _, err := Read[float32](bytes.NewReader(written)); err == nil {
+		t.Error("an int32 array read as float32: no error")
 	}
 }
 
 func TestWriteErrors(t *testing.T) {
 	var b bytes.Buffer
-	if err := WriteUint8(&b, make([]uint8, 5), 2, 3); err == nil || !strings.Contains(err.Error(), "shape [2 3] holds 6 values, got 5") {
+	if err := Write(&b, make([]uint8, 5), 2, 3); err == nil || !strings.Contains(err.Error(), "shape [2 3] holds 6 values, got 5") {
 		t.Errorf("shape mismatch: %v", err)
 	}
-	if err := WriteFloat32(&b, nil, -1); err == nil || !strings.Contains(err.Error(), "negative dimension") {
+	if err := Write[float32](&b, nil, -1); err == nil || !strings.Contains(err.Error(), "negative dimension") {
 		t.Errorf("negative dimension: %v", err)
 	}
 	if b.Len() != 0 {
@@ -123,23 +113,19 @@ func header(major byte, dict string, data []byte) []byte {
 func TestReadVersionsAndOrders(t *testing.T) {
 	// Version 2.0, big-endian float32, double quotes, keys in another order.
 	f := header(2, `{"shape": (2,), "fortran_order": False, "descr": ">f4"}`+"\n", []byte{0x3f, 0x80, 0, 0, 0xc0, 0, 0, 0})
-	a, err := Read(bytes.NewReader(f))
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := a.Float32()
-	if err != nil || !slices.Equal(v, []float32{1, -2}) {
-		t.Errorf("got %v, %v", v, err)
+	a, err := Read[float32](bytes.NewReader(f))
+	if err != nil || !slices.Equal(a.Data, []float32{1, -2}) {
+		t.Errorf("got %v, %v", a, err)
 	}
 	// Fortran order is reported, not hidden.
-	a, err = Read(bytes.NewReader(header(1, "{'descr': '|u1', 'fortran_order': True, 'shape': (1, 2), }\n", []byte{1, 2})))
-	if err != nil || !a.FortranOrder {
-		t.Errorf("fortran order: %v, %v", a, err)
+	u, err := Read[uint8](bytes.NewReader(header(1, "{'descr': '|u1', 'fortran_order': True, 'shape': (1, 2), }\n", []byte{1, 2})))
+	if err != nil || !u.FortranOrder {
+		t.Errorf("fortran order: %v, %v", u, err)
 	}
 	// Trailing data after the array is left unread, as numpy does.
-	a, err = Read(bytes.NewReader(header(1, "{'descr': '|u1', 'fortran_order': False, 'shape': (1,), }\n", []byte{9, 9, 9})))
-	if err != nil || len(a.Data) != 1 {
-		t.Errorf("trailing data: %v, %v", a, err)
+	u, err = Read[uint8](bytes.NewReader(header(1, "{'descr': '|u1', 'fortran_order': False, 'shape': (1,), }\n", []byte{9, 9, 9})))
+	if err != nil || len(u.Data) != 1 {
+		t.Errorf("trailing data: %v, %v", u, err)
 	}
 }
 
@@ -170,7 +156,7 @@ func TestReadErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Read(bytes.NewReader(tt.file))
+			_, err := Read[float32](bytes.NewReader(tt.file))
 			if err == nil || !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), tt.msg) {
 				t.Errorf("error %v, want ErrFormat with %q", err, tt.msg)
 			}
@@ -180,43 +166,56 @@ func TestReadErrors(t *testing.T) {
 
 func FuzzRead(f *testing.F) {
 	var b bytes.Buffer
-	WriteUint8(&b, []uint8{1, 2, 3, 4}, 2, 2)
+	Write(&b, []uint8{1, 2, 3, 4}, 2, 2)
 	f.Add(b.Bytes())
 	b.Reset()
-	WriteFloat32(&b, []float32{1, 2}, 2)
+	Write(&b, []float32{1, 2}, 2)
 	f.Add(b.Bytes())
 	f.Add(header(2, `{"shape": (), "fortran_order": True, "descr": ">i4"}`, []byte{0, 0, 0, 1}))
 	f.Add([]byte("\x93NUMPY\x01\x00\xff\xff{"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		a, err := Read(bytes.NewReader(data))
-		if err != nil {
-			if !errors.Is(err, ErrFormat) {
-				t.Fatalf("error %v is not ErrFormat", err)
-			}
-			return
-		}
-		size, _ := itemSize(a.Descr)
-		if len(a.Data) != a.Len()*size {
-			t.Fatalf("shape %v of %s with %d data bytes", a.Shape, a.Descr, len(a.Data))
-		}
-		// What was read writes back and reads again the same.
-		if a.Descr == Uint8 && !a.FortranOrder {
-			var out bytes.Buffer
-			if err := WriteUint8(&out, a.Data, a.Shape...); err != nil {
-				t.Fatal(err)
-			}
-			b, err := Read(&out)
-			if err != nil || !bytes.Equal(b.Data, a.Data) || !slices.Equal(b.Shape, a.Shape) {
-				t.Fatalf("rewrite: %v, %v", b, err)
-			}
-		}
-		a.Int32()
-		a.Float32()
+		fuzzRead[uint8](t, data)
+		fuzzRead[int32](t, data)
+		fuzzRead[float32](t, data)
 	})
 }
 
+// fuzzRead reads data as T: an error is ErrFormat or names the dtype; an
+// array holds the elements its shape says, and a C-order one writes back
+// and reads again the same.
+func fuzzRead[T uint8 | int32 | float32](t *testing.T, data []byte) {
+	a, err := Read[T](bytes.NewReader(data))
+	if err != nil {
+		if !errors.Is(err, ErrFormat) && !strings.Contains(err.Error(), "npy: dtype ") {
+			t.Fatalf("error %v is neither ErrFormat nor about the dtype", err)
+		}
+		return
+	}
+	n := 1
+	for _, d := range a.Shape {
+		n *= d
+	}
+	if len(a.Data) != n {
+		t.Fatalf("shape %v with %d elements", a.Shape, len(a.Data))
+	}
+	if !a.FortranOrder {
+		var out bytes.Buffer
+		if err := Write(&out, a.Data, a.Shape...); err != nil {
+			t.Fatal(err)
+		}
+		b, err := Read[T](&out)
+		if err != nil || !slices.Equal(b.Data, a.Data) || !slices.Equal(b.Shape, a.Shape) {
+			// NaN payloads compare unequal: compare the bytes written.
+			var again bytes.Buffer
+			if err != nil || Write(&again, b.Data, b.Shape...) != nil || !bytes.Equal(again.Bytes(), out.Bytes()) {
+				t.Fatalf("rewrite: %v, %v", b, err)
+			}
+		}
+	}
+}
+
 func TestNumpyLoads(t *testing.T) {
-	py := tilestest.NumpyPython(t)
+	py := sharedtest.NumpyPython(t)
 	dir := t.TempDir()
 	write := func(name string, fn func(*bytes.Buffer) error) string {
 		var b bytes.Buffer
@@ -229,9 +228,9 @@ func TestNumpyLoads(t *testing.T) {
 		}
 		return p
 	}
-	u := write("u.npy", func(b *bytes.Buffer) error { return WriteUint8(b, []uint8{0, 1, 2, 253, 254, 255}, 2, 3) })
-	f := write("f.npy", func(b *bytes.Buffer) error { return WriteFloat32(b, []float32{0.5, -2, 1e-3}, 1, 3) })
-	l := write("l.npy", func(b *bytes.Buffer) error { return WriteInt32(b, []int32{3, -1, 0, 7}, 4) })
+	u := write("u.npy", func(b *bytes.Buffer) error { return Write(b, []uint8{0, 1, 2, 253, 254, 255}, 2, 3) })
+	f := write("f.npy", func(b *bytes.Buffer) error { return Write(b, []float32{0.5, -2, 1e-3}, 1, 3) })
+	l := write("l.npy", func(b *bytes.Buffer) error { return Write(b, []int32{3, -1, 0, 7}, 4) })
 	script := `
 import sys, numpy as np
 u = np.load(sys.argv[1]); f = np.load(sys.argv[2]); l = np.load(sys.argv[3])
@@ -251,15 +250,11 @@ print("ok")
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := Read(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
+	a, err := Read[float32](bytes.NewReader(data))
+	if err != nil || !slices.Equal(a.Data, []float32{0, 1, 2, 3, 4, 5}) || !slices.Equal(a.Shape, []int{3, 2}) {
+		t.Errorf("numpy's file: %v, %v", a, err)
 	}
-	v, err := a.Float32()
-	if err != nil || !slices.Equal(v, []float32{0, 1, 2, 3, 4, 5}) || !slices.Equal(a.Shape, []int{3, 2}) {
-		t.Errorf("numpy's file: %v, %v", v, err)
-	}
-	h, _ := Header(Float32, []int{3, 2})
+	h, _ := preamble("<f4", []int{3, 2})
 	if !bytes.HasPrefix(data, h) {
 		t.Errorf("numpy's header %q, ours %q", data[:len(h)], h)
 	}

@@ -15,7 +15,7 @@
 // that target is written.
 //
 // An existing output folder is replaced only when this tool wrote it
-// (tiles.IsOutputDir: it holds the marker file tiles.OutputMarker, or, from
+// (outfiles.IsOutputDir: it holds the marker file outfiles.Marker, or, from
 // older versions, both summary.json and labels.csv) or when it holds no file
 // at all (an empty folder tree, as
 // the notebook pre-built centroids/3..7); anything else is refused with
@@ -23,6 +23,7 @@
 package outdir
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -31,7 +32,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/tilekmeans/tilekmeans/tiles"
+	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outfiles"
 )
 
 // ErrLocked: another process holds the target's lock. ErrForeign: the
@@ -97,7 +98,7 @@ type Dir struct {
 // Begin checks that target may be replaced (owns tells the files the tool
 // writes, by slash-separated path relative to the folder; see
 // checkReplaceable), takes its lock, removes stale staging folders, and
-// makes an empty staging folder beside it holding tiles.OutputMarker.
+// makes an empty staging folder beside it holding outfiles.Marker.
 // Errors name no path: the caller adds the target's.
 func Begin(target string, owns func(rel string) bool) (*Dir, error) {
 	abs, l, err := begin(target, true)
@@ -120,7 +121,7 @@ func Begin(target string, owns func(rel string) bool) (*Dir, error) {
 		os.RemoveAll(staging)
 		return fail(unwrap(err))
 	}
-	if err := os.WriteFile(filepath.Join(staging, tiles.OutputMarker), []byte("tilekmeans output folder\n"), 0o644); err != nil {
+	if err := os.WriteFile(outfiles.Path(staging, outfiles.Marker), []byte("tilekmeans output folder\n"), 0o644); err != nil {
 		os.RemoveAll(staging)
 		return fail(unwrap(err))
 	}
@@ -129,7 +130,7 @@ func Begin(target string, owns func(rel string) bool) (*Dir, error) {
 
 // checkReplaceable reports whether the folder at abs (if any) may be
 // replaced: absent, a tree of empty folders, or an output folder
-// (tiles.IsOutputDir) every file of which is one this tool writes (owns
+// (outfiles.IsOutputDir) every file of which is one this tool writes (owns
 // says which, by path relative to the folder). Anything else is refused
 // with ErrForeign naming the first file that is not the tool's, so that
 // nothing the tool did not write is ever deleted.
@@ -143,7 +144,7 @@ func checkReplaceable(abs string, owns func(rel string) bool) error {
 	case !st.IsDir():
 		return errors.New("exists and is not a directory")
 	}
-	output := tiles.IsOutputDir(abs)
+	output := outfiles.IsOutputDir(abs)
 	var found string
 	err = filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -171,8 +172,38 @@ func checkReplaceable(abs string, owns func(rel string) bool) error {
 	return nil
 }
 
-// Path is the staging folder to write into.
+// Path is the staging folder to write into (with WriteStaged, or any way:
+// the folder is switched into place as a whole).
 func (d *Dir) Path() string { return d.staging }
+
+// WriteStaged writes the file at path, inside a staging folder (Dir.Path),
+// through write. It writes in place: the folder is switched into place as
+// a whole, so its files need no staging of their own. Errors name the path.
+func WriteStaged(path string, write func(io.Writer) error) (err error) {
+	fail := func(err error) error { return fmt.Errorf("write %s: %w", path, unwrap(err)) }
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fail(err)
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = fail(cerr)
+		}
+	}()
+	bw := bufio.NewWriter(f)
+	if err := write(bw); err != nil {
+		return fail(err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fail(err)
+	}
+	// Outputs are ordinary files whatever the umask, as the staging folder
+	// is 0755.
+	if err := f.Chmod(0o644); err != nil {
+		return fail(err)
+	}
+	return nil
+}
 
 // Commit makes the staged files durable and switches the staging folder
 // into place in one step, then removes the previous folder and releases

@@ -14,8 +14,8 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/tilekmeans/tilekmeans/tiles"
-	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
+	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outfiles"
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 )
 
 // tree returns every file under root (relative path -> contents) and every
@@ -103,13 +103,13 @@ func TestDirReplacesWholly(t *testing.T) {
 	parent := t.TempDir()
 	out := filepath.Join(parent, "out")
 	build(t, out, map[string]string{"3/a.png": "a3", "4/a.png": "a4", "labels_k4.npy": "x", "summary.json": "{}"})
-	if !tiles.IsOutputDir(out) {
+	if !outfiles.IsOutputDir(out) {
 		t.Fatal("a committed folder is not recognised as an output folder")
 	}
 	// A rerun with fewer files leaves nothing of the first.
 	build(t, out, map[string]string{"3/a.png": "b3", "summary.json": "{2}"})
 	got := tree(t, out)
-	if len(got) != 5 || string(got["3/a.png"]) != "b3" || got["4/a.png"] != nil || got[tiles.OutputMarker] == nil {
+	if len(got) != 5 || string(got["3/a.png"]) != "b3" || got["4/a.png"] != nil || got[string(outfiles.Marker)] == nil {
 		t.Errorf("after the rerun: %v", keys(got))
 	}
 	if names := entries(t, parent); len(names) != 1 || names[0] != "out" {
@@ -186,7 +186,7 @@ func TestLegacyOutputRecognised(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "old")
 	write(t, filepath.Join(out, "summary.json"), "{}")
 	write(t, filepath.Join(out, "labels.csv"), "tile")
-	if !tiles.IsOutputDir(out) {
+	if !outfiles.IsOutputDir(out) {
 		t.Fatal("a pre-marker output folder is not recognised")
 	}
 	build(t, out, map[string]string{"summary.json": "new"})
@@ -281,7 +281,7 @@ func TestSymlinkedTargetWritesThrough(t *testing.T) {
 func TestFullDisk(t *testing.T) {
 	mnt := t.TempDir()
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", mnt).CombinedOutput(); err != nil {
-		tilestest.Missing(t, fmt.Sprintf("cannot mount a small tmpfs (needs root): %v %s", err, out))
+		sharedtest.Missing(t, fmt.Sprintf("cannot mount a small tmpfs (needs root): %v %s", err, out))
 	}
 	t.Cleanup(func() { exec.Command("umount", mnt).Run() })
 	out := filepath.Join(mnt, "out")
@@ -318,9 +318,9 @@ func TestFullDisk(t *testing.T) {
 // not write is refused, and nothing in it is touched.
 func TestOutputWithForeignFilesRefused(t *testing.T) {
 	owns := func(rel string) bool {
-		return rel == "summary.json" || rel == "labels.csv" || rel == tiles.OutputMarker
+		return rel == "summary.json" || rel == "labels.csv" || rel == string(outfiles.Marker)
 	}
-	for _, marker := range []string{tiles.OutputMarker, "labels.csv"} {
+	for _, marker := range []string{string(outfiles.Marker), "labels.csv"} {
 		out := filepath.Join(t.TempDir(), "old")
 		write(t, filepath.Join(out, "summary.json"), "{}")
 		write(t, filepath.Join(out, marker), "x")
@@ -343,5 +343,34 @@ func TestOutputWithForeignFilesRefused(t *testing.T) {
 	}
 	if _, err := Begin("/", ownsAll); err == nil || !strings.Contains(err.Error(), "root of the file system") {
 		t.Errorf("Begin(/): %v", err)
+	}
+}
+
+// TestWriteStaged: a file written in place inside the staging folder, an
+// ordinary 0644 file; a failing writer's error names the file.
+func TestWriteStaged(t *testing.T) {
+	d, err := Begin(filepath.Join(t.TempDir(), "out"), func(string) bool { return false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Abort()
+	p := filepath.Join(d.Path(), "summary.json")
+	if err := WriteStaged(p, func(w io.Writer) error { _, err := io.WriteString(w, "{}\n"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := os.ReadFile(p); err != nil || string(data) != "{}\n" {
+		t.Errorf("read back %q, %v", data, err)
+	}
+	if st, err := os.Stat(p); err != nil || st.Mode().Perm() != 0o644 {
+		t.Errorf("mode %v, %v; want 0644", st.Mode(), err)
+	}
+	boom := errors.New("boom")
+	err = WriteStaged(p, func(io.Writer) error { return boom })
+	if !errors.Is(err, boom) || err.Error() != "write "+p+": boom" {
+		t.Errorf("failing writer: %v", err)
+	}
+	missing := filepath.Join(d.Path(), "3", "montage.png")
+	if err := WriteStaged(missing, func(io.Writer) error { return nil }); err == nil || err.Error() != "write "+missing+": no such file or directory" {
+		t.Errorf("missing folder: %v", err)
 	}
 }

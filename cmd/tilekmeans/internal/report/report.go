@@ -35,7 +35,7 @@ type Input struct {
 	Title    string // the page title
 	Subtitle string // one line under it
 	Facts    []Fact // the run's facts, in order
-	Tiles    *tiles.Tiles
+	Tiles    *tiles.Set
 	Runs     []Run // ascending k
 	// Classes names the true classes the runs' Quality compares with
 	// (Quality.Confusion's rows); nil when there is no comparison.
@@ -205,9 +205,10 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 	}
 	short := make([]string, len(t.Sheets))
 	for i, s := range t.Sheets {
-		short[i] = strings.TrimSuffix(s.Name(), filepath.Ext(s.Name()))
+		name := filepath.Base(s.Path)
+		short[i] = strings.TrimSuffix(name, filepath.Ext(name))
 		v.Sheets = append(v.Sheets, sheetView{
-			N: i + 1, Name: s.Name(), Path: s.Path, Width: s.Width, Height: s.Height,
+			N: i + 1, Name: name, Path: s.Path, Width: s.Width, Height: s.Height,
 			Rows: s.Rows, Cols: s.Cols, Blank: s.Blank, Tiles: perSheet[i],
 		})
 	}
@@ -322,21 +323,15 @@ func galleryExtremes(k int) int {
 	return max(1, min(Extremes, GalleryTiles/(2*k)))
 }
 
-// tileImage is tile i of t as an image: gray, or opaque RGBA for RGB tiles.
-func tileImage(t *tiles.Tiles, i int) image.Image {
+// tileImage is tile i of t as an image, rendered as a centroid is (its
+// features are whole numbers, so they render as they are).
+func tileImage(t *tiles.Set, i int) image.Image {
 	px := t.Tile(i)
-	r := image.Rect(0, 0, t.Width, t.Height)
-	if t.Color == tiles.RGB {
-		img := image.NewRGBA(r)
-		for p := range t.Width * t.Height {
-			copy(img.Pix[4*p:4*p+3], px[3*p:3*p+3])
-			img.Pix[4*p+3] = 255
-		}
-		return img
+	features := make([]float64, len(px))
+	for j, v := range px {
+		features[j] = float64(v)
 	}
-	img := image.NewGray(r)
-	copy(img.Pix, px)
-	return img
+	return tiles.CentroidImage(features, t.Width, t.Height, t.Color)
 }
 
 // MaxHeatClasses is the most classes the class x cluster heat map shows.

@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/png"
 	"math/rand/v2"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -18,10 +19,10 @@ import (
 // fixture makes n random size x size tiles over the given sheets and a
 // clustering of them into k clusters by tile index, with distances that
 // grow with the index inside a cluster.
-func fixture(n, size, k int, sheets []string) (*tiles.Tiles, Run) {
+func fixture(n, size, k int, sheets []string) (*tiles.Set, Run) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	d := size * size
-	t := &tiles.Tiles{Size: size, Width: size, Height: size, D: d, Pix: make([]uint8, n*d)}
+	t := &tiles.Set{Width: size, Height: size, D: d, Pix: make([]uint8, n*d)}
 	for i := range t.Pix {
 		t.Pix[i] = uint8(rng.IntN(256))
 	}
@@ -43,14 +44,14 @@ func fixture(n, size, k int, sheets []string) (*tiles.Tiles, Run) {
 	}
 	r := Run{Result: res, Seconds: 0.25}
 	for c := range k {
-		r.Centroids = append(r.Centroids, tiles.CentroidImage(res.Means[c*d:(c+1)*d], size))
+		r.Centroids = append(r.Centroids, tiles.CentroidImage(res.Means[c*d:(c+1)*d], size, size, tiles.Gray))
 	}
-	r.Montage = tiles.Montage(r.Centroids, tiles.MontageLayout{Scale: 8, Gap: 8})
+	r.Montage = Montage(r.Centroids, MontageLayout{Scale: 8, Gap: 8})
 	return t, withQuality(t, r)
 }
 
 // withQuality fills r.Quality against t's sheets, as the command does.
-func withQuality(t *tiles.Tiles, r Run) Run {
+func withQuality(t *tiles.Set, r Run) Run {
 	classes := make([]int, t.N())
 	for i, o := range t.Origins {
 		classes[i] = int(o.Sheet)
@@ -66,7 +67,7 @@ func render(t *testing.T, in *Input) string {
 	t.Helper()
 	if in.Classes == nil && in.Tiles != nil && len(in.Tiles.Sheets) > 1 {
 		for _, sh := range in.Tiles.Sheets {
-			in.Classes = append(in.Classes, sh.Name())
+			in.Classes = append(in.Classes, filepath.Base(sh.Path))
 		}
 		in.ClassesBy, in.ClassesFrom = "sheet", "one per sheet"
 	}
@@ -345,7 +346,7 @@ func TestReportClassesAndColour(t *testing.T) {
 		t.Error("no classes: the note is missing or purity is shown")
 	}
 
-	rgb := &tiles.Tiles{Width: 2, Height: 1, Color: tiles.RGB, D: 6, Pix: []uint8{255, 0, 0, 0, 0, 255}, Origins: []tiles.Origin{{}}, Sheets: []tiles.Sheet{{Path: "c.png"}}}
+	rgb := &tiles.Set{Width: 2, Height: 1, Color: tiles.RGB, D: 6, Pix: []uint8{255, 0, 0, 0, 0, 255}, Origins: []tiles.Origin{{}}, Sheets: []tiles.Sheet{{Path: "c.png"}}}
 	img := tileImage(rgb, 0).(*image.RGBA)
 	if c := img.RGBAAt(0, 0); c.R != 255 || c.B != 0 || c.A != 255 {
 		t.Errorf("red pixel %v", c)

@@ -1,4 +1,7 @@
-package tiles
+// Package labels gives tiles their true classes for the quality metrics
+// (purity, NMI, ARI): the command's -labels flag (Spec) and the label files
+// it names.
+package labels
 
 import (
 	"bytes"
@@ -6,28 +9,31 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/tilekmeans/tilekmeans/tiles"
 )
 
-// LabelKind says where tiles' true classes come from.
-type LabelKind uint8
+// Kind says where tiles' true classes come from.
+type Kind uint8
 
 const (
-	// LabelSheets: one class per sheet (the zero value).
-	LabelSheets LabelKind = iota
-	// LabelRows: class = grid row / N, on every sheet (OpenCV's digits.png:
+	// Sheets: one class per sheet (the zero value).
+	Sheets Kind = iota
+	// Rows: class = grid row / N, on every sheet (OpenCV's digits.png:
 	// 20-pixel tiles, 5 rows per digit).
-	LabelRows
-	// LabelCols: class = grid column / N.
-	LabelCols
-	// LabelFile: one label per tile, in tile order, from a file.
-	LabelFile
+	Rows
+	// Cols: class = grid column / N.
+	Cols
+	// File: one label per tile, in tile order, from a file.
+	File
 )
 
-// LabelSpec says how tiles are given true classes for the quality metrics
+// Spec says how tiles are given true classes for the quality metrics
 // (purity, NMI, ARI). Its text form, for flags (flag.TextVar):
 //
 //	sheets   one class per sheet
@@ -35,7 +41,7 @@ const (
 //	cols:N   class = grid column / N
 //	FILE     anything else: a file of labels, one per tile in tile order
 //
-// The zero LabelSpec is "sheets".
+// The zero Spec is "sheets".
 //
 // A label file is TSV (tab-separated; by its .tsv extension or when its
 // first line has a tab) or CSV (anything else, RFC 4180 quoting). Following
@@ -49,53 +55,53 @@ const (
 // is an error in both. The labels are matched to tiles in tile order: either one per
 // grid cell of every sheet (blank tiles included, whether skipped or not), or
 // one per tile kept.
-type LabelSpec struct {
-	Kind LabelKind
-	N    int    // rows or columns per class, for LabelRows and LabelCols
-	File string // for LabelFile
+type Spec struct {
+	Kind Kind
+	N    int    // rows or columns per class, for Rows and Cols
+	File string // for File
 }
 
 // String returns the text form.
-func (s LabelSpec) String() string {
+func (s Spec) String() string {
 	switch s.Kind {
-	case LabelRows:
+	case Rows:
 		return "rows:" + strconv.Itoa(s.N)
-	case LabelCols:
+	case Cols:
 		return "cols:" + strconv.Itoa(s.N)
-	case LabelFile:
+	case File:
 		return s.File
 	}
 	return "sheets"
 }
 
 // MarshalText returns the text form.
-func (s LabelSpec) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+func (s Spec) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // UnmarshalText parses the text form. "rows:" and "cols:" must be followed
 // by a whole number >= 1; a file is not opened here.
-func (s *LabelSpec) UnmarshalText(b []byte) error {
+func (s *Spec) UnmarshalText(b []byte) error {
 	text := string(b)
 	switch {
 	case text == "sheets":
-		*s = LabelSpec{}
+		*s = Spec{}
 		return nil
 	case text == "":
 		return errors.New("labels: empty: want sheets, rows:N, cols:N or a file")
 	}
 	for _, k := range []struct {
 		prefix string
-		kind   LabelKind
-	}{{"rows:", LabelRows}, {"cols:", LabelCols}} {
+		kind   Kind
+	}{{"rows:", Rows}, {"cols:", Cols}} {
 		if rest, ok := strings.CutPrefix(text, k.prefix); ok {
 			n, err := strconv.Atoi(rest)
 			if err != nil || n < 1 {
 				return fmt.Errorf("labels %q: want %sN with N a whole number >= 1", text, k.prefix)
 			}
-			*s = LabelSpec{Kind: k.kind, N: n}
+			*s = Spec{Kind: k.kind, N: n}
 			return nil
 		}
 	}
-	*s = LabelSpec{Kind: LabelFile, File: text}
+	*s = Spec{Kind: File, File: text}
 	return nil
 }
 
@@ -106,11 +112,11 @@ type Classes struct {
 	Sizes []int    // tiles per class
 }
 
-// Meaningless says why scoring clusters against these classes means
+// QualityNote says why scoring clusters against these classes means
 // nothing, or returns "": fewer than two classes (every clustering is
 // perfectly pure), or every class a single tile (likewise, and the confusion
 // matrix has a row per tile).
-func (c *Classes) Meaningless() string {
+func (c *Classes) QualityNote() string {
 	switch {
 	case len(c.Names) < 2:
 		return fmt.Sprintf("%d class: every clustering scores perfectly", len(c.Names))
@@ -120,34 +126,34 @@ func (c *Classes) Meaningless() string {
 	return ""
 }
 
-// LabelError reports a label file that cannot be used. Line is 1-based, 0
+// FileError reports a label file that cannot be used. Line is 1-based, 0
 // when the problem is the file as a whole.
-type LabelError struct {
+type FileError struct {
 	Path string
 	Line int
 	Err  error
 }
 
-func (e *LabelError) Error() string {
+func (e *FileError) Error() string {
 	if e.Line > 0 {
 		return fmt.Sprintf("%s:%d: %v", e.Path, e.Line, e.Err)
 	}
 	return e.Path + ": " + e.Err.Error()
 }
 
-func (e *LabelError) Unwrap() error { return e.Err }
+func (e *FileError) Unwrap() error { return e.Err }
 
-// ErrLabelCount reports a label file whose number of labels matches neither
+// ErrCount reports a label file whose number of labels matches neither
 // the grid cells nor the tiles kept.
-var ErrLabelCount = errors.New("wrong number of labels")
+var ErrCount = errors.New("wrong number of labels")
 
 // maxLabelBytes bounds the label file read.
 const maxLabelBytes = 1 << 30
 
-// Classes gives t's tiles their classes as s says. Errors: *LabelError for
-// a label file (wrapping ErrLabelCount for a count that fits neither the
+// Classes gives t's tiles their classes as s says. Errors: *FileError for
+// a label file (wrapping ErrCount for a count that fits neither the
 // cells nor the tiles), or a plain error for a bad spec.
-func (s LabelSpec) Classes(t *Tiles) (*Classes, error) {
+func (s Spec) Classes(t *tiles.Set) (*Classes, error) {
 	c := &Classes{Of: make([]int, t.N())}
 	index := map[string]int{}
 	class := func(name string) int {
@@ -162,12 +168,12 @@ func (s LabelSpec) Classes(t *Tiles) (*Classes, error) {
 		return i
 	}
 	switch s.Kind {
-	case LabelSheets:
+	case Sheets:
 		// Names and indices follow sheet order, even for a sheet with no
 		// tile kept, so that class i is sheet i.
 		for _, sh := range t.Sheets {
 			index[sh.Path] = len(c.Names)
-			c.Names = append(c.Names, sh.Name())
+			c.Names = append(c.Names, filepath.Base(sh.Path))
 			c.Sizes = append(c.Sizes, 0)
 		}
 		for i, o := range t.Origins {
@@ -175,14 +181,14 @@ func (s LabelSpec) Classes(t *Tiles) (*Classes, error) {
 			c.Sizes[o.Sheet]++
 		}
 		return c, nil
-	case LabelRows, LabelCols:
+	case Rows, Cols:
 		if s.N < 1 {
 			return nil, fmt.Errorf("labels %s: want N >= 1", s)
 		}
 		maxClass := 0
 		for _, o := range t.Origins {
 			v := int(o.Row)
-			if s.Kind == LabelCols {
+			if s.Kind == Cols {
 				v = int(o.Col)
 			}
 			maxClass = max(maxClass, v/s.N)
@@ -194,30 +200,33 @@ func (s LabelSpec) Classes(t *Tiles) (*Classes, error) {
 		}
 		for i, o := range t.Origins {
 			v := int(o.Row)
-			if s.Kind == LabelCols {
+			if s.Kind == Cols {
 				v = int(o.Col)
 			}
 			c.Of[i] = v / s.N
 			c.Sizes[v/s.N]++
 		}
 		return c, nil
-	case LabelFile:
+	case File:
 	default:
 		return nil, fmt.Errorf("labels: unknown kind %d", s.Kind)
 	}
 	f, err := os.Open(s.File)
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+		err = pe.Err // FileError names the file
+	}
 	if err != nil {
-		return nil, &LabelError{Path: s.File, Err: pathCause(err)}
+		return nil, &FileError{Path: s.File, Err: err}
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxLabelBytes+1))
 	if err != nil {
-		return nil, &LabelError{Path: s.File, Err: err}
+		return nil, &FileError{Path: s.File, Err: err}
 	}
 	if len(data) > maxLabelBytes {
-		return nil, &LabelError{Path: s.File, Err: fmt.Errorf("larger than %d bytes", maxLabelBytes)}
+		return nil, &FileError{Path: s.File, Err: fmt.Errorf("larger than %d bytes", maxLabelBytes)}
 	}
-	labels, err := ParseLabels(s.File, data)
+	labels, err := Parse(s.File, data)
 	if err != nil {
 		return nil, err
 	}
@@ -249,23 +258,23 @@ func (s LabelSpec) Classes(t *Tiles) (*Classes, error) {
 		if labels.Column != "" {
 			column = fmt.Sprintf(" (column %q)", labels.Column)
 		}
-		return nil, &LabelError{Path: s.File, Err: fmt.Errorf("%w: %d labels%s, want %s%s", ErrLabelCount, len(labels.Values), column, want, hint)}
+		return nil, &FileError{Path: s.File, Err: fmt.Errorf("%w: %d labels%s, want %s%s", ErrCount, len(labels.Values), column, want, hint)}
 	}
 	return c, nil
 }
 
-// Labels is a parsed label file.
-type Labels struct {
+// Parsed is a parsed label file.
+type Parsed struct {
 	Values  []string // one per data line
 	Columns int      // columns per line
 	Column  string   // the header of the column used ("" for a single column)
 }
 
-// ParseLabels parses a label file's contents by the rules of LabelSpec;
+// Parse parses a label file's contents by the rules of Spec;
 // path names it in errors (and its extension chooses TSV).
-func ParseLabels(path string, data []byte) (*Labels, error) {
-	fail := func(line int, format string, a ...any) (*Labels, error) {
-		return nil, &LabelError{Path: path, Line: line, Err: fmt.Errorf(format, a...)}
+func Parse(path string, data []byte) (*Parsed, error) {
+	fail := func(line int, format string, a ...any) (*Parsed, error) {
+		return nil, &FileError{Path: path, Line: line, Err: fmt.Errorf(format, a...)}
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark
 	if len(bytes.TrimSpace(data)) == 0 {
@@ -302,7 +311,7 @@ func ParseLabels(path string, data []byte) (*Labels, error) {
 		}
 	}
 	cols := len(rows[0])
-	l := &Labels{Columns: cols}
+	l := &Parsed{Columns: cols}
 	col, start := 0, 0
 	if cols > 1 {
 		start = 1

@@ -1,10 +1,10 @@
-// Package tilestest gives tests and benchmarks the real USPS sheets.
+// Package sharedtest gives tests and benchmarks the real USPS sheets.
 //
 // The sheets live outside the repository, in ../shared/data/usps beside the
 // project root (or wherever TILEKMEANS_USPS_DIR points). A test that needs
 // them skips with a clear message when they are absent, except under
 // CI=true, where their absence is a failure.
-package tilestest
+package sharedtest
 
 import (
 	"os"
@@ -100,7 +100,7 @@ func NumpyPython(tb testing.TB) string {
 }
 
 // USPS returns the 5610 16x16 tiles of the real sheets, blank tiles kept.
-func USPS(tb testing.TB) *tiles.Tiles {
+func USPS(tb testing.TB) *tiles.Set {
 	tb.Helper()
 	t, err := tiles.Load(Paths(tb), tiles.Options{Size: 16})
 	if err != nil {

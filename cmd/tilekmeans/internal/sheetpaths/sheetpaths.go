@@ -1,4 +1,7 @@
-package tiles
+// Package sheetpaths turns the command's -images arguments (files,
+// folders, glob patterns) into the sheet files to load, in natural order,
+// leaving out the tool's own output folders (package outfiles).
+package sheetpaths
 
 import (
 	"errors"
@@ -8,32 +11,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outfiles"
+	"github.com/tilekmeans/tilekmeans/internal/imageformat"
 )
 
 // ErrNoImages reports a path, directory or glob that names no image.
 var ErrNoImages = errors.New("no image matched")
-
-// imageExts are the file name extensions a directory listing keeps.
-var imageExts = []string{".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff"}
-
-func isImageName(name string) bool {
-	return slices.Contains(imageExts, strings.ToLower(filepath.Ext(name)))
-}
-
-// OutputMarker is the file a tilekmeans output folder holds, so that the
-// tool recognises its own outputs (IsOutputDir).
-const OutputMarker = ".tilekmeans"
-
-// IsOutputDir reports whether dir is a tilekmeans output folder: it holds
-// OutputMarker, or (output folders written before the marker existed) both
-// summary.json and labels.csv.
-func IsOutputDir(dir string) bool {
-	exists := func(name string) bool {
-		st, err := os.Stat(filepath.Join(dir, name))
-		return err == nil && st.Mode().IsRegular()
-	}
-	return exists(OutputMarker) || exists("summary.json") && exists("labels.csv")
-}
 
 // ExpandOption changes what Expand keeps.
 type ExpandOption func(*expandConfig)
@@ -67,7 +51,7 @@ func canonical(p string) string {
 }
 
 // SkipOutputDirs leaves out every file that lies in a tilekmeans output
-// folder (IsOutputDir) or in a direct subfolder of one (the per-k centroid
+// folder (outfiles.IsOutputDir) or in a direct subfolder of one (the per-k centroid
 // folders): the tool's montages, centroids and elbow.png are never sheets.
 // Only the file's folder and its parent are checked, so a project folder
 // higher up that happens to hold a summary.json does not hide its sheets.
@@ -106,7 +90,7 @@ func Expand(args []string, opts ...ExpandOption) ([]string, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	outputDir := map[string]bool{} // folder -> IsOutputDir, cached
+	outputDir := map[string]bool{} // folder -> outfiles.IsOutputDir, cached
 	excludedBy := func(p string) string {
 		abs := canonical(p)
 		if abs == "" {
@@ -122,7 +106,7 @@ func Expand(args []string, opts ...ExpandOption) ([]string, error) {
 			for _, d := range []string{dir, filepath.Dir(dir)} {
 				is, ok := outputDir[d]
 				if !ok {
-					is = IsOutputDir(d)
+					is = outfiles.IsOutputDir(d)
 					outputDir[d] = is
 				}
 				if is {
@@ -208,12 +192,12 @@ func listDir(dir string) ([]string, error) {
 	}
 	var files []string
 	for _, e := range entries {
-		if e.Type().IsRegular() && isImageName(e.Name()) && !hidden(e.Name()) {
+		if e.Type().IsRegular() && imageformat.HasExtension(e.Name()) && !hidden(e.Name()) {
 			files = append(files, filepath.Join(dir, e.Name()))
 		}
 	}
 	if len(files) == 0 {
-		return nil, fmt.Errorf("%s: %w (directory holds no %s file)", dir, ErrNoImages, strings.Join(imageExts, " "))
+		return nil, fmt.Errorf("%s: %w (directory holds no %s file)", dir, ErrNoImages, strings.Join(imageformat.Extensions(), " "))
 	}
 	return files, nil
 }

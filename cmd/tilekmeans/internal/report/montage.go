@@ -1,4 +1,4 @@
-package tiles
+package report
 
 import (
 	"image"

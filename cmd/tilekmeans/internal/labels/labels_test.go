@@ -1,30 +1,34 @@
-package tiles_test
+package labels_test
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"image"
+	"image/png"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/labels"
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/tiles"
 )
 
 func TestLabelSpecText(t *testing.T) {
 	for _, c := range []struct {
 		in   string
-		want tiles.LabelSpec
+		want labels.Spec
 	}{
-		{"sheets", tiles.LabelSpec{}},
-		{"rows:5", tiles.LabelSpec{Kind: tiles.LabelRows, N: 5}},
-		{"cols:1", tiles.LabelSpec{Kind: tiles.LabelCols, N: 1}},
-		{"labels.tsv", tiles.LabelSpec{Kind: tiles.LabelFile, File: "labels.tsv"}},
-		{"dir/rows.csv", tiles.LabelSpec{Kind: tiles.LabelFile, File: "dir/rows.csv"}},
+		{"sheets", labels.Spec{}},
+		{"rows:5", labels.Spec{Kind: labels.Rows, N: 5}},
+		{"cols:1", labels.Spec{Kind: labels.Cols, N: 1}},
+		{"labels.tsv", labels.Spec{Kind: labels.File, File: "labels.tsv"}},
+		{"dir/rows.csv", labels.Spec{Kind: labels.File, File: "dir/rows.csv"}},
 	} {
-		var s tiles.LabelSpec
+		var s labels.Spec
 		if err := s.UnmarshalText([]byte(c.in)); err != nil || s != c.want {
 			t.Errorf("%q: %+v %v, want %+v", c.in, s, err, c.want)
 		}
@@ -33,16 +37,16 @@ func TestLabelSpecText(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "rows:", "rows:0", "rows:-2", "cols:x", "rows:1.5"} {
-		var s tiles.LabelSpec
+		var s labels.Spec
 		if err := s.UnmarshalText([]byte(bad)); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
 	}
 	// It works as a flag.
 	fs := flag.NewFlagSet("x", flag.ContinueOnError)
-	var s tiles.LabelSpec
-	fs.TextVar(&s, "labels", tiles.LabelSpec{}, "")
-	if err := fs.Parse([]string{"-labels", "rows:5"}); err != nil || s != (tiles.LabelSpec{Kind: tiles.LabelRows, N: 5}) {
+	var s labels.Spec
+	fs.TextVar(&s, "labels", labels.Spec{}, "")
+	if err := fs.Parse([]string{"-labels", "rows:5"}); err != nil || s != (labels.Spec{Kind: labels.Rows, N: 5}) {
 		t.Errorf("flag: %+v %v", s, err)
 	}
 }
@@ -50,7 +54,7 @@ func TestLabelSpecText(t *testing.T) {
 // gridTiles is 2 sheets of 3 columns x 4 rows of 1x1 tiles, pixel value =
 // sheet*100 + row*10 + col (so no tile is blank... all are: 1x1 tiles are
 // blank by definition, which SkipBlank tests use).
-func gridTiles(t *testing.T, skipBlank bool) *tiles.Tiles {
+func gridTiles(t *testing.T, skipBlank bool) *tiles.Set {
 	t.Helper()
 	var srcs []tiles.Source
 	for s := range 2 {
@@ -66,7 +70,11 @@ func gridTiles(t *testing.T, skipBlank bool) *tiles.Tiles {
 			}
 			img.Pix[1] = 201
 		}
-		srcs = append(srcs, tiles.Source{Name: "s" + string(rune('0'+s)) + ".png", Data: encodePNG(t, img)})
+		var b bytes.Buffer
+		if err := png.Encode(&b, img); err != nil {
+			t.Fatal(err)
+		}
+		srcs = append(srcs, tiles.Source{Name: "s" + string(rune('0'+s)) + ".png", Data: b.Bytes()})
 	}
 	got, err := tiles.LoadSources(srcs, tiles.Options{Size: 2, SkipBlank: skipBlank})
 	if err != nil {
@@ -77,9 +85,9 @@ func gridTiles(t *testing.T, skipBlank bool) *tiles.Tiles {
 
 func TestClasses(t *testing.T) {
 	all := gridTiles(t, false) // 24 tiles
-	rows := func(spec string, tt *tiles.Tiles) *tiles.Classes {
+	rows := func(spec string, tt *tiles.Set) *labels.Classes {
 		t.Helper()
-		var s tiles.LabelSpec
+		var s labels.Spec
 		if err := s.UnmarshalText([]byte(spec)); err != nil {
 			t.Fatal(err)
 		}
@@ -90,7 +98,7 @@ func TestClasses(t *testing.T) {
 		return c
 	}
 	c := rows("sheets", all)
-	if len(c.Names) != 2 || c.Names[1] != "s1.png" || c.Of[12] != 1 || !slices.Equal(c.Sizes, []int{12, 12}) || c.Meaningless() != "" {
+	if len(c.Names) != 2 || c.Names[1] != "s1.png" || c.Of[12] != 1 || !slices.Equal(c.Sizes, []int{12, 12}) || c.QualityNote() != "" {
 		t.Errorf("sheets: %+v", c)
 	}
 	c = rows("rows:2", all) // rows 0-1 -> 0, rows 2-3 -> 1, on both sheets
@@ -101,8 +109,8 @@ func TestClasses(t *testing.T) {
 	if len(c.Names) != 3 || c.Of[2] != 2 || c.Of[4] != 1 {
 		t.Errorf("cols:1: %+v", c)
 	}
-	if c = rows("rows:10", all); c.Meaningless() == "" || !strings.Contains(c.Meaningless(), "1 class") {
-		t.Errorf("one class: %q", c.Meaningless())
+	if c = rows("rows:10", all); c.QualityNote() == "" || !strings.Contains(c.QualityNote(), "1 class") {
+		t.Errorf("one class: %q", c.QualityNote())
 	}
 
 	dir := t.TempDir()
@@ -124,7 +132,7 @@ func TestClasses(t *testing.T) {
 	// Single-column TSV: no header (TensorBoard), one label per cell.
 	p := write("one.tsv", lines(24, digit))
 	c = rows(p, all)
-	if len(c.Names) != 4 || c.Of[5] != 1 || c.Names[1] != "b" || c.Meaningless() != "" {
+	if len(c.Names) != 4 || c.Of[5] != 1 || c.Names[1] != "b" || c.QualityNote() != "" {
 		t.Errorf("one.tsv: %+v", c)
 	}
 	// Multi-column TSV: a header, the "label" column.
@@ -139,8 +147,8 @@ func TestClasses(t *testing.T) {
 	}
 	// Every tile its own class: meaningless, and said so.
 	p = write("unique.tsv", lines(24, func(i int) string { return "t" + string(rune('A'+i)) }))
-	if c = rows(p, all); !strings.Contains(c.Meaningless(), "single tile") {
-		t.Errorf("unique: %q", c.Meaningless())
+	if c = rows(p, all); !strings.Contains(c.QualityNote(), "single tile") {
+		t.Errorf("unique: %q", c.QualityNote())
 	}
 	// Blank tiles skipped: labels per grid cell still match, by origin, and
 	// so do labels per kept tile.
@@ -170,38 +178,38 @@ func TestClasses(t *testing.T) {
 		{"onlyheader.tsv", "h1\th2\n", "a header line and no labels"},
 		{"badquote.csv", "a,\"b\n", "extraneous"},
 	} {
-		var s tiles.LabelSpec
+		var s labels.Spec
 		if err := s.UnmarshalText([]byte(write(bad.name, bad.text))); err != nil {
 			t.Fatal(err)
 		}
 		_, err := s.Classes(all)
-		var le *tiles.LabelError
+		var le *labels.FileError
 		if !errors.As(err, &le) || !strings.Contains(err.Error(), bad.msg) || !strings.Contains(err.Error(), bad.name) {
 			t.Errorf("%s: %v, want a *LabelError naming the file and containing %q", bad.name, err, bad.msg)
 		}
 	}
-	if _, err := (tiles.LabelSpec{Kind: tiles.LabelFile, File: filepath.Join(dir, "missing.tsv")}).Classes(all); !errors.Is(err, os.ErrNotExist) {
+	if _, err := (labels.Spec{Kind: labels.File, File: filepath.Join(dir, "missing.tsv")}).Classes(all); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing: %v", err)
 	}
-	var le *tiles.LabelError
-	if _, err := (tiles.LabelSpec{Kind: tiles.LabelFile, File: write("n.tsv", lines(5, digit))}).Classes(all); !errors.As(err, &le) || !errors.Is(err, tiles.ErrLabelCount) {
-		t.Errorf("count: %v does not wrap ErrLabelCount", err)
+	var le *labels.FileError
+	if _, err := (labels.Spec{Kind: labels.File, File: write("n.tsv", lines(5, digit))}).Classes(all); !errors.As(err, &le) || !errors.Is(err, labels.ErrCount) {
+		t.Errorf("count: %v does not wrap ErrCount", err)
 	}
 }
 
 // TestDigitsRows: OpenCV's digits.png with 20-pixel tiles and rows:5 gives
 // 10 classes of 500 tiles, class = digit.
 func TestDigitsRows(t *testing.T) {
-	p := filepath.Join(sharedDir(t, "data", "sheets"), "digits.png")
+	p := filepath.Join(sharedtest.SharedDir(t, "data", "sheets"), "digits.png")
 	got, err := tiles.Load([]string{p}, tiles.Options{Size: 20})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := (tiles.LabelSpec{Kind: tiles.LabelRows, N: 5}).Classes(got)
+	c, err := (labels.Spec{Kind: labels.Rows, N: 5}).Classes(got)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Names) != 10 || c.Names[9] != "9" || c.Meaningless() != "" {
+	if len(c.Names) != 10 || c.Names[9] != "9" || c.QualityNote() != "" {
 		t.Fatalf("classes %v", c.Names)
 	}
 	for i, n := range c.Sizes {
@@ -223,7 +231,7 @@ func FuzzParseLabels(f *testing.F) {
 		if tsv {
 			name = "f.tsv"
 		}
-		l, err := tiles.ParseLabels(name, []byte(text))
+		l, err := labels.Parse(name, []byte(text))
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), name) || strings.Contains(err.Error(), "\n") {
 				t.Errorf("error %q: want one line naming the file", err)

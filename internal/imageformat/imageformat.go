@@ -1,0 +1,133 @@
+// Package imageformat is the one table of the image formats tilekmeans
+// reads: the name people know each by, its file name extensions, and how
+// its decoder says that a valid image uses a feature it lacks. Importing
+// the package registers every decoder with package image (which sniffs the
+// format from the first bytes).
+//
+// Package tiles decodes with it (ErrNotImage's text is built from it), and
+// the command lists folders with its extensions.
+package imageformat
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	_ "image/gif" // registers GIF (paletted sheets)
+	"image/jpeg"
+	"image/png"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"golang.org/x/image/bmp"
+	"golang.org/x/image/tiff"
+)
+
+// format is one row of the table.
+type format struct {
+	label string   // as people name it: "JPEG"
+	exts  []string // file name extensions, lower case
+	// unsupported returns, when err is the decoder's way of saying that a
+	// valid image uses a feature it does not implement, that feature in
+	// the decoder's words; nil for a decoder that never says so.
+	unsupported func(err error) (feature string, ok bool)
+	// detail adds what the image's header says to a feature whose words
+	// name none; nil when the words suffice.
+	detail func(feature string, r io.ReaderAt) string
+}
+
+// formats is the table, in the order messages list them.
+var formats = [...]format{
+	{"JPEG", []string{".jpg", ".jpeg"}, typed[jpeg.UnsupportedError], nil},
+	{"PNG", []string{".png"}, typed[png.UnsupportedError], nil},
+	{"GIF", []string{".gif"}, nil, nil},
+	{"BMP", []string{".bmp"}, bmpUnsupported, bmpDetail},
+	{"TIFF", []string{".tif", ".tiff"}, typed[tiff.UnsupportedError], nil},
+}
+
+// Labels lists the formats as a sentence does: "JPEG, PNG, GIF, BMP or
+// TIFF".
+func Labels() string {
+	var l []string
+	for _, f := range formats {
+		l = append(l, f.label)
+	}
+	return strings.Join(l[:len(l)-1], ", ") + " or " + l[len(l)-1]
+}
+
+// Extensions returns every format's file name extensions, lower case, in
+// the table's order: ".jpg", ".jpeg", ".png", ...
+func Extensions() []string {
+	var exts []string
+	for _, f := range formats {
+		exts = append(exts, f.exts...)
+	}
+	return exts
+}
+
+// HasExtension reports whether name ends in one of the Extensions, in any
+// case.
+func HasExtension(name string) bool {
+	return slices.Contains(Extensions(), strings.ToLower(filepath.Ext(name)))
+}
+
+// Unsupported reports whether err, from decoding the image in r, says
+// that the image is valid but uses a feature its decoder does not
+// implement, and returns that feature in the decoder's words (with what
+// the header adds, where those words name none).
+func Unsupported(err error, r io.ReaderAt) (feature string, ok bool) {
+	for _, f := range formats {
+		if f.unsupported == nil {
+			continue
+		}
+		if feature, ok := f.unsupported(err); ok {
+			if f.detail != nil {
+				feature = f.detail(feature, r)
+			}
+			return feature, true
+		}
+	}
+	return "", false
+}
+
+// typed is the unsupported test of a decoder whose UnsupportedError is a
+// string type (image/jpeg, image/png, x/image/tiff).
+func typed[E interface {
+	~string
+	error
+}](err error) (string, bool) {
+	var e E
+	if errors.As(err, &e) {
+		return string(e), true
+	}
+	return "", false
+}
+
+// bmpUnsupported is x/image/bmp's test: one error value, ErrUnsupported.
+func bmpUnsupported(err error) (string, bool) {
+	if !errors.Is(err, bmp.ErrUnsupported) {
+		return "", false
+	}
+	return strings.TrimPrefix(err.Error(), "bmp: "), true
+}
+
+// bmpCompression names the BMP compression methods (the biCompression
+// field of the info header).
+var bmpCompression = map[uint32]string{0: "none", 1: "RLE8", 2: "RLE4", 3: "bit fields", 4: "JPEG", 5: "PNG", 6: "alpha bit fields", 11: "CMYK", 12: "CMYK RLE8", 13: "CMYK RLE4"}
+
+// bmpDetail adds the compression method and bits per pixel, which
+// x/image's error does not name.
+func bmpDetail(feature string, r io.ReaderAt) string {
+	var h [34]byte // file header (14) and the start of the info header
+	if _, err := r.ReadAt(h[:], 0); err != nil {
+		return feature
+	}
+	bpp := binary.LittleEndian.Uint16(h[28:])
+	comp := binary.LittleEndian.Uint32(h[30:])
+	c := fmt.Sprint(comp)
+	if n, ok := bmpCompression[comp]; ok {
+		c += ": " + n
+	}
+	return fmt.Sprintf("%s (compression %s, %d bits per pixel)", feature, c, bpp)
+}
