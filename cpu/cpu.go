@@ -10,15 +10,6 @@ import (
 	"github.com/tilekmeans/tilekmeans/kmeans"
 )
 
-// Distance is kmeans.Distance, the reference arithmetic of the contract in
-// package kmeans, kept here under its old name.
-func Distance(x []uint8, c []float32) float32 { return kmeans.Distance(x, c) }
-
-// Nearest is kmeans.Nearest, kept here under its old name.
-func Nearest(x []uint8, centroids []float32, k int) (int32, float32) {
-	return kmeans.Nearest(x, centroids, k)
-}
-
 // Assigner is the CPU implementation of kmeans.Assigner. It spreads rows over
 // all cores.
 //
@@ -354,10 +345,11 @@ func (a *Assigner) assignSIMD(centroids []float32, k int, labels []int32, dists 
 // block is how many rows assignRange takes at a time.
 const block = 4
 
-// assignRange labels rows lo..hi-1. It computes the same sums as Nearest, in
-// the same order, but for four rows at a time against each centroid: the four
-// accumulations are independent, so the processor overlaps their add
-// latencies instead of waiting on one chain of dim dependent adds.
+// assignRange labels rows lo..hi-1. It computes the same sums as
+// kmeans.Nearest, in the same order, but for four rows at a time against each
+// centroid: the four accumulations are independent, so the processor
+// overlaps their add latencies instead of waiting on one chain of dim
+// dependent adds.
 func (a *Assigner) assignRange(lo, hi int, centroids []float32, k int, labels []int32, dists []float32) {
 	dim := a.data.D
 	var x [block][]float32

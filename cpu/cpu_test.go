@@ -52,13 +52,13 @@ func rowCentroids(rng *rand.Rand, data kmeans.Data, k int) []float32 {
 }
 
 // checkParity checks that every kernel, on 1 and 2 workers, gives exactly
-// Nearest's labels and distances, and writes nothing past row N.
+// kmeans.Nearest's labels and distances, and writes nothing past row N.
 func checkParity(t *testing.T, data kmeans.Data, centroids []float32, k int) {
 	t.Helper()
 	want := make([]int32, data.N)
 	wantD := make([]float32, data.N)
 	for i := range data.N {
-		want[i], wantD[i] = Nearest(data.Row(i), centroids, k)
+		want[i], wantD[i] = kmeans.Nearest(data.Row(i), centroids, k)
 	}
 	const extra = 5
 	for _, name := range kernelNames() {
@@ -202,7 +202,7 @@ func TestAssignTies(t *testing.T) {
 }
 
 // TestAssignSpecialValues: infinite and NaN centroid values and overflowing
-// sums still give Nearest's labels and bits (one NaN pattern, as the GPU
+// sums still give kmeans.Nearest's labels and bits (one NaN pattern, as the GPU
 // comparison never sees NaN payloads anyway).
 func TestAssignSpecialValues(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 9))
@@ -264,7 +264,7 @@ func TestAssignEmptyAndErrors(t *testing.T) {
 	}
 }
 
-// TestAssignParityReal checks every kernel against Nearest on the real
+// TestAssignParityReal checks every kernel against kmeans.Nearest on the real
 // sheets.
 func TestAssignParityReal(t *testing.T) {
 	data := tilestest.Data(t)

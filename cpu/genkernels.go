@@ -47,7 +47,7 @@ func main() {
 // are stored feature-major (block[j*L+l] is feature j of tile l), so one
 // VPMOVZXBD+VCVTDQ2PS gives feature j of L tiles, and each lane accumulates
 // its own tile's distance in feature order with separate VSUBPS, VMULPS and
-// VADDPS — never a fused multiply-add — exactly as cpu.Distance does one
+// VADDPS — never a fused multiply-add — exactly as kmeans.Distance does one
 // tile at a time. The sums are therefore bit-identical to the scalar
 // reference (and to the GPU shader); only the tiles run side by side.
 
@@ -235,7 +235,7 @@ TEXT ·%s(SB), NOSPLIT, $0-72
 		// SI now points at the next group. Fold the group's sums into the
 		// running minimum in index order; strict < keeps the lowest index
 		// on ties and never takes a NaN. Centroid 0 is taken as is, like
-		// Nearest's starting value.
+		// kmeans.Nearest's starting value.
 		lbl(pre + "_update")
 		for i := range c {
 			if i == 0 {

@@ -12,9 +12,9 @@
 //
 // No FMA: each lane computes d = x - c, d*d and s + d*d as three separately
 // rounded single-precision operations in feature order (VSUBPS, VMULPS,
-// VADDPS), which is exactly cpu.Distance's arithmetic and the GPU shader's;
+// VADDPS), which is exactly kmeans.Distance's arithmetic and the GPU shader's;
 // a fused multiply-add would round once instead of twice and change the
-// bits. Ties and NaNs follow Nearest: strict <, centroids in index order.
+// bits. Ties and NaNs follow kmeans.Nearest: strict <, centroids in index order.
 
 package cpu
 

@@ -6,7 +6,7 @@
 // are stored feature-major (block[j*L+l] is feature j of tile l), so one
 // VPMOVZXBD+VCVTDQ2PS gives feature j of L tiles, and each lane accumulates
 // its own tile's distance in feature order with separate VSUBPS, VMULPS and
-// VADDPS — never a fused multiply-add — exactly as cpu.Distance does one
+// VADDPS — never a fused multiply-add — exactly as kmeans.Distance does one
 // tile at a time. The sums are therefore bit-identical to the scalar
 // reference (and to the GPU shader); only the tiles run side by side.
 

@@ -573,7 +573,7 @@ func FuzzPrune(f *testing.F) {
 
 // TestPruneConcurrentCalls: calls from several goroutines at once on one
 // Assigner (one prunes, re-ordering its tiles; the others compute every
-// distance through the same layout) all get Nearest's results.
+// distance through the same layout) all get kmeans.Nearest's results.
 func TestPruneConcurrentCalls(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
 	data := kmeanstest.RandomData(rng, 700, 24, 256)
