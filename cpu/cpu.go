@@ -61,23 +61,17 @@ type kernel struct {
 // goKernel names the portable Go code.
 const goKernel = "go"
 
-// New returns an Assigner for data that uses workers goroutines (all cores
-// when workers < 1), with pruning on where it pays: NewWithOptions(data,
-// Options{Workers: workers}).
-func New(data kmeans.Data, workers int) *Assigner {
-	return NewWithOptions(data, Options{Workers: workers})
-}
-
-// NewWithOptions returns an Assigner for data. It picks the fastest kernel
-// this CPU runs (see Kernel); a SIMD kernel works on its own re-laid copy of
-// data.X, made here. The portable code and pruning read data.X itself,
-// which must not change while the Assigner is in use.
-func NewWithOptions(data kmeans.Data, opts Options) *Assigner {
+// New returns an Assigner for data with the given options (the zero
+// Options: one worker goroutine per core, pruning where it pays). It picks
+// the fastest kernel this CPU runs (see Kernel); a SIMD kernel works on its
+// own re-laid copy of data.X, made here. The portable code and pruning read
+// data.X itself, which must not change while the Assigner is in use.
+func New(data kmeans.Data, opts Options) *Assigner {
 	name := goKernel
 	if len(simdKernels) > 0 {
 		name = simdKernels[0].name
 	}
-	a, err := newWithKernelOptions(data, opts, name)
+	a, err := newWithKernel(data, opts, name)
 	if err != nil {
 		panic(err) // unreachable: the name comes from simdKernels
 	}
@@ -94,13 +88,10 @@ func kernelNames() []string {
 	return append(s, goKernel)
 }
 
-// newWithKernel is New with the kernel named (one of kernelNames).
-func newWithKernel(data kmeans.Data, workers int, name string) (*Assigner, error) {
-	return newWithKernelOptions(data, Options{Workers: workers}, name)
-}
-
-// newWithKernelOptions is NewWithOptions with the kernel named.
-func newWithKernelOptions(data kmeans.Data, opts Options, name string) (*Assigner, error) {
+// newWithKernel is New with the kernel named (one of kernelNames): the
+// tests' and benchmarks' way to run a kernel that is not this CPU's
+// fastest.
+func newWithKernel(data kmeans.Data, opts Options, name string) (*Assigner, error) {
 	workers := opts.Workers
 	if workers < 1 {
 		workers = runtime.GOMAXPROCS(0)

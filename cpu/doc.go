@@ -4,7 +4,7 @@
 //
 // # Use
 //
-//	a := cpu.New(data, 0) // 0: one worker goroutine per core
+//	a := cpu.New(data, cpu.Options{}) // all cores, pruning where it pays
 //	res, err := kmeans.Run(ctx, data, a, kmeans.Config{K: 5})
 //
 // An Assigner is made for one kmeans.Data and reused for every k and every

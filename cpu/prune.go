@@ -59,8 +59,8 @@ func ParsePrune(s string) (Prune, error) {
 	return 0, fmt.Errorf("cpu: prune %q: want auto or off", s)
 }
 
-// Options configure an Assigner (NewWithOptions). The zero value is New(data,
-// 0): all cores, pruning on where it pays.
+// Options configure an Assigner (New). The zero value means all cores,
+// pruning on where it pays.
 type Options struct {
 	// Workers is the number of worker goroutines; < 1 means one per core.
 	Workers int

@@ -47,7 +47,7 @@ func pruneVariants(n int) []pruneVariant {
 // newPruned makes v's Assigner for data, pruning even a single group.
 func newPruned(t testing.TB, data kmeans.Data, v pruneVariant) *Assigner {
 	t.Helper()
-	a, err := newWithKernelOptions(data, Options{Workers: v.workers, MaxBoundBytes: v.maxBytes}, v.kernel)
+	a, err := newWithKernel(data, Options{Workers: v.workers, MaxBoundBytes: v.maxBytes}, v.kernel)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +185,7 @@ func TestPruneAssignSequences(t *testing.T) {
 // centroids, means, inertia, history, iterations.
 func runBoth(t *testing.T, data kmeans.Data, v pruneVariant, cfg kmeans.Config, seed uint64) Stats {
 	t.Helper()
-	off, err := newWithKernelOptions(data, Options{Workers: v.workers, Prune: PruneOff}, v.kernel)
+	off, err := newWithKernel(data, Options{Workers: v.workers, Prune: PruneOff}, v.kernel)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +291,7 @@ func noisyCopies(data kmeans.Data, copies int, seed uint64) kmeans.Data {
 // leaves a single group to brute force.
 func TestPruneSkipsWork(t *testing.T) {
 	data := tilestest.Data(t)
-	a := New(data, 0)
+	a := New(data, Options{})
 	res, err := kmeans.Run(context.Background(), data, a, kmeans.Config{K: 64, Rand: rand.New(rand.NewPCG(1, 1))})
 	if err != nil {
 		t.Fatal(err)
@@ -325,14 +325,14 @@ func TestPruneSkipsWork(t *testing.T) {
 	if d := a.Stats().Sub(before); d.Computed != 0 || d.Pruned != 1 {
 		t.Errorf("identical call: %+v, want no distance computed", d)
 	}
-	small := New(data, 0)
+	small := New(data, Options{})
 	if err := small.Assign(res.Centroids[:5*data.D], 5, labels, dists); err != nil {
 		t.Fatal(err)
 	}
 	if st := small.Stats(); st.Pruned != 0 && small.taskLanes() >= 8 {
 		t.Errorf("k=5 with %d lanes: pruned (%+v); want brute force", small.taskLanes(), st)
 	}
-	if s := NewWithOptions(data, Options{Prune: PruneOff}).Scheme(64); s != "off" {
+	if s := New(data, Options{Prune: PruneOff}).Scheme(64); s != "off" {
 		t.Errorf("PruneOff scheme %q", s)
 	}
 }
@@ -351,7 +351,7 @@ func TestPruneMemoryStepsDown(t *testing.T) {
 		{1000 * (12 + 4), ", 1 bound per tile ("},
 		{1000 * 15, "off"},
 	} {
-		a := NewWithOptions(data, Options{MaxBoundBytes: tt.bytes})
+		a := New(data, Options{MaxBoundBytes: tt.bytes})
 		want := tt.want
 		if a.kern == nil { // no SIMD: never ordered
 			want = strings.Replace(want, ", tiles ordered", " (", 1)
@@ -439,7 +439,7 @@ func TestPruneMarginNeeded(t *testing.T) {
 				}
 			}
 			data, sets, k := nearTie(t, lanes)
-			a, err := newWithKernelOptions(data, Options{Workers: 1}, name)
+			a, err := newWithKernel(data, Options{Workers: 1}, name)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -615,7 +615,7 @@ func TestPruneConcurrentCalls(t *testing.T) {
 func TestFilter(t *testing.T) {
 	rng := rand.New(rand.NewPCG(6, 6))
 	for _, name := range kernelNames() {
-		a, err := newWithKernel(kmeanstest.RandomData(rng, 16, 16, 256), 1, name)
+		a, err := newWithKernel(kmeanstest.RandomData(rng, 16, 16, 256), Options{Workers: 1}, name)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,9 +10,9 @@
 // call Run with a Config. Only Config.K must be set:
 //
 //	data := kmeans.Data{N: n, D: d, X: pixels}
-//	res, err := kmeans.Run(ctx, data, cpu.New(data, 0), kmeans.Config{K: 5})
+//	res, err := kmeans.Run(ctx, data, cpu.New(data, cpu.Options{}), kmeans.Config{K: 5})
 //	// res.Centroids, res.Labels, res.Inertia, res.Iterations, res.Converged
-//	labels, dists, err := kmeans.Predict(other, cpu.New(other, 0), res.Centroids, res.K)
+//	labels, dists, err := kmeans.Predict(other, cpu.New(other, cpu.Options{}), res.Centroids, res.K)
 //
 // The defaults are the notebook's job: random distinct rows as initial
 // centroids (InitKMeansPP for greedy k-means++ as scikit-learn does it),

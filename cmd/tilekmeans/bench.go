@@ -333,7 +333,7 @@ func (a *app) benchBackend(ctx context.Context, name string, o *benchOptions, ba
 			}
 			assigner, closeFn = ga, ga.Close
 		} else {
-			assigner = cpu.NewWithOptions(data, cpu.Options{Workers: o.workers, Prune: o.prune})
+			assigner = cpu.New(data, cpu.Options{Workers: o.workers, Prune: o.prune})
 		}
 		upload := time.Since(start)
 		for _, k := range o.ks {
