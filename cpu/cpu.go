@@ -19,7 +19,7 @@ import (
 // the portable Go code. Every kernel computes exactly the sums of Distance,
 // so the results do not depend on which one runs.
 //
-// Unless Options.Prune is PruneOff, it also keeps bounds from one call to the
+// Unless Options.BruteForce is set, it also keeps bounds from one call to the
 // next and computes only the distances they cannot exclude (see Pruning in
 // the package documentation), with the same results as brute force. Calls
 // may come from several goroutines at once; only one at a time prunes.
@@ -212,7 +212,7 @@ func (a *Assigner) Assign(centroids []float32, k int, labels []int32, dists []fl
 	if n == 0 {
 		return nil
 	}
-	if a.opts.Prune != PruneOff && a.mu.TryLock() {
+	if !a.opts.BruteForce && a.mu.TryLock() {
 		done := a.assignPruned(centroids, k, labels, dists)
 		a.mu.Unlock()
 		if done {

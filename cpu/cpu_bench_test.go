@@ -32,7 +32,7 @@ func BenchmarkAssign(b *testing.B) {
 	for _, workers := range []int{0, 1} {
 		for _, k := range []int{5, 7, 64, 256} {
 			b.Run(fmt.Sprintf("workers=%d/k=%d", workers, k), func(b *testing.B) {
-				a := cpu.New(data, cpu.Options{Workers: workers, Prune: cpu.PruneOff})
+				a := cpu.New(data, cpu.Options{Workers: workers, BruteForce: true})
 				benchAssign(b, a, data, k)
 			})
 		}
@@ -55,7 +55,7 @@ func BenchmarkAssignKernels(b *testing.B) {
 				for _, k := range []int{5, 64, 256} {
 					name := fmt.Sprintf("kernel=%s/N=%d/workers=%d/k=%d", kernel, data.N, workers, k)
 					b.Run(name, func(b *testing.B) {
-						a, err := cpu.NewWithKernel(data, cpu.Options{Workers: workers, Prune: cpu.PruneOff}, kernel)
+						a, err := cpu.NewWithKernel(data, cpu.Options{Workers: workers, BruteForce: true}, kernel)
 						if err != nil {
 							b.Fatal(err)
 						}
@@ -128,9 +128,9 @@ func BenchmarkRun(b *testing.B) {
 	for _, copies := range []int{1, 10, 100} {
 		data := noisyCopies(real, copies)
 		for _, k := range []int{64, 256} {
-			for _, prune := range []cpu.Prune{cpu.PruneOff, cpu.PruneAuto} {
+			for _, prune := range []string{"off", "auto"} {
 				b.Run(fmt.Sprintf("N=%d/k=%d/prune=%s", data.N, k, prune), func(b *testing.B) {
-					a := cpu.New(data, cpu.Options{Prune: prune})
+					a := cpu.New(data, cpu.Options{BruteForce: prune == "off"})
 					iters := 0
 					before := a.Stats()
 					for b.Loop() {

@@ -25,11 +25,11 @@
 // # Pruning
 //
 // Across the calls of a run most distances cannot change a label: an
-// Assigner made with Options.Prune PruneAuto (New's default) keeps bounds
+// Assigner (unless Options.BruteForce is set) keeps bounds
 // from one call to the next and computes only the distances they cannot
 // exclude, with results equal to brute force's bit for bit (labels,
 // distances, and so every centroid, iteration count and output byte).
-// PruneOff computes every distance (the reference, and the baseline of
+// Options.BruteForce computes every distance (the reference, and the baseline of
 // benchmarks). Stats counts the distances computed; Scheme describes the
 // pruning for a k.
 //
@@ -64,6 +64,6 @@
 // Options.MaxBoundBytes (1 GiB by default) several groups share one bound
 // (down to one bound per tile: Hamerly's scheme), the tiles stay in their
 // order without room for the buffers, and with no room for even one bound
-// the Assigner computes every distance. PruneAuto also
+// the Assigner computes every distance. It also
 // computes every distance when k fits in one group (k <= L).
 package cpu

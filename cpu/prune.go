@@ -12,60 +12,18 @@ import (
 	"github.com/tilekmeans/tilekmeans/kmeans"
 )
 
-// Prune says whether an Assigner skips the distances that bounds prove
-// cannot win (see the package documentation, Pruning).
-type Prune uint8
-
-const (
-	// PruneAuto prunes whenever the centroids split into at least two
-	// groups of the kernel's width (k > 16 with AVX-512, k > 8 with AVX2,
-	// k > 4 in portable Go) and the bounds fit in Options.MaxBoundBytes;
-	// otherwise it computes every distance.
-	PruneAuto Prune = iota
-	// PruneOff computes every distance of every call (brute force): the
-	// reference, and the baseline of benchmarks.
-	PruneOff
-)
-
-// String returns "auto" or "off".
-func (p Prune) String() string {
-	if p == PruneOff {
-		return "off"
-	}
-	return "auto"
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (p Prune) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
-
-// UnmarshalText implements encoding.TextUnmarshaler (ParsePrune).
-func (p *Prune) UnmarshalText(b []byte) error {
-	v, err := ParsePrune(string(b))
-	if err != nil {
-		return err
-	}
-	*p = v
-	return nil
-}
-
-// ParsePrune parses "auto" or "off".
-func ParsePrune(s string) (Prune, error) {
-	switch s {
-	case "auto":
-		return PruneAuto, nil
-	case "off":
-		return PruneOff, nil
-	}
-	return 0, fmt.Errorf("cpu: prune %q: want auto or off", s)
-}
-
 // Options configure an Assigner (New). The zero value means all cores,
 // pruning on where it pays.
 type Options struct {
 	// Workers is the number of worker goroutines; < 1 means one per core.
 	Workers int
-	// Prune chooses pruned assignment (PruneAuto) or brute force.
-	Prune Prune
+	// BruteForce computes every distance of every call: the reference,
+	// and the baseline of benchmarks. By default (false) an Assigner
+	// prunes whenever the centroids split into at least two groups of the
+	// kernel's width (k > 16 with AVX-512, k > 8 with AVX2, k > 4 in
+	// portable Go) and the bounds fit in MaxBoundBytes, and computes every
+	// distance otherwise.
+	BruteForce bool
 	// MaxBoundBytes caps the memory of the per-tile bounds; 0 means
 	// DefaultMaxBoundBytes. With more tiles or groups than fit, several
 	// centroid groups share one bound (fewer, looser bounds), down to one
@@ -208,7 +166,7 @@ func (sh pruneShape) tileBytes() int64 {
 // keep the tiles ordered by cluster (a SIMD kernel's own distances then cost
 // one pass per block instead of one per distinct label in it).
 func (a *Assigner) shape(k int) (pruneShape, bool) {
-	if a.opts.Prune == PruneOff || a.data.N < 1 || a.data.D < 1 || len(a.data.X) < a.data.N*a.data.D {
+	if a.opts.BruteForce || a.data.N < 1 || a.data.D < 1 || len(a.data.X) < a.data.N*a.data.D {
 		return pruneShape{}, false
 	}
 	if float64(a.data.D+2) > 1<<23 { // gamma >= 1/2: bounds useless

@@ -185,7 +185,7 @@ func TestPruneAssignSequences(t *testing.T) {
 // centroids, means, inertia, history, iterations.
 func runBoth(t *testing.T, data kmeans.Data, v pruneVariant, cfg kmeans.Config, seed uint64) Stats {
 	t.Helper()
-	off, err := newWithKernel(data, Options{Workers: v.workers, Prune: PruneOff}, v.kernel)
+	off, err := newWithKernel(data, Options{Workers: v.workers, BruteForce: true}, v.kernel)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,8 +287,8 @@ func noisyCopies(data kmeans.Data, copies int, seed uint64) kmeans.Data {
 }
 
 // TestPruneSkipsWork checks that pruning computes fewer distances on a run
-// that converges (and none at all on a repeated call), and that PruneAuto
-// leaves a single group to brute force.
+// that converges (and none at all on a repeated call), and that by default
+// it leaves a single group to brute force.
 func TestPruneSkipsWork(t *testing.T) {
 	data := tilestest.Data(t)
 	a := New(data, Options{})
@@ -332,8 +332,8 @@ func TestPruneSkipsWork(t *testing.T) {
 	if st := small.Stats(); st.Pruned != 0 && small.taskLanes() >= 8 {
 		t.Errorf("k=5 with %d lanes: pruned (%+v); want brute force", small.taskLanes(), st)
 	}
-	if s := New(data, Options{Prune: PruneOff}).Scheme(64); s != "off" {
-		t.Errorf("PruneOff scheme %q", s)
+	if s := New(data, Options{BruteForce: true}).Scheme(64); s != "off" {
+		t.Errorf("BruteForce scheme %q", s)
 	}
 }
 

@@ -40,7 +40,7 @@ type benchOptions struct {
 	budget   time.Duration
 	seed     uint64
 	workers  int
-	prune    cpu.Prune
+	prune    pruneMode
 	asJSON   bool
 	plotPath string
 	profile  string
@@ -333,7 +333,7 @@ func (a *app) benchBackend(ctx context.Context, name string, o *benchOptions, ba
 			}
 			assigner, closeFn = ga, ga.Close
 		} else {
-			assigner = cpu.New(data, cpu.Options{Workers: o.workers, Prune: o.prune})
+			assigner = cpu.New(data, cpuOptions(o.workers, o.prune))
 		}
 		upload := time.Since(start)
 		for _, k := range o.ks {
