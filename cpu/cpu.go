@@ -48,6 +48,29 @@ type Assigner struct {
 	marginScale float64 // scales the rounding margin (1; 0 is unsafe)
 }
 
+// Options configure an Assigner (New). The zero value means one worker
+// goroutine per core, pruning where it pays, and at most 1 GiB of bounds.
+type Options struct {
+	// Workers is the number of worker goroutines; < 1 means one per core.
+	Workers int
+	// BruteForce computes every distance of every call: the reference,
+	// and the baseline of benchmarks. By default (false) an Assigner
+	// prunes whenever the centroids split into at least two groups of the
+	// kernel's width (k > 16 with AVX-512, k > 8 with AVX2, k > 4 in
+	// portable Go) and the bounds fit in MaxBoundBytes, and computes every
+	// distance otherwise.
+	BruteForce bool
+	// MaxBoundBytes caps the memory pruning keeps per Assigner, in bytes;
+	// 0 means 1 GiB. With more tiles or groups than fit, several centroid
+	// groups share one bound (fewer, looser bounds), down to one bound per
+	// tile; if even that does not fit, the Assigner computes every
+	// distance.
+	MaxBoundBytes int64
+}
+
+// defaultMaxBoundBytes is Options.MaxBoundBytes when it is 0.
+const defaultMaxBoundBytes = 1 << 30
+
 // kernel is a SIMD assignment kernel, an assembly function. Its run method
 // (kernels_*.go) labels nblocks blocks at x against the ng centroid groups at
 // ct (the first ng1 of s1 centroids, the rest of s1-1, each group stored
@@ -198,6 +221,62 @@ func (a *Assigner) Kernel() string {
 		return goKernel
 	}
 	return a.kern.name
+}
+
+// Computed returns how many tile-to-centroid distances a's calls have
+// computed since New, and how many pairs they were asked for (N*k per call).
+// The two are equal when every call computed every distance; the
+// difference is what pruning skipped. computed/pairs is the share
+// `tilekmeans bench` reports.
+func (a *Assigner) Computed() (computed, pairs int64) {
+	return a.stats.computed.Load(), a.stats.pairs.Load()
+}
+
+// Reset makes a's next call start afresh, as its first call does: it
+// forgets the bounds of earlier calls (that call computes every distance
+// and groups its centroids anew). Results never depend on it; a benchmark
+// calls it to time the first call of a run, or a whole run, again on the
+// same Assigner.
+func (a *Assigner) Reset() {
+	a.mu.Lock()
+	a.ps = nil
+	a.mu.Unlock()
+}
+
+// Pruning describes, for reports, how a call with k centroids prunes:
+// "off", or the centroid groups, the bounds per tile and the memory they
+// take, e.g. "yinyang: 16 groups of <= 16 centroids, 16 bounds per tile,
+// tiles ordered by cluster (87.7 MiB)".
+func (a *Assigner) Pruning(k int) string {
+	sh, ok := a.shape(k)
+	if !ok {
+		return "off"
+	}
+	order := ""
+	if sh.sortable {
+		order = ", tiles ordered by cluster"
+	}
+	bounds := "bounds"
+	if sh.nb == 1 {
+		bounds = "bound"
+	}
+	return fmt.Sprintf("yinyang: %d groups of <= %d centroids, %d %s per tile%s (%s)",
+		sh.groups, a.taskLanes(), sh.nb, bounds, order, formatBytes(int64(a.data.N)*sh.tileBytes()))
+}
+
+// stats counts an Assigner's work since New, atomically: brute-force calls
+// may run concurrently with each other.
+type stats struct {
+	calls, pruned, pairs, computed atomic.Int64
+}
+
+func (s *stats) add(pruned bool, pairs, computed int64) {
+	s.calls.Add(1)
+	if pruned {
+		s.pruned.Add(1)
+	}
+	s.pairs.Add(pairs)
+	s.computed.Add(computed)
 }
 
 // Assign implements kmeans.Assigner.

@@ -132,7 +132,7 @@ func BenchmarkRun(b *testing.B) {
 				b.Run(fmt.Sprintf("N=%d/k=%d/prune=%s", data.N, k, prune), func(b *testing.B) {
 					a := cpu.New(data, cpu.Options{BruteForce: prune == "off"})
 					iters := 0
-					before := a.Stats()
+					computed0, pairs0 := a.Computed()
 					for b.Loop() {
 						a.Reset()
 						res, err := kmeans.Run(context.Background(), data, a, kmeans.Config{
@@ -144,7 +144,8 @@ func BenchmarkRun(b *testing.B) {
 						iters = res.Iterations
 					}
 					b.ReportMetric(float64(iters), "iters")
-					b.ReportMetric(100*a.Stats().Sub(before).Share(), "%computed")
+					computed, pairs := a.Computed()
+					b.ReportMetric(100*float64(computed-computed0)/float64(pairs-pairs0), "%computed")
 				})
 			}
 		}

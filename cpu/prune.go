@@ -12,100 +12,6 @@ import (
 	"github.com/tilekmeans/tilekmeans/kmeans"
 )
 
-// Options configure an Assigner (New). The zero value means all cores,
-// pruning on where it pays.
-type Options struct {
-	// Workers is the number of worker goroutines; < 1 means one per core.
-	Workers int
-	// BruteForce computes every distance of every call: the reference,
-	// and the baseline of benchmarks. By default (false) an Assigner
-	// prunes whenever the centroids split into at least two groups of the
-	// kernel's width (k > 16 with AVX-512, k > 8 with AVX2, k > 4 in
-	// portable Go) and the bounds fit in MaxBoundBytes, and computes every
-	// distance otherwise.
-	BruteForce bool
-	// MaxBoundBytes caps the memory of the per-tile bounds; 0 means
-	// DefaultMaxBoundBytes. With more tiles or groups than fit, several
-	// centroid groups share one bound (fewer, looser bounds), down to one
-	// bound per tile; if even that does not fit, the Assigner computes
-	// every distance.
-	MaxBoundBytes int64
-}
-
-// DefaultMaxBoundBytes is the default cap on the pruning bounds: 1 GiB.
-const DefaultMaxBoundBytes = 1 << 30
-
-// Stats counts an Assigner's work since it was made.
-type Stats struct {
-	Calls    int64 // Assign calls
-	Pruned   int64 // of which used bounds (the others computed every distance)
-	Pairs    int64 // tile x centroid pairs asked for: N*k per call
-	Computed int64 // of which distances actually computed
-}
-
-// Share returns the share of the pairs whose distance was computed, 1 with
-// brute force (0 before any call).
-func (s Stats) Share() float64 {
-	if s.Pairs == 0 {
-		return 0
-	}
-	return float64(s.Computed) / float64(s.Pairs)
-}
-
-// Sub returns the counts of s since an earlier snapshot t.
-func (s Stats) Sub(t Stats) Stats {
-	return Stats{Calls: s.Calls - t.Calls, Pruned: s.Pruned - t.Pruned, Pairs: s.Pairs - t.Pairs, Computed: s.Computed - t.Computed}
-}
-
-// stats is Stats with atomic counters (brute-force calls may run
-// concurrently with each other).
-type stats struct {
-	calls, pruned, pairs, computed atomic.Int64
-}
-
-func (s *stats) add(pruned bool, pairs, computed int64) {
-	s.calls.Add(1)
-	if pruned {
-		s.pruned.Add(1)
-	}
-	s.pairs.Add(pairs)
-	s.computed.Add(computed)
-}
-
-// Stats returns the counts of a's calls so far.
-func (a *Assigner) Stats() Stats {
-	return Stats{Calls: a.stats.calls.Load(), Pruned: a.stats.pruned.Load(),
-		Pairs: a.stats.pairs.Load(), Computed: a.stats.computed.Load()}
-}
-
-// Reset forgets the bounds of earlier calls, so that the next call computes
-// every distance (and groups its centroids afresh), as the first call does.
-// Results never depend on it; benchmarks use it to time a first call.
-func (a *Assigner) Reset() {
-	a.mu.Lock()
-	a.ps = nil
-	a.mu.Unlock()
-}
-
-// Scheme describes the pruning a call with k centroids uses, for reports:
-// "off", or the groups and bounds per tile.
-func (a *Assigner) Scheme(k int) string {
-	sh, ok := a.shape(k)
-	if !ok {
-		return "off"
-	}
-	order := ""
-	if sh.sortable {
-		order = ", tiles ordered by cluster"
-	}
-	bounds := "bounds"
-	if sh.nb == 1 {
-		bounds = "bound"
-	}
-	return fmt.Sprintf("yinyang: %d groups of <= %d centroids, %d %s per tile%s (%s)",
-		sh.groups, a.taskLanes(), sh.nb, bounds, order, formatBytes(int64(a.data.N)*sh.tileBytes()))
-}
-
 func formatBytes(b int64) string {
 	switch {
 	case b >= 1<<30:
@@ -179,7 +85,7 @@ func (a *Assigner) shape(k int) (pruneShape, bool) {
 	}
 	budget := a.opts.MaxBoundBytes
 	if budget <= 0 {
-		budget = DefaultMaxBoundBytes
+		budget = defaultMaxBoundBytes
 	}
 	perTile := budget / int64(a.data.N)
 	nb := min(int64(groups), (perTile-boundBytes(0))/4)

@@ -172,7 +172,7 @@ func TestPruneAssignSequences(t *testing.T) {
 						checkNearest(t, s.data, cent, k, labels, dists, fmt.Sprintf("k=%d call %d", k, i))
 					}
 				}
-				if st := a.Stats(); st.Pruned == 0 || st.Pruned == st.Calls {
+				if st := statsOf(a); st.pruned == 0 || st.pruned == st.calls {
 					t.Errorf("stats %+v: want pruned calls and brute-force ones (NaN)", st)
 				}
 			})
@@ -183,7 +183,7 @@ func TestPruneAssignSequences(t *testing.T) {
 // runBoth runs k-means with brute force and with pruning (variant v) and
 // requires every field of the results to be equal: labels, distances,
 // centroids, means, inertia, history, iterations.
-func runBoth(t *testing.T, data kmeans.Data, v pruneVariant, cfg kmeans.Config, seed uint64) Stats {
+func runBoth(t *testing.T, data kmeans.Data, v pruneVariant, cfg kmeans.Config, seed uint64) counts {
 	t.Helper()
 	off, err := newWithKernel(data, Options{Workers: v.workers, BruteForce: true}, v.kernel)
 	if err != nil {
@@ -202,10 +202,10 @@ func runBoth(t *testing.T, data kmeans.Data, v pruneVariant, cfg kmeans.Config, 
 		t.Errorf("k=%d: pruned run differs: iterations %d, want %d; inertia %v, want %v",
 			cfg.K, got.Iterations, want.Iterations, got.Inertia, want.Inertia)
 	}
-	if st := off.Stats(); st.Pruned != 0 || st.Share() != 1 {
+	if st := statsOf(off); st.pruned != 0 || st.share() != 1 {
 		t.Errorf("k=%d: prune off: stats %+v", cfg.K, st)
 	}
-	return on.Stats()
+	return statsOf(on)
 }
 
 // TestPruneRunsEqualBruteForce compares whole runs on random blobs, the real
@@ -262,7 +262,7 @@ func runJobs(t *testing.T, jobs []job) {
 						continue
 					}
 					st := runBoth(t, j.data, v, kmeans.Config{K: k, MaxIter: j.iters}, 3)
-					if st.Pruned == 0 {
+					if st.pruned == 0 {
 						t.Errorf("k=%d: no call pruned", k)
 					}
 				}
@@ -296,10 +296,10 @@ func TestPruneSkipsWork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := a.Stats()
-	t.Logf("k=64: %d iterations, %s, computed %.1f%% of the distances", res.Iterations, a.Scheme(64), 100*st.Share())
-	if st.Pruned != st.Calls || st.Share() > 0.5 {
-		t.Errorf("stats %+v (share %.2f): want every call pruned, at most half the distances", st, st.Share())
+	st := statsOf(a)
+	t.Logf("k=64: %d iterations, %s, computed %.1f%% of the distances", res.Iterations, a.Pruning(64), 100*st.share())
+	if st.pruned != st.calls || st.share() > 0.5 {
+		t.Errorf("stats %+v (share %.2f): want every call pruned, at most half the distances", st, st.share())
 	}
 	if a.kern != nil && (a.perm == nil || a.ps.resorts == 0) {
 		t.Errorf("the tiles were never ordered by cluster")
@@ -310,30 +310,30 @@ func TestPruneSkipsWork(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if d := a.Stats().Sub(st); d.Computed != 0 && d.Calls == 2 {
+	if d := statsOf(a).sub(st); d.computed != 0 && d.calls == 2 {
 		// The first call may move from the run's last centroids; the
 		// second repeats it exactly.
-		if last := d.Computed; last > int64(data.N)*64 {
+		if last := d.computed; last > int64(data.N)*64 {
 			t.Errorf("repeated calls computed %d distances", last)
 		}
 	}
 	checkNearest(t, data, res.Centroids, 64, labels, dists, "repeat")
-	before := a.Stats()
+	before := statsOf(a)
 	if err := a.Assign(res.Centroids, 64, labels, dists); err != nil {
 		t.Fatal(err)
 	}
-	if d := a.Stats().Sub(before); d.Computed != 0 || d.Pruned != 1 {
+	if d := statsOf(a).sub(before); d.computed != 0 || d.pruned != 1 {
 		t.Errorf("identical call: %+v, want no distance computed", d)
 	}
 	small := New(data, Options{})
 	if err := small.Assign(res.Centroids[:5*data.D], 5, labels, dists); err != nil {
 		t.Fatal(err)
 	}
-	if st := small.Stats(); st.Pruned != 0 && small.taskLanes() >= 8 {
+	if st := statsOf(small); st.pruned != 0 && small.taskLanes() >= 8 {
 		t.Errorf("k=5 with %d lanes: pruned (%+v); want brute force", small.taskLanes(), st)
 	}
-	if s := New(data, Options{BruteForce: true}).Scheme(64); s != "off" {
-		t.Errorf("BruteForce scheme %q", s)
+	if s := New(data, Options{BruteForce: true}).Pruning(64); s != "off" {
+		t.Errorf("BruteForce pruning %q", s)
 	}
 }
 
@@ -356,7 +356,7 @@ func TestPruneMemoryStepsDown(t *testing.T) {
 		if a.kern == nil { // no SIMD: never ordered
 			want = strings.Replace(want, ", tiles ordered", " (", 1)
 		}
-		if got := a.Scheme(64 * a.taskLanes()); !strings.Contains(got, want) {
+		if got := a.Pruning(64 * a.taskLanes()); !strings.Contains(got, want) {
 			t.Errorf("MaxBoundBytes %d: scheme %q, want %q", tt.bytes, got, want)
 		}
 	}
@@ -659,3 +659,18 @@ func TestFilter(t *testing.T) {
 		}
 	}
 }
+
+// counts is a snapshot of an Assigner's stats.
+type counts struct{ calls, pruned, pairs, computed int64 }
+
+func statsOf(a *Assigner) counts {
+	return counts{a.stats.calls.Load(), a.stats.pruned.Load(), a.stats.pairs.Load(), a.stats.computed.Load()}
+}
+
+// sub returns the counts since an earlier snapshot d.
+func (c counts) sub(d counts) counts {
+	return counts{c.calls - d.calls, c.pruned - d.pruned, c.pairs - d.pairs, c.computed - d.computed}
+}
+
+// share is the share of the pairs whose distance was computed.
+func (c counts) share() float64 { return float64(c.computed) / float64(c.pairs) }
