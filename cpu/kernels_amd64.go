@@ -18,6 +18,8 @@
 
 package cpu
 
+import xcpu "golang.org/x/sys/cpu"
+
 //go:generate go run genkernels.go
 
 //go:noescape
@@ -46,10 +48,6 @@ func transposeRows8(dst *uint8, rows **uint8, steps int)
 
 //go:noescape
 func filterAVX512(lb *uint32, nt, nb int, drift, uq *uint32, fails *uint64)
-
-func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
-
-func xgetbv() (eax, edx uint32)
 
 var (
 	kernAVX512 = &kernel{name: "avx512", lanes: 16, cmax: 16}
@@ -125,30 +123,23 @@ func transposeBlock(blk []uint8, rows *[16][]uint8, l, dim int) int {
 // simdKernels are the kernels this CPU runs, fastest first.
 var simdKernels = detect()
 
-// detect checks CPUID and that the OS saves the vector registers (XCR0).
+// detect returns the kernels this CPU and OS run, fastest first. Package
+// golang.org/x/sys/cpu reads CPUID and, through XGETBV, whether the OS
+// saves the registers a kernel uses: AVX2 needs AVX with the XMM and YMM
+// state; AVX-512 (F, the only subset the kernels use) needs the opmask and
+// ZMM state too (on macOS, which enables that state lazily, the kernel's
+// own report instead). The task kernels of both also use POPCNT. As in the
+// runtime, GODEBUG=cpu.avx512f=off or cpu.avx2=off turns a kernel off.
 func detect() []*kernel {
-	maxID, _, _, _ := cpuid(0, 0)
-	if maxID < 7 {
+	x := &xcpu.X86
+	if !x.HasAVX || !x.HasPOPCNT {
 		return nil
 	}
-	_, _, ecx1, _ := cpuid(1, 0)
-	const osxsave, avx = 1 << 27, 1 << 28
-	if ecx1&osxsave == 0 || ecx1&avx == 0 {
-		return nil
-	}
-	xcr0, _ := xgetbv()
-	if xcr0&0b110 != 0b110 { // XMM and YMM state
-		return nil
-	}
-	_, ebx7, _, _ := cpuid(7, 0)
-	const avx2, avx512f = 1 << 5, 1 << 16
 	var ks []*kernel
-	// Opmask, ZMM_Hi256 and Hi16_ZMM state. (Darwin enables AVX-512 state
-	// lazily and reports it clear here; it then gets AVX2.)
-	if ebx7&avx512f != 0 && xcr0&0b11100000 == 0b11100000 {
+	if x.HasAVX512F {
 		ks = append(ks, kernAVX512)
 	}
-	if ebx7&avx2 != 0 {
+	if x.HasAVX2 {
 		ks = append(ks, kernAVX2)
 	}
 	return ks
