@@ -1,7 +1,6 @@
 package cpu
 
 import (
-	"encoding/binary"
 	"fmt"
 	"runtime"
 	"sync"
@@ -152,7 +151,6 @@ func newWithKernel(data kmeans.Data, opts Options, name string) (*Assigner, erro
 func relayout(out []uint8, data kmeans.Data, perm []int32, l, lo, hi int) {
 	n, dim := data.N, data.D
 	var rows [16][]uint8
-	var x [8]uint64
 	for b := lo / l; b*l < hi; b++ {
 		blk := out[b*l*dim : (b+1)*l*dim]
 		for t := range l {
@@ -163,49 +161,8 @@ func relayout(out []uint8, data kmeans.Data, perm []int32, l, lo, hi int) {
 			rows[t] = data.Row(p)
 		}
 		// Sixteen features at a time with the SIMD transpose where there
-		// is one; then eight features of eight tiles at a time, as one 8x8
-		// byte transpose in registers; the last dim%8 features one by one.
-		j := transposeBlock(blk, &rows, l, dim)
-		for ; j+8 <= dim; j += 8 {
-			for t0 := 0; t0 < l; t0 += 8 {
-				for i := range x {
-					x[i] = binary.LittleEndian.Uint64(rows[t0+i][j : j+8])
-				}
-				transpose8(&x)
-				for f, v := range x {
-					binary.LittleEndian.PutUint64(blk[(j+f)*l+t0:(j+f)*l+t0+8], v)
-				}
-			}
-		}
-		for ; j < dim; j++ {
-			f := blk[j*l : j*l+l]
-			for t := range f {
-				f[t] = rows[t][j]
-			}
-		}
-	}
-}
-
-// transpose8 transposes the 8x8 byte matrix whose row i is x[i], little
-// endian (byte j of x[i] becomes byte i of x[j]), by swapping 1-, 2- and
-// 4-byte blocks.
-func transpose8(x *[8]uint64) {
-	for i := 0; i < 8; i += 2 {
-		t := ((x[i] >> 8) ^ x[i+1]) & 0x00FF00FF00FF00FF
-		x[i+1] ^= t
-		x[i] ^= t << 8
-	}
-	for i := 0; i < 8; i += 4 {
-		for j := i; j < i+2; j++ {
-			t := ((x[j] >> 16) ^ x[j+2]) & 0x0000FFFF0000FFFF
-			x[j+2] ^= t
-			x[j] ^= t << 16
-		}
-	}
-	for j := range 4 {
-		t := ((x[j] >> 32) ^ x[j+4]) & 0x00000000FFFFFFFF
-		x[j+4] ^= t
-		x[j] ^= t << 32
+		// is one, the rest in Go.
+		transposeGo(blk, &rows, l, transposeBlock(blk, &rows, l, dim), dim)
 	}
 }
 

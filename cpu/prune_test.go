@@ -621,36 +621,19 @@ func TestFilter(t *testing.T) {
 		}
 		for _, nb := range []int{1, 2, 3, 4, 7, 15, 16, 17, 33, 64} {
 			for _, nt := range []int{0, 1, 5, 64} {
-				lb := make([]uint32, nt*nb)
-				drift := make([]uint32, nb)
-				uq := make([]uint32, nt)
-				for i := range lb {
-					lb[i] = uint32(rng.IntN(1000))
-					if rng.IntN(10) == 0 {
-						lb[i] = math.MaxUint32
-					}
-				}
-				for i := range drift {
-					drift[i] = uint32(rng.IntN(200))
-				}
-				for i := range uq {
-					uq[i] = uint32(rng.IntN(1000))
-				}
-				if nt > 0 && nb > 0 {
-					lb[0] = uq[0] + drift[0] // exactly at the threshold after the drift
-				}
-				want, got := slices.Clone(lb), slices.Clone(lb)
+				lower, drift, threshold := randomBounds(rng, nt, nb)
+				want, got := slices.Clone(lower), slices.Clone(lower)
 				wantF, gotF := make([]uint64, nt), make([]uint64, nt)
-				goFilter(want, nt, nb, drift, uq, wantF)
-				a.filter(got, nt, nb, drift, uq, gotF)
+				goFilter(want, nt, nb, drift, threshold, wantF)
+				a.filter(got, nt, nb, drift, threshold, gotF)
 				if !slices.Equal(got, want) || !slices.Equal(gotF, wantF) {
 					t.Fatalf("%s nb=%d nt=%d: bounds or masks differ from goFilter", name, nb, nt)
 				}
 				for ti := range nt {
 					for b := range nb {
-						q := lb[ti*nb+b]
+						q := lower[ti*nb+b]
 						q = max(q, drift[b]) - drift[b]
-						if want[ti*nb+b] != q || (wantF[ti]>>b&1 == 1) != (q <= uq[ti]) {
+						if want[ti*nb+b] != q || (wantF[ti]>>b&1 == 1) != (q <= threshold[ti]) {
 							t.Fatalf("goFilter wrong at tile %d bound %d", ti, b)
 						}
 					}
@@ -658,6 +641,31 @@ func TestFilter(t *testing.T) {
 			}
 		}
 	}
+}
+
+// randomBounds returns random bounds of ntiles tiles (nbounds each, some
+// saturated), drifts and thresholds for the bound pass, the first bound
+// exactly at its threshold after the drift.
+func randomBounds(rng *rand.Rand, ntiles, nbounds int) (lower, drift, threshold []uint32) {
+	lower = make([]uint32, ntiles*nbounds)
+	drift = make([]uint32, nbounds)
+	threshold = make([]uint32, ntiles)
+	for i := range lower {
+		lower[i] = uint32(rng.IntN(1000))
+		if rng.IntN(10) == 0 {
+			lower[i] = math.MaxUint32
+		}
+	}
+	for i := range drift {
+		drift[i] = uint32(rng.IntN(200))
+	}
+	for i := range threshold {
+		threshold[i] = uint32(rng.IntN(1000))
+	}
+	if ntiles > 0 && nbounds > 0 {
+		lower[0] = threshold[0] + drift[0]
+	}
+	return lower, drift, threshold
 }
 
 // counts is a snapshot of an Assigner's stats.
