@@ -33,13 +33,13 @@ type Assigner struct {
 	// The data re-laid for kern: ceil(N/L) blocks of D*L bytes, the tiles
 	// at positions b*L..b*L+L-1 in block b. Position p holds tile perm[p]
 	// (nil: tile p); pruning orders positions by cluster, which a call
-	// holding mu may change under layoutMu while other calls read.
+	// holding pruneMu may change under layoutMu while other calls read.
 	layoutMu sync.RWMutex
 	blocks   []uint8
 	perm     []int32
 
-	mu sync.Mutex  // held by the pruning call
-	ps *pruneState // bounds of the last pruned call; nil: none
+	pruneMu sync.Mutex  // held by the pruning call
+	pruned  *pruneState // what the last pruned call left (groups, bounds); nil: none
 
 	// Test hooks.
 	forcePrune  bool    // prune even a single group
@@ -195,9 +195,9 @@ func (a *Assigner) Computed() (computed, pairs int64) {
 // calls it to time the first call of a run, or a whole run, again on the
 // same Assigner.
 func (a *Assigner) Reset() {
-	a.mu.Lock()
-	a.ps = nil
-	a.mu.Unlock()
+	a.pruneMu.Lock()
+	a.pruned = nil
+	a.pruneMu.Unlock()
 }
 
 // Pruning describes, for reports, how a call with k centroids prunes:
@@ -210,15 +210,15 @@ func (a *Assigner) Pruning(k int) string {
 		return "off"
 	}
 	order := ""
-	if sh.sortable {
+	if sh.ordered {
 		order = ", tiles ordered by cluster"
 	}
 	bounds := "bounds"
-	if sh.nb == 1 {
+	if sh.nbounds == 1 {
 		bounds = "bound"
 	}
 	return fmt.Sprintf("yinyang: %d groups of <= %d centroids, %d %s per tile%s (%s)",
-		sh.groups, a.taskLanes(), sh.nb, bounds, order, formatBytes(int64(a.data.N)*sh.tileBytes()))
+		sh.groups, a.taskLanes(), sh.nbounds, bounds, order, formatBytes(int64(a.data.N)*sh.tileBytes()))
 }
 
 // stats counts an Assigner's work since New, atomically: brute-force calls
@@ -248,9 +248,9 @@ func (a *Assigner) Assign(centroids []float32, k int, labels []int32, dists []fl
 	if n == 0 {
 		return nil
 	}
-	if !a.opts.BruteForce && a.mu.TryLock() {
+	if !a.opts.BruteForce && a.pruneMu.TryLock() {
 		done := a.assignPruned(centroids, k, labels, dists)
-		a.mu.Unlock()
+		a.pruneMu.Unlock()
 		if done {
 			return nil
 		}
@@ -309,18 +309,18 @@ func (a *Assigner) assignSIMD(centroids []float32, k int, labels []int32, dists 
 	a.layoutMu.RLock()
 	defer a.layoutMu.RUnlock()
 	l := kern.lanes
-	nb := (n + l - 1) / l
+	nblocks := (n + l - 1) / l
 	run := func(lo, hi int) {
 		if a.perm != nil {
 			// Positions are permuted: label a few blocks at a time into
 			// a buffer, then put each result at its tile.
-			var lb [1024]int32
-			var db [1024]float32
-			for b := lo; b < hi; b += len(lb) / l {
-				m := min(hi-b, len(lb)/l)
-				kern.run(&a.blocks[b*l*dim], m, dim, &ct[0], ng, ng1, s1, &lb[0], &db[0])
+			var lbuf [1024]int32
+			var dbuf [1024]float32
+			for b := lo; b < hi; b += len(lbuf) / l {
+				m := min(hi-b, len(lbuf)/l)
+				kern.run(&a.blocks[b*l*dim], m, dim, &ct[0], ng, ng1, s1, &lbuf[0], &dbuf[0])
 				for t, p := range a.perm[b*l : min((b+m)*l, n)] {
-					labels[p], dists[p] = lb[t], db[t]
+					labels[p], dists[p] = lbuf[t], dbuf[t]
 				}
 			}
 			return
@@ -333,30 +333,30 @@ func (a *Assigner) assignSIMD(centroids []float32, k int, labels []int32, dists 
 			kern.run(&a.blocks[lo*l*dim], full-lo, dim, &ct[0], ng, ng1, s1, &labels[lo*l], &dists[lo*l])
 		}
 		if full < hi {
-			var lb [16]int32
-			var db [16]float32
-			kern.run(&a.blocks[full*l*dim], 1, dim, &ct[0], ng, ng1, s1, &lb[0], &db[0])
-			copy(labels[full*l:n], lb[:])
-			copy(dists[full*l:n], db[:])
+			var lbuf [16]int32
+			var dbuf [16]float32
+			kern.run(&a.blocks[full*l*dim], 1, dim, &ct[0], ng, ng1, s1, &lbuf[0], &dbuf[0])
+			copy(labels[full*l:n], lbuf[:])
+			copy(dists[full*l:n], dbuf[:])
 		}
 	}
 	// Workers take chunks of blocks from a shared counter, so that a core
 	// that is busy elsewhere (or a worker that starts late) costs little.
 	// A chunk is a few tens of microseconds of work, and each worker gets
 	// several.
-	chunk := max(1, min((nb+4*a.workers-1)/(4*a.workers), (1<<15)/(k*dim)))
-	nchunks := (nb + chunk - 1) / chunk
+	chunk := max(1, min((nblocks+4*a.workers-1)/(4*a.workers), (1<<15)/(k*dim)))
+	nchunks := (nblocks + chunk - 1) / chunk
 	if a.workers == 1 || nchunks == 1 {
-		run(0, nb)
+		run(0, nblocks)
 	} else {
 		var next atomic.Int64
 		work := func() {
 			for {
 				lo := int(next.Add(1)-1) * chunk
-				if lo >= nb {
+				if lo >= nblocks {
 					return
 				}
-				run(lo, min(lo+chunk, nb))
+				run(lo, min(lo+chunk, nblocks))
 			}
 		}
 		var wg sync.WaitGroup

@@ -301,7 +301,7 @@ func TestPruneSkipsWork(t *testing.T) {
 	if st.pruned != st.calls || st.share() > 0.5 {
 		t.Errorf("stats %+v (share %.2f): want every call pruned, at most half the distances", st, st.share())
 	}
-	if a.kern != nil && (a.perm == nil || a.ps.resorts == 0) {
+	if a.kern != nil && (a.perm == nil || a.pruned.resorts == 0) {
 		t.Errorf("the tiles were never ordered by cluster")
 	}
 	labels, dists := make([]int32, data.N), make([]float32, data.N)
@@ -475,7 +475,7 @@ func TestPruneMarginNeeded(t *testing.T) {
 func TestBoundMath(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 5))
 	for _, dim := range []int{1, 2, 16, 256, 4096} {
-		bm := newBoundMath(dim, 1)
+		m := newMargin(dim, 1)
 		for range 2000 / max(1, dim/64) {
 			x := make([]uint8, dim)
 			c := make([]float32, dim)
@@ -492,14 +492,14 @@ func TestBoundMath(t *testing.T) {
 				d := float64(v) - float64(c[j])
 				exact += d * d
 			}
-			real := math.Sqrt(exact) * bm.scale
-			if lb := bm.lowerBound(s); float64(lb) > real {
+			real := math.Sqrt(exact) * m.scale
+			if lb := m.lowerBound(s); float64(lb) > real {
 				t.Fatalf("D=%d: lowerBound(%v) = %d > real %v", dim, s, lb, real)
 			}
 			// A sum s never comes from a real distance above threshold(s):
 			// so a centroid whose lower bound exceeds the threshold has a
 			// larger sum.
-			if th := bm.threshold(s); float64(th) < math.Floor(real) {
+			if th := m.threshold(s); float64(th) < math.Floor(real) {
 				t.Fatalf("D=%d: threshold(%v) = %d below real %v", dim, s, th, real)
 			}
 		}
@@ -513,10 +513,10 @@ func TestBoundMath(t *testing.T) {
 			d := float64(a[j]) - float64(b[j])
 			exact += d * d
 		}
-		if q := bm.drift(a, b); float64(q) < math.Sqrt(exact)*bm.scale {
-			t.Fatalf("D=%d: drift %d below real %v", dim, q, math.Sqrt(exact)*bm.scale)
+		if q := m.drift(a, b); float64(q) < math.Sqrt(exact)*m.scale {
+			t.Fatalf("D=%d: drift %d below real %v", dim, q, math.Sqrt(exact)*m.scale)
 		}
-		if bm.drift(a, a) != 0 {
+		if m.drift(a, a) != 0 {
 			t.Fatalf("D=%d: drift of an unchanged centroid is not 0", dim)
 		}
 	}
