@@ -9,19 +9,13 @@ import (
 	"github.com/tilekmeans/tilekmeans/kmeans"
 )
 
-// Assigner is the CPU implementation of kmeans.Assigner. It spreads rows over
-// all cores.
-//
-// On amd64 with AVX2 or AVX-512 it scores L tiles at a time (one per SIMD
-// lane, see kernels_amd64.go) from a copy of the data that New re-lays into
-// blocks of L tiles, feature-major; elsewhere (or with -tags purego) it runs
-// the portable Go code. Every kernel computes exactly the sums of Distance,
-// so the results do not depend on which one runs.
-//
-// Unless Options.BruteForce is set, it also keeps bounds from one call to the
-// next and computes only the distances they cannot exclude (see Pruning in
-// the package documentation), with the same results as brute force. Calls
-// may come from several goroutines at once; only one at a time prunes.
+// Assigner is the CPU implementation of kmeans.Assigner and
+// kmeans.DataAssigner, made by New for one kmeans.Data. It spreads the
+// tiles over its worker goroutines with the fastest kernel this CPU runs
+// (Kernel) and, unless Options.BruteForce is set, prunes the distances its
+// bounds exclude (see the package documentation); the results depend on
+// neither. Assign may be called from several goroutines at once: one call
+// at a time prunes, the others compute every distance.
 type Assigner struct {
 	data    kmeans.Data
 	workers int
@@ -70,19 +64,6 @@ type Options struct {
 // defaultMaxBoundBytes is Options.MaxBoundBytes when it is 0.
 const defaultMaxBoundBytes = 1 << 30
 
-// kernel is a SIMD assignment kernel, an assembly function. Its run method
-// (kernels_*.go) labels nblocks blocks at x against the ng centroid groups at
-// ct (the first ng1 of s1 centroids, the rest of s1-1, each group stored
-// feature-major), writing L labels and dists per block.
-type kernel struct {
-	name  string
-	lanes int // L: tiles per block, one per lane
-	cmax  int // most centroids per group
-}
-
-// goKernel names the portable Go code.
-const goKernel = "go"
-
 // New returns an Assigner for data with the given options (the zero
 // Options: one worker goroutine per core, pruning where it pays). It picks
 // the fastest kernel this CPU runs (see Kernel); a SIMD kernel works on its
@@ -99,6 +80,118 @@ func New(data kmeans.Data, opts Options) *Assigner {
 	}
 	return a
 }
+
+// Name implements kmeans.Assigner.
+func (a *Assigner) Name() string { return "cpu" }
+
+// MadeFor implements kmeans.DataAssigner: the data New was given.
+func (a *Assigner) MadeFor() kmeans.Data { return a.data }
+
+// Kernel names the kernel a uses: "avx512", "avx2" or "go" (the portable
+// code).
+func (a *Assigner) Kernel() string {
+	if a.kern == nil {
+		return goKernel
+	}
+	return a.kern.name
+}
+
+// Assign implements kmeans.Assigner: it labels each of the N tiles with
+// the nearest of the k centroids (row-major, D values each), labels[i] its
+// index and dists[i] its squared distance as kmeans.Nearest computes them,
+// ties to the lowest index. It returns an error, having written nothing,
+// when k < 1, centroids holds fewer than k*D values, or labels or dists
+// are shorter than N.
+func (a *Assigner) Assign(centroids []float32, k int, labels []int32, dists []float32) error {
+	n, dim := a.data.N, a.data.D
+	if k < 1 || len(centroids) < k*dim {
+		return fmt.Errorf("cpu: assign: %d centroid values for k=%d and %d features", len(centroids), k, dim)
+	}
+	if len(labels) < n || len(dists) < n {
+		return fmt.Errorf("cpu: assign: output slices shorter than %d rows", n)
+	}
+	if n == 0 {
+		return nil
+	}
+	if !a.opts.BruteForce && a.pruneMu.TryLock() {
+		done := a.assignPruned(centroids, k, labels, dists)
+		a.pruneMu.Unlock()
+		if done {
+			return nil
+		}
+	}
+	a.stats.add(false, int64(n)*int64(k), int64(n)*int64(k))
+	if a.kern != nil {
+		a.assignSIMD(centroids, k, labels, dists)
+		return nil
+	}
+	chunk := (n + a.workers - 1) / a.workers
+	var wg sync.WaitGroup
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.assignRange(lo, hi, centroids, k, labels, dists)
+		}()
+	}
+	wg.Wait()
+	return nil
+}
+
+// Computed returns how many tile-to-centroid distances a's calls have
+// computed since New, and how many pairs they were asked for (N*k per call).
+// The two are equal when every call computed every distance; the
+// difference is what pruning skipped. computed/pairs is the share of
+// distances computed that tilekmeans bench reports.
+func (a *Assigner) Computed() (computed, pairs int64) {
+	return a.stats.computed.Load(), a.stats.pairs.Load()
+}
+
+// Reset makes a's next call start afresh, as its first call does: it
+// forgets the bounds of earlier calls (that call computes every distance
+// and groups its centroids anew). Results never depend on it; a benchmark
+// calls it to time the first call of a run, or a whole run, again on the
+// same Assigner.
+func (a *Assigner) Reset() {
+	a.pruneMu.Lock()
+	a.pruned = nil
+	a.pruneMu.Unlock()
+}
+
+// Pruning describes, for reports, how a call with k centroids prunes:
+// "off", or the centroid groups, the bounds per tile and the memory they
+// take, e.g. "yinyang: 16 groups of <= 16 centroids, 16 bounds per tile,
+// tiles ordered by cluster (87.7 MiB)".
+func (a *Assigner) Pruning(k int) string {
+	sh, ok := a.shape(k)
+	if !ok {
+		return "off"
+	}
+	order := ""
+	if sh.ordered {
+		order = ", tiles ordered by cluster"
+	}
+	bounds := "bounds"
+	if sh.nbounds == 1 {
+		bounds = "bound"
+	}
+	return fmt.Sprintf("yinyang: %d groups of <= %d centroids, %d %s per tile%s (%s)",
+		sh.groups, a.taskLanes(), sh.nbounds, bounds, order, formatBytes(int64(a.data.N)*sh.tileBytes()))
+}
+
+// kernel is a SIMD assignment kernel, an assembly function. Its run method
+// (kernels_*.go) labels nblocks blocks at x against the ng centroid groups at
+// ct (the first ng1 of s1 centroids, the rest of s1-1, each group stored
+// feature-major), writing L labels and dists per block.
+type kernel struct {
+	name  string
+	lanes int // L: tiles per block, one per lane
+	cmax  int // most centroids per group
+}
+
+// goKernel names the portable Go code.
+const goKernel = "go"
 
 // kernelNames returns the kernels this CPU can run, preferred first; "go"
 // (always last) is the portable code.
@@ -142,85 +235,6 @@ func newWithKernel(data kmeans.Data, opts Options, name string) (*Assigner, erro
 	return a, nil
 }
 
-// relayout writes the blocks of l tiles that hold positions lo..hi-1 (lo a
-// multiple of l) into out, feature-major: block b holds the tiles at
-// positions b*l..b*l+l-1 (tile perm[p] at position p, or p with a nil perm)
-// as block[j*l+t] = feature j of the tile at position b*l+t. The last block
-// is padded by repeating the last position's tile (its results are
-// dropped).
-func relayout(out []uint8, data kmeans.Data, perm []int32, l, lo, hi int) {
-	n, dim := data.N, data.D
-	var rows [16][]uint8
-	for b := lo / l; b*l < hi; b++ {
-		blk := out[b*l*dim : (b+1)*l*dim]
-		for t := range l {
-			p := min(b*l+t, n-1)
-			if perm != nil {
-				p = int(perm[p])
-			}
-			rows[t] = data.Row(p)
-		}
-		// Sixteen features at a time with the SIMD transpose where there
-		// is one, the rest in Go.
-		transposeGo(blk, &rows, l, transposeBlock(blk, &rows, l, dim), dim)
-	}
-}
-
-// Name implements kmeans.Assigner.
-func (a *Assigner) Name() string { return "cpu" }
-
-// MadeFor implements kmeans.DataAssigner: the data New was given.
-func (a *Assigner) MadeFor() kmeans.Data { return a.data }
-
-// Kernel names the kernel a uses: "avx512", "avx2" or "go".
-func (a *Assigner) Kernel() string {
-	if a.kern == nil {
-		return goKernel
-	}
-	return a.kern.name
-}
-
-// Computed returns how many tile-to-centroid distances a's calls have
-// computed since New, and how many pairs they were asked for (N*k per call).
-// The two are equal when every call computed every distance; the
-// difference is what pruning skipped. computed/pairs is the share
-// `tilekmeans bench` reports.
-func (a *Assigner) Computed() (computed, pairs int64) {
-	return a.stats.computed.Load(), a.stats.pairs.Load()
-}
-
-// Reset makes a's next call start afresh, as its first call does: it
-// forgets the bounds of earlier calls (that call computes every distance
-// and groups its centroids anew). Results never depend on it; a benchmark
-// calls it to time the first call of a run, or a whole run, again on the
-// same Assigner.
-func (a *Assigner) Reset() {
-	a.pruneMu.Lock()
-	a.pruned = nil
-	a.pruneMu.Unlock()
-}
-
-// Pruning describes, for reports, how a call with k centroids prunes:
-// "off", or the centroid groups, the bounds per tile and the memory they
-// take, e.g. "yinyang: 16 groups of <= 16 centroids, 16 bounds per tile,
-// tiles ordered by cluster (87.7 MiB)".
-func (a *Assigner) Pruning(k int) string {
-	sh, ok := a.shape(k)
-	if !ok {
-		return "off"
-	}
-	order := ""
-	if sh.ordered {
-		order = ", tiles ordered by cluster"
-	}
-	bounds := "bounds"
-	if sh.nbounds == 1 {
-		bounds = "bound"
-	}
-	return fmt.Sprintf("yinyang: %d groups of <= %d centroids, %d %s per tile%s (%s)",
-		sh.groups, a.taskLanes(), sh.nbounds, bounds, order, formatBytes(int64(a.data.N)*sh.tileBytes()))
-}
-
 // stats counts an Assigner's work since New, atomically: brute-force calls
 // may run concurrently with each other.
 type stats struct {
@@ -234,44 +248,6 @@ func (s *stats) add(pruned bool, pairs, computed int64) {
 	}
 	s.pairs.Add(pairs)
 	s.computed.Add(computed)
-}
-
-// Assign implements kmeans.Assigner.
-func (a *Assigner) Assign(centroids []float32, k int, labels []int32, dists []float32) error {
-	n, dim := a.data.N, a.data.D
-	if k < 1 || len(centroids) < k*dim {
-		return fmt.Errorf("cpu: assign: %d centroid values for k=%d and %d features", len(centroids), k, dim)
-	}
-	if len(labels) < n || len(dists) < n {
-		return fmt.Errorf("cpu: assign: output slices shorter than %d rows", n)
-	}
-	if n == 0 {
-		return nil
-	}
-	if !a.opts.BruteForce && a.pruneMu.TryLock() {
-		done := a.assignPruned(centroids, k, labels, dists)
-		a.pruneMu.Unlock()
-		if done {
-			return nil
-		}
-	}
-	a.stats.add(false, int64(n)*int64(k), int64(n)*int64(k))
-	if a.kern != nil {
-		a.assignSIMD(centroids, k, labels, dists)
-		return nil
-	}
-	chunk := (n + a.workers - 1) / a.workers
-	var wg sync.WaitGroup
-	for lo := 0; lo < n; lo += chunk {
-		hi := min(lo+chunk, n)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			a.assignRange(lo, hi, centroids, k, labels, dists)
-		}()
-	}
-	wg.Wait()
-	return nil
 }
 
 // assignSIMD is Assign with a SIMD kernel. The k centroids are split into ng
@@ -342,8 +318,8 @@ func (a *Assigner) assignSIMD(centroids []float32, k int, labels []int32, dists 
 	}
 	// Workers take chunks of blocks from a shared counter, so that a core
 	// that is busy elsewhere (or a worker that starts late) costs little.
-	// A chunk is a few tens of microseconds of work, and each worker gets
-	// several.
+	// A chunk is small (at most 2^15 feature-by-centroid steps per lane),
+	// and each worker gets about four.
 	chunk := max(1, min((nblocks+4*a.workers-1)/(4*a.workers), (1<<15)/(k*dim)))
 	nchunks := (nblocks + chunk - 1) / chunk
 	if a.workers == 1 || nchunks == 1 {
