@@ -17,7 +17,7 @@ func TestConformance(t *testing.T) {
 		for _, workers := range []int{1, 2} {
 			t.Run(fmt.Sprintf("%s/workers=%d", name, workers), func(t *testing.T) {
 				newAssigner := func(t *testing.T, data kmeans.Data) kmeans.Assigner {
-					a, err := cpu.NewWithKernel(data, workers, name)
+					a, err := cpu.NewWithKernel(data, cpu.Options{Workers: workers}, name)
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -1,7 +1,6 @@
 package cpu
 
 import (
-	"encoding/binary"
 	"fmt"
 	"runtime"
 	"sync"
@@ -10,28 +9,13 @@ import (
 	"github.com/tilekmeans/tilekmeans/kmeans"
 )
 
-// Distance is kmeans.Distance, the reference arithmetic of the contract in
-// package kmeans, kept here under its old name.
-func Distance(x []uint8, c []float32) float32 { return kmeans.Distance(x, c) }
-
-// Nearest is kmeans.Nearest, kept here under its old name.
-func Nearest(x []uint8, centroids []float32, k int) (int32, float32) {
-	return kmeans.Nearest(x, centroids, k)
-}
-
-// Assigner is the CPU implementation of kmeans.Assigner. It spreads rows over
-// all cores.
-//
-// On amd64 with AVX2 or AVX-512 it scores L tiles at a time (one per SIMD
-// lane, see kernels_amd64.go) from a copy of the data that New re-lays into
-// blocks of L tiles, feature-major; elsewhere (or with -tags purego) it runs
-// the portable Go code. Every kernel computes exactly the sums of Distance,
-// so the results do not depend on which one runs.
-//
-// Unless Options.Prune is PruneOff, it also keeps bounds from one call to the
-// next and computes only the distances they cannot exclude (see Pruning in
-// the package documentation), with the same results as brute force. Calls
-// may come from several goroutines at once; only one at a time prunes.
+// Assigner is the CPU implementation of kmeans.Assigner and
+// kmeans.DataAssigner, made by New for one kmeans.Data. It spreads the
+// tiles over its worker goroutines with the fastest kernel this CPU runs
+// (Kernel) and, unless Options.BruteForce is set, prunes the distances its
+// bounds exclude (see the package documentation); the results depend on
+// neither. Assign may be called from several goroutines at once: one call
+// at a time prunes, the others compute every distance.
 type Assigner struct {
 	data    kmeans.Data
 	workers int
@@ -43,18 +27,157 @@ type Assigner struct {
 	// The data re-laid for kern: ceil(N/L) blocks of D*L bytes, the tiles
 	// at positions b*L..b*L+L-1 in block b. Position p holds tile perm[p]
 	// (nil: tile p); pruning orders positions by cluster, which a call
-	// holding mu may change under layoutMu while other calls read.
+	// holding pruneMu may change under layoutMu while other calls read.
 	layoutMu sync.RWMutex
 	blocks   []uint8
 	perm     []int32
 
-	mu sync.Mutex  // held by the pruning call
-	ps *pruneState // bounds of the last pruned call; nil: none
+	pruneMu sync.Mutex  // held by the pruning call
+	pruned  *pruneState // what the last pruned call left (groups, bounds); nil: none
 
 	// Test hooks.
 	forcePrune  bool    // prune even a single group
 	indexGroups bool    // group centroids by index, not by position
 	marginScale float64 // scales the rounding margin (1; 0 is unsafe)
+}
+
+// Options configure an Assigner (New). The zero value means one worker
+// goroutine per core, pruning where it pays, and at most 1 GiB of bounds.
+type Options struct {
+	// Workers is the number of worker goroutines; < 1 means one per core.
+	Workers int
+	// BruteForce computes every distance of every call: the reference,
+	// and the baseline of benchmarks. By default (false) an Assigner
+	// prunes whenever the centroids split into at least two groups of the
+	// kernel's width (k > 16 with AVX-512, k > 8 with AVX2, k > 4 in
+	// portable Go) and the bounds fit in MaxBoundBytes, and computes every
+	// distance otherwise.
+	BruteForce bool
+	// MaxBoundBytes caps the memory pruning keeps per Assigner, in bytes;
+	// 0 means 1 GiB. With more tiles or groups than fit, several centroid
+	// groups share one bound (fewer, looser bounds), down to one bound per
+	// tile; if even that does not fit, the Assigner computes every
+	// distance.
+	MaxBoundBytes int64
+}
+
+// defaultMaxBoundBytes is Options.MaxBoundBytes when it is 0.
+const defaultMaxBoundBytes = 1 << 30
+
+// New returns an Assigner for data with the given options (the zero
+// Options: one worker goroutine per core, pruning where it pays). It picks
+// the fastest kernel this CPU runs (see Kernel); a SIMD kernel works on its
+// own re-laid copy of data.X, made here. The portable code and pruning read
+// data.X itself, which must not change while the Assigner is in use.
+func New(data kmeans.Data, opts Options) *Assigner {
+	name := goKernel
+	if len(simdKernels) > 0 {
+		name = simdKernels[0].name
+	}
+	a, err := newWithKernel(data, opts, name)
+	if err != nil {
+		panic(err) // unreachable: the name comes from simdKernels
+	}
+	return a
+}
+
+// Name implements kmeans.Assigner.
+func (a *Assigner) Name() string { return "cpu" }
+
+// MadeFor implements kmeans.DataAssigner: the data New was given.
+func (a *Assigner) MadeFor() kmeans.Data { return a.data }
+
+// Kernel names the kernel a uses: "avx512", "avx2" or "go" (the portable
+// code).
+func (a *Assigner) Kernel() string {
+	if a.kern == nil {
+		return goKernel
+	}
+	return a.kern.name
+}
+
+// Assign implements kmeans.Assigner: it labels each of the N tiles with
+// the nearest of the k centroids (row-major, D values each), labels[i] its
+// index and dists[i] its squared distance as kmeans.Nearest computes them,
+// ties to the lowest index. It returns an error, having written nothing,
+// when k < 1, centroids holds fewer than k*D values, or labels or dists
+// are shorter than N.
+func (a *Assigner) Assign(centroids []float32, k int, labels []int32, dists []float32) error {
+	n, dim := a.data.N, a.data.D
+	if k < 1 || len(centroids) < k*dim {
+		return fmt.Errorf("cpu: assign: %d centroid values for k=%d and %d features", len(centroids), k, dim)
+	}
+	if len(labels) < n || len(dists) < n {
+		return fmt.Errorf("cpu: assign: output slices shorter than %d rows", n)
+	}
+	if n == 0 {
+		return nil
+	}
+	if !a.opts.BruteForce && a.pruneMu.TryLock() {
+		done := a.assignPruned(centroids, k, labels, dists)
+		a.pruneMu.Unlock()
+		if done {
+			return nil
+		}
+	}
+	a.stats.add(false, int64(n)*int64(k), int64(n)*int64(k))
+	if a.kern != nil {
+		a.assignSIMD(centroids, k, labels, dists)
+		return nil
+	}
+	chunk := (n + a.workers - 1) / a.workers
+	var wg sync.WaitGroup
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.assignRange(lo, hi, centroids, k, labels, dists)
+		}()
+	}
+	wg.Wait()
+	return nil
+}
+
+// Computed returns how many tile-to-centroid distances a's calls have
+// computed since New, and how many pairs they were asked for (N*k per call).
+// The two are equal when every call computed every distance; the
+// difference is what pruning skipped. computed/pairs is the share of
+// distances computed that tilekmeans bench reports.
+func (a *Assigner) Computed() (computed, pairs int64) {
+	return a.stats.computed.Load(), a.stats.pairs.Load()
+}
+
+// Reset makes a's next call start afresh, as its first call does: it
+// forgets the bounds of earlier calls (that call computes every distance
+// and groups its centroids anew). Results never depend on it; a benchmark
+// calls it to time the first call of a run, or a whole run, again on the
+// same Assigner.
+func (a *Assigner) Reset() {
+	a.pruneMu.Lock()
+	a.pruned = nil
+	a.pruneMu.Unlock()
+}
+
+// Pruning describes, for reports, how a call with k centroids prunes:
+// "off", or the centroid groups, the bounds per tile and the memory they
+// take, e.g. "yinyang: 16 groups of <= 16 centroids, 16 bounds per tile,
+// tiles ordered by cluster (87.7 MiB)".
+func (a *Assigner) Pruning(k int) string {
+	sh, ok := a.shape(k)
+	if !ok {
+		return "off"
+	}
+	order := ""
+	if sh.ordered {
+		order = ", tiles ordered by cluster"
+	}
+	bounds := "bounds"
+	if sh.nbounds == 1 {
+		bounds = "bound"
+	}
+	return fmt.Sprintf("yinyang: %d groups of <= %d centroids, %d %s per tile%s (%s)",
+		sh.groups, a.taskLanes(), sh.nbounds, bounds, order, formatBytes(int64(a.data.N)*sh.tileBytes()))
 }
 
 // kernel is a SIMD assignment kernel, an assembly function. Its run method
@@ -70,29 +193,6 @@ type kernel struct {
 // goKernel names the portable Go code.
 const goKernel = "go"
 
-// New returns an Assigner for data that uses workers goroutines (all cores
-// when workers < 1), with pruning on where it pays: NewWithOptions(data,
-// Options{Workers: workers}).
-func New(data kmeans.Data, workers int) *Assigner {
-	return NewWithOptions(data, Options{Workers: workers})
-}
-
-// NewWithOptions returns an Assigner for data. It picks the fastest kernel
-// this CPU runs (see Kernel); a SIMD kernel works on its own re-laid copy of
-// data.X, made here. The portable code and pruning read data.X itself,
-// which must not change while the Assigner is in use.
-func NewWithOptions(data kmeans.Data, opts Options) *Assigner {
-	name := goKernel
-	if len(simdKernels) > 0 {
-		name = simdKernels[0].name
-	}
-	a, err := newWithKernelOptions(data, opts, name)
-	if err != nil {
-		panic(err) // unreachable: the name comes from simdKernels
-	}
-	return a
-}
-
 // kernelNames returns the kernels this CPU can run, preferred first; "go"
 // (always last) is the portable code.
 func kernelNames() []string {
@@ -103,13 +203,10 @@ func kernelNames() []string {
 	return append(s, goKernel)
 }
 
-// newWithKernel is New with the kernel named (one of kernelNames).
-func newWithKernel(data kmeans.Data, workers int, name string) (*Assigner, error) {
-	return newWithKernelOptions(data, Options{Workers: workers}, name)
-}
-
-// newWithKernelOptions is NewWithOptions with the kernel named.
-func newWithKernelOptions(data kmeans.Data, opts Options, name string) (*Assigner, error) {
+// newWithKernel is New with the kernel named (one of kernelNames): the
+// tests' and benchmarks' way to run a kernel that is not this CPU's
+// fastest.
+func newWithKernel(data kmeans.Data, opts Options, name string) (*Assigner, error) {
 	workers := opts.Workers
 	if workers < 1 {
 		workers = runtime.GOMAXPROCS(0)
@@ -138,122 +235,19 @@ func newWithKernelOptions(data kmeans.Data, opts Options, name string) (*Assigne
 	return a, nil
 }
 
-// relayout writes the blocks of l tiles that hold positions lo..hi-1 (lo a
-// multiple of l) into out, feature-major: block b holds the tiles at
-// positions b*l..b*l+l-1 (tile perm[p] at position p, or p with a nil perm)
-// as block[j*l+t] = feature j of the tile at position b*l+t. The last block
-// is padded by repeating the last position's tile (its results are
-// dropped).
-func relayout(out []uint8, data kmeans.Data, perm []int32, l, lo, hi int) {
-	n, dim := data.N, data.D
-	var rows [16][]uint8
-	var x [8]uint64
-	for b := lo / l; b*l < hi; b++ {
-		blk := out[b*l*dim : (b+1)*l*dim]
-		for t := range l {
-			p := min(b*l+t, n-1)
-			if perm != nil {
-				p = int(perm[p])
-			}
-			rows[t] = data.Row(p)
-		}
-		// Sixteen features at a time with the SIMD transpose where there
-		// is one; then eight features of eight tiles at a time, as one 8x8
-		// byte transpose in registers; the last dim%8 features one by one.
-		j := transposeBlock(blk, &rows, l, dim)
-		for ; j+8 <= dim; j += 8 {
-			for t0 := 0; t0 < l; t0 += 8 {
-				for i := range x {
-					x[i] = binary.LittleEndian.Uint64(rows[t0+i][j : j+8])
-				}
-				transpose8(&x)
-				for f, v := range x {
-					binary.LittleEndian.PutUint64(blk[(j+f)*l+t0:(j+f)*l+t0+8], v)
-				}
-			}
-		}
-		for ; j < dim; j++ {
-			f := blk[j*l : j*l+l]
-			for t := range f {
-				f[t] = rows[t][j]
-			}
-		}
-	}
+// stats counts an Assigner's work since New, atomically: brute-force calls
+// may run concurrently with each other.
+type stats struct {
+	calls, pruned, pairs, computed atomic.Int64
 }
 
-// transpose8 transposes the 8x8 byte matrix whose row i is x[i], little
-// endian (byte j of x[i] becomes byte i of x[j]), by swapping 1-, 2- and
-// 4-byte blocks.
-func transpose8(x *[8]uint64) {
-	for i := 0; i < 8; i += 2 {
-		t := ((x[i] >> 8) ^ x[i+1]) & 0x00FF00FF00FF00FF
-		x[i+1] ^= t
-		x[i] ^= t << 8
+func (s *stats) add(pruned bool, pairs, computed int64) {
+	s.calls.Add(1)
+	if pruned {
+		s.pruned.Add(1)
 	}
-	for i := 0; i < 8; i += 4 {
-		for j := i; j < i+2; j++ {
-			t := ((x[j] >> 16) ^ x[j+2]) & 0x0000FFFF0000FFFF
-			x[j+2] ^= t
-			x[j] ^= t << 16
-		}
-	}
-	for j := range 4 {
-		t := ((x[j] >> 32) ^ x[j+4]) & 0x00000000FFFFFFFF
-		x[j+4] ^= t
-		x[j] ^= t << 32
-	}
-}
-
-// Name implements kmeans.Assigner.
-func (a *Assigner) Name() string { return "cpu" }
-
-// MadeFor implements kmeans.DataAssigner: the data New was given.
-func (a *Assigner) MadeFor() kmeans.Data { return a.data }
-
-// Kernel names the kernel a uses: "avx512", "avx2" or "go".
-func (a *Assigner) Kernel() string {
-	if a.kern == nil {
-		return goKernel
-	}
-	return a.kern.name
-}
-
-// Assign implements kmeans.Assigner.
-func (a *Assigner) Assign(centroids []float32, k int, labels []int32, dists []float32) error {
-	n, dim := a.data.N, a.data.D
-	if k < 1 || len(centroids) < k*dim {
-		return fmt.Errorf("cpu: assign: %d centroid values for k=%d and %d features", len(centroids), k, dim)
-	}
-	if len(labels) < n || len(dists) < n {
-		return fmt.Errorf("cpu: assign: output slices shorter than %d rows", n)
-	}
-	if n == 0 {
-		return nil
-	}
-	if a.opts.Prune != PruneOff && a.mu.TryLock() {
-		done := a.assignPruned(centroids, k, labels, dists)
-		a.mu.Unlock()
-		if done {
-			return nil
-		}
-	}
-	a.stats.add(false, int64(n)*int64(k), int64(n)*int64(k))
-	if a.kern != nil {
-		a.assignSIMD(centroids, k, labels, dists)
-		return nil
-	}
-	chunk := (n + a.workers - 1) / a.workers
-	var wg sync.WaitGroup
-	for lo := 0; lo < n; lo += chunk {
-		hi := min(lo+chunk, n)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			a.assignRange(lo, hi, centroids, k, labels, dists)
-		}()
-	}
-	wg.Wait()
-	return nil
+	s.pairs.Add(pairs)
+	s.computed.Add(computed)
 }
 
 // assignSIMD is Assign with a SIMD kernel. The k centroids are split into ng
@@ -291,18 +285,18 @@ func (a *Assigner) assignSIMD(centroids []float32, k int, labels []int32, dists 
 	a.layoutMu.RLock()
 	defer a.layoutMu.RUnlock()
 	l := kern.lanes
-	nb := (n + l - 1) / l
+	nblocks := (n + l - 1) / l
 	run := func(lo, hi int) {
 		if a.perm != nil {
 			// Positions are permuted: label a few blocks at a time into
 			// a buffer, then put each result at its tile.
-			var lb [1024]int32
-			var db [1024]float32
-			for b := lo; b < hi; b += len(lb) / l {
-				m := min(hi-b, len(lb)/l)
-				kern.run(&a.blocks[b*l*dim], m, dim, &ct[0], ng, ng1, s1, &lb[0], &db[0])
+			var lbuf [1024]int32
+			var dbuf [1024]float32
+			for b := lo; b < hi; b += len(lbuf) / l {
+				m := min(hi-b, len(lbuf)/l)
+				kern.run(&a.blocks[b*l*dim], m, dim, &ct[0], ng, ng1, s1, &lbuf[0], &dbuf[0])
 				for t, p := range a.perm[b*l : min((b+m)*l, n)] {
-					labels[p], dists[p] = lb[t], db[t]
+					labels[p], dists[p] = lbuf[t], dbuf[t]
 				}
 			}
 			return
@@ -315,30 +309,30 @@ func (a *Assigner) assignSIMD(centroids []float32, k int, labels []int32, dists 
 			kern.run(&a.blocks[lo*l*dim], full-lo, dim, &ct[0], ng, ng1, s1, &labels[lo*l], &dists[lo*l])
 		}
 		if full < hi {
-			var lb [16]int32
-			var db [16]float32
-			kern.run(&a.blocks[full*l*dim], 1, dim, &ct[0], ng, ng1, s1, &lb[0], &db[0])
-			copy(labels[full*l:n], lb[:])
-			copy(dists[full*l:n], db[:])
+			var lbuf [16]int32
+			var dbuf [16]float32
+			kern.run(&a.blocks[full*l*dim], 1, dim, &ct[0], ng, ng1, s1, &lbuf[0], &dbuf[0])
+			copy(labels[full*l:n], lbuf[:])
+			copy(dists[full*l:n], dbuf[:])
 		}
 	}
 	// Workers take chunks of blocks from a shared counter, so that a core
 	// that is busy elsewhere (or a worker that starts late) costs little.
-	// A chunk is a few tens of microseconds of work, and each worker gets
-	// several.
-	chunk := max(1, min((nb+4*a.workers-1)/(4*a.workers), (1<<15)/(k*dim)))
-	nchunks := (nb + chunk - 1) / chunk
+	// A chunk is small (at most 2^15 feature-by-centroid steps per lane),
+	// and each worker gets about four.
+	chunk := max(1, min((nblocks+4*a.workers-1)/(4*a.workers), (1<<15)/(k*dim)))
+	nchunks := (nblocks + chunk - 1) / chunk
 	if a.workers == 1 || nchunks == 1 {
-		run(0, nb)
+		run(0, nblocks)
 	} else {
 		var next atomic.Int64
 		work := func() {
 			for {
 				lo := int(next.Add(1)-1) * chunk
-				if lo >= nb {
+				if lo >= nblocks {
 					return
 				}
-				run(lo, min(lo+chunk, nb))
+				run(lo, min(lo+chunk, nblocks))
 			}
 		}
 		var wg sync.WaitGroup
@@ -354,10 +348,11 @@ func (a *Assigner) assignSIMD(centroids []float32, k int, labels []int32, dists 
 // block is how many rows assignRange takes at a time.
 const block = 4
 
-// assignRange labels rows lo..hi-1. It computes the same sums as Nearest, in
-// the same order, but for four rows at a time against each centroid: the four
-// accumulations are independent, so the processor overlaps their add
-// latencies instead of waiting on one chain of dim dependent adds.
+// assignRange labels rows lo..hi-1. It computes the same sums as
+// kmeans.Nearest, in the same order, but for four rows at a time against each
+// centroid: the four accumulations are independent, so the processor
+// overlaps their add latencies instead of waiting on one chain of dim
+// dependent adds.
 func (a *Assigner) assignRange(lo, hi int, centroids []float32, k int, labels []int32, dists []float32) {
 	dim := a.data.D
 	var x [block][]float32

@@ -32,7 +32,7 @@ func BenchmarkAssign(b *testing.B) {
 	for _, workers := range []int{0, 1} {
 		for _, k := range []int{5, 7, 64, 256} {
 			b.Run(fmt.Sprintf("workers=%d/k=%d", workers, k), func(b *testing.B) {
-				a := cpu.NewWithOptions(data, cpu.Options{Workers: workers, Prune: cpu.PruneOff})
+				a := cpu.New(data, cpu.Options{Workers: workers, BruteForce: true})
 				benchAssign(b, a, data, k)
 			})
 		}
@@ -55,7 +55,7 @@ func BenchmarkAssignKernels(b *testing.B) {
 				for _, k := range []int{5, 64, 256} {
 					name := fmt.Sprintf("kernel=%s/N=%d/workers=%d/k=%d", kernel, data.N, workers, k)
 					b.Run(name, func(b *testing.B) {
-						a, err := cpu.NewWithKernelOptions(data, cpu.Options{Workers: workers, Prune: cpu.PruneOff}, kernel)
+						a, err := cpu.NewWithKernel(data, cpu.Options{Workers: workers, BruteForce: true}, kernel)
 						if err != nil {
 							b.Fatal(err)
 						}
@@ -100,7 +100,7 @@ func BenchmarkSweep(b *testing.B) {
 	data := sharedtest.Data(b)
 	for _, fixed := range []bool{false, true} {
 		b.Run(fmt.Sprintf("fixed=%v", fixed), func(b *testing.B) {
-			a := cpu.New(data, 0)
+			a := cpu.New(data, cpu.Options{})
 			iters := 0
 			for b.Loop() {
 				iters = 0
@@ -128,11 +128,11 @@ func BenchmarkRun(b *testing.B) {
 	for _, copies := range []int{1, 10, 100} {
 		data := noisyCopies(real, copies)
 		for _, k := range []int{64, 256} {
-			for _, prune := range []cpu.Prune{cpu.PruneOff, cpu.PruneAuto} {
+			for _, prune := range []string{"off", "auto"} {
 				b.Run(fmt.Sprintf("N=%d/k=%d/prune=%s", data.N, k, prune), func(b *testing.B) {
-					a := cpu.NewWithOptions(data, cpu.Options{Prune: prune})
+					a := cpu.New(data, cpu.Options{BruteForce: prune == "off"})
 					iters := 0
-					before := a.Stats()
+					computed0, pairs0 := a.Computed()
 					for b.Loop() {
 						a.Reset()
 						res, err := kmeans.Run(context.Background(), data, a, kmeans.Config{
@@ -144,7 +144,8 @@ func BenchmarkRun(b *testing.B) {
 						iters = res.Iterations
 					}
 					b.ReportMetric(float64(iters), "iters")
-					b.ReportMetric(100*a.Stats().Sub(before).Share(), "%computed")
+					computed, pairs := a.Computed()
+					b.ReportMetric(100*float64(computed-computed0)/float64(pairs-pairs0), "%computed")
 				})
 			}
 		}

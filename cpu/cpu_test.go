@@ -52,18 +52,18 @@ func rowCentroids(rng *rand.Rand, data kmeans.Data, k int) []float32 {
 }
 
 // checkParity checks that every kernel, on 1 and 2 workers, gives exactly
-// Nearest's labels and distances, and writes nothing past row N.
+// kmeans.Nearest's labels and distances, and writes nothing past row N.
 func checkParity(t *testing.T, data kmeans.Data, centroids []float32, k int) {
 	t.Helper()
 	want := make([]int32, data.N)
 	wantD := make([]float32, data.N)
 	for i := range data.N {
-		want[i], wantD[i] = Nearest(data.Row(i), centroids, k)
+		want[i], wantD[i] = kmeans.Nearest(data.Row(i), centroids, k)
 	}
 	const extra = 5
 	for _, name := range kernelNames() {
 		for _, workers := range []int{1, 2} {
-			a, err := newWithKernel(data, workers, name)
+			a, err := newWithKernel(data, Options{Workers: workers}, name)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -98,7 +98,7 @@ func checkParity(t *testing.T, data kmeans.Data, centroids []float32, k int) {
 }
 
 func TestKernels(t *testing.T) {
-	t.Logf("kernels: %v (New uses %s)", kernelNames(), New(kmeans.Data{N: 1, D: 1, X: []uint8{0}}, 1).Kernel())
+	t.Logf("kernels: %v (New uses %s)", kernelNames(), New(kmeans.Data{N: 1, D: 1, X: []uint8{0}}, Options{Workers: 1}).Kernel())
 }
 
 func TestAssignParityRandom(t *testing.T) {
@@ -191,7 +191,7 @@ func TestAssignTies(t *testing.T) {
 	data := kmeans.Data{N: 3, D: 1, X: []uint8{1, 0, 2}}
 	c := []float32{0.5, 3, -0.5, 1.5, 2.5}
 	checkParity(t, data, c, 5)
-	a := New(data, 1)
+	a := New(data, Options{Workers: 1})
 	labels, dists := make([]int32, 3), make([]float32, 3)
 	if err := a.Assign(c, 5, labels, dists); err != nil {
 		t.Fatal(err)
@@ -202,7 +202,7 @@ func TestAssignTies(t *testing.T) {
 }
 
 // TestAssignSpecialValues: infinite and NaN centroid values and overflowing
-// sums still give Nearest's labels and bits (one NaN pattern, as the GPU
+// sums still give kmeans.Nearest's labels and bits (one NaN pattern, as the GPU
 // comparison never sees NaN payloads anyway).
 func TestAssignSpecialValues(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 9))
@@ -233,19 +233,19 @@ func TestAssignSpecialValues(t *testing.T) {
 }
 
 func TestAssignEmptyAndErrors(t *testing.T) {
-	a := New(kmeans.Data{N: 0, D: 4}, 2)
+	a := New(kmeans.Data{N: 0, D: 4}, Options{Workers: 2})
 	if err := a.Assign(make([]float32, 8), 2, nil, nil); err != nil {
 		t.Errorf("N=0: %v", err)
 	}
 	// Malformed data must not make New fail (kmeans.Run reports it).
 	for _, name := range kernelNames() {
-		if _, err := newWithKernel(kmeans.Data{N: 2, D: 2, X: []uint8{1}}, 1, name); err != nil {
+		if _, err := newWithKernel(kmeans.Data{N: 2, D: 2, X: []uint8{1}}, Options{Workers: 1}, name); err != nil {
 			t.Errorf("%s: short data: %v", name, err)
 		}
 	}
 	data := randData(rand.New(rand.NewPCG(1, 1)), 20, 4, 0)
 	for _, name := range kernelNames() {
-		a, err := newWithKernel(data, 2, name)
+		a, err := newWithKernel(data, Options{Workers: 2}, name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -259,12 +259,12 @@ func TestAssignEmptyAndErrors(t *testing.T) {
 			t.Errorf("%s: k=0 accepted", name)
 		}
 	}
-	if _, err := newWithKernel(data, 1, "nope"); err == nil {
+	if _, err := newWithKernel(data, Options{Workers: 1}, "nope"); err == nil {
 		t.Error("unknown kernel accepted")
 	}
 }
 
-// TestAssignParityReal checks every kernel against Nearest on the real
+// TestAssignParityReal checks every kernel against kmeans.Nearest on the real
 // sheets.
 func TestAssignParityReal(t *testing.T) {
 	data := sharedtest.Data(t)

@@ -1,69 +1,72 @@
 // Package cpu is the CPU backend of package kmeans: an Assigner that labels
-// every row with its nearest centroid on all cores, with the exact results
-// of kmeans.Nearest (the arithmetic contract is stated in package kmeans).
+// every tile with its nearest centroid on all cores, with the exact results
+// of kmeans.Nearest (package kmeans states the arithmetic contract).
 //
 // # Use
 //
-//	a := cpu.New(data, 0) // 0: one worker goroutine per core
+// Make one Assigner for a kmeans.Data and use it for every k and every
+// iteration:
+//
+//	a := cpu.New(data, cpu.Options{}) // all cores, pruning where it pays
 //	res, err := kmeans.Run(ctx, data, a, kmeans.Config{K: 5})
 //
-// An Assigner is made for one kmeans.Data and reused for every k and every
-// iteration; kmeans.Run drives it through kmeans.NewHostStepper, which keeps
-// the exact integer cluster sums on the host.
+// kmeans.Run drives it through kmeans.NewHostStepper, which keeps the exact
+// integer cluster sums on the host. The Assigner reads data.X, which must
+// not change while it is in use; Assign may be called from several
+// goroutines at once.
 //
 // # Kernels
 //
-// On amd64 with AVX-512 or AVX2 (detected at run time) New re-lays the rows
-// once into blocks of 16 or 8, feature-major, so that each SIMD lane
-// computes one row's distance with separate subtract, multiply and add
-// instructions, never a fused multiply-add: the contract's sums, bit for
-// bit. Elsewhere, or with the build tag purego, portable Go code computes
-// the same sums four rows at a time. Assigner.Kernel says which runs.
-// genkernels.go writes the assembly (go generate ./cpu); a test checks that
-// the committed file is what it writes.
+// On amd64 with AVX-512 or AVX2 (detected at run time through
+// golang.org/x/sys/cpu, which also checks that the OS saves the registers)
+// New copies the tiles once into blocks of 16 or 8, feature-major, so that
+// each SIMD lane computes one tile's distance with separate subtract,
+// multiply and add instructions, never a fused multiply-add: the
+// contract's sums, bit for bit. Elsewhere, or with the build tag purego,
+// portable Go code computes the same sums. Assigner.Kernel says which
+// runs; GODEBUG=cpu.avx512f=off (or cpu.avx2=off) keeps New from choosing
+// that kernel. genkernels.go writes the assembly (go generate ./cpu), and every
+// assembly function is tested against a Go twin.
 //
 // # Pruning
 //
-// Across the calls of a run most distances cannot change a label: an
-// Assigner made with Options.Prune PruneAuto (New's default) keeps bounds
-// from one call to the next and computes only the distances they cannot
-// exclude, with results equal to brute force's bit for bit (labels,
-// distances, and so every centroid, iteration count and output byte).
-// PruneOff computes every distance (the reference, and the baseline of
-// benchmarks). Stats counts the distances computed; Scheme describes the
-// pruning for a k.
+// Across the calls of a run most distances cannot change a label. Unless
+// Options.BruteForce is set, an Assigner keeps bounds from one call to the
+// next and computes only the distances they cannot exclude, with results
+// equal to brute force's bit for bit (labels and distances, and so every
+// centroid, iteration count and output byte). Assigner.Computed counts the
+// distances computed, Assigner.Pruning describes the pruning for a k, and
+// Assigner.Reset starts afresh (for benchmarks).
 //
 // The scheme is Yinyang K-Means (Ding, Zhao, Shen, Musuvathi and Mytkowicz,
 // ICML 2015) with groups the width of the SIMD kernel: the k centroids are
 // split into G = ceil(k/L) groups of at most L (16 with AVX-512, 8 with
-// AVX2, 4 in portable Go), close centroids together (median splits of the
-// first call's centroids). Each tile keeps one lower bound per group on the
-// real distance to the group's nearest centroid other than its own; a call
-// lowers it by the group's largest centroid drift (the real distance each
-// centroid moved since the previous call, computed here from the two sets
-// of values, so bounds hold for any new centroids: relocations, restarts,
-// jumps). The tile's distance to its own centroid is computed exactly every
-// call in which that centroid moved (reused when it did not), and a group
-// is computed, all L distances at once in one SIMD task, unless its bound
-// exceeds the tile's threshold (see Bounds and the margin in prune.go):
-// then every centroid in it is provably strictly farther than the own one
-// under the float32 contract, so it can neither win nor tie, and ties still
-// go to the lowest index. Per-centroid bounds (Elkan) skip more distances
-// but cost k bounds per tile and scalar distance chains; at the SIMD
-// kernel's granularity a group's bound loses little (measured on the USPS
-// tiles: 10-25% of the distances computed over whole runs at k = 64 and
-// 256).
+// AVX2, 4 in portable Go), close centroids together. Each tile keeps one
+// lower bound per group on its real distance to the group's nearest
+// centroid other than its own; a call lowers it by the group's largest
+// centroid drift, computed from the old and new centroids, so the bounds
+// hold for any new centroids (relocations, restarts, jumps). A tile's
+// distance to its own centroid is computed again whenever that centroid
+// moved, and a group's L distances are computed, in one SIMD task, unless
+// its bound proves every centroid in it strictly farther than the own one
+// under the float32 contract (the bounds carry a rounding margin): such a
+// centroid can neither win nor tie, so ties still go to the lowest index.
+// With k <= L (one group) every distance is computed. Bounds per centroid
+// (Elkan) would skip more distances but cost k bounds per tile and scalar
+// distance chains; BENCHMARKS.md has the measurements behind these
+// choices.
 //
-// Memory: 12 bytes per tile (label, distance, threshold) and 4 per bound:
-// N*(12+4G) bytes, 43 MB for 561,000 tiles at k = 256 (G = 16). With a
-// SIMD kernel the tiles are also kept ordered by cluster (in the re-laid
-// copy of the data the kernel reads anyway), so that the own distances of a
-// block of L tiles take one pass over it: 24+4G more bytes per tile for the
-// reordering's buffers, 92 MB in all for that case, besides the data and its
-// re-laid copy (287 MB). When the bounds do not fit in
-// Options.MaxBoundBytes (1 GiB by default) several groups share one bound
-// (down to one bound per tile: Hamerly's scheme), the tiles stay in their
-// order without room for the buffers, and with no room for even one bound
-// the Assigner computes every distance. PruneAuto also
-// computes every distance when k fits in one group (k <= L).
+// # Memory
+//
+// Besides data.X, a SIMD kernel keeps its re-laid copy (N*D bytes).
+// Pruning keeps 12+4G bytes per tile (label, distance, threshold and one
+// bound per group): 43 MB for 561,000 tiles at k = 256 with AVX-512
+// (G = 16). With a SIMD kernel it also keeps the tiles ordered by cluster
+// in the re-laid copy, so that the own distances of a block take one pass
+// over it, for 24+4G more bytes per tile (92 MB in all for that case).
+// Options.MaxBoundBytes (1 GiB by default) caps this memory: beyond it,
+// the tiles stay in their order, several groups share one bound (down to
+// one bound per tile: Hamerly's scheme), and with no room for even one
+// bound the Assigner computes every distance. Assigner.Pruning reports the
+// memory for a k.
 package cpu

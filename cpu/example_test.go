@@ -10,7 +10,7 @@ import (
 func ExampleNew() {
 	// Four 2-pixel tiles and two centroids.
 	data := kmeans.Data{N: 4, D: 2, X: []uint8{0, 0, 10, 10, 250, 250, 200, 255}}
-	a := cpu.New(data, 0)
+	a := cpu.New(data, cpu.Options{})
 	labels, dists := make([]int32, 4), make([]float32, 4)
 	if err := a.Assign([]float32{5, 5, 230, 240}, 2, labels, dists); err != nil {
 		fmt.Println(err)

@@ -2,8 +2,7 @@ package cpu
 
 // Test hooks: the external test package (benchmarks) picks kernels by name.
 var (
-	NewWithKernel        = newWithKernel
-	NewWithKernelOptions = newWithKernelOptions
-	KernelNames          = kernelNames
-	NoisyCopies          = noisyCopies
+	NewWithKernel = newWithKernel
+	KernelNames   = kernelNames
+	NoisyCopies   = noisyCopies
 )

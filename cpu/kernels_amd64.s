@@ -6,7 +6,7 @@
 // are stored feature-major (block[j*L+l] is feature j of tile l), so one
 // VPMOVZXBD+VCVTDQ2PS gives feature j of L tiles, and each lane accumulates
 // its own tile's distance in feature order with separate VSUBPS, VMULPS and
-// VADDPS — never a fused multiply-add — exactly as cpu.Distance does one
+// VADDPS — never a fused multiply-add — exactly as kmeans.Distance does one
 // tile at a time. The sums are therefore bit-identical to the scalar
 // reference (and to the GPU shader); only the tiles run side by side.
 
@@ -4773,23 +4773,24 @@ tasksAVX2_done:
 	VZEROUPPER
 	RET
 
-// func ownAVX2(blk *uint8, dim int, cent *float32, us *int32, m int, lab *int32, out *float32)
+// func ownAVX2(blk *uint8, dim int, cent *float32, scored *int32, nscored int, labels *int32, out *float32)
 //
 // Scores the block of 8 tiles at blk (dim*8 bytes, feature-major)
-// against the m centroids whose indices are at us (rows of dim float32 at
-// cent), four at a time, and writes to out, for each lane, the sum of the
-// centroid equal to its label at lab (0 for a label not among them).
+// against the nscored centroids whose indices are at scored (rows of dim
+// float32 at cent), four at a time, and writes to out, for each lane, the
+// sum of the centroid equal to the lane's label at labels (0 for a label
+// not among them).
 //
-// Registers: DI block, DX dim, SI cent, R8 us, BX centroids left, AX feature
-// pointer, CX features left, R13 offset in a centroid row (4j), R9-R12 the
-// rows of up to four centroids, R14 scratch.
+// Registers: DI block, DX dim, SI cent, R8 scored, BX centroids left, AX
+// feature pointer, CX features left, R13 offset in a centroid row (4j),
+// R9-R12 the rows of up to four centroids, R14 scratch.
 TEXT ·ownAVX2(SB), NOSPLIT, $0-56
 	MOVQ blk+0(FP), DI
 	MOVQ dim+8(FP), DX
 	MOVQ cent+16(FP), SI
-	MOVQ us+24(FP), R8
-	MOVQ m+32(FP), BX
-	MOVQ lab+40(FP), AX
+	MOVQ scored+24(FP), R8
+	MOVQ nscored+32(FP), BX
+	MOVQ labels+40(FP), AX
 	VMOVDQU (AX), Y9
 	VXORPS Y10, Y10, Y10
 
@@ -5909,23 +5910,24 @@ tasksAVX512_done:
 	VZEROUPPER
 	RET
 
-// func ownAVX512(blk *uint8, dim int, cent *float32, us *int32, m int, lab *int32, out *float32)
+// func ownAVX512(blk *uint8, dim int, cent *float32, scored *int32, nscored int, labels *int32, out *float32)
 //
 // Scores the block of 16 tiles at blk (dim*16 bytes, feature-major)
-// against the m centroids whose indices are at us (rows of dim float32 at
-// cent), four at a time, and writes to out, for each lane, the sum of the
-// centroid equal to its label at lab (0 for a label not among them).
+// against the nscored centroids whose indices are at scored (rows of dim
+// float32 at cent), four at a time, and writes to out, for each lane, the
+// sum of the centroid equal to the lane's label at labels (0 for a label
+// not among them).
 //
-// Registers: DI block, DX dim, SI cent, R8 us, BX centroids left, AX feature
-// pointer, CX features left, R13 offset in a centroid row (4j), R9-R12 the
-// rows of up to four centroids, R14 scratch.
+// Registers: DI block, DX dim, SI cent, R8 scored, BX centroids left, AX
+// feature pointer, CX features left, R13 offset in a centroid row (4j),
+// R9-R12 the rows of up to four centroids, R14 scratch.
 TEXT ·ownAVX512(SB), NOSPLIT, $0-56
 	MOVQ blk+0(FP), DI
 	MOVQ dim+8(FP), DX
 	MOVQ cent+16(FP), SI
-	MOVQ us+24(FP), R8
-	MOVQ m+32(FP), BX
-	MOVQ lab+40(FP), AX
+	MOVQ scored+24(FP), R8
+	MOVQ nscored+32(FP), BX
+	MOVQ labels+40(FP), AX
 	VMOVDQU32 (AX), Z9
 	VPXORD Z10, Z10, Z10
 
@@ -6637,17 +6639,17 @@ transposeRows8_loop:
 transposeRows8_done:
 	RET
 
-// func filterAVX512(lb *uint32, nt, nb int, drift, uq *uint32, fails *uint64)
+// func filterAVX512(lower *uint32, ntiles, nbounds int, drift, threshold *uint32, fails *uint64)
 //
-// For each of nt tiles, nb <= 16 bounds at lb (nb per tile): lb = max(lb,
-// drift) - drift, lane by lane, and fails[t] = the mask of the bounds <=
-// uq[t] (bit b for bound b).
+// For each of ntiles tiles, nbounds <= 16 lower bounds at lower (nbounds per
+// tile): lower = max(lower, drift) - drift, lane by lane, and fails[t] = the
+// mask of the bounds <= threshold[t] (bit b for bound b).
 TEXT ·filterAVX512(SB), NOSPLIT, $0-48
-	MOVQ lb+0(FP), DI
-	MOVQ nt+8(FP), BX
-	MOVQ nb+16(FP), CX
+	MOVQ lower+0(FP), DI
+	MOVQ ntiles+8(FP), BX
+	MOVQ nbounds+16(FP), CX
 	MOVQ drift+24(FP), SI
-	MOVQ uq+32(FP), R8
+	MOVQ threshold+32(FP), R8
 	MOVQ fails+40(FP), R9
 	MOVL $1, AX
 	SHLL CX, AX
@@ -6677,21 +6679,3 @@ filterAVX512_done:
 	VZEROUPPER
 	RET
 
-// func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
-TEXT ·cpuid(SB), NOSPLIT, $0-24
-	MOVL eaxArg+0(FP), AX
-	MOVL ecxArg+4(FP), CX
-	CPUID
-	MOVL AX, eax+8(FP)
-	MOVL BX, ebx+12(FP)
-	MOVL CX, ecx+16(FP)
-	MOVL DX, edx+20(FP)
-	RET
-
-// func xgetbv() (eax, edx uint32)
-TEXT ·xgetbv(SB), NOSPLIT, $0-8
-	MOVL $0, CX
-	XGETBV
-	MOVL AX, eax+0(FP)
-	MOVL DX, edx+4(FP)
-	RET

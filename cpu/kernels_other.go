@@ -13,12 +13,12 @@ func (a *Assigner) runTasks(x []uint8, ct []float32, tasks []uint32, ntasks, dim
 	goTasks(x, ct, tasks, ntasks, dim, out)
 }
 
-func (a *Assigner) runOwn(blk []uint8, dim int, cent []float32, us, lab []int32, out []float32) {
+func (a *Assigner) runOwn(blk []uint8, dim int, cent []float32, scored, labels []int32, out []float32) {
 	panic("cpu: no SIMD kernels on this platform")
 }
 
 func transposeBlock(blk []uint8, rows *[16][]uint8, l, dim int) int { return 0 }
 
-func (a *Assigner) filter(lb []uint32, nt, nb int, drift, uq []uint32, fails []uint64) {
-	goFilter(lb, nt, nb, drift, uq, fails)
+func (a *Assigner) filter(lower []uint32, ntiles, nbounds int, drift, threshold []uint32, fails []uint64) {
+	goFilter(lower, ntiles, nbounds, drift, threshold, fails)
 }

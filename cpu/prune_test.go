@@ -48,7 +48,7 @@ func pruneVariants(n int) []pruneVariant {
 // newPruned makes v's Assigner for data, pruning even a single group.
 func newPruned(t testing.TB, data kmeans.Data, v pruneVariant) *Assigner {
 	t.Helper()
-	a, err := newWithKernelOptions(data, Options{Workers: v.workers, MaxBoundBytes: v.maxBytes}, v.kernel)
+	a, err := newWithKernel(data, Options{Workers: v.workers, MaxBoundBytes: v.maxBytes}, v.kernel)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestPruneAssignSequences(t *testing.T) {
 						checkNearest(t, s.data, cent, k, labels, dists, fmt.Sprintf("k=%d call %d", k, i))
 					}
 				}
-				if st := a.Stats(); st.Pruned == 0 || st.Pruned == st.Calls {
+				if st := statsOf(a); st.pruned == 0 || st.pruned == st.calls {
 					t.Errorf("stats %+v: want pruned calls and brute-force ones (NaN)", st)
 				}
 			})
@@ -184,9 +184,9 @@ func TestPruneAssignSequences(t *testing.T) {
 // runBoth runs k-means with brute force and with pruning (variant v) and
 // requires every field of the results to be equal: labels, distances,
 // centroids, means, inertia, history, iterations.
-func runBoth(t *testing.T, data kmeans.Data, v pruneVariant, cfg kmeans.Config, seed uint64) Stats {
+func runBoth(t *testing.T, data kmeans.Data, v pruneVariant, cfg kmeans.Config, seed uint64) counts {
 	t.Helper()
-	off, err := newWithKernelOptions(data, Options{Workers: v.workers, Prune: PruneOff}, v.kernel)
+	off, err := newWithKernel(data, Options{Workers: v.workers, BruteForce: true}, v.kernel)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,10 +203,10 @@ func runBoth(t *testing.T, data kmeans.Data, v pruneVariant, cfg kmeans.Config, 
 		t.Errorf("k=%d: pruned run differs: iterations %d, want %d; inertia %v, want %v",
 			cfg.K, got.Iterations, want.Iterations, got.Inertia, want.Inertia)
 	}
-	if st := off.Stats(); st.Pruned != 0 || st.Share() != 1 {
+	if st := statsOf(off); st.pruned != 0 || st.share() != 1 {
 		t.Errorf("k=%d: prune off: stats %+v", cfg.K, st)
 	}
-	return on.Stats()
+	return statsOf(on)
 }
 
 // TestPruneRunsEqualBruteForce compares whole runs on random blobs, the real
@@ -263,7 +263,7 @@ func runJobs(t *testing.T, jobs []job) {
 						continue
 					}
 					st := runBoth(t, j.data, v, kmeans.Config{K: k, MaxIter: j.iters}, 3)
-					if st.Pruned == 0 {
+					if st.pruned == 0 {
 						t.Errorf("k=%d: no call pruned", k)
 					}
 				}
@@ -288,21 +288,21 @@ func noisyCopies(data kmeans.Data, copies int, seed uint64) kmeans.Data {
 }
 
 // TestPruneSkipsWork checks that pruning computes fewer distances on a run
-// that converges (and none at all on a repeated call), and that PruneAuto
-// leaves a single group to brute force.
+// that converges (and none at all on a repeated call), and that by default
+// it leaves a single group to brute force.
 func TestPruneSkipsWork(t *testing.T) {
 	data := sharedtest.Data(t)
-	a := New(data, 0)
+	a := New(data, Options{})
 	res, err := kmeans.Run(context.Background(), data, a, kmeans.Config{K: 64, Rand: rand.New(rand.NewPCG(1, 1))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := a.Stats()
-	t.Logf("k=64: %d iterations, %s, computed %.1f%% of the distances", res.Iterations, a.Scheme(64), 100*st.Share())
-	if st.Pruned != st.Calls || st.Share() > 0.5 {
-		t.Errorf("stats %+v (share %.2f): want every call pruned, at most half the distances", st, st.Share())
+	st := statsOf(a)
+	t.Logf("k=64: %d iterations, %s, computed %.1f%% of the distances", res.Iterations, a.Pruning(64), 100*st.share())
+	if st.pruned != st.calls || st.share() > 0.5 {
+		t.Errorf("stats %+v (share %.2f): want every call pruned, at most half the distances", st, st.share())
 	}
-	if a.kern != nil && (a.perm == nil || a.ps.resorts == 0) {
+	if a.kern != nil && (a.perm == nil || a.pruned.resorts == 0) {
 		t.Errorf("the tiles were never ordered by cluster")
 	}
 	labels, dists := make([]int32, data.N), make([]float32, data.N)
@@ -311,30 +311,30 @@ func TestPruneSkipsWork(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if d := a.Stats().Sub(st); d.Computed != 0 && d.Calls == 2 {
+	if d := statsOf(a).sub(st); d.computed != 0 && d.calls == 2 {
 		// The first call may move from the run's last centroids; the
 		// second repeats it exactly.
-		if last := d.Computed; last > int64(data.N)*64 {
+		if last := d.computed; last > int64(data.N)*64 {
 			t.Errorf("repeated calls computed %d distances", last)
 		}
 	}
 	checkNearest(t, data, res.Centroids, 64, labels, dists, "repeat")
-	before := a.Stats()
+	before := statsOf(a)
 	if err := a.Assign(res.Centroids, 64, labels, dists); err != nil {
 		t.Fatal(err)
 	}
-	if d := a.Stats().Sub(before); d.Computed != 0 || d.Pruned != 1 {
+	if d := statsOf(a).sub(before); d.computed != 0 || d.pruned != 1 {
 		t.Errorf("identical call: %+v, want no distance computed", d)
 	}
-	small := New(data, 0)
+	small := New(data, Options{})
 	if err := small.Assign(res.Centroids[:5*data.D], 5, labels, dists); err != nil {
 		t.Fatal(err)
 	}
-	if st := small.Stats(); st.Pruned != 0 && small.taskLanes() >= 8 {
+	if st := statsOf(small); st.pruned != 0 && small.taskLanes() >= 8 {
 		t.Errorf("k=5 with %d lanes: pruned (%+v); want brute force", small.taskLanes(), st)
 	}
-	if s := NewWithOptions(data, Options{Prune: PruneOff}).Scheme(64); s != "off" {
-		t.Errorf("PruneOff scheme %q", s)
+	if s := New(data, Options{BruteForce: true}).Pruning(64); s != "off" {
+		t.Errorf("BruteForce pruning %q", s)
 	}
 }
 
@@ -352,12 +352,12 @@ func TestPruneMemoryStepsDown(t *testing.T) {
 		{1000 * (12 + 4), ", 1 bound per tile ("},
 		{1000 * 15, "off"},
 	} {
-		a := NewWithOptions(data, Options{MaxBoundBytes: tt.bytes})
+		a := New(data, Options{MaxBoundBytes: tt.bytes})
 		want := tt.want
 		if a.kern == nil { // no SIMD: never ordered
 			want = strings.Replace(want, ", tiles ordered", " (", 1)
 		}
-		if got := a.Scheme(64 * a.taskLanes()); !strings.Contains(got, want) {
+		if got := a.Pruning(64 * a.taskLanes()); !strings.Contains(got, want) {
 			t.Errorf("MaxBoundBytes %d: scheme %q, want %q", tt.bytes, got, want)
 		}
 	}
@@ -439,7 +439,7 @@ func TestPruneMarginNeeded(t *testing.T) {
 				}
 			}
 			data, sets, k := nearTie(t, lanes)
-			a, err := newWithKernelOptions(data, Options{Workers: 1}, name)
+			a, err := newWithKernel(data, Options{Workers: 1}, name)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -475,7 +475,7 @@ func TestPruneMarginNeeded(t *testing.T) {
 func TestBoundMath(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 5))
 	for _, dim := range []int{1, 2, 16, 256, 4096} {
-		bm := newBoundMath(dim, 1)
+		m := newMargin(dim, 1)
 		for range 2000 / max(1, dim/64) {
 			x := make([]uint8, dim)
 			c := make([]float32, dim)
@@ -492,14 +492,14 @@ func TestBoundMath(t *testing.T) {
 				d := float64(v) - float64(c[j])
 				exact += d * d
 			}
-			real := math.Sqrt(exact) * bm.scale
-			if lb := bm.lowerBound(s); float64(lb) > real {
+			real := math.Sqrt(exact) * m.scale
+			if lb := m.lowerBound(s); float64(lb) > real {
 				t.Fatalf("D=%d: lowerBound(%v) = %d > real %v", dim, s, lb, real)
 			}
 			// A sum s never comes from a real distance above threshold(s):
 			// so a centroid whose lower bound exceeds the threshold has a
 			// larger sum.
-			if th := bm.threshold(s); float64(th) < math.Floor(real) {
+			if th := m.threshold(s); float64(th) < math.Floor(real) {
 				t.Fatalf("D=%d: threshold(%v) = %d below real %v", dim, s, th, real)
 			}
 		}
@@ -513,10 +513,10 @@ func TestBoundMath(t *testing.T) {
 			d := float64(a[j]) - float64(b[j])
 			exact += d * d
 		}
-		if q := bm.drift(a, b); float64(q) < math.Sqrt(exact)*bm.scale {
-			t.Fatalf("D=%d: drift %d below real %v", dim, q, math.Sqrt(exact)*bm.scale)
+		if q := m.drift(a, b); float64(q) < math.Sqrt(exact)*m.scale {
+			t.Fatalf("D=%d: drift %d below real %v", dim, q, math.Sqrt(exact)*m.scale)
 		}
-		if bm.drift(a, a) != 0 {
+		if m.drift(a, a) != 0 {
 			t.Fatalf("D=%d: drift of an unchanged centroid is not 0", dim)
 		}
 	}
@@ -573,7 +573,7 @@ func FuzzPrune(f *testing.F) {
 
 // TestPruneConcurrentCalls: calls from several goroutines at once on one
 // Assigner (one prunes, re-ordering its tiles; the others compute every
-// distance through the same layout) all get Nearest's results.
+// distance through the same layout) all get kmeans.Nearest's results.
 func TestPruneConcurrentCalls(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
 	data := randdata.Rows(rng, 700, 24, 256)
@@ -615,42 +615,25 @@ func TestPruneConcurrentCalls(t *testing.T) {
 func TestFilter(t *testing.T) {
 	rng := rand.New(rand.NewPCG(6, 6))
 	for _, name := range kernelNames() {
-		a, err := newWithKernel(randdata.Rows(rng, 16, 16, 256), 1, name)
+		a, err := newWithKernel(randdata.Rows(rng, 16, 16, 256), Options{Workers: 1}, name)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, nb := range []int{1, 2, 3, 4, 7, 15, 16, 17, 33, 64} {
 			for _, nt := range []int{0, 1, 5, 64} {
-				lb := make([]uint32, nt*nb)
-				drift := make([]uint32, nb)
-				uq := make([]uint32, nt)
-				for i := range lb {
-					lb[i] = uint32(rng.IntN(1000))
-					if rng.IntN(10) == 0 {
-						lb[i] = math.MaxUint32
-					}
-				}
-				for i := range drift {
-					drift[i] = uint32(rng.IntN(200))
-				}
-				for i := range uq {
-					uq[i] = uint32(rng.IntN(1000))
-				}
-				if nt > 0 && nb > 0 {
-					lb[0] = uq[0] + drift[0] // exactly at the threshold after the drift
-				}
-				want, got := slices.Clone(lb), slices.Clone(lb)
+				lower, drift, threshold := randomBounds(rng, nt, nb)
+				want, got := slices.Clone(lower), slices.Clone(lower)
 				wantF, gotF := make([]uint64, nt), make([]uint64, nt)
-				goFilter(want, nt, nb, drift, uq, wantF)
-				a.filter(got, nt, nb, drift, uq, gotF)
+				goFilter(want, nt, nb, drift, threshold, wantF)
+				a.filter(got, nt, nb, drift, threshold, gotF)
 				if !slices.Equal(got, want) || !slices.Equal(gotF, wantF) {
 					t.Fatalf("%s nb=%d nt=%d: bounds or masks differ from goFilter", name, nb, nt)
 				}
 				for ti := range nt {
 					for b := range nb {
-						q := lb[ti*nb+b]
+						q := lower[ti*nb+b]
 						q = max(q, drift[b]) - drift[b]
-						if want[ti*nb+b] != q || (wantF[ti]>>b&1 == 1) != (q <= uq[ti]) {
+						if want[ti*nb+b] != q || (wantF[ti]>>b&1 == 1) != (q <= threshold[ti]) {
 							t.Fatalf("goFilter wrong at tile %d bound %d", ti, b)
 						}
 					}
@@ -659,3 +642,43 @@ func TestFilter(t *testing.T) {
 		}
 	}
 }
+
+// randomBounds returns random bounds of ntiles tiles (nbounds each, some
+// saturated), drifts and thresholds for the bound pass, the first bound
+// exactly at its threshold after the drift.
+func randomBounds(rng *rand.Rand, ntiles, nbounds int) (lower, drift, threshold []uint32) {
+	lower = make([]uint32, ntiles*nbounds)
+	drift = make([]uint32, nbounds)
+	threshold = make([]uint32, ntiles)
+	for i := range lower {
+		lower[i] = uint32(rng.IntN(1000))
+		if rng.IntN(10) == 0 {
+			lower[i] = math.MaxUint32
+		}
+	}
+	for i := range drift {
+		drift[i] = uint32(rng.IntN(200))
+	}
+	for i := range threshold {
+		threshold[i] = uint32(rng.IntN(1000))
+	}
+	if ntiles > 0 && nbounds > 0 {
+		lower[0] = threshold[0] + drift[0]
+	}
+	return lower, drift, threshold
+}
+
+// counts is a snapshot of an Assigner's stats.
+type counts struct{ calls, pruned, pairs, computed int64 }
+
+func statsOf(a *Assigner) counts {
+	return counts{a.stats.calls.Load(), a.stats.pruned.Load(), a.stats.pairs.Load(), a.stats.computed.Load()}
+}
+
+// sub returns the counts since an earlier snapshot d.
+func (c counts) sub(d counts) counts {
+	return counts{c.calls - d.calls, c.pruned - d.pruned, c.pairs - d.pairs, c.computed - d.computed}
+}
+
+// share is the share of the pairs whose distance was computed.
+func (c counts) share() float64 { return float64(c.computed) / float64(c.pairs) }

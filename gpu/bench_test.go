@@ -36,7 +36,7 @@ func BenchmarkAssign(b *testing.B) {
 			for _, be := range []struct {
 				name string
 				a    kmeans.Assigner
-			}{{"gpu", a}, {"cpu", cpu.New(data, 0)}} {
+			}{{"gpu", a}, {"cpu", cpu.New(data, cpu.Options{})}} {
 				b.Run(fmt.Sprintf("%s/n=%d/k=%d", be.name, n, k), func(b *testing.B) {
 					for b.Loop() {
 						if err := be.a.Assign(cent, k, labels, dists); err != nil {
@@ -83,7 +83,7 @@ func BenchmarkLloyd(b *testing.B) {
 				name string
 				a    kmeans.Assigner
 				host bool
-			}{{"device", a, false}, {"gpu-host", a, true}, {"cpu-host", cpu.New(data, 0), true}} {
+			}{{"device", a, false}, {"gpu-host", a, true}, {"cpu-host", cpu.New(data, cpu.Options{}), true}} {
 				b.Run(fmt.Sprintf("%s/n=%d/k=%d", be.name, n, k), func(b *testing.B) {
 					c := cfg
 					c.HostLoop = be.host

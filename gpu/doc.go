@@ -10,7 +10,7 @@
 // for the data (the tiles go to the GPU once), and hand it to kmeans.Run;
 // fall back to package cpu when no GPU can be opened, with the same result:
 //
-//	var a kmeans.Assigner = cpu.New(data, 0)
+//	var a kmeans.Assigner = cpu.New(data, cpu.Options{})
 //	if dev, err := gpu.Open(gpu.Options{}); err == nil { // auto context, first device
 //		defer dev.Close()
 //		if ga, err := dev.NewAssigner(data); err == nil {

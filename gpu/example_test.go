@@ -26,7 +26,7 @@ func Example_fallback() {
 	}
 	data := kmeans.Data{N: t.N(), D: t.D, X: t.Pix}
 
-	var a kmeans.Assigner = cpu.New(data, 0)
+	var a kmeans.Assigner = cpu.New(data, cpu.Options{})
 	if dev, err := gpu.Open(gpu.Options{}); err == nil {
 		defer dev.Close()
 		if ga, err := dev.NewAssigner(data); err == nil {

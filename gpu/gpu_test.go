@@ -18,7 +18,6 @@ import (
 
 	"github.com/go-gl/gl/v4.3-core/gl"
 
-	"github.com/tilekmeans/tilekmeans/cpu"
 	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
 	"github.com/tilekmeans/tilekmeans/internal/randdata"
 	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
@@ -797,7 +796,7 @@ func TestParitySpecialValues(t *testing.T) {
 					t.Fatal(err)
 				}
 				for i := range data.N {
-					wl, wd := cpu.Nearest(data.Row(i), c.cent, c.k)
+					wl, wd := kmeans.Nearest(data.Row(i), c.cent, c.k)
 					sameD := math.Float32bits(dists[i]) == math.Float32bits(wd) || math.IsNaN(float64(dists[i])) && math.IsNaN(float64(wd))
 					if labels[i] != wl || !sameD {
 						t.Fatalf("splits %d, %s: row %d: gpu (%d, %v), cpu (%d, %v)", splits, c.name, i, labels[i], dists[i], wl, wd)

@@ -10,7 +10,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/tilekmeans/tilekmeans/cpu"
 	"github.com/tilekmeans/tilekmeans/gpu/gputest"
 	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
 	"github.com/tilekmeans/tilekmeans/internal/randdata"
@@ -104,7 +103,7 @@ func rowCentroids(r *rand.Rand, data kmeans.Data, k int) []float32 {
 	return randdata.FromRows(data, rows)
 }
 
-// checkParity runs the GPU assigner and cpu.Nearest on every row and
+// checkParity runs the GPU assigner and kmeans.Nearest on every row and
 // requires identical labels and bitwise-identical distances.
 func checkParity(t *testing.T, a *Assigner, data kmeans.Data, cent []float32, k int) {
 	t.Helper()
@@ -118,7 +117,7 @@ func checkParity(t *testing.T, a *Assigner, data kmeans.Data, cent []float32, k 
 	}
 	bad := 0
 	for i := range data.N {
-		wl, wd := cpu.Nearest(data.Row(i), cent, k)
+		wl, wd := kmeans.Nearest(data.Row(i), cent, k)
 		if labels[i] != wl || math.Float32bits(dists[i]) != math.Float32bits(wd) {
 			if bad < 5 {
 				t.Errorf("n=%d D=%d k=%d row %d: gpu (%d, %v [%08x]), cpu (%d, %v [%08x])",
@@ -128,11 +127,11 @@ func checkParity(t *testing.T, a *Assigner, data kmeans.Data, cent []float32, k 
 		}
 	}
 	if bad > 0 {
-		t.Fatalf("n=%d D=%d k=%d: %d of %d rows differ from cpu.Nearest", data.N, data.D, k, bad, data.N)
+		t.Fatalf("n=%d D=%d k=%d: %d of %d rows differ from kmeans.Nearest", data.N, data.D, k, bad, data.N)
 	}
 }
 
-// reference labels every row with cpu.Nearest, the definition of the
+// reference labels every row with kmeans.Nearest, the definition of the
 // arithmetic contract (not cpu.New, whose SIMD kernels are themselves under
 // test elsewhere), spread over all cores.
 func reference(data kmeans.Data, cent []float32, k int) ([]int32, []float32) {
@@ -145,7 +144,7 @@ func reference(data kmeans.Data, cent []float32, k int) ([]int32, []float32) {
 		hi := min(lo+chunk, data.N)
 		wg.Go(func() {
 			for i := lo; i < hi; i++ {
-				labels[i], dists[i] = cpu.Nearest(data.Row(i), cent, k)
+				labels[i], dists[i] = kmeans.Nearest(data.Row(i), cent, k)
 			}
 		})
 	}

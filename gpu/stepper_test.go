@@ -64,7 +64,7 @@ func runDevice(t testing.TB, a *Assigner, data kmeans.Data, cfg kmeans.Config) *
 // runHost runs cfg through the host loop on the CPU backend.
 func runHost(t testing.TB, data kmeans.Data, cfg kmeans.Config) *kmeans.Result {
 	t.Helper()
-	res, err := kmeans.Run(context.Background(), data, cpu.New(data, 0), cfg)
+	res, err := kmeans.Run(context.Background(), data, cpu.New(data, cpu.Options{}), cfg)
 	if err != nil {
 		t.Fatalf("host loop: %v", err)
 	}

@@ -29,7 +29,7 @@ func Example() {
 
 	// Fit k=5 on the CPU: random initial rows from seed 0, up to 100
 	// iterations, stopping at the fixed point.
-	res, err := kmeans.Run(context.Background(), data, cpu.New(data, 0), kmeans.Config{K: 5})
+	res, err := kmeans.Run(context.Background(), data, cpu.New(data, cpu.Options{}), kmeans.Config{K: 5})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -39,7 +39,7 @@ func Example() {
 
 	// Predict: the nearest centroid of the first sheet's tiles alone.
 	first := kmeans.Data{N: 1122, D: t.D, X: t.Pix[:1122*t.D]}
-	labels, _, err := kmeans.Predict(first, cpu.New(first, 0), res.Centroids, res.K)
+	labels, _, err := kmeans.Predict(first, cpu.New(first, cpu.Options{}), res.Centroids, res.K)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -75,7 +75,7 @@ func Example() {
 func ExampleRun() {
 	// Six one-pixel "tiles" in two obvious groups.
 	data := kmeans.Data{N: 6, D: 1, X: []uint8{1, 2, 3, 200, 201, 205}}
-	res, err := kmeans.Run(context.Background(), data, cpu.New(data, 1), kmeans.Config{
+	res, err := kmeans.Run(context.Background(), data, cpu.New(data, cpu.Options{Workers: 1}), kmeans.Config{
 		K:        2,
 		InitRows: []int{0, 5},
 	})

@@ -80,7 +80,7 @@ func referenceLloyd(t *testing.T, data kmeans.Data, rows []int, maxIter int) (in
 
 func TestRealSheetsMatchFloat64Reference(t *testing.T) {
 	data := sharedtest.Data(t)
-	a := cpu.New(data, 0)
+	a := cpu.New(data, cpu.Options{})
 	rng := rand.New(rand.NewPCG(7, 7))
 	for k := 3; k <= 7; k++ {
 		rows := rng.Perm(data.N)[:k]
@@ -117,7 +117,7 @@ func TestRealSheetsMatchFloat64Reference(t *testing.T) {
 // same clustering as running every iteration.
 func TestEarlyStopEqualsFixedIterations(t *testing.T) {
 	data := randomBlobs(rand.New(rand.NewPCG(1, 1)), 600, 8, 4)
-	a := cpu.New(data, 1)
+	a := cpu.New(data, cpu.Options{Workers: 1})
 	for k := 2; k <= 6; k++ {
 		var out [2]*kmeans.Result
 		for i, fixed := range []bool{false, true} {
@@ -165,7 +165,7 @@ func TestEmptyClusterMovesToFarthestRow(t *testing.T) {
 	// is farthest from its centroid (144), so cluster 1 restarts there.
 	data := kmeans.Data{N: 6, D: 1, X: []uint8{0, 0, 10, 11, 12, 100}}
 	var firstIter kmeans.Progress
-	res, err := kmeans.Run(context.Background(), data, cpu.New(data, 1), kmeans.Config{
+	res, err := kmeans.Run(context.Background(), data, cpu.New(data, cpu.Options{Workers: 1}), kmeans.Config{
 		K: 3, MaxIter: 10, NInit: 1, InitRows: []int{0, 1, 5},
 		Progress: func(p kmeans.Progress) {
 			if p.Iter == 1 {
@@ -199,7 +199,7 @@ func TestEmptyClustersNeverNaN(t *testing.T) {
 	}
 	data := kmeans.Data{N: 40, D: 4, X: x}
 	for k := 1; k <= 12; k++ {
-		res, err := kmeans.Run(context.Background(), data, cpu.New(data, 2), kmeans.Config{
+		res, err := kmeans.Run(context.Background(), data, cpu.New(data, cpu.Options{Workers: 2}), kmeans.Config{
 			K: k, MaxIter: 50, NInit: 1, Rand: rand.New(rand.NewPCG(9, uint64(k))),
 		})
 		if err != nil {
@@ -258,7 +258,7 @@ func TestKMeansPPReproducible(t *testing.T) {
 
 func TestNInitKeepsLowestInertia(t *testing.T) {
 	data := randomBlobs(rand.New(rand.NewPCG(4, 4)), 400, 6, 5)
-	a := cpu.New(data, 1)
+	a := cpu.New(data, cpu.Options{Workers: 1})
 	run := func(nInit int) *kmeans.Result {
 		res, err := kmeans.Run(context.Background(), data, a, kmeans.Config{
 			K: 5, MaxIter: 50, NInit: nInit, Rand: rand.New(rand.NewPCG(11, 0)),
@@ -322,7 +322,7 @@ func run(data kmeans.Data, cfg kmeans.Config) error {
 // 100 iterations, one start, random rows from PCG(0, K).
 func TestConfigDefaults(t *testing.T) {
 	data := randomBlobs(rand.New(rand.NewPCG(9, 9)), 400, 6, 5)
-	a := cpu.New(data, 1)
+	a := cpu.New(data, cpu.Options{Workers: 1})
 	got, err := kmeans.Run(context.Background(), data, a, kmeans.Config{K: 5})
 	if err != nil {
 		t.Fatal(err)
@@ -339,7 +339,7 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	// MaxIter 0 is 100: a run that needs more stops at 100.
 	slow := randomBlobs(rand.New(rand.NewPCG(2, 2)), 3000, 2, 40)
-	res, err := kmeans.Run(context.Background(), slow, cpu.New(slow, 1), kmeans.Config{K: 40, FixedIters: true})
+	res, err := kmeans.Run(context.Background(), slow, cpu.New(slow, cpu.Options{Workers: 1}), kmeans.Config{K: 40, FixedIters: true})
 	if err != nil || res.Iterations != kmeans.DefaultMaxIter {
 		t.Errorf("FixedIters with MaxIter 0: %v iterations, err %v; want %d", res.Iterations, err, kmeans.DefaultMaxIter)
 	}
@@ -347,12 +347,12 @@ func TestConfigDefaults(t *testing.T) {
 
 func TestPredict(t *testing.T) {
 	data := kmeans.Data{N: 6, D: 1, X: []uint8{1, 2, 3, 200, 201, 205}}
-	res, err := kmeans.Run(context.Background(), data, cpu.New(data, 1), kmeans.Config{K: 2})
+	res, err := kmeans.Run(context.Background(), data, cpu.New(data, cpu.Options{Workers: 1}), kmeans.Config{K: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
 	other := kmeans.Data{N: 3, D: 1, X: []uint8{0, 255, 100}}
-	labels, dists, err := kmeans.Predict(other, cpu.New(other, 1), res.Centroids, res.K)
+	labels, dists, err := kmeans.Predict(other, cpu.New(other, cpu.Options{Workers: 1}), res.Centroids, res.K)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -366,7 +366,7 @@ func TestPredict(t *testing.T) {
 			t.Errorf("row %d: %d %v, reference %d %v", i, labels[i], dists[i], wl, wd)
 		}
 	}
-	if _, _, err := kmeans.Predict(other, cpu.New(other, 1), res.Centroids[:1], 2); err == nil {
+	if _, _, err := kmeans.Predict(other, cpu.New(other, cpu.Options{Workers: 1}), res.Centroids[:1], 2); err == nil {
 		t.Error("Predict with too few centroid values succeeded")
 	}
 }
@@ -375,7 +375,7 @@ func TestRunStopsWhenCancelled(t *testing.T) {
 	data := randomBlobs(rand.New(rand.NewPCG(4, 4)), 100, 3, 3)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := kmeans.Run(ctx, data, cpu.New(data, 1), kmeans.Config{K: 3, MaxIter: 10, NInit: 1, Rand: rand.New(rand.NewPCG(1, 1))})
+	_, err := kmeans.Run(ctx, data, cpu.New(data, cpu.Options{Workers: 1}), kmeans.Config{K: 3, MaxIter: 10, NInit: 1, Rand: rand.New(rand.NewPCG(1, 1))})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err %v, want context.Canceled", err)
 	}
@@ -399,7 +399,7 @@ func (f *failingAssigner) Assign(c []float32, k int, l []int32, d []float32) err
 
 func TestAssignerErrorIsReturned(t *testing.T) {
 	data := randomBlobs(rand.New(rand.NewPCG(4, 4)), 100, 3, 3)
-	fa := &failingAssigner{Assigner: cpu.New(data, 1), n: 2}
+	fa := &failingAssigner{Assigner: cpu.New(data, cpu.Options{Workers: 1}), n: 2}
 	_, err := kmeans.Run(context.Background(), data, fa, kmeans.Config{K: 3, MaxIter: 10, NInit: 1, Rand: rand.New(rand.NewPCG(1, 1))})
 	if !errors.Is(err, errBoom) {
 		t.Errorf("err %v, want errBoom wrapped", err)
@@ -458,7 +458,7 @@ func TestFewerDistinctRowsThanK(t *testing.T) {
 		for _, init := range []kmeans.InitMethod{kmeans.InitRandom, kmeans.InitKMeansPP} {
 			for _, fixed := range []bool{false, true} {
 				cfg := kmeans.Config{K: 10, Init: init, Rand: rand.New(rand.NewPCG(seed, 1)), FixedIters: fixed}
-				res, err := kmeans.Run(context.Background(), data, cpu.New(data, 1), cfg)
+				res, err := kmeans.Run(context.Background(), data, cpu.New(data, cpu.Options{Workers: 1}), cfg)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -484,7 +484,7 @@ func TestFewerDistinctRowsThanK(t *testing.T) {
 		}
 	}
 	same := kmeans.Data{N: 12, D: 4, X: slices.Repeat([]uint8{9, 8, 7, 6}, 12)}
-	res, err := kmeans.Run(context.Background(), same, cpu.New(same, 1), kmeans.Config{K: 3})
+	res, err := kmeans.Run(context.Background(), same, cpu.New(same, cpu.Options{Workers: 1}), kmeans.Config{K: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -503,7 +503,7 @@ func uniqueInts(s []int) []int { return slices.Compact(sortedInts(s)) }
 func TestKMeansPPDistinctRowsReproduce(t *testing.T) {
 	data := kmeans.Data{N: 20, D: 2, X: slices.Repeat([]uint8{1, 1, 1, 1, 200, 3, 7, 7, 1, 1}, 4)}
 	for seed := range uint64(10) {
-		res, err := kmeans.Run(context.Background(), data, cpu.New(data, 1), kmeans.Config{K: 8,
+		res, err := kmeans.Run(context.Background(), data, cpu.New(data, cpu.Options{Workers: 1}), kmeans.Config{K: 8,
 			Init: kmeans.InitKMeansPP, Rand: rand.New(rand.NewPCG(seed, 3))})
 		if err != nil {
 			t.Fatal(err)
@@ -511,7 +511,7 @@ func TestKMeansPPDistinctRowsReproduce(t *testing.T) {
 		if len(uniqueInts(res.InitRows)) != 8 {
 			t.Fatalf("seed %d: init rows %v", seed, res.InitRows)
 		}
-		again, err := kmeans.Run(context.Background(), data, cpu.New(data, 1), kmeans.Config{K: 8,
+		again, err := kmeans.Run(context.Background(), data, cpu.New(data, cpu.Options{Workers: 1}), kmeans.Config{K: 8,
 			InitRows: res.InitRows})
 		if err != nil {
 			t.Fatalf("seed %d: rows %v refused: %v", seed, res.InitRows, err)
@@ -539,8 +539,8 @@ func TestOtherData(t *testing.T) {
 		{"copy", verify.Reference{Data: copied}, "made for other values than those given"},
 		{"other shape", verify.Reference{Data: fewer}, "reference Assigner of 39 rows x 8 features, given 40 x 8"},
 		{"verifier of a copy", &verify.Verifier{Assigner: verify.Reference{Data: copied}, Data: copied}, "other values"},
-		{"cpu of a copy", cpu.New(copied, 1), "cpu Assigner of 40 rows x 8 features made for other values"},
-		{"cpu of other rows", cpu.New(fewer, 1), "cpu Assigner of 39 rows x 8 features, given 40 x 8"},
+		{"cpu of a copy", cpu.New(copied, cpu.Options{Workers: 1}), "cpu Assigner of 40 rows x 8 features made for other values"},
+		{"cpu of other rows", cpu.New(fewer, cpu.Options{Workers: 1}), "cpu Assigner of 39 rows x 8 features, given 40 x 8"},
 	} {
 		_, _, err := kmeans.Predict(data, tt.a, cent, 3)
 		if !errors.Is(err, kmeans.ErrOtherData) || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "kmeans: predict: ") {

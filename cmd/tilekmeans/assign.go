@@ -109,7 +109,7 @@ func (a *app) assignCommand(ctx context.Context, args []string) error {
 	}
 	n := t.N()
 	data := kmeans.Data{N: n, D: t.D, X: t.Pix}
-	labels, dists, err := kmeans.Predict(data, cpu.New(data, o.workers), cents.Values, cents.K)
+	labels, dists, err := kmeans.Predict(data, cpu.New(data, cpu.Options{Workers: o.workers}), cents.Values, cents.K)
 	if err != nil {
 		return err
 	}

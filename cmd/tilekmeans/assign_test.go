@@ -12,15 +12,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tilekmeans/tilekmeans/cpu"
 	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
+	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/tiles"
 	"github.com/tilekmeans/tilekmeans/tiles/embedded"
 )
 
 // checkAssignment checks labels.csv written by assign against the run whose
 // centroids it used: the header, the tiles in order, every cluster and
-// distance exactly those of cpu.Nearest against the centroid PNGs, and the
+// distance exactly those of kmeans.Nearest against the centroid PNGs, and the
 // run's own labels (from unrounded centroids) for at least 99% of tiles.
 func checkAssignment(t *testing.T, file string, sheets []string, centDir string, runLabels []string) {
 	t.Helper()
@@ -45,10 +45,10 @@ func checkAssignment(t *testing.T, file string, sheets []string, centDir string,
 		if rec[0] != strconv.Itoa(i) || rec[1] != tl.Sheets[o.Sheet].Path || rec[2] != strconv.Itoa(int(o.Row)) || rec[3] != strconv.Itoa(int(o.Col)) {
 			t.Fatalf("row %d: %v, want tile %d of %s at %d,%d", i, rec, i, tl.Sheets[o.Sheet].Path, o.Row, o.Col)
 		}
-		l, d := cpu.Nearest(tl.Tile(i), cents.Values, cents.K)
+		l, d := kmeans.Nearest(tl.Tile(i), cents.Values, cents.K)
 		dist, err := strconv.ParseFloat(rec[5], 32)
 		if rec[4] != strconv.Itoa(int(l)+1) || err != nil || float32(dist) != d {
-			t.Fatalf("row %d: cluster %s distance %s, cpu.Nearest says %d at %v", i, rec[4], rec[5], l+1, d)
+			t.Fatalf("row %d: cluster %s distance %s, kmeans.Nearest says %d at %v", i, rec[4], rec[5], l+1, d)
 		}
 		if rec[4] == runLabels[i] {
 			same++

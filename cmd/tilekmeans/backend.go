@@ -77,7 +77,7 @@ func (b *backend) name() string {
 // openBackend makes the backend -backend asks for. Under auto, a GPU that
 // cannot be opened is reported on logw and the CPU is used.
 func (a *app) openBackend(o *runOptions, data kmeans.Data, logw io.Writer) (*backend, error) {
-	b := &backend{cpu: cpu.NewWithOptions(data, cpu.Options{Workers: o.workers, Prune: o.prune}), auto: o.backend == backendAuto, logw: logw}
+	b := &backend{cpu: cpu.New(data, cpuOptions(o.workers, o.prune)), auto: o.backend == backendAuto, logw: logw}
 	b.assigner = b.cpu
 	if o.backend == backendCPU {
 		return b, nil

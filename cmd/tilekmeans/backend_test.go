@@ -198,7 +198,7 @@ func TestGPUFaultsUnderAutoAndGPU(t *testing.T) {
 				out := filepath.Join(t.TempDir(), mode)
 				var stdout, stderr bytes.Buffer
 				a := appWith(&stdout, &stderr, tt.openErr, func(d kmeans.Data) kmeans.Assigner {
-					return &fakeGPU{Assigner: cpu.New(d, 0), failAt: tt.failAt, failErr: tt.failErr}
+					return &fakeGPU{Assigner: cpu.New(d, cpu.Options{}), failAt: tt.failAt, failErr: tt.failErr}
 				})
 				code := a.run(context.Background(), append([]string{"run", "-backend", mode, "-k", "3-5", "-out", out, "-images"}, paths...))
 				if mode == "gpu" {
@@ -226,7 +226,7 @@ func TestVerifyCatchesMismatch(t *testing.T) {
 	paths := sharedtest.Paths(t)
 	var stdout, stderr bytes.Buffer
 	a := appWith(&stdout, &stderr, nil, func(d kmeans.Data) kmeans.Assigner {
-		return &fakeGPU{Assigner: cpu.New(d, 0), corrupt: true}
+		return &fakeGPU{Assigner: cpu.New(d, cpu.Options{}), corrupt: true}
 	})
 	out := filepath.Join(t.TempDir(), "o")
 	code := a.run(context.Background(), append([]string{"run", "-backend", "gpu", "-verify", "-k", "3", "-out", out, "-images"}, paths...))
@@ -239,7 +239,7 @@ func TestVerifyCatchesMismatch(t *testing.T) {
 	}
 	// An honest backend passes and reports its counts.
 	stderr.Reset()
-	a = appWith(&stdout, &stderr, nil, func(d kmeans.Data) kmeans.Assigner { return &fakeGPU{Assigner: cpu.New(d, 0)} })
+	a = appWith(&stdout, &stderr, nil, func(d kmeans.Data) kmeans.Assigner { return &fakeGPU{Assigner: cpu.New(d, cpu.Options{})} })
 	code = a.run(context.Background(), append([]string{"run", "-backend", "gpu", "-verify", "-k", "3", "-out", out, "-images"}, paths...))
 	if code != exitOK || !strings.Contains(stderr.String(), "verify k=3: ") || !strings.Contains(stderr.String(), " 0 mismatches") {
 		t.Errorf("exit %d, stderr %q", code, stderr.String())
@@ -279,7 +279,7 @@ func TestAutoSkipsSoftwareRenderer(t *testing.T) {
 		{"NVIDIA H100 80GB HBM3/PCIe/SSE2", "gpu", false},
 	} {
 		var stdout, stderr bytes.Buffer
-		a := appWith(&stdout, &stderr, nil, func(d kmeans.Data) kmeans.Assigner { return &fakeGPU{Assigner: cpu.New(d, 0)} })
+		a := appWith(&stdout, &stderr, nil, func(d kmeans.Data) kmeans.Assigner { return &fakeGPU{Assigner: cpu.New(d, cpu.Options{})} })
 		a.softwareGPU = tt.software
 		inner := a.openGPU
 		a.openGPU = func(opts gpu.Options, d kmeans.Data) (*gpuBackend, error) {

@@ -40,7 +40,7 @@ type benchOptions struct {
 	budget   time.Duration
 	seed     uint64
 	workers  int
-	prune    cpu.Prune
+	prune    pruneMode
 	asJSON   bool
 	plotPath string
 	profile  string
@@ -333,7 +333,7 @@ func (a *app) benchBackend(ctx context.Context, name string, o *benchOptions, ba
 			}
 			assigner, closeFn = ga, ga.Close
 		} else {
-			assigner = cpu.NewWithOptions(data, cpu.Options{Workers: o.workers, Prune: o.prune})
+			assigner = cpu.New(data, cpuOptions(o.workers, o.prune))
 		}
 		upload := time.Since(start)
 		for _, k := range o.ks {
@@ -375,7 +375,7 @@ func benchCellRun(ctx context.Context, name string, a kmeans.Assigner, data kmea
 			cpuA.Reset()
 		}
 	}
-	var iterS cpu.Stats // the timed iterations' distances (Pairs and Computed)
+	var computed, pairs int64 // the timed iterations' distances: computed, asked for
 	// A first call warms caches and shader pipelines and sizes the work.
 	start := time.Now()
 	if err := a.Assign(cent, k, labels, dists); err != nil {
@@ -406,12 +406,12 @@ func benchCellRun(ctx context.Context, name string, a kmeans.Assigner, data kmea
 		// initial centroids, the final labels and inertia); the rest of a
 		// longer run from the same start is iterations alone.
 		var runT [2]time.Duration
-		var runS [2]cpu.Stats
+		var runComputed, runPairs [2]int64
 		for i, n := range []int{1, iters + 1} {
 			reset()
-			var before cpu.Stats
+			var computed0, pairs0 int64
 			if cpuA != nil {
-				before = cpuA.Stats()
+				computed0, pairs0 = cpuA.Computed()
 			}
 			start = time.Now()
 			_, err := kmeans.Run(ctx, data, a, kmeans.Config{
@@ -423,14 +423,14 @@ func benchCellRun(ctx context.Context, name string, a kmeans.Assigner, data kmea
 			}
 			runT[i] = time.Since(start)
 			if cpuA != nil {
-				runS[i] = cpuA.Stats().Sub(before)
+				c, p := cpuA.Computed()
+				runComputed[i], runPairs[i] = c-computed0, p-pairs0
 			}
 		}
 		// The iterations' share: the longer run's distances less the
 		// shorter's.
-		d := runS[1].Sub(runS[0])
-		iterS.Pairs += d.Pairs
-		iterS.Computed += d.Computed
+		computed += runComputed[1] - runComputed[0]
+		pairs += runPairs[1] - runPairs[0]
 		per := (runT[1] - runT[0]) / time.Duration(iters)
 		if per <= 0 {
 			// Timer noise beats the work on tiny data: charge the whole run.
@@ -439,7 +439,9 @@ func benchCellRun(ctx context.Context, name string, a kmeans.Assigner, data kmea
 		iterT = append(iterT, per)
 	}
 	cell.Assign, cell.Iter = newStat(assignT), newStat(iterT)
-	cell.Computed = iterS.Share()
+	if pairs != 0 {
+		cell.Computed = float64(computed) / float64(pairs)
+	}
 	if name == backendCPU && cell.Computed >= 1 {
 		// With pruning an iteration's assignment is not a fresh call's
 		// (which computes every distance and sets up the bounds): the

@@ -35,7 +35,7 @@ type runOptions struct {
 	seed       uint64
 	out        string
 	workers    int
-	prune      cpu.Prune
+	prune      pruneMode
 	backend    string
 	context    string
 	gpu        gpuFlags // -device, -allow-mismatch
@@ -365,7 +365,46 @@ func collectEarly(tileBytes int) (restore func()) {
 	return func() { debug.SetGCPercent(old) }
 }
 
+// pruneMode is -prune's value: auto (the CPU backend skips the distances
+// its bounds exclude, where that pays) or off (cpu.Options.BruteForce).
+type pruneMode bool
+
+const (
+	pruneAuto pruneMode = false
+	pruneOff  pruneMode = true
+)
+
+// String returns "auto" or "off", as -prune takes them and summary.json
+// and bench record them.
+func (p pruneMode) String() string {
+	if p == pruneOff {
+		return "off"
+	}
+	return "auto"
+}
+
+// MarshalText implements encoding.TextMarshaler (flag.TextVar's default).
+func (p pruneMode) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
+// UnmarshalText parses "auto" or "off".
+func (p *pruneMode) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "auto":
+		*p = pruneAuto
+	case "off":
+		*p = pruneOff
+	default:
+		return fmt.Errorf("prune %q: want auto or off", b)
+	}
+	return nil
+}
+
+// cpuOptions returns the CPU backend's options for -workers and -prune.
+func cpuOptions(workers int, p pruneMode) cpu.Options {
+	return cpu.Options{Workers: workers, BruteForce: p == pruneOff}
+}
+
 // addPruneFlag registers -prune (run and bench).
-func addPruneFlag(fs *flag.FlagSet, p *cpu.Prune) {
-	fs.TextVar(p, "prune", cpu.PruneAuto, "CPU assignment: auto (skip the distances bounds exclude; same results) | off (compute all)")
+func addPruneFlag(fs *flag.FlagSet, p *pruneMode) {
+	fs.TextVar(p, "prune", pruneAuto, "CPU assignment: auto (skip the distances bounds exclude; same results) | off (compute all)")
 }
