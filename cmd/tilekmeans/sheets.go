@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/image/colornames"
+
 	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/sheetpaths"
 	"github.com/tilekmeans/tilekmeans/tiles"
 	"github.com/tilekmeans/tilekmeans/tiles/embedded"
@@ -61,32 +63,49 @@ func (b background) String() string { return fmt.Sprintf("#%02x%02x%02x", b.r, b
 // MarshalText returns the #rrggbb form.
 func (b background) MarshalText() ([]byte, error) { return []byte(b.String()), nil }
 
-// UnmarshalText accepts #rrggbb, #rgb (either without the #), "white",
-// "black", or a gray level 0..255 in decimal.
+// UnmarshalText accepts #rrggbb or #rgb (hex, always with the '#'), a
+// colour name of SVG 1.1 and CSS ("white", "black", "magenta": the names of
+// golang.org/x/image/colornames, as ImageMagick's -background takes them),
+// or a gray level 0..255 in decimal. A bare number is always a gray level,
+// never hex: "256" is out of range, "12a" is refused with the hint to write
+// "#12a".
 func (b *background) UnmarshalText(text []byte) error {
 	s := strings.ToLower(strings.TrimSpace(string(text)))
-	switch s {
-	case "white":
-		*b = white
-		return nil
-	case "black":
-		*b = background{}
+	bad := func(why string) error { return fmt.Errorf("background %q: %s", text, why) }
+	if c, ok := colornames.Map[s]; ok {
+		*b = background{c.R, c.G, c.B}
 		return nil
 	}
-	if v, err := strconv.ParseUint(s, 10, 8); err == nil && !strings.HasPrefix(s, "#") && len(s) <= 3 {
+	if h, ok := strings.CutPrefix(s, "#"); ok {
+		if len(h) == 3 {
+			h = string([]byte{h[0], h[0], h[1], h[1], h[2], h[2]})
+		}
+		v, err := strconv.ParseUint(h, 16, 32)
+		if len(h) != 6 || err != nil {
+			return bad("want #rrggbb or #rgb in hex digits")
+		}
+		*b = background{uint8(v >> 16), uint8(v >> 8), uint8(v)}
+		return nil
+	}
+	if isDecimal(s) {
+		v, err := strconv.Atoi(s)
+		if err != nil || v < 0 || v > 255 {
+			return bad("a gray level is 0..255 (hex colours need a '#': #rrggbb or #rgb)")
+		}
 		*b = background{uint8(v), uint8(v), uint8(v)}
 		return nil
 	}
-	h := strings.TrimPrefix(s, "#")
-	if len(h) == 3 {
-		h = string([]byte{h[0], h[0], h[1], h[1], h[2], h[2]})
+	if _, err := strconv.ParseUint(s, 16, 32); err == nil && (len(s) == 3 || len(s) == 6) {
+		return bad(fmt.Sprintf("hex colours need a '#': #%s (a bare number is a gray level 0..255)", s))
 	}
-	v, err := strconv.ParseUint(h, 16, 32)
-	if len(h) != 6 || err != nil {
-		return fmt.Errorf("background %q: want #rrggbb, #rgb, white, black or a gray level 0..255", text)
-	}
-	*b = background{uint8(v >> 16), uint8(v >> 8), uint8(v)}
-	return nil
+	return bad("want #rrggbb, #rgb, a colour name (white, black, ...) or a gray level 0..255")
+}
+
+// isDecimal reports whether s is a whole number in decimal: digits, after
+// an optional sign.
+func isDecimal(s string) bool {
+	s = strings.TrimLeft(s, "+-")
+	return s != "" && strings.Trim(s, "0123456789") == ""
 }
 
 // sheetFlags are the flags that say which sheets to read and how to cut
@@ -115,7 +134,7 @@ func (s *sheetFlags) register(fs *flag.FlagSet, tileDefault int) {
 	fs.IntVar(&s.spacing, "spacing", 0, "`pixels` between neighbouring tiles (as Tiled's tileset spacing)")
 	fs.StringVar(&s.tileset, "tileset", "", "a Tiled tileset `FILE.tsx`: its image, tile size, margin and spacing (instead of -images and -tile)")
 	fs.TextVar(&s.color, "color", tiles.Gray, "tile features: gray (1 byte per pixel, BT.601 luma) | rgb (3 bytes per pixel)")
-	fs.TextVar(&s.background, "background", white, "`colour` transparent pixels are composited over: #rrggbb, #rgb, white, black or a gray level 0..255")
+	fs.TextVar(&s.background, "background", white, "`colour` transparent pixels are composited over: #rrggbb, #rgb, a colour name (white, black, ...) or a gray level 0..255")
 	fs.BoolVar(&s.crop, "crop", false, "trim a right/bottom remainder that is not a whole tile instead of failing")
 	fs.BoolVar(&s.skipBlank, "skip-blank", false, "leave blank tiles (all pixels equal) out")
 }
