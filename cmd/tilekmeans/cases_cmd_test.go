@@ -6,6 +6,7 @@ import (
 	"image/draw"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -122,4 +123,46 @@ func composite(src image.Image, bg color.Color) *image.Gray {
 	g := image.NewGray(rgba.Bounds())
 	draw.Draw(g, g.Bounds(), rgba, image.Point{}, draw.Src)
 	return g
+}
+
+// TestCase_ninit_explicit_rows: ../shared/cases/ninit_explicit_rows.
+// -init rows:... -n-init 4 ran the same start four times and recorded
+// n_init 4. Right (scikit-learn warns "Explicit initial center position
+// passed: performing only one init"): one run, one note on stderr and in
+// summary.json's warnings, n_init 1, the result of -n-init 1. On the USPS
+// sheets and the embedded ones, with several row lists.
+func TestCase_ninit_explicit_rows(t *testing.T) {
+	type job struct {
+		images  []string
+		k, rows string
+	}
+	for _, j := range []job{{nil, "5", "rows:0,1,2,3,4"}, {nil, "2", "rows:5609,17"}, {[]string{"usps"}, "3", "rows:0,1,2"}} {
+		t.Run(j.rows, func(t *testing.T) { testOneStart(t, j.images, j.k, j.rows) })
+	}
+	// With random or k-means++ starts -n-init still runs every start.
+	_, stderr := runSummary(t, "run", "-backend", "cpu", "-k", "3", "-init", "kmeans++", "-n-init", "3", "-v")
+	if !strings.Contains(stderr, "k=3 restart 3 ") || strings.Contains(stderr, "note:") {
+		t.Errorf("kmeans++ -n-init 3: %s", stderr)
+	}
+}
+
+// testOneStart checks that -init rows -n-init 4 on the sheets images
+// (the embedded ones when nil, the USPS sheets for "usps") runs once, with
+// a note.
+func testOneStart(t *testing.T, images []string, k, rows string) {
+	if len(images) > 0 {
+		images = []string{"-images", sharedtest.SharedDir(t, "data", "usps")}
+	}
+	base := append(append([]string{"run", "-backend", "cpu", "-k", k, "-init", rows}, images...), "-v")
+	once, _ := runSummary(t, base...)
+	s, stderr := runSummary(t, append(base, "-n-init", "4")...)
+	note := "tilekmeans: note: -init " + rows + " gives the initial centroids: one run instead of -n-init 4"
+	if strings.Count(stderr, note) != 1 || strings.Contains(stderr, "restart") || strings.Count(stderr, " iter 1/") != 1 {
+		t.Errorf("%s -n-init 4: want one note %q and one start, stderr:\n%s", rows, note, stderr)
+	}
+	r, w := s.Runs[0], once.Runs[0]
+	if s.NInit != 1 || len(s.Warnings) != 1 || !strings.HasPrefix(note, "tilekmeans: note: "+s.Warnings[0][:40]) ||
+		r.Inertia != w.Inertia || r.Iterations != w.Iterations || !slices.Equal(r.Sizes, w.Sizes) {
+		t.Errorf("%s -n-init 4: n_init %d, warnings %q, %+v; want n_init 1 and the -n-init 1 result %+v", rows, s.NInit, s.Warnings, r, w)
+	}
 }
