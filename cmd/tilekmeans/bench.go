@@ -300,6 +300,9 @@ func (a *app) benchBackend(ctx context.Context, name string, o *benchOptions, ba
 	}
 	device += ", prune " + o.prune.String()
 	if name == backendGPU {
+		if !gpu.Built && !gpuAsked(o.sheets.set) {
+			return nil, nil // a CPU-only build: the default -backends mean the CPU
+		}
 		start := time.Now()
 		var err error
 		if dev, err = gpu.Open(o.gpu.options(o.context)); err != nil {
