@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
+	"image/png"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -164,5 +168,251 @@ func testOneStart(t *testing.T, images []string, k, rows string) {
 	if s.NInit != 1 || len(s.Warnings) != 1 || !strings.HasPrefix(note, "tilekmeans: note: "+s.Warnings[0][:40]) ||
 		r.Inertia != w.Inertia || r.Iterations != w.Iterations || !slices.Equal(r.Sizes, w.Sizes) {
 		t.Errorf("%s -n-init 4: n_init %d, warnings %q, %+v; want n_init 1 and the -n-init 1 result %+v", rows, s.NInit, s.Warnings, r, w)
+	}
+}
+
+// spacedSheet encodes a PNG of cols x rows RGBA tiles of 8x8 pixels,
+// spacing pixels apart (gutters opaque red), with seeded random colours
+// and alpha in {0, 64, 128, 200, 255}; the tiles listed in blank are one
+// opaque colour.
+func spacedSheet(t *testing.T, cols, rows, spacing int, blank ...int) []byte {
+	t.Helper()
+	img := image.NewNRGBA(image.Rect(0, 0, cols*8+(cols-1)*spacing, rows*8+(rows-1)*spacing))
+	draw.Draw(img, img.Rect, image.NewUniform(color.NRGBA{255, 0, 0, 255}), image.Point{}, draw.Src)
+	rng := rand.New(rand.NewPCG(7, uint64(spacing)))
+	alphas := []uint8{0, 64, 128, 200, 255}
+	for r := range rows {
+		for c := range cols {
+			x0, y0 := c*(8+spacing), r*(8+spacing)
+			flat := slices.Contains(blank, r*cols+c)
+			for y := range 8 {
+				for x := range 8 {
+					px := color.NRGBA{uint8(rng.IntN(256)), uint8(rng.IntN(256)), uint8(rng.IntN(256)), alphas[rng.IntN(len(alphas))]}
+					if flat {
+						px = color.NRGBA{40, 80, 120, 255}
+					}
+					img.SetNRGBA(x0+x, y0+y, px)
+				}
+			}
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// assignCSV runs assign and returns its exit code, stderr and rows.
+func assignCSV(t *testing.T, args ...string) (code int, stderr string, recs [][]string) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "a.csv")
+	code, _, stderr = runCLI(t, append(append([]string{"assign"}, args...), "-o", out)...)
+	if code == exitOK {
+		recs = readCSV(t, out)
+	} else if _, err := os.Stat(out); err == nil {
+		t.Errorf("assign %v failed (exit %d) but wrote %s", args, code, out)
+	}
+	return code, stderr, recs
+}
+
+// sameLabels counts the tiles assign put in the cluster the run gave them
+// (labels.csv of the run, column k) and checks that both list the same
+// tiles in the same order.
+func sameLabels(t *testing.T, assigned [][]string, runLabels string, k int) (same, n int) {
+	t.Helper()
+	run := readCSV(t, runLabels)
+	if len(run) != len(assigned) {
+		t.Fatalf("assign wrote %d rows, the run's labels.csv has %d", len(assigned), len(run))
+	}
+	col := slices.Index(run[0], fmt.Sprintf("k%d", k))
+	for i := 1; i < len(run); i++ {
+		if !slices.Equal(run[i][:4], assigned[i][:4]) {
+			t.Fatalf("row %d: assign has tile %v, the run %v", i, assigned[i][:4], run[i][:4])
+		}
+		if run[i][col] == assigned[i][4] {
+			same++
+		}
+	}
+	return same, len(run) - 1
+}
+
+// TestCase_assign_ignores_run_background: ../shared/cases/assign_ignores_run_background.
+// assign composited over white although the run used black (12 of 20
+// tiles of semi.png kept their cluster; 685 of 1767 on the Kenney sheet).
+// Right: assign cuts the sheets as the run did, from its summary.json
+// beside the centroids folder: background, margin, spacing, -crop and
+// -skip-blank (tile size and colour are the centroids'), so the run's own
+// sheets get the run's labels; a flag that contradicts the run is one
+// usage line. A folder without a run beside it keeps the flag defaults.
+func TestCase_assign_ignores_run_background(t *testing.T) {
+	t.Run("synthetic: spacing, background, skip-blank, tileset", func(t *testing.T) {
+		dir := t.TempDir()
+		sheet := writeFile(t, dir, "spaced.png", spacedSheet(t, 6, 4, 2, 3, 17))
+		out := filepath.Join(dir, "out")
+		if code, _, stderr := runCLI(t, "run", "-q", "-backend", "cpu", "-images", sheet, "-tile", "8", "-spacing", "2", "-color", "rgb",
+			"-background", "#336699", "-skip-blank", "-k", "3,4", "-out", out); code != exitOK {
+			t.Fatalf("run: exit %d: %s", code, stderr)
+		}
+		cents := filepath.Join(out, "4")
+		for _, agree := range [][]string{nil, {"-spacing", "2", "-background", "#369", "-margin", "0", "-color", "rgb", "-tile", "8"}} {
+			code, stderr, recs := assignCSV(t, append([]string{"-centroids", cents, "-images", sheet}, agree...)...)
+			if code != exitOK || !strings.Contains(stderr, "cutting the sheets as the run did ("+filepath.Join(out, "summary.json")+"): 8x8 rgb tiles, margin 0, spacing 2, background #336699, -skip-blank") {
+				t.Fatalf("assign %v: exit %d: %s", agree, code, stderr)
+			}
+			if same, n := sameLabels(t, recs, filepath.Join(out, "labels.csv"), 4); same != n || n != 22 {
+				t.Errorf("assign %v: %d of %d tiles in the run's cluster, want all 22 (24 less 2 blank)", agree, same, n)
+			}
+		}
+		tsx := func(name string, spacing int) string {
+			img := writeFile(t, dir, name+".png", spacedSheet(t, 6, 4, spacing))
+			return writeFile(t, dir, name+".tsx", fmt.Appendf(nil, `<?xml version="1.0" encoding="UTF-8"?>
+<tileset version="1.10" name="t" tilewidth="8" tileheight="8" spacing="%d" tilecount="24" columns="6">
+ <image source="%s"/>
+</tileset>`, spacing, filepath.Base(img)))
+		}
+		if code, stderr, _ := assignCSV(t, "-centroids", cents, "-tileset", tsx("same", 2)); code != exitOK {
+			t.Errorf("-tileset with the run's grid: exit %d: %s", code, stderr)
+		}
+		for _, c := range []struct {
+			args []string
+			msg  string
+		}{
+			{[]string{"-images", sheet, "-background", "white"}, "-background #ffffff: the run that wrote " + cents + " used #336699 (" + filepath.Join(out, "summary.json") + "); leave -background out"},
+			{[]string{"-images", sheet, "-background", "0"}, "-background #000000: the run that wrote " + cents + " used #336699"},
+			{[]string{"-images", sheet, "-spacing", "0"}, "-spacing 0: the run that wrote " + cents + " used 2"},
+			{[]string{"-images", sheet, "-margin", "1"}, "-margin 1: the run that wrote " + cents + " used 0"},
+			{[]string{"-images", sheet, "-tile", "4"}, "-tile 4: the centroids in " + cents + " are 8x8"},
+			{[]string{"-images", sheet, "-color", "gray"}, "-color gray: the centroids in " + cents + " are rgb"},
+			{[]string{"-tileset", tsx("other", 0)}, "its grid has margin 0, spacing 0, but the run that wrote " + cents + " had margin 0, spacing 2"},
+		} {
+			code, stderr, _ := assignCSV(t, append([]string{"-centroids", cents}, c.args...)...)
+			if code != exitUsage || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, c.msg) {
+				t.Errorf("assign %v: exit %d, %q; want one usage line with %q", c.args, code, stderr, c.msg)
+			}
+		}
+		// A sheet laid out on another grid: one line that says the run's
+		// grid is the one, and advises no flag the run contradicts.
+		other := writeFile(t, dir, "other.png", spacedSheet(t, 6, 4, 0))
+		code, stderr, _ := assignCSV(t, "-centroids", cents, "-images", other)
+		if code != exitFailure || strings.Count(stderr, "\n") != 1 || strings.Contains(stderr, "use -") ||
+			!strings.Contains(stderr, "other.png: 48x32 is not a whole grid of ") || !strings.Contains(stderr, "; the grid is that of the run that wrote "+cents) {
+			t.Errorf("sheet on another grid: exit %d, %q", code, stderr)
+		}
+		// The same centroids copied out of the run: no run to follow, the
+		// flags' defaults (white, no -skip-blank) and the flags given.
+		bare := filepath.Join(dir, "bare")
+		if err := os.CopyFS(bare, os.DirFS(cents)); err != nil {
+			t.Fatal(err)
+		}
+		code, stderr, recs := assignCSV(t, "-centroids", bare, "-images", sheet, "-spacing", "2")
+		if code != exitOK || strings.Contains(stderr, "as the run did") || !strings.Contains(stderr, "composited over #ffffff") || len(recs) != 25 {
+			t.Errorf("bare folder: exit %d, %d rows, %s", code, len(recs), stderr)
+		}
+	})
+	t.Run("crop", func(t *testing.T) {
+		dir := t.TempDir()
+		sheet := writeFile(t, dir, "odd.png", pngOf(t, 70, 36)) // 4 x 2 tiles of 16, 6x4 pixels over
+		out := filepath.Join(dir, "out")
+		if code, _, stderr := runCLI(t, "run", "-q", "-backend", "cpu", "-images", sheet, "-crop", "-k", "2", "-out", out); code != exitOK {
+			t.Fatalf("run: exit %d: %s", code, stderr)
+		}
+		code, stderr, recs := assignCSV(t, "-centroids", filepath.Join(out, "2"), "-images", sheet)
+		if code != exitOK || !strings.Contains(stderr, "spacing 0, background #ffffff, -crop") {
+			t.Fatalf("assign after a -crop run: exit %d: %s", code, stderr)
+		}
+		if same, n := sameLabels(t, recs, filepath.Join(out, "labels.csv"), 2); same != n || n != 8 {
+			t.Errorf("%d of %d tiles in the run's cluster, want all 8", same, n)
+		}
+	})
+	t.Run("semi.png", func(t *testing.T) {
+		semi := sharedCase(t, "assign_ignores_run_background/semi.png")
+		out := filepath.Join(t.TempDir(), "out")
+		if code, _, stderr := runCLI(t, "run", "-q", "-backend", "cpu", "-images", semi, "-tile", "8", "-color", "rgb", "-background", "black", "-k", "4", "-out", out); code != exitOK {
+			t.Fatalf("run: exit %d: %s", code, stderr)
+		}
+		code, stderr, recs := assignCSV(t, "-q", "-centroids", filepath.Join(out, "4"), "-images", semi)
+		if code != exitOK {
+			t.Fatalf("assign: exit %d: %s", code, stderr)
+		}
+		if same, n := sameLabels(t, recs, filepath.Join(out, "labels.csv"), 4); same != 20 || n != 20 {
+			t.Errorf("%d of %d tiles in the run's cluster, want 20 of 20", same, n)
+		}
+	})
+	t.Run("Kenney sheet", func(t *testing.T) {
+		kenney := sheet(t, "roguelikeSheet_transparent.png")
+		out := filepath.Join(t.TempDir(), "out")
+		if code, _, stderr := runCLI(t, "run", "-q", "-backend", "cpu", "-images", kenney, "-tile", "64", "-spacing", "4", "-color", "rgb", "-background", "black", "-k", "4", "-out", out); code != exitOK {
+			t.Fatalf("run: exit %d: %s", code, stderr)
+		}
+		code, stderr, recs := assignCSV(t, "-q", "-centroids", filepath.Join(out, "4"), "-images", kenney)
+		if code != exitOK {
+			t.Fatalf("assign: exit %d: %s", code, stderr)
+		}
+		// The centroid PNGs are the means rounded: a few tiles near a
+		// boundary may change (README).
+		if same, n := sameLabels(t, recs, filepath.Join(out, "labels.csv"), 4); n != 1767 || float64(same) < 0.99*float64(n) {
+			t.Errorf("%d of %d tiles in the run's cluster, want at least 99%% of 1767", same, n)
+		} else {
+			t.Logf("Kenney sheet: %d of %d tiles in the run's cluster", same, n)
+		}
+	})
+}
+
+// TestCase_assign_missing_last_centroid: ../shared/cases/assign_missing_last_centroid.
+// run/3 without centroid3.png was used as k=2. Right: when the run's
+// summary.json beside the folder says k, a folder with fewer centroid
+// files names the missing one, and one with more names the stray one
+// (exit 1, nothing written); a bare folder (no run beside it) has no k to
+// hold it to.
+func TestCase_assign_missing_last_centroid(t *testing.T) {
+	t.Run("case", func(t *testing.T) {
+		dir := sharedCase(t, "assign_missing_last_centroid")
+		cents := filepath.Join(dir, "run", "3")
+		code, stderr, _ := assignCSV(t, "-centroids", cents, "-images", filepath.Join(dir, "base.png"))
+		want := "-centroids " + cents + " holds 2 centroids, but the run wrote 3 (" + filepath.Join(dir, "run", "summary.json") + "): centroid3.png is missing"
+		if code != exitFailure || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, want) {
+			t.Errorf("exit %d, %q; want one line %q", code, stderr, want)
+		}
+	})
+	dir := t.TempDir()
+	sheet := writeFile(t, dir, "s.png", pngOf(t, 64, 64))
+	out := filepath.Join(dir, "out")
+	if code, _, stderr := runCLI(t, "run", "-q", "-backend", "cpu", "-images", sheet, "-k", "3,5", "-out", out); code != exitOK {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	five := filepath.Join(out, "5")
+	for _, c := range []struct {
+		change func() error
+		msg    string
+	}{
+		{func() error { return os.Remove(filepath.Join(five, "centroid5.png")) }, "holds 4 centroids, but the run wrote 5 (" + filepath.Join(out, "summary.json") + "): centroid5.png is missing"},
+		{func() error { return os.Remove(filepath.Join(five, "centroid4.png")) }, "holds 3 centroids, but the run wrote 5 (" + filepath.Join(out, "summary.json") + "): centroid4.png is missing"},
+	} {
+		if err := c.change(); err != nil {
+			t.Fatal(err)
+		}
+		if code, stderr, _ := assignCSV(t, "-centroids", five, "-images", sheet); code != exitFailure || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, c.msg) {
+			t.Errorf("exit %d, %q; want one line with %q", code, stderr, c.msg)
+		}
+	}
+	// Three stray centroids in 3/.
+	for i := 1; i <= 3; i++ {
+		data, err := os.ReadFile(filepath.Join(out, "3", fmt.Sprintf("centroid%d.png", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(out, "3"), fmt.Sprintf("centroid%d.png", i+3), data)
+	}
+	if code, stderr, _ := assignCSV(t, "-centroids", filepath.Join(out, "3"), "-images", sheet); code != exitFailure || !strings.Contains(stderr, "holds 6 centroids, but the run wrote 3 ("+filepath.Join(out, "summary.json")+"): centroid4.png is not the run's") {
+		t.Errorf("stray centroids: exit %d, %q", code, stderr)
+	}
+	// The same files out of the run: no k to hold them to.
+	bare := filepath.Join(dir, "bare")
+	if err := os.CopyFS(bare, os.DirFS(five)); err != nil {
+		t.Fatal(err)
+	}
+	if code, stderr, _ := assignCSV(t, "-centroids", bare, "-images", sheet); code != exitOK || !strings.Contains(stderr, "assigned to the 3 centroids in "+bare) {
+		t.Errorf("bare folder: exit %d, %q", code, stderr)
 	}
 }

@@ -39,14 +39,16 @@ type summary struct {
 	Margin     int    `json:"margin"`
 	Spacing    int    `json:"spacing"`
 	Tileset    string `json:"tileset,omitempty"`
-	Color      string `json:"color"`      // gray or rgb
-	Background string `json:"background"` // what transparent pixels were composited over
+	Crop       bool   `json:"crop,omitempty"` // -crop: what assign cuts as the run did
+	Color      string `json:"color"`          // gray or rgb
+	Background string `json:"background"`     // what transparent pixels were composited over
 	BlankTiles int    `json:"blank_tiles"`
 	// DistinctTiles counts the distinct tiles clustered; below a k, that
 	// k's run ends with empty clusters (Warnings says so).
 	DistinctTiles int      `json:"distinct_tiles"`
 	Warnings      []string `json:"warnings,omitempty"`
 	SkippedBlank  int      `json:"skipped_blank"`
+	SkipBlank     bool     `json:"skip_blank,omitempty"` // -skip-blank, even when no tile was blank
 	Seed          uint64   `json:"seed"`
 	Init          string   `json:"init"`
 	NInit         int      `json:"n_init"`
@@ -109,7 +111,7 @@ func buildSummary(ro *runOutput) summary {
 	s := summary{
 		Backend: be.name(), Prune: o.prune.String(), Verified: o.verify, Tiles: t.N(), Features: t.D,
 		TileWidth: t.Width, TileHeight: t.Height, Margin: t.Grid.Margin, Spacing: t.Grid.Spacing,
-		Tileset: o.sheets.tileset, Color: t.Color.String(), Background: o.sheets.background.String(),
+		Tileset: o.sheets.tileset, Crop: o.sheets.crop, SkipBlank: o.sheets.skipBlank, Color: t.Color.String(), Background: o.sheets.background.String(),
 		Labels: o.labels.String(), Classes: ro.scoring.count, QualityNote: ro.scoring.note,
 		BlankTiles: t.Blank, SkippedBlank: t.Skipped, DistinctTiles: ro.distinct, Warnings: ro.warnings,
 		Seed: o.seed, Init: o.init.String(), NInit: o.nInit, MaxIters: o.iters, FixedIters: o.fixedIters,
