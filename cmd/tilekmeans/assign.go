@@ -88,6 +88,9 @@ func (a *app) assignCommand(ctx context.Context, args []string) error {
 	if o.quiet {
 		logw = io.Discard
 	}
+	if err := a.checkMemory(workersNeed(o.workers)); err != nil {
+		return err
+	}
 	cents, err := tiles.ReadCentroids(o.centroids)
 	if errors.Is(err, tiles.ErrNoCentroids) {
 		if ks := centroidFolders(o.centroids); len(ks) > 0 {

@@ -30,7 +30,8 @@ import (
 // benchOptions are the flags of the bench command.
 type benchOptions struct {
 	sheets   sheetFlags
-	sizes    []int // tile counts; 0 stands for the loaded data as it is
+	sizes    []int  // multiples of the loaded tiles
+	sizeText string // -sizes as given
 	ks       []int
 	iters    int
 	reps     int
@@ -187,6 +188,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
 	if o.sizes, err = parseIntList("sizes", *sizes); err != nil {
 		return nil, err
 	}
+	o.sizeText = *sizes
 	if o.ks, err = parseIntList("k", *kFlag); err != nil {
 		return nil, err
 	}
@@ -243,8 +245,14 @@ func (a *app) benchCommand(ctx context.Context, args []string) (err error) {
 			err = perr
 		}
 	}()
+	if err := a.checkMemory(workersNeed(o.workers)); err != nil {
+		return err
+	}
 	t, err := o.sheets.load(o.workers, "")
 	if err != nil {
+		return err
+	}
+	if err := a.checkMemory(benchNeed(o.sizeText, slices.Max(o.sizes), t, slices.Contains(o.backends, backendCPU))); err != nil {
 		return err
 	}
 	base := kmeans.Data{N: t.N(), D: t.D, X: t.Pix}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image"
 	"image/color"
@@ -414,5 +415,67 @@ func TestCase_assign_missing_last_centroid(t *testing.T) {
 	}
 	if code, stderr, _ := assignCSV(t, "-centroids", bare, "-images", sheet); code != exitOK || !strings.Contains(stderr, "assigned to the 3 centroids in "+bare) {
 		t.Errorf("bare folder: exit %d, %q", code, stderr)
+	}
+}
+
+// runWithMemory runs the command with avail bytes of memory said to be
+// available.
+func runWithMemory(t *testing.T, avail uint64, args ...string) (code int, stderr string) {
+	t.Helper()
+	var stdout, errb bytes.Buffer
+	a := &app{stdout: &stdout, stderr: &errb, openGPU: openGPU,
+		memAvailable: func() (uint64, string, bool) { return avail, "test figure", true }}
+	return a.run(context.Background(), args), errb.String()
+}
+
+// TestCase_bench_sizes_oom_crash: ../shared/cases/bench_sizes_oom_crash.
+// bench -sizes 1000000 (5.61e9 USPS tiles, 1.4 TB) died with the runtime's
+// "fatal error: out of memory" and its stacks. Right: every size a flag
+// makes the tool allocate is checked against the memory available first
+// (numpy: "Unable to allocate 1.4 TiB ..."): one line naming the flag and
+// the bytes, exit 2, nothing written. The figure is replaced here, so
+// nothing is allocated and the refusals do not depend on the machine.
+func TestCase_bench_sizes_oom_crash(t *testing.T) {
+	dir := t.TempDir()
+	img := writeFile(t, dir, "s.png", pngOf(t, 64, 32)) // 8 tiles of 256 features
+	out := filepath.Join(dir, "out")
+	for _, c := range []struct {
+		avail uint64
+		args  []string
+		msg   string
+	}{
+		// 8 x 1000000000 tiles x 256 features, twice, with labels and distances.
+		{16 << 30, []string{"bench", "-images", img, "-backends", "cpu", "-k", "5", "-reps", "1", "-iters", "2", "-sizes", "1,1000000000"},
+			"-sizes 1,1000000000: needs 3.78 TiB (1000000000 x 8 tiles of 256 features, twice (the data and the CPU backend's copy), with their labels and distances), more than the 16 GiB of memory available (test figure)"},
+		{16 << 30, []string{"bench", "-images", img, "-backends", "gpu", "-sizes", "99999999999999999999999"}, "-sizes \"99999999999999999999999\""},
+		{16 << 30, []string{"bench", "-images", img, "-backends", "cpu", "-sizes", "9223372036854775807"}, "-sizes 9223372036854775807: needs more than 16 EiB (9223372036854775807 x 8 tiles"},
+		{1 << 30, []string{"bench", "-images", img, "-workers", "1000000"}, "-workers 1000000: needs 15.3 GiB (about 16 KiB of stack and scratch per worker), more than the 1 GiB"},
+		{1 << 30, []string{"run", "-images", img, "-k", "2", "-workers", "100000", "-out", out}, "-workers 100000: needs 1.53 GiB"},
+		{1 << 30, []string{"assign", "-centroids", dir, "-images", img, "-workers", "100000"}, "-workers 100000: needs 1.53 GiB"},
+		// The tiles' copy (2048 B); per k 64 B of labels and distances,
+		// and per centroid 12 x 256 B of centroids and means, 256 B of
+		// image and 16384 B of montage cell (128 x 128 pixels): 3..8 make
+		// 33 centroids; the loop at k = 8: 128 B and 16 x 256 B per
+		// centroid. 2048 + 6 x 64 + 33 x 19712 + 128 + 8 x 4096 = 685824.
+		{100 << 10, []string{"run", "-images", img, "-k", "3-8", "-out", out}, "-k 3-8: needs 670 KiB (8 tiles of 256 features: the CPU backend's copy, and for 6 ks the labels, distances, centroids and images), more than the 100 KiB of memory available (test figure)"},
+	} {
+		code, stderr := runWithMemory(t, c.avail, c.args...)
+		if code != exitUsage || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, c.msg) {
+			t.Errorf("%v: exit %d, %q; want one usage line with %q", c.args, code, stderr, c.msg)
+		}
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a refused run wrote -out")
+	}
+	if code, stderr := runWithMemory(t, 1<<20, "run", "-q", "-images", img, "-k", "3-8", "-backend", "cpu", "-out", out); code != exitOK {
+		t.Errorf("-k 3-8 in 1 MiB: exit %d, %s", code, stderr)
+	}
+	// The case's command, against the memory this machine has: its 1.4 TB
+	// are more than any machine running the tests.
+	usps := sharedtest.SharedDir(t, "data", "usps")
+	code, _, stderr := runCLI(t, "bench", "-images", usps, "-backends", "cpu", "-k", "5", "-reps", "1", "-iters", "2", "-sizes", "1000000")
+	if code != exitUsage || strings.Count(stderr, "\n") != 1 ||
+		!strings.Contains(stderr, "-sizes 1000000: needs 2.65 TiB (1000000 x 5,610 tiles of 256 features, twice (the data and the CPU backend's copy), with their labels and distances), more than the ") {
+		t.Errorf("bench -sizes 1000000: exit %d, %q", code, stderr)
 	}
 }

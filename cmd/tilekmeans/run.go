@@ -28,6 +28,7 @@ type runOptions struct {
 	sheets     sheetFlags
 	labels     labels.Spec
 	ks         []int
+	kText      string // -k as given
 	iters      int
 	fixedIters bool
 	init       initFlag
@@ -83,6 +84,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	if o.ks, err = parseKs(*kFlag); err != nil {
 		return nil, err
 	}
+	o.kText = *kFlag
 	switch {
 	case o.backend != backendAuto && o.backend != backendGPU && o.backend != backendCPU:
 		return nil, usagef("-backend %q: want auto, gpu or cpu", o.backend)
@@ -145,6 +147,9 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 	if o.quiet {
 		logw = io.Discard
 	}
+	if err := a.checkMemory(workersNeed(o.workers)); err != nil {
+		return err
+	}
 	// Take -out first: a folder that may not be replaced, or another run
 	// writing it, fails before any sheet is read. The run is built in a
 	// staging folder beside it and switched into place at the end.
@@ -184,6 +189,9 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 		if err := o.config(k, nil).Validate(data); err != nil {
 			return o.configUsage(err)
 		}
+	}
+	if err := a.checkMemory(runNeed(o.kText, o.ks, t)); err != nil {
+		return err
 	}
 	ro := &runOutput{o: o, t: t, scoring: scoring, distinct: kmeans.CountDistinct(data), warnings: sheetWarnings}
 	if w := distinctWarning(ro.distinct, o.ks); w != "" {

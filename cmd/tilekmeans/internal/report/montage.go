@@ -10,6 +10,13 @@ import (
 // more rows, in pixels, when MontageLayout.MaxWidth is 0.
 const DefaultMontageWidth = 2048
 
+// MontageMaxEdge is the most pixels a montage file is wide or high: past
+// it, the montage is split into parts of at most MontagePartPixels each.
+const MontageMaxEdge = 4096
+
+// MontagePartPixels is the most pixels one montage file holds.
+const MontagePartPixels = MontageMaxEdge * MontageMaxEdge
+
 // MontageGray is the level of the gaps between and around montage cells.
 const MontageGray = 128
 
