@@ -88,7 +88,7 @@ func (a *app) assignCommand(ctx context.Context, args []string) error {
 	if o.quiet {
 		logw = io.Discard
 	}
-	if err := a.checkMemory(workersNeed(o.workers)); err != nil {
+	if err := a.checkMemory(append(o.sheets.needs(), workersNeed(o.workers))...); err != nil {
 		return err
 	}
 	cents, err := tiles.ReadCentroids(o.centroids)

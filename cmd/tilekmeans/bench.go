@@ -245,7 +245,7 @@ func (a *app) benchCommand(ctx context.Context, args []string) (err error) {
 			err = perr
 		}
 	}()
-	if err := a.checkMemory(workersNeed(o.workers)); err != nil {
+	if err := a.checkMemory(append(o.sheets.needs(), workersNeed(o.workers))...); err != nil {
 		return err
 	}
 	t, err := o.sheets.load(o.workers, "")

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/draw"
@@ -477,5 +479,46 @@ func TestCase_bench_sizes_oom_crash(t *testing.T) {
 	if code != exitUsage || strings.Count(stderr, "\n") != 1 ||
 		!strings.Contains(stderr, "-sizes 1000000: needs 2.65 TiB (1000000 x 5,610 tiles of 256 features, twice (the data and the CPU backend's copy), with their labels and distances), more than the ") {
 		t.Errorf("bench -sizes 1000000: exit %d, %q", code, stderr)
+	}
+}
+
+// TestCase_sheet_pixel_limit: the 2^28-pixel sheet limit was in no
+// document and could not be raised. Right: -max-pixels (every command that
+// reads sheets) sets it, the refusal names the limit and the flag, and a
+// value the memory cannot hold is a usage error.
+func TestCase_sheet_pixel_limit(t *testing.T) {
+	dir := t.TempDir()
+	img := writeFile(t, dir, "s.png", pngOf(t, 64, 32)) // 2048 pixels
+	for _, cmd := range [][]string{
+		{"run", "-q", "-k", "2", "-backend", "cpu", "-out", filepath.Join(dir, "out")},
+		{"bench", "-k", "2", "-sizes", "1", "-reps", "1", "-iters", "1", "-backends", "cpu"},
+	} {
+		code, _, stderr := runCLI(t, append(cmd, "-images", img, "-max-pixels", "2047")...)
+		if code != exitFailure || strings.Count(stderr, "\n") != 1 ||
+			!strings.Contains(stderr, "s.png: png image of 64x32 pixels is larger than the 2047-pixel limit (-max-pixels raises it)") {
+			t.Errorf("%s -max-pixels 2047: exit %d, %q", cmd[0], code, stderr)
+		}
+		if code, _, stderr := runCLI(t, append(cmd, "-images", img, "-max-pixels", "2048")...); code != exitOK {
+			t.Errorf("%s -max-pixels 2048: exit %d, %q", cmd[0], code, stderr)
+		}
+		for _, v := range []string{"0", "-5"} {
+			if code, _, stderr := runCLI(t, append(cmd, "-images", img, "-max-pixels", v)...); code != exitUsage || !strings.Contains(stderr, "-max-pixels "+v+": want >= 1") {
+				t.Errorf("%s -max-pixels %s: exit %d, %q", cmd[0], v, code, stderr)
+			}
+		}
+		if code, stderr := runWithMemory(t, 1<<30, append(cmd, "-images", img, "-max-pixels", "1000000000")...); code != exitUsage ||
+			!strings.Contains(stderr, "-max-pixels 1000000000: needs 3.73 GiB (a sheet that large, decoded at 4 bytes a pixel), more than the 1 GiB") {
+			t.Errorf("%s -max-pixels 1e9 in 1 GiB: exit %d, %q", cmd[0], code, stderr)
+		}
+	}
+	// The default, 2^28, from a header alone (the file holds one pixel).
+	huge := pngOf(t, 1, 1)
+	binary.BigEndian.PutUint32(huge[16:], 16385)
+	binary.BigEndian.PutUint32(huge[20:], 16385)
+	binary.BigEndian.PutUint32(huge[29:], crc32.ChecksumIEEE(huge[12:29]))
+	p := writeFile(t, dir, "huge.png", huge)
+	code, _, stderr := runCLI(t, "run", "-images", p, "-out", filepath.Join(dir, "o2"))
+	if code != exitFailure || !strings.Contains(stderr, "huge.png: png image of 16385x16385 pixels is larger than the 268435456-pixel limit (-max-pixels raises it)") {
+		t.Errorf("default limit: exit %d, %q", code, stderr)
 	}
 }

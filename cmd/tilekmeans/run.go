@@ -147,7 +147,7 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 	if o.quiet {
 		logw = io.Discard
 	}
-	if err := a.checkMemory(workersNeed(o.workers)); err != nil {
+	if err := a.checkMemory(append(o.sheets.needs(), workersNeed(o.workers))...); err != nil {
 		return err
 	}
 	// Take -out first: a folder that may not be replaced, or another run

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/image/colornames"
 
+	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/memcheck"
 	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/sheetpaths"
 	"github.com/tilekmeans/tilekmeans/tiles"
 	"github.com/tilekmeans/tilekmeans/tiles/embedded"
@@ -120,6 +121,7 @@ type sheetFlags struct {
 	background background
 	crop       bool
 	skipBlank  bool
+	maxPixels  int64
 	set        map[string]bool // flags given on the command line
 }
 
@@ -137,6 +139,25 @@ func (s *sheetFlags) register(fs *flag.FlagSet, tileDefault int) {
 	fs.TextVar(&s.background, "background", white, "`colour` transparent pixels are composited over: #rrggbb, #rgb, a colour name (white, black, ...) or a gray level 0..255")
 	fs.BoolVar(&s.crop, "crop", false, "trim a right/bottom remainder that is not a whole tile instead of failing")
 	fs.BoolVar(&s.skipBlank, "skip-blank", false, "leave blank tiles (all pixels equal) out")
+	fs.Int64Var(&s.maxPixels, "max-pixels", defaultMaxPixels, "the most `pixels` (width x height) a sheet may have: a larger one is refused before it is decoded (4 bytes a pixel)")
+}
+
+// defaultMaxPixels is -max-pixels' default, tiles.Options.MaxPixels' (2^28,
+// a 16384x16384 sheet, 1 GiB decoded as 8-bit RGBA).
+const defaultMaxPixels = 1 << 28
+
+// pixelBytes is what a decoded pixel takes (8-bit RGBA): -max-pixels is
+// checked against the memory available at this much a pixel.
+const pixelBytes = 4
+
+// needs are the sizes the sheet flags ask for: a -max-pixels given (the
+// default is not held against a small machine).
+func (s *sheetFlags) needs() []memcheck.Need {
+	if !s.set["max-pixels"] {
+		return nil
+	}
+	return []memcheck.Need{{Flag: fmt.Sprintf("-max-pixels %d", s.maxPixels), Bytes: memcheck.Mul(uint64(s.maxPixels), pixelBytes),
+		What: fmt.Sprintf("a sheet that large, decoded at %d bytes a pixel", pixelBytes)}}
 }
 
 // check validates the sheet flags after parsing (fs.Visit tells which were
@@ -149,6 +170,8 @@ func (s *sheetFlags) check(fs *flag.FlagSet) error {
 		return usagef("-margin %d: want >= 0", s.margin)
 	case s.spacing < 0:
 		return usagef("-spacing %d: want >= 0", s.spacing)
+	case s.maxPixels < 1:
+		return usagef("-max-pixels %d: want >= 1", s.maxPixels)
 	case s.tileset != "" && len(s.images) > 0:
 		return usagef("-tileset %s names its own image: leave -images out", s.tileset)
 	}
@@ -171,6 +194,7 @@ func (s *sheetFlags) options(workers int) tiles.Options {
 		Crop:       s.crop,
 		SkipBlank:  s.skipBlank,
 		Workers:    workers,
+		MaxPixels:  s.maxPixels,
 	}
 }
 
@@ -178,7 +202,12 @@ func (s *sheetFlags) options(workers int) tiles.Options {
 // ./images/usps_*.jpg, else the embedded default set. Paths under exclude
 // (the run's -out) and inside any tilekmeans output folder are left out:
 // the tool never reads its own outputs.
-func (s *sheetFlags) load(workers int, exclude string) (*tiles.Set, error) {
+func (s *sheetFlags) load(workers int, exclude string) (_ *tiles.Set, err error) {
+	defer func() {
+		if errors.Is(err, tiles.ErrTooLarge) {
+			err = fmt.Errorf("%w (-max-pixels raises it)", err)
+		}
+	}()
 	opts := s.options(workers)
 	if s.tileset != "" {
 		t, err := tiles.LoadTileset(s.tileset, opts)
