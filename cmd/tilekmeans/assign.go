@@ -181,8 +181,8 @@ func (a *app) assignCommand(ctx context.Context, args []string) error {
 	if where == "-" {
 		where = "stdout"
 	}
-	fmt.Fprintf(logw, "tilekmeans: %d tiles of %s from %s assigned to the %d centroids in %s, sizes %v; wrote %s\n",
-		n, tileDesc(t), plural(len(t.Sheets), "sheet"), cents.K, o.centroids, sizes, where)
+	fmt.Fprintf(logw, "tilekmeans: %d tiles of %s from %s assigned to the %d centroids in %s, sizes %s; wrote %s\n",
+		n, tileDesc(t), plural(len(t.Sheets), "sheet"), cents.K, o.centroids, sizesText(sizes, "the CSV's cluster column"), where)
 	return nil
 }
 

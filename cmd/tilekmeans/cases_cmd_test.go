@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"hash/crc32"
 	"image"
@@ -13,11 +14,13 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
+	"github.com/tilekmeans/tilekmeans/tiles/embedded"
 	"github.com/tilekmeans/tilekmeans/tiles/npy"
 )
 
@@ -520,5 +523,77 @@ func TestCase_sheet_pixel_limit(t *testing.T) {
 	code, _, stderr := runCLI(t, "run", "-images", p, "-out", filepath.Join(dir, "o2"))
 	if code != exitFailure || !strings.Contains(stderr, "huge.png: png image of 16385x16385 pixels is larger than the 268435456-pixel limit (-max-pixels raises it)") {
 		t.Errorf("default limit: exit %d, %q", code, stderr)
+	}
+}
+
+// TestCase_large_k: at k = 20,000 the per-k line listed every cluster size
+// (40 KB), the montage was one 2032 x 181416 strip and the report 39 MB.
+// Right: the line gives the sizes' range and median past 32 clusters, the
+// montage is near square in files of at most 4096 pixels a side (said on
+// stderr, in summary.json and on the page), and the page shows at most
+// 256 clusters, saying so (TestCase_large_k_report, with the layouts in
+// TestCase_large_k_montage). Here 8 tiles of 1400x1400 pixels, 4 to a
+// montage file, make k = 7 a montage of two files, as 16x16 tiles do
+// past k = 900; k = 40 of the embedded sheet a capped line. The seed
+// job's outputs (k = 3..7) are TestGoldenOutputs'.
+func TestCase_large_k(t *testing.T) {
+	dir := t.TempDir()
+	big := image.NewGray(image.Rect(0, 0, 4*1400, 2*1400))
+	for i := range big.Pix {
+		big.Pix[i] = uint8(i/1400*37 + i%1400/300)
+	}
+	var b bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&b, big); err != nil {
+		t.Fatal(err)
+	}
+	sheet := writeFile(t, dir, "big.png", b.Bytes())
+	out := filepath.Join(dir, "out")
+	code, _, stderr := runCLI(t, "run", "-images", sheet, "-tile", "1400", "-k", "7", "-backend", "cpu", "-out", out)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	note := "tilekmeans: k=7: the montage of the 7 centroids is split into 2 files of at most 4096 x 4096 pixels, 4 centroids each (row by row): 7/montage.png (centroids 1-4), montage2.png, ... montage2.png (centroids 5-7)\n"
+	if strings.Count(stderr, note) != 1 {
+		t.Errorf("no note %q in\n%s", note, stderr)
+	}
+	for name, size := range map[string]image.Rectangle{"montage.png": image.Rect(0, 0, 2808, 2808), "montage2.png": image.Rect(0, 0, 2808, 2808)} {
+		if b := decodePNG(t, filepath.Join(out, "7", name)).Bounds(); b != size {
+			t.Errorf("%s: %v, want %v", name, b, size)
+		}
+	}
+	var s summary
+	data, err := os.ReadFile(filepath.Join(out, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &s); err != nil || s.Runs[0].MontageFiles != 2 {
+		t.Errorf("summary.json: %v, montage_files %d", err, s.Runs[0].MontageFiles)
+	}
+	page, err := os.ReadFile(filepath.Join(out, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(page), "Too large for this page, the montage of the 7 centroids is split into 2 files") || strings.Contains(string(page), `class="px montage"`) {
+		t.Error("report.html does not say where the montage is, or shows it")
+	}
+	// A rerun replaces the folder: the montage parts are the tool's files.
+	if code, _, stderr := runCLI(t, "run", "-q", "-images", sheet, "-tile", "1400", "-k", "3", "-backend", "cpu", "-out", out); code != exitOK {
+		t.Errorf("rerun over a split montage: exit %d: %s", code, stderr)
+	}
+
+	// Past 32 clusters the line gives the sizes' range and median, in run
+	// and in assign.
+	mnist := writeFile(t, dir, "mnist_1.png", embedded.Sheets()[0].Data)
+	code, _, stderr = runCLI(t, "run", "-images", mnist, "-k", "32,40", "-iters", "2", "-backend", "cpu", "-out", out)
+	if code != exitOK {
+		t.Fatalf("k=32,40: exit %d: %s", code, stderr)
+	}
+	if !regexp.MustCompile(`(?m)^k=32: .*, sizes \[(\d+ ){31}\d+\], `).MatchString(stderr) ||
+		!regexp.MustCompile(`(?m)^k=40: .*, sizes \d+\.\.\d+, median \d+(, \d+ empty)? \(all 40 in summary.json\), [0-9.]+ s$`).MatchString(stderr) {
+		t.Errorf("per-k lines:\n%s", stderr)
+	}
+	code, stderr, _ = assignCSV(t, "-centroids", filepath.Join(out, "40"), "-images", mnist)
+	if code != exitOK || !regexp.MustCompile(`sizes \d+\.\.\d+, median \d+(, \d+ empty)? \(all 40 in the CSV's cluster column\); wrote`).MatchString(stderr) {
+		t.Errorf("assign k=40: exit %d, %q", code, stderr)
 	}
 }

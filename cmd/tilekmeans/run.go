@@ -122,10 +122,13 @@ type kRun struct {
 	seconds float64
 	verify  *verify.Stats // with -verify
 	// centroids and montage are the images of centroid{i}.png and
-	// montage.png, rendered once for the files and the report.
-	centroids []image.Image
-	montage   image.Image
-	quality   *kmeans.Quality // agreement with the sheets; nil for one sheet
+	// montage.png, rendered once for the files and the report; a montage
+	// in montageParts > 1 files is rendered as they are written (montage
+	// nil).
+	centroids    []image.Image
+	montage      image.Image
+	montageParts int
+	quality      *kmeans.Quality // agreement with the sheets; nil for one sheet
 }
 
 func (a *app) runCommand(ctx context.Context, args []string) (err error) {
@@ -233,7 +236,10 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 		}
 		secs := time.Since(start).Seconds()
 		run := kRun{res: res, seconds: secs, quality: scoring.quality(res)}
-		run.centroids, run.montage = centroidImages(t, res)
+		run.centroids, run.montage, run.montageParts = centroidImages(t, res)
+		if note := montageNote(t, k, run.montageParts); note != "" {
+			fmt.Fprintf(logw, "tilekmeans: k=%d: %s\n", k, note)
+		}
 		if verifier != nil {
 			st := verifier.StatsAndReset()
 			run.verify = &st
