@@ -597,3 +597,47 @@ func TestCase_large_k(t *testing.T) {
 		t.Errorf("assign k=40: exit %d, %q", code, stderr)
 	}
 }
+
+// TestCase_help_texts: assign -h said "-color (default gray)" though the
+// default is the centroids' colour; bench -h said -allow-mismatch is
+// recorded in summary.json, which bench does not write; -seed -1 was "not
+// a number" without the range. Right: each help says what the command
+// does, and every flag of every command is in the README.
+func TestCase_help_texts(t *testing.T) {
+	help := func(cmd string) string {
+		code, _, stderr := runCLI(t, cmd, "-h")
+		if code != exitOK {
+			t.Fatalf("%s -h: exit %d", cmd, code)
+		}
+		return stderr
+	}
+	assign := help("assign")
+	for _, want := range []string{"default: the centroids' colour", "default: the centroids' size", "default: as the run that wrote -centroids did (its summary.json), else white"} {
+		if !strings.Contains(assign, want) {
+			t.Errorf("assign -h does not say %q", want)
+		}
+	}
+	if strings.Contains(assign, "(default gray)") || strings.Contains(assign, "(default #ffffff)") || strings.Contains(assign, "(default )") {
+		t.Errorf("assign -h claims a default of run's:\n%s", assign)
+	}
+	if bench := help("bench"); strings.Contains(bench, "summary.json") || !strings.Contains(bench, "bench marks the device 'parity canary failed'") {
+		t.Errorf("bench -h:\n%s", bench)
+	}
+	for _, cmd := range []string{"run", "bench"} {
+		code, _, stderr := runCLI(t, cmd, "-seed", "-1")
+		if code != exitUsage || stderr != "tilekmeans: -seed -1: not a number (want a whole number 0..18446744073709551615)\n" {
+			t.Errorf("%s -seed -1: exit %d, %q", cmd, code, stderr)
+		}
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"run", "assign", "bench", "devices", "version"} {
+		for _, m := range regexp.MustCompile(`(?m)^  (-[a-z-]+)`).FindAllStringSubmatch(help(cmd), -1) {
+			if !strings.Contains(string(readme), "`"+m[1]) && !strings.Contains(string(readme), " "+m[1]+"`") {
+				t.Errorf("%s %s is not in README.md", cmd, m[1])
+			}
+		}
+	}
+}
