@@ -9,12 +9,12 @@ import (
 
 	"github.com/go-gl/gl/v4.3-core/gl"
 
+	"github.com/tilekmeans/tilekmeans/gpu/internal/shaders"
 	"github.com/tilekmeans/tilekmeans/kmeans"
-	"github.com/tilekmeans/tilekmeans/shaders"
 )
 
-// SSBO binding points, as declared in shaders/assign.comp (and, for 4 and
-// up, the device Lloyd loop's shaders: see stepper.go).
+// SSBO binding points, as declared in internal/shaders/assign.comp (and,
+// for 4 and up, the device Lloyd loop's shaders: see stepper.go).
 const (
 	bindTiles     = 0
 	bindCentroids = 1
@@ -93,7 +93,7 @@ func (a *Assigner) Close() error {
 }
 
 // Assign implements kmeans.Assigner. It follows the arithmetic contract of
-// package kmeans bit for bit (see shaders/assign.comp).
+// package kmeans bit for bit (see internal/shaders/assign.comp).
 func (a *Assigner) Assign(centroids []float32, k int, labels []int32, dists []float32) error {
 	if k < 1 || len(centroids) < k*a.dim {
 		return fmt.Errorf("gpu: assign: %d centroid values for k=%d and %d features", len(centroids), k, a.dim)

@@ -5,9 +5,9 @@ package gpu
 import (
 	"fmt"
 
+	"github.com/tilekmeans/tilekmeans/gpu/internal/shaders"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/kmeans/driver"
-	"github.com/tilekmeans/tilekmeans/shaders"
 )
 
 // runCanary runs the parity canary (canary.go) on the device thread: each

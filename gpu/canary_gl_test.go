@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tilekmeans/tilekmeans/gpu/internal/shaders"
 	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
-	"github.com/tilekmeans/tilekmeans/shaders"
 )
 
 // TestCanaryPasses: every context under test passes every probe through

@@ -13,8 +13,8 @@ import (
 
 	"github.com/go-gl/gl/v4.3-core/gl"
 
+	"github.com/tilekmeans/tilekmeans/gpu/internal/shaders"
 	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
-	"github.com/tilekmeans/tilekmeans/shaders"
 )
 
 // Built reports whether this binary has the OpenGL backend (true here:

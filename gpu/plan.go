@@ -3,7 +3,7 @@ package gpu
 import (
 	"fmt"
 
-	"github.com/tilekmeans/tilekmeans/shaders"
+	"github.com/tilekmeans/tilekmeans/gpu/internal/shaders"
 )
 
 // This file plans how a data set is laid out in GPU buffers and how a pass

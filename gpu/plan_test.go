@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/tilekmeans/tilekmeans/shaders"
+	"github.com/tilekmeans/tilekmeans/gpu/internal/shaders"
 )
 
 // TestPlanLayout checks the slab arithmetic without a GPU: every row is in

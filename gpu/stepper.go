@@ -9,16 +9,17 @@ import (
 
 	"github.com/go-gl/gl/v4.3-core/gl"
 
+	"github.com/tilekmeans/tilekmeans/gpu/internal/shaders"
 	"github.com/tilekmeans/tilekmeans/kmeans/driver"
-	"github.com/tilekmeans/tilekmeans/shaders"
 )
 
 // This file is the device Lloyd loop: *Assigner as a kmeans.Stepper. See
 // the package documentation ("Device Lloyd loop") for the design.
 
 // Binding points of the loop beyond the assignment's four, as declared in
-// shaders/step.glsl, status.glsl and update.comp. The update passes take
-// the relocation moves at binding 2, which they do not use for labels.
+// internal/shaders/step.glsl, status.glsl and update.comp. The update
+// passes take the relocation moves at binding 2, which they do not use for
+// labels.
 const (
 	bindOwner  = 4
 	bindSums   = 5

@@ -57,7 +57,7 @@ type Hooks struct {
 var Faults = []string{"fma", "order", "denormals", "ties"}
 
 // FaultySource returns src (a program that contains the assignment kernel,
-// as written in shaders/assign.comp: the accumulation "acc[i] += d * d;"
+// as written in gpu/internal/shaders/assign.comp: the accumulation "acc[i] += d * d;"
 // of its PAIR macro, the loops over a staged chunk's features, and the
 // argmin's better()) with one arithmetic fault:
 //
