@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/tilekmeans/tilekmeans/cpu"
-	"github.com/tilekmeans/tilekmeans/gpu/gputest"
 	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
+	"github.com/tilekmeans/tilekmeans/internal/gputest"
 	"github.com/tilekmeans/tilekmeans/internal/randdata"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 )

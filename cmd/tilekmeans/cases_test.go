@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/tilekmeans/tilekmeans/gpu"
-	"github.com/tilekmeans/tilekmeans/gpu/gputest"
+	"github.com/tilekmeans/tilekmeans/internal/gputest"
 	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
 

@@ -15,8 +15,8 @@ import (
 	"testing"
 
 	"github.com/tilekmeans/tilekmeans/gpu"
-	"github.com/tilekmeans/tilekmeans/gpu/gputest"
 	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
+	"github.com/tilekmeans/tilekmeans/internal/gputest"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/tiles/tilestest"
 )
