@@ -1,20 +1,12 @@
 package gpu
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
+	"github.com/tilekmeans/tilekmeans/internal/glenv"
 	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
-)
-
-// Context kinds, the values of Options.Context and Info.Context.
-const (
-	ContextAuto = "auto" // GLFW when a display is present, else EGL
-	ContextGLFW = "glfw" // invisible GLFW window with a 4.3 core profile
-	ContextEGL  = "egl"  // headless EGL: device platform, then Mesa surfaceless
 )
 
 // MaxStepRows is the most rows the device Lloyd loop (Assigner as a
@@ -135,11 +127,15 @@ type Options struct {
 	// to EGL, and the error then names both failures.
 	Context string
 
-	// Device pins the EGL device (see DeviceChoice); the zero value takes
-	// the first that works. A pinned device needs an EGL context: with
+	// Device pins the EGL device: "" (the zero value) takes the first
+	// that works, "N" the device at index N of Devices, "cuda:N" the one
+	// whose CUDA device number is N (EGL_CUDA_DEVICE_NV, NVIDIA's driver
+	// only: the number CUDA uses when CUDA_VISIBLE_DEVICES is unset;
+	// nvidia-smi numbers in PCI bus order, so match the two by
+	// EGLDevice.PCIBusID). A pinned device needs an EGL context: with
 	// Context "auto" Open uses EGL, with "glfw" it fails. An index or CUDA
 	// number EGL does not list is an error wrapping ErrNoDevice.
-	Device DeviceChoice
+	Device string
 
 	// AllowMismatch opens the device even when its parity canary fails
 	// (Info.Canary then says what differed), giving up the guarantee that
@@ -185,104 +181,28 @@ type Info struct {
 	Canary Canary `json:"canary"`
 }
 
-// ProbeResult is what Probe found for one context: a context kind, and for
-// EGL one device.
-type ProbeResult struct {
-	Context string // "glfw" or "egl"
-	// Device is the EGL device probed (nil for GLFW, and for EGL when the
-	// device platform lists none and Mesa's surfaceless platform was
-	// probed instead).
-	Device    *EGLDevice
-	Available bool  // a 4.3 context could be made
-	Info      Info  // valid when Available; Info.Canary holds the canary's result
-	Err       error // why not, when !Available
-	Auto      bool  // Open with the zero Options would use this one
-}
-
-// MarshalJSON writes snake_case keys, the error as its text, and Info only
-// when Available.
-func (r ProbeResult) MarshalJSON() ([]byte, error) {
-	out := struct {
-		Context   string     `json:"context"`
-		Device    *EGLDevice `json:"egl_device,omitempty"`
-		Available bool       `json:"available"`
-		Auto      bool       `json:"auto"`
-		Error     string     `json:"error,omitempty"`
-		Info      *Info      `json:"info,omitempty"`
-	}{Context: r.Context, Device: r.Device, Available: r.Available, Auto: r.Auto}
-	if r.Err != nil {
-		out.Error = r.Err.Error()
+// contextOrder resolves Options.Context and Options.Device into the
+// kinds to try, in order, and the device choice. A pinned EGL device rules
+// GLFW out.
+func contextOrder(opts Options) ([]string, glenv.Choice, error) {
+	dev, err := glenv.ParseChoice(opts.Device)
+	if err != nil {
+		return nil, dev, fmt.Errorf("gpu: %w", err)
 	}
-	if r.Available {
-		out.Info = &r.Info
-	}
-	return json.Marshal(out)
-}
-
-// Name names the probed context as messages do: "glfw", "egl" or "egl
-// device N".
-func (r ProbeResult) Name() string { return contextName(r.Context, r.Device) }
-
-// ContextName names the context as messages do: "glfw", "egl" or "egl
-// device N".
-func (in Info) ContextName() string { return contextName(in.Context, in.Device) }
-
-func contextName(context string, d *EGLDevice) string {
-	if d != nil {
-		return fmt.Sprintf("%s device %d", context, d.Index)
-	}
-	return context
-}
-
-func (r ProbeResult) String() string {
-	mark := ""
-	if r.Auto {
-		mark = " (auto)"
-	}
-	name := r.Name()
-	if !r.Available {
-		return fmt.Sprintf("%s%s: unavailable: %v", name, mark, r.Err)
-	}
-	return fmt.Sprintf("%s%s: %s, %s, OpenGL %s, GLSL %s, canary %s", name, mark, r.Info.Renderer, r.Info.Vendor, r.Info.Version, r.Info.GLSLVersion, r.Info.Canary)
-}
-
-// haveDisplay reports whether a window system is reachable, and if not, why.
-// glfw.Init returns nil without one and the next GLFW call panics, so this
-// must be checked first.
-func haveDisplay() (bool, string) {
-	if os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != "" {
-		return true, ""
-	}
-	return false, "no display (DISPLAY and WAYLAND_DISPLAY unset)"
-}
-
-// AutoChoice returns the context kind Open tries first for "auto", judged
-// from the environment and the build only (it creates nothing): "glfw" when
-// GLFW is built in and a display is present, else "egl". Probe tells which
-// kind actually works.
-func AutoChoice() string {
-	if ok, _ := haveDisplay(); ok && glfwBuilt {
-		return ContextGLFW
-	}
-	return ContextEGL
-}
-
-// contextOrder resolves Options.Context into the kinds to try, in order. A
-// pinned EGL device rules GLFW out.
-func contextOrder(kind string, dev DeviceChoice) ([]string, error) {
-	switch kind {
-	case "", ContextAuto:
-		if AutoChoice() == ContextGLFW && dev.IsZero() {
-			return []string{ContextGLFW, ContextEGL}, nil
+	switch kind := opts.Context; kind {
+	case "", glenv.ContextAuto:
+		if glenv.AutoChoice() == glenv.ContextGLFW && dev.IsZero() {
+			return []string{glenv.ContextGLFW, glenv.ContextEGL}, dev, nil
 		}
-		return []string{ContextEGL}, nil
-	case ContextGLFW:
+		return []string{glenv.ContextEGL}, dev, nil
+	case glenv.ContextGLFW:
 		if !dev.IsZero() {
-			return nil, fmt.Errorf("gpu: EGL device %s chosen, but the context kind is glfw (GLFW uses the display's GPU; choose auto or egl)", dev)
+			return nil, dev, fmt.Errorf("gpu: EGL device %s chosen, but the context kind is glfw (GLFW uses the display's GPU; choose auto or egl)", dev)
 		}
-		return []string{kind}, nil
-	case ContextEGL:
-		return []string{kind}, nil
+		return []string{kind}, dev, nil
+	case glenv.ContextEGL:
+		return []string{kind}, dev, nil
+	default:
+		return nil, dev, fmt.Errorf("gpu: unknown context kind %q (want auto, glfw or egl)", kind)
 	}
-	return nil, fmt.Errorf("gpu: unknown context kind %q (want auto, glfw or egl)", kind)
 }

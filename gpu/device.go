@@ -14,17 +14,13 @@ import (
 	"github.com/go-gl/gl/v4.3-core/gl"
 
 	"github.com/tilekmeans/tilekmeans/gpu/internal/shaders"
+	"github.com/tilekmeans/tilekmeans/internal/glenv"
 	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
 )
 
-// Built reports whether this binary has the OpenGL backend (true here:
-// built with cgo and without the nogpu tag). It says nothing about whether
-// a context can be made on this machine; Probe does.
-const Built = true
-
 // glContext is a context made current on the device thread by GLFW or EGL.
 type glContext interface {
-	kind() string       // ContextGLFW or ContextEGL
+	kind() string       // glenv.ContextGLFW or glenv.ContextEGL
 	describe() string   // for Info.Platform
 	robust() bool       // made with lose-context-on-reset notification
 	device() *EGLDevice // the EGL device, or nil
@@ -32,11 +28,11 @@ type glContext interface {
 	release() error // make not current and destroy, on the device thread
 }
 
-func makeContext(kind string, major, minor int, dev DeviceChoice) (glContext, error) {
+func makeContext(kind string, major, minor int, dev glenv.Choice) (glContext, error) {
 	switch kind {
-	case ContextGLFW:
+	case glenv.ContextGLFW:
 		return openGLFW(major, minor)
-	case ContextEGL:
+	case glenv.ContextEGL:
 		return openEGL(major, minor, dev)
 	}
 	return nil, fmt.Errorf("unknown context kind %q", kind)
@@ -80,7 +76,7 @@ type Device struct {
 
 	// Everything below belongs to the device thread.
 	hooks       gpuhooks.Hooks
-	choice      DeviceChoice
+	choice      glenv.Choice
 	allow       bool // Options.AllowMismatch
 	ctx         glContext
 	glReady     bool            // GL functions loaded and a context current
@@ -147,23 +143,23 @@ type call struct {
 // (see Canary; a few milliseconds). A failed canary is an error wrapping
 // ErrParity unless opts.AllowMismatch. Close releases the Device.
 func Open(opts Options) (*Device, error) {
-	order, err := contextOrder(opts.Context, opts.Device)
+	order, choice, err := contextOrder(opts)
 	if err != nil {
 		return nil, err
 	}
-	d := newDevice(opts)
+	d := newDevice(opts, choice)
 	if err := d.start(func() error { return d.setup(order, true) }); err != nil {
 		return nil, fmt.Errorf("gpu: open: %w", err)
 	}
 	return d, nil
 }
 
-func newDevice(opts Options) *Device {
+func newDevice(opts Options, choice glenv.Choice) *Device {
 	d := &Device{
 		calls:     make(chan call),
 		done:      make(chan struct{}),
 		assigners: map[*Assigner]struct{}{},
-		choice:    opts.Device,
+		choice:    choice,
 		allow:     opts.AllowMismatch,
 	}
 	if opts.Test != nil {
@@ -396,7 +392,7 @@ func (d *Device) build(name string) (uint32, error) {
 // version, it asks for any context to tell what the driver offers: a
 // compatibility context of 4.3 or more is used (compute shaders are there
 // too), anything older is an ErrVersion that names the version.
-func openAtLeast43(kind string, dev DeviceChoice) (glContext, error) {
+func openAtLeast43(kind string, dev glenv.Choice) (glContext, error) {
 	ctx, err := makeContext(kind, 4, 3, dev)
 	if err == nil || !errors.Is(err, errVersionRefused) {
 		return ctx, err

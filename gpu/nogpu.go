@@ -8,28 +8,15 @@ import (
 	"github.com/tilekmeans/tilekmeans/kmeans"
 )
 
-// Built reports whether this binary has the OpenGL backend. It is false in
-// this build (CGO_ENABLED=0 or the nogpu tag): Open always fails with
-// ErrNotBuilt.
-const Built = false
-
 // Device is an open OpenGL context; this build cannot make one.
 type Device struct{}
 
 // Open fails: the binary was built without GPU support.
 func Open(opts Options) (*Device, error) {
-	if _, err := contextOrder(opts.Context, opts.Device); err != nil {
+	if _, _, err := contextOrder(opts); err != nil {
 		return nil, err
 	}
 	return nil, fmt.Errorf("gpu: open: %w", ErrNotBuilt)
-}
-
-// Probe reports every context kind as unavailable because of the build.
-func Probe() []ProbeResult {
-	return []ProbeResult{
-		{Context: ContextGLFW, Err: ErrNotBuilt},
-		{Context: ContextEGL, Err: ErrNotBuilt},
-	}
 }
 
 // Devices fails: this build has no EGL.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tilekmeans/tilekmeans/cpu"
 	"github.com/tilekmeans/tilekmeans/gpu"
+	"github.com/tilekmeans/tilekmeans/internal/glenv"
 	"github.com/tilekmeans/tilekmeans/internal/verify"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 )
@@ -100,9 +101,9 @@ func (a *app) openBackend(o *runOptions, data kmeans.Data, logw io.Writer) (*bac
 		// Mesa's llvmpipe and its kin run the shaders on the CPU, many times
 		// slower than the CPU backend: auto is after speed, not a GPU as such.
 		err := fmt.Errorf("only a software OpenGL renderer here (%s; -backend gpu uses it anyway)", g.info.Renderer)
-		if g.info.Context == gpu.ContextEGL {
+		if g.info.Context == glenv.ContextEGL {
 			// On a GPU server this usually means NVIDIA's EGL is missing.
-			err = fmt.Errorf("%w; %s ('tilekmeans devices' says what to fix)", err, gpu.CheckEGL())
+			err = fmt.Errorf("%w; %s ('tilekmeans devices' says what to fix)", err, glenv.CheckEGL())
 		}
 		if cerr := g.close(); cerr != nil {
 			err = errors.Join(err, cerr)

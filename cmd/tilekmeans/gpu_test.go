@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/tilekmeans/tilekmeans/gpu"
+	"github.com/tilekmeans/tilekmeans/internal/glenv"
 	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
 	"github.com/tilekmeans/tilekmeans/internal/gputest"
 	"github.com/tilekmeans/tilekmeans/kmeans"
@@ -147,7 +148,7 @@ func TestDevices(t *testing.T) {
 	t.Logf("devices:\n%s", txt)
 	for _, kind := range gputest.Contexts(t) {
 		name := kind
-		if kind == gputest.EGL {
+		if kind == glenv.ContextEGL {
 			name = "egl device 0"
 		}
 		if !strings.Contains(txt, name+": ") && !strings.Contains(txt, name+" [auto]: ") {
@@ -199,7 +200,7 @@ func TestDevices(t *testing.T) {
 	}
 	egl := 0
 	for _, c := range rep.Contexts {
-		if c.Context == gputest.EGL && c.Available {
+		if c.Context == glenv.ContextEGL && c.Available {
 			egl++
 			if c.Device == nil || c.Info == nil || !c.Info.Canary.Passed || len(c.Info.Canary.Probes) != 16 { // 4 probes x (assign, step) x 2 kernels
 				t.Errorf("devices -json: egl context %+v", c)
@@ -223,7 +224,7 @@ func TestDevices(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	software := strings.Contains(stdout.String(), "llvmpipe") || strings.Contains(stdout.String(), "softpipe")
-	if want := "-backend auto would use: cpu (egl device 0 offers only the software renderer"; software && gputest.Contexts(t)[0] == gputest.EGL && !strings.Contains(stdout.String(), want) {
+	if want := "-backend auto would use: cpu (egl device 0 offers only the software renderer"; software && gputest.Contexts(t)[0] == glenv.ContextEGL && !strings.Contains(stdout.String(), want) {
 		t.Errorf("devices on a software renderer: want %q in\n%s", want, stdout.String())
 	}
 	if _, err := openGPU(gpu.Options{Context: "bogus"}, kmeans.Data{}); err == nil || errors.Is(err, gpu.ErrUnavailable) {
@@ -235,7 +236,7 @@ func TestDevices(t *testing.T) {
 // run, bench and devices; one EGL does not list is a usage error (exit 2)
 // naming the devices there are, before any sheet is read.
 func TestDeviceFlag(t *testing.T) {
-	if !slices.Contains(gputest.Contexts(t), gputest.EGL) {
+	if !slices.Contains(gputest.Contexts(t), glenv.ContextEGL) {
 		t.Skip("egl is not under test")
 	}
 	devs, err := gpu.Devices()
