@@ -6,18 +6,10 @@ import (
 	"strings"
 
 	"github.com/tilekmeans/tilekmeans/internal/glenv"
-	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
 )
 
-// MaxStepRows is the most rows the device Lloyd loop (Assigner as a
-// kmeans.Stepper) takes: its cluster sums are exact uint32, and 255 *
-// MaxStepRows == 2^32 - 1. Start refuses more with an error that wraps
-// errors.ErrUnsupported, the sign for package kmeans to run the host loop
-// (GPU assignment, host update) instead; Assign has no such limit.
-const MaxStepRows = (1<<32 - 1) / 255
-
 // Errors a caller may need to tell apart; test with errors.Is. Failures of
-// the GL side wrap one of them or are a *GLError, with context; invalid
+// the GL side wrap one of them or are a GL error code with context; invalid
 // arguments (short slices, bad context names) are plain errors.
 var (
 	// ErrNotBuilt: the binary was built without GPU support (CGO_ENABLED=0
@@ -75,18 +67,18 @@ func (e *ShaderError) Error() string {
 // Is makes errors.Is(err, ErrShader) true for a *ShaderError.
 func (e *ShaderError) Is(target error) bool { return target == ErrShader }
 
-// GLError is an unexpected glGetError code after an operation.
-type GLError struct {
+// glError is an unexpected glGetError code after an operation.
+type glError struct {
 	Op   string // what was being done
 	Code uint32 // GL error enum, e.g. 0x0502 GL_INVALID_OPERATION
 }
 
-func (e *GLError) Error() string {
+func (e *glError) Error() string {
 	return fmt.Sprintf("%s: GL error %s", e.Op, glErrorName(e.Code))
 }
 
 // Is maps the GL codes that have a sentinel onto it.
-func (e *GLError) Is(target error) bool {
+func (e *glError) Is(target error) bool {
 	switch e.Code {
 	case 0x0505: // GL_OUT_OF_MEMORY
 		return target == ErrOutOfMemory
@@ -142,11 +134,6 @@ type Options struct {
 	// results equal package cpu's bit for bit. Without it, such a device is
 	// an error wrapping ErrParity.
 	AllowMismatch bool
-
-	// Test holds this module's test knobs (fault injection, lowered
-	// limits, shader variants). Its type is internal to the module, so
-	// code outside it cannot set it; leave it nil.
-	Test *gpuhooks.Hooks
 }
 
 // Info describes an open context: what it is, the limits that shape how

@@ -259,7 +259,7 @@ func (a *Assigner) plan(k int) (int, pass) {
 	if a.force != nil {
 		kern, splits = a.force.kernel, a.force.splits
 	}
-	maxWork := int64(MaxDispatchWork)
+	maxWork := int64(maxDispatchWork)
 	if h := d.hooks.MaxDispatchWork; h > 0 && h < maxWork {
 		maxWork = h
 	}
@@ -273,7 +273,7 @@ func (a *Assigner) plan(k int) (int, pass) {
 // labels and dists buffers. Assign uses its own buffers; Finish uses the
 // Stepper's, so the two never disturb each other. A pass of more than one
 // dispatch is flushed after each, so that each reaches the GPU as a
-// submission of its own (MaxDispatchWork).
+// submission of its own (maxDispatchWork).
 func (a *Assigner) assignPass(cent, labels, dists *buffer, k int) error {
 	d := a.dev
 	kern, p := a.plan(k)

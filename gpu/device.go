@@ -142,19 +142,27 @@ type call struct {
 // shaders, builds the shaders and runs the parity canary through them
 // (see Canary; a few milliseconds). A failed canary is an error wrapping
 // ErrParity unless opts.AllowMismatch. Close releases the Device.
-func Open(opts Options) (*Device, error) {
+func Open(opts Options) (*Device, error) { return openWithHooks(opts, nil) }
+
+// openWithHooks is Open with this module's test hooks (nil: none). It is
+// the one way in for them: package gpu's tests call it, and the command's
+// tests reach it through go:linkname (cmd/tilekmeans/gpu_test.go), so the
+// hooks are neither part of the API nor in a variable anyone can set.
+//
+//go:linkname openWithHooks
+func openWithHooks(opts Options, hooks *gpuhooks.Hooks) (*Device, error) {
 	order, choice, err := contextOrder(opts)
 	if err != nil {
 		return nil, err
 	}
-	d := newDevice(opts, choice)
+	d := newDevice(opts, choice, hooks)
 	if err := d.start(func() error { return d.setup(order, true) }); err != nil {
 		return nil, fmt.Errorf("gpu: open: %w", err)
 	}
 	return d, nil
 }
 
-func newDevice(opts Options, choice glenv.Choice) *Device {
+func newDevice(opts Options, choice glenv.Choice, hooks *gpuhooks.Hooks) *Device {
 	d := &Device{
 		calls:     make(chan call),
 		done:      make(chan struct{}),
@@ -162,8 +170,8 @@ func newDevice(opts Options, choice glenv.Choice) *Device {
 		choice:    choice,
 		allow:     opts.AllowMismatch,
 	}
-	if opts.Test != nil {
-		d.hooks = *opts.Test
+	if hooks != nil {
+		d.hooks = *hooks
 	}
 	return d
 }
@@ -534,7 +542,7 @@ func (d *Device) glErr(op string) error {
 	if first == 0 {
 		return nil
 	}
-	err := &GLError{Op: op, Code: first}
+	err := &glError{Op: op, Code: first}
 	if first == gl.CONTEXT_LOST {
 		d.lost = err
 	}

@@ -344,12 +344,12 @@ func TestBrokenShader(t *testing.T) {
 	for _, kind := range contextsUnderTest(t) {
 		for _, prog := range programs {
 			t.Run(kind+"/"+prog, func(t *testing.T) {
-				d, err := Open(Options{Context: kind, Test: &gpuhooks.Hooks{Source: func(name, s string) string {
+				d, err := openWithHooks(Options{Context: kind}, &gpuhooks.Hooks{Source: func(name, s string) string {
 					if name == prog {
 						return src
 					}
 					return s
-				}}})
+				}})
 				if err == nil {
 					d.Close()
 					t.Fatal("Open with a broken shader succeeded")
@@ -436,7 +436,7 @@ func TestEGLVendorsMissing(t *testing.T) {
 
 func TestFaultInjection(t *testing.T) {
 	forEachContext(t, func(t *testing.T, kind string) {
-		d, err := Open(Options{Context: kind, Test: &gpuhooks.Hooks{MaxTileBytes: 1000, MaxGroups: 1, FailDispatch: 3}})
+		d, err := openWithHooks(Options{Context: kind}, &gpuhooks.Hooks{MaxTileBytes: 1000, MaxGroups: 1, FailDispatch: 3})
 		if err != nil {
 			unavailable(t, "context %s: %v", kind, err)
 		}

@@ -146,7 +146,7 @@ func (a *Assigner) ready() error {
 //
 // When the device loop cannot run here, Start fails with an error that
 // wraps errors.ErrUnsupported, and the Assigner still assigns: more than
-// MaxStepRows rows, or a driver with fewer than 8 storage blocks per
+// maxStepRows rows, or a driver with fewer than 8 storage blocks per
 // compute shader or too small a block for the status.
 func (l *deviceLoop) Start(k int, centroids []float32) error {
 	a := (*Assigner)(l)
@@ -159,12 +159,19 @@ func (l *deviceLoop) Start(k int, centroids []float32) error {
 	return nil
 }
 
-// maxStepRows is MaxStepRows, or the test hook's lower limit.
-func (d *Device) maxStepRows() int {
-	if h := d.hooks.MaxStepRows; h > 0 && h < MaxStepRows {
+// maxStepRows is the most rows the device Lloyd loop takes (16,843,009):
+// its cluster sums are exact uint32, and 255 * maxStepRows == 2^32 - 1.
+// Start refuses more with an error that wraps errors.ErrUnsupported, the
+// sign for package kmeans to run the host loop (GPU assignment, host
+// update) instead; Assign has no such limit.
+const maxStepRows = (1<<32 - 1) / 255
+
+// stepRowLimit is maxStepRows, or the test hook's lower limit.
+func (d *Device) stepRowLimit() int {
+	if h := d.hooks.MaxStepRows; h > 0 && h < maxStepRows {
 		return h
 	}
-	return MaxStepRows
+	return maxStepRows
 }
 
 func (a *Assigner) start(k int, cent []float32) error {
@@ -173,7 +180,7 @@ func (a *Assigner) start(k int, cent []float32) error {
 	}
 	d, st := a.dev, &a.st
 	st.k = 0
-	if limit := d.maxStepRows(); a.n > limit {
+	if limit := d.stepRowLimit(); a.n > limit {
 		return fmt.Errorf("%d rows: the device loop's exact uint32 cluster sums hold at most %d rows of uint8 features: %w", a.n, limit, errors.ErrUnsupported)
 	}
 	if need := int64(4 * len(cent)); need > d.info.MaxSSBOBlockSize {
@@ -272,7 +279,7 @@ func (a *Assigner) freeStep() {
 
 // Step implements kmeans.Stepper. Each iteration is one indirect dispatch
 // of the step program per planned dispatch of the pass (one, unless the
-// data needs several slabs or more work than MaxDispatchWork) and one of
+// data needs several slabs or more work than maxDispatchWork) and one of
 // the means pass, separated by barriers; nothing is read back until the
 // batch ends, when a copy of the status block (a few words per iteration)
 // fills stats.

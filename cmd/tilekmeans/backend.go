@@ -30,7 +30,13 @@ type gpuBackend struct {
 
 // openGPU opens an OpenGL context as opts asks and uploads data.
 func openGPU(opts gpu.Options, data kmeans.Data) (*gpuBackend, error) {
-	dev, err := gpu.Open(opts)
+	return openGPUWith(gpu.Open, opts, data)
+}
+
+// openGPUWith is openGPU with the function that opens the device (tests
+// pass one with the gpu package's test hooks).
+func openGPUWith(open func(gpu.Options) (*gpu.Device, error), opts gpu.Options, data kmeans.Data) (*gpuBackend, error) {
+	dev, err := open(opts)
 	if err != nil {
 		return nil, err
 	}

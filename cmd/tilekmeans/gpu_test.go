@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	_ "unsafe" // go:linkname
 
 	"github.com/tilekmeans/tilekmeans/gpu"
 	"github.com/tilekmeans/tilekmeans/internal/glenv"
@@ -292,6 +293,19 @@ func TestDeviceFlag(t *testing.T) {
 	}
 }
 
+// openGPUWithHooks is openGPU on a device opened with the gpu package's
+// test hooks (package internal/gpuhooks).
+func openGPUWithHooks(opts gpu.Options, data kmeans.Data, hooks *gpuhooks.Hooks) (*gpuBackend, error) {
+	return openGPUWith(func(o gpu.Options) (*gpu.Device, error) { return gpuOpenWithHooks(o, hooks) }, opts, data)
+}
+
+// gpuOpenWithHooks is gpu.Open with the test hooks: gpu's unexported
+// openWithHooks, which it marks for linking, so that the hooks are no part
+// of gpu's API and no variable carries them.
+//
+//go:linkname gpuOpenWithHooks github.com/tilekmeans/tilekmeans/gpu.openWithHooks
+func gpuOpenWithHooks(opts gpu.Options, hooks *gpuhooks.Hooks) (*gpu.Device, error)
+
 // TestCanaryFailure injects each arithmetic fault into the real shaders
 // (through the gpu package's test hooks) and runs the command: auto uses
 // the CPU with one line saying what differed, -backend gpu refuses, and
@@ -311,13 +325,12 @@ func TestCanaryFailure(t *testing.T) {
 				var stdout, stderr bytes.Buffer
 				a := &app{stdout: &stdout, stderr: &stderr, softwareGPU: true, openGPU: func(opts gpu.Options, data kmeans.Data) (*gpuBackend, error) {
 					opts.Context = kind
-					opts.Test = &gpuhooks.Hooks{Source: func(name, src string) string {
+					g, err := openGPUWithHooks(opts, data, &gpuhooks.Hooks{Source: func(name, src string) string {
 						if out, err := gpuhooks.FaultySource(fault, src); err == nil {
 							return out
 						}
 						return src // a program without the assignment kernel
-					}}
-					g, err := openGPU(opts, data)
+					}})
 					opened = err == nil || errors.Is(err, gpu.ErrParity)
 					return g, err
 				}}
