@@ -1,114 +1,18 @@
 package gpu
 
 import (
-	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/tilekmeans/tilekmeans/internal/glenv"
+	"github.com/tilekmeans/tilekmeans/kmeans"
+	"github.com/tilekmeans/tilekmeans/kmeans/driver"
 )
 
-// Errors a caller may need to tell apart; test with errors.Is. Failures of
-// the GL side wrap one of them or are a GL error code with context; invalid
-// arguments (short slices, bad context names) are plain errors.
-var (
-	// ErrNotBuilt: the binary was built without GPU support (CGO_ENABLED=0
-	// or the nogpu build tag).
-	ErrNotBuilt = errors.New("built without GPU support (needs cgo and no nogpu build tag)")
-	// ErrUnavailable: no OpenGL context of the requested kind could be made
-	// here (no display, no EGL device, GLFW not built in, ...).
-	ErrUnavailable = errors.New("OpenGL context unavailable")
-	// ErrVersion: the context offers less than OpenGL 4.3 with compute
-	// shaders, or limits below what the shader needs.
-	ErrVersion = errors.New("OpenGL 4.3 with compute shaders required")
-	// ErrShader: the compute shader failed to compile or link; the error
-	// is a *ShaderError carrying the GL info log.
-	ErrShader = errors.New("shader build failed")
-	// ErrOutOfMemory: GL_OUT_OF_MEMORY on a buffer allocation.
-	ErrOutOfMemory = errors.New("out of GPU memory")
-	// ErrContextLost: the context was lost (GPU reset, driver crash, or the
-	// test fault injection). The Device is unusable afterwards except for
-	// Close.
-	ErrContextLost = errors.New("OpenGL context lost")
-	// ErrClosed: the Device or Assigner was already closed.
-	ErrClosed = errors.New("use of closed device")
-	// ErrNoDevice: Options.Device names an EGL device that is not there.
-	// The error lists the devices there are.
-	ErrNoDevice = errors.New("no such EGL device")
-	// ErrParity: the parity canary found that the driver computes the
-	// assignment differently from the reference arithmetic (see Canary);
-	// the error is a *ParityError.
-	ErrParity = errors.New("GPU arithmetic differs from the CPU reference")
-)
-
-// ParityError is a failed parity canary (see Canary and Open): Canary says
-// which probes failed and how.
-type ParityError struct {
-	Canary Canary
-}
-
-func (e *ParityError) Error() string {
-	return "parity canary failed: " + e.Canary.failures()
-}
-
-// Is makes errors.Is(err, ErrParity) true for a *ParityError.
-func (e *ParityError) Is(target error) bool { return target == ErrParity }
-
-// ShaderError is a compile or link failure. Log is the GL info log, verbatim.
-type ShaderError struct {
-	Stage string // "compile" or "link"
-	Log   string
-}
-
-func (e *ShaderError) Error() string {
-	return fmt.Sprintf("compute shader %s failed: %s", e.Stage, strings.TrimSpace(e.Log))
-}
-
-// Is makes errors.Is(err, ErrShader) true for a *ShaderError.
-func (e *ShaderError) Is(target error) bool { return target == ErrShader }
-
-// glError is an unexpected glGetError code after an operation.
-type glError struct {
-	Op   string // what was being done
-	Code uint32 // GL error enum, e.g. 0x0502 GL_INVALID_OPERATION
-}
-
-func (e *glError) Error() string {
-	return fmt.Sprintf("%s: GL error %s", e.Op, glErrorName(e.Code))
-}
-
-// Is maps the GL codes that have a sentinel onto it.
-func (e *glError) Is(target error) bool {
-	switch e.Code {
-	case 0x0505: // GL_OUT_OF_MEMORY
-		return target == ErrOutOfMemory
-	case 0x0507: // GL_CONTEXT_LOST
-		return target == ErrContextLost
-	}
-	return false
-}
-
-func glErrorName(code uint32) string {
-	switch code {
-	case 0x0500:
-		return "GL_INVALID_ENUM"
-	case 0x0501:
-		return "GL_INVALID_VALUE"
-	case 0x0502:
-		return "GL_INVALID_OPERATION"
-	case 0x0503:
-		return "GL_STACK_OVERFLOW"
-	case 0x0504:
-		return "GL_STACK_UNDERFLOW"
-	case 0x0505:
-		return "GL_OUT_OF_MEMORY"
-	case 0x0506:
-		return "GL_INVALID_FRAMEBUFFER_OPERATION"
-	case 0x0507:
-		return "GL_CONTEXT_LOST"
-	}
-	return fmt.Sprintf("0x%04X", code)
-}
+// This file is the package's whole public API bar the errors (errors.go),
+// EGLDevice (egldevice.go) and Canary (canary.go), declared once for every
+// build: the OpenGL build implements the unexported methods it calls
+// (device.go, assigner.go, stepper.go, egl.go), the build without GPU
+// support (nogpu.go) fails them with ErrNotBuilt.
 
 // Options configures Open. The zero value is valid: an auto context on
 // any device, with the parity canary enforced.
@@ -135,6 +39,110 @@ type Options struct {
 	// an error wrapping ErrParity.
 	AllowMismatch bool
 }
+
+// Open makes an OpenGL context of the kind opts.Context asks for (on the
+// EGL device opts.Device picks), checks that it offers OpenGL 4.3 compute
+// shaders, builds the shaders and runs the parity canary through them
+// (see Canary; a few milliseconds once the shaders are compiled, Open
+// with the compiles 0.1-0.25 s on llvmpipe). A failed canary is an error
+// wrapping ErrParity unless opts.AllowMismatch. Close releases the Device.
+//
+// Errors wrap ErrUnavailable (no context of that kind here), ErrNoDevice,
+// ErrVersion, ErrShader, ErrParity or ErrNotBuilt; a context kind or
+// device choice Open does not know is a plain error.
+func Open(opts Options) (*Device, error) { return openWithHooks(opts, nil) }
+
+// Devices lists the EGL devices of this machine, in the order
+// Options.Device's index counts them, with what their drivers tell about
+// each (no context is made). An EGL that cannot enumerate devices is an
+// error wrapping ErrUnavailable that says what the EGL setup looks like
+// (glvnd's vendor files, NVIDIA's EGL library, the container's driver
+// capabilities).
+func Devices() ([]EGLDevice, error) { return listDevices() }
+
+// Device is an OpenGL context with the shaders built, owned by one OS
+// thread. Its methods may be called from any goroutine: they hand the work
+// to that thread and wait, so calls on one Device run one at a time.
+// Several Devices may be open at once.
+type Device struct{ device }
+
+// NewAssigner uploads data's tiles to the GPU (once: every Assign and
+// every k of a sweep reuses them), split into as many buffers and
+// dispatches as the driver's limits require.
+func (d *Device) NewAssigner(data kmeans.Data) (*Assigner, error) {
+	if data.N < 1 || data.D < 1 || len(data.X) < data.N*data.D {
+		return nil, fmt.Errorf("gpu: new assigner: %d bytes for %d rows of %d features", len(data.X), data.N, data.D)
+	}
+	a, err := d.newAssigner(data)
+	if err != nil {
+		return nil, fmt.Errorf("gpu: new assigner: %w", err)
+	}
+	return a, nil
+}
+
+// Info describes the context. It does not change after Open.
+func (d *Device) Info() Info {
+	if d == nil {
+		return Info{}
+	}
+	return d.info
+}
+
+// Close releases every Assigner's buffers, the shaders, the context (and
+// GLFW window) and the thread. It is safe to call more than once; later
+// calls return the first call's result.
+func (d *Device) Close() error {
+	if d == nil {
+		return nil
+	}
+	return d.close()
+}
+
+// Assigner is the GPU kmeans.Assigner for one data set: the tiles stay on
+// the GPU, and the centroid, label and distance buffers persist across
+// calls. It is also a device for the Lloyd loop (Stepper), which then runs
+// whole iterations on the GPU.
+type Assigner struct{ assigner }
+
+var _ kmeans.Assigner = (*Assigner)(nil)
+
+// Name implements kmeans.Assigner: "gpu".
+func (a *Assigner) Name() string { return "gpu" }
+
+// Assign implements kmeans.Assigner: for each of the n rows, the index of
+// the nearest of the k centroids (k*D float32, row-major) into labels and
+// its squared Euclidean distance into dists, under the arithmetic contract
+// of package kmeans: bit for bit what kmeans.Nearest and package cpu
+// compute.
+func (a *Assigner) Assign(centroids []float32, k int, labels []int32, dists []float32) error {
+	if k < 1 || len(centroids) < k*a.dim {
+		return fmt.Errorf("gpu: assign: %d centroid values for k=%d and %d features", len(centroids), k, a.dim)
+	}
+	if len(labels) < a.n || len(dists) < a.n {
+		return fmt.Errorf("gpu: assign: output slices shorter than %d rows", a.n)
+	}
+	if err := a.assignAll(centroids[:k*a.dim], k, labels[:a.n], dists[:a.n]); err != nil {
+		return fmt.Errorf("gpu: assign: %w", err)
+	}
+	return nil
+}
+
+// MadeFor returns the shape of the data the Assigner uploaded (X is nil:
+// it keeps no reference to the host's rows), so that kmeans.Run refuses
+// other data (see kmeans.Assigner).
+func (a *Assigner) MadeFor() kmeans.Data { return kmeans.Data{N: a.n, D: a.dim} }
+
+// Stepper returns the device Lloyd loop of a, for kmeans.Run (see package
+// kmeans/driver); a user has no need to call it. The loop takes at most
+// 16,843,009 rows (its cluster sums are exact uint32); on more, or on a
+// driver with fewer than 8 storage blocks per compute shader, it says so
+// and kmeans.Run runs the host loop over Assign instead, with the same
+// result.
+func (a *Assigner) Stepper() driver.Stepper { return a.stepper() }
+
+// Close releases the Assigner's buffers. It is safe to call more than once,
+// and after the Device is closed (which already released them).
+func (a *Assigner) Close() error { return a.close() }
 
 // Info describes an open context: what it is, the limits that shape how
 // work is split, and its parity canary. JSON keys are snake_case.

@@ -24,7 +24,7 @@ func (d *Device) runCanary() (Canary, error) {
 	d.inCanary = true
 	defer func() { d.inCanary = false }()
 	data := kmeans.Data{N: len(canaryRows) / canaryDim, D: canaryDim, X: canaryRows}
-	a := &Assigner{dev: d, n: data.N, dim: data.D}
+	a := &Assigner{assigner{dev: d, n: data.N, dim: data.D}}
 	if err := a.upload(data); err != nil {
 		return Canary{}, fmt.Errorf("parity canary: %w", err)
 	}

@@ -63,10 +63,10 @@ func loadGL(c glContext) error {
 	return nil
 }
 
-// Device is an OpenGL context with the assignment shader built, owned by
-// one OS thread. Its methods may be called from any goroutine: they hand
-// closures to that thread and wait.
-type Device struct {
+// device is a Device of this build: an OpenGL context with the shaders
+// built, owned by one OS thread (run). Device's methods hand closures to
+// that thread and wait (do).
+type device struct {
 	info  Info
 	calls chan call
 	done  chan struct{} // closed when the thread has exited
@@ -137,43 +137,23 @@ type call struct {
 	errc chan error
 }
 
-// Open makes an OpenGL context of the kind opts.Context asks for (on the
-// EGL device opts.Device picks), checks that it offers OpenGL 4.3 compute
-// shaders, builds the shaders and runs the parity canary through them
-// (see Canary; a few milliseconds). A failed canary is an error wrapping
-// ErrParity unless opts.AllowMismatch. Close releases the Device.
-func Open(opts Options) (*Device, error) { return openWithHooks(opts, nil) }
-
-// openWithHooks is Open with this module's test hooks (nil: none). It is
-// the one way in for them: package gpu's tests call it, and the command's
-// tests reach it through go:linkname (cmd/tilekmeans/gpu_test.go), so the
-// hooks are neither part of the API nor in a variable anyone can set.
-//
-//go:linkname openWithHooks
-func openWithHooks(opts Options, hooks *gpuhooks.Hooks) (*Device, error) {
-	order, choice, err := contextOrder(opts)
-	if err != nil {
-		return nil, err
-	}
-	d := newDevice(opts, choice, hooks)
-	if err := d.start(func() error { return d.setup(order, true) }); err != nil {
-		return nil, fmt.Errorf("gpu: open: %w", err)
-	}
-	return d, nil
-}
-
-func newDevice(opts Options, choice glenv.Choice, hooks *gpuhooks.Hooks) *Device {
-	d := &Device{
+// open makes the context on a new device thread, trying the context kinds
+// in order, builds the shaders and runs the parity canary (Open).
+func open(order []string, choice glenv.Choice, allowMismatch bool, hooks *gpuhooks.Hooks) (*Device, error) {
+	d := &Device{device{
 		calls:     make(chan call),
 		done:      make(chan struct{}),
 		assigners: map[*Assigner]struct{}{},
 		choice:    choice,
-		allow:     opts.AllowMismatch,
-	}
+		allow:     allowMismatch,
+	}}
 	if hooks != nil {
 		d.hooks = *hooks
 	}
-	return d
+	if err := d.start(func() error { return d.setup(order, true) }); err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
 // start runs the device thread and waits for setup. On failure the thread
@@ -236,21 +216,8 @@ func (d *Device) do(f func() error) error {
 	}
 }
 
-// Info describes the context. It does not change after Open.
-func (d *Device) Info() Info {
-	if d == nil {
-		return Info{}
-	}
-	return d.info
-}
-
-// Close releases every Assigner's buffers, the shader, the context (and
-// GLFW window) and the thread. It is safe to call more than once; later
-// calls return the first call's result.
-func (d *Device) Close() error {
-	if d == nil {
-		return nil
-	}
+// close releases everything on the device thread, once (Device.Close).
+func (d *Device) close() error {
 	d.closeOnce.Do(func() {
 		err := d.do(d.teardown)
 		if err != nil && !errors.Is(err, ErrClosed) {
@@ -542,7 +509,7 @@ func (d *Device) glErr(op string) error {
 	if first == 0 {
 		return nil
 	}
-	err := &glError{Op: op, Code: first}
+	err := &glError{op: op, code: first}
 	if first == gl.CONTEXT_LOST {
 		d.lost = err
 	}

@@ -321,13 +321,9 @@ func eglDevices() ([]EGLDevice, []unsafe.Pointer, error) {
 // client extensions at all.
 var errNoEGLVendor = errors.New("libEGL found no EGL driver (no client extensions: glvnd loaded no vendor library)")
 
-// Devices lists the EGL devices of this machine, in the order
-// Options.Device's index counts them, with what their drivers tell about
-// each (no context is made). An EGL that cannot enumerate devices is an
-// error wrapping ErrUnavailable that says what the EGL setup looks like
-// (glvnd's vendor files, NVIDIA's EGL library, the container's driver
-// capabilities).
-func Devices() ([]EGLDevice, error) {
+// listDevices lists the EGL devices (Devices), or says what the EGL setup
+// looks like (glenv.CheckEGL) when EGL cannot enumerate them.
+func listDevices() ([]EGLDevice, error) {
 	devs, _, err := eglDevices()
 	if err != nil {
 		return nil, fmt.Errorf("gpu: egl: %v; %s: %w", err, glenv.CheckEGL(), ErrUnavailable)

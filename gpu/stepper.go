@@ -46,9 +46,8 @@ type deviceLoop Assigner
 
 var _ driver.Stepper = (*deviceLoop)(nil)
 
-// Stepper returns the device Lloyd loop of a, for kmeans.Run (see package
-// kmeans/driver); a user has no need to call it.
-func (a *Assigner) Stepper() driver.Stepper { return (*deviceLoop)(a) }
+// stepper is a's device Lloyd loop (Assigner.Stepper).
+func (a *Assigner) stepper() driver.Stepper { return (*deviceLoop)(a) }
 
 // errNotStarted: a Stepper method other than Start before a successful Start.
 var errNotStarted = errors.New("no device run started (Start first)")
