@@ -47,9 +47,10 @@ type Options struct {
 // with the compiles 0.1-0.25 s on llvmpipe). A failed canary is an error
 // wrapping ErrParity unless opts.AllowMismatch. Close releases the Device.
 //
-// Errors wrap ErrUnavailable (no context of that kind here), ErrNoDevice,
-// ErrVersion, ErrShader, ErrParity or ErrNotBuilt; a context kind or
-// device choice Open does not know is a plain error.
+// Its errors wrap ErrUnavailable (no context of that kind here),
+// ErrNoDevice, ErrVersion, ErrShader, ErrParity, ErrOutOfMemory,
+// ErrContextLost or ErrNotBuilt; a context kind or device Open does not
+// know is a plain error.
 func Open(opts Options) (*Device, error) { return openWithHooks(opts, nil) }
 
 // Devices lists the EGL devices of this machine, in the order

@@ -6,9 +6,12 @@ import (
 	"strings"
 )
 
-// Errors a caller may need to tell apart; test with errors.Is. Failures of
-// the GL side wrap one of them or are a GL error code with context; invalid
-// arguments (short slices, bad context names) are plain errors.
+// Errors a caller may need to tell apart; test with errors.Is (the package
+// documentation says what each means for a caller). Any other GL error (an
+// unexpected glGetError code) names the code and what was being done;
+// GL_OUT_OF_MEMORY and GL_CONTEXT_LOST ones match ErrOutOfMemory and
+// ErrContextLost. Invalid arguments (short slices, an unknown context kind
+// or device) are plain errors.
 var (
 	// ErrNotBuilt: the binary was built without GPU support (CGO_ENABLED=0
 	// or the nogpu build tag).
@@ -24,9 +27,8 @@ var (
 	ErrShader = errors.New("shader build failed")
 	// ErrOutOfMemory: GL_OUT_OF_MEMORY on a buffer allocation.
 	ErrOutOfMemory = errors.New("out of GPU memory")
-	// ErrContextLost: the context was lost (GPU reset, driver crash, or the
-	// test fault injection). The Device is unusable afterwards except for
-	// Close.
+	// ErrContextLost: the context was lost (GPU reset, driver crash). The
+	// Device is unusable afterwards except for Close.
 	ErrContextLost = errors.New("OpenGL context lost")
 	// ErrClosed: the Device or Assigner was already closed.
 	ErrClosed = errors.New("use of closed device")

@@ -13,8 +13,9 @@ import (
 	"github.com/tilekmeans/tilekmeans/kmeans/driver"
 )
 
-// This file is the device Lloyd loop: *Assigner as a kmeans.Stepper. See
-// the package documentation ("Device Lloyd loop") for the design.
+// This file is the device Lloyd loop: an Assigner as a driver.Stepper. See
+// package internal/shaders' documentation ("Host: the device Lloyd loop")
+// for the design.
 
 // Binding points of the loop beyond the assignment's four, as declared in
 // internal/shaders/step.glsl, status.glsl and update.comp. The update
@@ -138,7 +139,7 @@ func (a *Assigner) ready() error {
 	return a.dev.lost
 }
 
-// Start implements kmeans.Stepper: it uploads the k centroids and resets
+// Start implements driver.Stepper: it uploads the k centroids and resets
 // the labels, owners, sums and counts. The tiles stay where NewAssigner put
 // them, for every k. An Assigner holds one device run at a time: Start
 // abandons the previous one.
@@ -276,7 +277,7 @@ func (a *Assigner) freeStep() {
 	*st = stepState{}
 }
 
-// Step implements kmeans.Stepper. Each iteration is one indirect dispatch
+// Step implements driver.Stepper. Each iteration is one indirect dispatch
 // of the step program per planned dispatch of the pass (one, unless the
 // data needs several slabs or more work than maxDispatchWork) and one of
 // the means pass, separated by barriers; nothing is read back until the
@@ -530,7 +531,7 @@ func (l *deviceLoop) State(owner []int32, dists []float32, counts []int) error {
 	return nil
 }
 
-// Move implements kmeans.Stepper: the moves go up as (row in its slab,
+// Move implements driver.Stepper: the moves go up as (row in its slab,
 // target cluster, cluster left) triples; per run of moves within a slab,
 // one dispatch applies the owners and counts in order and a second moves
 // every feature's sums; then the means pass recomputes every cluster's
@@ -614,7 +615,7 @@ func (a *Assigner) move(rows []int, to []int32) (bool, error) {
 		gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
 		i = j
 	}
-	// No empty check: a cluster may stay empty (kmeans.Stepper.Move), and
+	// No empty check: a cluster may stay empty (driver.Stepper.Move), and
 	// the means pass keeps its centroid.
 	if err := a.meansPass(); err != nil {
 		return false, err
