@@ -49,8 +49,8 @@ type Options struct {
 //
 // Its errors wrap ErrUnavailable (no context of that kind here),
 // ErrNoDevice, ErrVersion, ErrShader, ErrParity, ErrOutOfMemory,
-// ErrContextLost or ErrNotBuilt; a context kind or device Open does not
-// know is a plain error.
+// ErrContextLost or ErrNotBuilt; an Options.Context or Options.Device
+// Open cannot read is a plain error.
 func Open(opts Options) (*Device, error) { return openWithHooks(opts, nil) }
 
 // Devices lists the EGL devices of this machine, in the order
@@ -58,7 +58,7 @@ func Open(opts Options) (*Device, error) { return openWithHooks(opts, nil) }
 // each (no context is made). An EGL that cannot enumerate devices is an
 // error wrapping ErrUnavailable that says what the EGL setup looks like
 // (glvnd's vendor files, NVIDIA's EGL library, the container's driver
-// capabilities).
+// capabilities); a build without GPU support gives ErrNotBuilt.
 func Devices() ([]EGLDevice, error) { return listDevices() }
 
 // Device is an OpenGL context with the shaders built, owned by one OS
