@@ -43,8 +43,8 @@ type Options struct {
 // Open makes an OpenGL context of the kind opts.Context asks for (on the
 // EGL device opts.Device picks), checks that it offers OpenGL 4.3 compute
 // shaders, builds the shaders and runs the parity canary through them
-// (see Canary; a few milliseconds once the shaders are compiled, Open
-// with the compiles 0.1-0.25 s on llvmpipe). A failed canary is an error
+// (see Canary; milliseconds once the shaders are compiled; BENCHMARKS.md
+// has what Open takes with the compiles). A failed canary is an error
 // wrapping ErrParity unless opts.AllowMismatch. Close releases the Device.
 //
 // Its errors wrap ErrUnavailable (no context of that kind here),

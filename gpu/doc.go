@@ -39,7 +39,7 @@
 // built so that each liberty changes a label or a distance's bits, go
 // through every shader that assigns and are compared bit for bit with
 // kmeans.Nearest. It takes milliseconds once the shaders are compiled
-// (Open with the compiles: 0.1-0.25 s on Mesa's llvmpipe). A difference
+// (BENCHMARKS.md has what Open takes with the compiles). A difference
 // makes Open fail with a *ParityError that says which probe differed and
 // how, unless Options.AllowMismatch, which opens the device anyway with
 // the result in Info.Canary and without the guarantee. A Device that

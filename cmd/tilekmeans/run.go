@@ -338,8 +338,8 @@ const largeTiles = 32 << 20
 // matrix of tileBytes >= largeTiles it also hands the freed memory back to
 // the OS, which keeps the peak RSS down. For a smaller one that saves next
 // to nothing and costs faulting the pages in again when the next stage
-// allocates (56,100 tiles, k = 64: clustering 0.213-0.218 s against
-// 0.230-0.251 s), so the pages stay for it to reuse.
+// allocates (BENCHMARKS.md, "Design measurements of the command"), so the
+// pages stay for it to reuse.
 func releaseGarbage(tileBytes int) {
 	if tileBytes >= largeTiles {
 		debug.FreeOSMemory()
