@@ -70,10 +70,13 @@ const defaultMaxBoundBytes = 1 << 30
 // the fastest kernel this CPU runs (see Kernel); a SIMD kernel works on its
 // own re-laid copy of data.X, made here. The portable code and pruning read
 // data.X itself, which must not change while the Assigner is in use. For
-// data that fails kmeans.Data.Validate, Assign returns that error.
+// rows that fail kmeans.Data.Validate, Assign returns that error (no rows
+// at all is no error: there is nothing to assign).
 func New(data kmeans.Data, opts Options) *Assigner {
-	if err := data.Validate(); err != nil {
-		return &Assigner{data: data, bad: fmt.Errorf("cpu: %w", err)}
+	if data.N != 0 {
+		if err := data.Validate(); err != nil {
+			return &Assigner{data: data, bad: fmt.Errorf("cpu: %w", err)}
+		}
 	}
 	name := goKernel
 	if len(simdKernels) > 0 {

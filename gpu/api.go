@@ -175,7 +175,7 @@ type Info struct {
 	SSBOOffsetAlignment int    `json:"ssbo_offset_alignment"` // GL_SHADER_STORAGE_BUFFER_OFFSET_ALIGNMENT, bytes
 	WorkGroupSize       int    `json:"work_group_size"`       // local_size_x of the assignment shader
 
-	// Canary is the parity canary Open ran on the assignment shader.
+	// Canary is the parity canary Open ran through every shader that assigns.
 	Canary Canary `json:"canary"`
 }
 

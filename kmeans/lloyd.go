@@ -208,7 +208,7 @@ loop:
 // Inertia returns the float64 sum over rows of the squared distance to the
 // mean of its cluster (means is k*D, row-major): scikit-learn's inertia_.
 // The sum is taken in a fixed order whatever the number of cores: rows in
-// chunks of inertiaChunk, each row's features in four interleaved partial
+// chunks of 4096 rows, each row's features in four interleaved partial
 // sums (features j mod 4), the chunks' sums added in row order; chunks run
 // on up to GOMAXPROCS goroutines (Run's uses Config.Workers). Each square is
 // rounded before it is added (never fused), so every build and machine

@@ -223,9 +223,9 @@ func (s *sheetFlags) load(workers int, exclude string) (_ *tiles.Set, err error)
 		}
 	}
 	if len(paths) == 0 {
-		var srcs []tiles.Source
-		for _, sh := range embedded.Sheets() {
-			srcs = append(srcs, tiles.Source{Name: "embedded/" + sh.Name, Data: sh.Data})
+		srcs := embedded.Sheets()
+		for i := range srcs {
+			srcs[i].Name = "embedded/" + srcs[i].Name
 		}
 		t, err := tiles.LoadSources(srcs, opts)
 		return t, gridHint(err)

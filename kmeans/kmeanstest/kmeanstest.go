@@ -413,10 +413,14 @@ func diffResults(got, want *kmeans.Result) string {
 // TestRun runs kmeans.Run with a fresh Assigner from newAssigner on every
 // run case of the suite, and on each extra data set (k = 5 to convergence,
 // k = 64 for 4 fixed iterations, where the data has that many rows), and
-// compares each result with the host loop over the reference (see
-// checkRun). When the Assigner runs the loop on its device, it also checks
+// compares each result with kmeans.Run over the reference arithmetic
+// (kmeans.Nearest, the loop on the host): labels, distance bits,
+// centroids, means, sizes, inertia, the inertia of every iteration,
+// iterations, convergence, relocations and restarts equal. It also runs
+// several Runs on one Assigner at once. When the Assigner runs the loop on
+// its device (see package kmeans/driver), it checks that Run used it and
 // the calling protocol of its driver.Stepper: Step before any Start fails,
-// and a second Start forgets the first run.
+// and a run started after an abandoned one forgets it.
 func TestRun(t *testing.T, newAssigner func(t *testing.T, data kmeans.Data) kmeans.Assigner, extra ...kmeans.Data) {
 	t.Helper()
 	for _, c := range runCases() {
