@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"golang.org/x/image/draw"
 )
 
 // Origin is where a tile was cut from: the sheet's index in Set.Sheets and
@@ -55,6 +57,14 @@ type Set struct {
 	Sheets        []Sheet    // in the order given
 	Blank         int        // blank tiles found, whether kept or skipped
 	Skipped       int        // blank tiles left out (Options.SkipBlank)
+	// Resize and Fit are Options.Resize and Options.Fit when every image
+	// was resized to one sample (Resize is then the tile size, and every
+	// sheet a file holding one image or an array's images); Resize is
+	// zero when the sheets were cut on Grid or arrays read as they are.
+	Resize image.Point
+	Fit    Fit
+	// Bad lists the files Options.SkipBad left out, in the order given.
+	Bad []BadFile
 }
 
 // N is the number of tiles.
@@ -83,6 +93,33 @@ type Options struct {
 	// Workers bounds the sheets decoded at once; 0 means GOMAXPROCS. The
 	// result does not depend on it.
 	Workers int
+
+	// Resize, when not zero, makes every image one sample, never cut
+	// into tiles: its features (gray or RGB over Background, as for
+	// sheets) are scaled to Resize.X x Resize.Y pixels by Filter, fitted
+	// as Fit says. Grid then only gives the image size of .npy arrays of
+	// shape (N, D); Margin, Spacing and Crop must be unset. Every file
+	// becomes a Sheet of one row and one column.
+	Resize image.Point
+	Fit    Fit
+	// Filter is the resampling filter for Resize; nil means
+	// draw.CatmullRom (golang.org/x/image/draw): the cubic of Catmull and
+	// Rom, which is Pillow's BICUBIC (a = -0.5, Pillow's default for
+	// resize). x/image/draw widens a kernel's support by the scale factor
+	// when shrinking, so every source pixel is averaged in, as a
+	// down-scaling filter must (nearest neighbour would drop most pixels
+	// and alias strokes away). draw.BiLinear is the other named kernel.
+	Filter *draw.Kernel
+	// SkipBad leaves out the files that cannot be read as images or
+	// arrays (corrupt, truncated, unsupported, unreadable), listing them
+	// in Set.Bad, instead of failing. It applies to samples (Resize) and
+	// arrays; a sheet cut on a grid must load.
+	SkipBad bool
+	// Progress, when set, is called as samples are loaded (Resize and
+	// arrays), about 200 times in all and at the end, with the samples
+	// done so far and the total; calls come one at a time, in order, from
+	// the loading goroutines.
+	Progress func(done, total int)
 }
 
 // grid resolves Grid and Size.
@@ -183,6 +220,9 @@ func (in input) decode(h header) (image.Image, error) {
 const maxTileBytes = 1 << 40
 
 func load(ins []input, opts Options) (*Set, error) {
+	if samplesMode(ins, opts) {
+		return loadSamples(ins, opts)
+	}
 	g := opts.grid()
 	if err := g.validate(); err != nil {
 		return nil, err
