@@ -13,6 +13,7 @@ var (
 	ReadTileset  = readTileset
 	ParseTileset = parseTileset
 	GridFit      = Grid.fit
+	FitRects     = fitRects
 )
 
 type (
