@@ -58,8 +58,8 @@ func TestLoadSamplesMixed(t *testing.T) {
 		level uint8
 	}{
 		{uniform(image.NewGray(image.Rect(0, 0, 20, 10)), color.Gray{100}), 100},
-		{uniform(image.NewRGBA(image.Rect(0, 0, 5, 7)), color.RGBA{255, 0, 0, 255}), 76}, // BT.601 luma of red
-		{uniform(image.NewNRGBA(image.Rect(0, 0, 30, 12)), color.NRGBA{0, 0, 0, 0}), 255},  // transparent over white
+		{uniform(image.NewRGBA(image.Rect(0, 0, 5, 7)), color.RGBA{255, 0, 0, 255}), 76},  // BT.601 luma of red
+		{uniform(image.NewNRGBA(image.Rect(0, 0, 30, 12)), color.NRGBA{0, 0, 0, 0}), 255}, // transparent over white
 		{pal, 29}, // blue
 		{uniform(image.NewGray16(image.Rect(0, 0, 3, 3)), color.Gray16{0x8080}), 0x80},
 		{uniform(image.NewGray(image.Rect(0, 0, 8, 8)), color.Gray{7}), 7}, // already the size
@@ -115,9 +115,9 @@ func TestFitRects(t *testing.T) {
 		sr, dr       image.Rectangle
 	}{
 		{20, 10, 8, 8, tiles.FitStretch, r(0, 0, 20, 10), r(0, 0, 8, 8)},
-		{20, 10, 8, 8, tiles.FitPad, r(0, 0, 20, 10), r(0, 2, 8, 6)},   // new height round(10/20*8) = 4, y = round(2.0) = 2
+		{20, 10, 8, 8, tiles.FitPad, r(0, 0, 20, 10), r(0, 2, 8, 6)},     // new height round(10/20*8) = 4, y = round(2.0) = 2
 		{10, 30, 16, 16, tiles.FitPad, r(0, 0, 10, 30), r(6, 0, 11, 16)}, // width round(5.33) = 5, x = round(5.5) = 6 (half to even)
-		{20, 10, 8, 8, tiles.FitCrop, r(5, 0, 15, 10), r(0, 0, 8, 8)},   // the centred 10x10
+		{20, 10, 8, 8, tiles.FitCrop, r(5, 0, 15, 10), r(0, 0, 8, 8)},    // the centred 10x10
 		{10, 30, 16, 16, tiles.FitCrop, r(0, 10, 10, 20), r(0, 0, 16, 16)},
 		{28, 28, 16, 16, tiles.FitCrop, r(0, 0, 28, 28), r(0, 0, 16, 16)},
 		{30, 20, 12, 8, tiles.FitPad, r(0, 0, 30, 20), r(0, 0, 12, 8)}, // same aspect ratio

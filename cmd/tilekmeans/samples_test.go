@@ -305,9 +305,9 @@ func TestSameDigitsAllFormats(t *testing.T) {
 	// The inertia is summed in sample order, which differs: equal to
 	// rounding.
 	s := readSummary(t, out)
-	a, b := s["runs"].([]any)[0].(map[string]any), wantSummary["runs"].([]any)[0].(map[string]any)
-	if d := a["inertia"].(float64)/b["inertia"].(float64) - 1; d > 1e-12 || d < -1e-12 || a["purity"] != b["purity"] || a["iterations"] != b["iterations"] {
-		t.Errorf("png: inertia %v purity %v after %v iterations, want %v %v after %v", a["inertia"], a["purity"], a["iterations"], b["inertia"], b["purity"], b["iterations"])
+	got, exp := s["runs"].([]any)[0].(map[string]any), wantSummary["runs"].([]any)[0].(map[string]any)
+	if d := got["inertia"].(float64)/exp["inertia"].(float64) - 1; d > 1e-12 || d < -1e-12 || got["purity"] != exp["purity"] || got["iterations"] != exp["iterations"] {
+		t.Errorf("png: inertia %v purity %v after %v iterations, want %v %v after %v", got["inertia"], got["purity"], got["iterations"], exp["inertia"], exp["purity"], exp["iterations"])
 	}
 }
 
