@@ -20,10 +20,13 @@ type Origin struct {
 	Sheet, Row, Col int32 // 12 bytes a tile: 120 MB at 10^7 tiles, not 240
 }
 
-// Sheet describes one loaded sheet.
+// Sheet describes one loaded sheet: an image cut on a grid, an image
+// resized to one sample (Options.Resize: one row, one column), or an array
+// file (its images are its Rows, in one column; Width x Height is one
+// image's size).
 type Sheet struct {
 	Path          string // file path, or the Source's name
-	Format        string // as package image names it: "png", "jpeg", "gif", "bmp" or "tiff"
+	Format        string // as package image names it: "png", "jpeg", "gif", "bmp" or "tiff"; "npy" or "idx" for an array
 	Width, Height int    // pixels as displayed (after any EXIF orientation), before any crop
 	Rows, Cols    int    // tile grid
 	Blank         int    // blank tiles (all pixels equal) found
@@ -144,7 +147,9 @@ var errNoSheets = errors.New("no image matched")
 var ErrAllBlank = errors.New("every tile is blank, and skipping blank tiles leaves none")
 
 // Load reads the sheets at paths (in the given order) and cuts them; paths
-// are files, not folders or glob patterns. Sheets are decoded by up to Options.Workers goroutines; each file's
+// are files, not folders or glob patterns. With Options.Resize every image
+// is one sample instead, and .npy and IDX files are arrays of samples (see
+// the package documentation). Sheets are decoded by up to Options.Workers goroutines; each file's
 // bytes are dropped once decoded and each decoded sheet once cut, and the
 // tile matrix is allocated once, at its final size, from the image headers.
 // Errors name the file; the first failing sheet in path order is reported.
