@@ -116,21 +116,24 @@ func (s *sheetFlags) expandImages(paths []string, exclude string, opts *tiles.Op
 // folderOf is -labels folders' class of a file: the first folder below
 // the -images folder it was found in (torchvision's ImageFolder).
 func (s *sheetFlags) folderOf(path string) (string, error) {
-	for _, f := range s.files {
-		if f.Path != path {
-			continue
+	if s.byPath == nil {
+		s.byPath = make(map[string]sheetpaths.File, len(s.files))
+		for _, f := range s.files {
+			s.byPath[f.Path] = f
 		}
-		rel := f.Rel()
-		class, _, nested := strings.Cut(rel, "/")
-		switch {
-		case f.Root == "":
-			return "", fmt.Errorf("%s was named itself, not found in a folder of class folders given to -images", path)
-		case !nested:
-			return "", fmt.Errorf("%s lies in %s itself, not in a class folder below it", path, f.Root)
-		}
-		return class, nil
 	}
-	return "", fmt.Errorf("%s is not among the -images files", path)
+	f, ok := s.byPath[path]
+	if !ok {
+		return "", fmt.Errorf("%s is not among the -images files", path)
+	}
+	class, _, nested := strings.Cut(f.Rel(), "/")
+	switch {
+	case f.Root == "":
+		return "", fmt.Errorf("%s was named itself, not found in a folder of class folders given to -images", path)
+	case !nested:
+		return "", fmt.Errorf("%s lies in %s itself, not in a class folder below it", path, f.Root)
+	}
+	return class, nil
 }
 
 // isArraySheet reports whether a sheet is an array file (its images are

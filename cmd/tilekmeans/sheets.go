@@ -109,6 +109,7 @@ type sheetFlags struct {
 	fit      fitFlag
 	skipBad  bool
 	files    []sheetpaths.File
+	byPath   map[string]sheetpaths.File // files by path, for folderOf
 	progress io.Writer
 }
 
