@@ -2,11 +2,9 @@ package tiles_test
 
 import (
 	"bytes"
-	"compress/gzip"
 	"fmt"
 	"image"
 	"image/png"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,23 +28,7 @@ type mnistSet struct {
 func mnistPNGs(b *testing.B, dir string) mnistSet {
 	b.Helper()
 	data := sharedtest.MNIST(b)
-	read := func(name string) []byte {
-		f, err := os.Open(filepath.Join(data, name))
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer f.Close()
-		z, err := gzip.NewReader(f)
-		if err != nil {
-			b.Fatal(err)
-		}
-		all, err := io.ReadAll(z)
-		if err != nil {
-			b.Fatal(err)
-		}
-		return all
-	}
-	images, labels := read("train-images-idx3-ubyte.gz"), read("train-labels-idx1-ubyte.gz")[8:]
+	images, labels := sharedtest.ReadMNIST(b, "train-images-idx3-ubyte.gz"), sharedtest.ReadMNIST(b, "train-labels-idx1-ubyte.gz")[8:]
 	m := mnistSet{idx: filepath.Join(dir, "train-images-idx3-ubyte"), idxGz: filepath.Join(data, "train-images-idx3-ubyte.gz")}
 	if err := os.WriteFile(m.idx, images, 0o644); err != nil {
 		b.Fatal(err)

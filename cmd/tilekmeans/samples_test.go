@@ -182,24 +182,7 @@ func TestSamplesFolder(t *testing.T) {
 // labels, from the module cache.
 func mnistDigits(t *testing.T, n int) (px []uint8, labels []uint8) {
 	t.Helper()
-	dir := sharedtest.MNIST(t)
-	read := func(name string, offset int) []uint8 {
-		f, err := os.Open(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		z, err := gzip.NewReader(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var b bytes.Buffer
-		if _, err := b.ReadFrom(z); err != nil {
-			t.Fatal(err)
-		}
-		return b.Bytes()[offset:]
-	}
-	return read("train-images-idx3-ubyte.gz", 16)[:n*784], read("train-labels-idx1-ubyte.gz", 8)[:n]
+	return sharedtest.ReadMNIST(t, "train-images-idx3-ubyte.gz")[16:][:n*784], sharedtest.ReadMNIST(t, "train-labels-idx1-ubyte.gz")[8:][:n]
 }
 
 // TestSameDigitsAllFormats: the same 600 MNIST digits as a .npy of shape

