@@ -304,15 +304,22 @@ type sampler struct {
 	cv   *converter  // reused
 	tmp  []uint8     // an array image's bytes
 	gray *image.Gray // a gray array's image, over tmp
+	read []byte      // the file being decoded
 	bgPx [3]uint8    // the background as features
 	bgOK bool
 }
 
 // file reads, decodes and samples one image file into dst.
 func (s *sampler) file(in input, u *unit, dst []uint8) error {
-	data, err := in.bytes()
-	if err != nil {
-		return err
+	data := in.data
+	if !in.inMemory {
+		var err error
+		// The decoders copy what they keep: the buffer serves every
+		// file this sampler reads.
+		if s.read, err = readFileInto(in.name, s.read); err != nil {
+			return fmt.Errorf("load %w", err)
+		}
+		data = s.read
 	}
 	img, inf, err := decodeImage(in.name, data)
 	if err != nil {
