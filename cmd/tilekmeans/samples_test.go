@@ -526,3 +526,36 @@ func TestExportFolders(t *testing.T) {
 		t.Errorf("tile member %v", img.Bounds())
 	}
 }
+
+// TestAssignSamples: assign takes -resize as run does, names samples by
+// file, and puts a run's own images in the clusters the run gave them.
+func TestAssignSamples(t *testing.T) {
+	dir := t.TempDir()
+	imgs := filepath.Join(dir, "imgs")
+	os.MkdirAll(imgs, 0o755)
+	for i := range 12 {
+		writeFile(t, imgs, strconv.Itoa(i)+".png", encodeImage(t, "x.png", blob("gray", 8+i, 8, uint8(20*i), 255)))
+	}
+	out := filepath.Join(dir, "out")
+	if code, _, stderr := runCLI(t, "run", "-q", "-backend", "cpu", "-k", "3", "-images", imgs, "-resize", "4x4", "-out", out); code != exitOK {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	csvPath := filepath.Join(dir, "assign.csv")
+	if code, _, stderr := runCLI(t, "assign", "-q", "-centroids", filepath.Join(out, "3"), "-images", imgs, "-resize", "4x4", "-o", csvPath); code != exitOK {
+		t.Fatalf("assign: exit %d: %s", code, stderr)
+	}
+	got := readCSV(t, csvPath)
+	if !slices.Equal(got[0], []string{"sample", "file", "cluster", "distance"}) || len(got) != 13 {
+		t.Fatalf("assign.csv %v", got[:min(3, len(got))])
+	}
+	run := runColumn(t, filepath.Join(out, "labels.csv"), 3)
+	same := 0
+	for i, r := range got[1:] {
+		if r[2] == run[i] {
+			same++
+		}
+	}
+	if same < 11 { // the centroids are read back rounded: a sample on a boundary may move
+		t.Errorf("%d of 12 samples assigned to the cluster the run gave them", same)
+	}
+}
