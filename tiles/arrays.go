@@ -129,8 +129,9 @@ func (e *arrayError) Is(target error) bool {
 
 // readArrayHeader reads the header of the array input in (format npy or
 // idx) from r, whose stream holds size bytes (-1: unknown). tile is the
-// image size that a .npy of shape (N, D) is read with (0x0: none given).
-func readArrayHeader(name, format string, r io.Reader, size int64, tw, th int) (*arrayHeader, error) {
+// image size that a .npy of shape (N, D) is read with (0x0: none given);
+// limit the most pixels an image may have (0: maxPixels).
+func readArrayHeader(name, format string, r io.Reader, size int64, tw, th int, limit int64) (*arrayHeader, error) {
 	fail := func(unsupported bool, f string, args ...any) (*arrayHeader, error) {
 		return nil, fmt.Errorf("load %s: %w", name, &arrayError{err: fmt.Errorf(f, args...), unsupported: unsupported})
 	}
@@ -194,8 +195,11 @@ func readArrayHeader(name, format string, r io.Reader, size int64, tw, th int) (
 	if a.n > 0 && (a.h < 1 || a.w < 1) {
 		return fail(false, "%s images of %dx%d pixels", strings.ToUpper(format), a.w, a.h)
 	}
-	if int64(a.h)*int64(a.w) > maxPixels {
-		return fail(false, "images of %dx%d are larger than the %d-pixel limit", a.w, a.h, maxPixels)
+	if limit <= 0 {
+		limit = maxPixels
+	}
+	if int64(a.h)*int64(a.w) > limit {
+		return nil, &tooLargeError{path: name, format: strings.ToUpper(format) + " array", width: a.w, height: a.h, limit: limit}
 	}
 	if a.bytes() > maxTileBytes {
 		return fail(false, "%s: more than %d bytes", a.desc(), int64(maxTileBytes))

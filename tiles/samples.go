@@ -126,7 +126,7 @@ func loadSamples(ins []input, opts Options) (*Set, error) {
 			return skip(i, err)
 		}
 		defer done()
-		a, err := readArrayHeader(in.name, format, r, size, g.TileWidth, g.TileHeight)
+		a, err := readArrayHeader(in.name, format, r, size, g.TileWidth, g.TileHeight, opts.MaxPixels)
 		if err != nil {
 			return skip(i, err)
 		}
@@ -180,7 +180,7 @@ func loadSamples(ins []input, opts Options) (*Set, error) {
 	prog := newCounter(n, opts.Progress)
 	pool := sync.Pool{New: func() any {
 		return &sampler{model: opts.Color, ch: ch, bg: bg, w: w, h: h, resize: resize != (image.Point{}), fit: opts.Fit,
-			kernel: kernel, scalers: map[[4]int]draw.Scaler{}}
+			kernel: kernel, scalers: map[[4]int]draw.Scaler{}, maxPixels: opts.MaxPixels}
 	}}
 	if err := parallel(len(ins), workers, func(i int) error {
 		u := &units[i]
@@ -296,6 +296,8 @@ type sampler struct {
 	fit     Fit
 	kernel  *draw.Kernel
 	scalers map[[4]int]draw.Scaler // by destination and source size
+	// maxPixels is Options.MaxPixels: the largest image decoded.
+	maxPixels int64
 
 	feat []uint8     // the image's features at its own size
 	src  *image.RGBA // an RGB image's features as an opaque image
@@ -321,7 +323,7 @@ func (s *sampler) file(in input, u *unit, dst []uint8) error {
 		}
 		data = s.read
 	}
-	img, inf, err := decodeImage(in.name, data)
+	img, inf, err := decodeImage(in.name, data, s.maxPixels)
 	if err != nil {
 		return err
 	}

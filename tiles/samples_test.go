@@ -399,4 +399,11 @@ func TestSamplesRefuseGridOptions(t *testing.T) {
 			t.Errorf("%+v: no error", o)
 		}
 	}
+	// MaxPixels holds for samples and arrays' images as for sheets.
+	arr := write(t, t.TempDir(), "a.npy", npyFile(t, make([]uint8, 2*16), 2, 4, 4))
+	for _, paths := range [][]string{{p}, {arr}} {
+		if _, err := tiles.Load(paths, tiles.Options{Resize: image.Pt(2, 2), MaxPixels: 8}); !errors.Is(err, tiles.ErrTooLarge) || !strings.Contains(err.Error(), "4x4 pixels is larger than the 8-pixel limit") {
+			t.Errorf("%v with MaxPixels 8: %v, want ErrTooLarge", paths, err)
+		}
+	}
 }
