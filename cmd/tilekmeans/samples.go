@@ -355,3 +355,28 @@ func sampleReport(in *htmlreport.Input, t *tiles.Set, s summary) {
 		in.Inputs = append(in.Inputs, htmlreport.Fact{Name: "left out (-skip-bad)", Value: fmt.Sprintf("%d unreadable: %s%s", len(t.Bad), strings.Join(names, ", "), more)})
 	}
 }
+
+// applySamples takes -resize and -fit from a run that resized its images
+// (summary.json's resize and fit), refusing a given value that differs.
+func (m *runMeta) applySamples(sf *sheetFlags, contradicts func(flag, given, run string) error) error {
+	if m.s.Resize == "" {
+		return nil
+	}
+	var size tileSize
+	var fit fitFlag
+	if err := size.Set(m.s.Resize); err != nil {
+		return fmt.Errorf("%s: resize %q: %w", m.path, m.s.Resize, err)
+	}
+	if err := fit.UnmarshalText([]byte(m.s.Fit)); err != nil {
+		return fmt.Errorf("%s: %w", m.path, err)
+	}
+	switch {
+	case sf.set["resize"] && sf.resize != size:
+		return contradicts("resize", sf.resize.dims(), size.dims())
+	case sf.set["fit"] && sf.fit != fit:
+		return contradicts("fit", sf.fit.String(), fit.String())
+	}
+	sf.resize, sf.fit = size, fit
+	sf.set["resize"], sf.set["fit"] = true, true
+	return nil
+}

@@ -558,4 +558,15 @@ func TestAssignSamples(t *testing.T) {
 	if same < 11 { // the centroids are read back rounded: a sample on a boundary may move
 		t.Errorf("%d of 12 samples assigned to the cluster the run gave them", same)
 	}
+	// Without -resize, assign takes it from the run's summary.json; a
+	// size that contradicts the run's is refused.
+	if code, _, stderr := runCLI(t, "assign", "-centroids", filepath.Join(out, "3"), "-images", imgs, "-o", csvPath); code != exitOK || !strings.Contains(stderr, "-resize 4x4 -fit stretch") {
+		t.Errorf("assign without -resize: exit %d: %s", code, stderr)
+	}
+	if again := readCSV(t, csvPath); !slices.EqualFunc(again, got, slices.Equal) {
+		t.Errorf("assign without -resize gave other rows")
+	}
+	if code, _, stderr := runCLI(t, "assign", "-centroids", filepath.Join(out, "3"), "-images", imgs, "-resize", "8x8", "-o", csvPath); code != exitUsage || !strings.Contains(stderr, "-resize 8x8: the run that wrote") {
+		t.Errorf("assign -resize 8x8: exit %d: %s", code, stderr)
+	}
 }
