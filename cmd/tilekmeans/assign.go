@@ -48,6 +48,8 @@ func parseAssignFlags(args []string, stderr io.Writer) (*assignOptions, error) {
 		{"spacing", fromRun + "0"},
 		{"crop", fromRun + "off"},
 		{"skip-blank", fromRun + "off"},
+		{"resize", fromRun + "off"},
+		{"fit", fromRun + "stretch"},
 	} {
 		fl := fs.Lookup(f.name)
 		fl.Usage += f.dflt

@@ -48,7 +48,7 @@ const resizeFilter = "catmullrom"
 func (s *sheetFlags) registerSamples(fs *flag.FlagSet) {
 	fs.Var(&s.resize, "resize", "make every image one sample, scaled to `WxH` pixels (Catmull-Rom, Pillow's bicubic), never cut into tiles; folders are read recursively")
 	fs.TextVar(&s.fit, "fit", fitFlag(tiles.FitStretch), "with -resize, how an image of another aspect ratio fits: stretch | pad (centred on -background) | crop (centred)")
-	fs.BoolVar(&s.skipBad, "skip-bad", false, "with -resize or arrays: leave out the files that cannot be read (counted and named in summary.json) instead of failing")
+	fs.BoolVar(&s.skipBad, "skip-bad", false, "with -resize or arrays: leave out the files that cannot be read, naming each on stderr, instead of failing")
 }
 
 // checkSamples refuses the flags that contradict -resize.
@@ -309,6 +309,21 @@ func sampleReport(in *htmlreport.Input, t *tiles.Set, s summary) {
 		return
 	}
 	in.Subtitle = fmt.Sprintf("%d samples of %s from %s; %s", s.Tiles, tileDesc(t), sampleSource(t), strings.SplitN(in.Subtitle, "; ", 2)[1])
+	// The facts of sheets cut on a grid: samples have no grid, and the
+	// inputs are summed up below.
+	facts := in.Facts[:0:0]
+	for _, f := range in.Facts {
+		switch f.Name {
+		case "grid", "sheets":
+			continue
+		case "tiles":
+			f.Name = "samples"
+		case "blank tiles":
+			f.Name = "blank samples"
+		}
+		facts = append(facts, f)
+	}
+	in.Facts = facts
 	in.Name = func(i int) (string, string) {
 		short := names.name(t, i, true)
 		if ext := filepath.Ext(short); !strings.Contains(ext, "[") {
