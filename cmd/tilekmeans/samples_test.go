@@ -446,6 +446,17 @@ func TestSampleBadInputs(t *testing.T) {
 	}
 }
 
+// twelveImages writes 12 gray PNGs of 8..19 x 8 pixels, a white square on
+// ever lighter backgrounds, into dir/imgs and returns that folder.
+func twelveImages(t *testing.T, dir string) string {
+	imgs := filepath.Join(dir, "imgs")
+	os.MkdirAll(imgs, 0o755)
+	for i := range 12 {
+		writeFile(t, imgs, strconv.Itoa(i)+".png", encodeImage(t, "x.png", blob("gray", 8+i, 8, uint8(20*i), 255)))
+	}
+	return imgs
+}
+
 // TestExportFolders: -export folders writes clusters/{k}/{c}/ with every
 // member, named so that the names sort nearest first; separate images are
 // hard links to the originals (copies with folders:copy), tiles and
@@ -453,11 +464,7 @@ func TestSampleBadInputs(t *testing.T) {
 // replaced whole by the next run.
 func TestExportFolders(t *testing.T) {
 	dir := t.TempDir()
-	imgs := filepath.Join(dir, "imgs")
-	os.MkdirAll(imgs, 0o755)
-	for i := range 12 {
-		writeFile(t, imgs, strconv.Itoa(i)+".png", encodeImage(t, "x.png", blob("gray", 8+i, 8, uint8(20*i), 255)))
-	}
+	imgs := twelveImages(t, dir)
 	out := filepath.Join(dir, "out")
 	code, _, stderr := runCLI(t, "run", "-q", "-backend", "cpu", "-k", "2,3", "-images", imgs, "-resize", "4x4", "-export", "folders,npy", "-out", out)
 	if code != exitOK {
@@ -531,11 +538,7 @@ func TestExportFolders(t *testing.T) {
 // file, and puts a run's own images in the clusters the run gave them.
 func TestAssignSamples(t *testing.T) {
 	dir := t.TempDir()
-	imgs := filepath.Join(dir, "imgs")
-	os.MkdirAll(imgs, 0o755)
-	for i := range 12 {
-		writeFile(t, imgs, strconv.Itoa(i)+".png", encodeImage(t, "x.png", blob("gray", 8+i, 8, uint8(20*i), 255)))
-	}
+	imgs := twelveImages(t, dir)
 	out := filepath.Join(dir, "out")
 	if code, _, stderr := runCLI(t, "run", "-q", "-backend", "cpu", "-k", "3", "-images", imgs, "-resize", "4x4", "-out", out); code != exitOK {
 		t.Fatalf("run: exit %d: %s", code, stderr)
