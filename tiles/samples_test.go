@@ -462,3 +462,53 @@ sys.stdout.buffer.write(x.tobytes())
 	}
 	t.Logf("against Pillow: mean difference %.3f, %.2f%% off by more than 4, at most %d", mean, 100*share, most)
 }
+
+// TestSamplesAsSheets: every image of testdata/formats (each format,
+// bit depth, palette, alpha, EXIF orientation, Pillow's, ImageMagick's
+// and tiffcp's files) loaded as one sample at its own size gives the
+// features of the same image loaded as a sheet of one tile, gray and RGB,
+// over a coloured background; a file a sheet cannot be is refused as a
+// sample with the same error, and with SkipBad is left out.
+func TestSamplesAsSheets(t *testing.T) {
+	paths, _ := filepath.Glob(filepath.Join("testdata", "formats", "*.*"))
+	bg := color.RGBA{30, 200, 90, 255}
+	tested := 0
+	for _, p := range paths {
+		if strings.HasSuffix(p, ".py") || strings.HasSuffix(p, ".md") {
+			continue
+		}
+		for _, model := range []tiles.ColorModel{tiles.Gray, tiles.RGB} {
+			probe, err := tiles.Load([]string{p}, tiles.Options{Resize: image.Pt(1, 1)})
+			if err != nil {
+				_, serr := tiles.Load([]string{p}, tiles.Options{Size: 1})
+				if serr == nil || serr.Error() != err.Error() {
+					t.Errorf("%s: as a sample %v, as a sheet %v", p, err, serr)
+				}
+				skipped, err := tiles.Load([]string{p, paths[0]}, tiles.Options{Resize: image.Pt(1, 1), SkipBad: true})
+				if err != nil || len(skipped.Bad) != 1 || skipped.Bad[0].Path != p {
+					t.Errorf("%s with SkipBad: %v", p, err)
+				}
+				continue
+			}
+			sh := probe.Sheets[0]
+			w, h := sh.Width, sh.Height
+			sheet, err := tiles.Load([]string{p}, tiles.Options{Grid: tiles.Grid{TileWidth: w, TileHeight: h}, Color: model, Background: bg})
+			if err != nil {
+				t.Fatalf("%s as a sheet: %v", p, err)
+			}
+			sample, err := tiles.Load([]string{p}, tiles.Options{Resize: image.Pt(w, h), Color: model, Background: bg})
+			if err != nil {
+				t.Fatalf("%s as a sample: %v", p, err)
+			}
+			s0, t0 := sample.Sheets[0], sheet.Sheets[0]
+			if !bytes.Equal(sample.Pix, sheet.Pix) || s0.Orientation != t0.Orientation || s0.Transparent != t0.Transparent || s0.Format != t0.Format {
+				t.Errorf("%s (%v): the sample differs from the sheet's tile (orientation %q/%q, transparent %d/%d)",
+					p, model, s0.Orientation, t0.Orientation, s0.Transparent, t0.Transparent)
+			}
+			tested++
+		}
+	}
+	if tested < 40 {
+		t.Errorf("only %d images compared", tested)
+	}
+}
