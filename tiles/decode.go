@@ -169,16 +169,17 @@ func classify(name, format string, err error, r io.ReaderAt) error {
 	return &corruptError{path: name, format: format, err: err}
 }
 
-// decodeImage decodes an encoded sheet as a viewer shows it: EXIF
-// orientation applied (then with origin (0, 0)). name is only for errors,
+// decodeImage decodes an encoded sheet of at most limit pixels (0:
+// maxPixels) as a viewer shows it: EXIF orientation applied (then with
+// origin (0, 0)). name is only for errors,
 // which are ErrNotImage (wrapped), an unsupportedError, a corruptError or a
 // tooLargeError. The image keeps the decoder's colour model; transparency
 // is left as it is.
-func decodeImage(name string, data []byte) (image.Image, info, error) {
+func decodeImage(name string, data []byte, limit int64) (image.Image, info, error) {
 	r := bytes.NewReader(data)
 	h, err := sniff(name, r, int64(len(data)))
 	if err == nil {
-		err = checkPixels(name, h, maxPixels)
+		err = checkPixels(name, h, limit)
 	}
 	if err != nil {
 		return nil, info{}, err

@@ -59,6 +59,32 @@
 // read wrongly by golang.org/x/image v0.30; v0.48, which this module
 // requires, reads them right, and the tests hold their true pixels.)
 //
+// # One image, one sample; arrays
+//
+// Options.Resize makes every image one sample rather than a sheet of
+// tiles: its features are scaled to Resize.X x Resize.Y by Options.Filter
+// (draw.CatmullRom by default: Pillow's bicubic, an averaging filter when
+// shrinking), fitted as Options.Fit says (FitStretch, FitPad on the
+// background, FitCrop; the rectangles of Pillow's ImageOps.pad and
+// ImageOps.fit). Each file is then a Sheet of one row and one column.
+//
+// Arrays of images are loaded by name: NumPy .npy files of uint8 of shape
+// (N, H, W), (N, H, W, 3) or (N, D) (D = W*H or 3*W*H for Grid's tile
+// size), C order as numpy.save writes them, and IDX files of unsigned
+// bytes with three dimensions (LeCun's format, the files of MNIST,
+// Fashion-MNIST and EMNIST: names ending in idx3-ubyte or .idx3,
+// optionally gzipped); in memory (LoadSources) by their first bytes. Each
+// image is a sample: an array is a Sheet whose Rows are its images (Cols
+// 1, Width x Height one image's size, Origin.Row the index). Without
+// Resize and a tile size, the samples are the arrays' own size; with
+// Resize they are scaled like image files. The data is streamed into the
+// tile matrix, never held whole: a 2 GB file costs the 2 GB matrix. A
+// truncated file, an IDX count that does not match the file's size
+// (ErrCorrupt), another dtype or Fortran order (errors.ErrUnsupported) are
+// errors naming the file. Options.SkipBad leaves out the samples' files
+// that cannot be read, listed in Set.Bad; Options.Progress reports the
+// samples loaded.
+//
 // # Memory and speed
 //
 // Sheets are decoded in parallel (Options.Workers, GOMAXPROCS by default),

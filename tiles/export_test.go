@@ -8,11 +8,12 @@ import (
 // What the external tests reach of the unexported decoder, EXIF reader and
 // tileset reader.
 var (
-	DecodeImage  = decodeImage
+	DecodeImage  = func(name string, data []byte) (image.Image, info, error) { return decodeImage(name, data, 0) }
 	ToGray       = toGray
 	ReadTileset  = readTileset
 	ParseTileset = parseTileset
 	GridFit      = Grid.fit
+	FitRects     = fitRects
 )
 
 type (

@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"golang.org/x/image/draw"
 )
 
 // Origin is where a tile was cut from: the sheet's index in Set.Sheets and
@@ -18,10 +20,13 @@ type Origin struct {
 	Sheet, Row, Col int32 // 12 bytes a tile: 120 MB at 10^7 tiles, not 240
 }
 
-// Sheet describes one loaded sheet.
+// Sheet describes one loaded sheet: an image cut on a grid, an image
+// resized to one sample (Options.Resize: one row, one column), or an array
+// file (its images are its Rows, in one column; Width x Height is one
+// image's size).
 type Sheet struct {
 	Path          string // file path, or the Source's name
-	Format        string // as package image names it: "png", "jpeg", "gif", "bmp" or "tiff"
+	Format        string // as package image names it: "png", "jpeg", "gif", "bmp" or "tiff"; "npy" or "idx" for an array
 	Width, Height int    // pixels as displayed (after any EXIF orientation), before any crop
 	Rows, Cols    int    // tile grid
 	Blank         int    // blank tiles (all pixels equal) found
@@ -55,6 +60,14 @@ type Set struct {
 	Sheets        []Sheet    // in the order given
 	Blank         int        // blank tiles found, whether kept or skipped
 	Skipped       int        // blank tiles left out (Options.SkipBlank)
+	// Resize and Fit are Options.Resize and Options.Fit when every image
+	// was resized to one sample (Resize is then the tile size, and every
+	// sheet a file holding one image or an array's images); Resize is
+	// zero when the sheets were cut on Grid or arrays read as they are.
+	Resize image.Point
+	Fit    Fit
+	// Bad lists the files Options.SkipBad left out, in the order given.
+	Bad []BadFile
 }
 
 // N is the number of tiles.
@@ -90,6 +103,33 @@ type Options struct {
 	// decoder allocate gigabytes (a decoded 8-bit RGBA sheet takes 4 bytes
 	// a pixel, a 16-bit one 8).
 	MaxPixels int64
+
+	// Resize, when not zero, makes every image one sample, never cut
+	// into tiles: its features (gray or RGB over Background, as for
+	// sheets) are scaled to Resize.X x Resize.Y pixels by Filter, fitted
+	// as Fit says. Grid then only gives the image size of .npy arrays of
+	// shape (N, D); Margin, Spacing and Crop must be unset. Every file
+	// becomes a Sheet of one row and one column.
+	Resize image.Point
+	Fit    Fit
+	// Filter is the resampling filter for Resize; nil means
+	// draw.CatmullRom (golang.org/x/image/draw): the cubic of Catmull and
+	// Rom, which is Pillow's BICUBIC (a = -0.5, Pillow's default for
+	// resize). x/image/draw widens a kernel's support by the scale factor
+	// when shrinking, so every source pixel is averaged in, as a
+	// down-scaling filter must (nearest neighbour would drop most pixels
+	// and alias strokes away). draw.BiLinear is the other named kernel.
+	Filter *draw.Kernel
+	// SkipBad leaves out the files that cannot be read as images or
+	// arrays (corrupt, truncated, unsupported, unreadable), listing them
+	// in Set.Bad, instead of failing. It applies to samples (Resize) and
+	// arrays; a sheet cut on a grid must load.
+	SkipBad bool
+	// Progress, when set, is called as samples are loaded (Resize and
+	// arrays), about 200 times in all and at the end, with the samples
+	// done so far and the total; calls come one at a time, in order, from
+	// the loading goroutines.
+	Progress func(done, total int)
 }
 
 // grid resolves Grid and Size.
@@ -114,7 +154,9 @@ var errNoSheets = errors.New("no image matched")
 var ErrAllBlank = errors.New("every tile is blank, and skipping blank tiles leaves none")
 
 // Load reads the sheets at paths (in the given order) and cuts them; paths
-// are files, not folders or glob patterns. Sheets are decoded by up to Options.Workers goroutines; each file's
+// are files, not folders or glob patterns. With Options.Resize every image
+// is one sample instead, and .npy and IDX files are arrays of samples (see
+// the package documentation). Sheets are decoded by up to Options.Workers goroutines; each file's
 // bytes are dropped once decoded and each decoded sheet once cut, and the
 // tile matrix is allocated once, at its final size, from the image headers.
 // Errors name the file; the first failing sheet in path order is reported.
@@ -190,6 +232,9 @@ func (in input) decode(h header) (image.Image, error) {
 const maxTileBytes = 1 << 40
 
 func load(ins []input, opts Options) (*Set, error) {
+	if samplesMode(ins, opts) {
+		return loadSamples(ins, opts)
+	}
 	g := opts.grid()
 	if err := g.validate(); err != nil {
 		return nil, err

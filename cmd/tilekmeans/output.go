@@ -61,7 +61,16 @@ type summary struct {
 	Classes     int          `json:"classes"`
 	QualityNote string       `json:"quality_note,omitempty"`
 	Sheets      []sheetEntry `json:"sheets"`
-	Runs        []runEntry   `json:"runs"`
+	// With -resize (samples.go): the size, fit and filter, and the image
+	// files summed up (they are not listed in sheets; labels.csv names
+	// each); with -skip-bad, the files left out.
+	Resize     string       `json:"resize,omitempty"`
+	Fit        string       `json:"fit,omitempty"`
+	Filter     string       `json:"filter,omitempty"`
+	Images     *imagesEntry `json:"images,omitempty"`
+	SkippedBad int          `json:"skipped_bad,omitempty"`
+	BadFiles   []badEntry   `json:"bad_files,omitempty"`
+	Runs       []runEntry   `json:"runs"`
 
 	// With a GPU: the EGL device it ran on, its parity canary, and whether
 	// -allow-mismatch let it run after a failed canary (its results then
@@ -133,7 +142,11 @@ func buildSummary(ro *runOutput) summary {
 	if be.gpuErr != nil {
 		s.GPUError = be.gpuErr.Error()
 	}
+	summarizeSamples(&s, t)
 	for _, sh := range t.Sheets {
+		if t.Resize != (image.Point{}) && !isArraySheet(sh) {
+			continue // summed up in images
+		}
 		e := sheetEntry{Path: sh.Path, Format: sh.Format, Width: sh.Width, Height: sh.Height, Rows: sh.Rows, Cols: sh.Cols,
 			Blank: sh.Blank, Orientation: sh.Orientation, Transparent: sh.Transparent}
 		if sh.Cropped != (image.Point{}) {
@@ -307,6 +320,8 @@ func newClassScoring(spec labels.Spec, c *labels.Classes) classScoring {
 		cs.from = fmt.Sprintf("grid row / %d (-labels %s)", spec.N, spec)
 	case labels.Cols:
 		cs.from = fmt.Sprintf("grid column / %d (-labels %s)", spec.N, spec)
+	case labels.Folders:
+		cs.from = "the class folder each image lies in, below the -images folder (-labels folders)"
 	default:
 		cs.from = "from " + spec.File
 	}
@@ -330,6 +345,10 @@ func (cs classScoring) quality(res *kmeans.Result) *kmeans.Quality {
 func writeLabels(w io.Writer, t *tiles.Set, runs []kRun) error {
 	cw := csv.NewWriter(w)
 	head := []string{"tile", "sheet", "row", "col"}
+	names := namesOf(t)
+	if names.byFile {
+		head = names.header()
+	}
 	for _, r := range runs {
 		head = append(head, "k"+strconv.Itoa(r.res.K))
 	}
@@ -337,13 +356,18 @@ func writeLabels(w io.Writer, t *tiles.Set, runs []kRun) error {
 		return err
 	}
 	rec := make([]string, len(head))
+	at := len(head) - len(runs)
 	for i, org := range t.Origins {
 		rec[0] = strconv.Itoa(i)
 		rec[1] = t.Sheets[org.Sheet].Path
-		rec[2] = strconv.Itoa(int(org.Row))
-		rec[3] = strconv.Itoa(int(org.Col))
+		if names.byFile {
+			names.fill(rec, org)
+		} else {
+			rec[2] = strconv.Itoa(int(org.Row))
+			rec[3] = strconv.Itoa(int(org.Col))
+		}
 		for j, r := range runs {
-			rec[4+j] = strconv.Itoa(int(r.res.Labels[i]) + 1)
+			rec[at+j] = strconv.Itoa(int(r.res.Labels[i]) + 1)
 		}
 		if err := cw.Write(rec); err != nil {
 			return err

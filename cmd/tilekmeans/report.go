@@ -29,6 +29,7 @@ func writeReport(root string, ro *runOutput, s summary) error {
 	if c := ro.scoring.classes; c != nil {
 		in.Classes = c.Names
 	}
+	sampleReport(in, t, s)
 	for _, r := range runs {
 		rr := htmlreport.Run{Result: r.res, Seconds: r.seconds, Quality: r.quality, Centroids: r.centroids, Montage: r.montage}
 		if note := montageNote(t, r.res.K, r.montageParts); note != "" {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"image"
 	"image/color"
 	"io"
 	"path/filepath"
@@ -123,6 +124,14 @@ type sheetFlags struct {
 	skipBlank  bool
 	maxPixels  int64
 	set        map[string]bool // flags given on the command line
+	// -resize, -fit, -skip-bad (samples.go); the files -images found, and
+	// where to draw the loading progress line (nil: nowhere).
+	resize   tileSize
+	fit      fitFlag
+	skipBad  bool
+	files    []sheetpaths.File
+	byPath   map[string]sheetpaths.File // files by path, for folderOf
+	progress io.Writer
 }
 
 // register adds the sheet flags to fs. tileDefault is -tile's default (0:
@@ -139,6 +148,7 @@ func (s *sheetFlags) register(fs *flag.FlagSet, tileDefault int) {
 	fs.TextVar(&s.background, "background", white, "`colour` transparent pixels are composited over: #rrggbb, #rgb, a colour name (white, black, ...) or a gray level 0..255")
 	fs.BoolVar(&s.crop, "crop", false, "trim a right/bottom remainder that is not a whole tile instead of failing")
 	fs.BoolVar(&s.skipBlank, "skip-blank", false, "leave blank tiles (all pixels equal) out")
+	s.registerSamples(fs)
 	fs.Int64Var(&s.maxPixels, "max-pixels", defaultMaxPixels, "the most `pixels` (width x height) a sheet may have: a larger one is refused before it is decoded (4 bytes a pixel)")
 }
 
@@ -182,7 +192,7 @@ func (s *sheetFlags) check(fs *flag.FlagSet) error {
 			}
 		}
 	}
-	return nil
+	return s.checkSamples()
 }
 
 // options returns the tiles.Options the flags ask for.
@@ -195,6 +205,9 @@ func (s *sheetFlags) options(workers int) tiles.Options {
 		SkipBlank:  s.skipBlank,
 		Workers:    workers,
 		MaxPixels:  s.maxPixels,
+		Resize:     image.Pt(s.resize.w, s.resize.h),
+		Fit:        tiles.Fit(s.fit),
+		SkipBad:    s.skipBad,
 	}
 }
 
@@ -230,13 +243,9 @@ func (s *sheetFlags) load(workers int, exclude string) (_ *tiles.Set, err error)
 		t, err := tiles.LoadSources(srcs, opts)
 		return t, gridHint(err)
 	}
-	expand := []sheetpaths.ExpandOption{sheetpaths.SkipOutputDirs()}
-	if exclude != "" {
-		expand = append(expand, sheetpaths.ExcludeTree(exclude))
-	}
-	files, err := sheetpaths.Expand(paths, expand...)
+	files, err := s.expandImages(paths, exclude, &opts)
 	if err != nil {
-		return nil, fmt.Errorf("-images %w", err)
+		return nil, err
 	}
 	t, err := tiles.Load(files, opts)
 	return t, gridHint(err)
@@ -247,6 +256,9 @@ func (s *sheetFlags) load(workers int, exclude string) (_ *tiles.Set, err error)
 // ./images/usps_*.jpg" (the defaults are said, so a user sees which ran).
 func (s *sheetFlags) source(t *tiles.Set) string {
 	n := len(t.Sheets)
+	if d := sampleSource(t); d != "" {
+		return d
+	}
 	switch {
 	case s.tileset != "" || len(s.images) > 0:
 		return plural(n, "sheet")
@@ -279,6 +291,10 @@ func gridHint(err error) error {
 // that cut tiles across gutters of another grid (a warning, also
 // returned for summary.json).
 func noteSheets(w io.Writer, t *tiles.Set, bg background) (warnings []string) {
+	if namesOf(t).byFile {
+		noteSamples(w, t, bg)
+		return nil
+	}
 	for _, sh := range t.Sheets {
 		if sh.Transparent > 0 {
 			fmt.Fprintf(w, "tilekmeans: %s has %d transparent pixels, composited over %s (-background)\n", sh.Path, sh.Transparent, bg)

@@ -131,3 +131,23 @@ func bmpDetail(feature string, r io.ReaderAt) string {
 	}
 	return fmt.Sprintf("%s (compression %s, %d bits per pixel)", feature, c, bpp)
 }
+
+// ArrayFormat tells whether a file's name says it holds an array of images
+// (or labels) rather than one image: NumPy's .npy, and the IDX files of
+// MNIST, Fashion-MNIST and EMNIST, whose names end in idx3-ubyte (images)
+// or idx1-ubyte (labels), as LeCun's train-images-idx3-ubyte and Kaggle's
+// train-images.idx3-ubyte do, or in .idx3 or .idx1; IDX files may be
+// gzipped (.gz). ArrayFormat says which: "npy", "idx" or "".
+func ArrayFormat(name string) string {
+	n := strings.ToLower(name)
+	if strings.HasSuffix(n, ".npy") {
+		return "npy"
+	}
+	n = strings.TrimSuffix(n, ".gz")
+	for _, s := range []string{"idx3-ubyte", ".idx3", "idx1-ubyte", ".idx1"} {
+		if strings.HasSuffix(n, s) {
+			return "idx"
+		}
+	}
+	return ""
+}

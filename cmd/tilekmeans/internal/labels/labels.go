@@ -31,6 +31,9 @@ const (
 	Cols
 	// File: one label per tile, in tile order, from a file.
 	File
+	// Folders: class = the first folder below the folder the file was
+	// found in (torchvision's ImageFolder), for one image, one sample.
+	Folders
 )
 
 // Spec says how tiles are given true classes for the quality metrics
@@ -39,6 +42,7 @@ const (
 //	sheets   one class per sheet
 //	rows:N   class = grid row / N (N >= 1)
 //	cols:N   class = grid column / N
+//	folders  class = the first folder level below the -images folder
 //	FILE     anything else: a file of labels, one per tile in tile order
 //
 // The zero Spec is "sheets".
@@ -52,7 +56,10 @@ const (
 // taken from the column headed "label" or "class" (any case), else from the
 // first column. Final newlines are optional; in TSV an empty line before a
 // label is an error, while CSV skips empty lines (as encoding/csv does); an empty label
-// is an error in both. The labels are matched to tiles in tile order: either one per
+// is an error in both. A label file may also be binary: an IDX labels file
+// (idx1-ubyte, as MNIST's train-labels-idx1-ubyte, optionally gzipped) or
+// a .npy of integers of shape (N,); its classes are numbered in the
+// numbers' order. The labels are matched to tiles in tile order: either one per
 // grid cell of every sheet (blank tiles included, whether skipped or not), or
 // one per tile kept.
 type Spec struct {
@@ -70,6 +77,8 @@ func (s Spec) String() string {
 		return "cols:" + strconv.Itoa(s.N)
 	case File:
 		return s.File
+	case Folders:
+		return "folders"
 	}
 	return "sheets"
 }
@@ -84,6 +93,9 @@ func (s *Spec) UnmarshalText(b []byte) error {
 	switch {
 	case text == "sheets":
 		*s = Spec{}
+		return nil
+	case text == "folders":
+		*s = Spec{Kind: Folders}
 		return nil
 	case text == "":
 		return errors.New("labels: empty: want sheets, rows:N, cols:N or a file")
@@ -208,6 +220,8 @@ func (s Spec) Classes(t *tiles.Set) (*Classes, error) {
 		}
 		return c, nil
 	case File:
+	case Folders:
+		return nil, errors.New("labels folders: the folders are given by FolderClasses")
 	default:
 		return nil, fmt.Errorf("labels: unknown kind %d", s.Kind)
 	}
@@ -226,9 +240,14 @@ func (s Spec) Classes(t *tiles.Set) (*Classes, error) {
 	if len(data) > maxLabelBytes {
 		return nil, &FileError{Path: s.File, Err: fmt.Errorf("larger than %d bytes", maxLabelBytes)}
 	}
-	labels, err := Parse(s.File, data)
+	labels, err := parseAny(s.File, data)
 	if err != nil {
 		return nil, err
+	}
+	for _, name := range labels.Order {
+		index[name] = len(c.Names)
+		c.Names = append(c.Names, name)
+		c.Sizes = append(c.Sizes, 0)
 	}
 	cells := 0
 	first := make([]int, len(t.Sheets))
@@ -268,6 +287,9 @@ type Parsed struct {
 	Values  []string // one per data line
 	Columns int      // columns per line
 	Column  string   // the header of the column used ("" for a single column)
+	// Order is the classes in the order to number them (a binary file's
+	// numbers, ascending); nil: in order of first appearance.
+	Order []string
 }
 
 // Parse parses a label file's contents by the rules of Spec;

@@ -25,6 +25,7 @@ type ExpandOption func(*expandConfig)
 type expandConfig struct {
 	exclude    []string // absolute, cleaned
 	skipOutput bool
+	recursive  bool
 }
 
 // ExcludeTree leaves out every file inside dir or its subfolders (a run's
@@ -86,6 +87,39 @@ func (e *ExcludedError) Unwrap() error { return ErrNoImages }
 // wraps ErrNoImages too); an argument that keeps at least one file loses its
 // excluded ones silently.
 func Expand(args []string, opts ...ExpandOption) ([]string, error) {
+	files, err := ExpandFiles(args, opts...)
+	if err != nil {
+		return nil, err
+	}
+	paths := make([]string, len(files))
+	for i, f := range files {
+		paths[i] = f.Path
+	}
+	return paths, nil
+}
+
+// File is a file Expand found: its path, and the folder argument it was
+// found in ("" for a file or glob match named directly).
+type File struct {
+	Path string
+	Root string
+}
+
+// Rel is the file's path relative to its Root ("" without one), slash
+// separated: "3/00010.png" for a file found in folder "mnist".
+func (f File) Rel() string {
+	if f.Root == "" {
+		return ""
+	}
+	rel, err := filepath.Rel(f.Root, f.Path)
+	if err != nil {
+		return ""
+	}
+	return filepath.ToSlash(rel)
+}
+
+// ExpandFiles is Expand, telling each file's folder argument.
+func ExpandFiles(args []string, opts ...ExpandOption) ([]File, error) {
 	var cfg expandConfig
 	for _, o := range opts {
 		o(&cfg)
@@ -116,14 +150,19 @@ func Expand(args []string, opts ...ExpandOption) ([]string, error) {
 		}
 		return ""
 	}
-	var out []string
+	var out []File
 	seen := map[string]bool{}
 	// keep adds the files one argument matched, minus excluded ones.
-	keep := func(arg string, files []string) error {
+	// A walked tree's files are filtered already, folder by folder.
+	keep := func(arg, root string, files []string, walked bool) error {
 		n, firstDir := 0, ""
 		for _, p := range files {
 			p = filepath.Clean(p)
-			if d := excludedBy(p); d != "" {
+			d := ""
+			if !walked {
+				d = excludedBy(p)
+			}
+			if d != "" {
 				if firstDir == "" {
 					firstDir = d
 				}
@@ -132,7 +171,7 @@ func Expand(args []string, opts ...ExpandOption) ([]string, error) {
 			n++
 			if !seen[p] {
 				seen[p] = true
-				out = append(out, p)
+				out = append(out, File{Path: p, Root: root})
 			}
 		}
 		if n == 0 && len(files) > 0 {
@@ -143,8 +182,16 @@ func Expand(args []string, opts ...ExpandOption) ([]string, error) {
 	for _, arg := range args {
 		st, err := os.Stat(arg)
 		var files []string
+		root := ""
 		switch {
+		case err == nil && st.IsDir() && cfg.recursive:
+			root = filepath.Clean(arg)
+			files, err = walkDir(arg, excludedBy)
+			if err != nil {
+				return nil, err
+			}
 		case err == nil && st.IsDir():
+			root = filepath.Clean(arg)
 			files, err = listDir(arg)
 			if err != nil {
 				return nil, err
@@ -172,15 +219,20 @@ func Expand(args []string, opts ...ExpandOption) ([]string, error) {
 		default:
 			return nil, fmt.Errorf("%s: %w", arg, err)
 		}
-		if err := keep(arg, files); err != nil {
+		if err := keep(arg, root, files, root != "" && cfg.recursive); err != nil {
 			return nil, err
 		}
 	}
-	slices.SortStableFunc(out, func(a, b string) int {
-		if c := NaturalCompare(filepath.Base(a), filepath.Base(b)); c != 0 {
+	if cfg.recursive {
+		// Folder by folder, as a tree is read: class folders stay whole.
+		slices.SortStableFunc(out, func(a, b File) int { return naturalPathCompare(a.Path, b.Path) })
+		return out, nil
+	}
+	slices.SortStableFunc(out, func(a, b File) int {
+		if c := NaturalCompare(filepath.Base(a.Path), filepath.Base(b.Path)); c != 0 {
 			return c
 		}
-		return NaturalCompare(a, b)
+		return NaturalCompare(a.Path, b.Path)
 	})
 	return out, nil
 }
