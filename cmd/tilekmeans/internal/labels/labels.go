@@ -58,6 +58,12 @@ const (
 // is an error in both. The labels are matched to tiles in tile order: either one per
 // grid cell of every sheet (blank tiles included, whether skipped or not), or
 // one per tile kept.
+//
+// The file's text is UTF-8, with or without a byte order mark, or UTF-16
+// (little- or big-endian) with its byte order mark, as Windows PowerShell
+// 5.1 and Excel's "Unicode Text" save it; the mark tells which, as Python's
+// open(encoding="utf-16") does. Other text (Latin-1, UTF-16 without its
+// mark) is refused, naming the first byte that gives it away.
 type Spec struct {
 	Kind Kind
 	N    int    // rows or columns per class, for Rows and Cols
