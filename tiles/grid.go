@@ -10,19 +10,26 @@ import (
 
 // Grid is how a sheet is cut into tiles, in the terms of a Tiled tileset
 // (https://doc.mapeditor.org/en/stable/reference/tmx-map-format/#tileset):
-// tiles of TileWidth x TileHeight pixels, Margin pixels around the whole grid
-// (left, top, right and bottom) and Spacing pixels between neighbouring tiles.
+// tiles of TileWidth x TileHeight pixels, Margin pixels before the first
+// column and row (at the left and top) and Spacing pixels between
+// neighbouring tiles.
 //
-// The number of columns and rows follows from the image size, as in Tiled:
+// The number of columns and rows follows from the image size by Tiled's own
+// rule (src/libtiled/tileset.cpp, columnCountForWidth and rowCountForHeight),
+// which takes the margin off the left and top only:
 //
-//	columns = (width  - 2*Margin + Spacing) / (TileWidth  + Spacing)
-//	rows    = (height - 2*Margin + Spacing) / (TileHeight + Spacing)
+//	columns = (width  - Margin + Spacing) / (TileWidth  + Spacing)
+//	rows    = (height - Margin + Spacing) / (TileHeight + Spacing)
 //
 // Tile (row r, column c) has its top-left pixel at
-// (Margin + c*(TileWidth+Spacing), Margin + r*(TileHeight+Spacing)).
+// (Margin + c*(TileWidth+Spacing), Margin + r*(TileHeight+Spacing)), as
+// Tiled's loadFromImage slices it.
 //
 // The zero Grid is not usable; Options.Size fills in a square grid with no
-// margin or spacing. A sheet must be a whole grid (see GridError).
+// margin or spacing. A sheet must be a whole grid: what the tiles leave at
+// the right and at the bottom may be at most Margin + Spacing pixels (a
+// closing margin as wide as the opening one, and one trailing spacing);
+// see GridError.
 type Grid struct {
 	TileWidth, TileHeight int // pixels, >= 1
 	Margin                int // pixels around the grid, >= 0
@@ -61,7 +68,7 @@ func (g Grid) count(width, height int) (cols, rows int) {
 }
 
 func countAxis(n, tile, margin, spacing int) int {
-	avail := n - 2*margin
+	avail := n - margin
 	if avail < tile {
 		return 0
 	}
@@ -69,9 +76,8 @@ func countAxis(n, tile, margin, spacing int) int {
 }
 
 // remainder returns the pixels right of and below the last whole column
-// and row of tiles and the closing margin. Tiled ignores them; fit accepts
-// a sheet when both are at most Spacing (a trailing gutter), or when
-// cropping.
+// and row of tiles. Tiled ignores them; fit accepts a sheet when both are at
+// most slack (a closing margin and a trailing gutter), or when cropping.
 func (g Grid) remainder(width, height int) (right, bottom int) {
 	cols, rows := g.count(width, height)
 	return remainderAxis(width, cols, g.TileWidth, g.Margin, g.Spacing), remainderAxis(height, rows, g.TileHeight, g.Margin, g.Spacing)
@@ -81,24 +87,28 @@ func remainderAxis(size, n, tile, margin, spacing int) int {
 	if n == 0 {
 		return size
 	}
-	return max(0, size-2*margin-n*tile-(n-1)*spacing)
+	return max(0, size-margin-n*tile-(n-1)*spacing)
 }
 
+// slack is the most that may be left right of and below the tiles of a
+// whole grid: a closing margin as wide as the opening one, and one trailing
+// spacing (the Kenney roguelike sheet, 3873x2105 with 64-pixel tiles and
+// spacing 4, ends in a 1-pixel gutter).
+func (g Grid) slack() int { return g.Margin + g.Spacing }
+
 // fit checks that the grid cuts a width x height image into whole tiles and
-// returns its columns and rows. A sheet fits when, beyond the margins, the
-// tiles and the spacing between them, at most one trailing spacing is left on
-// the right and at the bottom (the Kenney roguelike sheet, 3873x2105 with
-// 64-pixel tiles and spacing 4, ends in a 1-pixel gutter). With crop, a larger
-// right or bottom remainder is trimmed instead. Otherwise the error is a
-// *GridError, which tells what does fit (Load also fills in its Fits from
-// the pixels).
+// returns its columns and rows. A sheet fits when, beyond the margin, the
+// tiles and the spacing between them, at most slack is left on the right and
+// at the bottom. With crop, a larger right or bottom remainder is trimmed
+// instead. Otherwise the error is a *GridError, which tells what does fit
+// (Load also fills in its Fits from the pixels).
 func (g Grid) fit(path string, width, height int, crop bool) (cols, rows int, err error) {
 	if err := g.validate(); err != nil {
 		return 0, 0, err
 	}
 	cols, rows = g.count(width, height)
 	right, bottom := g.remainder(width, height)
-	if cols > 0 && rows > 0 && (crop || right <= g.Spacing && bottom <= g.Spacing) {
+	if cols > 0 && rows > 0 && (crop || right <= g.slack() && bottom <= g.slack()) {
 		return cols, rows, nil
 	}
 	return 0, 0, &GridError{Path: path, Width: width, Height: height, Grid: g, Cols: cols, Rows: rows, Right: right, Bottom: bottom}
@@ -118,7 +128,7 @@ func (g Grid) alternatives(width, height int) []Grid {
 				continue
 			}
 			c, r := a.count(width, height)
-			if rr, rb := a.remainder(width, height); c > 0 && r > 0 && rr <= s && rb <= s {
+			if rr, rb := a.remainder(width, height); c > 0 && r > 0 && rr <= a.slack() && rb <= a.slack() {
 				out = append(out, a)
 			}
 		}
@@ -129,7 +139,7 @@ func (g Grid) alternatives(width, height int) []Grid {
 // GridError reports a sheet that a grid does not cut into whole tiles. It
 // carries the numbers a caller needs to say what does fit:
 //
-//   - Cols == 0 or Rows == 0: the image is smaller than one tile (plus margins).
+//   - Cols == 0 or Rows == 0: the image is smaller than one tile (plus the margin).
 //   - Fits not empty: the same tiles cut the image exactly with another margin
 //     or spacing, and the image's pixels agree (every gutter line of that
 //     grid is of one colour), so the given ones are probably wrong; cropping
@@ -141,7 +151,7 @@ type GridError struct {
 	Width, Height int  // image pixels (as displayed, after EXIF orientation)
 	Grid          Grid // the grid asked for
 	Cols, Rows    int  // whole tiles that fit
-	Right, Bottom int  // pixels right of and below the last whole tiles and the margin
+	Right, Bottom int  // pixels right of and below the last whole tiles
 	Fits          []Grid
 }
 
