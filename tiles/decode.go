@@ -3,9 +3,12 @@ package tiles
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image"
+	"image/draw"
+	"image/gif"
 	"io"
 	"strings"
 
@@ -84,6 +87,55 @@ type info struct {
 type header struct {
 	info
 	stored image.Config
+	// page is the sheet's page in a file of several images, counted from
+	// 1; 0 when the file holds one (see pageName).
+	page int
+	// ifd is a TIFF page's IFD offset; 0 for the file's first.
+	ifd int64
+}
+
+// sniffPages reads the headers of the images in r, one per page (see
+// pages.go): the pages of a multi-page TIFF and the frames of an animated
+// GIF are sheets of their own. Errors name the page.
+func sniffPages(name string, r io.ReaderAt, size int64) ([]header, error) {
+	h, err := sniff(name, r, size)
+	if err != nil {
+		return nil, err
+	}
+	n := 1
+	var ifds []int64
+	switch h.Format {
+	case "tiff":
+		ifds = tiffPages(r, size)
+		if _, first, _ := readTIFFHeader(r); len(ifds) == 0 || len(ifds) == 1 && ifds[0] == first {
+			return []header{h}, nil
+		}
+		n = len(ifds)
+	case "gif":
+		n = max(1, gifFrames(io.NewSectionReader(r, 0, size)))
+	}
+	if n == 1 && ifds == nil {
+		return []header{h}, nil
+	}
+	hs := make([]header, n)
+	for p := range hs {
+		if ifds == nil {
+			hs[p] = h
+		} else {
+			page, err := newTIFFPage(r, ifds[p])
+			if err != nil {
+				return nil, classify(pageName(name, p+1), h.Format, err, r)
+			}
+			if hs[p], err = sniff(pageName(name, p+1), page, size); err != nil {
+				return nil, err
+			}
+			hs[p].ifd = ifds[p]
+		}
+		if n > 1 {
+			hs[p].page = p + 1
+		}
+	}
+	return hs, nil
 }
 
 // sniff reads the header of the image in r: format, size, orientation, and
@@ -152,32 +204,102 @@ func classify(name, format string, err error, r io.ReaderAt) error {
 }
 
 // decodeImage decodes an encoded sheet as a viewer shows it: EXIF
-// orientation applied (then with origin (0, 0)). name is only for errors,
-// which are ErrNotImage (wrapped), an unsupportedError, a corruptError or a
-// tooLargeError. The image keeps the decoder's colour model; transparency
-// is left as it is.
+// orientation applied (then with origin (0, 0)); the first page of a file
+// that holds several. name is only for errors, which are ErrNotImage
+// (wrapped), an unsupportedError, a corruptError or a tooLargeError. The
+// image keeps the decoder's colour model; transparency is left as it is.
 func decodeImage(name string, data []byte) (image.Image, info, error) {
-	r := bytes.NewReader(data)
-	h, err := sniff(name, r, int64(len(data)))
+	hs, err := sniffPages(name, bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return nil, info{}, err
 	}
-	img, err := decodeBody(name, h, data)
+	in := input{name: name, data: data, inMemory: true}
+	img, err := in.decodePage(context.Background(), hs, 0)
 	if err != nil {
 		return nil, info{}, err
 	}
-	return img, h.info, nil
+	return img, hs[0].info, nil
 }
 
-// decodeBody decodes the pixels of a sniffed sheet and orients them.
-func decodeBody(name string, h header, data []byte) (image.Image, error) {
-	img, format, err := image.Decode(bytes.NewReader(data))
+// decodePages decodes the pages of a sniffed file (hs, one header per page,
+// from sniffPages) and hands each to emit in order, as a viewer shows it.
+// An error from emit ends it and is returned as it is. When ctx is done,
+// the decoder stops at its next read and the error wraps ctx's.
+func decodePages(ctx context.Context, name string, hs []header, data []byte, emit func(page int, img image.Image) error) error {
+	if hs[0].Format == "gif" {
+		return decodeGIF(ctx, name, hs, data, emit)
+	}
+	for p, h := range hs {
+		img, err := decodeBody(ctx, pageName(name, h.page), h, data)
+		if err != nil {
+			return err
+		}
+		if err := emit(p, img); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decodeBody decodes the pixels of one sniffed page and orients them.
+func decodeBody(ctx context.Context, name string, h header, data []byte) (image.Image, error) {
+	var src io.ReaderAt = bytes.NewReader(data)
+	if h.ifd != 0 {
+		page, err := newTIFFPage(src, h.ifd)
+		if err != nil {
+			return nil, classify(name, h.Format, err, src)
+		}
+		src = page
+	}
+	img, format, err := image.Decode(newCtxReader(ctx, src, int64(len(data))))
 	if err != nil {
-		return nil, classify(name, format, err, bytes.NewReader(data))
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("load %s: %w", name, ctx.Err())
+		}
+		return nil, classify(name, format, err, src)
 	}
 	if b := img.Bounds(); b.Dx() != h.stored.Width || b.Dy() != h.stored.Height {
 		return nil, &corruptError{path: name, format: format,
 			err: fmt.Errorf("header says %dx%d, pixels are %dx%d", h.stored.Width, h.stored.Height, b.Dx(), b.Dy())}
 	}
 	return orient(img, h.Orientation), nil
+}
+
+// decodeGIF decodes a GIF's frames and hands emit each as a viewer shows
+// it: composited on the logical screen (see animation), so that a frame
+// covering part of the screen, as optimised GIFs' frames do, is in its
+// place. A single frame covering the screen is handed over as decoded.
+func decodeGIF(ctx context.Context, name string, hs []header, data []byte, emit func(page int, img image.Image) error) error {
+	src := bytes.NewReader(data)
+	g, err := gif.DecodeAll(newCtxReader(ctx, src, int64(len(data))))
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("load %s: %w", name, ctx.Err())
+		}
+		return classify(name, "gif", err, src)
+	}
+	screen := image.Rect(0, 0, g.Config.Width, g.Config.Height)
+	if len(g.Image) != len(hs) || screen.Dx() != hs[0].stored.Width || screen.Dy() != hs[0].stored.Height {
+		return &corruptError{path: name, format: "gif",
+			err: fmt.Errorf("header says %d frames of %dx%d, the decoder found %d of %dx%d", len(hs), hs[0].stored.Width, hs[0].stored.Height, len(g.Image), screen.Dx(), screen.Dy())}
+	}
+	if len(g.Image) == 1 && g.Image[0].Bounds() == screen {
+		return emit(0, g.Image[0])
+	}
+	a := newAnimation(screen)
+	for p, fr := range g.Image {
+		d := disposeNone
+		if p < len(g.Disposal) {
+			switch g.Disposal[p] {
+			case gif.DisposalBackground:
+				d = disposeBackground
+			case gif.DisposalPrevious:
+				d = disposePrevious
+			}
+		}
+		if err := a.frame(fr, fr.Bounds(), fr.Bounds().Min, draw.Over, d, func(img image.Image) error { return emit(p, img) }); err != nil {
+			return err
+		}
+	}
+	return nil
 }

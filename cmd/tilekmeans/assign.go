@@ -96,7 +96,7 @@ func (a *app) assignCommand(ctx context.Context, args []string) error {
 	case o.sheets.color != cents.Color:
 		return usagef("-color %s: the centroids in %s are %s (leave -color out to use theirs)", o.sheets.color, o.centroids, cents.Color)
 	}
-	t, err := o.sheets.load(o.workers, "")
+	t, err := o.sheets.load(ctx, o.workers, "")
 	if ge := (*tiles.GridError)(nil); errors.As(err, &ge) {
 		return fmt.Errorf("%w; the tile size is that of the %s centroids in %s", err, size.dims(), o.centroids)
 	}
@@ -158,7 +158,7 @@ func writeAssignment(w io.Writer, t *tiles.Set, labels []int32, dists []float32)
 	}
 	for i, org := range t.Origins {
 		if err := cw.Write([]string{
-			strconv.Itoa(i), t.Sheets[org.Sheet].Path, strconv.Itoa(int(org.Row)), strconv.Itoa(int(org.Col)),
+			strconv.Itoa(i), t.Sheets[org.Sheet].Name(), strconv.Itoa(int(org.Row)), strconv.Itoa(int(org.Col)),
 			strconv.Itoa(int(labels[i]) + 1), strconv.FormatFloat(float64(dists[i]), 'f', -1, 32),
 		}); err != nil {
 			return err

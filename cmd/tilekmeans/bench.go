@@ -243,7 +243,7 @@ func (a *app) benchCommand(ctx context.Context, args []string) (err error) {
 			err = perr
 		}
 	}()
-	t, err := o.sheets.load(o.workers, "")
+	t, err := o.sheets.load(ctx, o.workers, "")
 	if err != nil {
 		return err
 	}

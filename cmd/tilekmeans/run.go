@@ -153,7 +153,7 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 		return fmt.Errorf("-out %s: %w", o.out, err)
 	}
 	defer out.Abort() // after Commit it does nothing
-	t, err := o.sheets.load(o.workers, o.out)
+	t, err := o.sheets.load(ctx, o.workers, o.out)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -158,9 +159,11 @@ func (s *sheetFlags) options(workers int) tiles.Options {
 // load resolves and cuts the sheets: -tileset, -images, else
 // ./images/usps_*.jpg, else the embedded default set. Paths under exclude
 // (the run's -out) and inside any tilekmeans output folder are left out:
-// the tool never reads its own outputs.
-func (s *sheetFlags) load(workers int, exclude string) (*tiles.Set, error) {
+// the tool never reads its own outputs. When ctx is done (SIGINT, SIGTERM)
+// loading stops within a sheet's decode, with an error wrapping ctx's.
+func (s *sheetFlags) load(ctx context.Context, workers int, exclude string) (*tiles.Set, error) {
 	opts := s.options(workers)
+	opts.Context = ctx
 	if s.tileset != "" {
 		t, err := tiles.LoadTileset(s.tileset, opts)
 		if err != nil {
@@ -233,12 +236,12 @@ func gridHint(err error) error {
 func noteSheets(w io.Writer, t *tiles.Set, bg background) (warnings []string) {
 	for _, sh := range t.Sheets {
 		if sh.Transparent > 0 {
-			fmt.Fprintf(w, "tilekmeans: %s has %d transparent pixels, composited over %s (-background)\n", sh.Path, sh.Transparent, bg)
+			fmt.Fprintf(w, "tilekmeans: %s has %d transparent pixels, composited over %s (-background)\n", sh.Name(), sh.Transparent, bg)
 		}
 		if len(sh.Misaligned) > 0 {
 			f := sh.Misaligned[0]
 			msg := fmt.Sprintf("%s: -crop trimmed %dx%d pixels, but the sheet shows the gutters of margin %d, spacing %d: its tiles are cut across them (use -margin %d -spacing %d)",
-				sh.Path, sh.Cropped.X, sh.Cropped.Y, f.Margin, f.Spacing, f.Margin, f.Spacing)
+				sh.Name(), sh.Cropped.X, sh.Cropped.Y, f.Margin, f.Spacing, f.Margin, f.Spacing)
 			fmt.Fprintf(w, "tilekmeans: warning: %s\n", msg)
 			warnings = append(warnings, msg)
 		}

@@ -181,8 +181,8 @@ func (s Spec) Classes(t *tiles.Set) (*Classes, error) {
 		// Names and indices follow sheet order, even for a sheet with no
 		// tile kept, so that class i is sheet i.
 		for _, sh := range t.Sheets {
-			index[sh.Path] = len(c.Names)
-			c.Names = append(c.Names, filepath.Base(sh.Path))
+			index[sh.Name()] = len(c.Names)
+			c.Names = append(c.Names, filepath.Base(sh.Name()))
 			c.Sizes = append(c.Sizes, 0)
 		}
 		for i, o := range t.Origins {

@@ -205,10 +205,10 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 	}
 	short := make([]string, len(t.Sheets))
 	for i, s := range t.Sheets {
-		name := filepath.Base(s.Path)
-		short[i] = strings.TrimSuffix(name, filepath.Ext(name))
+		name := filepath.Base(s.Name()) // with a page: "scan.tif#2"
+		short[i] = strings.TrimSuffix(filepath.Base(s.Path), filepath.Ext(s.Path)) + strings.TrimPrefix(name, filepath.Base(s.Path))
 		v.Sheets = append(v.Sheets, sheetView{
-			N: i + 1, Name: name, Path: s.Path, Width: s.Width, Height: s.Height,
+			N: i + 1, Name: name, Path: s.Name(), Width: s.Width, Height: s.Height,
 			Rows: s.Rows, Cols: s.Cols, Blank: s.Blank, Tiles: perSheet[i],
 		})
 	}
@@ -229,7 +229,7 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 		return tileView{
 			Src: uri, Index: i, Sheet: short[o.Sheet], Row: int(o.Row), Col: int(o.Col),
 			Title: fmt.Sprintf("tile %d: %s row %d, col %d; squared distance %s",
-				i, sh.Path, o.Row, o.Col, strconv.FormatFloat(float64(dist), 'f', 1, 32)),
+				i, sh.Name(), o.Row, o.Col, strconv.FormatFloat(float64(dist), 'f', 1, 32)),
 		}, nil
 	}
 
