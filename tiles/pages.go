@@ -194,4 +194,3 @@ func (a *animation) frame(src image.Image, r image.Rectangle, sp image.Point, op
 	}
 	return nil
 }
-
