@@ -9,8 +9,11 @@ import (
 	"image"
 	"image/draw"
 	"image/gif"
+	"image/png"
 	"io"
 	"strings"
+
+	"golang.org/x/image/webp"
 
 	"github.com/tilekmeans/tilekmeans/internal/imageformat"
 )
@@ -57,20 +60,25 @@ func (e *corruptError) Error() string {
 func (e *corruptError) Unwrap() error        { return e.err }
 func (e *corruptError) Is(target error) bool { return target == ErrCorrupt }
 
-// maxPixels is the most pixels one sheet may have (2^28, a 16384x16384
-// image), so that a corrupt or hostile header cannot make the decoder
-// allocate gigabytes.
+// maxPixels is the most pixels one sheet, or all the pages of one file
+// together, may have (2^28, a 16384x16384 image), so that a corrupt or
+// hostile header cannot make the decoder allocate gigabytes.
 const maxPixels = 1 << 28
 
 // tooLargeError reports an image whose header declares more than
-// maxPixels.
+// maxPixels, or a file whose pages together do.
 type tooLargeError struct {
 	path          string
 	format        string
 	width, height int
+	pages         int   // pages of a file of several images (0: one image)
+	total         int64 // their pixels, all together
 }
 
 func (e *tooLargeError) Error() string {
+	if e.pages > 0 {
+		return fmt.Sprintf("load %s: %s file of %d pages, %d pixels in all, is larger than the %d-pixel limit", e.path, e.format, e.pages, e.total, maxPixels)
+	}
 	return fmt.Sprintf("load %s: %s image of %dx%d pixels is larger than the %d-pixel limit", e.path, e.format, e.width, e.height, maxPixels)
 }
 
@@ -92,6 +100,9 @@ type header struct {
 	page int
 	// ifd is a TIFF page's IFD offset; 0 for the file's first.
 	ifd int64
+	// animated: the file is an animated PNG or WebP, whose frames are
+	// composited on a canvas (GIFs always are).
+	animated bool
 }
 
 // sniffPages reads the headers of the images in r, one per page (see
@@ -113,8 +124,17 @@ func sniffPages(name string, r io.ReaderAt, size int64) ([]header, error) {
 		n = len(ifds)
 	case "gif":
 		n = max(1, gifFrames(io.NewSectionReader(r, 0, size)))
+	case "png":
+		chunks, _ := pngChunks(r, size)
+		if f := apngFrameCount(chunks); f > 0 {
+			n, h.animated = f, true
+		}
+	case "webp":
+		if f := webpFrameCount(r, size); f > 0 {
+			n, h.animated = f, true
+		}
 	}
-	if n == 1 && ifds == nil {
+	if n == 1 && ifds == nil && !h.animated {
 		return []header{h}, nil
 	}
 	hs := make([]header, n)
@@ -134,6 +154,15 @@ func sniffPages(name string, r io.ReaderAt, size int64) ([]header, error) {
 		if n > 1 {
 			hs[p].page = p + 1
 		}
+	}
+	// The pages of a file count together: a small file of many frames must
+	// not make the loader allocate more than one large image would.
+	var total int64
+	for _, ph := range hs {
+		total += int64(ph.Width) * int64(ph.Height)
+	}
+	if total > maxPixels {
+		return nil, &tooLargeError{path: name, format: h.Format, pages: n, total: total}
 	}
 	return hs, nil
 }
@@ -226,8 +255,13 @@ func decodeImage(name string, data []byte) (image.Image, info, error) {
 // An error from emit ends it and is returned as it is. When ctx is done,
 // the decoder stops at its next read and the error wraps ctx's.
 func decodePages(ctx context.Context, name string, hs []header, data []byte, emit func(page int, img image.Image) error) error {
-	if hs[0].Format == "gif" {
+	switch {
+	case hs[0].Format == "gif":
 		return decodeGIF(ctx, name, hs, data, emit)
+	case hs[0].animated && hs[0].Format == "png":
+		return decodeAPNG(ctx, name, hs, data, emit)
+	case hs[0].animated && hs[0].Format == "webp":
+		return decodeAnimatedWebP(ctx, name, hs, data, emit)
 	}
 	for p, h := range hs {
 		img, err := decodeBody(ctx, pageName(name, h.page), h, data)
@@ -279,25 +313,103 @@ func decodeGIF(ctx context.Context, name string, hs []header, data []byte, emit 
 		return classify(name, "gif", err, src)
 	}
 	screen := image.Rect(0, 0, g.Config.Width, g.Config.Height)
-	if len(g.Image) != len(hs) || screen.Dx() != hs[0].stored.Width || screen.Dy() != hs[0].stored.Height {
-		return &corruptError{path: name, format: "gif",
-			err: fmt.Errorf("header says %d frames of %dx%d, the decoder found %d of %dx%d", len(hs), hs[0].stored.Width, hs[0].stored.Height, len(g.Image), screen.Dx(), screen.Dy())}
-	}
-	if len(g.Image) == 1 && g.Image[0].Bounds() == screen {
+	if len(g.Image) == 1 && len(hs) == 1 && g.Image[0].Bounds() == screen {
 		return emit(0, g.Image[0])
 	}
-	a := newAnimation(screen)
+	frames := make([]animFrame, len(g.Image))
 	for p, fr := range g.Image {
-		d := disposeNone
+		frames[p] = animFrame{rect: fr.Bounds(), blend: draw.Over,
+			decode: func() (image.Image, error) { return fr, nil }}
 		if p < len(g.Disposal) {
 			switch g.Disposal[p] {
 			case gif.DisposalBackground:
-				d = disposeBackground
+				frames[p].dispose = disposeBackground
 			case gif.DisposalPrevious:
-				d = disposePrevious
+				frames[p].dispose = disposePrevious
 			}
 		}
-		if err := a.frame(fr, fr.Bounds(), fr.Bounds().Min, draw.Over, d, func(img image.Image) error { return emit(p, img) }); err != nil {
+	}
+	return composite(ctx, name, hs, screen, frames, emit)
+}
+
+// decodeAPNG decodes the frames of an animated PNG (see apngFrames) and
+// hands emit each composited on the canvas.
+func decodeAPNG(ctx context.Context, name string, hs []header, data []byte, emit func(page int, img image.Image) error) error {
+	chunks, ok := pngChunks(bytes.NewReader(data), int64(len(data)))
+	frames, shared, err := apngFrames(chunks, data)
+	switch {
+	case err != nil:
+		return &corruptError{path: name, format: "png", err: fmt.Errorf("animated PNG: %w", err)}
+	case !ok || len(chunks) == 0 || chunks[0].typ != "IHDR" || chunks[0].n != 13:
+		return &corruptError{path: name, format: "png", err: errors.New("animated PNG whose chunks end early or lack IHDR")}
+	}
+	ihdr := chunks[0].bytes(data)
+	anim := make([]animFrame, len(frames))
+	for p, f := range frames {
+		anim[p] = animFrame{rect: f.rect, blend: f.blend, dispose: f.dispose, decode: func() (image.Image, error) {
+			file := apngFramePNG(ihdr, shared, data, f)
+			img, err := png.Decode(bytes.NewReader(file))
+			if err != nil {
+				return nil, classify(pageName(name, p+1), "png", err, bytes.NewReader(file))
+			}
+			return img, nil
+		}}
+	}
+	return composite(ctx, name, hs, image.Rect(0, 0, hs[0].stored.Width, hs[0].stored.Height), anim, emit)
+}
+
+// decodeAnimatedWebP decodes the frames of an animated WebP (see
+// webpFrames) and hands emit each composited on the canvas.
+func decodeAnimatedWebP(ctx context.Context, name string, hs []header, data []byte, emit func(page int, img image.Image) error) error {
+	frames, err := webpFrames(data)
+	if err != nil {
+		return &corruptError{path: name, format: "webp", err: fmt.Errorf("animated WebP: %w", err)}
+	}
+	anim := make([]animFrame, len(frames))
+	for p, f := range frames {
+		anim[p] = animFrame{rect: f.rect, blend: f.blend, dispose: f.dispose, decode: func() (image.Image, error) {
+			img, err := webp.Decode(bytes.NewReader(f.file))
+			if err != nil {
+				return nil, classify(pageName(name, p+1), "webp", err, bytes.NewReader(f.file))
+			}
+			return img, nil
+		}}
+	}
+	return composite(ctx, name, hs, image.Rect(0, 0, hs[0].stored.Width, hs[0].stored.Height), anim, emit)
+}
+
+// animFrame is a frame of an animation: its place on the canvas, how it is
+// blended and disposed of, and its pixels, decoded when it is drawn.
+type animFrame struct {
+	rect    image.Rectangle
+	dispose disposal
+	blend   draw.Op
+	decode  func() (image.Image, error)
+}
+
+// composite draws the frames on a canvas of the screen's size (see
+// animation) and hands emit the canvas after each. hs are the headers
+// sniffPages gave, one per frame.
+func composite(ctx context.Context, name string, hs []header, screen image.Rectangle, frames []animFrame, emit func(page int, img image.Image) error) error {
+	format := hs[0].Format
+	if len(frames) != len(hs) || screen.Dx() != hs[0].stored.Width || screen.Dy() != hs[0].stored.Height {
+		return &corruptError{path: name, format: format, err: fmt.Errorf("the headers say %d frames of %dx%d, the decoder found %d of %dx%d",
+			len(hs), hs[0].stored.Width, hs[0].stored.Height, len(frames), screen.Dx(), screen.Dy())}
+	}
+	a := newAnimation(screen)
+	for p, f := range frames {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("load %s: %w", name, err)
+		}
+		img, err := f.decode()
+		if err != nil {
+			return err
+		}
+		if img.Bounds().Size() != f.rect.Size() {
+			return &corruptError{path: pageName(name, hs[p].page), format: format,
+				err: fmt.Errorf("frame of %v, pixels of %v", f.rect.Size(), img.Bounds().Size())}
+		}
+		if err := a.frame(img, f.rect, img.Bounds().Min, f.blend, f.dispose, func(m image.Image) error { return emit(p, m) }); err != nil {
 			return err
 		}
 	}
