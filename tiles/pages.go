@@ -321,6 +321,7 @@ func apngFrames(chunks []chunk, data []byte) (frames []apngFrame, shared []chunk
 	}
 	return frames, shared, nil
 }
+
 // apngFramePNG builds a PNG file of one APNG frame alone, which image/png
 // decodes: IHDR with the frame's size, the shared chunks, the frame's data
 // as IDAT, IEND.
