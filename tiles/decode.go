@@ -18,7 +18,7 @@ import (
 	"github.com/tilekmeans/tilekmeans/internal/imageformat"
 )
 
-// ErrNotImage reports a file that is not a JPEG, PNG, GIF, BMP or TIFF
+// ErrNotImage reports a file that is not a JPEG, PNG, GIF, BMP, TIFF or WebP
 // image (the formats this package decodes).
 var ErrNotImage = errors.New("not a " + imageformat.Labels() + " image")
 

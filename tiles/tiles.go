@@ -26,7 +26,7 @@ type Sheet struct {
 	// page 1), a frame of an animated GIF. It is 0 for a file that holds
 	// one image. Name gives the two together.
 	Page          int
-	Format        string // as package image names it: "png", "jpeg", "gif", "bmp" or "tiff"
+	Format        string // as package image names it: "png", "jpeg", "gif", "bmp", "tiff" or "webp"
 	Width, Height int    // pixels as displayed (after any EXIF orientation), before any crop
 	Rows, Cols    int    // tile grid
 	Blank         int    // blank tiles (all pixels equal) found
