@@ -47,13 +47,14 @@
 // animated GIF, PNG (APNG) or WebP, composited as a viewer shows it on a
 // canvas that starts transparent, with the frames' offsets, blending and
 // disposal methods (pixels no frame covered are transparent, so they are
-// composited over the background and counted). A file that is not a
-// regular file (a pipe, a FIFO, /dev/stdin) is read once, whole. Sheets are cut as viewers show them: the EXIF orientation
-// of a JPEG (APP1 Exif) or TIFF (each page's IFD) is applied, and Sheet.Orientation
-// says which. (This package reads that one tag itself, fuzz-tested, rather
-// than depend on an EXIF library: those on offer are unmaintained or pull
-// in logging, YAML and geometry packages for one 16-bit number. PNG's eXIf
-// chunk is not applied, as ImageMagick 6 and most viewers do not apply it.)
+// composited over the background and counted). A file that is not a regular
+// file (a pipe, a FIFO, /dev/stdin) is read once, whole. Sheets are cut as
+// viewers show them: the EXIF orientation of a JPEG (APP1 Exif) or TIFF
+// (each page's IFD) is applied, and Sheet.Orientation says which. (This
+// package reads that one tag itself, fuzz-tested, rather than depend on an
+// EXIF library: those on offer are unmaintained or pull in logging, YAML and
+// geometry packages for one 16-bit number. PNG's eXIf chunk is not applied,
+// as ImageMagick 6 and most viewers do not apply it.)
 //
 // Errors name the file and say what is wrong; errors.Is tells them apart:
 // ErrNotImage; ErrCorrupt (truncated or broken); errors.ErrUnsupported (a
@@ -61,12 +62,13 @@
 // chroma subsampling or a BMP with RLE compression, or a layout that the
 // decoder is known to read into wrong pixels: TIFF with separate colour
 // planes, PlanarConfiguration 2). An image of more than 2^28 pixels is
-// refused before it is decoded, as is a file whose pages together have more. The tests hold true pixels, written by
-// Pillow, ImageMagick and tiffcp, for every format and layout
-// (testdata/formats), so a refusal is lifted when the decoder gets it
-// right. (Tiled TIFFs whose size is not a multiple of the TIFF tile were
-// read wrongly by golang.org/x/image v0.30; v0.48, which this module
-// requires, reads them right, and the tests hold their true pixels.)
+// refused before it is decoded, as is a file whose pages together have more.
+// The tests hold true pixels, written by Pillow, ImageMagick, tiffcp and
+// jpegtran, for every format and layout (testdata/formats), so a refusal is
+// lifted when the decoder gets it right. (Tiled TIFFs whose size is not a
+// multiple of the TIFF tile were read wrongly by golang.org/x/image v0.30;
+// v0.48, which this module requires, reads them right, and the tests hold
+// their true pixels.)
 //
 // # Interrupting
 //
