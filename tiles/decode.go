@@ -61,25 +61,45 @@ func (e *corruptError) Unwrap() error        { return e.err }
 func (e *corruptError) Is(target error) bool { return target == ErrCorrupt }
 
 // maxPixels is the most pixels one sheet, or all the pages of one file
-// together, may have (2^28, a 16384x16384 image), so that a corrupt or
-// hostile header cannot make the decoder allocate gigabytes.
+// together, may have unless Options.MaxPixels says otherwise (2^28, a
+// 16384x16384 image), so that a corrupt or hostile header cannot make the
+// decoder allocate gigabytes.
 const maxPixels = 1 << 28
 
-// tooLargeError reports an image whose header declares more than
-// maxPixels, or a file whose pages together do.
+// ErrTooLarge is matched (errors.Is) by the error for a sheet whose header
+// declares more pixels than Options.MaxPixels allows (2^28 by default), or
+// a file whose pages together do.
+var ErrTooLarge = errors.New("image larger than the pixel limit")
+
+// tooLargeError reports an image whose header declares more than limit
+// pixels, or a file whose pages together do; it matches ErrTooLarge.
 type tooLargeError struct {
 	path          string
 	format        string
 	width, height int
 	pages         int   // pages of a file of several images (0: one image)
 	total         int64 // their pixels, all together
+	limit         int64
 }
 
 func (e *tooLargeError) Error() string {
 	if e.pages > 0 {
-		return fmt.Sprintf("load %s: %s file of %d pages, %d pixels in all, is larger than the %d-pixel limit", e.path, e.format, e.pages, e.total, maxPixels)
+		return fmt.Sprintf("load %s: %s file of %d pages, %d pixels in all, is larger than the %d-pixel limit", e.path, e.format, e.pages, e.total, e.limit)
 	}
-	return fmt.Sprintf("load %s: %s image of %dx%d pixels is larger than the %d-pixel limit", e.path, e.format, e.width, e.height, maxPixels)
+	return fmt.Sprintf("load %s: %s image of %dx%d pixels is larger than the %d-pixel limit", e.path, e.format, e.width, e.height, e.limit)
+}
+
+func (e *tooLargeError) Is(target error) bool { return target == ErrTooLarge }
+
+// checkPixels refuses a sheet of more than limit pixels (0: maxPixels).
+func checkPixels(name string, h header, limit int64) error {
+	if limit <= 0 {
+		limit = maxPixels
+	}
+	if w, ht := int64(h.stored.Width), int64(h.stored.Height); w*ht > limit || w < 0 || ht < 0 {
+		return &tooLargeError{path: name, format: h.Format, width: h.stored.Width, height: h.stored.Height, limit: limit}
+	}
+	return nil
 }
 
 // info is what decoding finds out about a sheet besides its pixels.
@@ -107,8 +127,10 @@ type header struct {
 
 // sniffPages reads the headers of the images in r, one per page (see
 // pages.go): the pages of a multi-page TIFF and the frames of an animated
-// GIF are sheets of their own. Errors name the page.
-func sniffPages(name string, r io.ReaderAt, size int64) ([]header, error) {
+// GIF, PNG or WebP are sheets of their own. Each page, and all of them
+// together, may have at most limit pixels (0: maxPixels). Errors name the
+// page.
+func sniffPages(name string, r io.ReaderAt, size, limit int64) ([]header, error) {
 	h, err := sniff(name, r, size)
 	if err != nil {
 		return nil, err
@@ -119,9 +141,10 @@ func sniffPages(name string, r io.ReaderAt, size int64) ([]header, error) {
 	case "tiff":
 		ifds = tiffPages(r, size)
 		if _, first, _ := readTIFFHeader(r); len(ifds) == 0 || len(ifds) == 1 && ifds[0] == first {
-			return []header{h}, nil
+			ifds = nil // the file's first IFD is its one page
+		} else {
+			n = len(ifds)
 		}
-		n = len(ifds)
 	case "gif":
 		n = max(1, gifFrames(io.NewSectionReader(r, 0, size)))
 	case "png":
@@ -134,14 +157,11 @@ func sniffPages(name string, r io.ReaderAt, size int64) ([]header, error) {
 			n, h.animated = f, true
 		}
 	}
-	if n == 1 && ifds == nil && !h.animated {
-		return []header{h}, nil
-	}
 	hs := make([]header, n)
+	var total int64
 	for p := range hs {
-		if ifds == nil {
-			hs[p] = h
-		} else {
+		hs[p] = h
+		if ifds != nil {
 			page, err := newTIFFPage(r, ifds[p])
 			if err != nil {
 				return nil, classify(pageName(name, p+1), h.Format, err, r)
@@ -154,15 +174,18 @@ func sniffPages(name string, r io.ReaderAt, size int64) ([]header, error) {
 		if n > 1 {
 			hs[p].page = p + 1
 		}
+		if err := checkPixels(pageName(name, hs[p].page), hs[p], limit); err != nil {
+			return nil, err
+		}
+		total += int64(hs[p].Width) * int64(hs[p].Height)
 	}
 	// The pages of a file count together: a small file of many frames must
 	// not make the loader allocate more than one large image would.
-	var total int64
-	for _, ph := range hs {
-		total += int64(ph.Width) * int64(ph.Height)
+	if limit <= 0 {
+		limit = maxPixels
 	}
-	if total > maxPixels {
-		return nil, &tooLargeError{path: name, format: h.Format, pages: n, total: total}
+	if total > limit {
+		return nil, &tooLargeError{path: name, format: h.Format, pages: n, total: total, limit: limit}
 	}
 	return hs, nil
 }
@@ -175,8 +198,8 @@ func sniff(name string, r io.ReaderAt, size int64) (header, error) {
 		return header{}, classify(name, format, err, r)
 	}
 	h := header{info: info{Format: format, Width: cfg.Width, Height: cfg.Height}, stored: cfg}
-	if int64(cfg.Width)*int64(cfg.Height) > maxPixels || cfg.Width < 0 || cfg.Height < 0 {
-		return header{}, &tooLargeError{path: name, format: format, width: cfg.Width, height: cfg.Height}
+	if cfg.Width < 0 || cfg.Height < 0 {
+		return header{}, checkPixels(name, h, maxPixels)
 	}
 	if format == "tiff" {
 		if err := checkTIFF(name, io.NewSectionReader(r, 0, size)); err != nil {
@@ -238,7 +261,7 @@ func classify(name, format string, err error, r io.ReaderAt) error {
 // (wrapped), an unsupportedError, a corruptError or a tooLargeError. The
 // image keeps the decoder's colour model; transparency is left as it is.
 func decodeImage(name string, data []byte) (image.Image, info, error) {
-	hs, err := sniffPages(name, bytes.NewReader(data), int64(len(data)))
+	hs, err := sniffPages(name, bytes.NewReader(data), int64(len(data)), maxPixels)
 	if err != nil {
 		return nil, info{}, err
 	}

@@ -61,8 +61,9 @@
 // valid image using a feature the decoder lacks, such as a JPEG with 3x1
 // chroma subsampling or a BMP with RLE compression, or a layout that the
 // decoder is known to read into wrong pixels: TIFF with separate colour
-// planes, PlanarConfiguration 2). An image of more than 2^28 pixels is
-// refused before it is decoded, as is a file whose pages together have more.
+// planes, PlanarConfiguration 2); ErrTooLarge (more pixels than
+// Options.MaxPixels, 2^28 unless set, in a sheet or in all the pages of a
+// file together, refused from the headers before the pixels are decoded).
 // The tests hold true pixels, written by Pillow, ImageMagick, tiffcp and
 // jpegtran, for every format and layout (testdata/formats), so a refusal is
 // lifted when the decoder gets it right. (Tiled TIFFs whose size is not a

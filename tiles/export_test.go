@@ -43,7 +43,7 @@ func OrientationOf(data []byte) orientation {
 // pages of a TIFF; the frames of a GIF, APNG or WebP composited), each
 // copied out of the decoder's canvas.
 func DecodePages(name string, data []byte) ([]image.Image, error) {
-	hs, err := sniffPages(name, bytes.NewReader(data), int64(len(data)))
+	hs, err := sniffPages(name, bytes.NewReader(data), int64(len(data)), maxPixels)
 	if err != nil {
 		return nil, err
 	}

@@ -24,12 +24,12 @@ type input struct {
 const maxStreamBytes = 1 << 31
 
 // headers reads the file's image headers (one per page) without decoding
-// the pixels. A file that is not a regular file (a pipe, a FIFO,
+// the pixels; limit is Options.MaxPixels. A file that is not a regular file (a pipe, a FIFO,
 // /dev/stdin) cannot be read twice: it is read whole here, waiting for its
 // writer until ctx is done, and kept in memory.
-func (in *input) headers(ctx context.Context) ([]header, error) {
+func (in *input) headers(ctx context.Context, limit int64) ([]header, error) {
 	if in.inMemory {
-		return sniffPages(in.name, bytes.NewReader(in.data), int64(len(in.data)))
+		return sniffPages(in.name, bytes.NewReader(in.data), int64(len(in.data)), limit)
 	}
 	st, err := os.Stat(in.name)
 	if err != nil {
@@ -44,7 +44,7 @@ func (in *input) headers(ctx context.Context) ([]header, error) {
 			return nil, err
 		}
 		in.data, in.inMemory = data, true
-		return sniffPages(in.name, bytes.NewReader(in.data), int64(len(in.data)))
+		return sniffPages(in.name, bytes.NewReader(in.data), int64(len(in.data)), limit)
 	}
 	f, err := os.Open(in.name)
 	if err != nil {
@@ -54,7 +54,7 @@ func (in *input) headers(ctx context.Context) ([]header, error) {
 	if st, err = f.Stat(); err != nil {
 		return nil, fmt.Errorf("load %w", err)
 	}
-	return sniffPages(in.name, f, st.Size())
+	return sniffPages(in.name, f, st.Size(), limit)
 }
 
 // readStream reads a file that is not a regular file whole, giving up

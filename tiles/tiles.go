@@ -100,6 +100,13 @@ type Options struct {
 	// FIFO's writer ends. The error then wraps the context's error. nil
 	// means loading runs to its end.
 	Context context.Context
+	// MaxPixels is the most pixels (width x height) a sheet, or all the
+	// pages of a file together, may have; 0 means 2^28 (a 16384 x 16384
+	// image). A sheet whose header declares more is refused with an error matching ErrTooLarge before its pixels
+	// are decoded, so that a corrupt or hostile header cannot make the
+	// decoder allocate gigabytes (a decoded 8-bit RGBA sheet takes 4 bytes
+	// a pixel, a 16-bit one 8).
+	MaxPixels int64
 }
 
 // grid resolves Grid and Size.
@@ -184,7 +191,7 @@ func load(ins []input, opts Options, key *color.RGBA) (*Set, error) {
 	hdrs := make([][]header, len(ins))
 	sheets := make([][]Sheet, len(ins))
 	if err := parallel(ctx, len(ins), workers, func(i int) error {
-		hs, err := ins[i].headers(ctx)
+		hs, err := ins[i].headers(ctx, opts.MaxPixels)
 		if err != nil {
 			return err
 		}
@@ -251,7 +258,7 @@ func load(ins []input, opts Options, key *color.RGBA) (*Set, error) {
 			cv.key = key
 			cut(img, g, s.Rows, s.Cols, cv, t.Pix[first[i]*t.D:first[i+1]*t.D], t.D, ch)
 			s.Transparent = cv.nonOpaque
-			if right, bottom := g.remainder(s.Width, s.Height); right > g.slack() || bottom > g.slack() {
+			if right, bottom := g.remainder(s.Width, s.Height); !g.whole(right) || !g.whole(bottom) {
 				// Options.Crop trimmed them. If the pixels show the gutters
 				// of another grid, every tile was cut across them: say so.
 				s.Cropped = image.Pt(right, bottom)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tilekmeans/tilekmeans/cpu"
 	"github.com/tilekmeans/tilekmeans/gpu"
+	"github.com/tilekmeans/tilekmeans/internal/glenv"
 	"github.com/tilekmeans/tilekmeans/internal/verify"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 )
@@ -29,7 +30,13 @@ type gpuBackend struct {
 
 // openGPU opens an OpenGL context as opts asks and uploads data.
 func openGPU(opts gpu.Options, data kmeans.Data) (*gpuBackend, error) {
-	dev, err := gpu.Open(opts)
+	return openGPUWith(gpu.Open, opts, data)
+}
+
+// openGPUWith is openGPU with the function that opens the device (tests
+// pass one with the gpu package's test hooks).
+func openGPUWith(open func(gpu.Options) (*gpu.Device, error), opts gpu.Options, data kmeans.Data) (*gpuBackend, error) {
+	dev, err := open(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +86,8 @@ func (b *backend) name() string {
 func (a *app) openBackend(o *runOptions, data kmeans.Data, logw io.Writer) (*backend, error) {
 	b := &backend{cpu: cpu.New(data, cpuOptions(o.workers, o.prune)), auto: o.backend == backendAuto, logw: logw}
 	b.assigner = b.cpu
-	if o.backend == backendCPU {
+	if o.backend == backendCPU || !glenv.BuiltWithGPU && !gpuAsked(o.sheets.set) {
+		// A CPU-only build that no GPU flag asked for has nothing to say.
 		return b, nil
 	}
 	g, err := a.openGPU(o.gpu.options(o.context), data)
@@ -100,9 +108,9 @@ func (a *app) openBackend(o *runOptions, data kmeans.Data, logw io.Writer) (*bac
 		// Mesa's llvmpipe and its kin run the shaders on the CPU, many times
 		// slower than the CPU backend: auto is after speed, not a GPU as such.
 		err := fmt.Errorf("only a software OpenGL renderer here (%s; -backend gpu uses it anyway)", g.info.Renderer)
-		if g.info.Context == gpu.ContextEGL {
+		if g.info.Context == glenv.ContextEGL {
 			// On a GPU server this usually means NVIDIA's EGL is missing.
-			err = fmt.Errorf("%w; %s ('tilekmeans devices' says what to fix)", err, gpu.CheckEGL())
+			err = fmt.Errorf("%w; %s ('tilekmeans devices' says what to fix)", err, glenv.CheckEGL())
 		}
 		if cerr := g.close(); cerr != nil {
 			err = errors.Join(err, cerr)
@@ -146,4 +154,10 @@ func (b *backend) fallBack(err error) bool {
 	b.assigner = b.cpu
 	fmt.Fprintf(b.logw, "tilekmeans: GPU failed, continuing on the CPU: %v\n", err)
 	return true
+}
+
+// gpuAsked reports whether the command line (set: the flags given) asked
+// for a GPU or named one.
+func gpuAsked(set map[string]bool) bool {
+	return set["backend"] || set["backends"] || set["context"] || set["device"] || set["allow-mismatch"]
 }

@@ -10,17 +10,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/tiles/npy"
 )
 
 // The cases of ../shared/cases about reading input (issue 20), run as a
 // user runs them.
-
-func sharedCase(t *testing.T, rel string) string {
-	t.Helper()
-	return sharedtest.Shared(t, filepath.Join("cases", rel))
-}
 
 // runOut runs the command with a fresh -out and returns its summary.json,
 // stderr and the -out folder.

@@ -13,11 +13,12 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/gpudiag"
 	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/labels"
 	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outdir"
 	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outfiles"
 	"github.com/tilekmeans/tilekmeans/cpu"
-	"github.com/tilekmeans/tilekmeans/gpu"
+	"github.com/tilekmeans/tilekmeans/internal/glenv"
 	"github.com/tilekmeans/tilekmeans/internal/verify"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/tiles"
@@ -28,6 +29,7 @@ type runOptions struct {
 	sheets     sheetFlags
 	labels     labels.Spec
 	ks         []int
+	kText      string // -k as given
 	iters      int
 	fixedIters bool
 	init       initFlag
@@ -55,15 +57,15 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	fs.IntVar(&o.iters, "iters", 100, "maximum Lloyd `iterations`")
 	fs.BoolVar(&o.fixedIters, "fixed-iters", false, "run all -iters iterations even after convergence (the notebook's loop)")
 	fs.TextVar(&o.init, "init", initFlag{}, "initial centroids: random | kmeans++ | rows:i,j,... (0-based tile indices, single k)")
-	fs.IntVar(&o.nInit, "n-init", 1, "restarts per k; the lowest inertia is kept")
-	fs.Uint64Var(&o.seed, "seed", 0, "random `seed` for random and kmeans++ init")
+	fs.IntVar(&o.nInit, "n-init", 1, "runs per k from different starts (scikit-learn's n_init); the lowest inertia is kept. With -init rows: one run, and a note")
+	fs.Uint64Var(&o.seed, "seed", 0, "`seed` of the random and kmeans++ init: a whole number 0..2^64-1; the same seed gives the same output files")
 	fs.StringVar(&o.out, "out", "centroids", "output `directory`")
 	fs.IntVar(&o.workers, "workers", 0, "CPU worker goroutines (0: all cores)")
 	addPruneFlag(fs, &o.prune)
-	fs.StringVar(&o.backend, "backend", backendAuto, "where the assignment step runs: auto (GPU, else CPU) | gpu | cpu")
-	fs.StringVar(&o.context, "context", gpu.ContextAuto, "OpenGL context: auto (GLFW with a display, else EGL) | glfw | egl")
+	fs.StringVar(&o.backend, "backend", backendAuto, "where the assignment step runs: auto (a hardware GPU, else the CPU) | gpu | cpu")
+	fs.StringVar(&o.context, "context", glenv.ContextAuto, "OpenGL context: auto (GLFW with a display, else EGL) | glfw | egl")
 	o.gpu.addDevice(fs)
-	o.gpu.addAllowMismatch(fs)
+	o.gpu.addAllowMismatch(fs, "summary.json records it")
 	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile to `file`")
 	fs.BoolVar(&o.verify, "verify", false, "recompute every assignment with the CPU reference and fail on any difference")
 	fs.BoolVar(&o.verbose, "v", false, "log one line per iteration")
@@ -83,6 +85,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	if o.ks, err = parseKs(*kFlag); err != nil {
 		return nil, err
 	}
+	o.kText = *kFlag
 	switch {
 	case o.backend != backendAuto && o.backend != backendGPU && o.backend != backendCPU:
 		return nil, usagef("-backend %q: want auto, gpu or cpu", o.backend)
@@ -111,7 +114,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 
 // validContext reports whether name is a value of -context.
 func validContext(name string) bool {
-	return name == gpu.ContextAuto || name == gpu.ContextGLFW || name == gpu.ContextEGL
+	return name == glenv.ContextAuto || name == glenv.ContextGLFW || name == glenv.ContextEGL
 }
 
 // kRun is one k's result with its timing.
@@ -120,10 +123,13 @@ type kRun struct {
 	seconds float64
 	verify  *verify.Stats // with -verify
 	// centroids and montage are the images of centroid{i}.png and
-	// montage.png, rendered once for the files and the report.
-	centroids []image.Image
-	montage   image.Image
-	quality   *kmeans.Quality // agreement with the sheets; nil for one sheet
+	// montage.png, rendered once for the files and the report; a montage
+	// in montageParts > 1 files is rendered as they are written (montage
+	// nil).
+	centroids    []image.Image
+	montage      image.Image
+	montageParts int
+	quality      *kmeans.Quality // agreement with the sheets; nil for one sheet
 }
 
 func (a *app) runCommand(ctx context.Context, args []string) (err error) {
@@ -145,6 +151,9 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 	if o.quiet {
 		logw = io.Discard
 	}
+	if err := a.checkMemory(append(o.sheets.needs(), workersNeed(o.workers))...); err != nil {
+		return err
+	}
 	// Take -out first: a folder that may not be replaced, or another run
 	// writing it, fails before any sheet is read. The run is built in a
 	// staging folder beside it and switched into place at the end.
@@ -158,6 +167,14 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 		return err
 	}
 	sheetWarnings := noteSheets(logw, t, o.sheets.background)
+	if o.init.rows != nil && o.nInit > 1 {
+		// Every start would be from the same rows: one run, as
+		// scikit-learn does for an explicit init (with a RuntimeWarning).
+		w := fmt.Sprintf("-init %s gives the initial centroids: one run instead of -n-init %d (each would start from the same rows)", o.init, o.nInit)
+		fmt.Fprintf(logw, "tilekmeans: note: %s\n", w)
+		sheetWarnings = append(sheetWarnings, w)
+		o.nInit = 1
+	}
 	// Decoding left about the tile matrix's size again in garbage, in
 	// pages the backend's own copy of the tiles could not reuse (for 500
 	// sheets, handing it back: 441 MB peak RSS -> 397 MB, 143 MB tiles).
@@ -177,6 +194,9 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 			return o.configUsage(err)
 		}
 	}
+	if err := a.checkMemory(runNeed(o.kText, o.ks, t)); err != nil {
+		return err
+	}
 	ro := &runOutput{o: o, t: t, scoring: scoring, distinct: kmeans.CountDistinct(data), warnings: sheetWarnings}
 	if w := distinctWarning(ro.distinct, o.ks); w != "" {
 		fmt.Fprintf(logw, "tilekmeans: warning: %s\n", w)
@@ -193,7 +213,7 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 	}()
 	where := "cpu"
 	if be.gpu != nil {
-		where = fmt.Sprintf("gpu (%s: %s, OpenGL %s)", be.gpu.info.ContextName(), be.gpu.info.Renderer, be.gpu.info.Version)
+		where = fmt.Sprintf("gpu (%s: %s, OpenGL %s)", gpudiag.ContextName(be.gpu.info.Context, be.gpu.info.Device), be.gpu.info.Renderer, be.gpu.info.Version)
 	}
 	fmt.Fprintf(logw, "tilekmeans: %s, %d tiles of %s (%d blank%s), k=%s, backend %s\n",
 		o.sheets.source(t), n, tileDesc(t), t.Blank, skippedNote(t), kList(o.ks), where)
@@ -217,7 +237,10 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 		}
 		secs := time.Since(start).Seconds()
 		run := kRun{res: res, seconds: secs, quality: scoring.quality(res)}
-		run.centroids, run.montage = centroidImages(t, res)
+		run.centroids, run.montage, run.montageParts = centroidImages(t, res)
+		if note := montageNote(t, k, run.montageParts); note != "" {
+			fmt.Fprintf(logw, "tilekmeans: k=%d: %s\n", k, note)
+		}
 		if verifier != nil {
 			st := verifier.StatsAndReset()
 			run.verify = &st
@@ -337,8 +360,8 @@ const largeTiles = 32 << 20
 // matrix of tileBytes >= largeTiles it also hands the freed memory back to
 // the OS, which keeps the peak RSS down. For a smaller one that saves next
 // to nothing and costs faulting the pages in again when the next stage
-// allocates (56,100 tiles, k = 64: clustering 0.213-0.218 s against
-// 0.230-0.251 s), so the pages stay for it to reuse.
+// allocates (BENCHMARKS.md, "Design measurements of the command"), so the
+// pages stay for it to reuse.
 func releaseGarbage(tileBytes int) {
 	if tileBytes >= largeTiles {
 		debug.FreeOSMemory()
