@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/tilekmeans/tilekmeans/tiles"
-	"github.com/tilekmeans/tilekmeans/tiles/npy"
 )
 
 // Pipes and FIFOs as sheets: /dev/fd and the FIFO semantics tested are
@@ -38,14 +37,8 @@ func TestCase_pipe_input_message_command(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(filepath.Join(out, "tiles.npy"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	got, err := npy.Read[uint8](f)
-	if err != nil || s.Tiles != 20 || s.Sheets[0].Format != "png" || !bytes.Equal(got.Data, want.Pix) {
-		t.Errorf("%d tiles, sheet %+v, the pixels of base.png: %v (%v)", s.Tiles, s.Sheets[0], err == nil && bytes.Equal(got.Data, want.Pix), err)
+	if got := readTilesNpy(t, out); s.Tiles != 20 || s.Sheets[0].Format != "png" || !bytes.Equal(got, want.Pix) {
+		t.Errorf("%d tiles, sheet %+v, the pixels of base.png: %v", s.Tiles, s.Sheets[0], bytes.Equal(got, want.Pix))
 	}
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -35,19 +34,19 @@ func runOut(t *testing.T, args ...string) (s summary, stderr, out string) {
 	return s, stderr, out
 }
 
-// readLabelsCSV returns labels.csv's rows without the header.
-func readLabelsCSV(t *testing.T, dir string) [][]string {
+// readTilesNpy reads a run's tiles.npy (-export npy) from its -out folder.
+func readTilesNpy(t *testing.T, out string) []uint8 {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "labels.csv"))
+	f, err := os.Open(filepath.Join(out, "tiles.npy"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
+	a, err := npy.Read[uint8](f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return rows[1:]
+	return a.Data
 }
 
 // TestCase_multipage_first_only_command: each page of the 3-page TIFF and
@@ -65,7 +64,7 @@ func TestCase_multipage_first_only_command(t *testing.T) {
 				t.Errorf("%s: sheet %d: %+v", f, i, sh)
 			}
 		}
-		rows := readLabelsCSV(t, out)
+		rows := readCSV(t, filepath.Join(out, "labels.csv"))[1:]
 		if rows[0][1] != p+"#1" || rows[20][1] != p+"#2" || rows[59][1] != p+"#3" {
 			t.Errorf("%s: labels.csv names the sheets %q, %q, %q", f, rows[0][1], rows[20][1], rows[59][1])
 		}
@@ -160,16 +159,7 @@ func TestCase_tsx_trans_ignored_command(t *testing.T) {
 		if s.Sheets[0].Transparent != 960 || !strings.Contains(stderr, "keyed.png has 960 transparent pixels, composited over") || s.Runs[0].Inertia != 0 {
 			t.Errorf("-color %s: %d transparent pixels, inertia %v; stderr %q", c.color, s.Sheets[0].Transparent, s.Runs[0].Inertia, stderr)
 		}
-		f, err := os.Open(filepath.Join(out, "tiles.npy"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, err := npy.Read[uint8](f)
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		values := slices.Compact(slices.Sorted(slices.Values(a.Data)))
+		values := slices.Compact(slices.Sorted(slices.Values(readTilesNpy(t, out))))
 		if !slices.Equal(values, c.want) {
 			t.Errorf("-color %s -background %s: tiles.npy holds the values %v, want %v", c.color, c.bg, values, c.want)
 		}
