@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -37,7 +38,8 @@ func testFIFOWithoutWriter(t *testing.T, sheet string) {
 // read through a pipe (bash's <(cat a.png), /dev/stdin) was "not a JPEG,
 // PNG, ... image". A file that is not a regular file is read once, whole:
 // a pipe, a FIFO whose writer comes before or after the loader opens it;
-// one whose writer leaves without writing is an empty file, not a hang.
+// one whose writer leaves without writing is an empty file, not a hang;
+// /dev/zero is no image, said from its first bytes.
 func TestCase_pipe_input_message(t *testing.T) {
 	want, err := tiles.Load([]string{filepath.Join(sharedDir(t, "cases", "pipe_input_message"), "base.png")}, tiles.Options{Size: 8})
 	if err != nil {
@@ -95,5 +97,14 @@ func TestCase_pipe_input_message(t *testing.T) {
 	})
 	if !errors.Is(err, tiles.ErrNotImage) {
 		t.Errorf("FIFO whose writer writes nothing: %v, want ErrNotImage", err)
+	}
+	// An endless stream that is no image is refused from its first bytes,
+	// not read into memory.
+	err = hangGuard(t, func() error {
+		_, err := tiles.Load([]string{"/dev/zero"}, tiles.Options{Size: 8})
+		return err
+	})
+	if !errors.Is(err, tiles.ErrNotImage) || !strings.Contains(err.Error(), "/dev/zero") {
+		t.Errorf("/dev/zero: %v, want ErrNotImage", err)
 	}
 }

@@ -3,6 +3,7 @@ package tiles
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"io"
@@ -72,7 +73,22 @@ func readStream(ctx context.Context, name string, mode os.FileMode) ([]byte, err
 		return nil, fmt.Errorf("load %w", err)
 	}
 	defer r.Close()
-	data, err := io.ReadAll(io.LimitReader(r, maxStreamBytes+1))
+	// The first bytes tell an image from anything else (/dev/zero, a
+	// terminal's text) before the rest is read into memory.
+	const head = 512
+	var buf bytes.Buffer
+	_, err = io.CopyN(&buf, r, head)
+	if err == nil || err == io.EOF {
+		if _, _, cerr := image.DecodeConfig(bytes.NewReader(buf.Bytes())); errors.Is(cerr, image.ErrFormat) && ctx.Err() == nil {
+			return nil, fmt.Errorf("load %s: %w", name, ErrNotImage)
+		}
+	}
+	if err == nil {
+		_, err = buf.ReadFrom(io.LimitReader(r, maxStreamBytes+1-head))
+	} else if err == io.EOF {
+		err = nil
+	}
+	data := buf.Bytes()
 	switch {
 	case ctx.Err() != nil:
 		return nil, fmt.Errorf("load %s: %w", name, ctx.Err())
