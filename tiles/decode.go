@@ -148,7 +148,7 @@ func sniffPages(name string, r io.ReaderAt, size, limit int64) ([]header, error)
 	case "gif":
 		n = max(1, gifFrames(io.NewSectionReader(r, 0, size)))
 	case "png":
-		chunks, _ := pngChunks(r, size)
+		chunks, _ := pngChunks(r, size, true)
 		if f := apngFrameCount(chunks); f > 0 {
 			n, h.animated = f, true
 		}
@@ -358,7 +358,7 @@ func decodeGIF(ctx context.Context, name string, hs []header, data []byte, emit 
 // decodeAPNG decodes the frames of an animated PNG (see apngFrames) and
 // hands emit each composited on the canvas.
 func decodeAPNG(ctx context.Context, name string, hs []header, data []byte, emit func(page int, img image.Image) error) error {
-	chunks, ok := pngChunks(bytes.NewReader(data), int64(len(data)))
+	chunks, ok := pngChunks(bytes.NewReader(data), int64(len(data)), false)
 	frames, shared, err := apngFrames(chunks, data)
 	switch {
 	case err != nil:

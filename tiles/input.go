@@ -25,9 +25,10 @@ type input struct {
 const maxStreamBytes = 1 << 31
 
 // headers reads the file's image headers (one per page) without decoding
-// the pixels; limit is Options.MaxPixels. A file that is not a regular file (a pipe, a FIFO,
-// /dev/stdin) cannot be read twice: it is read whole here, waiting for its
-// writer until ctx is done, and kept in memory.
+// the pixels; limit is Options.MaxPixels. A file that is not a regular file
+// (a pipe, a FIFO, /dev/stdin) cannot be read twice, and opening a FIFO
+// waits for its writer: it is read whole here, giving up when ctx is done,
+// and kept in memory.
 func (in *input) headers(ctx context.Context, limit int64) ([]header, error) {
 	if in.inMemory {
 		return sniffPages(in.name, bytes.NewReader(in.data), int64(len(in.data)), limit)
@@ -52,9 +53,6 @@ func (in *input) headers(ctx context.Context, limit int64) ([]header, error) {
 		return nil, fmt.Errorf("load %w", err)
 	}
 	defer f.Close()
-	if st, err = f.Stat(); err != nil {
-		return nil, fmt.Errorf("load %w", err)
-	}
 	return sniffPages(in.name, f, st.Size(), limit)
 }
 
@@ -140,7 +138,7 @@ func (in *input) decodePage(ctx context.Context, hs []header, p int) (image.Imag
 }
 
 // errStop ends decodePages early, from emit.
-var errStop = fmt.Errorf("stop")
+var errStop = errors.New("stop")
 
 // ctxReader reads the encoded bytes of a sheet until ctx is done, then
 // fails with ctx's error, so that a decoder working on a large sheet stops

@@ -14,9 +14,12 @@ import (
 )
 
 // A file may hold several images: the pages of a multi-page TIFF (a
-// scanner's output), the frames of an animated GIF. Each is a sheet of its
-// own, named path#N with N counted from 1 (pageName), as ImageMagick lists
-// them (scan.tif[0], scan.tif[1], ...; Pillow's n_frames).
+// scanner's output), the frames of an animated GIF, PNG (APNG) or WebP.
+// Each is a sheet of its own, named path#N with N counted from 1
+// (pageName), as ImageMagick lists them (scan.tif[0], scan.tif[1], ...;
+// Pillow's n_frames). This file finds the pages without decoding them (for
+// the headers, which fix the tile matrix's size), and composites the frames
+// of animations (animation).
 
 // pageName names page p (counted from 1) of the file at path: "scan.tif#2";
 // path alone for p == 0, a file that holds one image.
@@ -164,7 +167,9 @@ const (
 // colour index is not painted, as browsers do not paint it), each frame
 // drawn at its place, shown, then disposed of as it says. Pixels that no
 // frame covered stay transparent, so they are composited over the
-// background like any other transparency.
+// background like any other transparency. The canvas holds 8 bits a
+// channel, premultiplied (image.RGBA: 4 bytes a pixel), which every GIF
+// and WebP frame fits exactly; a 16-bit APNG's frames are rounded to it.
 type animation struct {
 	canvas *image.RGBA
 	saved  *image.RGBA // what a disposePrevious frame covered
@@ -212,10 +217,13 @@ func (c chunk) bytes(data []byte) []byte { return data[c.off : c.off+c.n] }
 
 // pngChunks lists the chunks of the PNG file in r (up to IEND) from their
 // headers, without reading their data or checking CRCs (the decoder checks
-// those of the chunks it reads). ok is false when a chunk runs past the
-// end of the file or the file ends before IEND.
-func pngChunks(r io.ReaderAt, size int64) (chunks []chunk, ok bool) {
+// those of the chunks it reads). With toIDAT it stops at the first IDAT
+// chunk when no acTL chunk came before it: the file is not animated, and a
+// large image's data chunks need not be walked. ok is false when a chunk
+// runs past the end of the file or the file ends before IEND.
+func pngChunks(r io.ReaderAt, size int64, toIDAT bool) (chunks []chunk, ok bool) {
 	var h [8]byte
+	animated := false
 	for off := int64(8); off+12 <= size && len(chunks) < 4*maxPages; {
 		if _, err := r.ReadAt(h[:], off); err != nil {
 			return chunks, false
@@ -225,7 +233,12 @@ func pngChunks(r io.ReaderAt, size int64) (chunks []chunk, ok bool) {
 			return chunks, false
 		}
 		chunks = append(chunks, c)
-		if c.typ == "IEND" {
+		switch {
+		case c.typ == "IEND":
+			return chunks, true
+		case c.typ == "acTL":
+			animated = true
+		case c.typ == "IDAT" && toIDAT && !animated:
 			return chunks, true
 		}
 		off += 12 + c.n
@@ -234,8 +247,9 @@ func pngChunks(r io.ReaderAt, size int64) (chunks []chunk, ok bool) {
 }
 
 // apngFrameCount returns the number of frames of an animated PNG (APNG,
-// https://wiki.mozilla.org/APNG_Specification: an acTL chunk, then one fcTL
-// chunk per frame), 0 for a PNG that is not animated.
+// https://wiki.mozilla.org/APNG_Specification: an acTL chunk before the
+// image data, then one fcTL chunk per frame), 0 for a PNG that is not
+// animated.
 func apngFrameCount(chunks []chunk) int {
 	animated, n := false, 0
 	for _, c := range chunks {

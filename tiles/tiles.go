@@ -102,10 +102,10 @@ type Options struct {
 	Context context.Context
 	// MaxPixels is the most pixels (width x height) a sheet, or all the
 	// pages of a file together, may have; 0 means 2^28 (a 16384 x 16384
-	// image). A sheet whose header declares more is refused with an error matching ErrTooLarge before its pixels
-	// are decoded, so that a corrupt or hostile header cannot make the
-	// decoder allocate gigabytes (a decoded 8-bit RGBA sheet takes 4 bytes
-	// a pixel, a 16-bit one 8).
+	// image). A sheet whose header declares more is refused with an error
+	// matching ErrTooLarge before its pixels are decoded, so that a corrupt
+	// or hostile header cannot make the decoder allocate gigabytes (a
+	// decoded 8-bit RGBA sheet takes 4 bytes a pixel, a 16-bit one 8).
 	MaxPixels int64
 }
 
