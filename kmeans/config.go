@@ -99,9 +99,10 @@ func (cfg Config) Validate(data Data) error {
 		}
 		return &ConfigError{Field: field, Value: v, Msg: fmt.Sprintf(format, args...)}
 	}
+	if err := data.Validate(); err != nil {
+		return err
+	}
 	switch {
-	case data.N < 1 || data.D < 1 || len(data.X) != data.N*data.D:
-		return bad("Data", nil, "%d rows x %d features with %d values", data.N, data.D, len(data.X))
 	case cfg.K < 1:
 		return bad("K", cfg.K, "want k >= 1")
 	case cfg.K > data.N:

@@ -8,7 +8,6 @@ import (
 	"image"
 	"io"
 	"math/rand/v2"
-	"os"
 	"runtime"
 	"runtime/debug"
 	"time"
@@ -176,8 +175,8 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 		o.nInit = 1
 	}
 	// Decoding left about the tile matrix's size again in garbage, in
-	// pages the backend's own copy of the tiles could not reuse (for 500
-	// sheets, handing it back: 441 MB peak RSS -> 397 MB, 143 MB tiles).
+	// pages the backend's own copy of the tiles could not reuse (what
+	// handing it back saves: BENCHMARKS.md, design measurements).
 	releaseGarbage(len(t.Pix))
 	classes, err := o.labels.Classes(t)
 	if err != nil {
@@ -342,15 +341,6 @@ func skippedNote(t *tiles.Set) string {
 	return ", kept"
 }
 
-// unwrapPath drops the path an *os.PathError repeats, for one short line.
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
-
 // largeTiles is the tile matrix size (bytes) from which a run hands its
 // garbage back to the OS and collects early: see releaseGarbage and
 // collectEarly.
@@ -375,11 +365,9 @@ func releaseGarbage(tileBytes int) {
 // restores the previous setting; run calls it once the clustering is done.
 // What a large run keeps (the tiles, the backend's copy) holds no pointers,
 // so a collection costs little, while the default growth (100%) lets the
-// garbage of building the outputs reach the size of all that. At 561,000
-// tiles (137 MiB), -prune off, k = 64 and 256, peak RSS: 384-482 MiB
-// (2.7-3.4x the tiles) at 100%, 339-345 MiB (2.48-2.52x) with 2% while the
-// outputs are built. Not during the clustering: 2% there saves 1% more and
-// costs 10-25% of its time (10%: the same).
+// garbage of building the outputs reach the size of all that. Not during
+// the clustering: there it saves little memory and costs time (the
+// figures: BENCHMARKS.md, design measurements).
 func collectEarly(tileBytes int) (restore func()) {
 	if tileBytes < largeTiles {
 		return func() {}

@@ -226,9 +226,9 @@ func (s *sheetFlags) load(ctx context.Context, workers int, exclude string) (_ *
 		}
 	}
 	if len(paths) == 0 {
-		var srcs []tiles.Source
-		for _, sh := range embedded.Sheets() {
-			srcs = append(srcs, tiles.Source{Name: "embedded/" + sh.Name, Data: sh.Data})
+		srcs := embedded.Sheets()
+		for i := range srcs {
+			srcs[i].Name = "embedded/" + srcs[i].Name
 		}
 		t, err := tiles.LoadSources(srcs, opts)
 		return t, gridHint(err)
