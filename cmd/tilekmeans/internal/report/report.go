@@ -214,10 +214,11 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 	}
 	short := make([]string, len(t.Sheets))
 	for i, s := range t.Sheets {
-		name := filepath.Base(s.Name()) // with a page: "scan.tif#2"
-		short[i] = strings.TrimSuffix(filepath.Base(s.Path), filepath.Ext(s.Path)) + strings.TrimPrefix(name, filepath.Base(s.Path))
+		base := filepath.Base(s.Path)
+		page := strings.TrimPrefix(filepath.Base(s.Name()), base) // "#2" for page 2 of a file of several images
+		short[i] = strings.TrimSuffix(base, filepath.Ext(base)) + page
 		v.Sheets = append(v.Sheets, sheetView{
-			N: i + 1, Name: name, Path: s.Name(), Width: s.Width, Height: s.Height,
+			N: i + 1, Name: base + page, Path: s.Name(), Width: s.Width, Height: s.Height,
 			Rows: s.Rows, Cols: s.Cols, Blank: s.Blank, Tiles: perSheet[i],
 		})
 	}
