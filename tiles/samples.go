@@ -111,7 +111,7 @@ func loadSamples(ins []input, opts Options) (*Set, error) {
 	}
 
 	// Array headers first: they give the number of samples.
-	if err := parallel(len(ins), workers, func(i int) error {
+	if err := parallel(opts.context(), len(ins), workers, func(i int) error {
 		in := ins[i]
 		format := in.arrayFormat()
 		if format == "" {
@@ -182,7 +182,7 @@ func loadSamples(ins []input, opts Options) (*Set, error) {
 		return &sampler{model: opts.Color, ch: ch, bg: bg, w: w, h: h, resize: resize != (image.Point{}), fit: opts.Fit,
 			kernel: kernel, scalers: map[[4]int]draw.Scaler{}, maxPixels: opts.MaxPixels}
 	}}
-	if err := parallel(len(ins), workers, func(i int) error {
+	if err := parallel(opts.context(), len(ins), workers, func(i int) error {
 		u := &units[i]
 		if u.bad != nil {
 			return nil

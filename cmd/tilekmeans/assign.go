@@ -135,7 +135,7 @@ func (a *app) assignCommand(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	t, err := o.sheets.load(o.workers, "")
+	t, err := o.sheets.load(ctx, o.workers, "")
 	if ge := (*tiles.GridError)(nil); errors.As(err, &ge) {
 		if meta != nil && len(ge.Fits) > 0 && o.sheets.tileset == "" {
 			// Not the run's grid, and -margin or -spacing would contradict
@@ -222,7 +222,7 @@ func writeAssignment(w io.Writer, t *tiles.Set, labels []int32, dists []float32)
 	}
 	rec := make([]string, len(head)+2)
 	for i, org := range t.Origins {
-		rec[0], rec[1] = strconv.Itoa(i), t.Sheets[org.Sheet].Path
+		rec[0], rec[1] = strconv.Itoa(i), t.Sheets[org.Sheet].Name()
 		if names.byFile {
 			names.fill(rec, org)
 		} else {

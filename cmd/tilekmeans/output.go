@@ -81,7 +81,11 @@ type summary struct {
 }
 
 type sheetEntry struct {
-	Path   string `json:"path"`
+	Path string `json:"path"`
+	// Page is the sheet's page (TIFF) or frame (GIF) in a file that holds
+	// several images, counted from 1; labels.csv and the report name it
+	// path#page.
+	Page   int    `json:"page,omitempty"`
 	Format string `json:"format"`
 	Width  int    `json:"width"`
 	Height int    `json:"height"`
@@ -119,6 +123,9 @@ type runEntry struct {
 	Verify       *verify.Stats `json:"verify,omitempty"`
 }
 
+// name is the sheet as labels.csv names it (tiles.Sheet.Name).
+func (e sheetEntry) name() string { return tiles.Sheet{Path: e.Path, Page: e.Page}.Name() }
+
 func buildSummary(ro *runOutput) summary {
 	o, t, be, runs := ro.o, ro.t, ro.be, ro.runs
 	s := summary{
@@ -147,7 +154,7 @@ func buildSummary(ro *runOutput) summary {
 		if t.Resize != (image.Point{}) && !isArraySheet(sh) {
 			continue // summed up in images
 		}
-		e := sheetEntry{Path: sh.Path, Format: sh.Format, Width: sh.Width, Height: sh.Height, Rows: sh.Rows, Cols: sh.Cols,
+		e := sheetEntry{Path: sh.Path, Page: sh.Page, Format: sh.Format, Width: sh.Width, Height: sh.Height, Rows: sh.Rows, Cols: sh.Cols,
 			Blank: sh.Blank, Orientation: sh.Orientation, Transparent: sh.Transparent}
 		if sh.Cropped != (image.Point{}) {
 			e.Cropped = fmt.Sprintf("%dx%d", sh.Cropped.X, sh.Cropped.Y)
@@ -359,7 +366,7 @@ func writeLabels(w io.Writer, t *tiles.Set, runs []kRun) error {
 	at := len(head) - len(runs)
 	for i, org := range t.Origins {
 		rec[0] = strconv.Itoa(i)
-		rec[1] = t.Sheets[org.Sheet].Path
+		rec[1] = t.Sheets[org.Sheet].Name()
 		if names.byFile {
 			names.fill(rec, org)
 		} else {

@@ -120,7 +120,7 @@ func gridFact(s summary) string {
 	var transparent []string
 	for _, sh := range s.Sheets {
 		if sh.Transparent > 0 {
-			transparent = append(transparent, filepath.Base(sh.Path))
+			transparent = append(transparent, filepath.Base(sh.name()))
 		}
 	}
 	if len(transparent) > 0 {

@@ -163,7 +163,7 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 	}
 	defer out.Abort() // after Commit it does nothing
 	o.sheets.progress = logw
-	t, err := o.sheets.load(o.workers, o.out)
+	t, err := o.sheets.load(ctx, o.workers, o.out)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -141,9 +142,9 @@ func (s *sheetFlags) register(fs *flag.FlagSet, tileDefault int) {
 	s.background = white
 	fs.Var(&s.images, "images", "sheet `PATH`s: files, directories or globs (repeatable; bare paths after it count too)")
 	fs.Var(&s.tile, "tile", "tile size in pixels: `W` (square) or WxH, e.g. 16 or 10x16")
-	fs.IntVar(&s.margin, "margin", 0, "`pixels` around the whole grid of tiles (as Tiled's tileset margin)")
+	fs.IntVar(&s.margin, "margin", 0, "`pixels` before the first column and row, at the left and top (as Tiled's tileset margin)")
 	fs.IntVar(&s.spacing, "spacing", 0, "`pixels` between neighbouring tiles (as Tiled's tileset spacing)")
-	fs.StringVar(&s.tileset, "tileset", "", "a Tiled tileset `FILE.tsx`: its image, tile size, margin and spacing (instead of -images, -tile, -margin and -spacing)")
+	fs.StringVar(&s.tileset, "tileset", "", "a Tiled tileset `FILE.tsx`: its image, tile size, margin, spacing and colour key (instead of -images, -tile, -margin and -spacing)")
 	fs.TextVar(&s.color, "color", tiles.Gray, "tile `features`: gray (1 byte per pixel, BT.601 luma) | rgb (3 bytes per pixel)")
 	fs.TextVar(&s.background, "background", white, "`colour` transparent pixels are composited over: #rrggbb, #rgb, a colour name (white, black, ...) or a gray level 0..255")
 	fs.BoolVar(&s.crop, "crop", false, "trim a right/bottom remainder that is not a whole tile instead of failing")
@@ -214,14 +215,16 @@ func (s *sheetFlags) options(workers int) tiles.Options {
 // load resolves and cuts the sheets: -tileset, -images, else
 // ./images/usps_*.jpg, else the embedded default set. Paths under exclude
 // (the run's -out) and inside any tilekmeans output folder are left out:
-// the tool never reads its own outputs.
-func (s *sheetFlags) load(workers int, exclude string) (_ *tiles.Set, err error) {
+// the tool never reads its own outputs. When ctx is done (SIGINT, SIGTERM)
+// loading stops within a sheet's decode, with an error wrapping ctx's.
+func (s *sheetFlags) load(ctx context.Context, workers int, exclude string) (_ *tiles.Set, err error) {
 	defer func() {
 		if errors.Is(err, tiles.ErrTooLarge) {
 			err = fmt.Errorf("%w (-max-pixels raises it)", err)
 		}
 	}()
 	opts := s.options(workers)
+	opts.Context = ctx
 	if s.tileset != "" {
 		t, err := tiles.LoadTileset(s.tileset, opts)
 		if err != nil {
@@ -297,12 +300,12 @@ func noteSheets(w io.Writer, t *tiles.Set, bg background) (warnings []string) {
 	}
 	for _, sh := range t.Sheets {
 		if sh.Transparent > 0 {
-			fmt.Fprintf(w, "tilekmeans: %s has %d transparent pixels, composited over %s (-background)\n", sh.Path, sh.Transparent, bg)
+			fmt.Fprintf(w, "tilekmeans: %s has %d transparent pixels, composited over %s (-background)\n", sh.Name(), sh.Transparent, bg)
 		}
 		if len(sh.Misaligned) > 0 {
 			f := sh.Misaligned[0]
 			msg := fmt.Sprintf("%s: -crop trimmed %dx%d pixels, but the sheet shows the gutters of margin %d, spacing %d: its tiles are cut across them (use -margin %d -spacing %d)",
-				sh.Path, sh.Cropped.X, sh.Cropped.Y, f.Margin, f.Spacing, f.Margin, f.Spacing)
+				sh.Name(), sh.Cropped.X, sh.Cropped.Y, f.Margin, f.Spacing, f.Margin, f.Spacing)
 			fmt.Fprintf(w, "tilekmeans: warning: %s\n", msg)
 			warnings = append(warnings, msg)
 		}

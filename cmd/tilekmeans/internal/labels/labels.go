@@ -14,6 +14,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/unicode"
 
 	"github.com/tilekmeans/tilekmeans/tiles"
 )
@@ -62,6 +65,12 @@ const (
 // numbers' order. The labels are matched to tiles in tile order: either one per
 // grid cell of every sheet (blank tiles included, whether skipped or not), or
 // one per tile kept.
+//
+// The file's text is UTF-8, with or without a byte order mark, or UTF-16
+// (little- or big-endian) with its byte order mark, as Windows PowerShell
+// 5.1 and Excel's "Unicode Text" save it; the mark tells which, as Python's
+// open(encoding="utf-16") does. Other text (Latin-1, UTF-16 without its
+// mark) is refused, naming the first byte that gives it away.
 type Spec struct {
 	Kind Kind
 	N    int    // rows or columns per class, for Rows and Cols
@@ -184,8 +193,8 @@ func (s Spec) Classes(t *tiles.Set) (*Classes, error) {
 		// Names and indices follow sheet order, even for a sheet with no
 		// tile kept, so that class i is sheet i.
 		for _, sh := range t.Sheets {
-			index[sh.Path] = len(c.Names)
-			c.Names = append(c.Names, filepath.Base(sh.Path))
+			index[sh.Name()] = len(c.Names)
+			c.Names = append(c.Names, filepath.Base(sh.Name()))
 			c.Sizes = append(c.Sizes, 0)
 		}
 		for i, o := range t.Origins {
@@ -282,6 +291,41 @@ func (s Spec) Classes(t *tiles.Set) (*Classes, error) {
 	return c, nil
 }
 
+// decodeText returns a label file's text as UTF-8 without a byte order
+// mark. The encoding is known by the mark, as Python's open(encoding=
+// "utf-16") and pandas' sniffing know it: EF BB BF is UTF-8, FF FE UTF-16
+// little-endian (what Windows PowerShell 5.1's Out-File and Excel's
+// "Unicode Text" save), FE FF UTF-16 big-endian; without a mark the text
+// must be UTF-8. Other text (Latin-1, UTF-16 without a mark...) is refused,
+// saying where, rather than read as wrong labels.
+func decodeText(data []byte) ([]byte, error) {
+	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
+		// ExpectBOM: the mark sets the byte order and is dropped.
+		text, err := unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder().Bytes(data)
+		if err != nil {
+			return nil, fmt.Errorf("UTF-16 text that does not decode: %w", err)
+		}
+		data = text
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		// No label holds NUL: this is UTF-16 that lost its mark.
+		return nil, fmt.Errorf("byte %d is NUL: UTF-16 without a byte order mark? Save the file as UTF-8 (or UTF-16 with its mark)", i)
+	}
+	if !utf8.Valid(data) {
+		i := 0
+		for {
+			r, n := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && n == 1 {
+				break
+			}
+			i += n
+		}
+		return nil, fmt.Errorf("not UTF-8 text (byte %d is %#02x; only UTF-8 and UTF-16 with a byte order mark are read): save the file as UTF-8", i, data[i])
+	}
+	return data, nil
+}
+
 // Parsed is a parsed label file.
 type Parsed struct {
 	Values  []string // one per data line
@@ -298,7 +342,10 @@ func Parse(path string, data []byte) (*Parsed, error) {
 	fail := func(line int, format string, a ...any) (*Parsed, error) {
 		return nil, &FileError{Path: path, Line: line, Err: fmt.Errorf(format, a...)}
 	}
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark
+	data, err := decodeText(data)
+	if err != nil {
+		return fail(0, "%v", err)
+	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return fail(0, "empty: no labels")
 	}

@@ -221,13 +221,14 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 	}
 	short := make([]string, len(t.Sheets))
 	for i, s := range t.Sheets {
-		name := filepath.Base(s.Path)
-		short[i] = strings.TrimSuffix(name, filepath.Ext(name))
+		base := filepath.Base(s.Path)
+		page := strings.TrimPrefix(filepath.Base(s.Name()), base) // "#2" for page 2 of a file of several images
+		short[i] = strings.TrimSuffix(base, filepath.Ext(base)) + page
 		if in.Inputs != nil {
 			continue
 		}
 		v.Sheets = append(v.Sheets, sheetView{
-			N: i + 1, Name: name, Path: s.Path, Width: s.Width, Height: s.Height,
+			N: i + 1, Name: base + page, Path: s.Name(), Width: s.Width, Height: s.Height,
 			Rows: s.Rows, Cols: s.Cols, Blank: s.Blank, Tiles: perSheet[i],
 		})
 	}
@@ -253,7 +254,7 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 		}
 		return tileView{
 			Src: uri, Index: i, Sheet: short[o.Sheet], Cell: fmt.Sprintf("r%d c%d", o.Row, o.Col),
-			Title: fmt.Sprintf("tile %d: %s row %d, col %d; squared distance %s", i, sh.Path, o.Row, o.Col, d),
+			Title: fmt.Sprintf("tile %d: %s row %d, col %d; squared distance %s", i, sh.Name(), o.Row, o.Col, d),
 		}, nil
 	}
 

@@ -79,7 +79,7 @@ func (e *ExcludedError) Unwrap() error { return ErrNoImages }
 // Expand turns files, directories and glob patterns into a list of image
 // files in natural file-name order (usps_2 before usps_10), without
 // duplicates. A directory contributes its image files (by extension, not
-// recursively); a named file is kept whatever its extension, so a non-image
+// recursively), symbolic links to files among them; a named file is kept whatever its extension, so a non-image
 // file fails later with a clear decode error. Hidden files (a leading dot)
 // come only by name: folders and globs leave them out, as a shell does. Each argument must match
 // something: one that matches nothing is an error wrapping ErrNoImages, and
@@ -244,14 +244,45 @@ func listDir(dir string) ([]string, error) {
 	}
 	var files []string
 	for _, e := range entries {
-		if e.Type().IsRegular() && imageformat.HasExtension(e.Name()) && !hidden(e.Name()) {
-			files = append(files, filepath.Join(dir, e.Name()))
+		if !imageformat.HasExtension(e.Name()) || hidden(e.Name()) {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		ok, err := isFile(p, e)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			files = append(files, p)
 		}
 	}
 	if len(files) == 0 {
 		return nil, fmt.Errorf("%s: %w (directory holds no %s file)", dir, ErrNoImages, strings.Join(imageformat.Extensions(), " "))
 	}
 	return files, nil
+}
+
+// isFile reports whether the folder entry e at p is a file to read: a
+// regular file, or a symbolic link to one (followed as ls, a shell's glob
+// and Python's os.listdir do: folders of links are how DVC and git-annex
+// check data out). Subfolders, and links to folders, are not listed (nor
+// followed, so a link to a parent folder makes no loop). A link that cannot
+// be followed (dangling, or a cycle of links) is an error naming it, not a
+// sheet dropped without a word.
+func isFile(p string, e fs.DirEntry) (bool, error) {
+	if e.Type()&fs.ModeSymlink == 0 {
+		return e.Type().IsRegular(), nil
+	}
+	st, err := os.Stat(p)
+	if err != nil {
+		target, _ := os.Readlink(p)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return false, fmt.Errorf("%s: symbolic link to %s that cannot be followed: %w", p, target, err)
+	}
+	return !st.IsDir(), nil
 }
 
 // NaturalCompare orders strings so that runs of digits compare by value:
