@@ -84,7 +84,12 @@
 // (draw.CatmullRom by default: Pillow's bicubic, an averaging filter when
 // shrinking), fitted as Options.Fit says (FitStretch, FitPad on the
 // background, FitCrop; the rectangles of Pillow's ImageOps.pad and
-// ImageOps.fit). Each file is then a Sheet of one row and one column.
+// ImageOps.fit). Each image is then a Sheet of one row and one column,
+// and each page of a file of several images is an image of its own, named,
+// decoded, composited and held to Options.MaxPixels as a sheet's page is.
+// A file that is not a regular file (a pipe, a FIFO) is read once, whole,
+// as a sheet is; an array through a pipe must be named as one (a FIFO
+// called digits.npy), since arrays are known by their names.
 //
 // Arrays of images are loaded by name: NumPy .npy files of uint8 of shape
 // (N, H, W), (N, H, W, 3) or (N, D) (D = W*H or 3*W*H for Grid's tile
@@ -100,8 +105,10 @@
 // truncated file, an IDX count that does not match the file's size
 // (ErrCorrupt), another dtype or Fortran order (errors.ErrUnsupported) are
 // errors naming the file. Options.SkipBad leaves out the samples' files
-// that cannot be read, listed in Set.Bad; Options.Progress reports the
-// samples loaded.
+// that cannot be read (a file of several images whole, when one of its
+// pages cannot be), listed in Set.Bad; Options.Progress reports the
+// samples loaded, and Options.Context interrupts the loop over the files
+// and the streaming of an array alike.
 //
 // # Memory and speed
 //

@@ -3,9 +3,11 @@
 package tiles_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,5 +108,105 @@ func TestCase_pipe_input_message(t *testing.T) {
 	})
 	if !errors.Is(err, tiles.ErrNotImage) || !strings.Contains(err.Error(), "/dev/zero") {
 		t.Errorf("/dev/zero: %v, want ErrNotImage", err)
+	}
+}
+
+// TestSamplesFromPipes: one image, one sample (Options.Resize) reads a
+// pipe or FIFO as a sheet is read: once, whole, its pages each a sample;
+// a FIFO whose writer waits for the loader's open, and one whose writer
+// comes later, give the file's samples; one whose writer never comes ends
+// with the context. An array through a FIFO named as an array is read
+// (into memory); through a pipe with no array's name it is refused with
+// one line saying arrays are known by their names.
+func TestSamplesFromPipes(t *testing.T) {
+	data := readFormat(t, "gif_frames.gif")
+	dir := t.TempDir()
+	opts := tiles.Options{Resize: image.Pt(8, 8)}
+	want, err := tiles.Load([]string{write(t, dir, "g.gif", data)}, opts)
+	if err != nil || want.N() != 3 {
+		t.Fatalf("the file: %v", err)
+	}
+	load := func(paths []string, opts tiles.Options) (*tiles.Set, error) {
+		t.Helper()
+		var got *tiles.Set
+		err := hangGuard(t, func() (err error) {
+			got, err = tiles.Load(paths, opts)
+			return err
+		})
+		return got, err
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { w.Write(data); w.Close() }()
+	pipe := fmt.Sprintf("/dev/fd/%d", r.Fd())
+	got, err := load([]string{pipe}, opts)
+	r.Close()
+	if err != nil || !bytes.Equal(got.Pix, want.Pix) || got.Sheets[2].Name() != pipe+"#3" {
+		t.Errorf("pipe: %v", err)
+	}
+
+	fifo := filepath.Join(dir, "f.gif")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	writer := func(delay time.Duration, data []byte) {
+		go func() {
+			time.Sleep(delay)
+			f, err := os.OpenFile(fifo, os.O_WRONLY, 0) // waits for the loader's open
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			f.Write(data)
+			f.Close()
+		}()
+	}
+	for _, delay := range []time.Duration{0, 200 * time.Millisecond} {
+		writer(delay, data)
+		got, err := load([]string{fifo}, opts)
+		if err != nil || !bytes.Equal(got.Pix, want.Pix) {
+			t.Errorf("FIFO, writer after %v: %v", delay, err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	cancelled := opts
+	cancelled.Context, cancelled.SkipBad = ctx, true
+	if _, err := load([]string{fifo}, cancelled); !errors.Is(err, context.Canceled) {
+		t.Errorf("FIFO without a writer: %v, want the context's error", err)
+	}
+
+	// Arrays.
+	px := digits(5, 4, 4)
+	npy := npyFile(t, px, 5, 4, 4)
+	afifo := filepath.Join(dir, "d.npy")
+	if err := syscall.Mkfifo(afifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		f, err := os.OpenFile(afifo, os.O_WRONLY, 0)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		f.Write(npy)
+		f.Close()
+	}()
+	got, err = load([]string{afifo}, tiles.Options{})
+	if err != nil || !bytes.Equal(got.Pix, px) || got.Sheets[0].Format != "npy" {
+		t.Errorf("an array through a FIFO named d.npy: %v", err)
+	}
+	r, w, err = os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { w.Write(npy); w.Close() }()
+	pipe = fmt.Sprintf("/dev/fd/%d", r.Fd())
+	_, err = load([]string{pipe}, opts)
+	r.Close()
+	if !errors.Is(err, tiles.ErrNotImage) || !strings.Contains(err.Error(), pipe+": not a") || !strings.Contains(err.Error(), "it begins as NPY array, and arrays are known by their file name") {
+		t.Errorf("an array through a pipe: %v", err)
 	}
 }

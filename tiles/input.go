@@ -8,6 +8,7 @@ import (
 	"image"
 	"io"
 	"os"
+	"strings"
 )
 
 // input is a file to load (one sheet, or one per page of a multi-image
@@ -26,26 +27,13 @@ const maxStreamBytes = 1 << 31
 
 // headers reads the file's image headers (one per page) without decoding
 // the pixels; limit is Options.MaxPixels. A file that is not a regular file
-// (a pipe, a FIFO, /dev/stdin) cannot be read twice, and opening a FIFO
-// waits for its writer: it is read whole here, giving up when ctx is done,
-// and kept in memory.
+// is read whole first (see stat).
 func (in *input) headers(ctx context.Context, limit int64) ([]header, error) {
-	if in.inMemory {
-		return sniffPages(in.name, bytes.NewReader(in.data), int64(len(in.data)), limit)
-	}
-	st, err := os.Stat(in.name)
+	size, err := in.stat(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("load %w", err) // *PathError names the file
+		return nil, err
 	}
-	switch {
-	case st.IsDir():
-		return nil, fmt.Errorf("load %s: is a directory", in.name)
-	case !st.Mode().IsRegular():
-		data, err := readStream(ctx, in.name, st.Mode())
-		if err != nil {
-			return nil, err
-		}
-		in.data, in.inMemory = data, true
+	if in.inMemory {
 		return sniffPages(in.name, bytes.NewReader(in.data), int64(len(in.data)), limit)
 	}
 	f, err := os.Open(in.name)
@@ -53,15 +41,50 @@ func (in *input) headers(ctx context.Context, limit int64) ([]header, error) {
 		return nil, fmt.Errorf("load %w", err)
 	}
 	defer f.Close()
-	return sniffPages(in.name, f, st.Size(), limit)
+	return sniffPages(in.name, f, size, limit)
+}
+
+// stat returns the size of a regular file. A file that is not a regular
+// file (a pipe, a FIFO, /dev/stdin) cannot be read twice, and opening a
+// FIFO waits for its writer: it is read whole here (readStream), giving up
+// when ctx is done, and kept in memory. A folder is an error.
+func (in *input) stat(ctx context.Context) (int64, error) {
+	if in.inMemory {
+		return int64(len(in.data)), nil
+	}
+	st, err := os.Stat(in.name)
+	if err != nil {
+		return 0, fmt.Errorf("load %w", err) // *PathError names the file
+	}
+	if !st.Mode().IsRegular() {
+		data, err := readStream(ctx, in.name, st.Mode())
+		if err != nil {
+			return 0, err
+		}
+		in.data, in.inMemory = data, true
+		return int64(len(data)), nil
+	}
+	return st.Size(), nil
+}
+
+// streamMode refuses what no stream of an image comes from: a folder, a
+// block device.
+func streamMode(name string, mode os.FileMode) error {
+	switch {
+	case mode.IsDir():
+		return fmt.Errorf("load %s: is a directory", name)
+	case mode&os.ModeDevice != 0 && mode&os.ModeCharDevice == 0:
+		return fmt.Errorf("load %s: is a block device, not an image file", name)
+	}
+	return nil
 }
 
 // readStream reads a file that is not a regular file whole, giving up
 // with ctx's error when ctx is done first (see openStream for how the wait
 // is interrupted).
 func readStream(ctx context.Context, name string, mode os.FileMode) ([]byte, error) {
-	if mode&os.ModeDevice != 0 && mode&os.ModeCharDevice == 0 {
-		return nil, fmt.Errorf("load %s: is a block device, not an image file", name)
+	if err := streamMode(name, mode); err != nil {
+		return nil, err
 	}
 	r, err := openStream(ctx, name, mode)
 	if err != nil {
@@ -70,14 +93,24 @@ func readStream(ctx context.Context, name string, mode os.FileMode) ([]byte, err
 		}
 		return nil, fmt.Errorf("load %w", err)
 	}
+	return readOpenStream(ctx, name, r)
+}
+
+// readOpenStream reads the opened stream r of the file name whole and
+// closes it. Its first bytes tell an image from anything else (/dev/zero,
+// a terminal's text, an array without an array's name) before the rest is
+// read into memory; a file named as an array (arrayFormat) is read as it
+// is.
+func readOpenStream(ctx context.Context, name string, r io.ReadCloser) ([]byte, error) {
 	defer r.Close()
-	// The first bytes tell an image from anything else (/dev/zero, a
-	// terminal's text) before the rest is read into memory.
 	const head = 512
 	var buf bytes.Buffer
-	_, err = io.CopyN(&buf, r, head)
-	if err == nil || err == io.EOF {
-		if _, _, cerr := image.DecodeConfig(bytes.NewReader(buf.Bytes())); errors.Is(cerr, image.ErrFormat) && ctx.Err() == nil {
+	_, err := io.CopyN(&buf, r, head)
+	if (err == nil || err == io.EOF) && arrayFormat(name) == "" && ctx.Err() == nil {
+		if _, _, cerr := image.DecodeConfig(bytes.NewReader(buf.Bytes())); errors.Is(cerr, image.ErrFormat) {
+			if f := sniffArray(buf.Bytes()); f != "" && !bytes.HasPrefix(buf.Bytes(), []byte{0x1f, 0x8b}) {
+				return nil, fmt.Errorf("load %s: %w: it begins as %s array, and arrays are known by their file name (.npy, *-idx3-ubyte, .gz after either): save it as a file, or read it through a FIFO so named", name, ErrNotImage, strings.ToUpper(f))
+			}
 			return nil, fmt.Errorf("load %s: %w", name, ErrNotImage)
 		}
 	}

@@ -1,6 +1,8 @@
 package tiles
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -55,29 +57,33 @@ func samplesMode(ins []input, opts Options) bool {
 }
 
 // arrayFormat is the input's array format, "" for an image: a file by its
-// name (arrayFormat), bytes in memory by their first bytes.
+// name (arrayFormat), even when it was read from a pipe, a Source's bytes by
+// their first bytes.
 func (in input) arrayFormat() string {
-	if in.inMemory {
+	if in.fromSource {
 		return sniffArray(in.data)
 	}
 	return arrayFormat(in.name)
 }
 
-// unit is one input of a samples load: an image (one sample) or an array
-// (its images), or a file SkipBad left out.
+// unit is one input of a samples load: an image file (a sample per page)
+// or an array (its images), or a file SkipBad left out.
 type unit struct {
 	array *arrayHeader
-	n     int   // samples
+	n     int   // samples in the matrix's first allocation: an array's images, 1 for an image file
 	bad   error // with SkipBad: why the input was left out
-	// what loading found, for its Sheet
-	format        string
-	width, height int
-	orientation   string
-	transparent   int
+	// sheets are what loading found: the array, or the image file's pages
+	// (one sample each; a file of one image has one, with Page 0).
+	sheets []Sheet
+	// extra holds the samples of an image file's pages after the first,
+	// which the headers read before the matrix was allocated did not
+	// count (image files are read once, in the second pass).
+	extra []uint8
 }
 
-// loadSamples loads every image as one sample and every array's images as
-// samples (see Options.Resize).
+// loadSamples loads every image of every image file (each page of a file
+// of several) as one sample and every array's images as samples (see
+// Options.Resize).
 func loadSamples(ins []input, opts Options) (*Set, error) {
 	if opts.Color != Gray && opts.Color != RGB {
 		return nil, fmt.Errorf("colour model %d: want Gray or RGB", opts.Color)
@@ -97,22 +103,26 @@ func loadSamples(ins []input, opts Options) (*Set, error) {
 	case opts.Fit > FitCrop:
 		return nil, fmt.Errorf("fit %d: want FitStretch, FitPad or FitCrop", opts.Fit)
 	}
+	ctx := opts.context()
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	units := make([]unit, len(ins))
+	// skip leaves input i out with SkipBad; an interruption is never a
+	// bad file.
 	skip := func(i int, err error) error {
-		if !opts.SkipBad {
+		if !opts.SkipBad || ctx.Err() != nil {
 			return err
 		}
 		units[i] = unit{bad: err}
 		return nil
 	}
 
-	// Array headers first: they give the number of samples.
-	if err := parallel(opts.context(), len(ins), workers, func(i int) error {
-		in := ins[i]
+	// Array headers first: they give the number of samples. An image
+	// file counts one sample here; its pages are found when it is read.
+	if err := parallel(ctx, len(ins), workers, func(i int) error {
+		in := &ins[i]
 		format := in.arrayFormat()
 		if format == "" {
 			if resize == (image.Point{}) {
@@ -120,6 +130,9 @@ func loadSamples(ins []input, opts Options) (*Set, error) {
 			}
 			units[i] = unit{n: 1}
 			return nil
+		}
+		if _, err := in.stat(ctx); err != nil { // a pipe is read into memory
+			return skip(i, err)
 		}
 		r, size, done, err := in.arrayReader()
 		if err != nil {
@@ -130,7 +143,7 @@ func loadSamples(ins []input, opts Options) (*Set, error) {
 		if err != nil {
 			return skip(i, err)
 		}
-		units[i] = unit{array: a, n: a.n, format: format, width: a.w, height: a.h}
+		units[i] = unit{array: a, n: a.n, sheets: []Sheet{{Path: in.name, Format: format, Width: a.w, Height: a.h, Rows: a.n, Cols: 1}}}
 		return nil
 	}); err != nil {
 		return nil, err
@@ -182,7 +195,7 @@ func loadSamples(ins []input, opts Options) (*Set, error) {
 		return &sampler{model: opts.Color, ch: ch, bg: bg, w: w, h: h, resize: resize != (image.Point{}), fit: opts.Fit,
 			kernel: kernel, scalers: map[[4]int]draw.Scaler{}, maxPixels: opts.MaxPixels}
 	}}
-	if err := parallel(opts.context(), len(ins), workers, func(i int) error {
+	if err := parallel(ctx, len(ins), workers, func(i int) error {
 		u := &units[i]
 		if u.bad != nil {
 			return nil
@@ -192,10 +205,12 @@ func loadSamples(ins []input, opts Options) (*Set, error) {
 		dst := t.Pix[first[i]*t.D : first[i+1]*t.D]
 		var err error
 		if u.array != nil {
-			err = s.array(ins[i], u.array, dst, prog)
+			err = s.array(ctx, ins[i], u.array, dst, prog)
 		} else {
-			err = s.file(ins[i], u, dst)
-			prog.add(1)
+			err = s.file(ctx, ins[i], u, dst, prog)
+		}
+		if !ins[i].fromSource {
+			ins[i].data = nil // a stream's bytes, read once: garbage now
 		}
 		if err != nil {
 			clear(dst)
@@ -205,48 +220,61 @@ func loadSamples(ins []input, opts Options) (*Set, error) {
 	}); err != nil {
 		return nil, err
 	}
+	prog.finish() // files left out count as done
 
 	// The sheets, the blank samples, and the matrix without what was left
-	// out.
-	kept := 0
+	// out, with the pages beyond the first of each image file in their
+	// place: in place when there are none (every sample then moves down,
+	// never up), else into a matrix of the full size.
+	kept, pages := 0, 0
 	for i, u := range units {
 		if u.bad != nil {
 			t.Bad = append(t.Bad, BadFile{Path: ins[i].name, Err: u.bad})
 			continue
 		}
 		kept += u.n
+		pages += len(u.extra) / t.D
 	}
 	if kept == 0 && len(t.Bad) > 0 {
 		return nil, fmt.Errorf("load: all %d files were left out; the first: %w", len(t.Bad), t.Bad[0].Err)
 	}
-	blank := make([]bool, n)
-	for i := range n {
-		blank[i] = isBlank(t.Pix[i*t.D:(i+1)*t.D], ch)
+	if int64(kept+pages)*int64(t.D) > maxTileBytes {
+		return nil, fmt.Errorf("load: %d samples of %d features is more than %d bytes", kept+pages, t.D, int64(maxTileBytes))
 	}
-	t.Origins = make([]Origin, 0, kept)
+	pix := t.Pix
+	if pages > 0 {
+		pix = make([]uint8, (kept+pages)*t.D)
+	}
+	t.Origins = make([]Origin, 0, kept+pages)
 	out := 0
-	for i, u := range units {
+	for i := range units {
+		u := &units[i]
 		if u.bad != nil {
 			continue
 		}
-		sh := Sheet{Path: ins[i].name, Format: u.format, Width: u.width, Height: u.height, Rows: u.n, Cols: 1,
-			Orientation: u.orientation, Transparent: u.transparent}
-		sheet := int32(len(t.Sheets))
-		for j := first[i]; j < first[i+1]; j++ {
-			if blank[j] {
-				sh.Blank++
-				if opts.SkipBlank {
-					continue
+		for p, sh := range u.sheets {
+			sheet := int32(len(t.Sheets))
+			for r := range sh.Rows {
+				var src []uint8
+				if p == 0 {
+					src = t.Pix[(first[i]+r)*t.D:][:t.D]
+				} else {
+					src = u.extra[(p-1)*t.D:][:t.D]
 				}
+				if isBlank(src, ch) {
+					sh.Blank++
+					if opts.SkipBlank {
+						continue
+					}
+				}
+				copy(pix[out*t.D:(out+1)*t.D], src)
+				t.Origins = append(t.Origins, Origin{Sheet: sheet, Row: int32(r)})
+				out++
 			}
-			if out != j {
-				copy(t.Pix[out*t.D:(out+1)*t.D], t.Pix[j*t.D:(j+1)*t.D])
-			}
-			t.Origins = append(t.Origins, Origin{Sheet: sheet, Row: int32(j - first[i])})
-			out++
+			t.Blank += sh.Blank
+			t.Sheets = append(t.Sheets, sh)
 		}
-		t.Blank += sh.Blank
-		t.Sheets = append(t.Sheets, sh)
+		u.extra = nil
 	}
 	if opts.SkipBlank {
 		t.Skipped = t.Blank
@@ -254,7 +282,7 @@ func loadSamples(ins []input, opts Options) (*Set, error) {
 	if out == 0 {
 		return nil, fmt.Errorf("load: all %d samples: %w", t.Blank, ErrAllBlank)
 	}
-	t.Pix = t.Pix[: out*t.D : out*t.D]
+	t.Pix = pix[: out*t.D : out*t.D]
 	return t, nil
 }
 
@@ -270,6 +298,29 @@ type counter struct {
 func newCounter(total int, f func(done, total int)) *counter {
 	step := max(1, total/200)
 	return &counter{total: total, step: step, next: step, f: f}
+}
+
+// grow adds n samples to the total (the pages found in a file).
+func (c *counter) grow(n int) {
+	if c.f == nil || n == 0 {
+		return
+	}
+	c.mu.Lock()
+	c.total += n
+	c.mu.Unlock()
+}
+
+// finish reports every sample done, if it has not been.
+func (c *counter) finish() {
+	if c.f == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done < c.total {
+		c.done = c.total
+		c.f(c.done, c.total)
+	}
 }
 
 func (c *counter) add(n int) {
@@ -311,32 +362,54 @@ type sampler struct {
 	bgOK bool
 }
 
-// file reads, decodes and samples one image file into dst.
-func (s *sampler) file(in input, u *unit, dst []uint8) error {
+// file reads one image file and samples each of its images, decoded as
+// the sheet loader decodes them (sniffPages, decodePages: every page of a
+// TIFF, every frame of a GIF, APNG or WebP composited on its canvas, the
+// pixel limit held for each and for all together): the first into dst,
+// the others into u.extra; u.sheets describes them.
+func (s *sampler) file(ctx context.Context, in input, u *unit, dst []uint8, prog *counter) error {
 	data := in.data
 	if !in.inMemory {
 		var err error
 		// The decoders copy what they keep: the buffer serves every
 		// file this sampler reads.
-		if s.read, err = readFileInto(in.name, s.read); err != nil {
-			return fmt.Errorf("load %w", err)
+		if data, err = readFileInto(ctx, in.name, s.read); err != nil {
+			return err
 		}
-		data = s.read
+		s.read = data
 	}
-	img, inf, err := decodeImage(in.name, data, s.maxPixels)
+	hs, err := sniffPages(in.name, bytes.NewReader(data), int64(len(data)), s.maxPixels)
 	if err != nil {
 		return err
 	}
-	u.format, u.width, u.height = inf.Format, inf.Width, inf.Height
-	if inf.Orientation != 0 {
-		u.orientation = inf.Orientation.String()
+	d := len(dst)
+	if len(hs) > 1 {
+		u.extra = make([]uint8, (len(hs)-1)*d)
+		prog.grow(len(hs) - 1)
 	}
-	u.transparent, err = s.sample(in.name, img, dst)
-	return err
+	u.sheets = make([]Sheet, len(hs))
+	return decodePages(ctx, in.name, hs, data, func(p int, img image.Image) error {
+		h := hs[p]
+		sh := Sheet{Path: in.name, Page: h.page, Format: h.Format, Width: h.Width, Height: h.Height, Rows: 1, Cols: 1}
+		if h.Orientation != 0 {
+			sh.Orientation = h.Orientation.String()
+		}
+		out := dst
+		if p > 0 {
+			out = u.extra[(p-1)*d : p*d]
+		}
+		var err error
+		if sh.Transparent, err = s.sample(sh.Name(), img, out); err != nil {
+			return err
+		}
+		u.sheets[p] = sh
+		prog.add(1)
+		return nil
+	})
 }
 
 // array streams the images of an array file into dst, sampling each.
-func (s *sampler) array(in input, a *arrayHeader, dst []uint8, prog *counter) error {
+func (s *sampler) array(ctx context.Context, in input, a *arrayHeader, dst []uint8, prog *counter) error {
 	r, _, done, err := in.arrayReader()
 	if err != nil {
 		return err
@@ -350,11 +423,21 @@ func (s *sampler) array(in input, a *arrayHeader, dst []uint8, prog *counter) er
 	}
 	per := a.w * a.h * a.c
 	d := s.w * s.h * s.ch
+	// Progress is told, and the context asked, every chunk of about 4 MB
+	// of the array.
+	chunk := max(1, (1<<22)/max(1, per))
+	interrupted := func() error {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("load %s: %w", in.name, err)
+		}
+		return nil
+	}
 	if !s.resize && a.c == s.ch {
-		// The bytes are the features: straight into the matrix, in
-		// chunks so that progress is told.
-		chunk := max(1, (1<<22)/max(1, d))
+		// The bytes are the features: straight into the matrix.
 		for i := 0; i < a.n; i += chunk {
+			if err := interrupted(); err != nil {
+				return err
+			}
 			m := min(chunk, a.n-i)
 			if got, err := io.ReadFull(r, dst[i*d:(i+m)*d]); err != nil {
 				return short(int64(i*d + got))
@@ -376,6 +459,11 @@ func (s *sampler) array(in input, a *arrayHeader, dst []uint8, prog *counter) er
 			img = s.rgba
 		}
 		for i := range a.n {
+			if i%chunk == 0 {
+				if err := interrupted(); err != nil {
+					return err
+				}
+			}
 			if got, err := io.ReadFull(r, buf); err != nil {
 				return short(int64(i*per + got))
 			}

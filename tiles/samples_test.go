@@ -467,12 +467,14 @@ sys.stdout.buffer.write(x.tobytes())
 // bit depth, palette, alpha, EXIF orientation, Pillow's, ImageMagick's
 // and tiffcp's files) loaded as one sample at its own size gives the
 // features of the same image loaded as a sheet of one tile, gray and RGB,
-// over a coloured background; a file a sheet cannot be is refused as a
-// sample with the same error, and with SkipBad is left out.
+// over a coloured background; a file of several images (TIFF pages, GIF,
+// APNG and WebP frames) gives a sample per page, named, composited and
+// counted as its sheets; a file a sheet cannot be is refused as a sample
+// with the same error, and with SkipBad is left out.
 func TestSamplesAsSheets(t *testing.T) {
 	paths, _ := filepath.Glob(filepath.Join("testdata", "formats", "*.*"))
 	bg := color.RGBA{30, 200, 90, 255}
-	tested := 0
+	tested, pages := 0, 0
 	for _, p := range paths {
 		if strings.HasSuffix(p, ".py") || strings.HasSuffix(p, ".md") {
 			continue
@@ -500,15 +502,25 @@ func TestSamplesAsSheets(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s as a sample: %v", p, err)
 			}
-			s0, t0 := sample.Sheets[0], sheet.Sheets[0]
-			if !bytes.Equal(sample.Pix, sheet.Pix) || s0.Orientation != t0.Orientation || s0.Transparent != t0.Transparent || s0.Format != t0.Format {
-				t.Errorf("%s (%v): the sample differs from the sheet's tile (orientation %q/%q, transparent %d/%d)",
-					p, model, s0.Orientation, t0.Orientation, s0.Transparent, t0.Transparent)
+			if !bytes.Equal(sample.Pix, sheet.Pix) || len(sample.Sheets) != len(sheet.Sheets) || sample.N() != len(sheet.Sheets) {
+				t.Errorf("%s (%v): %d samples from %d sheets differ from the sheet's %d tiles of %d sheets",
+					p, model, sample.N(), len(sample.Sheets), sheet.N(), len(sheet.Sheets))
+				continue
+			}
+			for i, s := range sample.Sheets {
+				c := sheet.Sheets[i]
+				if s.Name() != c.Name() || s.Page != c.Page || s.Orientation != c.Orientation || s.Transparent != c.Transparent || s.Format != c.Format ||
+					s.Width != c.Width || s.Height != c.Height || s.Rows != 1 || s.Cols != 1 || sample.Origins[i] != (tiles.Origin{Sheet: int32(i)}) {
+					t.Errorf("%s (%v): sample %d's sheet %+v, the sheet's %+v", p, model, i, s, c)
+				}
+			}
+			if len(sample.Sheets) > 1 {
+				pages++
 			}
 			tested++
 		}
 	}
-	if tested < 40 {
-		t.Errorf("only %d images compared", tested)
+	if tested < 40 || pages < 10 {
+		t.Errorf("only %d images compared, %d of them files of several images", tested, pages)
 	}
 }

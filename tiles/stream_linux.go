@@ -2,6 +2,7 @@ package tiles
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"syscall"
@@ -18,6 +19,12 @@ func openStream(ctx context.Context, name string, mode os.FileMode) (io.ReadClos
 	if err != nil {
 		return nil, err
 	}
+	return newStream(ctx, f, mode)
+}
+
+// newStream reads f, a file opened non-blocking, through the poller until
+// ctx is done (see openStream); it closes f on failure.
+func newStream(ctx context.Context, f *os.File, mode os.FileMode) (io.ReadCloser, error) {
 	rc, err := f.SyscallConn()
 	if err != nil {
 		f.Close()
@@ -26,6 +33,20 @@ func openStream(ctx context.Context, name string, mode os.FileMode) (io.ReadClos
 	s := &stream{f: f, rc: rc, fifo: mode&os.ModeNamedPipe != 0}
 	s.stop = context.AfterFunc(ctx, func() { f.SetReadDeadline(time.Now()) })
 	return s, nil
+}
+
+// readStreamFile is readStream for f, the file name already opened
+// non-blocking (readFileInto's); it closes f.
+func readStreamFile(ctx context.Context, name string, mode os.FileMode, f *os.File) ([]byte, error) {
+	if err := streamMode(name, mode); err != nil {
+		f.Close()
+		return nil, err
+	}
+	r, err := newStream(ctx, f, mode)
+	if err != nil {
+		return nil, fmt.Errorf("load %w", err)
+	}
+	return readOpenStream(ctx, name, r)
 }
 
 // stream reads a non-blocking file through the poller.

@@ -129,7 +129,8 @@ func TestCase_tsx_margin_tiled_rule(t *testing.T) {
 // magenta pixels are transparent, as Tiled shows them: composited over the
 // background and counted, in gray and in RGB. Beyond the case: other
 // colours keys on paletted, gray and 16-bit images, a translucent pixel of
-// the key colour left as it is (Tiled keys opaque pixels), a bad trans.
+// the key colour left as it is (Tiled keys opaque pixels), a bad trans;
+// Resize, which would make the image one sample without its key, refused.
 func TestCase_tsx_trans_ignored(t *testing.T) {
 	tsx := filepath.Join(sharedDir(t, "cases", "tsx_trans_ignored"), "keyed.tsx")
 	for _, c := range []struct {
@@ -226,5 +227,10 @@ func TestCase_tsx_trans_ignored(t *testing.T) {
 	var te *tiles.TilesetError
 	if _, err := tiles.LoadTileset(bad, tiles.Options{}); !errors.As(err, &te) || !strings.Contains(err.Error(), `bad.tsx: <image trans="pink">: want a colour rrggbb`) {
 		t.Errorf("bad trans: %v", err)
+	}
+	// A colour key keys a grid's tiles: a tileset with Resize (every
+	// image one sample, the key silently dropped before) is refused.
+	if _, err := tiles.LoadTileset(tsx, tiles.Options{Resize: image.Pt(8, 8)}); !errors.As(err, &te) || !strings.Contains(err.Error(), "keyed.tsx: a tileset is cut into tiles on its grid, with its colour key; Resize makes every image one sample") {
+		t.Errorf("tileset with Resize: %v", err)
 	}
 }

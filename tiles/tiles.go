@@ -19,10 +19,11 @@ type Origin struct {
 	Sheet, Row, Col int32 // 12 bytes a tile: 120 MB at 10^7 tiles, not 240
 }
 
-// Sheet describes one loaded sheet: an image cut on a grid (one image file,
-// or one page of a file that holds several: Page), an image resized to one
-// sample (Options.Resize: one row, one column), or an array file (its
-// images are its Rows, in one column; Width x Height is one image's size).
+// Sheet describes one loaded sheet: an image cut on a grid, or an image
+// resized to one sample (Options.Resize: one row, one column), each an
+// image file or one page of a file that holds several (Page); or an array
+// file (its images are its Rows, in one column; Width x Height is one
+// image's size).
 type Sheet struct {
 	Path string // file path, or the Source's name
 	// Page is the sheet's page in a file that holds several images, counted
@@ -72,7 +73,7 @@ type Set struct {
 	Skipped       int        // blank tiles left out (Options.SkipBlank)
 	// Resize and Fit are Options.Resize and Options.Fit when every image
 	// was resized to one sample (Resize is then the tile size, and every
-	// sheet a file holding one image or an array's images); Resize is
+	// sheet an image, a file's or a page's, or an array); Resize is
 	// zero when the sheets were cut on Grid or arrays read as they are.
 	Resize image.Point
 	Fit    Fit
@@ -124,8 +125,11 @@ type Options struct {
 	// into tiles: its features (gray or RGB over Background, as for
 	// sheets) are scaled to Resize.X x Resize.Y pixels by Filter, fitted
 	// as Fit says. Grid then only gives the image size of .npy arrays of
-	// shape (N, D); Margin, Spacing and Crop must be unset. Every file
-	// becomes a Sheet of one row and one column.
+	// shape (N, D); Margin, Spacing and Crop must be unset. Every image
+	// becomes a Sheet of one row and one column: each page of a file of
+	// several images (Sheet.Page) is a sample of its own, decoded and
+	// composited as Load decodes it for sheets, the pixel limit
+	// (MaxPixels) held the same way.
 	Resize image.Point
 	Fit    Fit
 	// Filter is the resampling filter for Resize; nil means
@@ -138,8 +142,10 @@ type Options struct {
 	Filter *draw.Kernel
 	// SkipBad leaves out the files that cannot be read as images or
 	// arrays (corrupt, truncated, unsupported, unreadable), listing them
-	// in Set.Bad, instead of failing. It applies to samples (Resize) and
-	// arrays; a sheet cut on a grid must load.
+	// in Set.Bad, instead of failing. A file of several images is left out
+	// whole when one of its pages cannot be read (the error names the
+	// page). It applies to samples (Resize) and arrays; a sheet cut on a
+	// grid must load. An interruption (Context) is never a bad file.
 	SkipBad bool
 	// Progress, when set, is called as samples are loaded (Resize and
 	// arrays), about 200 times in all and at the end, with the samples

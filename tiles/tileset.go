@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"image"
 	"image/color"
 	"io"
 	"os"
@@ -198,8 +199,13 @@ func (ts *tileset) check(s Sheet) error {
 // size must agree with the columns, tilecount, width and height the file
 // states. Errors name the .tsx file (a file that is not a grid tileset: not
 // XML, not a <tileset>, an image collection, a URL as the image...) or, as
-// Load's, the image.
+// Load's, the image. Options.Resize is refused: a tileset is a grid to cut
+// (its colour key, tile size, margin and spacing mean nothing to an image
+// made one sample); Load the image for that.
 func LoadTileset(path string, opts Options) (*Set, error) {
+	if opts.Resize != (image.Point{}) {
+		return nil, &tilesetError{Path: path, Err: errors.New("a tileset is cut into tiles on its grid, with its colour key; Resize makes every image one sample instead: load the image itself for that")}
+	}
 	ts, err := readTileset(path)
 	if err != nil {
 		return nil, err
