@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outdir"
 	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outfiles"
@@ -21,8 +20,9 @@ import (
 // sort by distance to the centroid, nearest first (ties: lower index
 // first). A member that is a file of its own (-resize) is that file,
 // hard-linked where the file system allows it (copied otherwise, or
-// always with copyFiles); a tile of a sheet or an image of an array is a
-// PNG of its pixels.
+// always with copyFiles); a tile of a sheet, an image of an array and a
+// page of a file of several images are PNGs of their pixels, named by
+// stem ("anim#2.png", "sheet-r0-c3.png", "digits-17.png").
 func writeClusterFolders(root string, ro *runOutput, copyFiles bool) error {
 	t := ro.t
 	wholeFiles := t.Resize != (image.Point{})
@@ -45,16 +45,20 @@ func writeClusterFolders(root string, ro *runOutput, copyFiles bool) error {
 				o := t.Origins[i]
 				sh := t.Sheets[o.Sheet]
 				prefix := fmt.Sprintf("%0*d_", width, rank+1)
-				if wholeFiles && !isArraySheet(sh) {
+				if wholeFiles && !isArraySheet(sh) && sh.Page == 0 {
 					if err := linkOrCopy(sh.Path, filepath.Join(dir, prefix+filepath.Base(sh.Path)), copyFiles); err != nil {
 						return err
 					}
 					continue
 				}
-				stem := strings.TrimSuffix(filepath.Base(sh.Path), filepath.Ext(sh.Path))
-				name := fmt.Sprintf("%s-r%d-c%d.png", stem, o.Row, o.Col)
-				if isArraySheet(sh) {
-					name = fmt.Sprintf("%s-%d.png", strings.TrimSuffix(stem, ".gz"), o.Row)
+				var name string
+				switch {
+				case isArraySheet(sh):
+					name = fmt.Sprintf("%s-%d.png", stem(sh), o.Row)
+				case wholeFiles: // a page of a file of several images
+					name = stem(sh) + ".png"
+				default:
+					name = fmt.Sprintf("%s-r%d-c%d.png", stem(sh), o.Row, o.Col)
 				}
 				if err := writePNG(filepath.Join(dir, prefix+name), htmlreport.TileImage(t, i)); err != nil {
 					return err

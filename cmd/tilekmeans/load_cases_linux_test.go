@@ -5,7 +5,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
+	"image"
 	"os"
 	"path/filepath"
 	"strings"
@@ -112,4 +114,93 @@ func equalFiles(a, b map[string][]byte) bool {
 		}
 	}
 	return true
+}
+
+// hasOpen reports whether process pid has the file path open (its
+// /proc/PID/fd links).
+func hasOpen(pid int, path string) bool {
+	fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	for _, fd := range fds {
+		if target, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name())); err == nil && target == path {
+			return true
+		}
+	}
+	return false
+}
+
+// TestInterruptWhileLoadingSamples: SIGINT or SIGTERM once the run has
+// opened an IDX file of 60,000 images to stream them in (resized, so that
+// loading takes a while) ends it with exit 130 and "interrupted", no line
+// of samples loaded, the earlier output as it was (that the stream stops
+// within 4 MB of the array, rather than at its end, is
+// TestSamplesInterrupted's; BENCHMARKS.md has the latency); a file of
+// several images read through a pipe gives the file's samples.
+func TestInterruptWhileLoadingSamples(t *testing.T) {
+	dir := t.TempDir()
+	const n = 60000
+	idx := []byte{0, 0, 8, 3}
+	for _, d := range []int{n, 28, 28} {
+		idx = binary.BigEndian.AppendUint32(idx, uint32(d))
+	}
+	px := make([]byte, n*28*28)
+	for i := range px {
+		px[i] = byte(i*31 + i/784)
+	}
+	arr := writeFile(t, dir, "digits-idx3-ubyte", append(idx, px...))
+	sheet := writeFile(t, dir, "s.png", pngOf(t, 64, 32))
+	out := filepath.Join(dir, "out")
+	if code, _, stderr := runCLI(t, "run", "-q", "-images", sheet, "-k", "2", "-backend", "cpu", "-out", out); code != exitOK {
+		t.Fatalf("earlier run: exit %d: %s", code, stderr)
+	}
+	before := outputFiles(t, out)
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		cmd, stderr := childCLI("run", "-images", arr, "-resize", "32x32", "-k", "2", "-backend", "cpu", "-out", out)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		for start := time.Now(); !hasOpen(cmd.Process.Pid, arr); time.Sleep(time.Millisecond) {
+			if time.Since(start) > time.Minute {
+				cmd.Process.Kill()
+				t.Fatalf("the child never opened %s; stderr %q", arr, stderr)
+			}
+		}
+		if err := cmd.Process.Signal(sig); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if code := exitCode(err); code != exitSignal || !strings.Contains(stderr.String(), "interrupted; no output written") || strings.Contains(stderr.String(), "samples of 32x32") {
+				t.Errorf("%v: exit %d, stderr %q; want 130, interrupted before the samples were counted", sig, code, stderr)
+			}
+		case <-time.After(time.Minute):
+			cmd.Process.Kill()
+			t.Fatalf("%v: still running a minute after the signal", sig)
+		}
+		if after := outputFiles(t, out); !equalFiles(before, after) {
+			t.Errorf("%v: the earlier output changed", sig)
+		}
+	}
+
+	// A file of several images through a pipe, with -resize.
+	data, err := os.ReadFile(formatFile("gif_frames.gif"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	go func() { w.Write(data); w.Close() }()
+	pipe := fmt.Sprintf("/dev/fd/%d", r.Fd())
+	s, stderr, out := runOut(t, "run", "-images", pipe, "-resize", "8x8", "-k", "2", "-backend", "cpu", "-export", "npy")
+	want, err := tiles.Load([]string{formatFile("gif_frames.gif")}, tiles.Options{Resize: image.Pt(8, 8)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr, "1 image file holding 3 images (pages and frames), 3 samples of 8x8") || s.Tiles != 3 || !bytes.Equal(readTilesNpy(t, out), want.Pix) {
+		t.Errorf("a GIF through a pipe: %d samples, stderr %q", s.Tiles, stderr)
+	}
 }

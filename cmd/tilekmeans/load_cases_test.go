@@ -24,6 +24,12 @@ func runOut(t *testing.T, args ...string) (s summary, stderr, out string) {
 	if code != exitOK {
 		t.Fatalf("%v: exit %d: %s", args, code, stderr)
 	}
+	return summaryOf(t, out), stderr, out
+}
+
+// summaryOf reads the summary.json of the -out folder out.
+func summaryOf(t *testing.T, out string) (s summary) {
+	t.Helper()
 	b, err := os.ReadFile(filepath.Join(out, "summary.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -31,7 +37,7 @@ func runOut(t *testing.T, args ...string) (s summary, stderr, out string) {
 	if err := json.Unmarshal(b, &s); err != nil {
 		t.Fatal(err)
 	}
-	return s, stderr, out
+	return s
 }
 
 // readTilesNpy reads a run's tiles.npy (-export npy) from its -out folder.

@@ -59,7 +59,10 @@ func (s *sheetFlags) checkSamples() error {
 		}
 		return nil
 	}
-	for _, f := range []string{"tileset", "margin", "spacing", "crop"} {
+	if s.set["tileset"] {
+		return usagef("-resize makes every image one sample: leave -tileset out (a tileset's grid, margin, spacing and colour key cut its sheet into tiles; -images names the image itself)")
+	}
+	for _, f := range []string{"margin", "spacing", "crop"} {
 		if s.set[f] {
 			return usagef("-resize makes every image one sample: leave -%s out (it cuts sheets into tiles)", f)
 		}
@@ -162,14 +165,16 @@ func namesOf(t *tiles.Set) sampleNames {
 	return n
 }
 
-// name is sample i's name for a person: its file, and for an array
-// its index in brackets ("mnist.npy[17]"); short drops the folders.
+// name is sample i's name for a person: its sheet's name (the file, and
+// for a page of a file of several images "#" and the page: "anim.gif#2"),
+// and for an array its index in brackets ("mnist.npy[17]"); short drops
+// the folders.
 func (n sampleNames) name(t *tiles.Set, i int, short bool) string {
 	o := t.Origins[i]
 	sh := t.Sheets[o.Sheet]
-	p := sh.Path
+	p := sh.Name()
 	if short {
-		p = filepath.Base(p)
+		p = filepath.Base(sh.Path) + strings.TrimPrefix(p, sh.Path)
 	}
 	if isArraySheet(sh) {
 		return fmt.Sprintf("%s[%d]", p, o.Row)
@@ -177,23 +182,57 @@ func (n sampleNames) name(t *tiles.Set, i int, short bool) string {
 	return p
 }
 
+// stem is a sheet's file name without its extension (and for arrays
+// without a .gz before it), with its page after "#" when it is a
+// page of a file of several images: "anim#2" for anim.gif's second frame.
+// It names the pictures of samples and tiles that are not files of their
+// own (in the report, and the PNGs of -export folders).
+func stem(sh tiles.Sheet) string {
+	base := filepath.Base(sh.Path)
+	base = strings.TrimSuffix(base, filepath.Ext(base))
+	if isArraySheet(sh) {
+		base = strings.TrimSuffix(base, ".gz")
+	}
+	return base + strings.TrimPrefix(sh.Name(), sh.Path)
+}
+
+// imageFiles counts the image files among the sheets of a -resize run
+// (arrays aside) and the images they held: more images than files when
+// some held several (pages, frames).
+func imageFiles(t *tiles.Set) (files, images int) {
+	for _, sh := range t.Sheets {
+		if isArraySheet(sh) {
+			continue
+		}
+		images++
+		if sh.Page <= 1 { // a file's first page, or its one image
+			files++
+		}
+	}
+	return files, images
+}
+
 // sampleSource says what was loaded, for the run's first line: "60000
-// images", "1 array of 60000 images"; "" for sheets cut on a grid.
+// image files", "2 image files holding 4 images", "1 array of 60000
+// images"; "" for sheets cut on a grid.
 func sampleSource(t *tiles.Set) string {
-	arrays, images := 0, 0
+	arrays, arrayImages := 0, 0
 	for _, sh := range t.Sheets {
 		if isArraySheet(sh) {
 			arrays++
-			images += sh.Rows
+			arrayImages += sh.Rows
 		}
 	}
-	files := len(t.Sheets) - arrays
 	var parts []string
-	if files > 0 && t.Resize != (image.Point{}) {
-		parts = append(parts, plural(files, "image file"))
+	if files, images := imageFiles(t); files > 0 && t.Resize != (image.Point{}) {
+		p := plural(files, "image file")
+		if images > files {
+			p += fmt.Sprintf(" holding %d images (pages and frames)", images)
+		}
+		parts = append(parts, p)
 	}
 	if arrays > 0 {
-		parts = append(parts, fmt.Sprintf("%s of %s", plural(arrays, "array"), plural(images, "image")))
+		parts = append(parts, fmt.Sprintf("%s of %s", plural(arrays, "array"), plural(arrayImages, "image")))
 	}
 	if len(parts) == 0 {
 		return ""
@@ -242,7 +281,11 @@ func (n sampleNames) fill(rec []string, o tiles.Origin) {
 
 // imagesEntry sums up the image files of a -resize run in summary.json.
 type imagesEntry struct {
-	Files   int            `json:"files"`
+	Files int `json:"files"`
+	// Images is the images the files held, each a sample, when more than
+	// the files: the pages of multi-page TIFFs and the frames of
+	// animations.
+	Images  int            `json:"images,omitempty"`
 	Formats map[string]int `json:"formats"`
 	// Smallest and Largest are the sizes, as displayed, with the fewest
 	// and the most pixels.
@@ -274,23 +317,30 @@ func summarizeSamples(s *summary, t *tiles.Set) {
 	s.Resize = fmt.Sprintf("%dx%d", t.Resize.X, t.Resize.Y)
 	s.Fit, s.Filter = fitFlag(t.Fit).String(), resizeFilter
 	im := &imagesEntry{Formats: map[string]int{}}
+	var images int
+	if im.Files, images = imageFiles(t); images > im.Files {
+		im.Images = images
+	}
 	var small, large tiles.Sheet
+	seen := 0
 	for _, sh := range t.Sheets {
 		if isArraySheet(sh) {
 			continue
 		}
-		im.Files++
-		im.Formats[sh.Format]++
+		seen++
+		if sh.Page <= 1 {
+			im.Formats[sh.Format]++ // files by format
+		}
 		if sh.Transparent > 0 {
 			im.Transparent++
 		}
 		if sh.Orientation != "" {
 			im.Oriented++
 		}
-		if px := sh.Width * sh.Height; im.Files == 1 || px < small.Width*small.Height {
+		if px := sh.Width * sh.Height; seen == 1 || px < small.Width*small.Height {
 			small = sh
 		}
-		if px := sh.Width * sh.Height; im.Files == 1 || px > large.Width*large.Height {
+		if px := sh.Width * sh.Height; seen == 1 || px > large.Width*large.Height {
 			large = sh
 		}
 	}
@@ -326,8 +376,8 @@ func sampleReport(in *htmlreport.Input, t *tiles.Set, s summary) {
 	in.Facts = facts
 	in.Name = func(i int) (string, string) {
 		short := names.name(t, i, true)
-		if ext := filepath.Ext(short); !strings.Contains(ext, "[") {
-			short = strings.TrimSuffix(short, ext)
+		if sh := t.Sheets[t.Origins[i].Sheet]; !isArraySheet(sh) {
+			short = stem(sh)
 		}
 		return short, names.name(t, i, false)
 	}
@@ -341,8 +391,12 @@ func sampleReport(in *htmlreport.Input, t *tiles.Set, s summary) {
 		if im.Largest != im.Smallest {
 			sizes = fmt.Sprintf("%s to %s pixels", im.Smallest, im.Largest)
 		}
+		files := fmt.Sprintf("%d (%s)", im.Files, strings.Join(formats, ", "))
+		if im.Images > 0 {
+			files += fmt.Sprintf(", holding %d images (pages and frames)", im.Images)
+		}
 		in.Inputs = append(in.Inputs,
-			htmlreport.Fact{Name: "image files", Value: fmt.Sprintf("%d (%s)", im.Files, strings.Join(formats, ", "))},
+			htmlreport.Fact{Name: "image files", Value: files},
 			htmlreport.Fact{Name: "sizes", Value: sizes},
 			htmlreport.Fact{Name: "resized to", Value: fmt.Sprintf("%s, -fit %s, filter %s", s.Resize, s.Fit, s.Filter)})
 		if im.Transparent > 0 {
