@@ -79,9 +79,12 @@ func (e *ExcludedError) Unwrap() error { return ErrNoImages }
 // Expand turns files, directories and glob patterns into a list of image
 // files in natural file-name order (usps_2 before usps_10), without
 // duplicates. A directory contributes its image files (by extension, not
-// recursively), symbolic links to files among them; a named file is kept whatever its extension, so a non-image
-// file fails later with a clear decode error. Hidden files (a leading dot)
-// come only by name: folders and globs leave them out, as a shell does. Each argument must match
+// recursively; Recursive walks it), symbolic links to files among them,
+// by entryKind's rule, which the walk and glob matches follow too; a file
+// named or matched by a glob is kept whatever its extension, so a
+// non-image file fails later with a clear decode error. Hidden files (a
+// leading dot) come only by name: folders and globs leave them out, as a
+// shell does. Pipes, FIFOs and devices come only by name. Each argument must match
 // something: one that matches nothing is an error wrapping ErrNoImages, and
 // one whose every match the options exclude is an *ExcludedError (which
 // wraps ErrNoImages too); an argument that keeps at least one file loses its
@@ -207,7 +210,18 @@ func ExpandFiles(args []string, opts ...ExpandOption) ([]File, error) {
 				if hidden(m) && !hidden(arg) {
 					continue // as a shell's glob: * does not match a leading dot
 				}
-				if st, err := os.Stat(m); err == nil && !st.IsDir() {
+				st, err := os.Lstat(m)
+				if err != nil {
+					continue // gone since the glob
+				}
+				// The folder's rule, but whatever the name: what the
+				// pattern matched is named, and a file that is no image
+				// fails with a clear decode error.
+				kind, err := entryKind(m, st.Mode().Type())
+				if err != nil {
+					return nil, err
+				}
+				if kind == imageFile || kind == otherFile {
 					files = append(files, m)
 				}
 			}
@@ -244,15 +258,15 @@ func listDir(dir string) ([]string, error) {
 	}
 	var files []string
 	for _, e := range entries {
-		if !imageformat.HasExtension(e.Name()) || hidden(e.Name()) {
+		if hidden(e.Name()) {
 			continue
 		}
 		p := filepath.Join(dir, e.Name())
-		ok, err := isFile(p, e)
+		kind, err := entryKind(p, e.Type())
 		if err != nil {
 			return nil, err
 		}
-		if ok {
+		if kind == imageFile {
 			files = append(files, p)
 		}
 	}
@@ -262,27 +276,61 @@ func listDir(dir string) ([]string, error) {
 	return files, nil
 }
 
-// isFile reports whether the folder entry e at p is a file to read: a
-// regular file, or a symbolic link to one (followed as ls, a shell's glob
-// and Python's os.listdir do: folders of links are how DVC and git-annex
-// check data out). Subfolders, and links to folders, are not listed (nor
-// followed, so a link to a parent folder makes no loop). A link that cannot
-// be followed (dangling, or a cycle of links) is an error naming it, not a
-// sheet dropped without a word.
-func isFile(p string, e fs.DirEntry) (bool, error) {
-	if e.Type()&fs.ModeSymlink == 0 {
-		return e.Type().IsRegular(), nil
-	}
-	st, err := os.Stat(p)
-	if err != nil {
-		target, _ := os.Readlink(p)
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
+// kind is what a folder entry is to a listing (entryKind).
+type kind uint8
+
+const (
+	skipped   kind = iota // not a file to read, nor a folder
+	imageFile             // a regular file named like an image, or a link to one
+	otherFile             // another regular file, or a link to one
+	folder                // a folder, or a link to one
+)
+
+// entryKind says what the entry at p, of type typ (its own, links not
+// followed: fs.DirEntry.Type, or Lstat's), is to a listing: one rule for a
+// folder's flat listing, the recursive walk (Recursive) and glob matches
+// (hidden entries, a leading dot, being skipped before, as a shell's globs
+// skip them, unless a pattern names them).
+//   - A regular file is an image file when its name has an image's
+//     extension (imageformat.HasExtension).
+//   - Symbolic links are followed, as ls, a shell's glob and Python's
+//     os.listdir do (folders of links are how DVC and git-annex check data
+//     out): a link is what it points to, a file named by the link's name.
+//     A link that cannot be followed (dangling, or a cycle of links) is an
+//     error naming it when its name is an image's, so that no image is
+//     dropped without a word; another is skipped, as any other name.
+//   - A folder, or a link to one, is a folder: the walk descends into it
+//     (each folder once, however linked, so a link back up the tree makes
+//     no loop); the flat listing and globs do not.
+//   - Pipes, FIFOs, sockets and devices, directly or through a link, are
+//     skipped: they are read only when named themselves (a FIFO found in a
+//     folder would wait for a writer).
+func entryKind(p string, typ fs.FileMode) (kind, error) {
+	name := filepath.Base(p)
+	if typ&fs.ModeSymlink != 0 {
+		st, err := os.Stat(p)
+		if err != nil {
+			if !imageformat.HasExtension(name) {
+				return skipped, nil
+			}
+			target, _ := os.Readlink(p)
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return skipped, fmt.Errorf("%s: symbolic link to %s that cannot be followed: %w", p, target, err)
 		}
-		return false, fmt.Errorf("%s: symbolic link to %s that cannot be followed: %w", p, target, err)
+		typ = st.Mode().Type()
 	}
-	return !st.IsDir(), nil
+	switch {
+	case typ.IsDir():
+		return folder, nil
+	case typ.IsRegular() && imageformat.HasExtension(name):
+		return imageFile, nil
+	case typ.IsRegular():
+		return otherFile, nil
+	}
+	return skipped, nil
 }
 
 // NaturalCompare orders strings so that runs of digits compare by value:
