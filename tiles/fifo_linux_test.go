@@ -63,31 +63,13 @@ func TestCase_pipe_input_message(t *testing.T) {
 		}
 	}
 	// A pipe, as bash's process substitution gives it: /dev/fd/N.
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { w.Write(data); w.Close() }()
-	check("pipe", fmt.Sprintf("/dev/fd/%d", r.Fd()))
-	r.Close()
+	check("pipe", pipeOf(t, data))
 
-	dir := t.TempDir()
-	fifo := filepath.Join(dir, "f.png")
+	fifo := filepath.Join(t.TempDir(), "f.png")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	write := func(delay time.Duration, data []byte) {
-		go func() {
-			time.Sleep(delay)
-			f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			f.Write(data)
-			f.Close()
-		}()
-	}
+	write := func(delay time.Duration, data []byte) { fifoWriter(t, fifo, delay, data) }
 	write(0, data)
 	check("FIFO, writer first", fifo)
 	write(200*time.Millisecond, data)
@@ -109,6 +91,34 @@ func TestCase_pipe_input_message(t *testing.T) {
 	if !errors.Is(err, tiles.ErrNotImage) || !strings.Contains(err.Error(), "/dev/zero") {
 		t.Errorf("/dev/zero: %v, want ErrNotImage", err)
 	}
+}
+
+// pipeOf returns a pipe, /dev/fd/N as bash's process substitution names
+// one, from which data can be read once; the test closes it at its end.
+func pipeOf(t *testing.T, data []byte) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	go func() { w.Write(data); w.Close() }()
+	return fmt.Sprintf("/dev/fd/%d", r.Fd())
+}
+
+// fifoWriter writes data into the FIFO after delay: it opens it for
+// writing, which waits for a reader, writes and closes.
+func fifoWriter(t *testing.T, fifo string, delay time.Duration, data []byte) {
+	go func() {
+		time.Sleep(delay)
+		f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		f.Write(data)
+		f.Close()
+	}()
 }
 
 // TestSamplesFromPipes: one image, one sample (Options.Resize) reads a
@@ -135,14 +145,8 @@ func TestSamplesFromPipes(t *testing.T) {
 		})
 		return got, err
 	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { w.Write(data); w.Close() }()
-	pipe := fmt.Sprintf("/dev/fd/%d", r.Fd())
+	pipe := pipeOf(t, data)
 	got, err := load([]string{pipe}, opts)
-	r.Close()
 	if err != nil || !bytes.Equal(got.Pix, want.Pix) || got.Sheets[2].Name() != pipe+"#3" {
 		t.Errorf("pipe: %v", err)
 	}
@@ -151,20 +155,8 @@ func TestSamplesFromPipes(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	writer := func(delay time.Duration, data []byte) {
-		go func() {
-			time.Sleep(delay)
-			f, err := os.OpenFile(fifo, os.O_WRONLY, 0) // waits for the loader's open
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			f.Write(data)
-			f.Close()
-		}()
-	}
 	for _, delay := range []time.Duration{0, 200 * time.Millisecond} {
-		writer(delay, data)
+		fifoWriter(t, fifo, delay, data) // its open waits for the loader's
 		got, err := load([]string{fifo}, opts)
 		if err != nil || !bytes.Equal(got.Pix, want.Pix) {
 			t.Errorf("FIFO, writer after %v: %v", delay, err)
@@ -185,27 +177,13 @@ func TestSamplesFromPipes(t *testing.T) {
 	if err := syscall.Mkfifo(afifo, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	go func() {
-		f, err := os.OpenFile(afifo, os.O_WRONLY, 0)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		f.Write(npy)
-		f.Close()
-	}()
+	fifoWriter(t, afifo, 0, npy)
 	got, err = load([]string{afifo}, tiles.Options{})
 	if err != nil || !bytes.Equal(got.Pix, px) || got.Sheets[0].Format != "npy" {
 		t.Errorf("an array through a FIFO named d.npy: %v", err)
 	}
-	r, w, err = os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { w.Write(npy); w.Close() }()
-	pipe = fmt.Sprintf("/dev/fd/%d", r.Fd())
+	pipe = pipeOf(t, npy)
 	_, err = load([]string{pipe}, opts)
-	r.Close()
 	if !errors.Is(err, tiles.ErrNotImage) || !strings.Contains(err.Error(), pipe+": not a") || !strings.Contains(err.Error(), "it begins as NPY array, and arrays are known by their file name") {
 		t.Errorf("an array through a pipe: %v", err)
 	}

@@ -21,10 +21,12 @@ import (
 // Pipes and FIFOs as sheets: /dev/fd and the FIFO semantics tested are
 // Linux's.
 
-// TestCase_pipe_input_message_command: a sheet read through a pipe (what
-// bash's <(cat base.png) names /dev/fd/N) gives base.png's 20 tiles.
-func TestCase_pipe_input_message_command(t *testing.T) {
-	data, err := os.ReadFile(sharedCase(t, "pipe_input_message/base.png"))
+// pipeFile returns a pipe, /dev/fd/N as bash's <(cat file) names one,
+// from which the file's bytes can be read once; the test closes it at its
+// end.
+func pipeFile(t *testing.T, file string) string {
+	t.Helper()
+	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,9 +34,15 @@ func TestCase_pipe_input_message_command(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
+	t.Cleanup(func() { r.Close() })
 	go func() { w.Write(data); w.Close() }()
-	s, _, out := runOut(t, "run", "-images", fmt.Sprintf("/dev/fd/%d", r.Fd()), "-tile", "8", "-k", "2", "-backend", "cpu", "-export", "npy")
+	return fmt.Sprintf("/dev/fd/%d", r.Fd())
+}
+
+// TestCase_pipe_input_message_command: a sheet read through a pipe (what
+// bash's <(cat base.png) names /dev/fd/N) gives base.png's 20 tiles.
+func TestCase_pipe_input_message_command(t *testing.T) {
+	s, _, out := runOut(t, "run", "-images", pipeFile(t, sharedCase(t, "pipe_input_message/base.png")), "-tile", "8", "-k", "2", "-backend", "cpu", "-export", "npy")
 	want, err := tiles.Load([]string{sharedCase(t, "pipe_input_message/base.png")}, tiles.Options{Size: 8})
 	if err != nil {
 		t.Fatal(err)
@@ -61,34 +69,16 @@ func TestCase_sigint_ignored_while_loading_command(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
-		cmd, stderr := childCLI("run", "-images", sheet, fifo, "-k", "2", "-backend", "cpu", "-out", out)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
 		// Once the child has opened the FIFO (a non-blocking open for
 		// writing succeeds only then), it waits for data that never comes.
 		var w *os.File
-		for start := time.Now(); w == nil; time.Sleep(10 * time.Millisecond) {
-			if f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-				w = f
-			} else if time.Since(start) > time.Minute {
-				cmd.Process.Kill()
-				t.Fatalf("the child never opened the FIFO: %v; stderr %q", err, stderr)
-			}
-		}
-		if err := cmd.Process.Signal(sig); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			if code := exitCode(err); code != exitSignal || !strings.Contains(stderr.String(), "interrupted; no output written") {
-				t.Errorf("%v: exit %d, stderr %q", sig, code, stderr)
-			}
-		case <-time.After(time.Minute):
-			cmd.Process.Kill()
-			t.Fatalf("%v: still running a minute after the signal", sig)
+		code, stderr := interruptChild(t, sig, func(int) bool {
+			f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0)
+			w = f
+			return err == nil
+		}, "run", "-images", sheet, fifo, "-k", "2", "-backend", "cpu", "-out", out)
+		if code != exitSignal || !strings.Contains(stderr, "interrupted; no output written") {
+			t.Errorf("%v: exit %d, stderr %q", sig, code, stderr)
 		}
 		w.Close()
 		if after := outputFiles(t, out); !equalFiles(before, after) {
@@ -102,6 +92,37 @@ func TestCase_sigint_ignored_while_loading_command(t *testing.T) {
 	if code := run(ctx, []string{"run", "-images", fifo, "-k", "2", "-backend", "cpu", "-out", out}, &bytes.Buffer{}, &errb); code != exitSignal {
 		t.Errorf("cancelled: exit %d, %q", code, errb.String())
 	}
+}
+
+// interruptChild runs the command with args in a child process, sends it
+// sig once ready(pid) says so (asked every few milliseconds, for at most a
+// minute), and returns its exit code and stderr; a child still running a
+// minute after the signal fails the test.
+func interruptChild(t *testing.T, sig syscall.Signal, ready func(pid int) bool, args ...string) (code int, stderr string) {
+	t.Helper()
+	cmd, errb := childCLI(args...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for start := time.Now(); !ready(cmd.Process.Pid); time.Sleep(2 * time.Millisecond) {
+		if time.Since(start) > time.Minute {
+			cmd.Process.Kill()
+			t.Fatalf("the child was never ready to be signalled; stderr %q", errb)
+		}
+	}
+	if err := cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return exitCode(err), errb.String()
+	case <-time.After(time.Minute):
+		cmd.Process.Kill()
+		t.Fatalf("%v: still running a minute after the signal", sig)
+	}
+	return 0, ""
 }
 
 func equalFiles(a, b map[string][]byte) bool {
@@ -154,29 +175,10 @@ func TestInterruptWhileLoadingSamples(t *testing.T) {
 	}
 	before := outputFiles(t, out)
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
-		cmd, stderr := childCLI("run", "-images", arr, "-resize", "32x32", "-k", "2", "-backend", "cpu", "-out", out)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		for start := time.Now(); !hasOpen(cmd.Process.Pid, arr); time.Sleep(time.Millisecond) {
-			if time.Since(start) > time.Minute {
-				cmd.Process.Kill()
-				t.Fatalf("the child never opened %s; stderr %q", arr, stderr)
-			}
-		}
-		if err := cmd.Process.Signal(sig); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			if code := exitCode(err); code != exitSignal || !strings.Contains(stderr.String(), "interrupted; no output written") || strings.Contains(stderr.String(), "samples of 32x32") {
-				t.Errorf("%v: exit %d, stderr %q; want 130, interrupted before the samples were counted", sig, code, stderr)
-			}
-		case <-time.After(time.Minute):
-			cmd.Process.Kill()
-			t.Fatalf("%v: still running a minute after the signal", sig)
+		code, stderr := interruptChild(t, sig, func(pid int) bool { return hasOpen(pid, arr) },
+			"run", "-images", arr, "-resize", "32x32", "-k", "2", "-backend", "cpu", "-out", out)
+		if code != exitSignal || !strings.Contains(stderr, "interrupted; no output written") || strings.Contains(stderr, "samples of 32x32") {
+			t.Errorf("%v: exit %d, stderr %q; want 130, interrupted before the samples were counted", sig, code, stderr)
 		}
 		if after := outputFiles(t, out); !equalFiles(before, after) {
 			t.Errorf("%v: the earlier output changed", sig)
@@ -184,18 +186,7 @@ func TestInterruptWhileLoadingSamples(t *testing.T) {
 	}
 
 	// A file of several images through a pipe, with -resize.
-	data, err := os.ReadFile(formatFile("gif_frames.gif"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	go func() { w.Write(data); w.Close() }()
-	pipe := fmt.Sprintf("/dev/fd/%d", r.Fd())
-	s, stderr, out := runOut(t, "run", "-images", pipe, "-resize", "8x8", "-k", "2", "-backend", "cpu", "-export", "npy")
+	s, stderr, out := runOut(t, "run", "-images", pipeFile(t, formatFile("gif_frames.gif")), "-resize", "8x8", "-k", "2", "-backend", "cpu", "-export", "npy")
 	want, err := tiles.Load([]string{formatFile("gif_frames.gif")}, tiles.Options{Resize: image.Pt(8, 8)})
 	if err != nil {
 		t.Fatal(err)

@@ -21,14 +21,7 @@ import (
 // links to folders entered by the walk alone, each folder once (a link
 // back up the tree, a link to a folder already read).
 func TestOneListingRule(t *testing.T) {
-	root := filepath.Join(t.TempDir(), "imgs")
-	for _, f := range []string{"a.png", "sub/b.png", "elsewhere/c.png"} {
-		p := filepath.Join(root, filepath.FromSlash(f))
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	root := makeFiles(t, "a.png", "sub/b.png", "elsewhere/c.png")
 	link := func(target, rel string) {
 		if err := os.Symlink(target, filepath.Join(root, filepath.FromSlash(rel))); err != nil {
 			t.Fatal(err)

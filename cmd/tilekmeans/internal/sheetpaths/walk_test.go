@@ -11,20 +11,28 @@ import (
 	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/sheetpaths"
 )
 
-// TestRecursive: a folder is read recursively, folder by folder in
-// natural order; non-images, hidden files and folders and output folders
-// are skipped; links to files and folders are followed, a link back up
-// the tree read once; Rel is the path below the folder argument.
-func TestRecursive(t *testing.T) {
+// makeFiles writes the files rels (slash-separated paths) of one byte
+// each under a new folder "imgs", and returns the folder.
+func makeFiles(t *testing.T, rels ...string) string {
+	t.Helper()
 	root := filepath.Join(t.TempDir(), "imgs")
-	for _, f := range []string{"10/a.png", "2/img10.png", "2/img9.png", "2/deep/x.jpg", "2/notes.txt", "Thumbs.db", "1.png",
-		".hidden/h.png", "2/.DS_Store", "out/summary.json", "out/labels.csv", "out/3/centroid1.png"} {
+	for _, f := range rels {
 		p := filepath.Join(root, filepath.FromSlash(f))
 		os.MkdirAll(filepath.Dir(p), 0o755)
 		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
+	return root
+}
+
+// TestRecursive: a folder is read recursively, folder by folder in
+// natural order; non-images, hidden files and folders and output folders
+// are skipped; links to files and folders are followed, a link back up
+// the tree read once; Rel is the path below the folder argument.
+func TestRecursive(t *testing.T) {
+	root := makeFiles(t, "10/a.png", "2/img10.png", "2/img9.png", "2/deep/x.jpg", "2/notes.txt", "Thumbs.db", "1.png",
+		".hidden/h.png", "2/.DS_Store", "out/summary.json", "out/labels.csv", "out/3/centroid1.png")
 	os.WriteFile(filepath.Join(root, "out", string(outfiles.Marker)), []byte("x"), 0o644)
 	if err := os.Symlink(root, filepath.Join(root, "2", "up")); err != nil { // a loop
 		t.Fatal(err)
