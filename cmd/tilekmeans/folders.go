@@ -20,12 +20,23 @@ import (
 // sort by distance to the centroid, nearest first (ties: lower index
 // first). A member that is a file of its own (-resize) is that file,
 // hard-linked where the file system allows it (copied otherwise, or
-// always with copyFiles); a tile of a sheet, an image of an array and a
-// page of a file of several images are PNGs of their pixels, named by
-// stem ("anim#2.png", "sheet-r0-c3.png", "digits-17.png").
+// always with copyFiles); a tile of a sheet, an image of an array, a
+// page of a file of several images and an image read from a pipe or FIFO
+// are PNGs of their pixels, named by stem ("anim#2.png", "sheet-r0-c3.png",
+// "digits-17.png").
 func writeClusterFolders(root string, ro *runOutput, copyFiles bool) error {
 	t := ro.t
 	wholeFiles := t.Resize != (image.Point{})
+	// A sample's file is linked or copied when it is a regular file: a pipe
+	// or FIFO was read once and cannot be again (a copy would be empty, or
+	// wait for a writer).
+	regular := make([]bool, len(t.Sheets))
+	if wholeFiles {
+		for i, sh := range t.Sheets {
+			st, err := os.Stat(sh.Path)
+			regular[i] = err == nil && st.Mode().IsRegular()
+		}
+	}
 	for _, r := range ro.runs {
 		res := r.res
 		members := make([][]int, res.K)
@@ -45,7 +56,7 @@ func writeClusterFolders(root string, ro *runOutput, copyFiles bool) error {
 				o := t.Origins[i]
 				sh := t.Sheets[o.Sheet]
 				prefix := fmt.Sprintf("%0*d_", width, rank+1)
-				if wholeFiles && !isArraySheet(sh) && sh.Page == 0 {
+				if wholeFiles && !isArraySheet(sh) && sh.Page == 0 && regular[o.Sheet] {
 					if err := linkOrCopy(sh.Path, filepath.Join(dir, prefix+filepath.Base(sh.Path)), copyFiles); err != nil {
 						return err
 					}
@@ -55,7 +66,7 @@ func writeClusterFolders(root string, ro *runOutput, copyFiles bool) error {
 				switch {
 				case isArraySheet(sh):
 					name = fmt.Sprintf("%s-%d.png", stem(sh), o.Row)
-				case wholeFiles: // a page of a file of several images
+				case wholeFiles: // a page of a file of several images, or a pipe's image
 					name = stem(sh) + ".png"
 				default:
 					name = fmt.Sprintf("%s-r%d-c%d.png", stem(sh), o.Row, o.Col)

@@ -194,4 +194,24 @@ func TestInterruptWhileLoadingSamples(t *testing.T) {
 	if !strings.Contains(stderr, "1 image file holding 3 images (pages and frames), 3 samples of 8x8") || s.Tiles != 3 || !bytes.Equal(readTilesNpy(t, out), want.Pix) {
 		t.Errorf("a GIF through a pipe: %d samples, stderr %q", s.Tiles, stderr)
 	}
+	// -export folders cannot link or copy what came through a pipe (read
+	// once): it writes the sample's pixels, beside a file's link.
+	pipe := pipeFile(t, formatFile("png_gray8.png"))
+	_, _, out = runOut(t, "run", "-images", pipe, formatFile("png_rgb8.png"), "-resize", "8x8", "-k", "1", "-backend", "cpu", "-export", "folders")
+	members := dirNames(t, filepath.Join(out, "clusters", "1", "1"))
+	for _, m := range members {
+		st, err := os.Stat(filepath.Join(out, "clusters", "1", "1", m))
+		switch base := strings.SplitN(m, "_", 2)[1]; {
+		case base == filepath.Base(pipe)+".png":
+			if img := decodePNG(t, filepath.Join(out, "clusters", "1", "1", m)); img.Bounds().Dx() != 8 {
+				t.Errorf("%s: %v, want the 8x8 sample", m, img.Bounds())
+			}
+		case base == "png_rgb8.png" && err == nil && st.Size() > 0:
+		default:
+			t.Errorf("member %s (%v)", m, err)
+		}
+	}
+	if len(members) != 2 {
+		t.Errorf("members %v", members)
+	}
 }
