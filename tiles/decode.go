@@ -125,6 +125,16 @@ type header struct {
 	animated bool
 }
 
+// sheet is the Sheet of the file path's page that h describes, cut into
+// rows x cols tiles.
+func (h header) sheet(path string, rows, cols int) Sheet {
+	s := Sheet{Path: path, Page: h.page, Format: h.Format, Width: h.Width, Height: h.Height, Rows: rows, Cols: cols}
+	if h.Orientation != 0 {
+		s.Orientation = h.Orientation.String()
+	}
+	return s
+}
+
 // sniffPages reads the headers of the images in r, one per page (see
 // pages.go): the pages of a multi-page TIFF and the frames of an animated
 // GIF, PNG or WebP are sheets of their own. Each page, and all of them

@@ -131,22 +131,20 @@ func readOpenStream(ctx context.Context, name string, r io.ReadCloser) ([]byte, 
 	return data, nil
 }
 
-// bytes returns the encoded file.
-func (in *input) bytes() ([]byte, error) {
+// read returns the encoded file: the bytes in memory, or the file read
+// whole (readFileInto: into buf when it has room, a pipe or FIFO read as
+// readStream reads it).
+func (in *input) read(ctx context.Context, buf []byte) ([]byte, error) {
 	if in.inMemory {
 		return in.data, nil
 	}
-	data, err := os.ReadFile(in.name)
-	if err != nil {
-		return nil, fmt.Errorf("load %w", err)
-	}
-	return data, nil
+	return readFileInto(ctx, in.name, buf)
 }
 
 // decode reads and decodes the file and hands emit its pages, in order (hs:
 // its headers); the encoded bytes are garbage once it returns.
 func (in *input) decode(ctx context.Context, hs []header, emit func(page int, img image.Image) error) error {
-	data, err := in.bytes()
+	data, err := in.read(ctx, nil)
 	if err != nil {
 		return err
 	}

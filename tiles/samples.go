@@ -368,14 +368,13 @@ type sampler struct {
 // pixel limit held for each and for all together): the first into dst,
 // the others into u.extra; u.sheets describes them.
 func (s *sampler) file(ctx context.Context, in input, u *unit, dst []uint8, prog *counter) error {
-	data := in.data
+	// The decoders copy what they keep: the buffer serves every file this
+	// sampler reads.
+	data, err := in.read(ctx, s.read)
+	if err != nil {
+		return err
+	}
 	if !in.inMemory {
-		var err error
-		// The decoders copy what they keep: the buffer serves every
-		// file this sampler reads.
-		if data, err = readFileInto(ctx, in.name, s.read); err != nil {
-			return err
-		}
 		s.read = data
 	}
 	hs, err := sniffPages(in.name, bytes.NewReader(data), int64(len(data)), s.maxPixels)
@@ -389,11 +388,7 @@ func (s *sampler) file(ctx context.Context, in input, u *unit, dst []uint8, prog
 	}
 	u.sheets = make([]Sheet, len(hs))
 	return decodePages(ctx, in.name, hs, data, func(p int, img image.Image) error {
-		h := hs[p]
-		sh := Sheet{Path: in.name, Page: h.page, Format: h.Format, Width: h.Width, Height: h.Height, Rows: 1, Cols: 1}
-		if h.Orientation != 0 {
-			sh.Orientation = h.Orientation.String()
-		}
+		sh := hs[p].sheet(in.name, 1, 1)
 		out := dst
 		if p > 0 {
 			out = u.extra[(p-1)*d : p*d]

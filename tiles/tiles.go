@@ -272,11 +272,7 @@ func load(ins []input, opts Options, key *color.RGBA) (*Set, error) {
 				}
 				return fmt.Errorf("load %s: %w", name, err)
 			}
-			s := Sheet{Path: ins[i].name, Page: h.page, Format: h.Format, Width: h.Width, Height: h.Height, Rows: rows, Cols: cols}
-			if h.Orientation != 0 {
-				s.Orientation = h.Orientation.String()
-			}
-			sheets[i] = append(sheets[i], s)
+			sheets[i] = append(sheets[i], h.sheet(ins[i].name, rows, cols))
 		}
 		hdrs[i] = hs
 		return nil
