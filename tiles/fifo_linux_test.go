@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"image"
 	"os"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/tiles"
 )
 
@@ -63,7 +63,7 @@ func TestCase_pipe_input_message(t *testing.T) {
 		}
 	}
 	// A pipe, as bash's process substitution gives it: /dev/fd/N.
-	check("pipe", pipeOf(t, data))
+	check("pipe", sharedtest.Pipe(t, data))
 
 	fifo := filepath.Join(t.TempDir(), "f.png")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
@@ -91,19 +91,6 @@ func TestCase_pipe_input_message(t *testing.T) {
 	if !errors.Is(err, tiles.ErrNotImage) || !strings.Contains(err.Error(), "/dev/zero") {
 		t.Errorf("/dev/zero: %v, want ErrNotImage", err)
 	}
-}
-
-// pipeOf returns a pipe, /dev/fd/N as bash's process substitution names
-// one, from which data can be read once; the test closes it at its end.
-func pipeOf(t *testing.T, data []byte) string {
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
-	go func() { w.Write(data); w.Close() }()
-	return fmt.Sprintf("/dev/fd/%d", r.Fd())
 }
 
 // fifoWriter writes data into the FIFO after delay: it opens it for
@@ -145,7 +132,7 @@ func TestSamplesFromPipes(t *testing.T) {
 		})
 		return got, err
 	}
-	pipe := pipeOf(t, data)
+	pipe := sharedtest.Pipe(t, data)
 	got, err := load([]string{pipe}, opts)
 	if err != nil || !bytes.Equal(got.Pix, want.Pix) || got.Sheets[2].Name() != pipe+"#3" {
 		t.Errorf("pipe: %v", err)
@@ -182,7 +169,7 @@ func TestSamplesFromPipes(t *testing.T) {
 	if err != nil || !bytes.Equal(got.Pix, px) || got.Sheets[0].Format != "npy" {
 		t.Errorf("an array through a FIFO named d.npy: %v", err)
 	}
-	pipe = pipeOf(t, npy)
+	pipe = sharedtest.Pipe(t, npy)
 	_, err = load([]string{pipe}, opts)
 	if !errors.Is(err, tiles.ErrNotImage) || !strings.Contains(err.Error(), pipe+": not a") || !strings.Contains(err.Error(), "it begins as NPY array, and arrays are known by their file name") {
 		t.Errorf("an array through a pipe: %v", err)

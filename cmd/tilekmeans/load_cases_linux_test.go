@@ -15,28 +15,22 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/tiles"
 )
 
 // Pipes and FIFOs as sheets: /dev/fd and the FIFO semantics tested are
 // Linux's.
 
-// pipeFile returns a pipe, /dev/fd/N as bash's <(cat file) names one,
-// from which the file's bytes can be read once; the test closes it at its
-// end.
+// pipeFile returns a pipe from which the file's bytes can be read once
+// (sharedtest.Pipe).
 func pipeFile(t *testing.T, file string) string {
 	t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
-	go func() { w.Write(data); w.Close() }()
-	return fmt.Sprintf("/dev/fd/%d", r.Fd())
+	return sharedtest.Pipe(t, data)
 }
 
 // TestCase_pipe_input_message_command: a sheet read through a pipe (what

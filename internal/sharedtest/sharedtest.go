@@ -8,6 +8,7 @@ package sharedtest
 
 import (
 	"compress/gzip"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -191,4 +192,18 @@ func ReadMNIST(tb testing.TB, name string) []byte {
 		tb.Fatalf("%s: %v", name, err)
 	}
 	return data
+}
+
+// Pipe returns a pipe from which data can be read once, named
+// /dev/fd/N as bash's process substitution, <(cat file), names one (Linux
+// and the BSDs have /dev/fd); the test closes it at its end.
+func Pipe(tb testing.TB, data []byte) string {
+	tb.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { r.Close() })
+	go func() { w.Write(data); w.Close() }()
+	return fmt.Sprintf("/dev/fd/%d", r.Fd())
 }
