@@ -1,130 +1,18 @@
 package gpu
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
-	"strings"
 
-	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
+	"github.com/tilekmeans/tilekmeans/internal/glenv"
+	"github.com/tilekmeans/tilekmeans/kmeans"
+	"github.com/tilekmeans/tilekmeans/kmeans/driver"
 )
 
-// Context kinds, the values of Options.Context and Info.Context.
-const (
-	ContextAuto = "auto" // GLFW when a display is present, else EGL
-	ContextGLFW = "glfw" // invisible GLFW window with a 4.3 core profile
-	ContextEGL  = "egl"  // headless EGL: device platform, then Mesa surfaceless
-)
-
-// MaxStepRows is the most rows the device Lloyd loop (Assigner as a
-// kmeans.Stepper) takes: its cluster sums are exact uint32, and 255 *
-// MaxStepRows == 2^32 - 1. Start refuses more with an error that wraps
-// errors.ErrUnsupported, the sign for package kmeans to run the host loop
-// (GPU assignment, host update) instead; Assign has no such limit.
-const MaxStepRows = (1<<32 - 1) / 255
-
-// Errors a caller may need to tell apart; test with errors.Is. Failures of
-// the GL side wrap one of them or are a *GLError, with context; invalid
-// arguments (short slices, bad context names) are plain errors.
-var (
-	// ErrNotBuilt: the binary was built without GPU support (CGO_ENABLED=0
-	// or the nogpu build tag).
-	ErrNotBuilt = errors.New("built without GPU support (needs cgo and no nogpu build tag)")
-	// ErrUnavailable: no OpenGL context of the requested kind could be made
-	// here (no display, no EGL device, GLFW not built in, ...).
-	ErrUnavailable = errors.New("OpenGL context unavailable")
-	// ErrVersion: the context offers less than OpenGL 4.3 with compute
-	// shaders, or limits below what the shader needs.
-	ErrVersion = errors.New("OpenGL 4.3 with compute shaders required")
-	// ErrShader: the compute shader failed to compile or link; the error
-	// is a *ShaderError carrying the GL info log.
-	ErrShader = errors.New("shader build failed")
-	// ErrOutOfMemory: GL_OUT_OF_MEMORY on a buffer allocation.
-	ErrOutOfMemory = errors.New("out of GPU memory")
-	// ErrContextLost: the context was lost (GPU reset, driver crash, or the
-	// test fault injection). The Device is unusable afterwards except for
-	// Close.
-	ErrContextLost = errors.New("OpenGL context lost")
-	// ErrClosed: the Device or Assigner was already closed.
-	ErrClosed = errors.New("use of closed device")
-	// ErrNoDevice: Options.Device names an EGL device that is not there.
-	// The error lists the devices there are.
-	ErrNoDevice = errors.New("no such EGL device")
-	// ErrParity: the parity canary found that the driver computes the
-	// assignment differently from the reference arithmetic (see Canary);
-	// the error is a *ParityError.
-	ErrParity = errors.New("GPU arithmetic differs from the CPU reference")
-)
-
-// ParityError is a failed parity canary (see Canary and Open): Canary says
-// which probes failed and how.
-type ParityError struct {
-	Canary Canary
-}
-
-func (e *ParityError) Error() string {
-	return "parity canary failed: " + e.Canary.failures()
-}
-
-// Is makes errors.Is(err, ErrParity) true for a *ParityError.
-func (e *ParityError) Is(target error) bool { return target == ErrParity }
-
-// ShaderError is a compile or link failure. Log is the GL info log, verbatim.
-type ShaderError struct {
-	Stage string // "compile" or "link"
-	Log   string
-}
-
-func (e *ShaderError) Error() string {
-	return fmt.Sprintf("compute shader %s failed: %s", e.Stage, strings.TrimSpace(e.Log))
-}
-
-// Is makes errors.Is(err, ErrShader) true for a *ShaderError.
-func (e *ShaderError) Is(target error) bool { return target == ErrShader }
-
-// GLError is an unexpected glGetError code after an operation.
-type GLError struct {
-	Op   string // what was being done
-	Code uint32 // GL error enum, e.g. 0x0502 GL_INVALID_OPERATION
-}
-
-func (e *GLError) Error() string {
-	return fmt.Sprintf("%s: GL error %s", e.Op, glErrorName(e.Code))
-}
-
-// Is maps the GL codes that have a sentinel onto it.
-func (e *GLError) Is(target error) bool {
-	switch e.Code {
-	case 0x0505: // GL_OUT_OF_MEMORY
-		return target == ErrOutOfMemory
-	case 0x0507: // GL_CONTEXT_LOST
-		return target == ErrContextLost
-	}
-	return false
-}
-
-func glErrorName(code uint32) string {
-	switch code {
-	case 0x0500:
-		return "GL_INVALID_ENUM"
-	case 0x0501:
-		return "GL_INVALID_VALUE"
-	case 0x0502:
-		return "GL_INVALID_OPERATION"
-	case 0x0503:
-		return "GL_STACK_OVERFLOW"
-	case 0x0504:
-		return "GL_STACK_UNDERFLOW"
-	case 0x0505:
-		return "GL_OUT_OF_MEMORY"
-	case 0x0506:
-		return "GL_INVALID_FRAMEBUFFER_OPERATION"
-	case 0x0507:
-		return "GL_CONTEXT_LOST"
-	}
-	return fmt.Sprintf("0x%04X", code)
-}
+// This file is the package's whole public API bar the errors (errors.go),
+// EGLDevice (egldevice.go) and Canary (canary.go), declared once for every
+// build: the OpenGL build implements the unexported methods it calls
+// (device.go, assigner.go, stepper.go, egl.go), the build without GPU
+// support (nogpu.go) fails them with ErrNotBuilt.
 
 // Options configures Open. The zero value is valid: an auto context on
 // any device, with the parity canary enforced.
@@ -135,23 +23,127 @@ type Options struct {
 	// to EGL, and the error then names both failures.
 	Context string
 
-	// Device pins the EGL device (see DeviceChoice); the zero value takes
-	// the first that works. A pinned device needs an EGL context: with
+	// Device pins the EGL device: "" (the zero value) takes the first
+	// that works, "N" the device at index N of Devices, "cuda:N" the one
+	// whose CUDA device number is N (EGL_CUDA_DEVICE_NV, NVIDIA's driver
+	// only: the number CUDA uses when CUDA_VISIBLE_DEVICES is unset;
+	// nvidia-smi numbers in PCI bus order, so match the two by
+	// EGLDevice.PCIBusID). A pinned device needs an EGL context: with
 	// Context "auto" Open uses EGL, with "glfw" it fails. An index or CUDA
 	// number EGL does not list is an error wrapping ErrNoDevice.
-	Device DeviceChoice
+	Device string
 
 	// AllowMismatch opens the device even when its parity canary fails
 	// (Info.Canary then says what differed), giving up the guarantee that
 	// results equal package cpu's bit for bit. Without it, such a device is
 	// an error wrapping ErrParity.
 	AllowMismatch bool
-
-	// Test holds this module's test knobs (fault injection, lowered
-	// limits, shader variants). Its type is internal to the module, so
-	// code outside it cannot set it; leave it nil.
-	Test *gpuhooks.Hooks
 }
+
+// Open makes an OpenGL context of the kind opts.Context asks for (on the
+// EGL device opts.Device picks), checks that it offers OpenGL 4.3 compute
+// shaders, builds the shaders and runs the parity canary through them
+// (see Canary; milliseconds once the shaders are compiled; BENCHMARKS.md
+// has what Open takes with the compiles). A failed canary is an error
+// wrapping ErrParity unless opts.AllowMismatch. Close releases the Device.
+//
+// Its errors wrap ErrUnavailable (no context of that kind here),
+// ErrNoDevice, ErrVersion, ErrShader, ErrParity, ErrOutOfMemory,
+// ErrContextLost or ErrNotBuilt; an Options.Context or Options.Device
+// Open cannot read is a plain error.
+func Open(opts Options) (*Device, error) { return openWithHooks(opts, nil) }
+
+// Devices lists the EGL devices of this machine, in the order
+// Options.Device's index counts them, with what their drivers tell about
+// each (no context is made). An EGL that cannot enumerate devices is an
+// error wrapping ErrUnavailable that says what the EGL setup looks like
+// (glvnd's vendor files, NVIDIA's EGL library, the container's driver
+// capabilities); a build without GPU support gives ErrNotBuilt.
+func Devices() ([]EGLDevice, error) { return listDevices() }
+
+// Device is an OpenGL context with the shaders built, owned by one OS
+// thread. Its methods may be called from any goroutine: they hand the work
+// to that thread and wait, so calls on one Device run one at a time.
+// Several Devices may be open at once.
+type Device struct{ device }
+
+// NewAssigner uploads data's tiles to the GPU (once: every Assign and
+// every k of a sweep reuses them), split into as many buffers and
+// dispatches as the driver's limits require.
+func (d *Device) NewAssigner(data kmeans.Data) (*Assigner, error) {
+	if data.N < 1 || data.D < 1 || len(data.X) < data.N*data.D {
+		return nil, fmt.Errorf("gpu: new assigner: %d bytes for %d rows of %d features", len(data.X), data.N, data.D)
+	}
+	a, err := d.newAssigner(data)
+	if err != nil {
+		return nil, fmt.Errorf("gpu: new assigner: %w", err)
+	}
+	return a, nil
+}
+
+// Info describes the context. It does not change after Open.
+func (d *Device) Info() Info {
+	if d == nil {
+		return Info{}
+	}
+	return d.info
+}
+
+// Close releases every Assigner's buffers, the shaders, the context (and
+// GLFW window) and the thread. It is safe to call more than once; later
+// calls return the first call's result.
+func (d *Device) Close() error {
+	if d == nil {
+		return nil
+	}
+	return d.close()
+}
+
+// Assigner is the GPU kmeans.Assigner for one data set: the tiles stay on
+// the GPU, and the centroid, label and distance buffers persist across
+// calls. It is also a device for the Lloyd loop (Stepper), which then runs
+// whole iterations on the GPU.
+type Assigner struct{ assigner }
+
+var _ kmeans.Assigner = (*Assigner)(nil)
+
+// Name implements kmeans.Assigner: "gpu".
+func (a *Assigner) Name() string { return "gpu" }
+
+// Assign implements kmeans.Assigner: for each of the n rows, the index of
+// the nearest of the k centroids (k*D float32, row-major) into labels and
+// its squared Euclidean distance into dists, under the arithmetic contract
+// of package kmeans: bit for bit what kmeans.Nearest and package cpu
+// compute.
+func (a *Assigner) Assign(centroids []float32, k int, labels []int32, dists []float32) error {
+	if k < 1 || len(centroids) < k*a.dim {
+		return fmt.Errorf("gpu: assign: %d centroid values for k=%d and %d features", len(centroids), k, a.dim)
+	}
+	if len(labels) < a.n || len(dists) < a.n {
+		return fmt.Errorf("gpu: assign: output slices shorter than %d rows", a.n)
+	}
+	if err := a.assignAll(centroids[:k*a.dim], k, labels[:a.n], dists[:a.n]); err != nil {
+		return fmt.Errorf("gpu: assign: %w", err)
+	}
+	return nil
+}
+
+// MadeFor returns the shape of the data the Assigner uploaded (X is nil:
+// it keeps no reference to the host's rows), so that kmeans.Run refuses
+// other data (see kmeans.Assigner).
+func (a *Assigner) MadeFor() kmeans.Data { return kmeans.Data{N: a.n, D: a.dim} }
+
+// Stepper returns the device Lloyd loop of a, for kmeans.Run (see package
+// kmeans/driver); a user has no need to call it. The loop takes at most
+// 16,843,009 rows (its cluster sums are exact uint32); on more, or on a
+// driver with fewer than 8 storage blocks per compute shader, it says so
+// and kmeans.Run runs the host loop over Assign instead, with the same
+// result.
+func (a *Assigner) Stepper() driver.Stepper { return a.stepper() }
+
+// Close releases the Assigner's buffers. It is safe to call more than once,
+// and after the Device is closed (which already released them).
+func (a *Assigner) Close() error { return a.close() }
 
 // Info describes an open context: what it is, the limits that shape how
 // work is split, and its parity canary. JSON keys are snake_case.
@@ -185,104 +177,28 @@ type Info struct {
 	Canary Canary `json:"canary"`
 }
 
-// ProbeResult is what Probe found for one context: a context kind, and for
-// EGL one device.
-type ProbeResult struct {
-	Context string // "glfw" or "egl"
-	// Device is the EGL device probed (nil for GLFW, and for EGL when the
-	// device platform lists none and Mesa's surfaceless platform was
-	// probed instead).
-	Device    *EGLDevice
-	Available bool  // a 4.3 context could be made
-	Info      Info  // valid when Available; Info.Canary holds the canary's result
-	Err       error // why not, when !Available
-	Auto      bool  // Open with the zero Options would use this one
-}
-
-// MarshalJSON writes snake_case keys, the error as its text, and Info only
-// when Available.
-func (r ProbeResult) MarshalJSON() ([]byte, error) {
-	out := struct {
-		Context   string     `json:"context"`
-		Device    *EGLDevice `json:"egl_device,omitempty"`
-		Available bool       `json:"available"`
-		Auto      bool       `json:"auto"`
-		Error     string     `json:"error,omitempty"`
-		Info      *Info      `json:"info,omitempty"`
-	}{Context: r.Context, Device: r.Device, Available: r.Available, Auto: r.Auto}
-	if r.Err != nil {
-		out.Error = r.Err.Error()
+// contextOrder resolves Options.Context and Options.Device into the
+// kinds to try, in order, and the device choice. A pinned EGL device rules
+// GLFW out.
+func contextOrder(opts Options) ([]string, glenv.Choice, error) {
+	dev, err := glenv.ParseChoice(opts.Device)
+	if err != nil {
+		return nil, dev, fmt.Errorf("gpu: %w", err)
 	}
-	if r.Available {
-		out.Info = &r.Info
-	}
-	return json.Marshal(out)
-}
-
-// Name names the probed context as messages do: "glfw", "egl" or "egl
-// device N".
-func (r ProbeResult) Name() string { return contextName(r.Context, r.Device) }
-
-// ContextName names the context as messages do: "glfw", "egl" or "egl
-// device N".
-func (in Info) ContextName() string { return contextName(in.Context, in.Device) }
-
-func contextName(context string, d *EGLDevice) string {
-	if d != nil {
-		return fmt.Sprintf("%s device %d", context, d.Index)
-	}
-	return context
-}
-
-func (r ProbeResult) String() string {
-	mark := ""
-	if r.Auto {
-		mark = " (auto)"
-	}
-	name := r.Name()
-	if !r.Available {
-		return fmt.Sprintf("%s%s: unavailable: %v", name, mark, r.Err)
-	}
-	return fmt.Sprintf("%s%s: %s, %s, OpenGL %s, GLSL %s, canary %s", name, mark, r.Info.Renderer, r.Info.Vendor, r.Info.Version, r.Info.GLSLVersion, r.Info.Canary)
-}
-
-// haveDisplay reports whether a window system is reachable, and if not, why.
-// glfw.Init returns nil without one and the next GLFW call panics, so this
-// must be checked first.
-func haveDisplay() (bool, string) {
-	if os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != "" {
-		return true, ""
-	}
-	return false, "no display (DISPLAY and WAYLAND_DISPLAY unset)"
-}
-
-// AutoChoice returns the context kind Open tries first for "auto", judged
-// from the environment and the build only (it creates nothing): "glfw" when
-// GLFW is built in and a display is present, else "egl". Probe tells which
-// kind actually works.
-func AutoChoice() string {
-	if ok, _ := haveDisplay(); ok && glfwBuilt {
-		return ContextGLFW
-	}
-	return ContextEGL
-}
-
-// contextOrder resolves Options.Context into the kinds to try, in order. A
-// pinned EGL device rules GLFW out.
-func contextOrder(kind string, dev DeviceChoice) ([]string, error) {
-	switch kind {
-	case "", ContextAuto:
-		if AutoChoice() == ContextGLFW && dev.IsZero() {
-			return []string{ContextGLFW, ContextEGL}, nil
+	switch kind := opts.Context; kind {
+	case "", glenv.ContextAuto:
+		if glenv.AutoChoice() == glenv.ContextGLFW && dev.IsZero() {
+			return []string{glenv.ContextGLFW, glenv.ContextEGL}, dev, nil
 		}
-		return []string{ContextEGL}, nil
-	case ContextGLFW:
+		return []string{glenv.ContextEGL}, dev, nil
+	case glenv.ContextGLFW:
 		if !dev.IsZero() {
-			return nil, fmt.Errorf("gpu: EGL device %s chosen, but the context kind is glfw (GLFW uses the display's GPU; choose auto or egl)", dev)
+			return nil, dev, fmt.Errorf("gpu: EGL device %s chosen, but the context kind is glfw (GLFW uses the display's GPU; choose auto or egl)", dev)
 		}
-		return []string{kind}, nil
-	case ContextEGL:
-		return []string{kind}, nil
+		return []string{kind}, dev, nil
+	case glenv.ContextEGL:
+		return []string{kind}, dev, nil
+	default:
+		return nil, dev, fmt.Errorf("gpu: unknown context kind %q (want auto, glfw or egl)", kind)
 	}
-	return nil, fmt.Errorf("gpu: unknown context kind %q (want auto, glfw or egl)", kind)
 }

@@ -9,12 +9,12 @@ import (
 
 	"github.com/go-gl/gl/v4.3-core/gl"
 
+	"github.com/tilekmeans/tilekmeans/gpu/internal/shaders"
 	"github.com/tilekmeans/tilekmeans/kmeans"
-	"github.com/tilekmeans/tilekmeans/shaders"
 )
 
-// SSBO binding points, as declared in shaders/assign.comp (and, for 4 and
-// up, the device Lloyd loop's shaders: see stepper.go).
+// SSBO binding points, as declared in internal/shaders/assign.comp (and,
+// for 4 and up, the device Lloyd loop's shaders: see stepper.go).
 const (
 	bindTiles     = 0
 	bindCentroids = 1
@@ -25,11 +25,11 @@ const (
 	bindWork = 7
 )
 
-// Assigner is the GPU kmeans.Assigner for one data set: the tiles are
-// uploaded once, and the centroid, label and distance buffers persist across
-// calls (the centroid buffer grows only when k*D grows). It is also a
-// kmeans.Stepper (stepper.go), with buffers of its own for the device loop.
-type Assigner struct {
+// assigner is an Assigner of this build, for one data set: the tiles are
+// uploaded once, and the centroid, label and distance buffers persist
+// across calls (the centroid buffer grows only when k*D grows). Its device
+// Lloyd loop (stepper.go) has buffers of its own.
+type assigner struct {
 	dev    *Device
 	n, dim int
 
@@ -55,31 +55,17 @@ type Assigner struct {
 // (0: by the data's size).
 type passChoice struct{ kernel, splits int }
 
-var _ kmeans.Assigner = (*Assigner)(nil)
-
-// NewAssigner uploads data's tiles to the GPU, split into as many buffers
-// and dispatches as the driver's limits require.
-func (d *Device) NewAssigner(data kmeans.Data) (*Assigner, error) {
-	if data.N < 1 || data.D < 1 || len(data.X) < data.N*data.D {
-		return nil, fmt.Errorf("gpu: new assigner: %d bytes for %d rows of %d features", len(data.X), data.N, data.D)
-	}
-	a := &Assigner{dev: d, n: data.N, dim: data.D}
+// newAssigner uploads data on the device thread (Device.NewAssigner).
+func (d *Device) newAssigner(data kmeans.Data) (*Assigner, error) {
+	a := &Assigner{assigner{dev: d, n: data.N, dim: data.D}}
 	if err := d.do(func() error { return a.upload(data) }); err != nil {
-		return nil, fmt.Errorf("gpu: new assigner: %w", err)
+		return nil, err
 	}
 	return a, nil
 }
 
-// Name implements kmeans.Assigner.
-func (a *Assigner) Name() string { return "gpu" }
-
-// MadeFor implements kmeans.DataAssigner with the shape of the data the
-// Assigner uploaded (X is nil: it keeps no reference to the host's rows).
-func (a *Assigner) MadeFor() kmeans.Data { return kmeans.Data{N: a.n, D: a.dim} }
-
-// Close releases the Assigner's buffers. It is safe to call more than once,
-// and after the Device is closed (which already released them).
-func (a *Assigner) Close() error {
+// close frees the buffers on the device thread, once (Assigner.Close).
+func (a *Assigner) close() error {
 	a.closeOnce.Do(func() {
 		err := a.dev.do(func() error {
 			a.free()
@@ -92,20 +78,11 @@ func (a *Assigner) Close() error {
 	return a.closeErr
 }
 
-// Assign implements kmeans.Assigner. It follows the arithmetic contract of
-// package kmeans bit for bit (see shaders/assign.comp).
-func (a *Assigner) Assign(centroids []float32, k int, labels []int32, dists []float32) error {
-	if k < 1 || len(centroids) < k*a.dim {
-		return fmt.Errorf("gpu: assign: %d centroid values for k=%d and %d features", len(centroids), k, a.dim)
-	}
-	if len(labels) < a.n || len(dists) < a.n {
-		return fmt.Errorf("gpu: assign: output slices shorter than %d rows", a.n)
-	}
-	err := a.dev.do(func() error { return a.assign(centroids[:k*a.dim], k, labels[:a.n], dists[:a.n]) })
-	if err != nil {
-		return fmt.Errorf("gpu: assign: %w", err)
-	}
-	return nil
+// assignAll runs assign on the device thread (Assigner.Assign), under the
+// arithmetic contract of package kmeans bit for bit (see
+// internal/shaders/assign.comp).
+func (a *Assigner) assignAll(cent []float32, k int, labels []int32, dists []float32) error {
+	return a.dev.do(func() error { return a.assign(cent, k, labels, dists) })
 }
 
 // upload runs on the device thread.
@@ -259,7 +236,7 @@ func (a *Assigner) plan(k int) (int, pass) {
 	if a.force != nil {
 		kern, splits = a.force.kernel, a.force.splits
 	}
-	maxWork := int64(MaxDispatchWork)
+	maxWork := int64(maxDispatchWork)
 	if h := d.hooks.MaxDispatchWork; h > 0 && h < maxWork {
 		maxWork = h
 	}
@@ -273,7 +250,7 @@ func (a *Assigner) plan(k int) (int, pass) {
 // labels and dists buffers. Assign uses its own buffers; Finish uses the
 // Stepper's, so the two never disturb each other. A pass of more than one
 // dispatch is flushed after each, so that each reaches the GPU as a
-// submission of its own (MaxDispatchWork).
+// submission of its own (maxDispatchWork).
 func (a *Assigner) assignPass(cent, labels, dists *buffer, k int) error {
 	d := a.dev
 	kern, p := a.plan(k)

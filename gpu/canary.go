@@ -51,8 +51,9 @@ type Canary struct {
 // blocks split over work groups (the reduction across groups).
 type CanaryProbe struct {
 	Name string `json:"name"`
-	// Program is the shader the probe ran through: "assign-" or "step-"
-	// and the kernel blocking (see package shaders' Kernels).
+	// Program is the shader the probe ran through: "assign-" (Assign) or
+	// "step-" (the device Lloyd loop) and the kernel blocking, "narrow"
+	// (for k <= 16) or "wide".
 	Program string `json:"program"`
 	// Splits is the number of work groups the centroid blocks were split
 	// over (1: one group took them all).

@@ -5,9 +5,9 @@ package gpu
 import (
 	"fmt"
 
+	"github.com/tilekmeans/tilekmeans/gpu/internal/shaders"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/kmeans/driver"
-	"github.com/tilekmeans/tilekmeans/shaders"
 )
 
 // runCanary runs the parity canary (canary.go) on the device thread: each
@@ -24,7 +24,7 @@ func (d *Device) runCanary() (Canary, error) {
 	d.inCanary = true
 	defer func() { d.inCanary = false }()
 	data := kmeans.Data{N: len(canaryRows) / canaryDim, D: canaryDim, X: canaryRows}
-	a := &Assigner{dev: d, n: data.N, dim: data.D}
+	a := &Assigner{assigner{dev: d, n: data.N, dim: data.D}}
 	if err := a.upload(data); err != nil {
 		return Canary{}, fmt.Errorf("parity canary: %w", err)
 	}

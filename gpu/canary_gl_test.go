@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tilekmeans/tilekmeans/gpu/internal/shaders"
 	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
-	"github.com/tilekmeans/tilekmeans/shaders"
 )
 
 // TestCanaryPasses: every context under test passes every probe through
@@ -70,7 +70,7 @@ func TestCanaryCatchesFaults(t *testing.T) {
 		for _, fault := range gpuhooks.Faults {
 			t.Run(fault, func(t *testing.T) {
 				hooks := &gpuhooks.Hooks{Source: faulty(t, fault)}
-				d, err := Open(Options{Context: kind, Test: hooks})
+				d, err := openWithHooks(Options{Context: kind}, hooks)
 				if err == nil {
 					d.Close()
 					t.Fatalf("Open with the %s fault succeeded: the canary did not catch it", fault)

@@ -13,18 +13,14 @@ import (
 
 	"github.com/go-gl/gl/v4.3-core/gl"
 
+	"github.com/tilekmeans/tilekmeans/gpu/internal/shaders"
+	"github.com/tilekmeans/tilekmeans/internal/glenv"
 	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
-	"github.com/tilekmeans/tilekmeans/shaders"
 )
-
-// Built reports whether this binary has the OpenGL backend (true here:
-// built with cgo and without the nogpu tag). It says nothing about whether
-// a context can be made on this machine; Probe does.
-const Built = true
 
 // glContext is a context made current on the device thread by GLFW or EGL.
 type glContext interface {
-	kind() string       // ContextGLFW or ContextEGL
+	kind() string       // glenv.ContextGLFW or glenv.ContextEGL
 	describe() string   // for Info.Platform
 	robust() bool       // made with lose-context-on-reset notification
 	device() *EGLDevice // the EGL device, or nil
@@ -32,11 +28,11 @@ type glContext interface {
 	release() error // make not current and destroy, on the device thread
 }
 
-func makeContext(kind string, major, minor int, dev DeviceChoice) (glContext, error) {
+func makeContext(kind string, major, minor int, dev glenv.Choice) (glContext, error) {
 	switch kind {
-	case ContextGLFW:
+	case glenv.ContextGLFW:
 		return openGLFW(major, minor)
-	case ContextEGL:
+	case glenv.ContextEGL:
 		return openEGL(major, minor, dev)
 	}
 	return nil, fmt.Errorf("unknown context kind %q", kind)
@@ -67,10 +63,10 @@ func loadGL(c glContext) error {
 	return nil
 }
 
-// Device is an OpenGL context with the assignment shader built, owned by
-// one OS thread. Its methods may be called from any goroutine: they hand
-// closures to that thread and wait.
-type Device struct {
+// device is a Device of this build: an OpenGL context with the shaders
+// built, owned by one OS thread (run). Device's methods hand closures to
+// that thread and wait (do).
+type device struct {
 	info  Info
 	calls chan call
 	done  chan struct{} // closed when the thread has exited
@@ -80,7 +76,7 @@ type Device struct {
 
 	// Everything below belongs to the device thread.
 	hooks       gpuhooks.Hooks
-	choice      DeviceChoice
+	choice      glenv.Choice
 	allow       bool // Options.AllowMismatch
 	ctx         glContext
 	glReady     bool            // GL functions loaded and a context current
@@ -141,35 +137,23 @@ type call struct {
 	errc chan error
 }
 
-// Open makes an OpenGL context of the kind opts.Context asks for (on the
-// EGL device opts.Device picks), checks that it offers OpenGL 4.3 compute
-// shaders, builds the shaders and runs the parity canary through them
-// (see Canary; a few milliseconds). A failed canary is an error wrapping
-// ErrParity unless opts.AllowMismatch. Close releases the Device.
-func Open(opts Options) (*Device, error) {
-	order, err := contextOrder(opts.Context, opts.Device)
-	if err != nil {
-		return nil, err
-	}
-	d := newDevice(opts)
-	if err := d.start(func() error { return d.setup(order, true) }); err != nil {
-		return nil, fmt.Errorf("gpu: open: %w", err)
-	}
-	return d, nil
-}
-
-func newDevice(opts Options) *Device {
-	d := &Device{
+// open makes the context on a new device thread, trying the context kinds
+// in order, builds the shaders and runs the parity canary (Open).
+func open(order []string, choice glenv.Choice, allowMismatch bool, hooks *gpuhooks.Hooks) (*Device, error) {
+	d := &Device{device{
 		calls:     make(chan call),
 		done:      make(chan struct{}),
 		assigners: map[*Assigner]struct{}{},
-		choice:    opts.Device,
-		allow:     opts.AllowMismatch,
+		choice:    choice,
+		allow:     allowMismatch,
+	}}
+	if hooks != nil {
+		d.hooks = *hooks
 	}
-	if opts.Test != nil {
-		d.hooks = *opts.Test
+	if err := d.start(func() error { return d.setup(order, true) }); err != nil {
+		return nil, err
 	}
-	return d
+	return d, nil
 }
 
 // start runs the device thread and waits for setup. On failure the thread
@@ -232,21 +216,8 @@ func (d *Device) do(f func() error) error {
 	}
 }
 
-// Info describes the context. It does not change after Open.
-func (d *Device) Info() Info {
-	if d == nil {
-		return Info{}
-	}
-	return d.info
-}
-
-// Close releases every Assigner's buffers, the shader, the context (and
-// GLFW window) and the thread. It is safe to call more than once; later
-// calls return the first call's result.
-func (d *Device) Close() error {
-	if d == nil {
-		return nil
-	}
+// close releases everything on the device thread, once (Device.Close).
+func (d *Device) close() error {
 	d.closeOnce.Do(func() {
 		err := d.do(d.teardown)
 		if err != nil && !errors.Is(err, ErrClosed) {
@@ -396,7 +367,7 @@ func (d *Device) build(name string) (uint32, error) {
 // version, it asks for any context to tell what the driver offers: a
 // compatibility context of 4.3 or more is used (compute shaders are there
 // too), anything older is an ErrVersion that names the version.
-func openAtLeast43(kind string, dev DeviceChoice) (glContext, error) {
+func openAtLeast43(kind string, dev glenv.Choice) (glContext, error) {
 	ctx, err := makeContext(kind, 4, 3, dev)
 	if err == nil || !errors.Is(err, errVersionRefused) {
 		return ctx, err
@@ -538,7 +509,7 @@ func (d *Device) glErr(op string) error {
 	if first == 0 {
 		return nil
 	}
-	err := &GLError{Op: op, Code: first}
+	err := &glError{op: op, code: first}
 	if first == gl.CONTEXT_LOST {
 		d.lost = err
 	}

@@ -196,6 +196,8 @@ import (
 	"strings"
 	"sync"
 	"unsafe"
+
+	"github.com/tilekmeans/tilekmeans/internal/glenv"
 )
 
 // eglDisplays reference-counts eglInitialize per display. EGL displays are
@@ -242,7 +244,7 @@ type eglContext struct {
 	dev      *EGLDevice // nil on the surfaceless platform
 }
 
-func (c *eglContext) kind() string       { return ContextEGL }
+func (c *eglContext) kind() string       { return glenv.ContextEGL }
 func (c *eglContext) describe() string   { return c.platform }
 func (c *eglContext) robust() bool       { return c.ctx.robust != 0 }
 func (c *eglContext) device() *EGLDevice { return c.dev }
@@ -319,14 +321,12 @@ func eglDevices() ([]EGLDevice, []unsafe.Pointer, error) {
 // client extensions at all.
 var errNoEGLVendor = errors.New("libEGL found no EGL driver (no client extensions: glvnd loaded no vendor library)")
 
-// Devices lists the EGL devices of this machine, in the order DeviceIndex
-// counts them, with what their drivers tell about each (no context is
-// made). An EGL that cannot enumerate devices is an error wrapping
-// ErrUnavailable that says what the EGL setup looks like (see CheckEGL).
-func Devices() ([]EGLDevice, error) {
+// listDevices lists the EGL devices (Devices), or says what the EGL setup
+// looks like (glenv.CheckEGL) when EGL cannot enumerate them.
+func listDevices() ([]EGLDevice, error) {
 	devs, _, err := eglDevices()
 	if err != nil {
-		return nil, fmt.Errorf("gpu: egl: %v; %s: %w", err, CheckEGL(), ErrUnavailable)
+		return nil, fmt.Errorf("gpu: egl: %v; %s: %w", err, glenv.CheckEGL(), ErrUnavailable)
 	}
 	return devs, nil
 }
@@ -336,10 +336,10 @@ func Devices() ([]EGLDevice, error) {
 // what NVIDIA's driver offers), then on Mesa's surfaceless platform.
 // major == 0 asks for any version (used only to report what a too-old
 // driver offers).
-func openEGL(major, minor int, choice DeviceChoice) (glContext, error) {
+func openEGL(major, minor int, choice glenv.Choice) (glContext, error) {
 	client := C.GoString(C.tkm_client_exts())
 	if client == "" {
-		return nil, fmt.Errorf("egl: %v; %s: %w", errNoEGLVendor, CheckEGL(), ErrUnavailable)
+		return nil, fmt.Errorf("egl: %v; %s: %w", errNoEGLVendor, glenv.CheckEGL(), ErrUnavailable)
 	}
 	var tried []string
 	var refused error
@@ -364,7 +364,7 @@ func openEGL(major, minor int, choice DeviceChoice) (glContext, error) {
 			tried = append(tried, "device platform: no EGL devices")
 		}
 		if !choice.IsZero() {
-			dev, perr := choice.Pick(devs)
+			dev, perr := pickDevice(choice, devs)
 			if perr != nil {
 				return nil, fmt.Errorf("egl: %w", perr)
 			}
@@ -384,7 +384,7 @@ func openEGL(major, minor int, choice DeviceChoice) (glContext, error) {
 		}
 	} else {
 		if !choice.IsZero() {
-			return nil, fmt.Errorf("egl: EGL device %s chosen, but libEGL has no device platform (EGL_EXT_platform_device); %s: %w", choice, CheckEGL(), ErrUnavailable)
+			return nil, fmt.Errorf("egl: EGL device %s chosen, but libEGL has no device platform (EGL_EXT_platform_device); %s: %w", choice, glenv.CheckEGL(), ErrUnavailable)
 		}
 		tried = append(tried, "no EGL_EXT_platform_device")
 	}
@@ -400,7 +400,7 @@ func openEGL(major, minor int, choice DeviceChoice) (glContext, error) {
 		// not "unavailable", so Open can say what the driver offers.
 		return nil, fmt.Errorf("egl: %w", refused)
 	}
-	return nil, fmt.Errorf("egl: %s; %s: %w", strings.Join(tried, "; "), CheckEGL(), ErrUnavailable)
+	return nil, fmt.Errorf("egl: %s; %s: %w", strings.Join(tried, "; "), glenv.CheckEGL(), ErrUnavailable)
 }
 
 // describe names the device for Info.Platform: its DRM node if it has

@@ -31,7 +31,7 @@ func Example_fallback() {
 		defer dev.Close()
 		if ga, err := dev.NewAssigner(data); err == nil {
 			defer ga.Close()
-			a = ga // a kmeans.Stepper: the whole Lloyd loop runs on the GPU
+			a = ga // kmeans.Run runs the whole Lloyd loop on the GPU (Stepper)
 		}
 	}
 	res, err := kmeans.Run(context.Background(), data, a, kmeans.Config{K: 5})

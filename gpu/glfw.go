@@ -10,9 +10,9 @@ import (
 	"unsafe"
 
 	"github.com/go-gl/glfw/v3.3/glfw"
-)
 
-const glfwBuilt = true
+	"github.com/tilekmeans/tilekmeans/internal/glenv"
+)
 
 // glfwLib serializes every GLFW call and reference-counts glfw.Init: GLFW
 // is process-global (Init/Terminate, window hints, and go-gl/glfw's
@@ -34,7 +34,7 @@ type glfwContext struct {
 	robustOn bool
 }
 
-func (c *glfwContext) kind() string { return ContextGLFW }
+func (c *glfwContext) kind() string { return glenv.ContextGLFW }
 func (c *glfwContext) describe() string {
 	return "GLFW invisible window on DISPLAY=" + os.Getenv("DISPLAY")
 }
@@ -68,7 +68,7 @@ func (c *glfwContext) release() (err error) {
 // thread. major == 0 asks for any version (to report what an old driver
 // offers).
 func openGLFW(major, minor int) (glContext, error) {
-	if ok, why := haveDisplay(); !ok {
+	if ok, why := glenv.Display(); !ok {
 		// glfw.Init would "succeed" and the next call panic: check first.
 		return nil, fmt.Errorf("glfw: %s: %w", why, ErrUnavailable)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/go-gl/gl/v4.3-core/gl"
 
+	"github.com/tilekmeans/tilekmeans/internal/glenv"
 	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
 	"github.com/tilekmeans/tilekmeans/internal/randdata"
 	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
@@ -63,7 +64,7 @@ func TestInfo(t *testing.T) {
 		if !in.Canary.Passed {
 			t.Errorf("canary: %s", in.Canary)
 		}
-		if kind == ContextGLFW && in.Device != nil {
+		if kind == glenv.ContextGLFW && in.Device != nil {
 			t.Errorf("a GLFW context on EGL device %v", in.Device)
 		}
 	})
@@ -73,7 +74,7 @@ func TestInfo(t *testing.T) {
 // chosen by index, and a choice EGL does not list is ErrNoDevice naming
 // the devices there are.
 func TestDevices(t *testing.T) {
-	if !slices.Contains(contextsUnderTest(t), ContextEGL) {
+	if !slices.Contains(contextsUnderTest(t), glenv.ContextEGL) {
 		t.Skip("egl is not under test")
 	}
 	devs, err := Devices()
@@ -91,39 +92,39 @@ func TestDevices(t *testing.T) {
 		if dev.Software != strings.Contains(dev.Extensions, "EGL_MESA_device_software") {
 			t.Errorf("device %d: Software %v, extensions %q", i, dev.Software, dev.Extensions)
 		}
-		d := openDevice(t, ContextEGL, nil, func(o *Options) { o.Device = DeviceIndex(i) })
+		d := openDevice(t, glenv.ContextEGL, nil, func(o *Options) { o.Device = fmt.Sprint(i) })
 		in := d.Info()
 		if in.Device == nil || in.Device.Index != i || !strings.Contains(in.Platform, fmt.Sprintf("device #%d", i)) {
-			t.Errorf("DeviceIndex(%d) opened %+v on %q", i, in.Device, in.Platform)
+			t.Errorf("Device %d opened %+v on %q", i, in.Device, in.Platform)
 		}
 		if in.Device != nil && in.Device.CUDA >= 0 {
-			c := openDevice(t, ContextEGL, nil, func(o *Options) { o.Device = CUDADevice(in.Device.CUDA) })
+			c := openDevice(t, glenv.ContextEGL, nil, func(o *Options) { o.Device = fmt.Sprintf("cuda:%d", in.Device.CUDA) })
 			if got := c.Info().Device; got == nil || got.Index != i {
-				t.Errorf("CUDADevice(%d) opened %+v, want EGL device %d", in.Device.CUDA, got, i)
+				t.Errorf("Device cuda:%d opened %+v, want EGL device %d", in.Device.CUDA, got, i)
 			}
 		}
 	}
 	// Auto with a device pinned takes EGL even with a display.
 	t.Setenv("DISPLAY", ":0")
-	a, err := Open(Options{Device: DeviceIndex(0)})
+	a, err := Open(Options{Device: "0"})
 	if err != nil {
 		t.Fatalf("auto on EGL device 0: %v", err)
 	}
-	if got := a.Info().Context; got != ContextEGL {
+	if got := a.Info().Context; got != glenv.ContextEGL {
 		t.Errorf("auto with a pinned device opened %q", got)
 	}
 	a.Close()
 
-	_, err = Open(Options{Context: ContextEGL, Device: DeviceIndex(len(devs))})
+	_, err = Open(Options{Context: glenv.ContextEGL, Device: fmt.Sprint(len(devs))})
 	if !errors.Is(err, ErrNoDevice) || !strings.Contains(err.Error(), devs[0].String()) {
 		t.Fatalf("Open on EGL device %d of %d: %v, want ErrNoDevice naming %v", len(devs), len(devs), err, devs[0])
 	}
 	t.Logf("%v", err)
 	cuda := slices.ContainsFunc(devs, func(e EGLDevice) bool { return e.CUDA == 0 })
-	if _, err := Open(Options{Context: ContextEGL, Device: CUDADevice(0)}); !cuda && !errors.Is(err, ErrNoDevice) {
+	if _, err := Open(Options{Context: glenv.ContextEGL, Device: "cuda:0"}); !cuda && !errors.Is(err, ErrNoDevice) {
 		t.Errorf("CUDA device 0 with no NVIDIA EGL device: %v, want ErrNoDevice", err)
 	}
-	if _, err := Open(Options{Context: ContextGLFW, Device: DeviceIndex(0)}); err == nil || errors.Is(err, ErrUnavailable) {
+	if _, err := Open(Options{Context: glenv.ContextGLFW, Device: "0"}); err == nil || errors.Is(err, ErrUnavailable) {
 		t.Errorf("glfw with an EGL device: %v, want a plain argument error", err)
 	}
 }
@@ -342,12 +343,12 @@ func TestBrokenShader(t *testing.T) {
 	for _, kind := range contextsUnderTest(t) {
 		for _, prog := range programs {
 			t.Run(kind+"/"+prog, func(t *testing.T) {
-				d, err := Open(Options{Context: kind, Test: &gpuhooks.Hooks{Source: func(name, s string) string {
+				d, err := openWithHooks(Options{Context: kind}, &gpuhooks.Hooks{Source: func(name, s string) string {
 					if name == prog {
 						return src
 					}
 					return s
-				}}})
+				}})
 				if err == nil {
 					d.Close()
 					t.Fatal("Open with a broken shader succeeded")
@@ -400,12 +401,12 @@ func TestVersionTooOld(t *testing.T) {
 // reads the variable once per process): Open and Devices must say what
 // was looked for and what to check.
 func TestEGLVendorsMissing(t *testing.T) {
-	if !slices.Contains(contextsUnderTest(t), ContextEGL) {
+	if !slices.Contains(contextsUnderTest(t), glenv.ContextEGL) {
 		t.Skip("egl is not under test")
 	}
 	none := filepath.Join(t.TempDir(), "none.json")
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+ContextEGL, "__EGL_VENDOR_LIBRARY_FILENAMES="+none, "DISPLAY=", "WAYLAND_DISPLAY=")
+	cmd.Env = append(os.Environ(), childEnv+"="+glenv.ContextEGL, "__EGL_VENDOR_LIBRARY_FILENAMES="+none, "DISPLAY=", "WAYLAND_DISPLAY=")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("child: %v\n%s", err, out)
@@ -434,7 +435,7 @@ func TestEGLVendorsMissing(t *testing.T) {
 
 func TestFaultInjection(t *testing.T) {
 	forEachContext(t, func(t *testing.T, kind string) {
-		d, err := Open(Options{Context: kind, Test: &gpuhooks.Hooks{MaxTileBytes: 1000, MaxGroups: 1, FailDispatch: 3}})
+		d, err := openWithHooks(Options{Context: kind}, &gpuhooks.Hooks{MaxTileBytes: 1000, MaxGroups: 1, FailDispatch: 3})
 		if err != nil {
 			unavailable(t, "context %s: %v", kind, err)
 		}
@@ -606,74 +607,9 @@ func TestConcurrent(t *testing.T) {
 	}
 }
 
-func TestProbe(t *testing.T) {
-	kinds := contextsUnderTest(t)
-	wants := func(k string) bool { return strings.Contains(strings.Join(kinds, ","), k) }
-
-	t.Run("no-display", func(t *testing.T) {
-		t.Setenv("DISPLAY", "")
-		t.Setenv("WAYLAND_DISPLAY", "")
-		if got := AutoChoice(); got != ContextEGL {
-			t.Fatalf("AutoChoice without a display = %q, want egl", got)
-		}
-		res := Probe()
-		for _, r := range res {
-			t.Logf("%v", r)
-		}
-		g, e := res[0], res[1]
-		if g.Context != ContextGLFW || e.Context != ContextEGL {
-			t.Fatalf("Probe order: %q, %q", g.Context, e.Context)
-		}
-		reason := "DISPLAY and WAYLAND_DISPLAY unset"
-		if !glfwBuilt {
-			reason = "noglfw build tag"
-		}
-		if g.Available || !errors.Is(g.Err, ErrUnavailable) || !strings.Contains(g.Err.Error(), reason) || g.Auto {
-			t.Fatalf("glfw without a display: %+v", g)
-		}
-		if wants(ContextEGL) {
-			if !e.Available || !e.Auto || e.Info.Context != ContextEGL {
-				unavailable(t, "egl probe: %v", e)
-			}
-			devs, err := Devices()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(res) != 1+max(1, len(devs)) {
-				t.Fatalf("Probe gave %d results for %d EGL devices", len(res), len(devs))
-			}
-			for i, r := range res[1:] {
-				if len(devs) > 0 && (r.Device == nil || r.Device.Index != i || r.Available && (r.Info.Device == nil || r.Info.Device.Index != i)) {
-					t.Errorf("result %d is not EGL device %d: %v", i+1, i, r)
-				}
-				if r.Available && !r.Info.Canary.Passed {
-					t.Errorf("%v: canary failed on a context the tests pass on", r)
-				}
-			}
-		}
-	})
-	if wants(ContextGLFW) {
-		t.Run("display", func(t *testing.T) {
-			if os.Getenv("DISPLAY") == "" {
-				unavailable(t, "glfw requested but DISPLAY unset")
-			}
-			if got := AutoChoice(); got != ContextGLFW {
-				t.Fatalf("AutoChoice with DISPLAY=%s = %q, want glfw", os.Getenv("DISPLAY"), got)
-			}
-			res := Probe()
-			for _, r := range res {
-				t.Logf("%v", r)
-			}
-			if !res[0].Available || !res[0].Auto || res[1].Auto {
-				t.Fatalf("with a display, auto must pick an available glfw: %v; %v", res[0], res[1])
-			}
-		})
-	}
-}
-
-// TestAuto: Open with the zero Options picks what AutoChoice says.
+// TestAuto: Open with the zero Options picks what glenv.AutoChoice says.
 func TestAuto(t *testing.T) {
-	want := AutoChoice()
+	want := glenv.AutoChoice()
 	if !strings.Contains(strings.Join(contextsUnderTest(t), ","), want) {
 		t.Skipf("auto would pick %s, which is not under test", want)
 	}
@@ -724,7 +660,7 @@ func TestBadArguments(t *testing.T) {
 func TestGLFWBadDisplay(t *testing.T) {
 	t.Setenv("DISPLAY", ":12345")
 	t.Setenv("WAYLAND_DISPLAY", "")
-	d, err := Open(Options{Context: ContextGLFW})
+	d, err := Open(Options{Context: glenv.ContextGLFW})
 	if err == nil {
 		d.Close()
 		t.Fatal("glfw opened on a display with no X server")
@@ -733,7 +669,7 @@ func TestGLFWBadDisplay(t *testing.T) {
 		t.Fatalf("glfw on a dead display: %v, want ErrUnavailable", err)
 	}
 	t.Logf("%v", err)
-	if !strings.Contains(strings.Join(contextsUnderTest(t), ","), ContextEGL) {
+	if !strings.Contains(strings.Join(contextsUnderTest(t), ","), glenv.ContextEGL) {
 		return
 	}
 	d, err = Open(Options{})
@@ -741,7 +677,7 @@ func TestGLFWBadDisplay(t *testing.T) {
 		unavailable(t, "auto with a dead display did not fall back to egl: %v", err)
 	}
 	defer d.Close()
-	if got := d.Info().Context; got != ContextEGL {
+	if got := d.Info().Context; got != glenv.ContextEGL {
 		t.Fatalf("auto with a dead display opened %q, want egl", got)
 	}
 }

@@ -10,8 +10,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/tilekmeans/tilekmeans/gpu/gputest"
 	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
+	"github.com/tilekmeans/tilekmeans/internal/gputest"
 	"github.com/tilekmeans/tilekmeans/internal/randdata"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 )
@@ -33,11 +33,11 @@ func unavailable(t testing.TB, format string, args ...any) {
 // CI=true.
 func openDevice(t testing.TB, kind string, hooks *gpuhooks.Hooks, opts ...func(*Options)) *Device {
 	t.Helper()
-	o := Options{Context: kind, Test: hooks}
+	o := Options{Context: kind}
 	for _, f := range opts {
 		f(&o)
 	}
-	d, err := Open(o)
+	d, err := openWithHooks(o, hooks)
 	if err != nil {
 		if errors.Is(err, ErrUnavailable) || errors.Is(err, ErrVersion) {
 			unavailable(t, "context %s requested but unavailable: %v", kind, err)

@@ -5,61 +5,38 @@ package gpu
 import (
 	"fmt"
 
+	"github.com/tilekmeans/tilekmeans/internal/glenv"
+	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
 	"github.com/tilekmeans/tilekmeans/kmeans"
+	"github.com/tilekmeans/tilekmeans/kmeans/driver"
 )
 
-// Built reports whether this binary has the OpenGL backend. It is false in
-// this build (CGO_ENABLED=0 or the nogpu tag): Open always fails with
-// ErrNotBuilt.
-const Built = false
+// This file is the build without GPU support (CGO_ENABLED=0 or the nogpu
+// tag): the same API (api.go), whose Open and Devices fail with
+// ErrNotBuilt, so no Device or Assigner is ever made.
 
-// Device is an open OpenGL context; this build cannot make one.
-type Device struct{}
+// device is a Device of this build: none can be opened, so Info is zero.
+type device struct{ info Info }
 
-// Open fails: the binary was built without GPU support.
-func Open(opts Options) (*Device, error) {
-	if _, err := contextOrder(opts.Context, opts.Device); err != nil {
-		return nil, err
-	}
-	return nil, fmt.Errorf("gpu: open: %w", ErrNotBuilt)
+// assigner is an Assigner of this build; n and dim are the shape MadeFor
+// reports (none is ever made).
+type assigner struct{ n, dim int }
+
+func open([]string, glenv.Choice, bool, *gpuhooks.Hooks) (*Device, error) {
+	return nil, ErrNotBuilt
 }
 
-// Probe reports every context kind as unavailable because of the build.
-func Probe() []ProbeResult {
-	return []ProbeResult{
-		{Context: ContextGLFW, Err: ErrNotBuilt},
-		{Context: ContextEGL, Err: ErrNotBuilt},
-	}
-}
-
-// Devices fails: this build has no EGL.
-func Devices() ([]EGLDevice, error) {
+func listDevices() ([]EGLDevice, error) {
 	return nil, fmt.Errorf("gpu: egl: %w", ErrNotBuilt)
 }
 
-// Info returns the zero Info.
-func (d *Device) Info() Info { return Info{} }
+func (d *Device) newAssigner(kmeans.Data) (*Assigner, error) { return nil, ErrNotBuilt }
 
-// NewAssigner fails: there is no device.
-func (d *Device) NewAssigner(data kmeans.Data) (*Assigner, error) {
-	return nil, fmt.Errorf("gpu: new assigner: %w", ErrNotBuilt)
-}
+func (d *Device) close() error { return nil }
 
-// Close does nothing.
-func (d *Device) Close() error { return nil }
+func (a *Assigner) assignAll([]float32, int, []int32, []float32) error { return ErrNotBuilt }
 
-// Assigner is the GPU kmeans.Assigner; this build cannot make one.
-type Assigner struct{}
+// stepper is nil: kmeans.Run drives the host loop.
+func (a *Assigner) stepper() driver.Stepper { return nil }
 
-var _ kmeans.Assigner = (*Assigner)(nil)
-
-// Name implements kmeans.Assigner.
-func (a *Assigner) Name() string { return "gpu" }
-
-// Assign fails: there is no device.
-func (a *Assigner) Assign(centroids []float32, k int, labels []int32, dists []float32) error {
-	return fmt.Errorf("gpu: assign: %w", ErrNotBuilt)
-}
-
-// Close does nothing.
-func (a *Assigner) Close() error { return nil }
+func (a *Assigner) close() error { return nil }

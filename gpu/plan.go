@@ -3,7 +3,7 @@ package gpu
 import (
 	"fmt"
 
-	"github.com/tilekmeans/tilekmeans/shaders"
+	"github.com/tilekmeans/tilekmeans/gpu/internal/shaders"
 )
 
 // This file plans how a data set is laid out in GPU buffers and how a pass
@@ -73,7 +73,7 @@ func planLayout(n, dim int, maxBlock int64, align int) (layout, error) {
 	return l, nil
 }
 
-// MaxDispatchWork is the most tile x centroid x feature terms one dispatch
+// maxDispatchWork is the most tile x centroid x feature terms one dispatch
 // computes (2^32, about 1.3e10 float operations). It keeps every dispatch
 // short enough for a desktop display driver's watchdog, which resets a GPU
 // that runs one submission for about 2 s (Windows' TDR default; X drivers
@@ -83,7 +83,7 @@ func planLayout(n, dim int, maxBlock int64, align int) (layout, error) {
 // OpenGL 4.3 compute shaders, so even those stay 8x under the limit. On a
 // fast GPU the split costs a few microseconds of dispatch overhead per
 // 2^32 terms.
-const MaxDispatchWork = 1 << 32
+const maxDispatchWork = 1 << 32
 
 // fillGroups is the number of work groups a pass aims for: a pass with
 // fewer tile blocks splits the centroids over work groups (as far as there

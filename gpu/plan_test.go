@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/tilekmeans/tilekmeans/shaders"
+	"github.com/tilekmeans/tilekmeans/gpu/internal/shaders"
 )
 
 // TestPlanLayout checks the slab arithmetic without a GPU: every row is in
@@ -76,7 +76,7 @@ func TestPlanPass(t *testing.T) {
 					maxX, maxY int
 					work       int64
 					splits     int
-				}{{65535, 65535, MaxDispatchWork, 0}, {1, 65535, MaxDispatchWork, 0}, {7, 2, 1 << 20, 0}, {65535, 65535, 1, 0}, {65535, 65535, MaxDispatchWork, 1}, {65535, 65535, MaxDispatchWork, 3}} {
+				}{{65535, 65535, maxDispatchWork, 0}, {1, 65535, maxDispatchWork, 0}, {7, 2, 1 << 20, 0}, {65535, 65535, 1, 0}, {65535, 65535, maxDispatchWork, 1}, {65535, 65535, maxDispatchWork, 3}} {
 					tb, cb := kp.Tiles(), kp.Centroids()
 					maxSpan := max(1, loopBudget/loopsPerBlock(kp, c.dim))
 					p := planPass(l, tb, cb, k, lim.maxX, lim.maxY, lim.work, lim.splits, maxSpan)

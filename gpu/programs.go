@@ -1,6 +1,6 @@
 package gpu
 
-import "github.com/tilekmeans/tilekmeans/shaders"
+import "github.com/tilekmeans/tilekmeans/gpu/internal/shaders"
 
 // The compute programs a Device builds, by name (the names the test hook
 // gpuhooks.Hooks.Source receives): an assignment and a device Lloyd step

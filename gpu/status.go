@@ -6,13 +6,12 @@ import (
 	"math"
 	"reflect"
 
+	"github.com/tilekmeans/tilekmeans/gpu/internal/shaders"
 	"github.com/tilekmeans/tilekmeans/internal/exactsum"
-
-	"github.com/tilekmeans/tilekmeans/shaders"
 )
 
-// This file mirrors the device loop's status block (shaders/status.glsl)
-// in Go structs. The byte offsets the host decodes by and the offsets the
+// This file mirrors the device loop's status block
+// (internal/shaders/status.glsl) in Go structs. The byte offsets the host decodes by and the offsets the
 // layout check (statusLayout, on the driver's programs) verifies come from
 // the same table, built from these structs, so the two cannot drift apart.
 

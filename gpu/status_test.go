@@ -10,7 +10,7 @@ import (
 
 	"github.com/tilekmeans/tilekmeans/internal/exactsum"
 
-	"github.com/tilekmeans/tilekmeans/shaders"
+	"github.com/tilekmeans/tilekmeans/gpu/internal/shaders"
 )
 
 // TestStatusStructs: the Go structs that mirror status.glsl have the sizes

@@ -9,16 +9,18 @@ import (
 
 	"github.com/go-gl/gl/v4.3-core/gl"
 
+	"github.com/tilekmeans/tilekmeans/gpu/internal/shaders"
 	"github.com/tilekmeans/tilekmeans/kmeans/driver"
-	"github.com/tilekmeans/tilekmeans/shaders"
 )
 
-// This file is the device Lloyd loop: *Assigner as a kmeans.Stepper. See
-// the package documentation ("Device Lloyd loop") for the design.
+// This file is the device Lloyd loop: an Assigner as a driver.Stepper. See
+// package internal/shaders' documentation ("Host: the device Lloyd loop")
+// for the design.
 
 // Binding points of the loop beyond the assignment's four, as declared in
-// shaders/step.glsl, status.glsl and update.comp. The update passes take
-// the relocation moves at binding 2, which they do not use for labels.
+// internal/shaders/step.glsl, status.glsl and update.comp. The update
+// passes take the relocation moves at binding 2, which they do not use for
+// labels.
 const (
 	bindOwner  = 4
 	bindSums   = 5
@@ -45,9 +47,8 @@ type deviceLoop Assigner
 
 var _ driver.Stepper = (*deviceLoop)(nil)
 
-// Stepper returns the device Lloyd loop of a, for kmeans.Run (see package
-// kmeans/driver); a user has no need to call it.
-func (a *Assigner) Stepper() driver.Stepper { return (*deviceLoop)(a) }
+// stepper is a's device Lloyd loop (Assigner.Stepper).
+func (a *Assigner) stepper() driver.Stepper { return (*deviceLoop)(a) }
 
 // errNotStarted: a Stepper method other than Start before a successful Start.
 var errNotStarted = errors.New("no device run started (Start first)")
@@ -138,14 +139,14 @@ func (a *Assigner) ready() error {
 	return a.dev.lost
 }
 
-// Start implements kmeans.Stepper: it uploads the k centroids and resets
+// Start implements driver.Stepper: it uploads the k centroids and resets
 // the labels, owners, sums and counts. The tiles stay where NewAssigner put
 // them, for every k. An Assigner holds one device run at a time: Start
 // abandons the previous one.
 //
 // When the device loop cannot run here, Start fails with an error that
 // wraps errors.ErrUnsupported, and the Assigner still assigns: more than
-// MaxStepRows rows, or a driver with fewer than 8 storage blocks per
+// maxStepRows rows, or a driver with fewer than 8 storage blocks per
 // compute shader or too small a block for the status.
 func (l *deviceLoop) Start(k int, centroids []float32) error {
 	a := (*Assigner)(l)
@@ -158,12 +159,19 @@ func (l *deviceLoop) Start(k int, centroids []float32) error {
 	return nil
 }
 
-// maxStepRows is MaxStepRows, or the test hook's lower limit.
-func (d *Device) maxStepRows() int {
-	if h := d.hooks.MaxStepRows; h > 0 && h < MaxStepRows {
+// maxStepRows is the most rows the device Lloyd loop takes (16,843,009):
+// its cluster sums are exact uint32, and 255 * maxStepRows == 2^32 - 1.
+// Start refuses more with an error that wraps errors.ErrUnsupported, the
+// sign for package kmeans to run the host loop (GPU assignment, host
+// update) instead; Assign has no such limit.
+const maxStepRows = (1<<32 - 1) / 255
+
+// stepRowLimit is maxStepRows, or the test hook's lower limit.
+func (d *Device) stepRowLimit() int {
+	if h := d.hooks.MaxStepRows; h > 0 && h < maxStepRows {
 		return h
 	}
-	return MaxStepRows
+	return maxStepRows
 }
 
 func (a *Assigner) start(k int, cent []float32) error {
@@ -172,7 +180,7 @@ func (a *Assigner) start(k int, cent []float32) error {
 	}
 	d, st := a.dev, &a.st
 	st.k = 0
-	if limit := d.maxStepRows(); a.n > limit {
+	if limit := d.stepRowLimit(); a.n > limit {
 		return fmt.Errorf("%d rows: the device loop's exact uint32 cluster sums hold at most %d rows of uint8 features: %w", a.n, limit, errors.ErrUnsupported)
 	}
 	if need := int64(4 * len(cent)); need > d.info.MaxSSBOBlockSize {
@@ -269,9 +277,9 @@ func (a *Assigner) freeStep() {
 	*st = stepState{}
 }
 
-// Step implements kmeans.Stepper. Each iteration is one indirect dispatch
+// Step implements driver.Stepper. Each iteration is one indirect dispatch
 // of the step program per planned dispatch of the pass (one, unless the
-// data needs several slabs or more work than MaxDispatchWork) and one of
+// data needs several slabs or more work than maxDispatchWork) and one of
 // the means pass, separated by barriers; nothing is read back until the
 // batch ends, when a copy of the status block (a few words per iteration)
 // fills stats.
@@ -523,7 +531,7 @@ func (l *deviceLoop) State(owner []int32, dists []float32, counts []int) error {
 	return nil
 }
 
-// Move implements kmeans.Stepper: the moves go up as (row in its slab,
+// Move implements driver.Stepper: the moves go up as (row in its slab,
 // target cluster, cluster left) triples; per run of moves within a slab,
 // one dispatch applies the owners and counts in order and a second moves
 // every feature's sums; then the means pass recomputes every cluster's
@@ -607,7 +615,7 @@ func (a *Assigner) move(rows []int, to []int32) (bool, error) {
 		gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
 		i = j
 	}
-	// No empty check: a cluster may stay empty (kmeans.Stepper.Move), and
+	// No empty check: a cluster may stay empty (driver.Stepper.Move), and
 	// the means pass keeps its centroid.
 	if err := a.meansPass(); err != nil {
 		return false, err

@@ -16,6 +16,7 @@ import (
 	"github.com/go-gl/gl/v4.3-core/gl"
 
 	"github.com/tilekmeans/tilekmeans/cpu"
+	"github.com/tilekmeans/tilekmeans/gpu/internal/shaders"
 	"github.com/tilekmeans/tilekmeans/internal/exactsum"
 	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
 	"github.com/tilekmeans/tilekmeans/internal/randdata"
@@ -23,7 +24,6 @@ import (
 	"github.com/tilekmeans/tilekmeans/internal/verify"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/kmeans/driver"
-	"github.com/tilekmeans/tilekmeans/shaders"
 )
 
 // countingStepper is the GPU Assigner with its Step calls counted, to prove
@@ -352,7 +352,7 @@ func TestStepperInterleaved(t *testing.T) {
 // TestStepMeans runs the means pass alone on many (sum, count) pairs and
 // requires float32(float64(sum)/float64(count)) bit for bit: random pairs,
 // exact midpoints between float32s and their neighbours, powers of two,
-// sums near 2^32, counts up to MaxStepRows (past 2^24).
+// sums near 2^32, counts up to maxStepRows (past 2^24).
 func TestStepMeans(t *testing.T) {
 	r := rand.New(rand.NewPCG(25, 25))
 	var sums, counts []uint32
@@ -366,7 +366,7 @@ func TestStepMeans(t *testing.T) {
 		add(r.Uint64N(1<<32), 1+r.Uint64N(1<<24-1))
 	}
 	for range 1 << 18 {
-		c := 1 + r.Uint64N(MaxStepRows)
+		c := 1 + r.Uint64N(maxStepRows)
 		add(r.Uint64N(min(255*c, 1<<32-1)+1), c)
 	}
 	for range 1 << 17 {
@@ -424,7 +424,7 @@ func TestStepMeans(t *testing.T) {
 	add(1<<32-1, 1)
 	add(1<<32-1, 2)
 	add(1<<32-1, 3)
-	add(MaxStepRows*255, MaxStepRows)
+	add(maxStepRows*255, maxStepRows)
 	t.Logf("%d pairs", len(sums))
 
 	forEachContext(t, func(t *testing.T, kind string) {
@@ -529,7 +529,7 @@ func TestStepFault(t *testing.T) {
 		// update, then the means): dispatch 5 is the third iteration's
 		// assignment, in the second batch.
 		for _, fail := range []int{1, 2, 5} {
-			d, err := Open(Options{Context: kind, Test: &gpuhooks.Hooks{FailDispatch: fail}})
+			d, err := openWithHooks(Options{Context: kind}, &gpuhooks.Hooks{FailDispatch: fail})
 			if err != nil {
 				unavailable(t, "context %s: %v", kind, err)
 			}
@@ -698,7 +698,7 @@ func TestStepperReleases(t *testing.T) {
 }
 
 // TestStepperRowLimit: past the device loop's row limit (lowered by the
-// test hook from MaxStepRows' 16,843,009 rows), Start says the loop is
+// test hook from maxStepRows' 16,843,009 rows), Start says the loop is
 // unsupported (errors.ErrUnsupported, so package kmeans runs the host loop)
 // and Assign still works; at the limit the device loop runs.
 func TestStepperRowLimit(t *testing.T) {

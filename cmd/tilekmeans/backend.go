@@ -9,6 +9,7 @@ import (
 
 	"github.com/tilekmeans/tilekmeans/cpu"
 	"github.com/tilekmeans/tilekmeans/gpu"
+	"github.com/tilekmeans/tilekmeans/internal/glenv"
 	"github.com/tilekmeans/tilekmeans/internal/verify"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 )
@@ -29,7 +30,13 @@ type gpuBackend struct {
 
 // openGPU opens an OpenGL context as opts asks and uploads data.
 func openGPU(opts gpu.Options, data kmeans.Data) (*gpuBackend, error) {
-	dev, err := gpu.Open(opts)
+	return openGPUWith(gpu.Open, opts, data)
+}
+
+// openGPUWith is openGPU with the function that opens the device (tests
+// pass one with the gpu package's test hooks).
+func openGPUWith(open func(gpu.Options) (*gpu.Device, error), opts gpu.Options, data kmeans.Data) (*gpuBackend, error) {
+	dev, err := open(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -100,9 +107,9 @@ func (a *app) openBackend(o *runOptions, data kmeans.Data, logw io.Writer) (*bac
 		// Mesa's llvmpipe and its kin run the shaders on the CPU, many times
 		// slower than the CPU backend: auto is after speed, not a GPU as such.
 		err := fmt.Errorf("only a software OpenGL renderer here (%s; -backend gpu uses it anyway)", g.info.Renderer)
-		if g.info.Context == gpu.ContextEGL {
+		if g.info.Context == glenv.ContextEGL {
 			// On a GPU server this usually means NVIDIA's EGL is missing.
-			err = fmt.Errorf("%w; %s ('tilekmeans devices' says what to fix)", err, gpu.CheckEGL())
+			err = fmt.Errorf("%w; %s ('tilekmeans devices' says what to fix)", err, glenv.CheckEGL())
 		}
 		if cerr := g.close(); cerr != nil {
 			err = errors.Join(err, cerr)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tilekmeans/tilekmeans/cpu"
 	"github.com/tilekmeans/tilekmeans/gpu"
+	"github.com/tilekmeans/tilekmeans/internal/glenv"
 	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 )
@@ -93,13 +94,13 @@ func TestAutoFallsBackWithoutAnyContext(t *testing.T) {
 	}
 	first := strings.SplitN(stderr, "\n", 2)[0]
 	why := "egl: "
-	if !gpu.Built {
+	if !glenv.BuiltWithGPU {
 		why = "built without GPU support"
 	}
 	if !strings.HasPrefix(first, "tilekmeans: GPU unavailable, using the CPU: ") || !strings.Contains(first, why) {
 		t.Errorf("first stderr line %q does not say why the GPU was not used", first)
 	}
-	if gpu.Built {
+	if glenv.BuiltWithGPU {
 		// EGL found no driver: the line names what was looked for.
 		for _, want := range []string{"EGL vendor files (glvnd, from __EGL_VENDOR_LIBRARY_FILENAMES: ", "none.json missing", "libEGL_nvidia.so.0", "NVIDIA_DRIVER_CAPABILITIES"} {
 			if !strings.Contains(first, want) {

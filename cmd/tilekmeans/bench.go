@@ -20,9 +20,11 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 
+	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/gpudiag"
 	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outdir"
 	"github.com/tilekmeans/tilekmeans/cpu"
 	"github.com/tilekmeans/tilekmeans/gpu"
+	"github.com/tilekmeans/tilekmeans/internal/glenv"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/tiles"
 )
@@ -163,7 +165,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
 	fs.IntVar(&o.iters, "iters", 20, "fixed Lloyd `iterations` per repetition")
 	fs.IntVar(&o.reps, "reps", 5, "`repetitions`; figures are medians with [min..max]")
 	backends := fs.String("backends", "cpu,gpu", "backends to compare")
-	fs.StringVar(&o.context, "context", gpu.ContextAuto, "OpenGL context for the GPU: auto | glfw | egl")
+	fs.StringVar(&o.context, "context", glenv.ContextAuto, "OpenGL context for the GPU: auto | glfw | egl")
 	o.gpu.addDevice(fs)
 	o.gpu.addAllowMismatch(fs)
 	fs.DurationVar(&o.budget, "budget", 30*time.Second, "time allowed per backend, size and k; fewer repetitions and iterations are measured beyond it")
@@ -314,7 +316,7 @@ func (a *app) benchBackend(ctx context.Context, name string, o *benchOptions, ba
 		defer dev.Close()
 		setup = time.Since(start)
 		info := dev.Info()
-		device = fmt.Sprintf("%s, OpenGL %s via %s", info.Renderer, info.Version, info.ContextName())
+		device = fmt.Sprintf("%s, OpenGL %s via %s", info.Renderer, info.Version, gpudiag.ContextName(info.Context, info.Device))
 		if !info.Canary.Passed {
 			// -allow-mismatch: the timings stand, the parity does not.
 			device += ", parity canary failed"

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tilekmeans/tilekmeans/gpu"
+	"github.com/tilekmeans/tilekmeans/internal/glenv"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 )
 
@@ -41,7 +41,7 @@ func TestBenchCommand(t *testing.T) {
 	img := writeFile(t, dir, "s.png", pngOf(t, 64, 64))
 	plotPath := filepath.Join(dir, "bench.png")
 	backends := "cpu"
-	if gpu.Built {
+	if glenv.BuiltWithGPU {
 		backends = "cpu,gpu"
 	}
 	code, stdout, stderr := runCLI(t, "bench", "-images", img, "-sizes", "1,3", "-k", "2,5", "-iters", "3", "-reps", "2", "-backends", backends, "-plot", plotPath, "-json")

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tilekmeans/tilekmeans/gpu"
-	"github.com/tilekmeans/tilekmeans/gpu/gputest"
+	"github.com/tilekmeans/tilekmeans/internal/glenv"
+	"github.com/tilekmeans/tilekmeans/internal/gputest"
 	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 )
 
@@ -46,7 +46,7 @@ func runSummary(t *testing.T, args ...string) (s summary, stderr string) {
 func TestFewerDistinctTilesCases(t *testing.T) {
 	dup := sharedtest.Shared(t, "cases/dup_fewer_distinct/dup.png")
 	backends := [][]string{{"-backend", "cpu"}}
-	if gpu.Built { // the device loop too, on each context under test
+	if glenv.BuiltWithGPU { // the device loop too, on each context under test
 		for _, kind := range gputest.Contexts(t) {
 			backends = append(backends, []string{"-backend", "gpu", "-context", kind})
 		}

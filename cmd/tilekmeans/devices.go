@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/gpudiag"
 	"github.com/tilekmeans/tilekmeans/gpu"
+	"github.com/tilekmeans/tilekmeans/internal/glenv"
 )
 
 // devicesReport is `devices -json`.
@@ -19,10 +21,10 @@ type devicesReport struct {
 	EGLDevicesError string          `json:"egl_devices_error,omitempty"`
 	// Contexts are the contexts probed: GLFW, then EGL on each device, each
 	// with its info and parity canary.
-	Contexts []gpu.ProbeResult `json:"contexts"`
+	Contexts []gpudiag.Result `json:"contexts"`
 	// EGLSetup is what glvnd's EGL loader finds, when EGL offers no
 	// hardware device: what to check for NVIDIA's EGL.
-	EGLSetup *gpu.EGLSetup `json:"egl_setup,omitempty"`
+	EGLSetup *glenv.EGLSetup `json:"egl_setup,omitempty"`
 	// EGLFixes says what to change so that EGL finds NVIDIA's driver.
 	EGLFixes []string `json:"egl_fixes,omitempty"`
 	Auto     string   `json:"auto"` // what -backend auto would run on: "gpu (egl device 0)" or "cpu (why)"
@@ -40,22 +42,22 @@ func (a *app) devicesCommand(_ context.Context, args []string) error {
 	if err := parseFlags(fs, args, nil, a.stderr); err != nil {
 		return err
 	}
-	if err := g.check(fs, gpu.ContextEGL); err != nil {
+	if err := g.check(fs, glenv.ContextEGL); err != nil {
 		return err
 	}
-	rep := devicesReport{GPUBuilt: gpu.Built, Auto: backendCPU}
+	rep := devicesReport{GPUBuilt: glenv.BuiltWithGPU, Auto: backendCPU}
 	devs, err := gpu.Devices()
 	if err != nil {
 		rep.EGLDevicesError = err.Error()
 	}
 	rep.EGLDevices = devs
 	hardware := false
-	for _, r := range gpu.Probe() {
+	for _, r := range gpudiag.Probe() {
 		if !g.device.IsZero() {
 			if r.Device == nil {
 				continue
 			}
-			if _, err := g.device.Pick([]gpu.EGLDevice{*r.Device}); err != nil {
+			if _, err := g.pick([]gpu.EGLDevice{*r.Device}); err != nil {
 				continue
 			}
 		}
@@ -73,8 +75,8 @@ func (a *app) devicesCommand(_ context.Context, args []string) error {
 		}
 		rep.Contexts = append(rep.Contexts, r)
 	}
-	if gpu.Built && !hardware {
-		s := gpu.CheckEGL()
+	if glenv.BuiltWithGPU && !hardware {
+		s := glenv.CheckEGL()
 		rep.EGLSetup, rep.EGLFixes = &s, s.Fixes()
 	}
 	if *asJSON {

@@ -13,10 +13,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	_ "unsafe" // go:linkname
 
 	"github.com/tilekmeans/tilekmeans/gpu"
-	"github.com/tilekmeans/tilekmeans/gpu/gputest"
+	"github.com/tilekmeans/tilekmeans/internal/glenv"
 	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
+	"github.com/tilekmeans/tilekmeans/internal/gputest"
 	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 )
@@ -147,7 +149,7 @@ func TestDevices(t *testing.T) {
 	t.Logf("devices:\n%s", txt)
 	for _, kind := range gputest.Contexts(t) {
 		name := kind
-		if kind == gputest.EGL {
+		if kind == glenv.ContextEGL {
 			name = "egl device 0"
 		}
 		if !strings.Contains(txt, name+": ") && !strings.Contains(txt, name+" [auto]: ") {
@@ -199,7 +201,7 @@ func TestDevices(t *testing.T) {
 	}
 	egl := 0
 	for _, c := range rep.Contexts {
-		if c.Context == gputest.EGL && c.Available {
+		if c.Context == glenv.ContextEGL && c.Available {
 			egl++
 			if c.Device == nil || c.Info == nil || !c.Info.Canary.Passed || len(c.Info.Canary.Probes) != 16 { // 4 probes x (assign, step) x 2 kernels
 				t.Errorf("devices -json: egl context %+v", c)
@@ -223,7 +225,7 @@ func TestDevices(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	software := strings.Contains(stdout.String(), "llvmpipe") || strings.Contains(stdout.String(), "softpipe")
-	if want := "-backend auto would use: cpu (egl device 0 offers only the software renderer"; software && gputest.Contexts(t)[0] == gputest.EGL && !strings.Contains(stdout.String(), want) {
+	if want := "-backend auto would use: cpu (egl device 0 offers only the software renderer"; software && gputest.Contexts(t)[0] == glenv.ContextEGL && !strings.Contains(stdout.String(), want) {
 		t.Errorf("devices on a software renderer: want %q in\n%s", want, stdout.String())
 	}
 	if _, err := openGPU(gpu.Options{Context: "bogus"}, kmeans.Data{}); err == nil || errors.Is(err, gpu.ErrUnavailable) {
@@ -235,7 +237,7 @@ func TestDevices(t *testing.T) {
 // run, bench and devices; one EGL does not list is a usage error (exit 2)
 // naming the devices there are, before any sheet is read.
 func TestDeviceFlag(t *testing.T) {
-	if !slices.Contains(gputest.Contexts(t), gputest.EGL) {
+	if !slices.Contains(gputest.Contexts(t), glenv.ContextEGL) {
 		t.Skip("egl is not under test")
 	}
 	devs, err := gpu.Devices()
@@ -291,6 +293,19 @@ func TestDeviceFlag(t *testing.T) {
 	}
 }
 
+// openGPUWithHooks is openGPU on a device opened with the gpu package's
+// test hooks (package internal/gpuhooks).
+func openGPUWithHooks(opts gpu.Options, data kmeans.Data, hooks *gpuhooks.Hooks) (*gpuBackend, error) {
+	return openGPUWith(func(o gpu.Options) (*gpu.Device, error) { return gpuOpenWithHooks(o, hooks) }, opts, data)
+}
+
+// gpuOpenWithHooks is gpu.Open with the test hooks: gpu's unexported
+// openWithHooks, which it marks for linking, so that the hooks are no part
+// of gpu's API and no variable carries them.
+//
+//go:linkname gpuOpenWithHooks github.com/tilekmeans/tilekmeans/gpu.openWithHooks
+func gpuOpenWithHooks(opts gpu.Options, hooks *gpuhooks.Hooks) (*gpu.Device, error)
+
 // TestCanaryFailure injects each arithmetic fault into the real shaders
 // (through the gpu package's test hooks) and runs the command: auto uses
 // the CPU with one line saying what differed, -backend gpu refuses, and
@@ -310,13 +325,12 @@ func TestCanaryFailure(t *testing.T) {
 				var stdout, stderr bytes.Buffer
 				a := &app{stdout: &stdout, stderr: &stderr, softwareGPU: true, openGPU: func(opts gpu.Options, data kmeans.Data) (*gpuBackend, error) {
 					opts.Context = kind
-					opts.Test = &gpuhooks.Hooks{Source: func(name, src string) string {
+					g, err := openGPUWithHooks(opts, data, &gpuhooks.Hooks{Source: func(name, src string) string {
 						if out, err := gpuhooks.FaultySource(fault, src); err == nil {
 							return out
 						}
 						return src // a program without the assignment kernel
-					}}
-					g, err := openGPU(opts, data)
+					}})
 					opened = err == nil || errors.Is(err, gpu.ErrParity)
 					return g, err
 				}}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tilekmeans/tilekmeans/gpu"
+	"github.com/tilekmeans/tilekmeans/internal/glenv"
 )
 
 // deviceEnv is the environment variable that gives -device its default.
@@ -16,7 +17,7 @@ const deviceEnv = "TILEKMEANS_DEVICE"
 // gpuFlags are the flags that choose and trust the GPU, shared by run,
 // bench and devices.
 type gpuFlags struct {
-	device        gpu.DeviceChoice
+	device        glenv.Choice
 	allowMismatch bool
 	envErr        error // TILEKMEANS_DEVICE did not parse
 }
@@ -54,22 +55,28 @@ func (g *gpuFlags) check(fs *flag.FlagSet, context string) error {
 	if !set {
 		given = fmt.Sprintf("%s=%s", deviceEnv, g.device)
 	}
-	if context == gpu.ContextGLFW {
+	if context == glenv.ContextGLFW {
 		return usagef("%s: an EGL device needs -context egl or auto (GLFW uses the display's GPU)", given)
 	}
 	devs, err := gpu.Devices()
 	if err != nil {
 		return nil
 	}
-	if _, err := g.device.Pick(devs); err != nil {
+	if _, err := g.pick(devs); err != nil {
 		return usagef("%s: %v", given, err)
 	}
 	return nil
 }
 
+// pick returns the device -device chooses among devs, or an error wrapping
+// gpu.ErrNoDevice that names the devices there are.
+func (g *gpuFlags) pick(devs []gpu.EGLDevice) (gpu.EGLDevice, error) {
+	return glenv.Pick(g.device, devs, func(d gpu.EGLDevice) (int, int) { return d.Index, d.CUDA }, gpu.ErrNoDevice)
+}
+
 // options are the gpu.Options these flags and a context kind ask for.
 func (g *gpuFlags) options(context string) gpu.Options {
-	return gpu.Options{Context: context, Device: g.device, AllowMismatch: g.allowMismatch}
+	return gpu.Options{Context: context, Device: g.device.String(), AllowMismatch: g.allowMismatch}
 }
 
 // openHint adds what the command can do about an Open error: run anyway

@@ -13,11 +13,12 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/gpudiag"
 	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/labels"
 	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outdir"
 	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outfiles"
 	"github.com/tilekmeans/tilekmeans/cpu"
-	"github.com/tilekmeans/tilekmeans/gpu"
+	"github.com/tilekmeans/tilekmeans/internal/glenv"
 	"github.com/tilekmeans/tilekmeans/internal/verify"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/tiles"
@@ -61,7 +62,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	fs.IntVar(&o.workers, "workers", 0, "CPU worker goroutines (0: all cores)")
 	addPruneFlag(fs, &o.prune)
 	fs.StringVar(&o.backend, "backend", backendAuto, "where the assignment step runs: auto (GPU, else CPU) | gpu | cpu")
-	fs.StringVar(&o.context, "context", gpu.ContextAuto, "OpenGL context: auto (GLFW with a display, else EGL) | glfw | egl")
+	fs.StringVar(&o.context, "context", glenv.ContextAuto, "OpenGL context: auto (GLFW with a display, else EGL) | glfw | egl")
 	o.gpu.addDevice(fs)
 	o.gpu.addAllowMismatch(fs)
 	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile to `file`")
@@ -111,7 +112,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 
 // validContext reports whether name is a value of -context.
 func validContext(name string) bool {
-	return name == gpu.ContextAuto || name == gpu.ContextGLFW || name == gpu.ContextEGL
+	return name == glenv.ContextAuto || name == glenv.ContextGLFW || name == glenv.ContextEGL
 }
 
 // kRun is one k's result with its timing.
@@ -193,7 +194,7 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 	}()
 	where := "cpu"
 	if be.gpu != nil {
-		where = fmt.Sprintf("gpu (%s: %s, OpenGL %s)", be.gpu.info.ContextName(), be.gpu.info.Renderer, be.gpu.info.Version)
+		where = fmt.Sprintf("gpu (%s: %s, OpenGL %s)", gpudiag.ContextName(be.gpu.info.Context, be.gpu.info.Device), be.gpu.info.Renderer, be.gpu.info.Version)
 	}
 	fmt.Fprintf(logw, "tilekmeans: %s, %d tiles of %s (%d blank%s), k=%s, backend %s\n",
 		o.sheets.source(t), n, tileDesc(t), t.Blank, skippedNote(t), kList(o.ks), where)
@@ -337,8 +338,8 @@ const largeTiles = 32 << 20
 // matrix of tileBytes >= largeTiles it also hands the freed memory back to
 // the OS, which keeps the peak RSS down. For a smaller one that saves next
 // to nothing and costs faulting the pages in again when the next stage
-// allocates (56,100 tiles, k = 64: clustering 0.213-0.218 s against
-// 0.230-0.251 s), so the pages stay for it to reuse.
+// allocates (BENCHMARKS.md, "Design measurements of the command"), so the
+// pages stay for it to reuse.
 func releaseGarbage(tileBytes int) {
 	if tileBytes >= largeTiles {
 		debug.FreeOSMemory()

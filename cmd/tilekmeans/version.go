@@ -8,7 +8,7 @@ import (
 	"runtime"
 	"runtime/debug"
 
-	"github.com/tilekmeans/tilekmeans/gpu"
+	"github.com/tilekmeans/tilekmeans/internal/glenv"
 )
 
 // versionInfo is `version -json`.
@@ -34,7 +34,7 @@ func (a *app) versionCommand(_ context.Context, args []string) error {
 		return err
 	}
 	v := versionInfo{Version: "unknown", GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH,
-		GPUBuilt: gpu.Built, Settings: map[string]string{}}
+		GPUBuilt: glenv.BuiltWithGPU, Settings: map[string]string{}}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		v.Module, v.Version = bi.Main.Path, bi.Main.Version
 		for _, s := range bi.Settings {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tilekmeans/tilekmeans/gpu"
+	"github.com/tilekmeans/tilekmeans/internal/glenv"
 )
 
 func TestVersionCommand(t *testing.T) {
@@ -19,7 +19,7 @@ func TestVersionCommand(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &v); err != nil {
 		t.Fatalf("version -json: %v\n%s", err, stdout)
 	}
-	if v["go_version"] != runtime.Version() || v["gpu_built"] != gpu.Built || v["platform"] != runtime.GOOS+"/"+runtime.GOARCH {
+	if v["go_version"] != runtime.Version() || v["gpu_built"] != glenv.BuiltWithGPU || v["platform"] != runtime.GOOS+"/"+runtime.GOARCH {
 		t.Errorf("version -json: %v", v)
 	}
 	if _, ok := v["settings"].(map[string]any); !ok {

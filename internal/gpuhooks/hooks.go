@@ -3,9 +3,10 @@
 // healthy driver, the paths real hardware only reaches with huge inputs or
 // real failures.
 //
-// It is internal so that this module's tests (package gpu's and the
-// command's) can set gpu.Options.Test while no program outside the module
-// can name the type, let alone depend on the knobs.
+// It is internal, and package gpu takes the knobs only through its
+// unexported openWithHooks (which the command's tests reach by
+// go:linkname), so no program outside the module can set them, let alone
+// depend on them.
 package gpuhooks
 
 import (
@@ -32,11 +33,11 @@ type Hooks struct {
 	// context would: it returns ErrContextLost and the Device stays lost.
 	FailDispatch int
 	// MaxStepRows > 0 lowers the most rows the device Lloyd loop takes
-	// (gpu.MaxStepRows), so the fallback to the host loop is tested
+	// (gpu's maxStepRows), so the fallback to the host loop is tested
 	// without 16.8 million rows.
 	MaxStepRows int
 	// MaxDispatchWork > 0 lowers the most tile x centroid x feature terms
-	// one dispatch computes (gpu.MaxDispatchWork), so small data takes
+	// one dispatch computes (gpu's maxDispatchWork), so small data takes
 	// the path of a pass split over many dispatches.
 	MaxDispatchWork int64
 	// Splits > 0 makes every pass split the centroids over that many work
@@ -57,7 +58,7 @@ type Hooks struct {
 var Faults = []string{"fma", "order", "denormals", "ties"}
 
 // FaultySource returns src (a program that contains the assignment kernel,
-// as written in shaders/assign.comp: the accumulation "acc[i] += d * d;"
+// as written in gpu/internal/shaders/assign.comp: the accumulation "acc[i] += d * d;"
 // of its PAIR macro, the loops over a staged chunk's features, and the
 // argmin's better()) with one arithmetic fault:
 //

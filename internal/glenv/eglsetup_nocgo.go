@@ -1,6 +1,6 @@
 //go:build !cgo || nogpu
 
-package gpu
+package glenv
 
 import "errors"
 

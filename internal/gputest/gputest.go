@@ -13,14 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tilekmeans/tilekmeans/internal/glenv"
 	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
-)
-
-// Context kinds (the same strings as gpu.ContextGLFW and gpu.ContextEGL;
-// this package must not import gpu, whose own tests use it).
-const (
-	GLFW = "glfw"
-	EGL  = "egl"
 )
 
 // Contexts returns the context kinds under test.
@@ -30,7 +24,7 @@ func Contexts(tb testing.TB) []string {
 		var kinds []string
 		for _, k := range strings.Split(v, ",") {
 			switch k = strings.TrimSpace(k); k {
-			case GLFW, EGL:
+			case glenv.ContextGLFW, glenv.ContextEGL:
 				kinds = append(kinds, k)
 			case "":
 			default:
@@ -39,9 +33,9 @@ func Contexts(tb testing.TB) []string {
 		}
 		return kinds
 	}
-	kinds := []string{EGL}
+	kinds := []string{glenv.ContextEGL}
 	if os.Getenv("DISPLAY") != "" {
-		kinds = append(kinds, GLFW)
+		kinds = append(kinds, glenv.ContextGLFW)
 	}
 	return kinds
 }

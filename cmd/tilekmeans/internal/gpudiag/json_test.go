@@ -1,23 +1,27 @@
-package gpu
+package gpudiag
 
 import (
 	"encoding/json"
 	"errors"
 	"regexp"
 	"testing"
+
+	"github.com/tilekmeans/tilekmeans/gpu"
+	"github.com/tilekmeans/tilekmeans/internal/glenv"
 )
 
-// TestJSONKeys: every key gpu's types write is snake_case, the style of
-// every -json output of the command.
+// TestJSONKeys: every key that `devices -json` writes (a Result with gpu's
+// Info and EGLDevice, glenv's EGLSetup) is snake_case, the style of every
+// -json output of the command.
 func TestJSONKeys(t *testing.T) {
-	dev := &EGLDevice{Index: 1, CUDA: 0}
-	info := Info{Context: "egl", Device: dev, Canary: Canary{Passed: true, Probes: []CanaryProbe{{Name: "ties", Program: "assign", Passed: true}}}}
+	dev := &gpu.EGLDevice{Index: 1, CUDA: 0}
+	info := gpu.Info{Context: "egl", Device: dev, Canary: gpu.Canary{Passed: true, Probes: []gpu.CanaryProbe{{Name: "ties", Program: "assign", Passed: true}}}}
 	values := []any{
 		info,
-		ProbeResult{Context: "egl", Device: dev, Available: true, Info: info},
-		ProbeResult{Context: "glfw", Err: errors.New("no display")},
-		CheckEGL(),
-		[]EGLDevice{*dev},
+		Result{Context: "egl", Device: dev, Available: true, Info: info},
+		Result{Context: "glfw", Err: errors.New("no display")},
+		glenv.CheckEGL(),
+		[]gpu.EGLDevice{*dev},
 	}
 	key := regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 	var walk func(path string, v any)
@@ -47,7 +51,7 @@ func TestJSONKeys(t *testing.T) {
 		}
 		walk("", m)
 	}
-	b, _ := json.Marshal(ProbeResult{Context: "glfw", Err: errors.New("no display")})
+	b, _ := json.Marshal(Result{Context: "glfw", Err: errors.New("no display")})
 	if want := `{"context":"glfw","available":false,"auto":false,"error":"no display"}`; string(b) != want {
 		t.Errorf("unavailable probe: %s, want %s", b, want)
 	}
