@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"slices"
+	"strings"
 )
 
 // Scores are the internal validity indices of one clustering: how compact
@@ -496,8 +497,10 @@ func Recommend(scores []Scores) (k int, rule string) {
 	case len(db) > 0:
 		w := best(db, func(a, b Scores) bool { return a.DaviesBouldin < b.DaviesBouldin })
 		return w.K, fmt.Sprintf("the lowest Davies-Bouldin index (%.4f; no silhouette)", w.DaviesBouldin)
-	case len(scores) > 0:
-		return 0, "no k has the indices: " + scores[0].Omitted
 	}
-	return 0, "no clusterings"
+	why := make([]string, len(scores))
+	for i, s := range scores {
+		why[i] = fmt.Sprintf("k=%d: %s", s.K, s.Omitted)
+	}
+	return 0, "no k has the indices (" + strings.Join(why, "; ") + ")"
 }

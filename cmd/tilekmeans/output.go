@@ -58,7 +58,12 @@ type summary struct {
 	Classes     int          `json:"classes"`
 	QualityNote string       `json:"quality_note,omitempty"`
 	Sheets      []sheetEntry `json:"sheets"`
-	Runs        []runEntry   `json:"runs"`
+	// RecommendedK is the k the indices recommend (null: none) and
+	// RecommendedRule the line that says why (indices.go).
+	RecommendedK    *int            `json:"recommended_k"`
+	RecommendedRule string          `json:"recommended_rule"`
+	Indices         *indicesSummary `json:"indices,omitempty"`
+	Runs            []runEntry      `json:"runs"`
 
 	// With a GPU: the EGL device it ran on, its parity canary, and whether
 	// -allow-mismatch let it run after a failed canary (its results then
@@ -101,6 +106,7 @@ type runEntry struct {
 	NMI           *float64      `json:"nmi,omitempty"`
 	ARI           *float64      `json:"ari,omitempty"`
 	Confusion     [][]int       `json:"confusion,omitempty"`
+	indexEntry                  // silhouette, Davies-Bouldin, Calinski-Harabasz (indices.go)
 	Verify        *verify.Stats `json:"verify,omitempty"`
 }
 
@@ -151,6 +157,7 @@ func buildSummary(ro *runOutput) summary {
 		}
 		s.Runs = append(s.Runs, e)
 	}
+	ro.indices.addTo(&s)
 	return s
 }
 
@@ -163,6 +170,7 @@ type runOutput struct {
 	scoring  classScoring
 	distinct int      // distinct tiles (kmeans.CountDistinct)
 	warnings []string // printed when found, and kept in summary.json
+	indices  *runIndices
 }
 
 // writeOutputs writes every output file (package outfiles names them)
