@@ -13,6 +13,7 @@ import (
 
 	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outdir"
 	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outfiles"
+	htmlreport "github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/report"
 	"github.com/tilekmeans/tilekmeans/internal/verify"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/tiles/npy"
@@ -467,4 +468,31 @@ func (ri *runIndices) writeNpy(root string, n int) error {
 		}
 	}
 	return nil
+}
+
+// report returns what the report shows of the indices; nil when none.
+func (ri *runIndices) report() *htmlreport.Indices {
+	if ri == nil {
+		return nil
+	}
+	return &htmlreport.Indices{
+		Recommended: ri.rec, Line: ri.line(), How: ri.how, Knee: ri.knee,
+		BestSilhouette: ri.best.silhouette, BestDaviesBouldin: ri.best.daviesBouldin, BestCalinskiHarabasz: ri.best.calinskiHarabasz,
+	}
+}
+
+// scoresOf returns the indices of the i-th run, or nil.
+func (ri *runIndices) scoresOf(i int) *kmeans.Scores {
+	if ri == nil {
+		return nil
+	}
+	return &ri.scores[i]
+}
+
+// recommended is summary.json's recommended k, 0 for none.
+func (s summary) recommended() int {
+	if s.RecommendedK == nil {
+		return 0
+	}
+	return *s.RecommendedK
 }

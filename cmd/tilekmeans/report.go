@@ -29,15 +29,16 @@ func writeReport(root string, ro *runOutput, s summary) error {
 	if c := ro.scoring.classes; c != nil {
 		in.Classes = c.Names
 	}
-	for _, r := range runs {
-		rr := htmlreport.Run{Result: r.res, Seconds: r.seconds, Quality: r.quality, Centroids: r.centroids, Montage: r.montage}
+	in.Indices = ro.indices.report()
+	for i, r := range runs {
+		rr := htmlreport.Run{Result: r.res, Seconds: r.seconds, Quality: r.quality, Centroids: r.centroids, Montage: r.montage, Scores: ro.indices.scoresOf(i)}
 		if v := r.verify; v != nil {
 			rr.Notes = append(rr.Notes, fmt.Sprintf("-verify: %d assignments of %d rows checked against the CPU reference, %d mismatches, %d exact ties",
 				v.Assignments, v.Rows, v.Mismatches, v.Ties))
 		}
 		in.Runs = append(in.Runs, rr)
 	}
-	elbow, err := htmlreport.Elbow(in.Runs)
+	elbow, err := htmlreport.Elbow(in.Runs, s.recommended())
 	if err != nil {
 		return err
 	}
