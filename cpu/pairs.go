@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/tilekmeans/tilekmeans/internal/exactsum"
+	"github.com/tilekmeans/tilekmeans/internal/pairargs"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 )
 
@@ -54,11 +55,8 @@ const maxPairFeatures = (1<<31 - 1) / (256 * 255)
 // for bit either way, equal to kmeans.SumDistances. It is safe to call from
 // several goroutines at once, and alongside Assign.
 func (a *Assigner) SumDistances(ctx context.Context, rows []int32, labels [][]int32, ks []int, sums [][]float64) error {
-	n := a.data.N
-	if rows != nil {
-		n = len(rows)
-	}
-	if err := checkPairArgs(a.data.N, n, rows, labels, ks, sums); err != nil {
+	n, err := pairargs.Check(a.data.N, rows, labels, ks, sums)
+	if err != nil {
 		return fmt.Errorf("cpu: sum distances: %w", err)
 	}
 	if n == 0 {
@@ -70,27 +68,6 @@ func (a *Assigner) SumDistances(ctx context.Context, rows []int32, labels [][]in
 	}
 	p := newPairPass(a.data, rows, n, a.workers, a.pairKernel())
 	return p.run(ctx, labels, ks, sums)
-}
-
-// checkPairArgs checks SumDistances' arguments for n listed rows of N.
-func checkPairArgs(nData, n int, rows []int32, labels [][]int32, ks []int, sums [][]float64) error {
-	for _, r := range rows {
-		if r < 0 || int(r) >= nData {
-			return fmt.Errorf("row %d of %d", r, nData)
-		}
-	}
-	if len(labels) != len(ks) || len(sums) != len(ks) {
-		return fmt.Errorf("%d labellings, %d ks and %d sums", len(labels), len(ks), len(sums))
-	}
-	for l, k := range ks {
-		if k < 1 || len(labels[l]) != n || len(sums[l]) != n*k {
-			return fmt.Errorf("labelling %d: k=%d, %d labels and %d sums for %d rows", l, k, len(labels[l]), len(sums[l]), n)
-		}
-		if i := slices.IndexFunc(labels[l], func(c int32) bool { return c < 0 || int(c) >= k }); i >= 0 {
-			return fmt.Errorf("labelling %d: label %d outside 0..%d", l, labels[l][i], k-1)
-		}
-	}
-	return nil
 }
 
 // pairKernels are the two steps of the pairwise pass, SIMD or portable.

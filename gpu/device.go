@@ -100,6 +100,10 @@ type device struct {
 	// mapped buffer (GL 4.4 or ARB_buffer_storage, and not disabled by the
 	// test hook).
 	persistent bool
+	// silProg is the silhouette's sums program (pairs.go), built on its
+	// first use, and silLoc its uniforms.
+	silProg uint32
+	silLoc  silUniforms
 }
 
 // kernelProgram is one kernel blocking's programs: the assignment, and the
@@ -243,6 +247,7 @@ func (d *Device) teardown() error {
 		}
 		d.kernels = nil
 		deleteProgram(&d.updProg)
+		deleteProgram(&d.silProg)
 		d.glReady = false
 	}
 	if d.ctx != nil {
@@ -337,6 +342,9 @@ func (d *Device) livePrograms() int {
 		}
 	}
 	if d.updProg != 0 {
+		n++
+	}
+	if d.silProg != 0 {
 		n++
 	}
 	return n

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/tilekmeans/tilekmeans/internal/exactsum"
+	"github.com/tilekmeans/tilekmeans/internal/pairargs"
 )
 
 // DistanceSummer is the pairwise step of the silhouette, the part of Score
@@ -43,9 +44,9 @@ type DistanceSummer interface {
 // bit, and what Score uses for an Assigner that has none. It takes
 // O(n² D) time on the calling goroutine.
 func SumDistances(ctx context.Context, data Data, rows []int32, labels [][]int32, ks []int, sums [][]float64) error {
-	n, err := checkPairSums(data, rows, labels, ks, sums)
+	n, err := pairargs.Check(data.N, rows, labels, ks, sums)
 	if err != nil {
-		return err
+		return fmt.Errorf("kmeans: sum distances: %w", err)
 	}
 	row := func(i int) []uint8 {
 		if rows == nil {
@@ -92,35 +93,4 @@ func squaredDistance(x, y []uint8) int64 {
 		s += d * d
 	}
 	return s
-}
-
-// checkPairSums checks the arguments of SumDistances for data and returns
-// the number of rows listed.
-func checkPairSums(data Data, rows []int32, labels [][]int32, ks []int, sums [][]float64) (int, error) {
-	n := data.N
-	if rows != nil {
-		n = len(rows)
-		for _, r := range rows {
-			if r < 0 || int(r) >= data.N {
-				return 0, fmt.Errorf("kmeans: sum distances: row %d of %d", r, data.N)
-			}
-		}
-	}
-	if n >= 1<<27 {
-		return 0, fmt.Errorf("kmeans: sum distances: %d rows: at most 2^27 - 1", n)
-	}
-	if len(labels) != len(ks) || len(sums) != len(ks) {
-		return 0, fmt.Errorf("kmeans: sum distances: %d labellings, %d ks and %d sums", len(labels), len(ks), len(sums))
-	}
-	for l, k := range ks {
-		if k < 1 || len(labels[l]) != n || len(sums[l]) != n*k {
-			return 0, fmt.Errorf("kmeans: sum distances: labelling %d: k=%d, %d labels and %d sums for %d rows", l, k, len(labels[l]), len(sums[l]), n)
-		}
-		for _, c := range labels[l] {
-			if c < 0 || int(c) >= k {
-				return 0, fmt.Errorf("kmeans: sum distances: labelling %d: label %d outside 0..%d", l, c, k-1)
-			}
-		}
-	}
-	return n, nil
 }

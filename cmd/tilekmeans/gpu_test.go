@@ -56,6 +56,13 @@ func TestGPUSweepMatchesCPU(t *testing.T) {
 						t.Errorf("verify %v", v)
 					}
 				}
+				// The silhouette's sums ran on the GPU, checked against the
+				// CPU's: equal bit for bit (the indices, compared by
+				// sameResults, then are too).
+				ind := s["indices"].(map[string]any)
+				if v, _ := ind["verify"].(map[string]any); ind["backend"] != "gpu" || v == nil || v["mismatches"] != 0.0 || v["sums"].(float64) == 0 {
+					t.Errorf("indices %v", ind)
+				}
 				sameResults(t, out, ref)
 			})
 		}

@@ -119,6 +119,7 @@ type runIndices struct {
 	backend string          // where the pairwise pass ran
 	seconds float64
 	verify  *sumsStats // with -verify on the GPU
+	gpuNote string     // why the GPU did not compute the sums, when it was asked to
 	best    bestKs
 	knee    int // the Kneedle knee of the inertia; 0: none
 	rec     int // the recommended k; 0: none
@@ -159,8 +160,11 @@ func computeIndices(ctx context.Context, o *runOptions, data kmeans.Data, be *ba
 		}
 	}
 	scores, err := kmeans.Score(ctx, data, a, labels, ks, opts)
-	if err != nil && ri.backend == backendGPU && !errors.Is(err, verify.ErrMismatch) && be.fallBack(err) {
-		ri.backend, ri.verify = backendCPU, nil
+	if err != nil && ri.backend == backendGPU && ctx.Err() == nil && !errors.Is(err, verify.ErrMismatch) &&
+		(errors.Is(err, errors.ErrUnsupported) || be.fallBack(err)) {
+		// The GPU cannot take these sums (or failed under -backend auto):
+		// the CPU's are the same.
+		ri.backend, ri.verify, ri.gpuNote = backendCPU, nil, err.Error()
 		scores, err = kmeans.Score(ctx, data, be.cpu, labels, ks, opts)
 	}
 	if err != nil {
@@ -353,6 +357,7 @@ type indicesSummary struct {
 	SilhouetteTiles int        `json:"silhouette_tiles"`
 	SilhouetteHow   string     `json:"silhouette_how"`
 	Backend         string     `json:"backend"` // where the pairwise pass ran
+	GPUNote         string     `json:"gpu_note,omitempty"`
 	BestK           bestKEntry `json:"best_k"`
 	InertiaKnee     *int       `json:"inertia_knee"` // null: no knee
 	Verify          *sumsStats `json:"verify,omitempty"`
@@ -377,7 +382,7 @@ func (ri *runIndices) addTo(s *summary) {
 		return &k
 	}
 	s.Indices = &indicesSummary{
-		Silhouette: ri.mode, SilhouetteTiles: ri.tiles, SilhouetteHow: ri.how, Backend: ri.backend,
+		Silhouette: ri.mode, SilhouetteTiles: ri.tiles, SilhouetteHow: ri.how, Backend: ri.backend, GPUNote: ri.gpuNote,
 		BestK:       bestKEntry{ptr(ri.best.silhouette), ptr(ri.best.daviesBouldin), ptr(ri.best.calinskiHarabasz)},
 		InertiaKnee: ptr(ri.knee), Verify: ri.verify, Seconds: ri.seconds,
 	}
