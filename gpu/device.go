@@ -101,9 +101,10 @@ type device struct {
 	// test hook).
 	persistent bool
 	// silProg is the silhouette's sums program (pairs.go), built on its
-	// first use, and silLoc its uniforms.
+	// first use, silLoc its uniforms and silErr its probe's result.
 	silProg uint32
 	silLoc  silUniforms
+	silErr  error
 }
 
 // kernelProgram is one kernel blocking's programs: the assignment, and the

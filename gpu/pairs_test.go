@@ -7,6 +7,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/tilekmeans/tilekmeans/gpu/internal/shaders"
@@ -76,6 +77,38 @@ func TestSumDistancesDispatches(t *testing.T) {
 		cancel()
 		if err := a.SumDistances(ctx, nil, [][]int32{make([]int32, 230)}, []int{1}, [][]float64{make([]float64, 230)}); !errors.Is(err, context.Canceled) {
 			t.Errorf("cancelled: %v", err)
+		}
+	})
+}
+
+// TestSumDistancesProbe: a silhouette program whose square root is not
+// correctly rounded (a float sqrt, as a sloppy driver might give) fails the
+// program's probe with ErrParity, unless AllowMismatch, which runs it.
+func TestSumDistancesProbe(t *testing.T) {
+	forEachContext(t, func(t *testing.T, kind string) {
+		sloppy := &gpuhooks.Hooks{Source: func(name, src string) string {
+			if name != programSilhouette {
+				return src
+			}
+			out := strings.Replace(src, "sqrt(double(dist[c]))", "double(sqrt(float(dist[c])))", 1)
+			if out == src {
+				t.Fatal("the silhouette program has no sqrt(double(dist[c]))")
+			}
+			return out
+		}}
+		data := randdata.Rows(rand.New(rand.NewPCG(3, 3)), 50, 9, 256)
+		labels, ks := [][]int32{make([]int32, 50)}, []int{1}
+		for _, allow := range []bool{false, true} {
+			d := openDevice(t, kind, sloppy, func(o *Options) { o.AllowMismatch = allow })
+			a, err := d.NewAssigner(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = a.SumDistances(context.Background(), nil, labels, ks, [][]float64{make([]float64, 50)})
+			if allow && err != nil || !allow && !errors.Is(err, ErrParity) {
+				t.Errorf("AllowMismatch %v: %v", allow, err)
+			}
+			a.Close()
 		}
 	})
 }
