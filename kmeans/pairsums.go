@@ -69,7 +69,7 @@ func SumDistances(ctx context.Context, data Data, rows []int32, labels [][]int32
 			clear(acc[l])
 		}
 		for j := range n {
-			v := math.Sqrt(float64(squaredDistance(x, row(j))))
+			v := math.Sqrt(float64(sqDistU8(x, row(j))))
 			for l, lab := range labels {
 				acc[l][lab[j]].Add(v)
 			}
@@ -81,16 +81,4 @@ func SumDistances(ctx context.Context, data Data, rows []int32, labels [][]int32
 		}
 	}
 	return nil
-}
-
-// squaredDistance returns the squared Euclidean distance of two rows of
-// uint8 features (as long as x), an exact integer.
-func squaredDistance(x, y []uint8) int64 {
-	y = y[:len(x)]
-	var s int64
-	for j, v := range x {
-		d := int64(v) - int64(y[j])
-		s += d * d
-	}
-	return s
 }

@@ -20,7 +20,7 @@ import (
 // sklearnPython returns Debian's python3 when it can import scikit-learn
 // (package python3-sklearn, which .ci/deps installs), and otherwise ends t
 // through sharedtest.Missing.
-func sklearnPython(t *testing.T) string {
+func sklearnPython(t testing.TB) string {
 	t.Helper()
 	py := sharedtest.NumpyPython(t)
 	if err := exec.Command(py, "-c", "import sklearn.metrics").Run(); err != nil {
