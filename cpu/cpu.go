@@ -9,8 +9,8 @@ import (
 	"github.com/tilekmeans/tilekmeans/kmeans"
 )
 
-// Assigner is the CPU implementation of kmeans.Assigner and
-// kmeans.DataAssigner, made by New for one kmeans.Data. It spreads the
+// Assigner is the CPU implementation of kmeans.Assigner (with MadeFor),
+// made by New for one kmeans.Data. It spreads the
 // tiles over its worker goroutines with the fastest kernel this CPU runs
 // (Kernel) and, unless Options.BruteForce is set, prunes the distances its
 // bounds exclude (see the package documentation); the results depend on
@@ -18,6 +18,7 @@ import (
 // at a time prunes, the others compute every distance.
 type Assigner struct {
 	data    kmeans.Data
+	bad     error // why data cannot be assigned (kmeans.Data.Validate), or nil
 	workers int
 	opts    Options
 	kern    *kernel // nil: the portable Go code
@@ -68,8 +69,15 @@ const defaultMaxBoundBytes = 1 << 30
 // Options: one worker goroutine per core, pruning where it pays). It picks
 // the fastest kernel this CPU runs (see Kernel); a SIMD kernel works on its
 // own re-laid copy of data.X, made here. The portable code and pruning read
-// data.X itself, which must not change while the Assigner is in use.
+// data.X itself, which must not change while the Assigner is in use. For
+// rows that fail kmeans.Data.Validate, Assign returns that error (no rows
+// at all is no error: there is nothing to assign).
 func New(data kmeans.Data, opts Options) *Assigner {
+	if data.N != 0 {
+		if err := data.Validate(); err != nil {
+			return &Assigner{data: data, bad: fmt.Errorf("cpu: %w", err)}
+		}
+	}
 	name := goKernel
 	if len(simdKernels) > 0 {
 		name = simdKernels[0].name
@@ -84,7 +92,7 @@ func New(data kmeans.Data, opts Options) *Assigner {
 // Name implements kmeans.Assigner.
 func (a *Assigner) Name() string { return "cpu" }
 
-// MadeFor implements kmeans.DataAssigner: the data New was given.
+// MadeFor returns the data New was given (see kmeans.Assigner).
 func (a *Assigner) MadeFor() kmeans.Data { return a.data }
 
 // Kernel names the kernel a uses: "avx512", "avx2" or "go" (the portable
@@ -103,6 +111,9 @@ func (a *Assigner) Kernel() string {
 // when k < 1, centroids holds fewer than k*D values, or labels or dists
 // are shorter than N.
 func (a *Assigner) Assign(centroids []float32, k int, labels []int32, dists []float32) error {
+	if a.bad != nil {
+		return a.bad
+	}
 	n, dim := a.data.N, a.data.D
 	if k < 1 || len(centroids) < k*dim {
 		return fmt.Errorf("cpu: assign: %d centroid values for k=%d and %d features", len(centroids), k, dim)

@@ -10,8 +10,8 @@
 //	a := cpu.New(data, cpu.Options{}) // all cores, pruning where it pays
 //	res, err := kmeans.Run(ctx, data, a, kmeans.Config{K: 5})
 //
-// kmeans.Run drives it through kmeans.NewHostStepper, which keeps the exact
-// integer cluster sums on the host. The Assigner reads data.X, which must
+// kmeans.Run drives it from the host, keeping the exact integer cluster
+// sums itself. The Assigner reads data.X, which must
 // not change while it is in use; Assign may be called from several
 // goroutines at once.
 //

@@ -157,12 +157,14 @@ func (a *Assigner) SumDistances(ctx context.Context, rows []int32, labels [][]in
 
 var _ kmeans.DistanceSummer = (*Assigner)(nil)
 
-// Stepper returns the device Lloyd loop of a, for kmeans.Run (see package
-// kmeans/driver); a user has no need to call it. The loop takes at most
-// 16,843,009 rows (its cluster sums are exact uint32); on more, or on a
-// driver with fewer than 8 storage blocks per compute shader, it says so
-// and kmeans.Run runs the host loop over Assign instead, with the same
-// result.
+// Stepper returns a session of a's device Lloyd loop, for kmeans.Run (see
+// package kmeans/driver); a user has no need to call it. The loop runs one
+// session's run at a time: a kmeans.Run that starts while another holds it
+// runs from the host over Assign instead, with the same result. The loop
+// takes at most 16,843,009 rows (its cluster sums are exact uint32); on
+// more, or on a driver with fewer than 8 storage blocks per compute shader,
+// it says so and kmeans.Run runs the host loop over Assign instead, again
+// with the same result.
 func (a *Assigner) Stepper() driver.Stepper { return a.stepper() }
 
 // Close releases the Assigner's buffers. It is safe to call more than once,
@@ -197,7 +199,7 @@ type Info struct {
 	SSBOOffsetAlignment int    `json:"ssbo_offset_alignment"` // GL_SHADER_STORAGE_BUFFER_OFFSET_ALIGNMENT, bytes
 	WorkGroupSize       int    `json:"work_group_size"`       // local_size_x of the assignment shader
 
-	// Canary is the parity canary Open ran on the assignment shader.
+	// Canary is the parity canary Open ran through every shader that assigns.
 	Canary Canary `json:"canary"`
 }
 

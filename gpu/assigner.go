@@ -36,6 +36,11 @@ type assigner struct {
 	closeOnce sync.Once
 	closeErr  error
 
+	// loopOwner is the session (stepper.go) whose run holds the device
+	// Lloyd loop, nil when it is free.
+	loopMu    sync.Mutex
+	loopOwner *deviceLoop
+
 	// Device thread only.
 	lay       layout
 	maxGroups int      // work groups per dispatch along the tiles (the driver's limit or the hook's)

@@ -25,7 +25,9 @@
 // The zero Options is valid. Info says what was opened: the renderer, the
 // GL version, the compute limits and the parity canary's result. A Device
 // and its Assigners may be used from any goroutine (calls on one Device
-// run one at a time, on the OS thread that owns its context); several
+// run one at a time, on the OS thread that owns its context; an Assigner's
+// device loop serves one kmeans.Run at a time, and a Run that starts
+// meanwhile runs from the host over Assign, with the same result); several
 // Devices may be open at once. Close an Assigner when its data is done
 // with, and the Device at the end (which also releases Assigners not
 // closed).

@@ -15,10 +15,7 @@ import (
 // the arithmetic contract of package kmeans, so the result is the same bit
 // for bit, and so is this example's output.
 func Example_fallback() {
-	var srcs []tiles.Source
-	for _, s := range embedded.Sheets() {
-		srcs = append(srcs, tiles.Source{Name: s.Name, Data: s.Data})
-	}
+	srcs := embedded.Sheets()
 	t, err := tiles.LoadSources(srcs, tiles.Options{Size: 16})
 	if err != nil {
 		fmt.Println(err)

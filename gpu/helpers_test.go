@@ -168,5 +168,6 @@ func (a *Assigner) planFor(k int) pass {
 	return p
 }
 
-// loop is a's device Lloyd loop, for the tests that call its methods.
-func (a *Assigner) loop() *deviceLoop { return (*deviceLoop)(a) }
+// loop is a session of a's device Lloyd loop, for the tests that call its
+// methods (each call a new session, as each kmeans.Run gets).
+func (a *Assigner) loop() *deviceLoop { return &deviceLoop{a: a} }

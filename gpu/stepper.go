@@ -5,6 +5,7 @@ package gpu
 import (
 	"errors"
 	"fmt"
+	"io"
 	"unsafe"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
@@ -40,15 +41,63 @@ const (
 	passIterationMeans = 3 // the means of an iteration's dirty clusters
 )
 
-// deviceLoop is an Assigner seen as the driver.Stepper that kmeans.Run
-// drives (see Assigner.Stepper): the device Lloyd loop's methods, kept out
-// of the Assigner's own method set.
-type deviceLoop Assigner
+// deviceLoop is one run's session of an Assigner's device Lloyd loop, the
+// driver.Stepper that kmeans.Run drives (see Assigner.Stepper): the loop's
+// methods, kept out of the Assigner's own method set. The loop's buffers
+// belong to the Assigner, so it runs one session's run at a time: the
+// session that starts a run owns the loop until Finish or Close; a Start
+// from another session meanwhile fails with an error wrapping
+// errors.ErrUnsupported, and kmeans.Run drives that run from the host over
+// Assign (which serves any number of goroutines), with the same result.
+type deviceLoop struct{ a *Assigner }
 
-var _ driver.Stepper = (*deviceLoop)(nil)
+var (
+	_ driver.Stepper = (*deviceLoop)(nil)
+	_ io.Closer      = (*deviceLoop)(nil)
+)
 
-// stepper is a's device Lloyd loop (Assigner.Stepper).
-func (a *Assigner) stepper() driver.Stepper { return (*deviceLoop)(a) }
+// stepper is a new session of a's device Lloyd loop (Assigner.Stepper).
+func (a *Assigner) stepper() driver.Stepper { return &deviceLoop{a: a} }
+
+// errLoopBusy: Start while another session owns the device loop.
+var errLoopBusy = fmt.Errorf("the Assigner's device loop is running another run: %w", errors.ErrUnsupported)
+
+// claim makes l the owner of the device loop, unless another session owns
+// it (errLoopBusy).
+func (l *deviceLoop) claim() error {
+	a := l.a
+	a.loopMu.Lock()
+	defer a.loopMu.Unlock()
+	if a.loopOwner != nil && a.loopOwner != l {
+		return errLoopBusy
+	}
+	a.loopOwner = l
+	return nil
+}
+
+// owner returns l's Assigner when l owns the device loop, else
+// errNotStarted.
+func (l *deviceLoop) owner() (*Assigner, error) {
+	a := l.a
+	a.loopMu.Lock()
+	defer a.loopMu.Unlock()
+	if a.loopOwner != l {
+		return nil, errNotStarted
+	}
+	return a, nil
+}
+
+// Close implements io.Closer: it ends l's run, if it has one, so that
+// another session may start. kmeans.Run closes every session it gets.
+func (l *deviceLoop) Close() error {
+	a := l.a
+	a.loopMu.Lock()
+	defer a.loopMu.Unlock()
+	if a.loopOwner == l {
+		a.loopOwner = nil
+	}
+	return nil
+}
 
 // errNotStarted: a Stepper method other than Start before a successful Start.
 var errNotStarted = errors.New("no device run started (Start first)")
@@ -149,9 +198,12 @@ func (a *Assigner) ready() error {
 // maxStepRows rows, or a driver with fewer than 8 storage blocks per
 // compute shader or too small a block for the status.
 func (l *deviceLoop) Start(k int, centroids []float32) error {
-	a := (*Assigner)(l)
+	a := l.a
 	if k < 1 || len(centroids) < k*a.dim {
 		return fmt.Errorf("gpu: start: %d centroid values for k=%d and %d features", len(centroids), k, a.dim)
+	}
+	if err := l.claim(); err != nil {
+		return fmt.Errorf("gpu: start: %w", err)
 	}
 	if err := a.dev.do(func() error { return a.start(k, centroids[:k*a.dim]) }); err != nil {
 		return fmt.Errorf("gpu: start: %w", err)
@@ -284,12 +336,15 @@ func (a *Assigner) freeStep() {
 // batch ends, when a copy of the status block (a few words per iteration)
 // fills stats.
 func (l *deviceLoop) Step(stats []driver.StepStat, stopAtFixedPoint bool) (int, error) {
-	a := (*Assigner)(l)
+	a, err := l.owner()
+	if err != nil {
+		return 0, fmt.Errorf("gpu: step: %w", err)
+	}
 	if len(stats) == 0 {
 		return 0, nil
 	}
 	var ran int
-	err := a.dev.do(func() error {
+	err = a.dev.do(func() error {
 		var err error
 		ran, err = a.step(stats, stopAtFixedPoint)
 		return err
@@ -501,11 +556,14 @@ func read32[T int32 | uint32 | float32](a *Assigner, b *buffer, dst []T) {
 
 // State implements driver.Stepper.
 func (l *deviceLoop) State(owner []int32, dists []float32, counts []int) error {
-	a := (*Assigner)(l)
+	a, err := l.owner()
+	if err != nil {
+		return fmt.Errorf("gpu: state: %w", err)
+	}
 	if len(owner) < a.n || len(dists) < a.n {
 		return fmt.Errorf("gpu: state: owner and distance slices shorter than %d rows", a.n)
 	}
-	err := a.dev.do(func() error {
+	err = a.dev.do(func() error {
 		if err := a.ready(); err != nil {
 			return err
 		}
@@ -537,12 +595,15 @@ func (l *deviceLoop) State(owner []int32, dists []float32, counts []int) error {
 // every feature's sums; then the means pass recomputes every cluster's
 // centroid and the dirty flags are cleared (every mean is now current).
 func (l *deviceLoop) Move(rows []int, to []int32) (bool, error) {
-	a := (*Assigner)(l)
+	a, err := l.owner()
+	if err != nil {
+		return false, fmt.Errorf("gpu: move: %w", err)
+	}
 	if len(rows) != len(to) {
 		return false, fmt.Errorf("gpu: move: %d rows for %d targets", len(rows), len(to))
 	}
 	var moved bool
-	err := a.dev.do(func() error {
+	err = a.dev.do(func() error {
 		var err error
 		moved, err = a.move(rows, to)
 		return err
@@ -634,13 +695,17 @@ func (a *Assigner) move(rows []int, to []int32) (bool, error) {
 	return slot[0].Moved != 0, nil
 }
 
-// Finish implements driver.Stepper.
+// Finish implements driver.Stepper; once it succeeds, the session's run
+// has ended and the loop is free for another.
 func (l *deviceLoop) Finish(reassign bool, labels []int32, dists []float32, sums []uint64, counts []int, centroids []float32) error {
-	a := (*Assigner)(l)
+	a, err := l.owner()
+	if err != nil {
+		return fmt.Errorf("gpu: finish: %w", err)
+	}
 	if len(labels) < a.n || len(dists) < a.n {
 		return fmt.Errorf("gpu: finish: label and distance slices shorter than %d rows", a.n)
 	}
-	err := a.dev.do(func() error {
+	err = a.dev.do(func() error {
 		if err := a.ready(); err != nil {
 			return err
 		}
@@ -680,5 +745,5 @@ func (l *deviceLoop) Finish(reassign bool, labels []int32, dists []float32, sums
 	if err != nil {
 		return fmt.Errorf("gpu: finish: %w", err)
 	}
-	return nil
+	return l.Close()
 }

@@ -489,7 +489,12 @@ func runMeans(a *Assigner, sums, counts []uint32) ([]float32, bool, error) {
 		return nil, false, err
 	}
 	if !started {
-		if err := a.loop().Start(k, make([]float32, k)); err != nil {
+		// Start a run for its buffers, then leave the loop free: the means
+		// pass below works on the Assigner's state directly.
+		l := a.loop()
+		err := l.Start(k, make([]float32, k))
+		l.Close()
+		if err != nil {
 			return nil, false, err
 		}
 	}
@@ -542,7 +547,8 @@ func TestStepFault(t *testing.T) {
 				t.Fatalf("fault at dispatch %d: kmeans.Run error %v, want a step's ErrContextLost", fail, err)
 			}
 			t.Logf("fault at dispatch %d: %v", fail, err)
-			if err := a.loop().Start(5, make([]float32, 35)); !errors.Is(err, ErrContextLost) {
+			l := a.loop()
+			if err := l.Start(5, make([]float32, 35)); !errors.Is(err, ErrContextLost) {
 				t.Fatalf("Start after the loss: %v, want ErrContextLost", err)
 			}
 			if err := d.Close(); err != nil {
@@ -566,38 +572,39 @@ func TestStepperArguments(t *testing.T) {
 			t.Fatal(err)
 		}
 		stats := make([]driver.StepStat, 3)
-		if _, err := a.loop().Step(stats, true); !errors.Is(err, errNotStarted) {
+		l := a.loop()
+		if _, err := l.Step(stats, true); !errors.Is(err, errNotStarted) {
 			t.Fatalf("Step before Start: %v", err)
 		}
-		if err := a.loop().State(make([]int32, 4), make([]float32, 4), make([]int, 2)); !errors.Is(err, errNotStarted) {
+		if err := l.State(make([]int32, 4), make([]float32, 4), make([]int, 2)); !errors.Is(err, errNotStarted) {
 			t.Fatalf("State before Start: %v", err)
 		}
-		if _, err := a.loop().Move(nil, nil); !errors.Is(err, errNotStarted) {
+		if _, err := l.Move(nil, nil); !errors.Is(err, errNotStarted) {
 			t.Fatalf("Move before Start: %v", err)
 		}
-		if err := a.loop().Start(2, make([]float32, 5)); err == nil {
+		if err := l.Start(2, make([]float32, 5)); err == nil {
 			t.Fatal("Start with short centroids accepted")
 		}
-		if err := a.loop().Start(2, []float32{0, 0, 0, 10, 10, 10}); err != nil {
+		if err := l.Start(2, []float32{0, 0, 0, 10, 10, 10}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := a.loop().Move([]int{4}, []int32{0}); err == nil {
+		if _, err := l.Move([]int{4}, []int32{0}); err == nil {
 			t.Fatal("Move of row 4 of 4 accepted")
 		}
-		if _, err := a.loop().Move([]int{0}, []int32{2}); err == nil {
+		if _, err := l.Move([]int{0}, []int32{2}); err == nil {
 			t.Fatal("Move to cluster 2 of 2 accepted")
 		}
-		if _, err := a.loop().Move([]int{0}, nil); err == nil {
+		if _, err := l.Move([]int{0}, nil); err == nil {
 			t.Fatal("Move with mismatched slices accepted")
 		}
-		if err := a.loop().State(make([]int32, 4), make([]float32, 4), make([]int, 1)); err == nil {
+		if err := l.State(make([]int32, 4), make([]float32, 4), make([]int, 1)); err == nil {
 			t.Fatal("State with short counts accepted")
 		}
-		if err := a.loop().Finish(false, make([]int32, 4), make([]float32, 4), make([]uint64, 5), make([]int, 2), make([]float32, 6)); err == nil {
+		if err := l.Finish(false, make([]int32, 4), make([]float32, 4), make([]uint64, 5), make([]int, 2), make([]float32, 6)); err == nil {
 			t.Fatal("Finish with short sums accepted")
 		}
 		// A hand-driven run: two iterations, a fixed point at the second.
-		ran, err := a.loop().Step(stats, true)
+		ran, err := l.Step(stats, true)
 		if err != nil || ran != 2 || stats[0].Changed != 4 || !stats[0].Moved || stats[1].Changed != 0 || stats[1].Moved || stats[0].Empty {
 			t.Fatalf("Step: ran %d, %+v, %v", ran, stats[:ran], err)
 		}
@@ -609,25 +616,25 @@ func TestStepperArguments(t *testing.T) {
 		}
 		owner := make([]int32, 4)
 		counts := make([]int, 2)
-		if err := a.loop().State(owner, make([]float32, 4), counts); err != nil || !slices.Equal(owner, []int32{0, 0, 1, 1}) || !slices.Equal(counts, []int{2, 2}) {
+		if err := l.State(owner, make([]float32, 4), counts); err != nil || !slices.Equal(owner, []int32{0, 0, 1, 1}) || !slices.Equal(counts, []int{2, 2}) {
 			t.Fatalf("State: owner %v counts %v, %v", owner, counts, err)
 		}
 		// Move row 1 to cluster 1 and back: the means change, then return.
-		if moved, err := a.loop().Move([]int{1}, []int32{1}); err != nil || !moved {
+		if moved, err := l.Move([]int{1}, []int32{1}); err != nil || !moved {
 			t.Fatalf("Move: %v, %v", moved, err)
 		}
-		if moved, err := a.loop().Move([]int{1, 1}, []int32{1, 0}); err != nil || !moved {
+		if moved, err := l.Move([]int{1, 1}, []int32{1, 0}); err != nil || !moved {
 			t.Fatalf("Move back: %v, %v", moved, err)
 		}
 		// A move may leave a cluster empty (kmeans.Stepper.Move): it keeps
 		// its centroid, the other's mean moves.
-		if moved, err := a.loop().Move([]int{0, 1}, []int32{1, 1}); err != nil || !moved {
+		if moved, err := l.Move([]int{0, 1}, []int32{1, 1}); err != nil || !moved {
 			t.Fatalf("Move that empties cluster 0: %v, %v", moved, err)
 		}
 		labels := make([]int32, 4)
 		sums := make([]uint64, 6)
 		cent := make([]float32, 6)
-		if err := a.loop().Finish(false, labels, make([]float32, 4), sums, counts, cent); err != nil {
+		if err := l.Finish(false, labels, make([]float32, 4), sums, counts, cent); err != nil {
 			t.Fatal(err)
 		}
 		if !slices.Equal(labels, []int32{0, 0, 1, 1}) || !slices.Equal(sums, []uint64{0, 0, 0, 20, 20, 20}) || !slices.Equal(counts, []int{0, 4}) {
@@ -635,10 +642,10 @@ func TestStepperArguments(t *testing.T) {
 		}
 		// An empty cluster halts the batch, with or without stop.
 		for _, stop := range []bool{false, true} {
-			if err := a.loop().Start(3, []float32{0, 0, 0, 100, 100, 100, 10, 10, 10}); err != nil {
+			if err := l.Start(3, []float32{0, 0, 0, 100, 100, 100, 10, 10, 10}); err != nil {
 				t.Fatal(err)
 			}
-			ran, err := a.loop().Step(stats, stop)
+			ran, err := l.Step(stats, stop)
 			if err != nil || ran != 1 || !stats[0].Empty || stats[0].Moved {
 				t.Fatalf("Step with an empty cluster: ran %d, %+v, %v", ran, stats[:ran], err)
 			}
@@ -649,7 +656,7 @@ func TestStepperArguments(t *testing.T) {
 		if err := a.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := a.loop().Step(stats, true); !errors.Is(err, ErrClosed) {
+		if _, err := l.Step(stats, true); !errors.Is(err, ErrClosed) {
 			t.Fatalf("Step after Close: %v", err)
 		}
 		if n := liveBuffers(t, d); n != 0 {
@@ -712,7 +719,8 @@ func TestStepperRowLimit(t *testing.T) {
 			t.Fatal(err)
 		}
 		cent := rowCentroids(r, over, 3)
-		err = a.loop().Start(3, cent)
+		l := a.loop()
+		err = l.Start(3, cent)
 		if !errors.Is(err, errors.ErrUnsupported) || !strings.Contains(err.Error(), fmt.Sprintf("at most %d rows", limit)) {
 			t.Fatalf("Start with %d rows over a limit of %d: %v, want errors.ErrUnsupported naming the limit", over.N, limit, err)
 		}
@@ -721,7 +729,7 @@ func TestStepperRowLimit(t *testing.T) {
 		}
 		t.Logf("%v", err)
 		checkParity(t, a, over, cent, 3)
-		if _, err := a.loop().Step(make([]driver.StepStat, 2), true); !errors.Is(err, errNotStarted) {
+		if _, err := l.Step(make([]driver.StepStat, 2), true); !errors.Is(err, errNotStarted) {
 			t.Fatalf("Step after a refused Start: %v", err)
 		}
 		// kmeans.Run sees ErrUnsupported and drives the same Assigner from
@@ -838,11 +846,12 @@ func TestStepperHaltDispatchesNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := a.loop().Start(2, []float32{0, 0, 0, 10, 10, 10}); err != nil {
+		l := a.loop()
+		if err := l.Start(2, []float32{0, 0, 0, 10, 10, 10}); err != nil {
 			t.Fatal(err)
 		}
 		stats := make([]driver.StepStat, 5)
-		if ran, err := a.loop().Step(stats, true); err != nil || ran != 2 {
+		if ran, err := l.Step(stats, true); err != nil || ran != 2 {
 			t.Fatalf("Step: ran %d, %v; want a fixed point at the second iteration", ran, err)
 		}
 		groups := func() []uint32 {
@@ -866,7 +875,7 @@ func TestStepperHaltDispatchesNothing(t *testing.T) {
 			t.Fatalf("slots run: %v", got)
 		}
 		// The next batch starts with the planned groups again.
-		if ran, err := a.loop().Step(stats, false); err != nil || ran != 5 || stats[4].Changed != 0 || stats[4].Inertia != 3 {
+		if ran, err := l.Step(stats, false); err != nil || ran != 5 || stats[4].Changed != 0 || stats[4].Inertia != 3 {
 			t.Fatalf("Step after a halted batch: ran %d, %+v, %v", ran, stats, err)
 		}
 		if p := groups(); p[0] != 1 {
@@ -888,6 +897,7 @@ func TestStepperSpecialInertia(t *testing.T) {
 			t.Fatal(err)
 		}
 		nan, huge := float32(math.NaN()), float32(1e30)
+		l := a.loop()
 		for _, c := range []struct {
 			name string
 			k    int
@@ -899,10 +909,10 @@ func TestStepperSpecialInertia(t *testing.T) {
 		} {
 			cent := c.cent()
 			var ds [1]driver.StepStat
-			if err := a.loop().Start(c.k, cent); err != nil {
+			if err := l.Start(c.k, cent); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := a.loop().Step(ds[:], false); err != nil {
+			if _, err := l.Step(ds[:], false); err != nil {
 				t.Fatal(err)
 			}
 			h, g := firstStep(t, data, c.k, cent), ds[0]

@@ -16,6 +16,18 @@ type Data struct {
 // Row returns row i.
 func (d Data) Row(i int) []uint8 { return d.X[i*d.D : (i+1)*d.D] }
 
+// Validate reports whether d is a matrix k-means can work on: at least one
+// row of at least one feature, and exactly N*D values. The error is a
+// *ConfigError about the field "Data" (Run, Predict and Config.Validate
+// return it; package cpu's Assign does too, for an Assigner made for such
+// data).
+func (d Data) Validate() error {
+	if d.N < 1 || d.D < 1 || len(d.X) != d.N*d.D {
+		return &ConfigError{Field: "Data", Msg: fmt.Sprintf("%d rows x %d features with %d values", d.N, d.D, len(d.X))}
+	}
+	return nil
+}
+
 // Assigner is the assignment step of Lloyd's algorithm, the part a backend
 // implements. An Assigner is made for one Data (a GPU backend uploads it
 // once) and is reused for every k and every iteration.

@@ -28,8 +28,9 @@ type Config struct {
 	// the data); Init must then be "".
 	InitRows []int
 	// NInit is the number of restarts, scikit-learn's n_init; the lowest
-	// inertia wins. 0 means 1. With InitRows every restart starts from
-	// them, so NInit > 1 only repeats the same run.
+	// inertia wins. 0 means 1. With InitRows there is one run whatever
+	// NInit says, since every restart would start from the same rows (as
+	// scikit-learn does for an explicit init, with a RuntimeWarning).
 	NInit int
 	// Rand drives random and kmeans++ initialisation. nil means
 	// rand.New(rand.NewPCG(0, uint64(K))), the stream the command line uses
@@ -79,7 +80,7 @@ func (cfg Config) withDefaults() Config {
 	if cfg.MaxIter == 0 {
 		cfg.MaxIter = DefaultMaxIter
 	}
-	if cfg.NInit == 0 {
+	if cfg.NInit == 0 || cfg.NInit > 1 && cfg.InitRows != nil {
 		cfg.NInit = 1
 	}
 	if cfg.Rand == nil {
@@ -98,9 +99,10 @@ func (cfg Config) Validate(data Data) error {
 		}
 		return &ConfigError{Field: field, Value: v, Msg: fmt.Sprintf(format, args...)}
 	}
+	if err := data.Validate(); err != nil {
+		return err
+	}
 	switch {
-	case data.N < 1 || data.D < 1 || len(data.X) != data.N*data.D:
-		return bad("Data", nil, "%d rows x %d features with %d values", data.N, data.D, len(data.X))
 	case cfg.K < 1:
 		return bad("K", cfg.K, "want k >= 1")
 	case cfg.K > data.N:

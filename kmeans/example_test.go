@@ -16,10 +16,7 @@ import (
 // predict the clusters of other tiles, write the centroids as PNG files.
 func Example() {
 	// Load the five embedded 528x544 sheets and cut them into 16x16 tiles.
-	var srcs []tiles.Source
-	for _, s := range embedded.Sheets() {
-		srcs = append(srcs, tiles.Source{Name: s.Name, Data: s.Data})
-	}
+	srcs := embedded.Sheets()
 	t, err := tiles.LoadSources(srcs, tiles.Options{Size: 16})
 	if err != nil {
 		fmt.Println(err)

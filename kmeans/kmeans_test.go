@@ -608,3 +608,20 @@ func TestInertiaSameForAnyWorkers(t *testing.T) {
 		t.Errorf("Inertia() %v, Run's %v", got, first.Inertia)
 	}
 }
+
+// TestMalformedData: rows that do not fill N*D values are an error from
+// Predict and Run (and from the CPU Assigner made for them), never a panic.
+func TestMalformedData(t *testing.T) {
+	bad := kmeans.Data{N: 4, D: 2, X: []uint8{1, 2, 3}}
+	a := cpu.New(bad, cpu.Options{})
+	cent := []float32{0, 0}
+	if _, _, err := kmeans.Predict(bad, a, cent, 1); !errors.Is(err, kmeans.ErrConfig) {
+		t.Errorf("Predict: %v, want a ConfigError", err)
+	}
+	if _, err := kmeans.Run(context.Background(), bad, a, kmeans.Config{K: 1}); !errors.Is(err, kmeans.ErrConfig) {
+		t.Errorf("Run: %v, want a ConfigError", err)
+	}
+	if err := a.Assign(cent, 1, make([]int32, 4), make([]float32, 4)); err == nil || !strings.Contains(err.Error(), "4 rows x 2 features with 3 values") {
+		t.Errorf("Assign: %v", err)
+	}
+}

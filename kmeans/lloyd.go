@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -54,6 +55,9 @@ func Run(ctx context.Context, data Data, a Assigner, cfg Config) (*Result, error
 	var device driver.Stepper
 	if d, ok := a.(deviceAssigner); ok && !cfg.HostLoop {
 		device = d.Stepper()
+		if c, ok := device.(io.Closer); ok {
+			defer c.Close() // the run's session ends with Run, whatever happened
+		}
 	}
 	var host driver.Stepper
 	var best *Result
@@ -129,8 +133,8 @@ loop:
 		want := min(batch, cfg.MaxIter-res.Iterations)
 		batch = min(2*batch, stepBatch)
 		ran, err := s.Step(stats[:want], !cfg.FixedIters)
-		if err == nil && ran < 1 {
-			err = fmt.Errorf("Step ran no iteration of %d asked", want)
+		if err == nil && (ran < 1 || ran > want) {
+			err = fmt.Errorf("Step ran %d iterations of %d asked", ran, want)
 		}
 		if err != nil {
 			return fail(fmt.Sprintf("iteration %d", res.Iterations+1), err)
@@ -204,7 +208,7 @@ loop:
 // Inertia returns the float64 sum over rows of the squared distance to the
 // mean of its cluster (means is k*D, row-major): scikit-learn's inertia_.
 // The sum is taken in a fixed order whatever the number of cores: rows in
-// chunks of inertiaChunk, each row's features in four interleaved partial
+// chunks of 4096 rows, each row's features in four interleaved partial
 // sums (features j mod 4), the chunks' sums added in row order; chunks run
 // on up to GOMAXPROCS goroutines (Run's uses Config.Workers). Each square is
 // rounded before it is added (never fused), so every build and machine

@@ -44,6 +44,9 @@ func Nearest(x []uint8, centroids []float32, k int) (int32, float32) {
 // each row's squared distance to its centroid, by the arithmetic contract.
 // To label new data with a Result, pass res.Centroids and res.K.
 func Predict(data Data, a Assigner, centroids []float32, k int) (labels []int32, dists []float32, err error) {
+	if err := data.Validate(); err != nil {
+		return nil, nil, err
+	}
 	if len(centroids) != k*data.D || k < 1 {
 		return nil, nil, fmt.Errorf("kmeans: predict: %d centroid values for k=%d and %d features", len(centroids), k, data.D)
 	}

@@ -195,7 +195,6 @@ func silhouettes(ctx context.Context, data Data, a Assigner, labels [][]int32, o
 	var which []int
 	var sub [][]int32
 	var ks []int
-	var sums [][]float64
 	for l := range out {
 		s := &out[l]
 		if s.Omitted != "" {
@@ -222,28 +221,45 @@ func silhouettes(ctx context.Context, data Data, a Assigner, labels [][]int32, o
 		which = append(which, l)
 		sub = append(sub, lab)
 		ks = append(ks, s.K)
-		sums = append(sums, make([]float64, n*s.K))
 	}
-	if len(which) == 0 {
-		return nil
-	}
-	var err error
-	if ds, ok := a.(DistanceSummer); ok {
-		err = ds.SumDistances(ctx, rows, sub, ks, sums)
-	} else {
-		err = SumDistances(ctx, data, rows, sub, ks, sums)
-	}
-	if err != nil {
-		return fmt.Errorf("kmeans: score: silhouette: %w", err)
-	}
-	for w, l := range which {
-		s := &out[l]
-		s.SilhouetteRows = rows
-		s.RowSilhouette = silhouetteSamples(sums[w], sub[w], ks[w])
-		s.Silhouette, s.ClusterSilhouette = silhouetteMeans(s.RowSilhouette, sub[w], ks[w])
+	// One pass over the pairs per batch of labellings whose sums fit
+	// maxBatchSums.
+	for len(which) > 0 {
+		b, total := 0, 0
+		for b < len(which) && (b == 0 || total+n*ks[b] <= maxBatchSums) {
+			total += n * ks[b]
+			b++
+		}
+		sums := make([][]float64, b)
+		for w := range sums {
+			sums[w] = make([]float64, n*ks[w])
+		}
+		var err error
+		if ds, ok := a.(DistanceSummer); ok {
+			err = ds.SumDistances(ctx, rows, sub[:b], ks[:b], sums)
+		} else {
+			err = SumDistances(ctx, data, rows, sub[:b], ks[:b], sums)
+		}
+		if err != nil {
+			return fmt.Errorf("kmeans: score: silhouette: %w", err)
+		}
+		for w, l := range which[:b] {
+			s := &out[l]
+			s.SilhouetteRows = rows
+			s.RowSilhouette = silhouetteSamples(sums[w], sub[w], ks[w])
+			s.Silhouette, s.ClusterSilhouette = silhouetteMeans(s.RowSilhouette, sub[w], ks[w])
+		}
+		which, sub, ks = which[b:], sub[b:], ks[b:]
 	}
 	return nil
 }
+
+// maxBatchSums bounds the sums (rows x clusters, summed over labellings)
+// one pass over the pairs computes: 2^24 of them, which a backend holds
+// in about 24 bytes each (the CPU's integer sums and the float64
+// results), 400 MB. A sweep with more clusters takes more passes. (A
+// variable for tests.)
+var maxBatchSums = 1 << 24
 
 // silhouetteSamples returns each row's silhouette s(i) from the sums of
 // a DistanceSummer (sums[i*k+c], the sum of row i's distances to the rows

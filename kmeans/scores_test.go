@@ -230,3 +230,34 @@ func TestRecommend(t *testing.T) {
 		t.Errorf("%d %q", k, rule)
 	}
 }
+
+// TestScoreBatches: a sweep whose sums pass the batch bound is scored in
+// several passes, with the same results as in one.
+func TestScoreBatches(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	data := randdata.Rows(rng, 120, 5, 256)
+	var labels [][]int32
+	ks := []int{2, 3, 9, 4}
+	for _, k := range ks {
+		lab := make([]int32, data.N)
+		for i := range lab {
+			lab[i] = int32(rng.IntN(k))
+		}
+		labels = append(labels, lab)
+	}
+	a := cpu.New(data, cpu.Options{})
+	one, err := kmeans.Score(context.Background(), data, a, labels, ks, kmeans.ScoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kmeans.SetMaxBatchSums(120 * 5)()
+	many, err := kmeans.Score(context.Background(), data, a, labels, ks, kmeans.ScoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range one {
+		if one[i].Silhouette != many[i].Silhouette || !slices.Equal(one[i].RowSilhouette, many[i].RowSilhouette) {
+			t.Errorf("k=%d: %v in one pass, %v in several", ks[i], one[i].Silhouette, many[i].Silhouette)
+		}
+	}
+}

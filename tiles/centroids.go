@@ -82,6 +82,11 @@ func pathCause(err error) error {
 // as RGB (transparent pixels composited over white). Errors are
 // *CentroidsError for the folder, or name the file: a decoding error (as
 // Load's) or a size that differs from centroid1.png's.
+//
+// A PNG holds each mean rounded to a whole number, so predicting with the
+// centroids read back can differ from the fit for tiles near a boundary
+// (the command's assign says so); to keep the exact float32 centroids, save
+// kmeans.Result.Centroids with npy.Write.
 func ReadCentroids(dir string) (*Centroids, error) {
 	entries, err := os.ReadDir(dir)
 	switch {

@@ -54,21 +54,39 @@ func (e *corruptError) Error() string {
 func (e *corruptError) Unwrap() error        { return e.err }
 func (e *corruptError) Is(target error) bool { return target == ErrCorrupt }
 
-// maxPixels is the most pixels one sheet may have (2^28, a 16384x16384
-// image), so that a corrupt or hostile header cannot make the decoder
-// allocate gigabytes.
+// maxPixels is the most pixels one sheet may have unless
+// Options.MaxPixels says otherwise (2^28, a 16384x16384 image), so that a
+// corrupt or hostile header cannot make the decoder allocate gigabytes.
 const maxPixels = 1 << 28
 
-// tooLargeError reports an image whose header declares more than
-// maxPixels.
+// ErrTooLarge is matched (errors.Is) by the error for a sheet whose header
+// declares more pixels than Options.MaxPixels allows (2^28 by default).
+var ErrTooLarge = errors.New("image larger than the pixel limit")
+
+// tooLargeError reports an image whose header declares more than limit
+// pixels; it matches ErrTooLarge.
 type tooLargeError struct {
 	path          string
 	format        string
 	width, height int
+	limit         int64
 }
 
 func (e *tooLargeError) Error() string {
-	return fmt.Sprintf("load %s: %s image of %dx%d pixels is larger than the %d-pixel limit", e.path, e.format, e.width, e.height, maxPixels)
+	return fmt.Sprintf("load %s: %s image of %dx%d pixels is larger than the %d-pixel limit", e.path, e.format, e.width, e.height, e.limit)
+}
+
+func (e *tooLargeError) Is(target error) bool { return target == ErrTooLarge }
+
+// checkPixels refuses a sheet of more than limit pixels (0: maxPixels).
+func checkPixels(name string, h header, limit int64) error {
+	if limit <= 0 {
+		limit = maxPixels
+	}
+	if w, ht := int64(h.stored.Width), int64(h.stored.Height); w*ht > limit || w < 0 || ht < 0 {
+		return &tooLargeError{path: name, format: h.Format, width: h.stored.Width, height: h.stored.Height, limit: limit}
+	}
+	return nil
 }
 
 // info is what decoding finds out about a sheet besides its pixels.
@@ -94,8 +112,8 @@ func sniff(name string, r io.ReaderAt, size int64) (header, error) {
 		return header{}, classify(name, format, err, r)
 	}
 	h := header{info: info{Format: format, Width: cfg.Width, Height: cfg.Height}, stored: cfg}
-	if int64(cfg.Width)*int64(cfg.Height) > maxPixels || cfg.Width < 0 || cfg.Height < 0 {
-		return header{}, &tooLargeError{path: name, format: format, width: cfg.Width, height: cfg.Height}
+	if cfg.Width < 0 || cfg.Height < 0 {
+		return header{}, checkPixels(name, h, maxPixels)
 	}
 	if format == "tiff" {
 		if err := checkTIFF(name, io.NewSectionReader(r, 0, size)); err != nil {
@@ -159,6 +177,9 @@ func classify(name, format string, err error, r io.ReaderAt) error {
 func decodeImage(name string, data []byte) (image.Image, info, error) {
 	r := bytes.NewReader(data)
 	h, err := sniff(name, r, int64(len(data)))
+	if err == nil {
+		err = checkPixels(name, h, maxPixels)
+	}
 	if err != nil {
 		return nil, info{}, err
 	}

@@ -50,8 +50,9 @@
 // valid image using a feature the decoder lacks, such as a JPEG with 3x1
 // chroma subsampling or a BMP with RLE compression, or a layout that the
 // decoder is known to read into wrong pixels: TIFF with separate colour
-// planes, PlanarConfiguration 2). An image of more than 2^28 pixels is
-// refused before it is decoded. The tests hold true pixels, written by
+// planes, PlanarConfiguration 2); ErrTooLarge (more pixels than
+// Options.MaxPixels, 2^28 unless set, refused from the header before the
+// pixels are decoded). The tests hold true pixels, written by
 // Pillow, ImageMagick and tiffcp, for every format and layout
 // (testdata/formats), so a refusal is lifted when the decoder gets it
 // right. (Tiled TIFFs whose size is not a multiple of the TIFF tile were

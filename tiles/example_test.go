@@ -17,10 +17,7 @@ import (
 // Load the embedded sheets (five 528x544 PNGs) as 16x16 gray tiles: 5 x 33
 // x 34 tiles of 256 features, each remembering where it was cut.
 func ExampleLoadSources() {
-	var srcs []tiles.Source
-	for _, s := range embedded.Sheets() {
-		srcs = append(srcs, tiles.Source{Name: s.Name, Data: s.Data})
-	}
+	srcs := embedded.Sheets()
 	t, err := tiles.LoadSources(srcs, tiles.Options{Size: 16})
 	if err != nil {
 		fmt.Println(err)

@@ -83,6 +83,13 @@ type Options struct {
 	// Workers bounds the sheets decoded at once; 0 means GOMAXPROCS. The
 	// result does not depend on it.
 	Workers int
+	// MaxPixels is the most pixels (width x height) a sheet may have; 0
+	// means 2^28 (a 16384 x 16384 image). A sheet whose header declares
+	// more is refused with an error matching ErrTooLarge before its pixels
+	// are decoded, so that a corrupt or hostile header cannot make the
+	// decoder allocate gigabytes (a decoded 8-bit RGBA sheet takes 4 bytes
+	// a pixel, a 16-bit one 8).
+	MaxPixels int64
 }
 
 // grid resolves Grid and Size.
@@ -209,6 +216,9 @@ func load(ins []input, opts Options) (*Set, error) {
 	hdrs := make([]header, len(ins))
 	if err := parallel(len(ins), workers, func(i int) error {
 		h, err := ins[i].header()
+		if err == nil {
+			err = checkPixels(ins[i].name, h, opts.MaxPixels)
+		}
 		if err != nil {
 			return err
 		}

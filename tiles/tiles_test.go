@@ -285,10 +285,7 @@ func oldGrayTiles(t *testing.T, srcs []tiles.Source, size int) []uint8 {
 // gives the bytes earlier versions gave, on the embedded sheets, the real
 // USPS JPEGs, and opaque files of every format.
 func TestGrayByteIdentical(t *testing.T) {
-	var emb []tiles.Source
-	for _, s := range embedded.Sheets() {
-		emb = append(emb, tiles.Source{Name: s.Name, Data: s.Data})
-	}
+	emb := embedded.Sheets()
 	check := func(name string, srcs []tiles.Source, size int) {
 		got, err := tiles.LoadSources(srcs, tiles.Options{Size: size, Crop: true})
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 
@@ -23,7 +24,7 @@ import (
 // assignOptions are the flags of the assign command.
 type assignOptions struct {
 	centroids string
-	sheets    sheetFlags // -tile defaults to the centroids' size, -color to their colour
+	sheets    sheetFlags // -tile defaults to the centroids' size, -color to their colour, the rest to the run's (runmeta.go)
 	output    string     // file, or "-" for stdout
 	workers   int
 	quiet     bool
@@ -37,10 +38,26 @@ func parseAssignFlags(args []string, stderr io.Writer) (*assignOptions, error) {
 	fs.StringVar(&o.output, "o", "labels.csv", "output CSV `FILE` (- for stdout)")
 	fs.IntVar(&o.workers, "workers", 0, "CPU worker goroutines (0: all cores)")
 	fs.BoolVar(&o.quiet, "q", false, "print nothing but errors")
+	// The defaults are the centroids' and the run's, not run's own.
+	fromRun := "; default: as the run that wrote -centroids did (its summary.json), else "
+	for _, f := range []struct{ name, dflt string }{
+		{"tile", "; default: the centroids' size"},
+		{"color", "; default: the centroids' colour"},
+		{"background", fromRun + "white"},
+		{"margin", fromRun + "0"},
+		{"spacing", fromRun + "0"},
+		{"crop", fromRun + "off"},
+		{"skip-blank", fromRun + "off"},
+	} {
+		fl := fs.Lookup(f.name)
+		fl.Usage += f.dflt
+		fl.DefValue = zeroString(fl.Value) // PrintDefaults then adds no "(default ...)"
+	}
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: tilekmeans assign -centroids DIR -images PATH... [flags]")
 		fmt.Fprintln(fs.Output(), "Assigns every tile of the sheets to the nearest saved centroid and writes tile,sheet,row,col,cluster,distance.")
-		fmt.Fprintln(fs.Output(), "-tile and -color default to the centroids' size and colour.")
+		fmt.Fprintln(fs.Output(), "-tile and -color default to the centroids' size and colour; when DIR is one k of a run's output, the")
+		fmt.Fprintln(fs.Output(), "sheets are cut as the run cut its own (summary.json beside DIR), and a flag that says otherwise is refused.")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args, &o.sheets.images, stderr); err != nil {
@@ -71,6 +88,9 @@ func (a *app) assignCommand(ctx context.Context, args []string) error {
 	if o.quiet {
 		logw = io.Discard
 	}
+	if err := a.checkMemory(append(o.sheets.needs(), workersNeed(o.workers))...); err != nil {
+		return err
+	}
 	cents, err := tiles.ReadCentroids(o.centroids)
 	if errors.Is(err, tiles.ErrNoCentroids) {
 		if ks := centroidFolders(o.centroids); len(ks) > 0 {
@@ -82,6 +102,17 @@ func (a *app) assignCommand(ctx context.Context, args []string) error {
 	}
 	if err != nil {
 		return err // names the centroid file
+	}
+	// A k folder of a run's output: the run's summary.json beside it says
+	// how many centroids it holds and how the run cut its sheets.
+	meta, err := readRunMeta(o.centroids)
+	if err != nil {
+		return err
+	}
+	if meta != nil {
+		if err := meta.checkCentroids(o.centroids, cents); err != nil {
+			return err
+		}
 	}
 	size := tileSize{cents.Width, cents.Height}
 	switch {
@@ -96,12 +127,33 @@ func (a *app) assignCommand(ctx context.Context, args []string) error {
 	case o.sheets.color != cents.Color:
 		return usagef("-color %s: the centroids in %s are %s (leave -color out to use theirs)", o.sheets.color, o.centroids, cents.Color)
 	}
+	took := ""
+	if meta != nil {
+		if took, err = meta.apply(&o.sheets, o.centroids); err != nil {
+			return err
+		}
+	}
 	t, err := o.sheets.load(o.workers, "")
 	if ge := (*tiles.GridError)(nil); errors.As(err, &ge) {
+		if meta != nil && len(ge.Fits) > 0 && o.sheets.tileset == "" {
+			// Not the run's grid, and -margin or -spacing would contradict
+			// the run: say so instead of advising them.
+			return fmt.Errorf("load %v; the grid is that of the run that wrote %s (%s), which these sheets are not laid out in",
+				ge, o.centroids, meta.path)
+		}
 		return fmt.Errorf("%w; the tile size is that of the %s centroids in %s", err, size.dims(), o.centroids)
 	}
 	if err != nil {
 		return err
+	}
+	if t.Width != cents.Width || t.Height != cents.Height {
+		return usagef("-tileset %s: its tiles are %dx%d, the centroids in %s are %s", o.sheets.tileset, t.Width, t.Height, o.centroids, size.dims())
+	}
+	if meta != nil {
+		if err := meta.checkGrid(&o.sheets, o.centroids, t); err != nil {
+			return err
+		}
+		fmt.Fprintf(logw, "tilekmeans: cutting the sheets as the run did (%s): %s %s tiles, %s\n", meta.path, size.dims(), cents.Color, took)
 	}
 	noteSheets(logw, t, o.sheets.background)
 	if err := ctx.Err(); err != nil {
@@ -129,8 +181,8 @@ func (a *app) assignCommand(ctx context.Context, args []string) error {
 	if where == "-" {
 		where = "stdout"
 	}
-	fmt.Fprintf(logw, "tilekmeans: %d tiles of %s from %s assigned to the %d centroids in %s, sizes %v; wrote %s\n",
-		n, tileDesc(t), plural(len(t.Sheets), "sheet"), cents.K, o.centroids, sizes, where)
+	fmt.Fprintf(logw, "tilekmeans: %d tiles of %s from %s assigned to the %d centroids in %s, sizes %s; wrote %s\n",
+		n, tileDesc(t), plural(len(t.Sheets), "sheet"), cents.K, o.centroids, sizesText(sizes, "the CSV's cluster column"), where)
 	return nil
 }
 
@@ -166,4 +218,14 @@ func writeAssignment(w io.Writer, t *tiles.Set, labels []int32, dists []float32)
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// zeroString is what the zero value of v's type prints, which package flag
+// takes for "no default" (as its isZeroValue does).
+func zeroString(v flag.Value) string {
+	typ := reflect.TypeOf(v)
+	if typ.Kind() == reflect.Pointer {
+		return reflect.New(typ.Elem()).Interface().(flag.Value).String()
+	}
+	return reflect.Zero(typ).Interface().(flag.Value).String()
 }

@@ -86,7 +86,8 @@ func (b *backend) name() string {
 func (a *app) openBackend(o *runOptions, data kmeans.Data, logw io.Writer) (*backend, error) {
 	b := &backend{cpu: cpu.New(data, cpuOptions(o.workers, o.prune)), auto: o.backend == backendAuto, logw: logw}
 	b.assigner = b.cpu
-	if o.backend == backendCPU {
+	if o.backend == backendCPU || !glenv.BuiltWithGPU && !gpuAsked(o.sheets.set) {
+		// A CPU-only build that no GPU flag asked for has nothing to say.
 		return b, nil
 	}
 	g, err := a.openGPU(o.gpu.options(o.context), data)
@@ -153,4 +154,10 @@ func (b *backend) fallBack(err error) bool {
 	b.assigner = b.cpu
 	fmt.Fprintf(b.logw, "tilekmeans: GPU failed, continuing on the CPU: %v\n", err)
 	return true
+}
+
+// gpuAsked reports whether the command line (set: the flags given) asked
+// for a GPU or named one.
+func gpuAsked(set map[string]bool) bool {
+	return set["backend"] || set["backends"] || set["context"] || set["device"] || set["allow-mismatch"]
 }

@@ -32,7 +32,8 @@ import (
 // benchOptions are the flags of the bench command.
 type benchOptions struct {
 	sheets   sheetFlags
-	sizes    []int // tile counts; 0 stands for the loaded data as it is
+	sizes    []int  // multiples of the loaded tiles
+	sizeText string // -sizes as given
 	ks       []int
 	iters    int
 	reps     int
@@ -164,12 +165,12 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
 	kFlag := fs.String("k", "5,64,256", "cluster `counts`")
 	fs.IntVar(&o.iters, "iters", 20, "fixed Lloyd `iterations` per repetition")
 	fs.IntVar(&o.reps, "reps", 5, "`repetitions`; figures are medians with [min..max]")
-	backends := fs.String("backends", "cpu,gpu", "backends to compare")
+	backends := fs.String("backends", "cpu,gpu", "backends to compare: cpu, gpu or cpu,gpu (by default a GPU that cannot be opened is left out with a note)")
 	fs.StringVar(&o.context, "context", glenv.ContextAuto, "OpenGL context for the GPU: auto | glfw | egl")
 	o.gpu.addDevice(fs)
-	o.gpu.addAllowMismatch(fs)
+	o.gpu.addAllowMismatch(fs, "bench marks the device 'parity canary failed'")
 	fs.DurationVar(&o.budget, "budget", 30*time.Second, "time allowed per backend, size and k; fewer repetitions and iterations are measured beyond it")
-	fs.Uint64Var(&o.seed, "seed", 0, "seed for the initial centroids and the noise")
+	fs.Uint64Var(&o.seed, "seed", 0, "`seed` of the initial centroids and the noise: a whole number 0..2^64-1")
 	fs.IntVar(&o.workers, "workers", 0, "CPU worker goroutines (0: all cores)")
 	addPruneFlag(fs, &o.prune)
 	fs.BoolVar(&o.asJSON, "json", false, "print JSON instead of a table")
@@ -189,6 +190,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (*benchOptions, error) {
 	if o.sizes, err = parseIntList("sizes", *sizes); err != nil {
 		return nil, err
 	}
+	o.sizeText = *sizes
 	if o.ks, err = parseIntList("k", *kFlag); err != nil {
 		return nil, err
 	}
@@ -245,8 +247,14 @@ func (a *app) benchCommand(ctx context.Context, args []string) (err error) {
 			err = perr
 		}
 	}()
+	if err := a.checkMemory(append(o.sheets.needs(), workersNeed(o.workers))...); err != nil {
+		return err
+	}
 	t, err := o.sheets.load(o.workers, "")
 	if err != nil {
+		return err
+	}
+	if err := a.checkMemory(benchNeed(o.sizeText, slices.Max(o.sizes), t, slices.Contains(o.backends, backendCPU))); err != nil {
 		return err
 	}
 	base := kmeans.Data{N: t.N(), D: t.D, X: t.Pix}
@@ -302,6 +310,9 @@ func (a *app) benchBackend(ctx context.Context, name string, o *benchOptions, ba
 	}
 	device += ", prune " + o.prune.String()
 	if name == backendGPU {
+		if !glenv.BuiltWithGPU && !gpuAsked(o.sheets.set) {
+			return nil, nil // a CPU-only build: the default -backends mean the CPU
+		}
 		start := time.Now()
 		var err error
 		if dev, err = gpu.Open(o.gpu.options(o.context)); err != nil {

@@ -58,10 +58,7 @@ func TestExportNpy(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var srcs []tiles.Source
-	for _, s := range embedded.Sheets() {
-		srcs = append(srcs, tiles.Source{Name: s.Name, Data: s.Data})
-	}
+	srcs := embedded.Sheets()
 	want, err := tiles.LoadSources(srcs, tiles.Options{Size: 16})
 	if err != nil {
 		t.Fatal(err)

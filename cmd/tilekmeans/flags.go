@@ -5,10 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // errHelp is returned after -h printed the usage.
@@ -33,7 +35,7 @@ func parseFlags(fs *flag.FlagSet, args []string, images *listFlag, stderr io.Wri
 			return errHelp
 		}
 		if err != nil {
-			return usagef("%s", flagError(fs.Name(), err))
+			return usagef("%s", flagError(fs, err))
 		}
 		rest := fs.Args()
 		i := 0
@@ -94,17 +96,18 @@ func kList(ks []int) string {
 // refused.
 var flagValueError = regexp.MustCompile(`^invalid value "(.*)" for flag -([^:]+): (.*)$`)
 
-// flagError words a parse error of the flag set name as the rest of the
+// flagError words a parse error of the flag set fs as the rest of the
 // command does, "-flag value: what is wrong": a value's own error drops its
 // leading `... "value": ` (which would say the value twice), and the
-// number flags' "parse error" says what was wanted. Other errors keep
-// package flag's words after the command name.
-func flagError(name string, err error) string {
+// number flags' "parse error" and "value out of range" say what was wanted
+// (numberWant). Other errors keep package flag's words after the command
+// name.
+func flagError(fs *flag.FlagSet, err error) string {
 	m := flagValueError.FindStringSubmatch(err.Error())
 	if m == nil {
-		return fmt.Sprintf("%s: %v", name, err)
+		return fmt.Sprintf("%s: %v", fs.Name(), err)
 	}
-	value, flag, why := m[1], m[2], m[3]
+	value, name, why := m[1], m[2], m[3]
 	if _, rest, ok := strings.Cut(why, fmt.Sprintf("%q: ", value)); ok {
 		why = rest
 	}
@@ -113,6 +116,37 @@ func flagError(name string, err error) string {
 		why = "not a number"
 	case "value out of range":
 		why = "out of range"
+	default:
+		return fmt.Sprintf("-%s %s: %s", name, value, why)
 	}
-	return fmt.Sprintf("-%s %s: %s", flag, value, why)
+	if want := numberWant(fs.Lookup(name), why == "out of range"); want != "" {
+		why += " (want " + want + ")"
+	}
+	return fmt.Sprintf("-%s %s: %s", name, value, why)
+}
+
+// numberWant says what a number flag of package flag's own kinds takes:
+// "a whole number 0..18446744073709551615" for a uint64 (a negative seed
+// is no "number" to package flag), "a whole number" for an int (its range
+// only when the value was out of it); "" for a flag of another kind.
+func numberWant(f *flag.Flag, outOfRange bool) string {
+	if f == nil {
+		return ""
+	}
+	g, ok := f.Value.(flag.Getter)
+	if !ok {
+		return ""
+	}
+	switch g.Get().(type) {
+	case int:
+		if outOfRange {
+			return fmt.Sprintf("a whole number %d..%d", math.MinInt, math.MaxInt)
+		}
+		return "a whole number"
+	case uint64:
+		return fmt.Sprintf("a whole number 0..%d", uint64(math.MaxUint64))
+	case time.Duration:
+		return "a duration: a number with its unit, like 30s, 1m or 1h30m"
+	}
+	return ""
 }

@@ -32,9 +32,10 @@ func (g *gpuFlags) addDevice(fs *flag.FlagSet) {
 	fs.TextVar(&g.device, "device", g.device, "EGL `device` to run on, as 'tilekmeans devices' lists it: index N, or cuda:N by CUDA number (default $"+deviceEnv+", else the first that works)")
 }
 
-// addAllowMismatch registers -allow-mismatch.
-func (g *gpuFlags) addAllowMismatch(fs *flag.FlagSet) {
-	fs.BoolVar(&g.allowMismatch, "allow-mismatch", false, "use a GPU whose start-up parity canary failed, without the guarantee that results equal the CPU's bit for bit (recorded in summary.json)")
+// addAllowMismatch registers -allow-mismatch; recorded says where the
+// command records its use ("summary.json records it").
+func (g *gpuFlags) addAllowMismatch(fs *flag.FlagSet, recorded string) {
+	fs.BoolVar(&g.allowMismatch, "allow-mismatch", false, "use a GPU whose start-up parity canary failed, without the guarantee that results equal the CPU's bit for bit ("+recorded+")")
 }
 
 // check validates the device choice (after fs parsed the flags) for a

@@ -78,6 +78,9 @@ type app struct {
 	// softwareGPU lets -backend auto use a software OpenGL renderer, so
 	// tests can drive auto's GPU paths on llvmpipe.
 	softwareGPU bool
+	// memAvailable gives the memory that sizes from flags are checked
+	// against (memory.go); nil means memcheck.Available.
+	memAvailable func() (bytes uint64, source string, ok bool)
 }
 
 // run executes one command line and returns the exit code. Errors are printed

@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 
@@ -39,14 +40,16 @@ type summary struct {
 	Margin     int    `json:"margin"`
 	Spacing    int    `json:"spacing"`
 	Tileset    string `json:"tileset,omitempty"`
-	Color      string `json:"color"`      // gray or rgb
-	Background string `json:"background"` // what transparent pixels were composited over
+	Crop       bool   `json:"crop,omitempty"` // -crop: what assign cuts as the run did
+	Color      string `json:"color"`          // gray or rgb
+	Background string `json:"background"`     // what transparent pixels were composited over
 	BlankTiles int    `json:"blank_tiles"`
 	// DistinctTiles counts the distinct tiles clustered; below a k, that
 	// k's run ends with empty clusters (Warnings says so).
 	DistinctTiles int      `json:"distinct_tiles"`
 	Warnings      []string `json:"warnings,omitempty"`
 	SkippedBlank  int      `json:"skipped_blank"`
+	SkipBlank     bool     `json:"skip_blank,omitempty"` // -skip-blank, even when no tile was blank
 	Seed          uint64   `json:"seed"`
 	Init          string   `json:"init"`
 	NInit         int      `json:"n_init"`
@@ -101,13 +104,16 @@ type runEntry struct {
 	Relocated  int     `json:"relocated_empty_clusters"`
 	// EmptyClusters are the clusters (1..k) that ended with no tile: only
 	// with fewer distinct tiles than k, each keeping its last centroid.
-	EmptyClusters []int         `json:"empty_clusters,omitempty"`
-	Purity        *float64      `json:"purity,omitempty"`
-	NMI           *float64      `json:"nmi,omitempty"`
-	ARI           *float64      `json:"ari,omitempty"`
-	Confusion     [][]int       `json:"confusion,omitempty"`
-	indexEntry                  // silhouette, Davies-Bouldin, Calinski-Harabasz (indices.go)
-	Verify        *verify.Stats `json:"verify,omitempty"`
+	EmptyClusters []int `json:"empty_clusters,omitempty"`
+	// MontageFiles is how many files the montage is split into, when more
+	// than one (montage.png, montage2.png, ...).
+	MontageFiles int           `json:"montage_files,omitempty"`
+	Purity       *float64      `json:"purity,omitempty"`
+	NMI          *float64      `json:"nmi,omitempty"`
+	ARI          *float64      `json:"ari,omitempty"`
+	Confusion    [][]int       `json:"confusion,omitempty"`
+	indexEntry                 // silhouette, Davies-Bouldin, Calinski-Harabasz (indices.go)
+	Verify       *verify.Stats `json:"verify,omitempty"`
 }
 
 func buildSummary(ro *runOutput) summary {
@@ -115,7 +121,7 @@ func buildSummary(ro *runOutput) summary {
 	s := summary{
 		Backend: be.name(), Prune: o.prune.String(), Verified: o.verify, Tiles: t.N(), Features: t.D,
 		TileWidth: t.Width, TileHeight: t.Height, Margin: t.Grid.Margin, Spacing: t.Grid.Spacing,
-		Tileset: o.sheets.tileset, Color: t.Color.String(), Background: o.sheets.background.String(),
+		Tileset: o.sheets.tileset, Crop: o.sheets.crop, SkipBlank: o.sheets.skipBlank, Color: t.Color.String(), Background: o.sheets.background.String(),
 		Labels: o.labels.String(), Classes: ro.scoring.count, QualityNote: ro.scoring.note,
 		BlankTiles: t.Blank, SkippedBlank: t.Skipped, DistinctTiles: ro.distinct, Warnings: ro.warnings,
 		Seed: o.seed, Init: o.init.String(), NInit: o.nInit, MaxIters: o.iters, FixedIters: o.fixedIters,
@@ -146,6 +152,9 @@ func buildSummary(ro *runOutput) summary {
 			K: r.res.K, Inertia: r.res.Inertia, Iterations: r.res.Iterations, Converged: r.res.Converged,
 			Sizes: r.res.Sizes, Seconds: r.seconds, InitRows: r.res.InitRows, Relocated: r.res.Relocated,
 			Verify: r.verify,
+		}
+		if r.montageParts > 1 {
+			e.MontageFiles = r.montageParts
 		}
 		for c, n := range r.res.Sizes {
 			if n == 0 {
@@ -192,7 +201,19 @@ func writeOutputs(ctx context.Context, root string, ro *runOutput) error {
 					return err
 				}
 			}
-			return writePNG(outfiles.Path(root, outfiles.Montage, k), r.montage)
+			if r.montage != nil {
+				return writePNG(outfiles.Path(root, outfiles.Montage, k), r.montage)
+			}
+			// A montage in parts, each rendered, written and dropped.
+			layout := montageLayout(ro.t)
+			per := layout.PerPart(ro.t.Width, ro.t.Height)
+			for p := range r.montageParts {
+				part := htmlreport.Montage(r.centroids[p*per:min(len(r.centroids), (p+1)*per)], layout)
+				if err := writePNG(montagePath(root, k, p+1), part); err != nil {
+					return err
+				}
+			}
+			return nil
 		})
 	}
 	s := buildSummary(ro)
@@ -228,20 +249,50 @@ func writePNG(path string, img image.Image) error {
 }
 
 // centroidImages renders a result's centroids (its exact means, rounded)
-// once, for the PNG files and the report, and lays them out in a montage.
-func centroidImages(t *tiles.Set, res *kmeans.Result) (imgs []image.Image, montage image.Image) {
+// once, for the PNG files and the report, and lays them out in a montage;
+// when they are more than one montage file holds (htmlreport.MontageMaxEdge
+// pixels a side), montage is nil and parts says how many files the
+// writing renders them into.
+func centroidImages(t *tiles.Set, res *kmeans.Result) (imgs []image.Image, montage image.Image, parts int) {
 	imgs = make([]image.Image, res.K)
 	for c := range res.K {
 		imgs[c] = tiles.CentroidImage(res.Means[c*t.D:(c+1)*t.D], t.Width, t.Height, t.Color)
 	}
-	return imgs, htmlreport.Montage(imgs, montageLayout(t))
+	layout := montageLayout(t)
+	if per := layout.PerPart(t.Width, t.Height); res.K > per {
+		return imgs, nil, (res.K + per - 1) / per
+	}
+	return imgs, htmlreport.Montage(imgs, layout), 1
 }
 
 // montageLayout is montage.png's layout: tiles scaled up for a person to
 // look at (8x for 16x16), 8 gray pixels apart, wrapped into rows past
-// htmlreport.DefaultMontageWidth.
+// htmlreport.DefaultMontageWidth, near square beyond, in files of at most
+// htmlreport.MontageMaxEdge pixels a side.
 func montageLayout(t *tiles.Set) htmlreport.MontageLayout {
 	return htmlreport.MontageLayout{Scale: htmlreport.MontageScale(t.Width, t.Height), Gap: 8}
+}
+
+// montagePath is part p (1, 2, ...) of k's montage: montage.png, then
+// montage2.png, montage3.png, ...
+func montagePath(root string, k, p int) string {
+	if p == 1 {
+		return outfiles.Path(root, outfiles.Montage, k)
+	}
+	return outfiles.Path(root, outfiles.MontagePart, k, p)
+}
+
+// montageNote says, for a montage split into parts files, which files
+// hold which centroids; "" for one file.
+func montageNote(t *tiles.Set, k, parts int) string {
+	if parts <= 1 {
+		return ""
+	}
+	per := montageLayout(t).PerPart(t.Width, t.Height)
+	return fmt.Sprintf("the montage of the %d centroids is split into %d files of at most %d x %d pixels, %d centroids each (row by row): %s (centroids 1-%d), %s, ... %s (centroids %d-%d)",
+		k, parts, htmlreport.MontageMaxEdge, htmlreport.MontageMaxEdge, per,
+		outfiles.Montage.Expand(k), per, path.Base(outfiles.MontagePart.Expand(k, 2)),
+		path.Base(outfiles.MontagePart.Expand(k, parts)), (parts-1)*per+1, k)
 }
 
 // classScoring is what the runs are scored against: the true classes

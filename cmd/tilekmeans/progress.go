@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/tilekmeans/tilekmeans/kmeans"
@@ -70,6 +71,29 @@ func (p *progress) done(res *kmeans.Result) {
 	if !res.Converged {
 		state = "not converged"
 	}
-	fmt.Fprintf(p.w, "k=%d: %d iterations (%s), inertia %.6g, sizes %v, %.3f s\n",
-		res.K, res.Iterations, state, res.Inertia, res.Sizes, secs)
+	fmt.Fprintf(p.w, "k=%d: %d iterations (%s), inertia %.6g, sizes %s, %.3f s\n",
+		res.K, res.Iterations, state, res.Inertia, sizesText(res.Sizes, "summary.json"), secs)
+}
+
+// maxListedSizes is the most cluster sizes a line lists; beyond it the
+// line gives their range and median and where to find them all.
+const maxListedSizes = 32
+
+// sizesText is the cluster sizes for a line on stderr: "[12 7 9]", or for
+// more than maxListedSizes clusters "1..345, median 3, 12 empty (all
+// 20000 in summary.json)" (where says the file that lists them).
+func sizesText(sizes []int, where string) string {
+	if len(sizes) <= maxListedSizes {
+		return fmt.Sprint(sizes)
+	}
+	s := slices.Sorted(slices.Values(sizes))
+	empty := 0
+	for empty < len(s) && s[empty] == 0 {
+		empty++
+	}
+	text := fmt.Sprintf("%d..%d, median %d", s[0], s[len(s)-1], s[len(s)/2])
+	if empty > 0 {
+		text += fmt.Sprintf(", %d empty", empty)
+	}
+	return fmt.Sprintf("%s (all %d in %s)", text, len(sizes), where)
 }

@@ -32,6 +32,9 @@ func writeReport(root string, ro *runOutput, s summary) error {
 	in.Indices = ro.indices.report()
 	for i, r := range runs {
 		rr := htmlreport.Run{Result: r.res, Seconds: r.seconds, Quality: r.quality, Centroids: r.centroids, Montage: r.montage, Scores: ro.indices.scoresOf(i)}
+		if note := montageNote(t, r.res.K, r.montageParts); note != "" {
+			rr.Notes = append(rr.Notes, "Too large for this page, "+note+".")
+		}
 		if v := r.verify; v != nil {
 			rr.Notes = append(rr.Notes, fmt.Sprintf("-verify: %d assignments of %d rows checked against the CPU reference, %d mismatches, %d exact ties",
 				v.Assignments, v.Rows, v.Mismatches, v.Ties))

@@ -8,7 +8,6 @@ import (
 	"image"
 	"io"
 	"math/rand/v2"
-	"os"
 	"runtime"
 	"runtime/debug"
 	"time"
@@ -29,6 +28,7 @@ type runOptions struct {
 	sheets     sheetFlags
 	labels     labels.Spec
 	ks         []int
+	kText      string // -k as given
 	iters      int
 	fixedIters bool
 	init       initFlag
@@ -57,15 +57,15 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	fs.IntVar(&o.iters, "iters", 100, "maximum Lloyd `iterations`")
 	fs.BoolVar(&o.fixedIters, "fixed-iters", false, "run all -iters iterations even after convergence (the notebook's loop)")
 	fs.TextVar(&o.init, "init", initFlag{}, "initial centroids: random | kmeans++ | rows:i,j,... (0-based tile indices, single k)")
-	fs.IntVar(&o.nInit, "n-init", 1, "restarts per k; the lowest inertia is kept")
-	fs.Uint64Var(&o.seed, "seed", 0, "random `seed` for random and kmeans++ init")
+	fs.IntVar(&o.nInit, "n-init", 1, "runs per k from different starts (scikit-learn's n_init); the lowest inertia is kept. With -init rows: one run, and a note")
+	fs.Uint64Var(&o.seed, "seed", 0, "`seed` of the random and kmeans++ init: a whole number 0..2^64-1; the same seed gives the same output files")
 	fs.StringVar(&o.out, "out", "centroids", "output `directory`")
 	fs.IntVar(&o.workers, "workers", 0, "CPU worker goroutines (0: all cores)")
 	addPruneFlag(fs, &o.prune)
-	fs.StringVar(&o.backend, "backend", backendAuto, "where the assignment step runs: auto (GPU, else CPU) | gpu | cpu")
+	fs.StringVar(&o.backend, "backend", backendAuto, "where the assignment step runs: auto (a hardware GPU, else the CPU) | gpu | cpu")
 	fs.StringVar(&o.context, "context", glenv.ContextAuto, "OpenGL context: auto (GLFW with a display, else EGL) | glfw | egl")
 	o.gpu.addDevice(fs)
-	o.gpu.addAllowMismatch(fs)
+	o.gpu.addAllowMismatch(fs, "summary.json records it")
 	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile to `file`")
 	fs.BoolVar(&o.verify, "verify", false, "recompute every assignment with the CPU reference and fail on any difference")
 	fs.BoolVar(&o.verbose, "v", false, "log one line per iteration")
@@ -86,6 +86,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	if o.ks, err = parseKs(*kFlag); err != nil {
 		return nil, err
 	}
+	o.kText = *kFlag
 	switch {
 	case o.backend != backendAuto && o.backend != backendGPU && o.backend != backendCPU:
 		return nil, usagef("-backend %q: want auto, gpu or cpu", o.backend)
@@ -123,10 +124,13 @@ type kRun struct {
 	seconds float64
 	verify  *verify.Stats // with -verify
 	// centroids and montage are the images of centroid{i}.png and
-	// montage.png, rendered once for the files and the report.
-	centroids []image.Image
-	montage   image.Image
-	quality   *kmeans.Quality // agreement with the sheets; nil for one sheet
+	// montage.png, rendered once for the files and the report; a montage
+	// in montageParts > 1 files is rendered as they are written (montage
+	// nil).
+	centroids    []image.Image
+	montage      image.Image
+	montageParts int
+	quality      *kmeans.Quality // agreement with the sheets; nil for one sheet
 }
 
 func (a *app) runCommand(ctx context.Context, args []string) (err error) {
@@ -148,6 +152,9 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 	if o.quiet {
 		logw = io.Discard
 	}
+	if err := a.checkMemory(append(o.sheets.needs(), workersNeed(o.workers))...); err != nil {
+		return err
+	}
 	// Take -out first: a folder that may not be replaced, or another run
 	// writing it, fails before any sheet is read. The run is built in a
 	// staging folder beside it and switched into place at the end.
@@ -161,9 +168,17 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 		return err
 	}
 	sheetWarnings := noteSheets(logw, t, o.sheets.background)
+	if o.init.rows != nil && o.nInit > 1 {
+		// Every start would be from the same rows: one run, as
+		// scikit-learn does for an explicit init (with a RuntimeWarning).
+		w := fmt.Sprintf("-init %s gives the initial centroids: one run instead of -n-init %d (each would start from the same rows)", o.init, o.nInit)
+		fmt.Fprintf(logw, "tilekmeans: note: %s\n", w)
+		sheetWarnings = append(sheetWarnings, w)
+		o.nInit = 1
+	}
 	// Decoding left about the tile matrix's size again in garbage, in
-	// pages the backend's own copy of the tiles could not reuse (for 500
-	// sheets, handing it back: 441 MB peak RSS -> 397 MB, 143 MB tiles).
+	// pages the backend's own copy of the tiles could not reuse (what
+	// handing it back saves: BENCHMARKS.md, design measurements).
 	releaseGarbage(len(t.Pix))
 	classes, err := o.labels.Classes(t)
 	if err != nil {
@@ -179,6 +194,9 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 		if err := o.config(k, nil).Validate(data); err != nil {
 			return o.configUsage(err)
 		}
+	}
+	if err := a.checkMemory(runNeed(o.kText, o.ks, t)); err != nil {
+		return err
 	}
 	ro := &runOutput{o: o, t: t, scoring: scoring, distinct: kmeans.CountDistinct(data), warnings: sheetWarnings}
 	if w := distinctWarning(ro.distinct, o.ks); w != "" {
@@ -220,7 +238,10 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 		}
 		secs := time.Since(start).Seconds()
 		run := kRun{res: res, seconds: secs, quality: scoring.quality(res)}
-		run.centroids, run.montage = centroidImages(t, res)
+		run.centroids, run.montage, run.montageParts = centroidImages(t, res)
+		if note := montageNote(t, k, run.montageParts); note != "" {
+			fmt.Fprintf(logw, "tilekmeans: k=%d: %s\n", k, note)
+		}
 		if verifier != nil {
 			st := verifier.StatsAndReset()
 			run.verify = &st
@@ -326,15 +347,6 @@ func skippedNote(t *tiles.Set) string {
 	return ", kept"
 }
 
-// unwrapPath drops the path an *os.PathError repeats, for one short line.
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
-
 // largeTiles is the tile matrix size (bytes) from which a run hands its
 // garbage back to the OS and collects early: see releaseGarbage and
 // collectEarly.
@@ -359,11 +371,9 @@ func releaseGarbage(tileBytes int) {
 // restores the previous setting; run calls it once the clustering is done.
 // What a large run keeps (the tiles, the backend's copy) holds no pointers,
 // so a collection costs little, while the default growth (100%) lets the
-// garbage of building the outputs reach the size of all that. At 561,000
-// tiles (137 MiB), -prune off, k = 64 and 256, peak RSS: 384-482 MiB
-// (2.7-3.4x the tiles) at 100%, 339-345 MiB (2.48-2.52x) with 2% while the
-// outputs are built. Not during the clustering: 2% there saves 1% more and
-// costs 10-25% of its time (10%: the same).
+// garbage of building the outputs reach the size of all that. Not during
+// the clustering: there it saves little memory and costs time (the
+// figures: BENCHMARKS.md, design measurements).
 func collectEarly(tileBytes int) (restore func()) {
 	if tileBytes < largeTiles {
 		return func() {}

@@ -10,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/image/colornames"
+
+	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/memcheck"
 	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/sheetpaths"
 	"github.com/tilekmeans/tilekmeans/tiles"
 	"github.com/tilekmeans/tilekmeans/tiles/embedded"
@@ -61,32 +64,49 @@ func (b background) String() string { return fmt.Sprintf("#%02x%02x%02x", b.r, b
 // MarshalText returns the #rrggbb form.
 func (b background) MarshalText() ([]byte, error) { return []byte(b.String()), nil }
 
-// UnmarshalText accepts #rrggbb, #rgb (either without the #), "white",
-// "black", or a gray level 0..255 in decimal.
+// UnmarshalText accepts #rrggbb or #rgb (hex, always with the '#'), a
+// colour name of SVG 1.1 and CSS ("white", "black", "magenta": the names of
+// golang.org/x/image/colornames, as ImageMagick's -background takes them),
+// or a gray level 0..255 in decimal. A bare number is always a gray level,
+// never hex: "256" is out of range, "12a" is refused with the hint to write
+// "#12a".
 func (b *background) UnmarshalText(text []byte) error {
 	s := strings.ToLower(strings.TrimSpace(string(text)))
-	switch s {
-	case "white":
-		*b = white
-		return nil
-	case "black":
-		*b = background{}
+	bad := func(why string) error { return fmt.Errorf("background %q: %s", text, why) }
+	if c, ok := colornames.Map[s]; ok {
+		*b = background{c.R, c.G, c.B}
 		return nil
 	}
-	if v, err := strconv.ParseUint(s, 10, 8); err == nil && !strings.HasPrefix(s, "#") && len(s) <= 3 {
+	if h, ok := strings.CutPrefix(s, "#"); ok {
+		if len(h) == 3 {
+			h = string([]byte{h[0], h[0], h[1], h[1], h[2], h[2]})
+		}
+		v, err := strconv.ParseUint(h, 16, 32)
+		if len(h) != 6 || err != nil {
+			return bad("want #rrggbb or #rgb in hex digits")
+		}
+		*b = background{uint8(v >> 16), uint8(v >> 8), uint8(v)}
+		return nil
+	}
+	if isDecimal(s) {
+		v, err := strconv.Atoi(s)
+		if err != nil || v < 0 || v > 255 {
+			return bad("a gray level is 0..255 (hex colours need a '#': #rrggbb or #rgb)")
+		}
 		*b = background{uint8(v), uint8(v), uint8(v)}
 		return nil
 	}
-	h := strings.TrimPrefix(s, "#")
-	if len(h) == 3 {
-		h = string([]byte{h[0], h[0], h[1], h[1], h[2], h[2]})
+	if _, err := strconv.ParseUint(s, 16, 32); err == nil && (len(s) == 3 || len(s) == 6) {
+		return bad(fmt.Sprintf("hex colours need a '#': #%s (a bare number is a gray level 0..255)", s))
 	}
-	v, err := strconv.ParseUint(h, 16, 32)
-	if len(h) != 6 || err != nil {
-		return fmt.Errorf("background %q: want #rrggbb, #rgb, white, black or a gray level 0..255", text)
-	}
-	*b = background{uint8(v >> 16), uint8(v >> 8), uint8(v)}
-	return nil
+	return bad("want #rrggbb, #rgb, a colour name (white, black, ...) or a gray level 0..255")
+}
+
+// isDecimal reports whether s is a whole number in decimal: digits, after
+// an optional sign.
+func isDecimal(s string) bool {
+	s = strings.TrimLeft(s, "+-")
+	return s != "" && strings.Trim(s, "0123456789") == ""
 }
 
 // sheetFlags are the flags that say which sheets to read and how to cut
@@ -101,6 +121,7 @@ type sheetFlags struct {
 	background background
 	crop       bool
 	skipBlank  bool
+	maxPixels  int64
 	set        map[string]bool // flags given on the command line
 }
 
@@ -113,11 +134,30 @@ func (s *sheetFlags) register(fs *flag.FlagSet, tileDefault int) {
 	fs.Var(&s.tile, "tile", "tile size in pixels: `W` (square) or WxH, e.g. 16 or 10x16")
 	fs.IntVar(&s.margin, "margin", 0, "`pixels` around the whole grid of tiles (as Tiled's tileset margin)")
 	fs.IntVar(&s.spacing, "spacing", 0, "`pixels` between neighbouring tiles (as Tiled's tileset spacing)")
-	fs.StringVar(&s.tileset, "tileset", "", "a Tiled tileset `FILE.tsx`: its image, tile size, margin and spacing (instead of -images and -tile)")
-	fs.TextVar(&s.color, "color", tiles.Gray, "tile features: gray (1 byte per pixel, BT.601 luma) | rgb (3 bytes per pixel)")
-	fs.TextVar(&s.background, "background", white, "`colour` transparent pixels are composited over: #rrggbb, #rgb, white, black or a gray level 0..255")
+	fs.StringVar(&s.tileset, "tileset", "", "a Tiled tileset `FILE.tsx`: its image, tile size, margin and spacing (instead of -images, -tile, -margin and -spacing)")
+	fs.TextVar(&s.color, "color", tiles.Gray, "tile `features`: gray (1 byte per pixel, BT.601 luma) | rgb (3 bytes per pixel)")
+	fs.TextVar(&s.background, "background", white, "`colour` transparent pixels are composited over: #rrggbb, #rgb, a colour name (white, black, ...) or a gray level 0..255")
 	fs.BoolVar(&s.crop, "crop", false, "trim a right/bottom remainder that is not a whole tile instead of failing")
 	fs.BoolVar(&s.skipBlank, "skip-blank", false, "leave blank tiles (all pixels equal) out")
+	fs.Int64Var(&s.maxPixels, "max-pixels", defaultMaxPixels, "the most `pixels` (width x height) a sheet may have: a larger one is refused before it is decoded (4 bytes a pixel)")
+}
+
+// defaultMaxPixels is -max-pixels' default, tiles.Options.MaxPixels' (2^28,
+// a 16384x16384 sheet, 1 GiB decoded as 8-bit RGBA).
+const defaultMaxPixels = 1 << 28
+
+// pixelBytes is what a decoded pixel takes (8-bit RGBA): -max-pixels is
+// checked against the memory available at this much a pixel.
+const pixelBytes = 4
+
+// needs are the sizes the sheet flags ask for: a -max-pixels given (the
+// default is not held against a small machine).
+func (s *sheetFlags) needs() []memcheck.Need {
+	if !s.set["max-pixels"] {
+		return nil
+	}
+	return []memcheck.Need{{Flag: fmt.Sprintf("-max-pixels %d", s.maxPixels), Bytes: memcheck.Mul(uint64(s.maxPixels), pixelBytes),
+		What: fmt.Sprintf("a sheet that large, decoded at %d bytes a pixel", pixelBytes)}}
 }
 
 // check validates the sheet flags after parsing (fs.Visit tells which were
@@ -130,6 +170,8 @@ func (s *sheetFlags) check(fs *flag.FlagSet) error {
 		return usagef("-margin %d: want >= 0", s.margin)
 	case s.spacing < 0:
 		return usagef("-spacing %d: want >= 0", s.spacing)
+	case s.maxPixels < 1:
+		return usagef("-max-pixels %d: want >= 1", s.maxPixels)
 	case s.tileset != "" && len(s.images) > 0:
 		return usagef("-tileset %s names its own image: leave -images out", s.tileset)
 	}
@@ -152,6 +194,7 @@ func (s *sheetFlags) options(workers int) tiles.Options {
 		Crop:       s.crop,
 		SkipBlank:  s.skipBlank,
 		Workers:    workers,
+		MaxPixels:  s.maxPixels,
 	}
 }
 
@@ -159,7 +202,12 @@ func (s *sheetFlags) options(workers int) tiles.Options {
 // ./images/usps_*.jpg, else the embedded default set. Paths under exclude
 // (the run's -out) and inside any tilekmeans output folder are left out:
 // the tool never reads its own outputs.
-func (s *sheetFlags) load(workers int, exclude string) (*tiles.Set, error) {
+func (s *sheetFlags) load(workers int, exclude string) (_ *tiles.Set, err error) {
+	defer func() {
+		if errors.Is(err, tiles.ErrTooLarge) {
+			err = fmt.Errorf("%w (-max-pixels raises it)", err)
+		}
+	}()
 	opts := s.options(workers)
 	if s.tileset != "" {
 		t, err := tiles.LoadTileset(s.tileset, opts)
@@ -175,9 +223,9 @@ func (s *sheetFlags) load(workers int, exclude string) (*tiles.Set, error) {
 		}
 	}
 	if len(paths) == 0 {
-		var srcs []tiles.Source
-		for _, sh := range embedded.Sheets() {
-			srcs = append(srcs, tiles.Source{Name: "embedded/" + sh.Name, Data: sh.Data})
+		srcs := embedded.Sheets()
+		for i := range srcs {
+			srcs[i].Name = "embedded/" + srcs[i].Name
 		}
 		t, err := tiles.LoadSources(srcs, opts)
 		return t, gridHint(err)

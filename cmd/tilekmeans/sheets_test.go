@@ -40,7 +40,7 @@ func TestSheetFlagErrors(t *testing.T) {
 		{"-margin -1", "-margin -1: want >= 0"},
 		{"-spacing -2", "-spacing -2: want >= 0"},
 		{"-color cmyk", "-color cmyk: want gray or rgb"},
-		{"-background pink", "-background pink: want #rrggbb"},
+		{"-background pinkish", "-background pinkish: want #rrggbb"},
 		{"-labels rows:0", "-labels rows:0: want rows:N"},
 		{"-tileset " + tsx + " -images x.png", "-tileset " + tsx + " names its own image: leave -images out"},
 		{"-tileset " + tsx + " -tile 8", "-tileset " + tsx + " gives the grid: leave -tile out"},

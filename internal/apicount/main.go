@@ -1,10 +1,12 @@
 // Command apicount counts the public API of the module: the exported
 // top-level names (constants, variables, types, functions) and the exported
-// methods of exported types (interface methods included), in every package
-// that is not internal, not a command (package main) and not under
-// testdata, leaving out _test.go files and generated files ("Code generated
-// ... DO NOT EDIT."). A name declared in several files of a package under
-// different build tags (the nogpu twin of package gpu) counts once.
+// methods of exported types (interface methods included, and the methods
+// an exported struct type gets from unexported types it embeds), in every
+// package that is not internal, not a command (package main) and not under
+// testdata or a folder whose name starts with "." or "_", leaving out
+// _test.go files and generated files ("Code generated ... DO NOT EDIT."). A
+// name declared in several files of a package under different build tags
+// (the nogpu twin of package gpu) counts once.
 // Exported struct fields are not names: they are listed by go doc with
 // their type.
 //
@@ -52,13 +54,13 @@ func main() {
 // count returns, per public package (its folder relative to root, with
 // forward slashes), its public names sorted, each once.
 func count(root string) (map[string][]string, error) {
-	seen := map[string]map[string]bool{}
+	pkgs := map[string]*pkgDecls{}
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if d.IsDir() {
-			if path != root && (d.Name() == "internal" || d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) {
+			if path != root && (d.Name() == "internal" || d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".") || strings.HasPrefix(d.Name(), "_")) {
 				return filepath.SkipDir
 			}
 			return nil
@@ -78,29 +80,35 @@ func count(root string) (map[string][]string, error) {
 			return err
 		}
 		pkg := filepath.ToSlash(dir)
-		if seen[pkg] == nil {
-			seen[pkg] = map[string]bool{}
+		if pkgs[pkg] == nil {
+			pkgs[pkg] = &pkgDecls{names: map[string]bool{}, methods: map[string][]string{}, embeds: map[string][]string{}}
 		}
-		for _, name := range exported(f) {
-			seen[pkg][name] = true
-		}
+		pkgs[pkg].add(f)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	api := map[string][]string{}
-	for pkg, names := range seen {
-		if len(names) > 0 {
-			api[pkg] = slices.Sorted(maps.Keys(names))
+	for pkg, p := range pkgs {
+		if names := p.public(); len(names) > 0 {
+			api[pkg] = names
 		}
 	}
 	return api, nil
 }
 
-// exported returns the public names a file declares: Name, or Type.Method.
-func exported(f *ast.File) []string {
-	var names []string
+// pkgDecls is what a package's files declare: its exported names, the
+// exported methods of every type (exported or not), and the types each
+// exported struct type embeds.
+type pkgDecls struct {
+	names   map[string]bool     // exported top-level names and interface methods
+	methods map[string][]string // receiver type -> its exported methods
+	embeds  map[string][]string // struct type -> the types of its package it embeds
+}
+
+// add records a file's declarations.
+func (p *pkgDecls) add(f *ast.File) {
 	for _, decl := range f.Decls {
 		switch d := decl.(type) {
 		case *ast.FuncDecl:
@@ -108,25 +116,37 @@ func exported(f *ast.File) []string {
 				continue
 			}
 			if d.Recv == nil {
-				names = append(names, d.Name.Name)
+				p.names[d.Name.Name] = true
 				continue
 			}
-			if recv := receiverType(d.Recv.List[0].Type); recv != "" && ast.IsExported(recv) {
-				names = append(names, recv+"."+d.Name.Name)
+			if recv := typeName(d.Recv.List[0].Type); recv != "" {
+				p.methods[recv] = append(p.methods[recv], d.Name.Name)
 			}
 		case *ast.GenDecl:
 			for _, spec := range d.Specs {
 				switch s := spec.(type) {
 				case *ast.TypeSpec:
-					if !s.Name.IsExported() {
-						continue
+					exported := s.Name.IsExported()
+					if exported {
+						p.names[s.Name.Name] = true
 					}
-					names = append(names, s.Name.Name)
-					if it, ok := s.Type.(*ast.InterfaceType); ok {
-						for _, m := range it.Methods.List {
+					switch t := s.Type.(type) {
+					case *ast.InterfaceType:
+						if !exported {
+							continue
+						}
+						for _, m := range t.Methods.List {
 							for _, n := range m.Names {
 								if n.IsExported() {
-									names = append(names, s.Name.Name+"."+n.Name)
+									p.names[s.Name.Name+"."+n.Name] = true
+								}
+							}
+						}
+					case *ast.StructType:
+						for _, field := range t.Fields.List {
+							if len(field.Names) == 0 {
+								if name := typeName(field.Type); name != "" {
+									p.embeds[s.Name.Name] = append(p.embeds[s.Name.Name], name)
 								}
 							}
 						}
@@ -134,19 +154,55 @@ func exported(f *ast.File) []string {
 				case *ast.ValueSpec:
 					for _, n := range s.Names {
 						if n.IsExported() {
-							names = append(names, n.Name)
+							p.names[n.Name] = true
 						}
 					}
 				}
 			}
 		}
 	}
-	return names
 }
 
-// receiverType returns the name of a method's receiver type, without the
-// pointer or type parameters.
-func receiverType(t ast.Expr) string {
+// public returns the package's public names, sorted: its exported names,
+// the exported methods of its exported types, and the exported methods
+// that an exported struct type gets from the unexported types it embeds
+// (promoted methods are part of its method set, whatever file declares
+// them).
+func (p *pkgDecls) public() []string {
+	names := maps.Clone(p.names)
+	for typ, methods := range p.methods {
+		if ast.IsExported(typ) {
+			for _, m := range methods {
+				names[typ+"."+m] = true
+			}
+		}
+	}
+	var promote func(outer, inner string, depth int)
+	promote = func(outer, inner string, depth int) {
+		if ast.IsExported(inner) || depth > 8 {
+			return // an exported embedded type's methods are counted as its own
+		}
+		for _, m := range p.methods[inner] {
+			names[outer+"."+m] = true
+		}
+		for _, deeper := range p.embeds[inner] {
+			promote(outer, deeper, depth+1)
+		}
+	}
+	for outer, inners := range p.embeds {
+		if !ast.IsExported(outer) {
+			continue
+		}
+		for _, inner := range inners {
+			promote(outer, inner, 0)
+		}
+	}
+	return slices.Sorted(maps.Keys(names))
+}
+
+// typeName returns the name of a receiver or embedded type, without the
+// pointer or type parameters; "" for a type of another package.
+func typeName(t ast.Expr) string {
 	for {
 		switch x := t.(type) {
 		case *ast.StarExpr:

@@ -49,6 +49,11 @@ type u struct{}
 func (u) M() {}
 type I interface{ Do(); do() }
 func F() {}
+type inner struct{ deeper }
+func (inner) Promoted() {}
+type deeper struct{}
+func (*deeper) Deep() {}
+type Outer struct{ *inner }
 `)
 	write("a/a_other.go", "//go:build other\n\npackage a\n\nfunc F() {}\n") // a build-tag twin: once
 	write("a/a_test.go", "package a\n\nfunc TestX() {}\n")
@@ -56,11 +61,12 @@ func F() {}
 	write("a/internal/b/b.go", "package b\n\nfunc B() {}\n")
 	write("cmd/x/main.go", "package main\n\nfunc Main() {}\n")
 	write("a/testdata/d.go", "package d\n\nfunc D() {}\n")
+	write("_scratch/s.go", "package s\n\nfunc S() {}\n")
 	api, err := count(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"C", "F", "I", "I.Do", "T", "T.M", "V"}
+	want := []string{"C", "F", "I", "I.Do", "Outer", "Outer.Deep", "Outer.Promoted", "T", "T.M", "V"}
 	if len(api) != 1 || !slices.Equal(api["a"], want) {
 		t.Errorf("counted %v, want only a: %v", api, want)
 	}

@@ -40,10 +40,6 @@ func Contexts(tb testing.TB) []string {
 	return kinds
 }
 
-// CI reports whether a missing context or data set must fail the test
-// rather than skip it.
-func CI() bool { return os.Getenv("CI") == "true" }
-
 // Unavailable fails the test under CI=true and skips it otherwise: a
 // requested context (or its input) is missing.
 func Unavailable(tb testing.TB, format string, args ...any) {

@@ -8,10 +8,19 @@
 //
 //	Stepper() driver.Stepper
 //
-// kmeans.Run calls it (unless Config.HostLoop is set) and drives the
-// returned Stepper; a nil Stepper, or an Assigner without the method, is
-// driven from the host, which calls Assign and keeps the exact integer sums
-// itself. Every Stepper gives the same result as the host loop bit for bit,
+// kmeans.Run calls it once per run (unless Config.HostLoop is set) and
+// drives the returned Stepper; a nil Stepper, or an Assigner without the
+// method, is driven from the host, which calls Assign and keeps the exact
+// integer sums itself. When the returned Stepper also has a method
+//
+//	Close() error
+//
+// Run calls it when the run ends, whatever happened (after Finish, an
+// error or a cancellation), so that a device that holds one run at a time
+// knows the loop is free. Several Runs may use one Assigner at once: a
+// Stepper whose device is busy with another run says so from Start (an
+// error wrapping errors.ErrUnsupported), and that Run drives the Assigner
+// from the host instead, with the same result. Every Stepper gives the same result as the host loop bit for bit,
 // History included; package kmeans/kmeanstest checks it (TestRun).
 package driver
 

@@ -25,9 +25,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/tilekmeans/tilekmeans/internal/randdata"
@@ -364,6 +366,19 @@ func (c *countingStepper) Step(stats []driver.StepStat, stop bool) (int, error) 
 	return c.Stepper.Step(stats, stop)
 }
 
+// Close ends the counted session as kmeans.Run ends its own.
+func (c *countingStepper) Close() error {
+	closeStepper(c.Stepper)
+	return nil
+}
+
+// closeStepper ends a session of a device loop, when it can be ended.
+func closeStepper(s driver.Stepper) {
+	if c, ok := s.(io.Closer); ok {
+		c.Close()
+	}
+}
+
 // checkRun runs each of c.Configs with kmeans.Run over a (an Assigner made
 // for c.Data) and over the reference Assigner (the host loop), from the
 // same seeded initialisation, and compares the results: labels, distance
@@ -383,7 +398,10 @@ func checkRun(a kmeans.Assigner, c runCase) error {
 		subject := a
 		var cnt *counting
 		if dev != nil {
-			if err := dev.Stepper().Start(cfg.K, make([]float32, cfg.K*c.Data.D)); errors.Is(err, errors.ErrUnsupported) {
+			probe := dev.Stepper()
+			err := probe.Start(cfg.K, make([]float32, cfg.K*c.Data.D))
+			closeStepper(probe)
+			if errors.Is(err, errors.ErrUnsupported) {
 				errs = append(errs, fmt.Errorf("%s: Start: %w", name, err))
 				continue
 			}
@@ -471,10 +489,14 @@ func diffResults(got, want *kmeans.Result) string {
 // TestRun runs kmeans.Run with a fresh Assigner from newAssigner on every
 // run case of the suite, and on each extra data set (k = 5 to convergence,
 // k = 64 for 4 fixed iterations, where the data has that many rows), and
-// compares each result with the host loop over the reference (see
-// checkRun). When the Assigner runs the loop on its device, it also checks
+// compares each result with kmeans.Run over the reference arithmetic
+// (kmeans.Nearest, the loop on the host): labels, distance bits,
+// centroids, means, sizes, inertia, the inertia of every iteration,
+// iterations, convergence, relocations and restarts equal. It also runs
+// several Runs on one Assigner at once. When the Assigner runs the loop on
+// its device (see package kmeans/driver), it checks that Run used it and
 // the calling protocol of its driver.Stepper: Step before any Start fails,
-// and a second Start forgets the first run.
+// and a run started after an abandoned one forgets it.
 func TestRun(t *testing.T, newAssigner func(t *testing.T, data kmeans.Data) kmeans.Assigner, extra ...kmeans.Data) {
 	t.Helper()
 	for _, c := range runCases() {
@@ -506,10 +528,41 @@ func TestRun(t *testing.T, newAssigner func(t *testing.T, data kmeans.Data) kmea
 			if _, err := s.Step(stats[:], false); err != nil {
 				t.Fatal(err)
 			}
+			closeStepper(s) // as kmeans.Run ends a run that failed
 		}
 		c := runCase{Name: "after an abandoned run", Data: data, Configs: []kmeans.Config{{K: 3, MaxIter: 30}}}
 		if err := checkRun(a, c); err != nil {
 			t.Error(err)
+		}
+	})
+	t.Run("concurrent runs", func(t *testing.T) {
+		// Several Runs on one Assigner at once, as goroutines of a sweep
+		// would: each must give the reference's result (a device that
+		// holds one run at a time makes the others run from the host).
+		data := randdata.Rows(rand.New(rand.NewPCG(8, 8)), 300, 6, 256)
+		a := newAssigner(t, data)
+		ks := []int{3, 5, 7, 9, 12, 16}
+		want := make([]*kmeans.Result, len(ks))
+		for i, k := range ks {
+			res, err := kmeans.Run(context.Background(), data, verify.Reference{Data: data}, kmeans.Config{K: k})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want[i] = res
+		}
+		got := make([]*kmeans.Result, len(ks))
+		errs := make([]error, len(ks))
+		var wg sync.WaitGroup
+		for i, k := range ks {
+			wg.Go(func() { got[i], errs[i] = kmeans.Run(context.Background(), data, a, kmeans.Config{K: k}) })
+		}
+		wg.Wait()
+		for i, k := range ks {
+			if errs[i] != nil {
+				t.Errorf("k=%d: %v", k, errs[i])
+			} else if d := diffResults(got[i], want[i]); d != "" {
+				t.Errorf("k=%d run beside others differs from the host loop: %s", k, d)
+			}
 		}
 	})
 	for i, data := range extra {

@@ -3,6 +3,8 @@ package embedded
 import (
 	"embed"
 	"fmt"
+
+	"github.com/tilekmeans/tilekmeans/tiles"
 )
 
 //go:generate go run ./gen
@@ -21,17 +23,12 @@ const (
 // numSheets is the number of embedded sheets; sheet i holds digit i+1.
 const numSheets = 5
 
-// Sheet is one embedded sheet file.
-type Sheet struct {
-	Name  string // file name, like "mnist_1.png"
-	Digit int    // the digit every tile of this sheet shows
-	Data  []byte // the PNG file
-}
-
-// Sheets returns the embedded sheets in digit order 1..5. Each call returns
-// fresh copies, so callers may modify the result freely.
-func Sheets() []Sheet {
-	out := make([]Sheet, 0, numSheets)
+// Sheets returns the embedded sheets in digit order 1..5, ready for
+// tiles.LoadSources: Name is the file name ("mnist_1.png" .. "mnist_5.png";
+// sheet i holds digit i+1) and Data the PNG file. Each call returns fresh
+// copies, so callers may modify the result freely.
+func Sheets() []tiles.Source {
+	out := make([]tiles.Source, 0, numSheets)
 	for d := 1; d <= numSheets; d++ {
 		name := fmt.Sprintf("mnist_%d.png", d)
 		data, err := sheetFS.ReadFile("sheets/" + name)
@@ -41,7 +38,7 @@ func Sheets() []Sheet {
 			// mistake, not a run-time condition a caller could handle.
 			panic(fmt.Sprintf("embedded: %v", err))
 		}
-		out = append(out, Sheet{Name: name, Digit: d, Data: data})
+		out = append(out, tiles.Source{Name: name, Data: data})
 	}
 	return out
 }

@@ -29,10 +29,13 @@ const (
 	SilhouetteNpy filename.Template = "silhouette_k{k}.npy" // -export npy
 	Centroid      filename.Template = "{k}/" + filename.Centroid
 	Montage       filename.Template = "{k}/montage.png"
+	// MontagePart is part 2, 3, ... of a montage split into several files
+	// (part 1 is Montage).
+	MontagePart filename.Template = "{k}/montage{i}.png"
 )
 
 // table lists every file a run writes.
-var table = [...]filename.Template{Marker, Summary, Labels, Elbow, Report, TilesNpy, LabelsNpy, CentroidsNpy, SilhouetteNpy, Centroid, Montage}
+var table = [...]filename.Template{Marker, Summary, Labels, Elbow, Report, TilesNpy, LabelsNpy, CentroidsNpy, SilhouetteNpy, Centroid, Montage, MontagePart}
 
 // Owns reports whether rel (slash-separated, relative to an output folder)
 // is a file a run writes.

@@ -64,7 +64,7 @@ func TestMontageLayout(t *testing.T) {
 	if v := m.GrayAt(1863, 711); v.Y != MontageGray {
 		t.Errorf("unused cell: %d, want gray", v.Y)
 	}
-	cols, rows := MontageLayout{Scale: 8, Gap: 8, MaxWidth: 500}.Grid(5, 128)
+	cols, rows := MontageLayout{Scale: 8, Gap: 8, MaxWidth: 500}.Grid(5, 128, 128)
 	if cols != 3 || rows != 2 {
 		t.Errorf("Grid(5) within 500 px: %dx%d, want 3x2", cols, rows)
 	}

@@ -6,8 +6,10 @@
 // recommended k and why, and per k the centroid montage, the silhouette
 // plot and a map of the tiles on their first two principal components,
 // the cluster sizes, the 20 tiles nearest each centroid and the 20
-// farthest (fewer for large k, see GalleryTiles), the sheet x cluster
-// confusion matrix as a heat map, and purity, NMI and ARI.
+// farthest (fewer for large k, see GalleryTiles; at most GalleryClusters
+// clusters, the largest, each cap said on the page), the sheet x cluster
+// confusion matrix as a heat map (up to MaxHeatClasses rows and
+// MaxHeatClusters columns), and purity, NMI and ARI.
 //
 // Every timing in the page sits on a line of its own marked
 // class="seconds", so two runs with the same flags give the same page apart
@@ -70,7 +72,9 @@ type Run struct {
 	// sheets; the caller computes it once for the report and summary.json.
 	Quality *kmeans.Quality
 	// Centroids are the k centroid images and Montage all of them in one,
-	// as the caller wrote them to centroid{i}.png and montage.png.
+	// as the caller wrote them to centroid{i}.png and montage.png; nil
+	// when the montage is in several files (too large for the page: a
+	// Note should say where).
 	Centroids []image.Image
 	Montage   image.Image
 	// Scores are the k's internal validity indices; nil when there are
@@ -85,6 +89,12 @@ const (
 	// the page stays a sensible size for k in the hundreds.
 	Extremes     = 20
 	GalleryTiles = 2400
+	// GalleryClusters is the most clusters a k shows with their centroid
+	// and tiles: beyond it, the largest (ties: the lower number first),
+	// in their order, and the page says so; MaxHeatClusters the most
+	// clusters the heat map has columns for.
+	GalleryClusters = 256
+	MaxHeatClusters = 256
 )
 
 // Write renders the report of in to w; elbowPNG is the elbow plot (see
@@ -266,30 +276,40 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 			Notes: r.Notes,
 		}
 		imgs, m := r.Centroids, r.Montage
-		if len(imgs) != k || m == nil {
-			return nil, fmt.Errorf("report: k=%d: %d centroid images and montage %v", k, len(imgs), m != nil)
+		if len(imgs) != k {
+			return nil, fmt.Errorf("report: k=%d: %d centroid images", k, len(imgs))
 		}
 		if err := v.addKIndices(&kv, in, r); err != nil {
 			return nil, err
 		}
 		var err error
-		if kv.Montage, err = enc.dataURI(m); err != nil {
-			return nil, err
+		if m != nil {
+			if kv.Montage, err = enc.dataURI(m); err != nil {
+				return nil, err
+			}
+			kv.MontageW, kv.MontageH = m.Bounds().Dx(), m.Bounds().Dy()
 		}
-		kv.MontageW, kv.MontageH = m.Bounds().Dx(), m.Bounds().Dy()
 
 		var conf [][]int
 		if q := r.Quality; v.Compared && q != nil {
 			conf = q.Confusion
 			kv.Purity, kv.NMI, kv.ARI = fmt.Sprintf("%.3f", q.Purity), fmt.Sprintf("%.3f", q.NMI), fmt.Sprintf("%.3f", q.ARI)
-			if len(in.Classes) <= MaxHeatClasses {
-				kv.Heat = heat(conf, in.Classes, in.ClassesBy, res.Sizes)
-			} else {
+			switch {
+			case len(in.Classes) > MaxHeatClasses:
 				kv.Notes = append(kv.Notes, fmt.Sprintf("The %s x cluster table has %d rows: it is left out of the page (summary.json has it as confusion).", in.ClassesBy, len(in.Classes)))
+			case k > MaxHeatClusters:
+				kv.Notes = append(kv.Notes, fmt.Sprintf("The %s x cluster table has %d columns, more than %d: it is left out of the page (summary.json has it as confusion).", in.ClassesBy, k, MaxHeatClusters))
+			default:
+				kv.Heat = heat(conf, in.Classes, in.ClassesBy, res.Sizes)
 			}
 		}
 
-		extremes := galleryExtremes(k)
+		shown := galleryClusters(res.Sizes)
+		if len(shown) < k {
+			kv.Notes = append(kv.Notes, fmt.Sprintf("The %d largest of the %d clusters are shown below, so that the page stays small (summary.json has every cluster's size, the centroid files and the montage every centroid).",
+				len(shown), k))
+		}
+		extremes := galleryExtremes(len(shown))
 		if extremes < Extremes {
 			kv.Notes = append(kv.Notes, fmt.Sprintf("Each cluster shows its %d nearest and %d farthest tiles (%d for k up to %d), so that the page stays small.",
 				extremes, extremes, Extremes, GalleryTiles/(2*Extremes)))
@@ -298,7 +318,7 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 		for i, l := range res.Labels {
 			members[l] = append(members[l], i)
 		}
-		for c := range k {
+		for _, c := range shown {
 			cv := clusterView{N: c + 1, Size: res.Sizes[c]}
 			cv.Share = fmt.Sprintf("%.1f", 100*float64(res.Sizes[c])/float64(t.N()))
 			if cv.Centroid, err = enc.dataURI(imgs[c]); err != nil {
@@ -342,6 +362,23 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 		v.Ks = append(v.Ks, kv)
 	}
 	return v, nil
+}
+
+// galleryClusters returns the clusters (0-based) a k's gallery shows: all,
+// or the GalleryClusters largest, ties to the lower number, in ascending
+// order.
+func galleryClusters(sizes []int) []int {
+	all := make([]int, len(sizes))
+	for c := range all {
+		all[c] = c
+	}
+	if len(all) <= GalleryClusters {
+		return all
+	}
+	slices.SortStableFunc(all, func(a, b int) int { return cmp.Compare(sizes[b], sizes[a]) })
+	shown := all[:GalleryClusters]
+	slices.Sort(shown)
+	return shown
 }
 
 // galleryExtremes is how many nearest and farthest tiles each of k
@@ -572,7 +609,9 @@ footer { color: #8a91a0; font-size: 12px; text-align: center; margin: 24px 0; }
 <p class="note">Left: each cluster's tiles' silhouettes, sorted, the dashed line their mean. Right: every tile as a dot coloured by cluster, each centroid framed in its colour at its place.{{with $.MapNote}} {{.}}{{end}}</p>
 {{- end}}
 <h3>Centroids</h3>
+{{- if .Montage}}
 <img class="px montage" {{.Montage}} width="{{.MontageW}}" height="{{.MontageH}}" alt="the {{.K}} centroids, 1 to {{.K}} from the top left, row by row">
+{{- end}}
 {{- with .Heat}}
 <h3>{{.ByTitle}} &times; cluster</h3>
 <table class="heat confusion">
