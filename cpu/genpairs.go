@@ -39,6 +39,7 @@ func main() {
 `)
 	genBlock(&b)
 	genSegsum(&b)
+	genFlush(&b)
 	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
 		log.Fatal(err)
 	}
@@ -250,6 +251,45 @@ store:
 	DECQ SI
 	JNZ seg
 done:
+	VZEROUPPER
+	RET
+`)
+}
+
+// genFlush writes
+//
+//	func flushAVX512(dst *int64, stride int, src *int64, rows int)
+//
+// which adds rows rows of 128 int64 at src (contiguous) to rows rows at dst
+// (stride int64 apart) and zeroes src.
+func genFlush(b *bytes.Buffer) {
+	p := func(format string, args ...any) { fmt.Fprintf(b, "\t"+format+"\n", args...) }
+	b.WriteString(`
+// func flushAVX512(dst *int64, stride int, src *int64, rows int)
+TEXT ·flushAVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ stride+8(FP), R8
+	SHLQ $3, R8
+	MOVQ src+16(FP), SI
+	MOVQ rows+24(FP), CX
+	VPXORQ Z31, Z31, Z31
+	TESTQ CX, CX
+	JZ flushdone
+flushrow:
+`)
+	for i := 0; i < 16; i++ {
+		p("VMOVDQU64 %d(SI), %s", 64*i, z(i))
+	}
+	for i := 0; i < 16; i++ {
+		p("VPADDQ %d(DI), %s, %s", 64*i, z(i), z(i))
+		p("VMOVDQU64 %s, %d(DI)", z(i), 64*i)
+		p("VMOVDQU64 Z31, %d(SI)", 64*i)
+	}
+	b.WriteString(`	ADDQ R8, DI
+	ADDQ $1024, SI
+	DECQ CX
+	JNZ flushrow
+flushdone:
 	VZEROUPPER
 	RET
 `)

@@ -78,9 +78,11 @@ type pairKernels struct {
 	block func(panel, cols []uint8, nq, dp int, rowNorm, colConst []int32, v, vt []int64, scratch []int32)
 	// segsum adds block rows to the sums (see segsumGo).
 	segsum func(v []int64, order, ends, clusters []int32, out []int64, stride int)
+	// flush adds local sums to shared ones and zeroes them (see flushGo).
+	flush func(dst []int64, stride int, src []int64, rows int)
 }
 
-var goPairKernels = &pairKernels{name: goKernel, block: pairBlockGo, segsum: segsumGo}
+var goPairKernels = &pairKernels{name: goKernel, block: pairBlockGo, segsum: segsumGo, flush: flushGo}
 
 // pairWidth is a row of a block's values: 64 H then 64 L (exactsum.Roots).
 const pairWidth = 2 * pairBlock
@@ -166,15 +168,16 @@ type labelling struct {
 	order          []int32
 	ends, clusters []int32
 	segOff         []int
-	// sums holds, per cluster c and block b, 64 H then 64 L at
-	// (c*nb+b)*pairWidth: exactsum.Roots of the block's rows.
-	sums   []int64
-	stride int // nb*pairWidth
+	// sums holds, per block b and cluster c, 64 H then 64 L at
+	// (b*k+c)*pairWidth: exactsum.Roots of the block's rows (a block's
+	// clusters side by side, so that adding a block's local sums is one
+	// pass over contiguous memory).
+	sums []int64
 }
 
 func newLabelling(labels []int32, k, n, nb int) *labelling {
 	l := &labelling{k: k, order: make([]int32, nb*pairBlock), segOff: make([]int, nb+1),
-		sums: make([]int64, k*nb*pairWidth), stride: nb * pairWidth}
+		sums: make([]int64, k*nb*pairWidth)}
 	for b := range nb {
 		lo, hi := b*pairBlock, min(n, (b+1)*pairBlock)
 		ord := l.order[lo:hi]
@@ -231,13 +234,7 @@ func (p *pairPass) run(ctx context.Context, labels [][]int32, ks []int, sums [][
 	flush := func(local [][]int64, b int) {
 		locks[b].Lock()
 		for li, l := range ls {
-			for c := range l.k {
-				dst := l.sums[(c*p.nb+b)*pairWidth:][:pairWidth]
-				for t, v := range local[li][c*pairWidth : (c+1)*pairWidth] {
-					dst[t] += v
-				}
-			}
-			clear(local[li])
+			p.kern.flush(l.sums[b*l.k*pairWidth:], pairWidth, local[li], l.k)
 		}
 		locks[b].Unlock()
 	}
@@ -305,7 +302,7 @@ func (p *pairPass) run(ctx context.Context, labels [][]int32, ks []int, sums [][
 		out, k := sums[li], l.k
 		parallel(p.workers, p.nb, func(b int) {
 			for c := range k {
-				s := l.sums[(c*p.nb+b)*pairWidth:][:pairWidth]
+				s := l.sums[(b*k+c)*pairWidth:][:pairWidth]
 				for t := range min(pairBlock, p.n-b*pairBlock) {
 					out[(b*pairBlock+t)*k+c] = exactsum.Roots{H: s[t], L: s[pairBlock+t]}.Float64()
 				}
@@ -372,4 +369,17 @@ func segsumGo(v []int64, order, ends, clusters []int32, out []int64, stride int)
 			}
 		}
 	}
+}
+
+// flushGo is the portable flush, and the twin of the SIMD one: it adds
+// the rows rows of pairWidth values at src to those at dst, stride apart,
+// and zeroes src.
+func flushGo(dst []int64, stride int, src []int64, rows int) {
+	for r := range rows {
+		d := dst[r*stride:][:pairWidth]
+		for t, v := range src[r*pairWidth : (r+1)*pairWidth] {
+			d[t] += v
+		}
+	}
+	clear(src[:rows*pairWidth])
 }

@@ -26,9 +26,16 @@ func pairBlockVNNI(panel, cols *uint8, nq, dp int, rowNorm, colConst *int32, v, 
 //go:noescape
 func segsumAVX512(v *int64, order, ends, clusters *int32, nseg int, out *int64, stride int)
 
+// flushAVX512 is flushGo with 8 lanes per instruction.
+//
+// Twin: flushGo.
+//
+//go:noescape
+func flushAVX512(dst *int64, stride int, src *int64, rows int)
+
 var (
-	vnniPairKernels   = &pairKernels{name: "avx512vnni", block: pairBlockAsm, segsum: segsumAsm}
-	avx512PairKernels = &pairKernels{name: "avx512", block: pairBlockGo, segsum: segsumAsm}
+	vnniPairKernels   = &pairKernels{name: "avx512vnni", block: pairBlockAsm, segsum: segsumAsm, flush: flushAsm}
+	avx512PairKernels = &pairKernels{name: "avx512", block: pairBlockGo, segsum: segsumAsm, flush: flushAsm}
 )
 
 // pairKernel returns the kernels of the pairwise pass for a's kernel: the
@@ -61,4 +68,12 @@ func segsumAsm(v []int64, order, ends, clusters []int32, out []int64, stride int
 		_ = out[int(c)*stride+pairWidth-1]
 	}
 	segsumAVX512(&v[0], &order[0], &ends[0], &clusters[0], len(ends), &out[0], stride)
+}
+
+func flushAsm(dst []int64, stride int, src []int64, rows int) {
+	if rows == 0 {
+		return
+	}
+	_, _ = dst[(rows-1)*stride+pairWidth-1], src[rows*pairWidth-1]
+	flushAVX512(&dst[0], stride, &src[0], rows)
 }

@@ -23,6 +23,7 @@ func TestPairTwins(t *testing.T) {
 	checks := map[string]func(*testing.T, *rand.Rand){
 		"pairBlockVNNI": checkPairBlockTwin,
 		"segsumAVX512":  checkSegsumTwin,
+		"flushAVX512":   checkFlushTwin,
 	}
 	for _, m := range regexp.MustCompile(`(?m)^TEXT ·(\w+)\(SB\)`).FindAllStringSubmatch(string(src), -1) {
 		name := m[1]
@@ -103,6 +104,27 @@ func checkSegsumTwin(t *testing.T, rng *rand.Rand) {
 		segsumAsm(v, l.order, l.ends, l.clusters, got, stride)
 		if !slices.Equal(got, want) {
 			t.Fatalf("k=%d m=%d: differs from the twin", k, m)
+		}
+	}
+}
+
+func checkFlushTwin(t *testing.T, rng *rand.Rand) {
+	for _, rows := range []int{1, 3, 64} {
+		stride := 3*pairWidth + 8
+		dst := make([]int64, rows*stride)
+		src := make([]int64, rows*pairWidth)
+		for i := range dst {
+			dst[i] = rng.Int64()
+		}
+		for i := range src {
+			src[i] = rng.Int64()
+		}
+		wantDst, gotDst := slices.Clone(dst), slices.Clone(dst)
+		wantSrc, gotSrc := slices.Clone(src), slices.Clone(src)
+		flushGo(wantDst, stride, wantSrc, rows)
+		flushAsm(gotDst, stride, gotSrc, rows)
+		if !slices.Equal(gotDst, wantDst) || !slices.Equal(gotSrc, wantSrc) {
+			t.Fatalf("rows=%d: differs from the twin", rows)
 		}
 	}
 }
