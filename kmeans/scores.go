@@ -7,8 +7,11 @@ import (
 	"math"
 	"math/big"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Scores are the internal validity indices of one clustering: how compact
@@ -104,6 +107,7 @@ func Score(ctx context.Context, data Data, a Assigner, labels [][]int32, ks []in
 	}
 	out := make([]Scores, len(ks))
 	distinct := -1
+	var scored []func() // Davies-Bouldin and Calinski-Harabasz of each clustering that has them
 	for l, k := range ks {
 		if k < 1 || len(labels[l]) != data.N {
 			return nil, fmt.Errorf("kmeans: score: labelling %d: k=%d and %d labels for %d rows", l, k, len(labels[l]), data.N)
@@ -130,9 +134,23 @@ func Score(ctx context.Context, data Data, a Assigner, labels [][]int32, ks []in
 		if s.Omitted != "" {
 			continue
 		}
-		s.DaviesBouldin = daviesBouldin(data, labels[l], k, sizes)
-		s.CalinskiHarabasz = calinskiHarabasz(data, labels[l], k, sizes, s.Clusters)
+		scored = append(scored, func() {
+			cs := newClusterSums(data, labels[l], k, sizes)
+			s.DaviesBouldin = daviesBouldin(data, labels[l], cs)
+			s.CalinskiHarabasz = calinskiHarabasz(data.N, cs, s.Clusters)
+		})
 	}
+	// O(N D) each, on as many goroutines as there are cores.
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(scored)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(scored); i = int(next.Add(1) - 1) {
+				scored[i]()
+			}
+		})
+	}
+	wg.Wait()
 	if opts.NoSilhouette {
 		for l := range out {
 			if out[l].Omitted == "" {
@@ -327,24 +345,48 @@ func (n *neumaier) add(v float64) {
 
 func (n *neumaier) sum() float64 { return n.s + n.c }
 
-// clusterMeans returns the exact mean of each cluster's rows rounded to
-// float64 (k*D values; a cluster without rows gets zeros), as numpy's mean
-// of uint8 rows gives it (an exact float64 sum, divided once).
-func clusterMeans(data Data, labels []int32, k int, sizes []int) []float64 {
-	sums := make([]int64, k*data.D)
+// clusterSums are a clustering's exact integer sums: per cluster its rows'
+// feature sums and the sum of their squared norms, and the data's feature
+// sums.
+type clusterSums struct {
+	k, dim int
+	sizes  []int
+	sums   []int64  // k x dim
+	sq     []uint64 // per cluster Σ |x|²
+	total  []int64  // dim
+}
+
+func newClusterSums(data Data, labels []int32, k int, sizes []int) *clusterSums {
+	dim := data.D
+	cs := &clusterSums{k: k, dim: dim, sizes: sizes, sums: make([]int64, k*dim), sq: make([]uint64, k), total: make([]int64, dim)}
 	for i, c := range labels {
-		s := sums[int(c)*data.D : (int(c)+1)*data.D]
+		s := cs.sums[int(c)*dim : (int(c)+1)*dim]
+		var q uint64
 		for f, v := range data.Row(i) {
 			s[f] += int64(v)
+			q += uint64(v) * uint64(v)
+		}
+		cs.sq[c] += q
+	}
+	for c := range k {
+		for f, v := range cs.sums[c*dim : (c+1)*dim] {
+			cs.total[f] += v
 		}
 	}
-	means := make([]float64, k*data.D)
-	for c := range k {
-		if sizes[c] == 0 {
+	return cs
+}
+
+// means returns the exact mean of each cluster's rows rounded to float64
+// (k*D values; a cluster without rows gets zeros), as numpy's mean of
+// uint8 rows gives it (an exact float64 sum, divided once).
+func (cs *clusterSums) means() []float64 {
+	means := make([]float64, len(cs.sums))
+	for c := range cs.k {
+		if cs.sizes[c] == 0 {
 			continue
 		}
-		for f := range data.D {
-			means[c*data.D+f] = float64(sums[c*data.D+f]) / float64(sizes[c])
+		for f := range cs.dim {
+			means[c*cs.dim+f] = float64(cs.sums[c*cs.dim+f]) / float64(cs.sizes[c])
 		}
 	}
 	return means
@@ -368,8 +410,8 @@ func euclid(x, y []float64) float64 {
 // to its centroid and M_ab the distance between centroids (taken as
 // infinite when 0, so that such a pair scores 0); 0 when every S or every
 // M is within 1e-8 of 0 (numpy.allclose).
-func daviesBouldin(data Data, labels []int32, k int, sizes []int) float64 {
-	means := clusterMeans(data, labels, k, sizes)
+func daviesBouldin(data Data, labels []int32, cs *clusterSums) float64 {
+	means, k, sizes := cs.means(), cs.k, cs.sizes
 	dim := data.D
 	intra := make([]neumaier, k)
 	x := make([]float64, dim)
@@ -424,20 +466,9 @@ func daviesBouldin(data Data, labels []int32, k int, sizes []int) float64 {
 // dispersion, 1 when W is 0 (as scikit-learn returns). With integer
 // features both are rational numbers of integer sums, so the ratio is
 // computed exactly and rounded once.
-func calinskiHarabasz(data Data, labels []int32, k int, sizes []int, m int) float64 {
-	dim := data.D
-	sums := make([]int64, k*dim)
-	sq := make([]uint64, k) // Σ |x|² per cluster
-	total := make([]int64, dim)
-	for i, c := range labels {
-		s := sums[int(c)*dim : (int(c)+1)*dim]
-		for f, v := range data.Row(i) {
-			s[f] += int64(v)
-			total[f] += int64(v)
-			sq[c] += uint64(v) * uint64(v)
-		}
-	}
-	n := big.NewInt(int64(data.N))
+func calinskiHarabasz(nRows int, cs *clusterSums, m int) float64 {
+	dim, k, sizes, sums, sq, total := cs.dim, cs.k, cs.sizes, cs.sums, cs.sq, cs.total
+	n := big.NewInt(int64(nRows))
 	between, within := new(big.Rat), new(big.Rat)
 	var num, t, u, nc big.Int
 	var term big.Rat
@@ -470,7 +501,7 @@ func calinskiHarabasz(data Data, labels []int32, k int, sizes []int, m int) floa
 	if within.Sign() == 0 {
 		return 1
 	}
-	r := new(big.Rat).Mul(between, big.NewRat(int64(data.N-m), 1))
+	r := new(big.Rat).Mul(between, big.NewRat(int64(nRows-m), 1))
 	r.Quo(r, within.Mul(within, big.NewRat(int64(m-1), 1)))
 	f, _ := r.Float64()
 	return f

@@ -6,10 +6,14 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"image/png"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat"
@@ -47,7 +51,8 @@ const (
 // most (fewer for many features, see fitRows), the dots a map draws, and
 // the vertices a cluster's silhouette outline keeps.
 const (
-	MapFitWork  = 1e8 // rows x features x min(rows, features) of the fit's SVD
+	MapFitWork  = 3e6 // rows x features x min(rows, features) of the fit's SVD: ~20 ms; at least mapFitMin rows
+	mapFitMin   = 64
 	MapDots     = 4000
 	outlinePts  = 600
 	thumbPixels = 28
@@ -91,10 +96,12 @@ func canvas(w, h int) *vgimg.Canvas {
 	return vgimg.NewWith(vgimg.UseWH(vg.Length(w)*vg.Inch/plotDPI, vg.Length(h)*vg.Inch/plotDPI), vgimg.UseDPI(plotDPI))
 }
 
-// encodeCanvas returns c as PNG bytes.
+// encodeCanvas returns c as PNG bytes, compressed for speed (the page
+// holds a dozen such plots).
 func encodeCanvas(c *vgimg.Canvas) ([]byte, error) {
 	var b bytes.Buffer
-	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&b); err != nil {
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	if err := enc.Encode(&b, c.Image()); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
@@ -339,12 +346,15 @@ type pcaMap struct {
 	n      int
 }
 
-// fitRows is how many of n tiles of d features the PCA fits, within
-// MapFitWork (its thin SVD costs rows x d x min(rows, d)).
+// fitRows is how many of n tiles of d features the PCA fits: all, or the
+// most within MapFitWork (its thin SVD costs rows x d x min(rows, d), about
+// 7 ns each in gonum's pure Go), but at least mapFitMin. The first two
+// components of a few hundred tiles drawn at random are those of all of
+// them, near enough for a picture.
 func fitRows(n, d int) int {
 	m := n
-	for m > 2 && float64(m)*float64(d)*float64(min(m, d)) > MapFitWork {
-		m = m * 9 / 10
+	for m > mapFitMin && float64(m)*float64(d)*float64(min(m, d)) > MapFitWork {
+		m = max(mapFitMin, m*9/10)
 	}
 	return m
 }
@@ -511,8 +521,9 @@ func (pm *pcaMap) plot(res *kmeans.Result, centroids []image.Image) ([]byte, err
 	return png, nil
 }
 
-// addIndices fills in the view's indices chart and recommendation, and
-// fits the map every k shares.
+// addIndices fills in the view's indices chart and recommendation, fits
+// the map every k shares, and renders every k's silhouette plot and map
+// (on as many goroutines as there are cores: the plots are independent).
 func (v *view) addIndices(in *Input) error {
 	if in.Indices == nil {
 		return nil
@@ -525,18 +536,45 @@ func (v *view) addIndices(in *Input) error {
 	if chart != nil {
 		v.IndicesChart = pngURI(chart)
 	}
-	if v.pca, err = newPCAMap(in.Tiles); err != nil {
+	pca, err := newPCAMap(in.Tiles)
+	if err != nil {
 		return err
 	}
-	if v.pca != nil {
-		v.MapNote = v.pca.note()
+	if pca != nil {
+		v.MapNote = pca.note()
 	}
+	v.plots = make([]kPlots, len(in.Runs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(in.Runs)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(in.Runs); i = int(next.Add(1) - 1) {
+				r, kp := in.Runs[i], &v.plots[i]
+				if r.Scores == nil {
+					continue
+				}
+				if kp.silhouette, kp.err = SilhouettePlot(r.Scores, r.Result.Labels); kp.err != nil {
+					continue
+				}
+				if pca != nil && len(r.Centroids) == r.Result.K {
+					kp.mp, kp.err = pca.plot(r.Result, r.Centroids)
+				}
+			}
+		})
+	}
+	wg.Wait()
 	return nil
 }
 
-// addKIndices fills in a k's indices, silhouette plot and map.
-func (v *view) addKIndices(kv *kView, in *Input, r Run) error {
-	s := r.Scores
+// kPlots are a k's silhouette plot and map (PNG; nil: none).
+type kPlots struct {
+	silhouette, mp []byte
+	err            error
+}
+
+// addKIndices fills in the i-th k's indices, silhouette plot and map.
+func (v *view) addKIndices(kv *kView, in *Input, i int) error {
+	s := in.Runs[i].Scores
 	if !v.HasIndices || s == nil {
 		return nil
 	}
@@ -551,19 +589,15 @@ func (v *view) addKIndices(kv *kView, in *Input, r Run) error {
 			kv.Silhouette = fmt.Sprintf("%.4f", s.Silhouette)
 		}
 	}
-	sil, err := SilhouettePlot(s, r.Result.Labels)
-	if err != nil {
-		return err
+	kp := v.plots[i]
+	if kp.err != nil {
+		return kp.err
 	}
-	if sil != nil {
-		kv.SilhouettePlot = pngURI(sil)
+	if kp.silhouette != nil {
+		kv.SilhouettePlot = pngURI(kp.silhouette)
 	}
-	if v.pca != nil {
-		m, err := v.pca.plot(r.Result, r.Centroids)
-		if err != nil {
-			return err
-		}
-		kv.Map = pngURI(m)
+	if kp.mp != nil {
+		kv.Map = pngURI(kp.mp)
 	}
 	return nil
 }

@@ -123,7 +123,7 @@ type view struct {
 	IndicesChart template.HTMLAttr
 	Which        *Indices
 	MapNote      string
-	pca          *pcaMap
+	plots        []kPlots // per run
 }
 
 type sheetView struct {
@@ -267,7 +267,7 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 		}, nil
 	}
 
-	for _, r := range in.Runs {
+	for ri, r := range in.Runs {
 		res := r.Result
 		k := res.K
 		kv := kView{
@@ -279,7 +279,7 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 		if len(imgs) != k {
 			return nil, fmt.Errorf("report: k=%d: %d centroid images", k, len(imgs))
 		}
-		if err := v.addKIndices(&kv, in, r); err != nil {
+		if err := v.addKIndices(&kv, in, ri); err != nil {
 			return nil, err
 		}
 		var err error
