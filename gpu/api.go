@@ -3,6 +3,7 @@ package gpu
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/tilekmeans/tilekmeans/internal/glenv"
 	"github.com/tilekmeans/tilekmeans/internal/pairargs"
@@ -189,6 +190,12 @@ type Info struct {
 	// (lose context on reset), so a GPU reset is reported rather than
 	// silently ignored.
 	Robust bool `json:"robust"`
+	// Software is true when Renderer names a software rasterizer (Mesa's
+	// llvmpipe, softpipe or swrast): the shaders then run on the CPU,
+	// slower than package cpu. Such a device is right but pointless for
+	// speed; fall back to package cpu when it is set. (Not in the JSON,
+	// which the command's outputs fix.)
+	Software bool `json:"-"`
 
 	MaxWorkGroupCount   [3]int `json:"max_work_group_count"`  // GL_MAX_COMPUTE_WORK_GROUP_COUNT
 	MaxWorkGroupSize    [3]int `json:"max_work_group_size"`   // GL_MAX_COMPUTE_WORK_GROUP_SIZE
@@ -227,4 +234,16 @@ func contextOrder(opts Options) ([]string, glenv.Choice, error) {
 	default:
 		return nil, dev, fmt.Errorf("gpu: unknown context kind %q (want auto, glfw or egl)", kind)
 	}
+}
+
+// softwareRenderer reports whether a GL_RENDERER string names a software
+// rasterizer (Info.Software).
+func softwareRenderer(renderer string) bool {
+	r := strings.ToLower(renderer)
+	for _, s := range []string{"llvmpipe", "softpipe", "swrast", "software"} {
+		if strings.Contains(r, s) {
+			return true
+		}
+	}
+	return false
 }

@@ -426,6 +426,7 @@ func (d *Device) readInfo() error {
 	in.Platform = d.ctx.describe()
 	in.Device = d.ctx.device()
 	in.Renderer = glString(gl.RENDERER)
+	in.Software = softwareRenderer(in.Renderer)
 	in.Vendor = glString(gl.VENDOR)
 	in.Version = glString(gl.VERSION)
 	in.GLSLVersion = glString(gl.SHADING_LANGUAGE_VERSION)

@@ -15,15 +15,17 @@
 //	var a kmeans.Assigner = cpu.New(data, cpu.Options{})
 //	if dev, err := gpu.Open(gpu.Options{}); err == nil { // auto context, first device
 //		defer dev.Close()
-//		if ga, err := dev.NewAssigner(data); err == nil {
+//		if ga, err := dev.NewAssigner(data); err == nil && !dev.Info().Software {
 //			defer ga.Close()
 //			a = ga
 //		}
 //	}
 //	res, err := kmeans.Run(ctx, data, a, kmeans.Config{K: 5})
 //
-// The zero Options is valid. Info says what was opened: the renderer, the
-// GL version, the compute limits and the parity canary's result. A Device
+// The zero Options is valid. Info says what was opened: the renderer
+// (Info.Software when it is a software rasterizer such as Mesa's llvmpipe,
+// right but slower than package cpu), the GL version, the compute limits
+// and the parity canary's result. A Device
 // and its Assigners may be used from any goroutine (calls on one Device
 // run one at a time, on the OS thread that owns its context; an Assigner's
 // device loop serves one kmeans.Run at a time, and a Run that starts

@@ -26,7 +26,9 @@ func Example_fallback() {
 	var a kmeans.Assigner = cpu.New(data, cpu.Options{})
 	if dev, err := gpu.Open(gpu.Options{}); err == nil {
 		defer dev.Close()
-		if ga, err := dev.NewAssigner(data); err == nil {
+		// A software renderer (Mesa's llvmpipe) is right but slower than
+		// the CPU backend: use the GPU only when it is hardware.
+		if ga, err := dev.NewAssigner(data); err == nil && !dev.Info().Software {
 			defer ga.Close()
 			a = ga // kmeans.Run runs the whole Lloyd loop on the GPU (Stepper)
 		}

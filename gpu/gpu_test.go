@@ -742,3 +742,19 @@ func TestParitySpecialValues(t *testing.T) {
 		}
 	})
 }
+
+// TestSoftwareRenderer: which GL_RENDERER strings Info.Software marks.
+func TestSoftwareRenderer(t *testing.T) {
+	for r, want := range map[string]bool{
+		"llvmpipe (LLVM 15.0.6, 256 bits)": true,
+		"softpipe":                         true,
+		"Mesa swrast":                      true,
+		"Software Rasterizer":              true,
+		"NVIDIA H100 80GB HBM3/PCIe/SSE2":  false,
+		"AMD Radeon RX 7900 XTX (radeonsi, navi31, LLVM 15.0.6, DRM 3.54)": false,
+	} {
+		if got := softwareRenderer(r); got != want {
+			t.Errorf("%q: software %v, want %v", r, got, want)
+		}
+	}
+}

@@ -2,18 +2,15 @@ package gpu
 
 import (
 	"fmt"
-	_ "unsafe" // go:linkname
 
 	"github.com/tilekmeans/tilekmeans/internal/gpuhooks"
 )
 
 // openWithHooks is Open with this module's test hooks (nil: none; see
-// package internal/gpuhooks). It is the one way in for them: package gpu's
-// tests call it, and the command's tests link to it (the directive below
-// marks it for that; cmd/tilekmeans/gpu_test.go), so the hooks are neither
-// part of the API nor in a variable anyone can set.
-//
-//go:linkname openWithHooks
+// package internal/gpuhooks). It is the one way in for them, unexported:
+// only package gpu's own tests call it, so the hooks are neither part of
+// the API nor in a variable anyone can set. (The command's tests use a
+// backend of their own where they need a GPU that misbehaves.)
 func openWithHooks(opts Options, hooks *gpuhooks.Hooks) (*Device, error) {
 	order, choice, err := contextOrder(opts)
 	if err != nil {

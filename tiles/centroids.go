@@ -128,7 +128,7 @@ func ReadCentroids(dir string) (*Centroids, error) {
 		if err != nil {
 			return nil, fmt.Errorf("load %w", err)
 		}
-		img, _, err := decodeImage(p, data)
+		img, _, err := decodeImage(p, data, maxPixels)
 		if err != nil {
 			return nil, err
 		}

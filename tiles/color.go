@@ -70,6 +70,9 @@ type converter struct {
 	px       []uint32  // scratch: 4 premultiplied 16-bit values per pixel
 	palette  []uint32  // premultiplied 16-bit RGBA of a Paletted image's colours
 	palImage *image.Paletted
+	// key, when not nil, is a colour key: opaque pixels whose 8-bit R, G
+	// and B equal it are made fully transparent (Tiled's <image trans>).
+	key *color.RGBA
 	// nonOpaque counts the pixels with alpha below 1 seen so far.
 	nonOpaque int
 }
@@ -89,7 +92,7 @@ func (c *converter) row(img image.Image, x0, y int, dst []uint8) {
 	w := len(dst) / ch
 	b := img.Bounds()
 	X, Y := b.Min.X+x0, b.Min.Y+y
-	if g, ok := img.(*image.Gray); ok {
+	if g, ok := img.(*image.Gray); ok && c.key == nil {
 		src := g.Pix[g.PixOffset(X, Y):][:w]
 		if ch == 1 {
 			copy(dst, src)
@@ -180,6 +183,14 @@ func put[C interface{ RGBA() (r, g, b, a uint32) }](px []uint32, i int, c C) {
 // writes them as features.
 func (c *converter) finish(px []uint32, dst []uint8) {
 	w := len(px) / 4
+	if k := c.key; k != nil {
+		for i := range w {
+			p := px[4*i : 4*i+4]
+			if p[3] == 0xffff && uint8(p[0]>>8) == k.R && uint8(p[1]>>8) == k.G && uint8(p[2]>>8) == k.B {
+				p[0], p[1], p[2], p[3] = 0, 0, 0, 0
+			}
+		}
+	}
 	for i := range w {
 		r, g, b, a := px[4*i], px[4*i+1], px[4*i+2], px[4*i+3]
 		if a != 0xffff {

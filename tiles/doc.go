@@ -16,14 +16,17 @@
 //
 // Options.Size cuts square tiles edge to edge. Options.Grid follows Tiled's
 // tileset (https://doc.mapeditor.org): tiles of TileWidth x TileHeight
-// pixels, Margin pixels around the grid and Spacing pixels between tiles;
-// the columns and rows follow from the image size. A sheet must be a whole
-// grid, up to one trailing spacing at the right and bottom; otherwise Load
-// fails with a *GridError that says what does fit: how many tiles, the
-// remainder that Options.Crop would trim, and, when the pixels show the
-// gutters of another margin or spacing, the grids that fit exactly (then
-// cropping would misalign every tile). Options.SkipBlank leaves out the
-// tiles whose pixels are all equal; they are counted either way.
+// pixels, Margin pixels before the first column and row and Spacing pixels
+// between tiles; the columns and rows follow from the image size by Tiled's
+// own rule, which takes the margin off the top and left only (see Grid). A
+// sheet must be a whole grid, up to a closing margin and one trailing
+// spacing at the right and bottom; otherwise Load fails with a *GridError
+// that says what does fit: how many tiles, the remainder that Options.Crop
+// would trim, and, when the pixels show the gutters of another margin or
+// spacing, the grids that fit exactly (then cropping would misalign every
+// tile). Options.SkipBlank leaves out the tiles whose pixels are all equal;
+// they are counted either way. LoadTileset applies a tileset's colour key
+// (<image trans="ff00ff">): pixels of that colour are transparent.
 //
 // # Gray or RGB, over a background
 //
@@ -37,13 +40,21 @@
 //
 // # Formats, and errors
 //
-// A sheet is a JPEG, PNG, GIF, BMP or TIFF image, known by its contents,
-// not its name. Sheets are cut as viewers show them: the EXIF orientation
-// of a JPEG (APP1 Exif) or TIFF (IFD0) is applied, and Sheet.Orientation
-// says which. (This package reads that one tag itself, fuzz-tested, rather
-// than depend on an EXIF library: those on offer are unmaintained or pull
-// in logging, YAML and geometry packages for one 16-bit number. PNG's eXIf
-// chunk is not applied, as ImageMagick 6 and most viewers do not apply it.)
+// A sheet is a JPEG, PNG, GIF, BMP, TIFF or WebP image, known by its
+// contents, not its name. A file of several images gives a sheet per page
+// (Sheet.Page, Sheet.Name "scan.tif#2"): each page of a multi-page TIFF,
+// leaving out reduced-resolution copies (thumbnails), and each frame of an
+// animated GIF, PNG (APNG) or WebP, composited as a viewer shows it on a
+// canvas that starts transparent, with the frames' offsets, blending and
+// disposal methods (pixels no frame covered are transparent, so they are
+// composited over the background and counted). A file that is not a regular
+// file (a pipe, a FIFO, /dev/stdin) is read once, whole. Sheets are cut as
+// viewers show them: the EXIF orientation of a JPEG (APP1 Exif) or TIFF
+// (each page's IFD) is applied, and Sheet.Orientation says which. (This
+// package reads that one tag itself, fuzz-tested, rather than depend on an
+// EXIF library: those on offer are unmaintained or pull in logging, YAML and
+// geometry packages for one 16-bit number. PNG's eXIf chunk is not applied,
+// as ImageMagick 6 and most viewers do not apply it.)
 //
 // Errors name the file and say what is wrong; errors.Is tells them apart:
 // ErrNotImage; ErrCorrupt (truncated or broken); errors.ErrUnsupported (a
@@ -51,13 +62,46 @@
 // chroma subsampling or a BMP with RLE compression, or a layout that the
 // decoder is known to read into wrong pixels: TIFF with separate colour
 // planes, PlanarConfiguration 2); ErrTooLarge (more pixels than
-// Options.MaxPixels, 2^28 unless set, refused from the header before the
-// pixels are decoded). The tests hold true pixels, written by
-// Pillow, ImageMagick and tiffcp, for every format and layout
-// (testdata/formats), so a refusal is lifted when the decoder gets it
-// right. (Tiled TIFFs whose size is not a multiple of the TIFF tile were
-// read wrongly by golang.org/x/image v0.30; v0.48, which this module
-// requires, reads them right, and the tests hold their true pixels.)
+// Options.MaxPixels, 2^28 unless set, in a sheet or in all the pages of a
+// file together, refused from the headers before the pixels are decoded).
+// The tests hold true pixels, written by Pillow, ImageMagick, tiffcp and
+// jpegtran, for every format and layout (testdata/formats), so a refusal is
+// lifted when the decoder gets it right. (Tiled TIFFs whose size is not a
+// multiple of the TIFF tile were read wrongly by golang.org/x/image v0.30;
+// v0.48, which this module requires, reads them right, and the tests hold
+// their true pixels.)
+//
+// # Interrupting
+//
+// Options.Context interrupts loading: no further file is started, a
+// decoder stops at its next read of the file, and a wait for a pipe's or
+// FIFO's writer ends; the error then wraps the context's error.
+//
+// # One image, one sample; arrays
+//
+// Options.Resize makes every image one sample rather than a sheet of
+// tiles: its features are scaled to Resize.X x Resize.Y by Options.Filter
+// (draw.CatmullRom by default: Pillow's bicubic, an averaging filter when
+// shrinking), fitted as Options.Fit says (FitStretch, FitPad on the
+// background, FitCrop; the rectangles of Pillow's ImageOps.pad and
+// ImageOps.fit). Each file is then a Sheet of one row and one column.
+//
+// Arrays of images are loaded by name: NumPy .npy files of uint8 of shape
+// (N, H, W), (N, H, W, 3) or (N, D) (D = W*H or 3*W*H for Grid's tile
+// size), C order as numpy.save writes them, and IDX files of unsigned
+// bytes with three dimensions (LeCun's format, the files of MNIST,
+// Fashion-MNIST and EMNIST: names ending in idx3-ubyte or .idx3,
+// optionally gzipped); in memory (LoadSources) by their first bytes. Each
+// image is a sample: an array is a Sheet whose Rows are its images (Cols
+// 1, Width x Height one image's size, Origin.Row the index). Without
+// Resize and a tile size, the samples are the arrays' own size; with
+// Resize they are scaled like image files. The data is streamed into the
+// tile matrix, never held whole: a 2 GB file costs the 2 GB matrix. A
+// truncated file, an IDX count that does not match the file's size
+// (ErrCorrupt), another dtype or Fortran order (errors.ErrUnsupported) are
+// errors naming the file. Options.SkipBad leaves out the samples' files
+// that cannot be read, listed in Set.Bad; Options.Progress reports the
+// samples loaded.
 //
 // # Memory and speed
 //

@@ -176,6 +176,8 @@ func jpegExif(r io.ReaderAt, size int64) (*tiffIFD, error) {
 
 // TIFF tags this package reads.
 const (
+	tagNewSubfileType  = 254
+	tagSubfileType     = 255
 	tagImageWidth      = 256
 	tagImageLength     = 257
 	tagBitsPerSample   = 258
@@ -200,12 +202,22 @@ func (d *tiffIFD) short(tag uint16) (uint32, bool) {
 const maxIFDEntries = 1024
 
 // readIFD0 reads the first IFD of the TIFF structure in r: byte order "II"
-// or "MM", 42, the offset of IFD0, then its entries. Only the first value of
-// SHORT (3) and LONG (4) entries is kept, which covers the tags above.
+// or "MM", 42, the offset of IFD0, then its entries.
 func readIFD0(r *io.SectionReader) (*tiffIFD, error) {
+	bo, off, err := readTIFFHeader(r)
+	if err != nil {
+		return nil, err
+	}
+	ifd, _, err := readIFD(r, bo, off)
+	return ifd, err
+}
+
+// readTIFFHeader reads the 8-byte header of the TIFF structure in r: its
+// byte order and the offset of IFD0.
+func readTIFFHeader(r io.ReaderAt) (binary.ByteOrder, int64, error) {
 	var hdr [8]byte
 	if _, err := r.ReadAt(hdr[:], 0); err != nil {
-		return nil, errNoExif
+		return nil, 0, errNoExif
 	}
 	var bo binary.ByteOrder
 	switch string(hdr[:2]) {
@@ -214,23 +226,32 @@ func readIFD0(r *io.SectionReader) (*tiffIFD, error) {
 	case "MM":
 		bo = binary.BigEndian
 	default:
-		return nil, errNoExif
+		return nil, 0, errNoExif
 	}
 	if bo.Uint16(hdr[2:]) != 42 {
-		return nil, errNoExif
+		return nil, 0, errNoExif
 	}
-	off := int64(bo.Uint32(hdr[4:]))
+	return bo, int64(bo.Uint32(hdr[4:])), nil
+}
+
+// readIFD reads the IFD at off and returns it with the offset of the next
+// IFD (0 for none). Only the first value of SHORT (3) and LONG (4) entries
+// is kept, which covers the tags above.
+func readIFD(r *io.SectionReader, bo binary.ByteOrder, off int64) (*tiffIFD, int64, error) {
 	var cnt [2]byte
 	if _, err := r.ReadAt(cnt[:], off); err != nil {
-		return nil, errNoExif
+		return nil, 0, errNoExif
 	}
 	n := int(bo.Uint16(cnt[:]))
 	if n > maxIFDEntries || off+2+int64(n)*12 > r.Size() {
-		return nil, errNoExif
+		return nil, 0, errNoExif
 	}
-	buf := make([]byte, n*12)
-	if _, err := r.ReadAt(buf, off+2); err != nil {
-		return nil, errNoExif
+	buf := make([]byte, n*12+4) // the entries, then the next IFD's offset (0 if cut off)
+	if _, err := r.ReadAt(buf[:n*12], off+2); err != nil {
+		return nil, 0, errNoExif
+	}
+	if _, err := r.ReadAt(buf[n*12:], off+2+int64(n)*12); err != nil {
+		clear(buf[n*12:])
 	}
 	d := &tiffIFD{vals: make(map[uint16]uint32, n)}
 	for e := range n {
@@ -245,7 +266,7 @@ func readIFD0(r *io.SectionReader) (*tiffIFD, error) {
 			if count > 2 { // values stored elsewhere: read the first one
 				var v [2]byte
 				if _, err := r.ReadAt(v[:], int64(bo.Uint32(p[8:]))); err != nil {
-					return nil, errNoExif
+					return nil, 0, errNoExif
 				}
 				d.vals[tag] = uint32(bo.Uint16(v[:]))
 			}
@@ -254,11 +275,11 @@ func readIFD0(r *io.SectionReader) (*tiffIFD, error) {
 			if count > 1 {
 				var v [4]byte
 				if _, err := r.ReadAt(v[:], int64(bo.Uint32(p[8:]))); err != nil {
-					return nil, errNoExif
+					return nil, 0, errNoExif
 				}
 				d.vals[tag] = bo.Uint32(v[:])
 			}
 		}
 	}
-	return d, nil
+	return d, int64(bo.Uint32(buf[n*12:])), nil
 }

@@ -139,6 +139,14 @@ var formatCases = []formatCase{
 	{file: "tiled_pal.tif", want: palTIFF},
 	{file: "tiled_bilevel.tif", want: bilevel},
 	{file: "tiled_rgb16.tif", want: rgb16, bits16: true},
+	// WebP through golang.org/x/image/webp: lossless files exactly, the
+	// lossy one (quality 95, 4:2:0 chroma) within a tolerance, wider than
+	// libwebp's own decode needs (max 8, mean 1.4, through Pillow): x/image
+	// replicates chroma samples where libwebp interpolates them (max 20,
+	// mean 4.95 measured).
+	{file: "webp_rgb8.webp", want: rgb8},
+	{file: "webp_rgba8.webp", want: withAlpha(rgb8)},
+	{file: "webp_smooth.webp", want: smoothRGB, tol: 24, mean: 6},
 }
 
 func readFormat(t testing.TB, name string) []byte {
@@ -284,6 +292,8 @@ func TestFormatsRefused(t *testing.T) {
 		{"tiled_rgb8_planar.tif", "planar configuration 2"},
 		{"tiff_gray8_jpeg.tif", "compression value 7"},
 		{"tiff_gray8_alpha.tif", "extra samples"},
+		// image/jpeg calls any frame marker but SOF0..2 "unknown marker".
+		{"jpeg_arith.jpg", "valid JPEG image using a feature the decoder does not support: arithmetic coding (SOF9)"},
 	} {
 		_, _, err := tiles.DecodeImage(c.file, readFormat(t, c.file))
 		if !errors.Is(err, errors.ErrUnsupported) || errors.Is(err, tiles.ErrCorrupt) || !strings.Contains(err.Error(), c.feature) || !strings.Contains(err.Error(), c.file) ||

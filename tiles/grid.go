@@ -10,19 +10,26 @@ import (
 
 // Grid is how a sheet is cut into tiles, in the terms of a Tiled tileset
 // (https://doc.mapeditor.org/en/stable/reference/tmx-map-format/#tileset):
-// tiles of TileWidth x TileHeight pixels, Margin pixels around the whole grid
-// (left, top, right and bottom) and Spacing pixels between neighbouring tiles.
+// tiles of TileWidth x TileHeight pixels, Margin pixels before the first
+// column and row (at the left and top) and Spacing pixels between
+// neighbouring tiles.
 //
-// The number of columns and rows follows from the image size, as in Tiled:
+// The number of columns and rows follows from the image size by Tiled's own
+// rule (src/libtiled/tileset.cpp, columnCountForWidth and rowCountForHeight),
+// which takes the margin off the left and top only:
 //
-//	columns = (width  - 2*Margin + Spacing) / (TileWidth  + Spacing)
-//	rows    = (height - 2*Margin + Spacing) / (TileHeight + Spacing)
+//	columns = (width  - Margin + Spacing) / (TileWidth  + Spacing)
+//	rows    = (height - Margin + Spacing) / (TileHeight + Spacing)
 //
 // Tile (row r, column c) has its top-left pixel at
-// (Margin + c*(TileWidth+Spacing), Margin + r*(TileHeight+Spacing)).
+// (Margin + c*(TileWidth+Spacing), Margin + r*(TileHeight+Spacing)), as
+// Tiled's loadFromImage slices it.
 //
 // The zero Grid is not usable; Options.Size fills in a square grid with no
-// margin or spacing. A sheet must be a whole grid (see GridError).
+// margin or spacing. A sheet must be a whole grid: what the tiles leave at
+// the right and at the bottom may be a closing margin as wide as the
+// opening one, or none, then at most one trailing spacing (0..Spacing or
+// Margin..Margin+Spacing pixels); see GridError.
 type Grid struct {
 	TileWidth, TileHeight int // pixels, >= 1
 	Margin                int // pixels around the grid, >= 0
@@ -61,7 +68,7 @@ func (g Grid) count(width, height int) (cols, rows int) {
 }
 
 func countAxis(n, tile, margin, spacing int) int {
-	avail := n - 2*margin
+	avail := n - margin
 	if avail < tile {
 		return 0
 	}
@@ -69,9 +76,8 @@ func countAxis(n, tile, margin, spacing int) int {
 }
 
 // remainder returns the pixels right of and below the last whole column
-// and row of tiles and the closing margin. Tiled ignores them; fit accepts
-// a sheet when both are at most Spacing (a trailing gutter), or when
-// cropping.
+// and row of tiles. Tiled ignores them; fit accepts a sheet when both leave
+// it whole (a closing margin, a trailing gutter), or when cropping.
 func (g Grid) remainder(width, height int) (right, bottom int) {
 	cols, rows := g.count(width, height)
 	return remainderAxis(width, cols, g.TileWidth, g.Margin, g.Spacing), remainderAxis(height, rows, g.TileHeight, g.Margin, g.Spacing)
@@ -81,24 +87,30 @@ func remainderAxis(size, n, tile, margin, spacing int) int {
 	if n == 0 {
 		return size
 	}
-	return max(0, size-2*margin-n*tile-(n-1)*spacing)
+	return max(0, size-margin-n*tile-(n-1)*spacing)
+}
+
+// whole reports whether rem pixels left right of or below the tiles still
+// make a whole grid: at most one trailing spacing (the Kenney roguelike
+// sheet, 3873x2105 with 64-pixel tiles and spacing 4, ends in a 1-pixel
+// gutter), after a closing margin as wide as the opening one or none.
+func (g Grid) whole(rem int) bool {
+	return rem <= g.Spacing || rem >= g.Margin && rem <= g.Margin+g.Spacing
 }
 
 // fit checks that the grid cuts a width x height image into whole tiles and
-// returns its columns and rows. A sheet fits when, beyond the margins, the
-// tiles and the spacing between them, at most one trailing spacing is left on
-// the right and at the bottom (the Kenney roguelike sheet, 3873x2105 with
-// 64-pixel tiles and spacing 4, ends in a 1-pixel gutter). With crop, a larger
-// right or bottom remainder is trimmed instead. Otherwise the error is a
-// *GridError, which tells what does fit (Load also fills in its Fits from
-// the pixels).
+// returns its columns and rows. A sheet fits when, beyond the margin, the
+// tiles and the spacing between them, what is left on the right and at the
+// bottom leaves it whole. With crop, a larger right or bottom remainder is trimmed
+// instead. Otherwise the error is a *GridError, which tells what does fit
+// (Load also fills in its Fits from the pixels).
 func (g Grid) fit(path string, width, height int, crop bool) (cols, rows int, err error) {
 	if err := g.validate(); err != nil {
 		return 0, 0, err
 	}
 	cols, rows = g.count(width, height)
 	right, bottom := g.remainder(width, height)
-	if cols > 0 && rows > 0 && (crop || right <= g.Spacing && bottom <= g.Spacing) {
+	if cols > 0 && rows > 0 && (crop || g.whole(right) && g.whole(bottom)) {
 		return cols, rows, nil
 	}
 	return 0, 0, &GridError{Path: path, Width: width, Height: height, Grid: g, Cols: cols, Rows: rows, Right: right, Bottom: bottom}
@@ -118,7 +130,7 @@ func (g Grid) alternatives(width, height int) []Grid {
 				continue
 			}
 			c, r := a.count(width, height)
-			if rr, rb := a.remainder(width, height); c > 0 && r > 0 && rr <= s && rb <= s {
+			if rr, rb := a.remainder(width, height); c > 0 && r > 0 && a.whole(rr) && a.whole(rb) {
 				out = append(out, a)
 			}
 		}
@@ -129,7 +141,7 @@ func (g Grid) alternatives(width, height int) []Grid {
 // GridError reports a sheet that a grid does not cut into whole tiles. It
 // carries the numbers a caller needs to say what does fit:
 //
-//   - Cols == 0 or Rows == 0: the image is smaller than one tile (plus margins).
+//   - Cols == 0 or Rows == 0: the image is smaller than one tile (plus the margin).
 //   - Fits not empty: the same tiles cut the image exactly with another margin
 //     or spacing, and the image's pixels agree (every gutter line of that
 //     grid is of one colour), so the given ones are probably wrong; cropping
@@ -141,7 +153,7 @@ type GridError struct {
 	Width, Height int  // image pixels (as displayed, after EXIF orientation)
 	Grid          Grid // the grid asked for
 	Cols, Rows    int  // whole tiles that fit
-	Right, Bottom int  // pixels right of and below the last whole tiles and the margin
+	Right, Bottom int  // pixels right of and below the last whole tiles
 	Fits          []Grid
 }
 
@@ -173,14 +185,14 @@ func (e *GridError) Error() string {
 // no gutters at all (edge to edge) needs no evidence. It returns at most
 // three, the best borne out first, then by spacing and margin.
 func filterFits(img image.Image, fits []Grid) []Grid {
-	gray := toGray(img)
+	cols, rows := uniformLines(toGray(img))
 	type scored struct {
 		g     Grid
 		score float64
 	}
 	var keep []scored
 	for _, g := range fits {
-		if s := uniformGutters(gray, g); s >= 0.75 {
+		if s := uniformGutters(cols, rows, g); s >= 0.75 {
 			keep = append(keep, scored{g, s})
 		}
 	}
@@ -192,46 +204,58 @@ func filterFits(img image.Image, fits []Grid) []Grid {
 	return out
 }
 
-// uniformGutters returns the share of g's gutter lines (margin and spacing
-// columns and rows, and the unused remainder) that are of one gray level.
-func uniformGutters(img *image.Gray, g Grid) float64 {
+// uniformLines reports for each pixel column and each pixel row of img
+// whether it is of one gray level, in one pass over the pixels in memory
+// order (a sheet of 2^28 pixels and hundreds of candidate grids are then
+// scored from these, not by reading columns across rows again and again).
+func uniformLines(img *image.Gray) (cols, rows []bool) {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
+	cols, rows = make([]bool, w), make([]bool, h)
+	for x := range cols {
+		cols[x] = true
+	}
+	first := img.Pix[:w]
+	for y := range h {
+		row := img.Pix[y*img.Stride:][:w]
+		rows[y] = !slices.ContainsFunc(row, func(v uint8) bool { return v != row[0] })
+		for x, v := range row {
+			if v != first[x] {
+				cols[x] = false
+			}
+		}
+	}
+	return cols, rows
+}
+
+// uniformGutters returns the share of g's gutter lines (margin and spacing
+// columns and rows, and the unused remainder) that are of one gray level
+// (uniformCols, uniformRows: uniformLines of the image).
+func uniformGutters(uniformCols, uniformRows []bool, g Grid) float64 {
+	w, h := len(uniformCols), len(uniformRows)
 	cols, rows := g.count(w, h)
-	gutters := func(n, size, tile int) []int {
-		var at []int
+	lines, uniform := 0, 0
+	gutters := func(n, size, tile int, uniformAt []bool) {
+		at := func(i int) {
+			lines++
+			if uniformAt[i] {
+				uniform++
+			}
+		}
 		for i := range g.Margin {
-			at = append(at, i)
+			at(i)
 		}
 		for c := 1; c < n; c++ {
 			start := g.Margin + c*tile + (c-1)*g.Spacing
 			for i := range g.Spacing {
-				at = append(at, start+i)
+				at(start + i)
 			}
 		}
-		end := g.Margin + n*tile + (n-1)*g.Spacing
-		for i := end; i < size; i++ {
-			at = append(at, i)
-		}
-		return at
-	}
-	lines, uniform := 0, 0
-	for _, x := range gutters(cols, w, g.TileWidth) {
-		lines++
-		v, same := img.Pix[x], true
-		for y := 1; y < h && same; y++ {
-			same = img.Pix[y*img.Stride+x] == v
-		}
-		if same {
-			uniform++
+		for i := g.Margin + n*tile + (n-1)*g.Spacing; i < size; i++ {
+			at(i)
 		}
 	}
-	for _, y := range gutters(rows, h, g.TileHeight) {
-		lines++
-		row := img.Pix[y*img.Stride:][:w]
-		if !slices.ContainsFunc(row, func(v uint8) bool { return v != row[0] }) {
-			uniform++
-		}
-	}
+	gutters(cols, w, g.TileWidth, uniformCols)
+	gutters(rows, h, g.TileHeight, uniformRows)
 	if lines == 0 {
 		return 1
 	}

@@ -37,7 +37,12 @@ func TestGridFit(t *testing.T) {
 		{"remainder cropped", tiles.Grid{TileWidth: 10, TileHeight: 10}, 32, 32, true, 3, 3, 0, 0, ""},
 		{"kenney remainder past the gutter", kenney, 3873 + 10, 2105, false, 57, 31, 11, 1, "not a whole grid of 64x64 spacing 4 tiles: 57x31 tiles leave 11x1 pixels"},
 		{"too small", tiles.Grid{TileWidth: 40, TileHeight: 40}, 32, 32, true, 0, 0, 32, 32, "32x32 is smaller than one 40x40 tile"},
-		{"margins eat the sheet", tiles.Grid{TileWidth: 8, TileHeight: 8, Margin: 5}, 16, 16, false, 0, 0, 16, 16, "smaller than one 8x8 margin 5 tile"},
+		// Tiled takes the margin off the top and left only: 5 + 8 = 13; a
+		// closing margin of 5 may follow, not part of one.
+		{"margin at the top and left", tiles.Grid{TileWidth: 8, TileHeight: 8, Margin: 5}, 13, 13, false, 1, 1, 0, 0, ""},
+		{"closing margin", tiles.Grid{TileWidth: 8, TileHeight: 8, Margin: 5}, 18, 18, false, 1, 1, 0, 0, ""},
+		{"part of a closing margin", tiles.Grid{TileWidth: 8, TileHeight: 8, Margin: 5}, 16, 16, false, 1, 1, 3, 3, "1x1 tiles leave 3x3 pixels"},
+		{"margin eats the sheet", tiles.Grid{TileWidth: 8, TileHeight: 8, Margin: 9}, 16, 16, false, 0, 0, 16, 16, "smaller than one 8x8 margin 9 tile"},
 	}
 	for _, tt := range tests {
 		cols, rows, err := tiles.GridFit(tt.g, "s.png", tt.w, tt.h, tt.crop)

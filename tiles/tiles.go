@@ -1,15 +1,16 @@
 package tiles
 
 import (
-	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image"
 	"image/color"
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"golang.org/x/image/draw"
 )
 
 // Origin is where a tile was cut from: the sheet's index in Set.Sheets and
@@ -18,10 +19,18 @@ type Origin struct {
 	Sheet, Row, Col int32 // 12 bytes a tile: 120 MB at 10^7 tiles, not 240
 }
 
-// Sheet describes one loaded sheet.
+// Sheet describes one loaded sheet: an image cut on a grid (one image file,
+// or one page of a file that holds several: Page), an image resized to one
+// sample (Options.Resize: one row, one column), or an array file (its
+// images are its Rows, in one column; Width x Height is one image's size).
 type Sheet struct {
-	Path          string // file path, or the Source's name
-	Format        string // as package image names it: "png", "jpeg", "gif", "bmp" or "tiff"
+	Path string // file path, or the Source's name
+	// Page is the sheet's page in a file that holds several images, counted
+	// from 1: a page of a multi-page TIFF (ImageMagick's scan.tif[0] is
+	// page 1), a frame of an animated GIF. It is 0 for a file that holds
+	// one image. Name gives the two together.
+	Page          int
+	Format        string // as package image names it: "png", "jpeg", "gif", "bmp", "tiff" or "webp"; "npy" or "idx" for an array
 	Width, Height int    // pixels as displayed (after any EXIF orientation), before any crop
 	Rows, Cols    int    // tile grid
 	Blank         int    // blank tiles (all pixels equal) found
@@ -30,8 +39,9 @@ type Sheet struct {
 	// clockwise", "mirrored left-right", ...); "" when the file declares
 	// none.
 	Orientation string
-	// Transparent counts the pixels inside tiles whose alpha was below 1
-	// and that were therefore composited over the background (gutters and
+	// Transparent counts the pixels inside tiles whose alpha was below 1,
+	// or that a tileset's colour key made transparent (LoadTileset), and
+	// that were therefore composited over the background (gutters and
 	// trimmed remainders are not looked at); 0 for an opaque sheet.
 	Transparent int
 	// Cropped is the right and bottom remainder Options.Crop trimmed, in
@@ -42,6 +52,11 @@ type Sheet struct {
 	Cropped    image.Point
 	Misaligned []Grid
 }
+
+// Name is the sheet as messages and outputs name it: Path, and for a page
+// of a file that holds several images "#" and the page number
+// ("scan.tif#2" is the second page of scan.tif).
+func (s Sheet) Name() string { return pageName(s.Path, s.Page) }
 
 // Set is the tile matrix cut from a set of sheets: N tiles of D features
 // each, tile i at Pix[i*D:(i+1)*D], with where each was cut from.
@@ -55,6 +70,14 @@ type Set struct {
 	Sheets        []Sheet    // in the order given
 	Blank         int        // blank tiles found, whether kept or skipped
 	Skipped       int        // blank tiles left out (Options.SkipBlank)
+	// Resize and Fit are Options.Resize and Options.Fit when every image
+	// was resized to one sample (Resize is then the tile size, and every
+	// sheet a file holding one image or an array's images); Resize is
+	// zero when the sheets were cut on Grid or arrays read as they are.
+	Resize image.Point
+	Fit    Fit
+	// Bad lists the files Options.SkipBad left out, in the order given.
+	Bad []BadFile
 }
 
 // N is the number of tiles.
@@ -80,19 +103,60 @@ type Options struct {
 	Background color.Color
 	Crop       bool // trim a right and bottom remainder instead of failing
 	SkipBlank  bool // leave blank tiles out
-	// Workers bounds the sheets decoded at once; 0 means GOMAXPROCS. The
+	// Workers bounds the files decoded at once; 0 means GOMAXPROCS. The
 	// result does not depend on it.
 	Workers int
-	// MaxPixels is the most pixels (width x height) a sheet may have; 0
-	// means 2^28 (a 16384 x 16384 image). A sheet whose header declares
-	// more is refused with an error matching ErrTooLarge before its pixels
-	// are decoded, so that a corrupt or hostile header cannot make the
-	// decoder allocate gigabytes (a decoded 8-bit RGBA sheet takes 4 bytes
-	// a pixel, a 16-bit one 8).
+	// Context, when not nil, interrupts loading when it is done (a signal,
+	// a deadline): no further file is started, a decoder stops at its next
+	// read of the file (within a few kilobytes) and a wait for a pipe's or
+	// FIFO's writer ends. The error then wraps the context's error. nil
+	// means loading runs to its end.
+	Context context.Context
+	// MaxPixels is the most pixels (width x height) a sheet, or all the
+	// pages of a file together, may have; 0 means 2^28 (a 16384 x 16384
+	// image). A sheet whose header declares more is refused with an error
+	// matching ErrTooLarge before its pixels are decoded, so that a corrupt
+	// or hostile header cannot make the decoder allocate gigabytes (a
+	// decoded 8-bit RGBA sheet takes 4 bytes a pixel, a 16-bit one 8).
 	MaxPixels int64
+
+	// Resize, when not zero, makes every image one sample, never cut
+	// into tiles: its features (gray or RGB over Background, as for
+	// sheets) are scaled to Resize.X x Resize.Y pixels by Filter, fitted
+	// as Fit says. Grid then only gives the image size of .npy arrays of
+	// shape (N, D); Margin, Spacing and Crop must be unset. Every file
+	// becomes a Sheet of one row and one column.
+	Resize image.Point
+	Fit    Fit
+	// Filter is the resampling filter for Resize; nil means
+	// draw.CatmullRom (golang.org/x/image/draw): the cubic of Catmull and
+	// Rom, which is Pillow's BICUBIC (a = -0.5, Pillow's default for
+	// resize). x/image/draw widens a kernel's support by the scale factor
+	// when shrinking, so every source pixel is averaged in, as a
+	// down-scaling filter must (nearest neighbour would drop most pixels
+	// and alias strokes away). draw.BiLinear is the other named kernel.
+	Filter *draw.Kernel
+	// SkipBad leaves out the files that cannot be read as images or
+	// arrays (corrupt, truncated, unsupported, unreadable), listing them
+	// in Set.Bad, instead of failing. It applies to samples (Resize) and
+	// arrays; a sheet cut on a grid must load.
+	SkipBad bool
+	// Progress, when set, is called as samples are loaded (Resize and
+	// arrays), about 200 times in all and at the end, with the samples
+	// done so far and the total; calls come one at a time, in order, from
+	// the loading goroutines.
+	Progress func(done, total int)
 }
 
 // grid resolves Grid and Size.
+// context is Options.Context, or context.Background when it is nil.
+func (o Options) context() context.Context {
+	if o.Context == nil {
+		return context.Background()
+	}
+	return o.Context
+}
+
 func (o Options) grid() Grid {
 	if o.Grid.TileWidth != 0 || o.Grid.TileHeight != 0 {
 		return o.Grid
@@ -114,7 +178,9 @@ var errNoSheets = errors.New("no image matched")
 var ErrAllBlank = errors.New("every tile is blank, and skipping blank tiles leaves none")
 
 // Load reads the sheets at paths (in the given order) and cuts them; paths
-// are files, not folders or glob patterns. Sheets are decoded by up to Options.Workers goroutines; each file's
+// are files, not folders or glob patterns. With Options.Resize every image
+// is one sample instead, and .npy and IDX files are arrays of samples (see
+// the package documentation). Sheets are decoded by up to Options.Workers goroutines; each file's
 // bytes are dropped once decoded and each decoded sheet once cut, and the
 // tile matrix is allocated once, at its final size, from the image headers.
 // Errors name the file; the first failing sheet in path order is reported.
@@ -123,7 +189,7 @@ func Load(paths []string, opts Options) (*Set, error) {
 	for i, p := range paths {
 		ins[i] = input{name: p}
 	}
-	return load(ins, opts)
+	return load(ins, opts, nil)
 }
 
 // LoadSources decodes and cuts sheets held in memory, like Load; each
@@ -131,65 +197,22 @@ func Load(paths []string, opts Options) (*Set, error) {
 func LoadSources(srcs []Source, opts Options) (*Set, error) {
 	ins := make([]input, len(srcs))
 	for i, s := range srcs {
-		ins[i] = input{name: s.Name, data: s.Data, inMemory: true}
+		ins[i] = input{name: s.Name, data: s.Data, inMemory: true, fromSource: true}
 	}
-	return load(ins, opts)
-}
-
-// input is a sheet to load: a file, or bytes in memory.
-type input struct {
-	name     string
-	data     []byte
-	inMemory bool
-}
-
-// header reads the image header without reading the whole file.
-func (in input) header() (header, error) {
-	if in.inMemory {
-		return sniff(in.name, bytes.NewReader(in.data), int64(len(in.data)))
-	}
-	f, err := os.Open(in.name)
-	if err != nil {
-		return header{}, fmt.Errorf("load %w", err) // *PathError names the file
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return header{}, fmt.Errorf("load %w", err)
-	}
-	if st.IsDir() {
-		return header{}, fmt.Errorf("load %s: is a directory", in.name)
-	}
-	return sniff(in.name, f, st.Size())
-}
-
-// bytes returns the encoded sheet.
-func (in input) bytes() ([]byte, error) {
-	if in.inMemory {
-		return in.data, nil
-	}
-	data, err := os.ReadFile(in.name)
-	if err != nil {
-		return nil, fmt.Errorf("load %w", err)
-	}
-	return data, nil
-}
-
-// decode reads and decodes the sheet; its encoded bytes are garbage once it
-// returns.
-func (in input) decode(h header) (image.Image, error) {
-	data, err := in.bytes()
-	if err != nil {
-		return nil, err
-	}
-	return decodeBody(in.name, h, data)
+	return load(ins, opts, nil)
 }
 
 // maxTileBytes bounds the tile matrix (2^40 bytes): beyond it the sizes are
 // surely wrong.
 const maxTileBytes = 1 << 40
 
-func load(ins []input, opts Options) (*Set, error) {
+// load loads the files ins. key, when not nil, is a colour key: opaque
+// pixels of exactly that colour count as transparent (Tiled's <image
+// trans>).
+func load(ins []input, opts Options, key *color.RGBA) (*Set, error) {
+	if samplesMode(ins, opts) {
+		return loadSamples(ins, opts)
+	}
 	g := opts.grid()
 	if err := g.validate(); err != nil {
 		return nil, err
@@ -200,6 +223,7 @@ func load(ins []input, opts Options) (*Set, error) {
 	if len(ins) == 0 {
 		return nil, errNoSheets
 	}
+	ctx := opts.context()
 	bg := opts.Background
 	if bg == nil {
 		bg = color.White
@@ -209,53 +233,60 @@ func load(ins []input, opts Options) (*Set, error) {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	ch := opts.Color.Channels()
-	t := &Set{Width: g.TileWidth, Height: g.TileHeight, Color: opts.Color, D: g.TileWidth * g.TileHeight * ch, Grid: g,
-		Sheets: make([]Sheet, len(ins))}
+	t := &Set{Width: g.TileWidth, Height: g.TileHeight, Color: opts.Color, D: g.TileWidth * g.TileHeight * ch, Grid: g}
 
-	// Headers first: they fix every sheet's grid, hence the matrix size.
-	hdrs := make([]header, len(ins))
-	if err := parallel(len(ins), workers, func(i int) error {
-		h, err := ins[i].header()
-		if err == nil {
-			err = checkPixels(ins[i].name, h, opts.MaxPixels)
-		}
+	// Headers first: they fix every sheet (a file holds one, or one per
+	// page) and its grid, hence the matrix size.
+	hdrs := make([][]header, len(ins))
+	sheets := make([][]Sheet, len(ins))
+	if err := parallel(ctx, len(ins), workers, func(i int) error {
+		hs, err := ins[i].headers(ctx, opts.MaxPixels)
 		if err != nil {
 			return err
 		}
-		cols, rows, err := g.fit(ins[i].name, h.Width, h.Height, opts.Crop)
-		if err != nil {
-			var ge *GridError
-			if errors.As(err, &ge) {
-				if ge.Cols > 0 && ge.Rows > 0 {
-					ge.Fits = g.alternatives(h.Width, h.Height)
-				}
-				if len(ge.Fits) > 0 {
-					// Only the pixels tell a grid drawn with other gutters
-					// from a remainder: decode and look.
-					img, derr := ins[i].decode(h)
-					if derr != nil {
-						return derr
+		for p, h := range hs {
+			name := pageName(ins[i].name, h.page)
+			cols, rows, err := g.fit(name, h.Width, h.Height, opts.Crop)
+			if err != nil {
+				var ge *GridError
+				if errors.As(err, &ge) {
+					if ge.Cols > 0 && ge.Rows > 0 {
+						ge.Fits = g.alternatives(h.Width, h.Height)
 					}
-					ge.Fits = filterFits(img, ge.Fits)
+					if len(ge.Fits) > 0 {
+						// Only the pixels tell a grid drawn with other gutters
+						// from a remainder: decode and look.
+						img, derr := ins[i].decodePage(ctx, hs, p)
+						if derr != nil {
+							return derr
+						}
+						ge.Fits = filterFits(img, ge.Fits)
+					}
+					return fmt.Errorf("load %w", err)
 				}
-				return fmt.Errorf("load %w", err)
+				return fmt.Errorf("load %s: %w", name, err)
 			}
-			return fmt.Errorf("load %s: %w", ins[i].name, err)
+			s := Sheet{Path: ins[i].name, Page: h.page, Format: h.Format, Width: h.Width, Height: h.Height, Rows: rows, Cols: cols}
+			if h.Orientation != 0 {
+				s.Orientation = h.Orientation.String()
+			}
+			sheets[i] = append(sheets[i], s)
 		}
-		hdrs[i] = h
-		t.Sheets[i] = Sheet{Path: ins[i].name, Format: h.Format, Width: h.Width, Height: h.Height, Rows: rows, Cols: cols}
-		if h.Orientation != 0 {
-			t.Sheets[i].Orientation = h.Orientation.String()
-		}
+		hdrs[i] = hs
 		return nil
 	}); err != nil {
 		return nil, err
 	}
-	first := make([]int, len(ins)+1) // first[i]: index of sheet i's first tile
+	firstSheet := make([]int, len(ins)+1) // file i's sheets are Sheets[firstSheet[i]:firstSheet[i+1]]
+	for i, ss := range sheets {
+		t.Sheets = append(t.Sheets, ss...)
+		firstSheet[i+1] = len(t.Sheets)
+	}
+	first := make([]int, len(t.Sheets)+1) // first[i]: index of sheet i's first tile
 	for i, s := range t.Sheets {
 		first[i+1] = first[i] + s.Rows*s.Cols
 	}
-	n := first[len(ins)]
+	n := first[len(t.Sheets)]
 	if int64(n)*int64(t.D) > maxTileBytes {
 		return nil, fmt.Errorf("load: %d tiles of %d features is more than %d bytes", n, t.D, int64(maxTileBytes))
 	}
@@ -265,33 +296,37 @@ func load(ins []input, opts Options) (*Set, error) {
 	t.Pix = make([]uint8, n*t.D)
 	blank := make([]bool, n)
 
-	if err := parallel(len(ins), workers, func(i int) error {
-		img, err := ins[i].decode(hdrs[i]) // the encoded bytes die here
-		if err != nil {
-			return err
-		}
-		s := &t.Sheets[i]
-		if b := img.Bounds(); b.Dx() != s.Width || b.Dy() != s.Height {
-			return fmt.Errorf("load %s: decoded as %dx%d, header says %dx%d", s.Path, b.Dx(), b.Dy(), s.Width, s.Height)
-		}
-		cv := newConverter(opts.Color, bg)
-		cut(img, g, s.Rows, s.Cols, cv, t.Pix[first[i]*t.D:first[i+1]*t.D], t.D, ch)
-		s.Transparent = cv.nonOpaque
-		if right, bottom := g.remainder(s.Width, s.Height); right > g.Spacing || bottom > g.Spacing {
-			// Options.Crop trimmed them. If the pixels show the gutters
-			// of another grid, every tile was cut across them: say so.
-			s.Cropped = image.Pt(right, bottom)
-			if alts := g.alternatives(s.Width, s.Height); len(alts) > 0 {
-				s.Misaligned = filterFits(img, alts)
+	if err := parallel(ctx, len(ins), workers, func(f int) error {
+		err := ins[f].decode(ctx, hdrs[f], func(p int, img image.Image) error {
+			i := firstSheet[f] + p
+			s := &t.Sheets[i]
+			if b := img.Bounds(); b.Dx() != s.Width || b.Dy() != s.Height {
+				return fmt.Errorf("load %s: decoded as %dx%d, header says %dx%d", s.Name(), b.Dx(), b.Dy(), s.Width, s.Height)
 			}
-		}
-		for j := first[i]; j < first[i+1]; j++ {
-			if isBlank(t.Pix[j*t.D:(j+1)*t.D], ch) {
-				blank[j] = true
-				s.Blank++
+			cv := newConverter(opts.Color, bg)
+			cv.key = key
+			cut(img, g, s.Rows, s.Cols, cv, t.Pix[first[i]*t.D:first[i+1]*t.D], t.D, ch)
+			s.Transparent = cv.nonOpaque
+			if right, bottom := g.remainder(s.Width, s.Height); !g.whole(right) || !g.whole(bottom) {
+				// Options.Crop trimmed them. If the pixels show the gutters
+				// of another grid, every tile was cut across them: say so.
+				s.Cropped = image.Pt(right, bottom)
+				if alts := g.alternatives(s.Width, s.Height); len(alts) > 0 {
+					s.Misaligned = filterFits(img, alts)
+				}
 			}
+			for j := first[i]; j < first[i+1]; j++ {
+				if isBlank(t.Pix[j*t.D:(j+1)*t.D], ch) {
+					blank[j] = true
+					s.Blank++
+				}
+			}
+			return nil
+		})
+		if !ins[f].fromSource {
+			ins[f].data = nil // a stream's bytes, read once: garbage now
 		}
-		return nil
+		return err
 	}); err != nil {
 		return nil, err
 	}
@@ -368,8 +403,9 @@ func isBlank(tile []uint8, ch int) bool {
 
 // parallel runs f(0..n-1) on up to workers goroutines, handing out indices
 // in order, and returns the error of the lowest failing index. After a
-// failure no new index is started.
-func parallel(n, workers int, f func(i int) error) error {
+// failure, or once ctx is done, no new index is started (then the error
+// wraps ctx's, unless an index failed).
+func parallel(ctx context.Context, n, workers int, f func(i int) error) error {
 	workers = max(1, min(workers, n))
 	errs := make([]error, n)
 	var next atomic.Int64
@@ -382,6 +418,11 @@ func parallel(n, workers int, f func(i int) error) error {
 			for !failed.Load() {
 				i := int(next.Add(1) - 1)
 				if i >= n {
+					return
+				}
+				if err := ctx.Err(); err != nil {
+					errs[i] = fmt.Errorf("load: %w", err)
+					failed.Store(true)
 					return
 				}
 				if err := f(i); err != nil {

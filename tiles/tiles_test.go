@@ -239,6 +239,9 @@ func FuzzDecode(f *testing.F) {
 	f.Add(encodePNG(f, numberedSheet(16, 16)))
 	f.Add([]byte("GIF89a"))
 	f.Add([]byte{0xff, 0xd8, 0xff})
+	for _, c := range multiImageFiles { // pages and frames: TIFF IFD chains, GIF blocks, APNG and WebP chunks
+		f.Add(readFormat(f, c.file))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if smallEnough(data) != nil {
 			return

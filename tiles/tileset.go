@@ -5,9 +5,11 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"image/color"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -25,6 +27,10 @@ type tileset struct {
 	// directory of the .tsx file (Tiled stores it relative to that file).
 	Image                   string
 	ImageWidth, ImageHeight int // as the file states (0: not stated)
+	// Trans is the image's colour key (<image trans="ff00ff">): pixels of
+	// exactly this colour are transparent, as Tiled shows them; nil for
+	// none.
+	Trans *color.RGBA
 }
 
 // grid is the tileset's grid.
@@ -81,6 +87,7 @@ type tsx struct {
 	Source     string   `xml:"source,attr"` // a reference to another file: not a tileset itself
 	Images     []struct {
 		Source string `xml:"source,attr"`
+		Trans  string `xml:"trans,attr"`
 		Width  int    `xml:"width,attr"`
 		Height int    `xml:"height,attr"`
 	} `xml:"image"`
@@ -134,6 +141,16 @@ func parseTileset(path string, data []byte) (*tileset, error) {
 		Columns: t.Columns, TileCount: t.TileCount,
 		Image: src, ImageWidth: img.Width, ImageHeight: img.Height,
 	}
+	if img.Trans != "" {
+		// Tiled writes the colour as rrggbb; its documentation spells it
+		// "#FF00FF".
+		h := strings.TrimPrefix(img.Trans, "#")
+		v, err := strconv.ParseUint(h, 16, 32)
+		if len(h) != 6 || err != nil {
+			return fail("<image trans=%q>: want a colour rrggbb, like ff00ff", img.Trans)
+		}
+		ts.Trans = &color.RGBA{uint8(v >> 16), uint8(v >> 8), uint8(v), 0xff}
+	}
 	if t.imageSizeStated() {
 		if err := ts.checkNumbers(img.Width, img.Height); err != nil {
 			return nil, err
@@ -173,12 +190,15 @@ func (ts *tileset) check(s Sheet) error {
 // LoadTileset reads a Tiled tileset file (.tsx, "TSX" in
 // https://doc.mapeditor.org/en/stable/reference/tmx-map-format/#tileset) and
 // loads its one image, cut on its grid: tilewidth, tileheight, margin and
-// spacing. opts gives everything else (colour, background, crop,
-// workers...); its Size and Grid are ignored. The image's size must agree
-// with the columns, tilecount, width and height the file states. Errors
-// name the .tsx file (a file that is not a grid tileset: not XML, not a
-// <tileset>, an image collection, a URL as the image...) or, as Load's, the
-// image.
+// spacing, by Tiled's rule (see Grid). The image's colour key, <image
+// trans="ff00ff">, makes the pixels of that exact colour transparent, as
+// Tiled shows them: they are composited over Options.Background and counted
+// in Sheet.Transparent like alpha. opts gives everything else (colour,
+// background, crop, workers...); its Size and Grid are ignored. The image's
+// size must agree with the columns, tilecount, width and height the file
+// states. Errors name the .tsx file (a file that is not a grid tileset: not
+// XML, not a <tileset>, an image collection, a URL as the image...) or, as
+// Load's, the image.
 func LoadTileset(path string, opts Options) (*Set, error) {
 	ts, err := readTileset(path)
 	if err != nil {
@@ -186,7 +206,7 @@ func LoadTileset(path string, opts Options) (*Set, error) {
 	}
 	opts.Size = 0
 	opts.Grid = ts.grid()
-	t, err := Load([]string{ts.Image}, opts)
+	t, err := load([]input{{name: ts.Image}}, opts, ts.Trans)
 	if err != nil {
 		return nil, err
 	}

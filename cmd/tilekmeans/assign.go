@@ -48,6 +48,8 @@ func parseAssignFlags(args []string, stderr io.Writer) (*assignOptions, error) {
 		{"spacing", fromRun + "0"},
 		{"crop", fromRun + "off"},
 		{"skip-blank", fromRun + "off"},
+		{"resize", fromRun + "off"},
+		{"fit", fromRun + "stretch"},
 	} {
 		fl := fs.Lookup(f.name)
 		fl.Usage += f.dflt
@@ -133,7 +135,7 @@ func (a *app) assignCommand(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	t, err := o.sheets.load(o.workers, "")
+	t, err := o.sheets.load(ctx, o.workers, "")
 	if ge := (*tiles.GridError)(nil); errors.As(err, &ge) {
 		if meta != nil && len(ge.Fits) > 0 && o.sheets.tileset == "" {
 			// Not the run's grid, and -margin or -spacing would contradict
@@ -181,8 +183,12 @@ func (a *app) assignCommand(ctx context.Context, args []string) error {
 	if where == "-" {
 		where = "stdout"
 	}
-	fmt.Fprintf(logw, "tilekmeans: %d tiles of %s from %s assigned to the %d centroids in %s, sizes %s; wrote %s\n",
-		n, tileDesc(t), plural(len(t.Sheets), "sheet"), cents.K, o.centroids, sizesText(sizes, "the CSV's cluster column"), where)
+	from := plural(len(t.Sheets), "sheet")
+	if d := sampleSource(t); d != "" {
+		from = d
+	}
+	fmt.Fprintf(logw, "tilekmeans: %d %s of %s from %s assigned to the %d centroids in %s, sizes %s; wrote %s\n",
+		n, tileNoun(t), tileDesc(t), from, cents.K, o.centroids, sizesText(sizes, "the CSV's cluster column"), where)
 	return nil
 }
 
@@ -203,16 +209,27 @@ func centroidFolders(dir string) []string {
 
 // writeAssignment writes one row per tile: index, origin, cluster (1..k,
 // as the centroid file names) and the float32 squared distance to it.
+// Samples are named as in run's labels.csv: sample, file (and index).
 func writeAssignment(w io.Writer, t *tiles.Set, labels []int32, dists []float32) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write([]string{"tile", "sheet", "row", "col", "cluster", "distance"}); err != nil {
+	head := []string{"tile", "sheet", "row", "col"}
+	names := namesOf(t)
+	if names.byFile {
+		head = names.header()
+	}
+	if err := cw.Write(append(head, "cluster", "distance")); err != nil {
 		return err
 	}
+	rec := make([]string, len(head)+2)
 	for i, org := range t.Origins {
-		if err := cw.Write([]string{
-			strconv.Itoa(i), t.Sheets[org.Sheet].Path, strconv.Itoa(int(org.Row)), strconv.Itoa(int(org.Col)),
-			strconv.Itoa(int(labels[i]) + 1), strconv.FormatFloat(float64(dists[i]), 'f', -1, 32),
-		}); err != nil {
+		rec[0], rec[1] = strconv.Itoa(i), t.Sheets[org.Sheet].Name()
+		if names.byFile {
+			names.fill(rec, org)
+		} else {
+			rec[2], rec[3] = strconv.Itoa(int(org.Row)), strconv.Itoa(int(org.Col))
+		}
+		rec[len(head)], rec[len(head)+1] = strconv.Itoa(int(labels[i])+1), strconv.FormatFloat(float64(dists[i]), 'f', -1, 32)
+		if err := cw.Write(rec); err != nil {
 			return err
 		}
 	}

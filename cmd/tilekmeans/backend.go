@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/tilekmeans/tilekmeans/cpu"
 	"github.com/tilekmeans/tilekmeans/gpu"
@@ -30,13 +29,7 @@ type gpuBackend struct {
 
 // openGPU opens an OpenGL context as opts asks and uploads data.
 func openGPU(opts gpu.Options, data kmeans.Data) (*gpuBackend, error) {
-	return openGPUWith(gpu.Open, opts, data)
-}
-
-// openGPUWith is openGPU with the function that opens the device (tests
-// pass one with the gpu package's test hooks).
-func openGPUWith(open func(gpu.Options) (*gpu.Device, error), opts gpu.Options, data kmeans.Data) (*gpuBackend, error) {
-	dev, err := open(opts)
+	dev, err := gpu.Open(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +97,7 @@ func (a *app) openBackend(o *runOptions, data kmeans.Data, logw io.Writer) (*bac
 		b.gpuErr = err
 		return b, nil
 	}
-	if b.auto && !a.softwareGPU && softwareRenderer(g.info.Renderer) {
+	if b.auto && !a.softwareGPU && g.info.Software {
 		// Mesa's llvmpipe and its kin run the shaders on the CPU, many times
 		// slower than the CPU backend: auto is after speed, not a GPU as such.
 		err := fmt.Errorf("only a software OpenGL renderer here (%s; -backend gpu uses it anyway)", g.info.Renderer)
@@ -124,19 +117,6 @@ func (a *app) openBackend(o *runOptions, data kmeans.Data, logw io.Writer) (*bac
 	}
 	b.gpu, b.assigner = g, g.assigner
 	return b, nil
-}
-
-// softwareRenderer reports whether a GL_RENDERER string names a renderer
-// that runs on the CPU (Mesa's llvmpipe, softpipe, swrast, or Microsoft's
-// WARP-style "software" renderers).
-func softwareRenderer(renderer string) bool {
-	r := strings.ToLower(renderer)
-	for _, s := range []string{"llvmpipe", "softpipe", "swrast", "software"} {
-		if strings.Contains(r, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // fallBack decides, after a k-means run failed with err, whether to redo it

@@ -294,6 +294,7 @@ func TestAutoSkipsSoftwareRenderer(t *testing.T) {
 			g, err := inner(opts, d)
 			if g != nil {
 				g.info.Renderer = tt.renderer
+				g.info.Software = tt.renderer != "NVIDIA H100 80GB HBM3/PCIe/SSE2" // as gpu.Open sets it
 			}
 			return g, err
 		}

@@ -250,7 +250,7 @@ func (a *app) benchCommand(ctx context.Context, args []string) (err error) {
 	if err := a.checkMemory(append(o.sheets.needs(), workersNeed(o.workers))...); err != nil {
 		return err
 	}
-	t, err := o.sheets.load(o.workers, "")
+	t, err := o.sheets.load(ctx, o.workers, "")
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,6 @@ import (
 
 	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/tiles/embedded"
-	"github.com/tilekmeans/tilekmeans/tiles/npy"
 )
 
 // sharedCase is a file of ../shared/cases (skipped when absent, failing
@@ -90,22 +89,14 @@ func TestCase_background_number_as_hex(t *testing.T) {
 		if got := readSummary(t, out)["background"]; got != (background{c.gray, c.gray, c.gray}).String() {
 			t.Errorf("-background %s: summary says %v", c.flag, got)
 		}
-		tilesNpy, err := os.Open(filepath.Join(out, "tiles.npy"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		arr, err := npy.Read[uint8](tilesNpy)
-		tilesNpy.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		tilesNpy := readTilesNpy(t, out)
 		want := composite(src, color.Gray{Y: c.gray})
 		b := src.Bounds()
 		transparent, wrong := 0, 0
 		for y := range b.Dy() {
 			for x := range b.Dx() {
 				tile := (y/8)*(b.Dx()/8) + x/8
-				got := arr.Data[tile*64+(y%8)*8+x%8]
+				got := tilesNpy[tile*64+(y%8)*8+x%8]
 				if _, _, _, a := src.At(b.Min.X+x, b.Min.Y+y).RGBA(); a == 0 {
 					transparent++
 					if got != c.gray {

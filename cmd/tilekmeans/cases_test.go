@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,18 +16,7 @@ import (
 // runSummary runs the command and returns its summary.json and stderr.
 func runSummary(t *testing.T, args ...string) (s summary, stderr string) {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), "out")
-	code, _, stderr := runCLI(t, append(args, "-out", out)...)
-	if code != exitOK {
-		t.Fatalf("%v: exit %d: %s", args, code, stderr)
-	}
-	b, err := os.ReadFile(filepath.Join(out, "summary.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &s); err != nil {
-		t.Fatal(err)
-	}
+	s, stderr, _ = runOut(t, args...)
 	return s, stderr
 }
 

@@ -61,7 +61,7 @@ func (a *app) devicesCommand(_ context.Context, args []string) error {
 				continue
 			}
 		}
-		if r.Available && !softwareRenderer(r.Info.Renderer) {
+		if r.Available && !r.Info.Software {
 			hardware = true
 		}
 		if r.Auto {
@@ -69,7 +69,7 @@ func (a *app) devicesCommand(_ context.Context, args []string) error {
 			switch {
 			case !r.Info.Canary.Passed:
 				rep.Auto = fmt.Sprintf("cpu (%s failed its parity canary; -allow-mismatch uses it)", r.Name())
-			case softwareRenderer(r.Info.Renderer) && !a.softwareGPU:
+			case r.Info.Software && !a.softwareGPU:
 				rep.Auto = fmt.Sprintf("cpu (%s offers only the software renderer %s; -backend gpu uses it)", r.Name(), r.Info.Renderer)
 			}
 		}

@@ -11,8 +11,13 @@ import (
 	"github.com/tilekmeans/tilekmeans/tiles/npy"
 )
 
-// exportNpy is the -export format that writes NumPy .npy files.
-const exportNpy = "npy"
+// The -export formats: NumPy .npy files; one folder per cluster (members
+// linked, or copied with folders:copy).
+const (
+	exportNpy         = "npy"
+	exportFolders     = "folders"
+	exportFoldersCopy = "folders:copy"
+)
 
 // exportFlag is -export: a comma-separated list of formats, repeatable.
 type exportFlag []string
@@ -22,8 +27,11 @@ func (e *exportFlag) String() string { return strings.Join(*e, ",") }
 func (e *exportFlag) Set(s string) error {
 	for _, f := range strings.Split(s, ",") {
 		f = strings.TrimSpace(f)
-		if f != exportNpy {
-			return fmt.Errorf("%q is not a format (want npy)", f)
+		if f != exportNpy && f != exportFolders && f != exportFoldersCopy {
+			return fmt.Errorf("%q is not a format (want npy, folders or folders:copy)", f)
+		}
+		if f == exportFoldersCopy || f == exportFolders {
+			*e = slices.DeleteFunc(*e, func(g string) bool { return g == exportFolders || g == exportFoldersCopy })
 		}
 		if !slices.Contains(*e, f) {
 			*e = append(*e, f)
@@ -40,6 +48,13 @@ func (e *exportFlag) Set(s string) error {
 // silhouette (indices.go).
 func writeExports(root string, ro *runOutput) error {
 	o, t, runs := ro.o, ro.t, ro.runs
+	for _, f := range o.export {
+		if f == exportFolders || f == exportFoldersCopy {
+			if err := writeClusterFolders(root, ro, f == exportFoldersCopy); err != nil {
+				return err
+			}
+		}
+	}
 	if !slices.Contains(o.export, exportNpy) {
 		return nil
 	}

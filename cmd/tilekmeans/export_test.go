@@ -144,7 +144,7 @@ func TestExportFlag(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{"unknown format", []string{"-export", "csv"}, `-export csv: "csv" is not a format (want npy)`},
+		{"unknown format", []string{"-export", "csv"}, `-export csv: "csv" is not a format (want npy, folders or folders:copy)`},
 		{"empty", []string{"-export", ""}, `"" is not a format`},
 		{"one bad in a list", []string{"-export", "npy,parquet"}, `"parquet" is not a format`},
 	}

@@ -61,6 +61,15 @@ type summary struct {
 	Classes     int          `json:"classes"`
 	QualityNote string       `json:"quality_note,omitempty"`
 	Sheets      []sheetEntry `json:"sheets"`
+	// With -resize (samples.go): the size, fit and filter, and the image
+	// files summed up (they are not listed in sheets; labels.csv names
+	// each); with -skip-bad, the files left out.
+	Resize     string       `json:"resize,omitempty"`
+	Fit        string       `json:"fit,omitempty"`
+	Filter     string       `json:"filter,omitempty"`
+	Images     *imagesEntry `json:"images,omitempty"`
+	SkippedBad int          `json:"skipped_bad,omitempty"`
+	BadFiles   []badEntry   `json:"bad_files,omitempty"`
 	// RecommendedK is the k the indices recommend (null: none) and
 	// RecommendedRule the line that says why (indices.go).
 	RecommendedK    *int            `json:"recommended_k"`
@@ -77,7 +86,11 @@ type summary struct {
 }
 
 type sheetEntry struct {
-	Path   string `json:"path"`
+	Path string `json:"path"`
+	// Page is the sheet's page (TIFF) or frame (GIF) in a file that holds
+	// several images, counted from 1; labels.csv and the report name it
+	// path#page.
+	Page   int    `json:"page,omitempty"`
 	Format string `json:"format"`
 	Width  int    `json:"width"`
 	Height int    `json:"height"`
@@ -116,6 +129,9 @@ type runEntry struct {
 	Verify       *verify.Stats `json:"verify,omitempty"`
 }
 
+// name is the sheet as labels.csv names it (tiles.Sheet.Name).
+func (e sheetEntry) name() string { return tiles.Sheet{Path: e.Path, Page: e.Page}.Name() }
+
 func buildSummary(ro *runOutput) summary {
 	o, t, be, runs := ro.o, ro.t, ro.be, ro.runs
 	s := summary{
@@ -139,8 +155,12 @@ func buildSummary(ro *runOutput) summary {
 	if be.gpuErr != nil {
 		s.GPUError = be.gpuErr.Error()
 	}
+	summarizeSamples(&s, t)
 	for _, sh := range t.Sheets {
-		e := sheetEntry{Path: sh.Path, Format: sh.Format, Width: sh.Width, Height: sh.Height, Rows: sh.Rows, Cols: sh.Cols,
+		if t.Resize != (image.Point{}) && !isArraySheet(sh) {
+			continue // summed up in images
+		}
+		e := sheetEntry{Path: sh.Path, Page: sh.Page, Format: sh.Format, Width: sh.Width, Height: sh.Height, Rows: sh.Rows, Cols: sh.Cols,
 			Blank: sh.Blank, Orientation: sh.Orientation, Transparent: sh.Transparent}
 		if sh.Cropped != (image.Point{}) {
 			e.Cropped = fmt.Sprintf("%dx%d", sh.Cropped.X, sh.Cropped.Y)
@@ -315,6 +335,8 @@ func newClassScoring(spec labels.Spec, c *labels.Classes) classScoring {
 		cs.from = fmt.Sprintf("grid row / %d (-labels %s)", spec.N, spec)
 	case labels.Cols:
 		cs.from = fmt.Sprintf("grid column / %d (-labels %s)", spec.N, spec)
+	case labels.Folders:
+		cs.from = "the class folder each image lies in, below the -images folder (-labels folders)"
 	default:
 		cs.from = "from " + spec.File
 	}
@@ -338,6 +360,10 @@ func (cs classScoring) quality(res *kmeans.Result) *kmeans.Quality {
 func writeLabels(w io.Writer, t *tiles.Set, runs []kRun) error {
 	cw := csv.NewWriter(w)
 	head := []string{"tile", "sheet", "row", "col"}
+	names := namesOf(t)
+	if names.byFile {
+		head = names.header()
+	}
 	for _, r := range runs {
 		head = append(head, "k"+strconv.Itoa(r.res.K))
 	}
@@ -345,13 +371,18 @@ func writeLabels(w io.Writer, t *tiles.Set, runs []kRun) error {
 		return err
 	}
 	rec := make([]string, len(head))
+	at := len(head) - len(runs)
 	for i, org := range t.Origins {
 		rec[0] = strconv.Itoa(i)
-		rec[1] = t.Sheets[org.Sheet].Path
-		rec[2] = strconv.Itoa(int(org.Row))
-		rec[3] = strconv.Itoa(int(org.Col))
+		rec[1] = t.Sheets[org.Sheet].Name()
+		if names.byFile {
+			names.fill(rec, org)
+		} else {
+			rec[2] = strconv.Itoa(int(org.Row))
+			rec[3] = strconv.Itoa(int(org.Col))
+		}
 		for j, r := range runs {
-			rec[4+j] = strconv.Itoa(int(r.res.Labels[i]) + 1)
+			rec[at+j] = strconv.Itoa(int(r.res.Labels[i]) + 1)
 		}
 		if err := cw.Write(rec); err != nil {
 			return err

@@ -29,6 +29,7 @@ func writeReport(root string, ro *runOutput, s summary) error {
 	if c := ro.scoring.classes; c != nil {
 		in.Classes = c.Names
 	}
+	sampleReport(in, t, s)
 	in.Indices = ro.indices.report()
 	for i, r := range runs {
 		rr := htmlreport.Run{Result: r.res, Seconds: r.seconds, Quality: r.quality, Centroids: r.centroids, Montage: r.montage, Scores: ro.indices.scoresOf(i)}
@@ -120,7 +121,7 @@ func gridFact(s summary) string {
 	var transparent []string
 	for _, sh := range s.Sheets {
 		if sh.Transparent > 0 {
-			transparent = append(transparent, filepath.Base(sh.Path))
+			transparent = append(transparent, filepath.Base(sh.name()))
 		}
 	}
 	if len(transparent) > 0 {

@@ -16,6 +16,7 @@ import (
 	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/labels"
 	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outdir"
 	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/outfiles"
+	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/sheetpaths"
 	"github.com/tilekmeans/tilekmeans/cpu"
 	"github.com/tilekmeans/tilekmeans/internal/glenv"
 	"github.com/tilekmeans/tilekmeans/internal/verify"
@@ -52,7 +53,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	o := &runOptions{}
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	o.sheets.register(fs, 16)
-	fs.TextVar(&o.labels, "labels", labels.Spec{}, "true classes for purity, NMI, ARI: sheets (one per sheet) | rows:N | cols:N (grid row or column / N) | a FILE (one label per tile: TensorBoard .tsv or CSV)")
+	fs.TextVar(&o.labels, "labels", labels.Spec{}, "true classes for purity, NMI, ARI: sheets (one per sheet) | rows:N | cols:N (grid row or column / N) | folders (the class folder below the -images folder) | a FILE (one label per tile: TensorBoard .tsv or CSV, IDX idx1-ubyte, or an integer .npy)")
 	kFlag := fs.String("k", "3,4,5,6,7", "cluster `counts`: list and/or ranges, e.g. 3,4,5 or 3-7")
 	fs.IntVar(&o.iters, "iters", 100, "maximum Lloyd `iterations`")
 	fs.BoolVar(&o.fixedIters, "fixed-iters", false, "run all -iters iterations even after convergence (the notebook's loop)")
@@ -163,7 +164,8 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 		return fmt.Errorf("-out %s: %w", o.out, err)
 	}
 	defer out.Abort() // after Commit it does nothing
-	t, err := o.sheets.load(o.workers, o.out)
+	o.sheets.progress = logw
+	t, err := o.sheets.load(ctx, o.workers, o.out)
 	if err != nil {
 		return err
 	}
@@ -180,7 +182,7 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 	// pages the backend's own copy of the tiles could not reuse (what
 	// handing it back saves: BENCHMARKS.md, design measurements).
 	releaseGarbage(len(t.Pix))
-	classes, err := o.labels.Classes(t)
+	classes, err := o.classes(t)
 	if err != nil {
 		return fmt.Errorf("-labels %w", err)
 	}
@@ -216,8 +218,8 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 	if be.gpu != nil {
 		where = fmt.Sprintf("gpu (%s: %s, OpenGL %s)", gpudiag.ContextName(be.gpu.info.Context, be.gpu.info.Device), be.gpu.info.Renderer, be.gpu.info.Version)
 	}
-	fmt.Fprintf(logw, "tilekmeans: %s, %d tiles of %s (%d blank%s), k=%s, backend %s\n",
-		o.sheets.source(t), n, tileDesc(t), t.Blank, skippedNote(t), kList(o.ks), where)
+	fmt.Fprintf(logw, "tilekmeans: %s, %d %s of %s (%d blank%s), k=%s, backend %s\n",
+		o.sheets.source(t), n, tileNoun(t), tileDesc(t), t.Blank, skippedNote(t), kList(o.ks), where)
 
 	var verifier *verify.Verifier
 	if o.verify {
@@ -338,6 +340,22 @@ func runK(ctx context.Context, o *runOptions, k int, data kmeans.Data, a kmeans.
 	}
 	prog.done(res)
 	return res, nil
+}
+
+// classes are the true classes -labels gives the tiles.
+func (o *runOptions) classes(t *tiles.Set) (*labels.Classes, error) {
+	if o.labels.Kind == labels.Folders {
+		return labels.FolderClasses(t, o.sheets.folderOf, sheetpaths.NaturalCompare)
+	}
+	return o.labels.Classes(t)
+}
+
+// tileNoun is what the run's first line calls the rows of the matrix.
+func tileNoun(t *tiles.Set) string {
+	if namesOf(t).byFile {
+		return "samples"
+	}
+	return "tiles"
 }
 
 func skippedNote(t *tiles.Set) string {

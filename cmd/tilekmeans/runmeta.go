@@ -111,6 +111,9 @@ func (m *runMeta) apply(sf *sheetFlags, dir string) (string, error) {
 		}
 		sf.background = bg
 	}
+	if err := m.applySamples(sf, contradicts); err != nil {
+		return "", err
+	}
 	if !sf.set["crop"] {
 		sf.crop = m.s.Crop
 	}
@@ -123,6 +126,9 @@ func (m *runMeta) apply(sf *sheetFlags, dir string) (string, error) {
 	}
 	if sf.skipBlank {
 		took += ", -skip-blank"
+	}
+	if sf.samples() {
+		took += fmt.Sprintf(", -resize %s -fit %s", sf.resize.dims(), sf.fit)
 	}
 	return took, nil
 }

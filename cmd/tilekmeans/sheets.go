@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"image"
 	"image/color"
 	"io"
 	"path/filepath"
@@ -123,6 +125,14 @@ type sheetFlags struct {
 	skipBlank  bool
 	maxPixels  int64
 	set        map[string]bool // flags given on the command line
+	// -resize, -fit, -skip-bad (samples.go); the files -images found, and
+	// where to draw the loading progress line (nil: nowhere).
+	resize   tileSize
+	fit      fitFlag
+	skipBad  bool
+	files    []sheetpaths.File
+	byPath   map[string]sheetpaths.File // files by path, for folderOf
+	progress io.Writer
 }
 
 // register adds the sheet flags to fs. tileDefault is -tile's default (0:
@@ -132,13 +142,14 @@ func (s *sheetFlags) register(fs *flag.FlagSet, tileDefault int) {
 	s.background = white
 	fs.Var(&s.images, "images", "sheet `PATH`s: files, directories or globs (repeatable; bare paths after it count too)")
 	fs.Var(&s.tile, "tile", "tile size in pixels: `W` (square) or WxH, e.g. 16 or 10x16")
-	fs.IntVar(&s.margin, "margin", 0, "`pixels` around the whole grid of tiles (as Tiled's tileset margin)")
+	fs.IntVar(&s.margin, "margin", 0, "`pixels` before the first column and row, at the left and top (as Tiled's tileset margin)")
 	fs.IntVar(&s.spacing, "spacing", 0, "`pixels` between neighbouring tiles (as Tiled's tileset spacing)")
-	fs.StringVar(&s.tileset, "tileset", "", "a Tiled tileset `FILE.tsx`: its image, tile size, margin and spacing (instead of -images, -tile, -margin and -spacing)")
+	fs.StringVar(&s.tileset, "tileset", "", "a Tiled tileset `FILE.tsx`: its image, tile size, margin, spacing and colour key (instead of -images, -tile, -margin and -spacing)")
 	fs.TextVar(&s.color, "color", tiles.Gray, "tile `features`: gray (1 byte per pixel, BT.601 luma) | rgb (3 bytes per pixel)")
 	fs.TextVar(&s.background, "background", white, "`colour` transparent pixels are composited over: #rrggbb, #rgb, a colour name (white, black, ...) or a gray level 0..255")
 	fs.BoolVar(&s.crop, "crop", false, "trim a right/bottom remainder that is not a whole tile instead of failing")
 	fs.BoolVar(&s.skipBlank, "skip-blank", false, "leave blank tiles (all pixels equal) out")
+	s.registerSamples(fs)
 	fs.Int64Var(&s.maxPixels, "max-pixels", defaultMaxPixels, "the most `pixels` (width x height) a sheet may have: a larger one is refused before it is decoded (4 bytes a pixel)")
 }
 
@@ -182,7 +193,7 @@ func (s *sheetFlags) check(fs *flag.FlagSet) error {
 			}
 		}
 	}
-	return nil
+	return s.checkSamples()
 }
 
 // options returns the tiles.Options the flags ask for.
@@ -195,20 +206,25 @@ func (s *sheetFlags) options(workers int) tiles.Options {
 		SkipBlank:  s.skipBlank,
 		Workers:    workers,
 		MaxPixels:  s.maxPixels,
+		Resize:     image.Pt(s.resize.w, s.resize.h),
+		Fit:        tiles.Fit(s.fit),
+		SkipBad:    s.skipBad,
 	}
 }
 
 // load resolves and cuts the sheets: -tileset, -images, else
 // ./images/usps_*.jpg, else the embedded default set. Paths under exclude
 // (the run's -out) and inside any tilekmeans output folder are left out:
-// the tool never reads its own outputs.
-func (s *sheetFlags) load(workers int, exclude string) (_ *tiles.Set, err error) {
+// the tool never reads its own outputs. When ctx is done (SIGINT, SIGTERM)
+// loading stops within a sheet's decode, with an error wrapping ctx's.
+func (s *sheetFlags) load(ctx context.Context, workers int, exclude string) (_ *tiles.Set, err error) {
 	defer func() {
 		if errors.Is(err, tiles.ErrTooLarge) {
 			err = fmt.Errorf("%w (-max-pixels raises it)", err)
 		}
 	}()
 	opts := s.options(workers)
+	opts.Context = ctx
 	if s.tileset != "" {
 		t, err := tiles.LoadTileset(s.tileset, opts)
 		if err != nil {
@@ -230,13 +246,9 @@ func (s *sheetFlags) load(workers int, exclude string) (_ *tiles.Set, err error)
 		t, err := tiles.LoadSources(srcs, opts)
 		return t, gridHint(err)
 	}
-	expand := []sheetpaths.ExpandOption{sheetpaths.SkipOutputDirs()}
-	if exclude != "" {
-		expand = append(expand, sheetpaths.ExcludeTree(exclude))
-	}
-	files, err := sheetpaths.Expand(paths, expand...)
+	files, err := s.expandImages(paths, exclude, &opts)
 	if err != nil {
-		return nil, fmt.Errorf("-images %w", err)
+		return nil, err
 	}
 	t, err := tiles.Load(files, opts)
 	return t, gridHint(err)
@@ -247,6 +259,9 @@ func (s *sheetFlags) load(workers int, exclude string) (_ *tiles.Set, err error)
 // ./images/usps_*.jpg" (the defaults are said, so a user sees which ran).
 func (s *sheetFlags) source(t *tiles.Set) string {
 	n := len(t.Sheets)
+	if d := sampleSource(t); d != "" {
+		return d
+	}
 	switch {
 	case s.tileset != "" || len(s.images) > 0:
 		return plural(n, "sheet")
@@ -279,14 +294,18 @@ func gridHint(err error) error {
 // that cut tiles across gutters of another grid (a warning, also
 // returned for summary.json).
 func noteSheets(w io.Writer, t *tiles.Set, bg background) (warnings []string) {
+	if namesOf(t).byFile {
+		noteSamples(w, t, bg)
+		return nil
+	}
 	for _, sh := range t.Sheets {
 		if sh.Transparent > 0 {
-			fmt.Fprintf(w, "tilekmeans: %s has %d transparent pixels, composited over %s (-background)\n", sh.Path, sh.Transparent, bg)
+			fmt.Fprintf(w, "tilekmeans: %s has %d transparent pixels, composited over %s (-background)\n", sh.Name(), sh.Transparent, bg)
 		}
 		if len(sh.Misaligned) > 0 {
 			f := sh.Misaligned[0]
 			msg := fmt.Sprintf("%s: -crop trimmed %dx%d pixels, but the sheet shows the gutters of margin %d, spacing %d: its tiles are cut across them (use -margin %d -spacing %d)",
-				sh.Path, sh.Cropped.X, sh.Cropped.Y, f.Margin, f.Spacing, f.Margin, f.Spacing)
+				sh.Name(), sh.Cropped.X, sh.Cropped.Y, f.Margin, f.Spacing, f.Margin, f.Spacing)
 			fmt.Fprintf(w, "tilekmeans: warning: %s\n", msg)
 			warnings = append(warnings, msg)
 		}

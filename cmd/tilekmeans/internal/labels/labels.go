@@ -14,6 +14,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/unicode"
 
 	"github.com/tilekmeans/tilekmeans/tiles"
 )
@@ -31,6 +34,9 @@ const (
 	Cols
 	// File: one label per tile, in tile order, from a file.
 	File
+	// Folders: class = the first folder below the folder the file was
+	// found in (torchvision's ImageFolder), for one image, one sample.
+	Folders
 )
 
 // Spec says how tiles are given true classes for the quality metrics
@@ -39,6 +45,7 @@ const (
 //	sheets   one class per sheet
 //	rows:N   class = grid row / N (N >= 1)
 //	cols:N   class = grid column / N
+//	folders  class = the first folder level below the -images folder
 //	FILE     anything else: a file of labels, one per tile in tile order
 //
 // The zero Spec is "sheets".
@@ -52,9 +59,18 @@ const (
 // taken from the column headed "label" or "class" (any case), else from the
 // first column. Final newlines are optional; in TSV an empty line before a
 // label is an error, while CSV skips empty lines (as encoding/csv does); an empty label
-// is an error in both. The labels are matched to tiles in tile order: either one per
+// is an error in both. A label file may also be binary: an IDX labels file
+// (idx1-ubyte, as MNIST's train-labels-idx1-ubyte, optionally gzipped) or
+// a .npy of integers of shape (N,); its classes are numbered in the
+// numbers' order. The labels are matched to tiles in tile order: either one per
 // grid cell of every sheet (blank tiles included, whether skipped or not), or
 // one per tile kept.
+//
+// The file's text is UTF-8, with or without a byte order mark, or UTF-16
+// (little- or big-endian) with its byte order mark, as Windows PowerShell
+// 5.1 and Excel's "Unicode Text" save it; the mark tells which, as Python's
+// open(encoding="utf-16") does. Other text (Latin-1, UTF-16 without its
+// mark) is refused, naming the first byte that gives it away.
 type Spec struct {
 	Kind Kind
 	N    int    // rows or columns per class, for Rows and Cols
@@ -70,6 +86,8 @@ func (s Spec) String() string {
 		return "cols:" + strconv.Itoa(s.N)
 	case File:
 		return s.File
+	case Folders:
+		return "folders"
 	}
 	return "sheets"
 }
@@ -84,6 +102,9 @@ func (s *Spec) UnmarshalText(b []byte) error {
 	switch {
 	case text == "sheets":
 		*s = Spec{}
+		return nil
+	case text == "folders":
+		*s = Spec{Kind: Folders}
 		return nil
 	case text == "":
 		return errors.New("labels: empty: want sheets, rows:N, cols:N or a file")
@@ -172,8 +193,8 @@ func (s Spec) Classes(t *tiles.Set) (*Classes, error) {
 		// Names and indices follow sheet order, even for a sheet with no
 		// tile kept, so that class i is sheet i.
 		for _, sh := range t.Sheets {
-			index[sh.Path] = len(c.Names)
-			c.Names = append(c.Names, filepath.Base(sh.Path))
+			index[sh.Name()] = len(c.Names)
+			c.Names = append(c.Names, filepath.Base(sh.Name()))
 			c.Sizes = append(c.Sizes, 0)
 		}
 		for i, o := range t.Origins {
@@ -208,6 +229,8 @@ func (s Spec) Classes(t *tiles.Set) (*Classes, error) {
 		}
 		return c, nil
 	case File:
+	case Folders:
+		return nil, errors.New("labels folders: the folders are given by FolderClasses")
 	default:
 		return nil, fmt.Errorf("labels: unknown kind %d", s.Kind)
 	}
@@ -226,9 +249,14 @@ func (s Spec) Classes(t *tiles.Set) (*Classes, error) {
 	if len(data) > maxLabelBytes {
 		return nil, &FileError{Path: s.File, Err: fmt.Errorf("larger than %d bytes", maxLabelBytes)}
 	}
-	labels, err := Parse(s.File, data)
+	labels, err := parseAny(s.File, data)
 	if err != nil {
 		return nil, err
+	}
+	for _, name := range labels.Order {
+		index[name] = len(c.Names)
+		c.Names = append(c.Names, name)
+		c.Sizes = append(c.Sizes, 0)
 	}
 	cells := 0
 	first := make([]int, len(t.Sheets))
@@ -263,11 +291,49 @@ func (s Spec) Classes(t *tiles.Set) (*Classes, error) {
 	return c, nil
 }
 
+// decodeText returns a label file's text as UTF-8 without a byte order
+// mark. The encoding is known by the mark, as Python's open(encoding=
+// "utf-16") and pandas' sniffing know it: EF BB BF is UTF-8, FF FE UTF-16
+// little-endian (what Windows PowerShell 5.1's Out-File and Excel's
+// "Unicode Text" save), FE FF UTF-16 big-endian; without a mark the text
+// must be UTF-8. Other text (Latin-1, UTF-16 without a mark...) is refused,
+// saying where, rather than read as wrong labels.
+func decodeText(data []byte) ([]byte, error) {
+	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
+		// ExpectBOM: the mark sets the byte order and is dropped.
+		text, err := unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder().Bytes(data)
+		if err != nil {
+			return nil, fmt.Errorf("UTF-16 text that does not decode: %w", err)
+		}
+		data = text
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		// No label holds NUL: this is UTF-16 that lost its mark.
+		return nil, fmt.Errorf("byte %d is NUL: UTF-16 without a byte order mark? Save the file as UTF-8 (or UTF-16 with its mark)", i)
+	}
+	if !utf8.Valid(data) {
+		i := 0
+		for {
+			r, n := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && n == 1 {
+				break
+			}
+			i += n
+		}
+		return nil, fmt.Errorf("not UTF-8 text (byte %d is %#02x; only UTF-8 and UTF-16 with a byte order mark are read): save the file as UTF-8", i, data[i])
+	}
+	return data, nil
+}
+
 // Parsed is a parsed label file.
 type Parsed struct {
 	Values  []string // one per data line
 	Columns int      // columns per line
 	Column  string   // the header of the column used ("" for a single column)
+	// Order is the classes in the order to number them (a binary file's
+	// numbers, ascending); nil: in order of first appearance.
+	Order []string
 }
 
 // Parse parses a label file's contents by the rules of Spec;
@@ -276,7 +342,10 @@ func Parse(path string, data []byte) (*Parsed, error) {
 	fail := func(line int, format string, a ...any) (*Parsed, error) {
 		return nil, &FileError{Path: path, Line: line, Err: fmt.Errorf(format, a...)}
 	}
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark
+	data, err := decodeText(data)
+	if err != nil {
+		return fail(0, "%v", err)
+	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return fail(0, "empty: no labels")
 	}

@@ -243,3 +243,81 @@ func FuzzParseLabels(f *testing.F) {
 		}
 	})
 }
+
+// TestCase_labels_utf16: ../shared/cases/labels_utf16 is a UTF-16LE file
+// with a byte order mark (what Windows PowerShell 5.1 and Excel's "Unicode
+// Text" save). Label files are decoded by their mark: UTF-8 (with or
+// without), UTF-16 little- and big-endian, TSV and CSV, LF or CRLF, with or
+// without a final newline, all give the same labels; other text (Latin-1,
+// UTF-16 that lost its mark) is refused with one line naming the file.
+func TestCase_labels_utf16(t *testing.T) {
+	utf16 := func(bigEndian bool, s string) []byte {
+		out := []byte{0xff, 0xfe}
+		if bigEndian {
+			out = []byte{0xfe, 0xff}
+		}
+		for _, r := range s { // the test's text is in the Basic Multilingual Plane
+			if bigEndian {
+				out = append(out, byte(r>>8), byte(r))
+			} else {
+				out = append(out, byte(r), byte(r>>8))
+			}
+		}
+		return out
+	}
+	tsv := "0\n1\n2\nÉtoile\n"
+	csv := "tile,label\n0,0\n1,1\n2,2\n3,Étoile\n"
+	want := []string{"0", "1", "2", "Étoile"}
+	for _, c := range []struct {
+		name string
+		data []byte
+	}{
+		{"a.tsv", []byte(tsv)},
+		{"a.tsv", append([]byte("\xef\xbb\xbf"), tsv...)},
+		{"a.tsv", utf16(false, tsv)},
+		{"a.tsv", utf16(true, tsv)},
+		{"a.tsv", utf16(false, strings.TrimSuffix(tsv, "\n"))},
+		{"a.tsv", utf16(true, strings.ReplaceAll(tsv, "\n", "\r\n"))},
+		{"a.csv", []byte(csv)},
+		{"a.csv", utf16(false, csv)},
+		{"a.csv", utf16(true, strings.ReplaceAll(csv, "\n", "\r\n"))},
+		{"a.csv", utf16(false, strings.TrimSuffix(csv, "\n"))},
+	} {
+		l, err := labels.Parse(c.name, c.data)
+		if err != nil || !slices.Equal(l.Values, want) {
+			t.Errorf("%s % x...: %v, %v; want %q", c.name, c.data[:4], l, err, want)
+		}
+	}
+	for _, c := range []struct {
+		data []byte
+		msg  string
+	}{
+		{[]byte("0\n1\n\xc9toile\n"), "a.tsv: not UTF-8 text (byte 4 is 0xc9; only UTF-8 and UTF-16 with a byte order mark are read): save the file as UTF-8"},
+		{utf16(false, tsv)[2:], "a.tsv: byte 1 is NUL: UTF-16 without a byte order mark?"},
+		{utf16(true, tsv)[2:], "a.tsv: byte 0 is NUL: UTF-16 without a byte order mark?"},
+	} {
+		_, err := labels.Parse("a.tsv", c.data)
+		var fe *labels.FileError
+		if !errors.As(err, &fe) || !strings.HasPrefix(err.Error(), c.msg) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("% x...: error %v, want one line starting %q", c.data[:4], err, c.msg)
+		}
+	}
+	// The case's two files: 20 labels, 3 classes, tile i of class i%3.
+	for _, name := range []string{"utf16.tsv", "utf16_noeol.tsv"} {
+		data, err := os.ReadFile(sharedtest.Shared(t, "cases/labels_utf16/"+name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := labels.Parse(name, data)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var want []string
+		for i := range 20 {
+			want = append(want, string(rune('0'+i%3)))
+		}
+		if !slices.Equal(l.Values, want) {
+			t.Errorf("%s: labels %q, want %q", name, l.Values, want)
+		}
+	}
+}

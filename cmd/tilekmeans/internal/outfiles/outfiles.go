@@ -9,7 +9,9 @@ package outfiles
 
 import (
 	"os"
+	"path"
 	"path/filepath"
+	"strings"
 
 	"github.com/tilekmeans/tilekmeans/internal/filename"
 )
@@ -32,6 +34,10 @@ const (
 	// MontagePart is part 2, 3, ... of a montage split into several files
 	// (part 1 is Montage).
 	MontagePart filename.Template = "{k}/montage{i}.png"
+	// ClusterDir holds a cluster's members (-export folders), each named
+	// "{rank}_{name}": its rank by distance to the centroid, nearest
+	// first, zero-padded, and the file or tile it is (see Member).
+	ClusterDir filename.Template = "clusters/{k}/{i}"
 )
 
 // table lists every file a run writes.
@@ -40,12 +46,27 @@ var table = [...]filename.Template{Marker, Summary, Labels, Elbow, Report, Tiles
 // Owns reports whether rel (slash-separated, relative to an output folder)
 // is a file a run writes.
 func Owns(rel string) bool {
+	if dir, name := path.Split(rel); dir != "" && Member(name) {
+		if _, ok := ClusterDir.Match(strings.TrimSuffix(dir, "/")); ok {
+			return true
+		}
+	}
 	for _, t := range table {
 		if _, ok := t.Match(rel); ok {
 			return true
 		}
 	}
 	return false
+}
+
+// Member reports whether name is a cluster member's file name: digits,
+// an underscore, and at least one more character.
+func Member(name string) bool {
+	d := 0
+	for d < len(name) && '0' <= name[d] && name[d] <= '9' {
+		d++
+	}
+	return d > 0 && d+1 < len(name) && name[d] == '_' && !strings.Contains(name, "/")
 }
 
 // Path is the file t names (its numbers written in) inside the folder root.

@@ -53,6 +53,12 @@ type Input struct {
 	// Indices says which k the indices recommend; nil when there are no
 	// indices (each Run's Scores holds its own).
 	Indices *Indices
+	// Name, when set, names tile i for its caption (short) and tooltip
+	// (long) instead of its sheet, row and column: for samples, each its
+	// own file or an array's image. Inputs, when set, replaces the table
+	// of sheets (one row per sheet) with these facts.
+	Name   func(i int) (short, long string)
+	Inputs []Fact
 }
 
 // Fact is one row of the run's facts.
@@ -112,6 +118,7 @@ type view struct {
 	Title, Subtitle string
 	Facts           []Fact
 	Sheets          []sheetView
+	Inputs          []Fact
 	Elbow           template.HTMLAttr
 	Ks              []kView
 	Compared        bool // classes given: quality and heat maps shown
@@ -182,11 +189,11 @@ type clusterView struct {
 }
 
 type tileView struct {
-	Src      template.HTMLAttr
-	Index    int
-	Sheet    string // short sheet name
-	Row, Col int
-	Title    string
+	Src   template.HTMLAttr
+	Index int
+	Sheet string // short sheet name, or the sample's short name
+	Cell  string // "r12 c4": row and column in the sheet's grid ("" for samples)
+	Title string
 }
 
 // encoder encodes small PNGs, reusing its compression buffers.
@@ -228,7 +235,7 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 	v := &view{
 		Title: in.Title, Subtitle: in.Subtitle, Facts: in.Facts,
 		Elbow: pngURI(elbowPNG), Compared: in.Classes != nil,
-		ClassesFrom: in.ClassesFrom, QualityNote: in.QualityNote,
+		ClassesFrom: in.ClassesFrom, QualityNote: in.QualityNote, Inputs: in.Inputs,
 	}
 	if err := v.addIndices(in); err != nil {
 		return nil, err
@@ -239,10 +246,14 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 	}
 	short := make([]string, len(t.Sheets))
 	for i, s := range t.Sheets {
-		name := filepath.Base(s.Path)
-		short[i] = strings.TrimSuffix(name, filepath.Ext(name))
+		base := filepath.Base(s.Path)
+		page := strings.TrimPrefix(filepath.Base(s.Name()), base) // "#2" for page 2 of a file of several images
+		short[i] = strings.TrimSuffix(base, filepath.Ext(base)) + page
+		if in.Inputs != nil {
+			continue
+		}
 		v.Sheets = append(v.Sheets, sheetView{
-			N: i + 1, Name: name, Path: s.Path, Width: s.Width, Height: s.Height,
+			N: i + 1, Name: base + page, Path: s.Name(), Width: s.Width, Height: s.Height,
 			Rows: s.Rows, Cols: s.Cols, Blank: s.Blank, Tiles: perSheet[i],
 		})
 	}
@@ -253,17 +264,22 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 		uri, ok := tileURI[i]
 		if !ok {
 			var err error
-			if uri, err = enc.dataURI(tileImage(t, i)); err != nil {
+			if uri, err = enc.dataURI(TileImage(t, i)); err != nil {
 				return tileView{}, err
 			}
 			tileURI[i] = uri
 		}
 		o := t.Origins[i]
 		sh := t.Sheets[o.Sheet]
+		d := strconv.FormatFloat(float64(dist), 'f', 1, 32)
+		if in.Name != nil {
+			name, long := in.Name(i)
+			return tileView{Src: uri, Index: i, Sheet: name,
+				Title: fmt.Sprintf("sample %d: %s; squared distance %s", i, long, d)}, nil
+		}
 		return tileView{
-			Src: uri, Index: i, Sheet: short[o.Sheet], Row: int(o.Row), Col: int(o.Col),
-			Title: fmt.Sprintf("tile %d: %s row %d, col %d; squared distance %s",
-				i, sh.Path, o.Row, o.Col, strconv.FormatFloat(float64(dist), 'f', 1, 32)),
+			Src: uri, Index: i, Sheet: short[o.Sheet], Cell: fmt.Sprintf("r%d c%d", o.Row, o.Col),
+			Title: fmt.Sprintf("tile %d: %s row %d, col %d; squared distance %s", i, sh.Name(), o.Row, o.Col, d),
 		}, nil
 	}
 
@@ -387,9 +403,9 @@ func galleryExtremes(k int) int {
 	return max(1, min(Extremes, GalleryTiles/(2*k)))
 }
 
-// tileImage is tile i of t as an image, rendered as a centroid is (its
+// TileImage is tile i of t as an image, rendered as a centroid is (its
 // features are whole numbers, so they render as they are).
-func tileImage(t *tiles.Set, i int) image.Image {
+func TileImage(t *tiles.Set, i int) image.Image {
 	px := t.Tile(i)
 	features := make([]float64, len(px))
 	for j, v := range px {
@@ -531,12 +547,20 @@ footer { color: #8a91a0; font-size: 12px; text-align: center; margin: 24px 0; }
 {{if .Timing}}<tr class="seconds"><th>{{.Name}}</th><td>{{.Value}}</td></tr>{{else}}<tr><th>{{.Name}}</th><td>{{.Value}}</td></tr>{{end}}
 {{- end}}
 </table>
+{{- if .Inputs}}
+<table class="facts inputs">
+{{- range .Inputs}}
+<tr><th>{{.Name}}</th><td>{{.Value}}</td></tr>
+{{- end}}
+</table>
+{{- else}}
 <table class="sheets">
 <tr><th class="num">#</th><th>sheet</th><th class="num">pixels</th><th class="num">columns&times;rows</th><th class="num">tiles</th><th class="num">blank</th></tr>
 {{- range .Sheets}}
 <tr><td class="num">{{.N}}</td><td title="{{.Path}}">{{.Name}}</td><td class="num">{{.Width}}&times;{{.Height}}</td><td class="num">{{.Cols}}&times;{{.Rows}}</td><td class="num">{{.Tiles}}</td><td class="num">{{.Blank}}</td></tr>
 {{- end}}
 </table>
+{{- end}}
 </div>
 </section>
 <section id="elbow">
@@ -629,10 +653,10 @@ footer { color: #8a91a0; font-size: 12px; text-align: center; margin: 24px 0; }
 <div class="who"><img class="px centroid" {{.Centroid}} alt="centroid {{.N}}"><br><b>cluster {{.N}}</b><br>{{.Size}} tiles ({{.Share}} %){{with .Majority}}<br>{{.}}{{end}}</div>
 <div>
 <div class="strip near"><h4>nearest {{len .Nearest}}</h4><div class="tiles">
-{{- range .Nearest}}<figure title="{{.Title}}"><img class="px" {{.Src}} alt="tile {{.Index}}"><figcaption><b>#{{.Index}}</b><br>{{.Sheet}}<br>r{{.Row}} c{{.Col}}</figcaption></figure>{{end -}}
+{{- range .Nearest}}<figure title="{{.Title}}"><img class="px" {{.Src}} alt="tile {{.Index}}"><figcaption><b>#{{.Index}}</b><br>{{.Sheet}}{{with .Cell}}<br>{{.}}{{end}}</figcaption></figure>{{end -}}
 </div></div>
 <div class="strip far"><h4>farthest {{len .Farthest}} (outliers)</h4><div class="tiles">
-{{- range .Farthest}}<figure title="{{.Title}}"><img class="px" {{.Src}} alt="tile {{.Index}}"><figcaption><b>#{{.Index}}</b><br>{{.Sheet}}<br>r{{.Row}} c{{.Col}}</figcaption></figure>{{end -}}
+{{- range .Farthest}}<figure title="{{.Title}}"><img class="px" {{.Src}} alt="tile {{.Index}}"><figcaption><b>#{{.Index}}</b><br>{{.Sheet}}{{with .Cell}}<br>{{.}}{{end}}</figcaption></figure>{{end -}}
 </div></div>
 </div>
 </div>

@@ -347,7 +347,7 @@ func TestReportClassesAndColour(t *testing.T) {
 	}
 
 	rgb := &tiles.Set{Width: 2, Height: 1, Color: tiles.RGB, D: 6, Pix: []uint8{255, 0, 0, 0, 0, 255}, Origins: []tiles.Origin{{}}, Sheets: []tiles.Sheet{{Path: "c.png"}}}
-	img := tileImage(rgb, 0).(*image.RGBA)
+	img := TileImage(rgb, 0).(*image.RGBA)
 	if c := img.RGBAAt(0, 0); c.R != 255 || c.B != 0 || c.A != 255 {
 		t.Errorf("red pixel %v", c)
 	}

@@ -25,6 +25,7 @@ type ExpandOption func(*expandConfig)
 type expandConfig struct {
 	exclude    []string // absolute, cleaned
 	skipOutput bool
+	recursive  bool
 }
 
 // ExcludeTree leaves out every file inside dir or its subfolders (a run's
@@ -78,7 +79,7 @@ func (e *ExcludedError) Unwrap() error { return ErrNoImages }
 // Expand turns files, directories and glob patterns into a list of image
 // files in natural file-name order (usps_2 before usps_10), without
 // duplicates. A directory contributes its image files (by extension, not
-// recursively); a named file is kept whatever its extension, so a non-image
+// recursively), symbolic links to files among them; a named file is kept whatever its extension, so a non-image
 // file fails later with a clear decode error. Hidden files (a leading dot)
 // come only by name: folders and globs leave them out, as a shell does. Each argument must match
 // something: one that matches nothing is an error wrapping ErrNoImages, and
@@ -86,6 +87,39 @@ func (e *ExcludedError) Unwrap() error { return ErrNoImages }
 // wraps ErrNoImages too); an argument that keeps at least one file loses its
 // excluded ones silently.
 func Expand(args []string, opts ...ExpandOption) ([]string, error) {
+	files, err := ExpandFiles(args, opts...)
+	if err != nil {
+		return nil, err
+	}
+	paths := make([]string, len(files))
+	for i, f := range files {
+		paths[i] = f.Path
+	}
+	return paths, nil
+}
+
+// File is a file Expand found: its path, and the folder argument it was
+// found in ("" for a file or glob match named directly).
+type File struct {
+	Path string
+	Root string
+}
+
+// Rel is the file's path relative to its Root ("" without one), slash
+// separated: "3/00010.png" for a file found in folder "mnist".
+func (f File) Rel() string {
+	if f.Root == "" {
+		return ""
+	}
+	rel, err := filepath.Rel(f.Root, f.Path)
+	if err != nil {
+		return ""
+	}
+	return filepath.ToSlash(rel)
+}
+
+// ExpandFiles is Expand, telling each file's folder argument.
+func ExpandFiles(args []string, opts ...ExpandOption) ([]File, error) {
 	var cfg expandConfig
 	for _, o := range opts {
 		o(&cfg)
@@ -116,14 +150,19 @@ func Expand(args []string, opts ...ExpandOption) ([]string, error) {
 		}
 		return ""
 	}
-	var out []string
+	var out []File
 	seen := map[string]bool{}
 	// keep adds the files one argument matched, minus excluded ones.
-	keep := func(arg string, files []string) error {
+	// A walked tree's files are filtered already, folder by folder.
+	keep := func(arg, root string, files []string, walked bool) error {
 		n, firstDir := 0, ""
 		for _, p := range files {
 			p = filepath.Clean(p)
-			if d := excludedBy(p); d != "" {
+			d := ""
+			if !walked {
+				d = excludedBy(p)
+			}
+			if d != "" {
 				if firstDir == "" {
 					firstDir = d
 				}
@@ -132,7 +171,7 @@ func Expand(args []string, opts ...ExpandOption) ([]string, error) {
 			n++
 			if !seen[p] {
 				seen[p] = true
-				out = append(out, p)
+				out = append(out, File{Path: p, Root: root})
 			}
 		}
 		if n == 0 && len(files) > 0 {
@@ -143,8 +182,16 @@ func Expand(args []string, opts ...ExpandOption) ([]string, error) {
 	for _, arg := range args {
 		st, err := os.Stat(arg)
 		var files []string
+		root := ""
 		switch {
+		case err == nil && st.IsDir() && cfg.recursive:
+			root = filepath.Clean(arg)
+			files, err = walkDir(arg, excludedBy)
+			if err != nil {
+				return nil, err
+			}
 		case err == nil && st.IsDir():
+			root = filepath.Clean(arg)
 			files, err = listDir(arg)
 			if err != nil {
 				return nil, err
@@ -172,15 +219,20 @@ func Expand(args []string, opts ...ExpandOption) ([]string, error) {
 		default:
 			return nil, fmt.Errorf("%s: %w", arg, err)
 		}
-		if err := keep(arg, files); err != nil {
+		if err := keep(arg, root, files, root != "" && cfg.recursive); err != nil {
 			return nil, err
 		}
 	}
-	slices.SortStableFunc(out, func(a, b string) int {
-		if c := NaturalCompare(filepath.Base(a), filepath.Base(b)); c != 0 {
+	if cfg.recursive {
+		// Folder by folder, as a tree is read: class folders stay whole.
+		slices.SortStableFunc(out, func(a, b File) int { return naturalPathCompare(a.Path, b.Path) })
+		return out, nil
+	}
+	slices.SortStableFunc(out, func(a, b File) int {
+		if c := NaturalCompare(filepath.Base(a.Path), filepath.Base(b.Path)); c != 0 {
 			return c
 		}
-		return NaturalCompare(a, b)
+		return NaturalCompare(a.Path, b.Path)
 	})
 	return out, nil
 }
@@ -192,14 +244,45 @@ func listDir(dir string) ([]string, error) {
 	}
 	var files []string
 	for _, e := range entries {
-		if e.Type().IsRegular() && imageformat.HasExtension(e.Name()) && !hidden(e.Name()) {
-			files = append(files, filepath.Join(dir, e.Name()))
+		if !imageformat.HasExtension(e.Name()) || hidden(e.Name()) {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		ok, err := isFile(p, e)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			files = append(files, p)
 		}
 	}
 	if len(files) == 0 {
 		return nil, fmt.Errorf("%s: %w (directory holds no %s file)", dir, ErrNoImages, strings.Join(imageformat.Extensions(), " "))
 	}
 	return files, nil
+}
+
+// isFile reports whether the folder entry e at p is a file to read: a
+// regular file, or a symbolic link to one (followed as ls, a shell's glob
+// and Python's os.listdir do: folders of links are how DVC and git-annex
+// check data out). Subfolders, and links to folders, are not listed (nor
+// followed, so a link to a parent folder makes no loop). A link that cannot
+// be followed (dangling, or a cycle of links) is an error naming it, not a
+// sheet dropped without a word.
+func isFile(p string, e fs.DirEntry) (bool, error) {
+	if e.Type()&fs.ModeSymlink == 0 {
+		return e.Type().IsRegular(), nil
+	}
+	st, err := os.Stat(p)
+	if err != nil {
+		target, _ := os.Readlink(p)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return false, fmt.Errorf("%s: symbolic link to %s that cannot be followed: %w", p, target, err)
+	}
+	return !st.IsDir(), nil
 }
 
 // NaturalCompare orders strings so that runs of digits compare by value:

@@ -170,3 +170,83 @@ func TestExpandLeavesHiddenFilesOut(t *testing.T) {
 		}
 	}
 }
+
+// TestCase_dir_symlinks_skipped: ../shared/cases/dir_symlinks_skipped has
+// sheets/a.png and sheets/b.png, a symbolic link to ../real_b.png (the
+// layout is built here; the command's test runs the case). A folder
+// lists links to files as files (as ls, a glob and Python's os.listdir do),
+// so the three spellings of the same input agree; a folder of links only is
+// not empty; links to folders (a parent folder among them) are not
+// followed, so they make no loop; a link that cannot be followed is an
+// error naming it.
+func TestCase_dir_symlinks_skipped(t *testing.T) {
+	root := t.TempDir()
+	mk := func(rel string) string {
+		p := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	link := func(target, rel string) {
+		p := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk("sheets/a.png")
+	mk("real_b.png")
+	link("../real_b.png", "sheets/b.png")
+	mk("sheets/nested/deeper/c.png")
+	link("nested/deeper/c.png", "sheets/d.png") // a link into a nested folder
+	link("..", "sheets/up")                     // a link to the parent folder
+	link(".", "sheets/self.png")                // a link to the folder itself, named like an image
+	mk("data/x/e.png")
+	link("../../data/x/e.png", "links/only/e.png") // a folder of links only, nested
+	link("../../data/x/missing.png", "links/broken/f.png")
+	link("g.png", "links/cycle/h.png")
+	link("h.png", "links/cycle/g.png")
+
+	base := func(ps []string) []string {
+		var out []string
+		for _, p := range ps {
+			r, _ := filepath.Rel(root, p)
+			out = append(out, r)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"sheets"}, []string{"sheets/a.png", "sheets/b.png", "sheets/d.png"}},
+		{[]string{"sheets/*.png"}, []string{"sheets/a.png", "sheets/b.png", "sheets/d.png"}},
+		{[]string{"sheets/b.png"}, []string{"sheets/b.png"}},
+		{[]string{"links/only"}, []string{"links/only/e.png"}},
+	} {
+		var args []string
+		for _, a := range c.args {
+			args = append(args, filepath.Join(root, a))
+		}
+		got, err := sheetpaths.Expand(args)
+		if err != nil || !slices.Equal(base(got), c.want) {
+			t.Errorf("%v: %v %v, want %v", c.args, base(got), err, c.want)
+		}
+	}
+	for dir, msg := range map[string]string{
+		"links/broken": "links/broken/f.png: symbolic link to ../../data/x/missing.png that cannot be followed: no such file or directory",
+		"links/cycle":  "links/cycle/g.png: symbolic link to h.png that cannot be followed: too many levels of symbolic links",
+	} {
+		_, err := sheetpaths.Expand([]string{filepath.Join(root, dir)})
+		if err == nil || !strings.HasSuffix(err.Error(), msg) {
+			t.Errorf("%s: error %v, want one ending %q", dir, err, msg)
+		}
+	}
+
+}
