@@ -170,7 +170,7 @@ func Score(ctx context.Context, data Data, a Assigner, labels [][]int32, ks []in
 func omitted(m, n, k int) string {
 	switch {
 	case k == 1:
-		return "k = 1: the indices compare clusters and need at least 2"
+		return "a single cluster (k = 1): the indices compare clusters and need at least 2"
 	case m < 2:
 		return fmt.Sprintf("only 1 of the %d clusters holds rows: the indices need at least 2", k)
 	case m == n:

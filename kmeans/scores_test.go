@@ -90,11 +90,11 @@ func TestScoreOmitted(t *testing.T) {
 		k      int
 		why    string
 	}{
-		{"k = 1", scoreData, one, 1, "k = 1"},
+		{"k = 1", scoreData, one, 1, "a single cluster (k = 1)"},
 		{"one cluster holds rows", scoreData, one, 3, "only 1 of the 3 clusters"},
 		{"every row its own cluster", scoreData, own, n, "every cluster is a single row"},
 		{"fewer distinct rows", dup, []int32{0, 0, 1, 2, 3, 3, 0, 1}, 5, "only 4 distinct rows, fewer than k=5"},
-		{"one row", kmeans.Data{N: 1, D: 1, X: []uint8{7}}, []int32{0}, 1, "k = 1"},
+		{"one row", kmeans.Data{N: 1, D: 1, X: []uint8{7}}, []int32{0}, 1, "a single cluster (k = 1)"},
 	} {
 		for _, a := range []kmeans.Assigner{nil, cpu.New(c.data, cpu.Options{})} {
 			s, err := kmeans.Score(context.Background(), c.data, a, [][]int32{c.labels}, []int{c.k}, kmeans.ScoreOptions{})
@@ -226,7 +226,7 @@ func TestRecommend(t *testing.T) {
 	if k, rule := kmeans.Recommend(s); k != 3 || !strings.Contains(rule, "lowest Davies-Bouldin") {
 		t.Errorf("%d %q", k, rule)
 	}
-	if k, rule := kmeans.Recommend(s[3:]); k != 0 || !strings.Contains(rule, "k = 1") {
+	if k, rule := kmeans.Recommend(s[3:]); k != 0 || !strings.Contains(rule, "(k=1: k = 1)") {
 		t.Errorf("%d %q", k, rule)
 	}
 }

@@ -71,7 +71,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	fs.BoolVar(&o.verify, "verify", false, "recompute every assignment with the CPU reference and fail on any difference")
 	fs.BoolVar(&o.verbose, "v", false, "log one line per iteration")
 	fs.BoolVar(&o.quiet, "q", false, "print nothing but errors")
-	fs.TextVar(&o.silhouette, "silhouette", silhouetteFlag{}, "silhouette over all tile pairs: auto (exact unless that costs more than a bound, then a seeded sample) | exact | sample:N | off")
+	fs.TextVar(&o.silhouette, "silhouette", silhouetteFlag{}, "the silhouette over pairs of tiles: `mode` auto (exact unless that costs more than a bound, then a seeded sample) | exact | sample:N (N tiles) | off")
 	fs.Var(&o.export, "export", "also write the data in `FORMAT`s for other tools: npy (tiles.npy, labels_k{K}.npy, centroids_k{K}.npy)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: tilekmeans run [flags] [-images PATH...]")
