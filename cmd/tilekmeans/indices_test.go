@@ -300,3 +300,60 @@ func TestKnownKinds(t *testing.T) {
 		t.Errorf("recommended k %v (%v); stderr %q", s["recommended_k"], s["recommended_rule"], stderr)
 	}
 }
+
+// TestKneedle: the knee of a few curves as the kneed package finds it
+// (curve="convex", direction="decreasing", S=1; the values below are what
+// its algorithm gives), none for a straight line or too few points.
+func TestKneedle(t *testing.T) {
+	for _, c := range []struct {
+		ks   []int
+		y    []float64
+		knee int // 0: none
+	}{
+		{[]int{2, 3, 4, 5, 6, 7}, []float64{100, 20, 10, 8, 7, 6.5}, 3},
+		{[]int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, []float64{10, 5, 3, 2.5, 2.2, 2.0, 1.9, 1.85, 1.8, 1.78}, 3},
+		{[]int{3, 4, 5, 6, 7}, []float64{10263696206, 9531839876, 9030664961, 8609537233, 8363373636}, 0},
+		{[]int{1, 2, 3, 4}, []float64{4, 3, 2, 1}, 0},
+		{[]int{2, 3}, []float64{4, 1}, 0},
+	} {
+		i, ok := kneedle(c.ks, c.y)
+		got := 0
+		if ok {
+			got = c.ks[i]
+		}
+		if got != c.knee {
+			t.Errorf("%v: knee %d, want %d", c.y, got, c.knee)
+		}
+	}
+}
+
+// TestSilhouetteAuto: -silhouette auto is exact within the bound (56,100
+// tiles of 256 features) and samples the most tiles within it beyond
+// (561,000: 65,536), saying so; the other modes do what they say.
+func TestSilhouetteAuto(t *testing.T) {
+	for _, c := range []struct {
+		flag   silhouetteFlag
+		n, d   int
+		size   int
+		inLine string
+	}{
+		{silhouetteFlag{}, 56100, 256, 56100, "exact over all 56100 tiles"},
+		{silhouetteFlag{}, 561000, 256, 65536, "a seeded sample of 65536 of the 561000 tiles (-silhouette auto"},
+		{silhouetteFlag{}, 20000, 12288, maxExactTiles(12288), "a seeded sample of"},
+		{silhouetteFlag{mode: silhouetteExact}, 561000, 256, 561000, "exact over all 561000 tiles"},
+		{silhouetteFlag{mode: silhouetteSample, n: 100}, 5610, 256, 100, "a seeded sample of 100 of the 5610 tiles (-silhouette sample:100)"},
+		{silhouetteFlag{mode: silhouetteSample, n: 9000}, 5610, 256, 5610, "exact over all 5610 tiles"},
+		{silhouetteFlag{mode: silhouetteOff}, 5610, 256, 0, "off"},
+	} {
+		size, how := c.flag.sampleSize(c.n, c.d)
+		if size != c.size || !strings.Contains(how, c.inLine) {
+			t.Errorf("%s, %d x %d: %d, %q; want %d, %q", c.flag, c.n, c.d, size, how, c.size, c.inLine)
+		}
+	}
+	for _, d := range []int{1, 256, 12288} {
+		m := maxExactTiles(d)
+		if m*(m-1)/2*d > exactPairWork || (m+1)*m/2*d <= exactPairWork {
+			t.Errorf("D=%d: %d tiles is not the most within the bound", d, m)
+		}
+	}
+}
