@@ -46,7 +46,7 @@ func TestReportIndices(t *testing.T) {
 		"Elbow and indices: which k?", "<b>recommended k = X: the highest mean silhouette", "How to read them:",
 		`alt="Silhouette, Davies-Bouldin and Calinski-Harabasz against k"`, `<tr class="recommended">`, "k = 3 (recommended)",
 		`alt="silhouette plot of the 3 clusters"`, `alt="the tiles on their first two principal components`,
-		"No indices: k = 1: the indices compare clusters and need at least 2.",
+		"No indices: a single cluster (k = 1): the indices compare clusters and need at least 2.",
 		"The map draws a seeded sample of 4000 of the 4500 tiles",
 	} {
 		if !strings.Contains(html, want) {
