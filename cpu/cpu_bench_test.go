@@ -151,3 +151,40 @@ func BenchmarkRun(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSumDistances times the silhouette's pairwise pass
+// (Assigner.SumDistances) over every pair of the real tiles (N=5610) and
+// of 10 noisy copies of them, for the labels of a k-means run with k = 64
+// (and for the five labellings of k = 3..7 at once on the real tiles), on
+// all cores, with the kernels New picks.
+func BenchmarkSumDistances(b *testing.B) {
+	real := sharedtest.Data(b)
+	for _, c := range []struct {
+		copies int
+		ks     []int
+	}{{1, []int{64}}, {1, []int{3, 4, 5, 6, 7}}, {10, []int{64}}} {
+		data := noisyCopies(real, c.copies)
+		a := cpu.New(data, cpu.Options{})
+		var labels [][]int32
+		for _, k := range c.ks {
+			res, err := kmeans.Run(context.Background(), data, a, kmeans.Config{K: k, MaxIter: 20})
+			if err != nil {
+				b.Fatal(err)
+			}
+			labels = append(labels, res.Labels)
+		}
+		b.Run(fmt.Sprintf("N=%d/k=%v", data.N, c.ks), func(b *testing.B) {
+			sums := make([][]float64, len(c.ks))
+			for l, k := range c.ks {
+				sums[l] = make([]float64, data.N*k)
+			}
+			for b.Loop() {
+				if err := a.SumDistances(context.Background(), nil, labels, c.ks, sums); err != nil {
+					b.Fatal(err)
+				}
+			}
+			pairs := float64(data.N) * float64(data.N-1) / 2
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/pairs, "ns/pair")
+		})
+	}
+}

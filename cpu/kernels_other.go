@@ -22,3 +22,5 @@ func transposeBlock(blk []uint8, rows *[16][]uint8, l, dim int) int { return 0 }
 func (a *Assigner) filter(lower []uint32, ntiles, nbounds int, drift, threshold []uint32, fails []uint64) {
 	goFilter(lower, ntiles, nbounds, drift, threshold, fails)
 }
+
+func (a *Assigner) pairKernel() *pairKernels { return goPairKernels }

@@ -1,10 +1,12 @@
 package gpu
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
 	"github.com/tilekmeans/tilekmeans/internal/glenv"
+	"github.com/tilekmeans/tilekmeans/internal/pairargs"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/kmeans/driver"
 )
@@ -133,6 +135,28 @@ func (a *Assigner) Assign(centroids []float32, k int, labels []int32, dists []fl
 // it keeps no reference to the host's rows), so that kmeans.Run refuses
 // other data (see kmeans.Assigner).
 func (a *Assigner) MadeFor() kmeans.Data { return kmeans.Data{N: a.n, D: a.dim} }
+
+// SumDistances implements kmeans.DistanceSummer on the GPU, on the tiles
+// already uploaded (see the package documentation for how it runs and how
+// its sums compare with package cpu's). It needs the tiles in one storage
+// block and the sums of the largest k within one too; otherwise, and in a
+// build without GPU support, it returns an error wrapping
+// errors.ErrUnsupported (kmeans.Score then needs another backend).
+func (a *Assigner) SumDistances(ctx context.Context, rows []int32, labels [][]int32, ks []int, sums [][]float64) error {
+	n, err := pairargs.Check(a.n, rows, labels, ks, sums)
+	if err != nil {
+		return fmt.Errorf("gpu: sum distances: %w", err)
+	}
+	if n == 0 || len(ks) == 0 {
+		return nil
+	}
+	if err := a.sumDistances(ctx, n, rows, labels, ks, sums); err != nil {
+		return fmt.Errorf("gpu: sum distances: %w", err)
+	}
+	return nil
+}
+
+var _ kmeans.DistanceSummer = (*Assigner)(nil)
 
 // Stepper returns a session of a's device Lloyd loop, for kmeans.Run (see
 // package kmeans/driver); a user has no need to call it. The loop runs one

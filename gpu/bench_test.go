@@ -101,3 +101,52 @@ func BenchmarkLloyd(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSumDistances times the silhouette's sums of distances over every
+// pair (Assigner.SumDistances) on the real tiles (n=5610; with -test.short
+// only those) and 10 noisy copies (56100), for the labels of a k = 64
+// k-means run, on the GPU and, for comparison, the CPU backend on all
+// cores; ns/pair is per pair of rows (n(n-1)/2 of them).
+func BenchmarkSumDistances(b *testing.B) {
+	kind := contextsUnderTest(b)[0]
+	d := openDevice(b, kind, nil)
+	b.Logf("%s: %s", kind, d.Info().Renderer)
+	usps := sharedtest.Data(b)
+	copies := []int{1, 10}
+	if testing.Short() {
+		copies = copies[:1]
+	}
+	for _, copies := range copies {
+		data := usps
+		if copies > 1 {
+			data = replicate(usps, copies, 30)
+		}
+		n, k := data.N, 64
+		a, err := d.NewAssigner(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		onCPU := cpu.New(data, cpu.Options{})
+		res, err := kmeans.Run(context.Background(), data, onCPU, kmeans.Config{K: k, MaxIter: 20})
+		if err != nil {
+			b.Fatal(err)
+		}
+		sums := [][]float64{make([]float64, n*k)}
+		for _, be := range []struct {
+			name string
+			s    kmeans.DistanceSummer
+		}{{"gpu", a}, {"cpu", onCPU}} {
+			b.Run(fmt.Sprintf("%s/n=%d/k=%d", be.name, n, k), func(b *testing.B) {
+				for b.Loop() {
+					if err := be.s.SumDistances(context.Background(), nil, [][]int32{res.Labels}, []int{k}, sums); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N)/(float64(n)*float64(n-1)/2), "ns/pair")
+			})
+		}
+		if err := a.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

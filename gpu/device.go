@@ -100,6 +100,11 @@ type device struct {
 	// mapped buffer (GL 4.4 or ARB_buffer_storage, and not disabled by the
 	// test hook).
 	persistent bool
+	// silProg is the silhouette's sums program (pairs.go), built on its
+	// first use, silLoc its uniforms and silErr its probe's result.
+	silProg uint32
+	silLoc  silUniforms
+	silErr  error
 }
 
 // kernelProgram is one kernel blocking's programs: the assignment, and the
@@ -243,6 +248,7 @@ func (d *Device) teardown() error {
 		}
 		d.kernels = nil
 		deleteProgram(&d.updProg)
+		deleteProgram(&d.silProg)
 		d.glReady = false
 	}
 	if d.ctx != nil {
@@ -337,6 +343,9 @@ func (d *Device) livePrograms() int {
 		}
 	}
 	if d.updProg != 0 {
+		n++
+	}
+	if d.silProg != 0 {
 		n++
 	}
 	return n

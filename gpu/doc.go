@@ -1,7 +1,8 @@
 // Package gpu is the GPU backend of package kmeans: OpenGL 4.3 compute
 // shaders that label every tile with its nearest centroid, and run whole
 // Lloyd iterations, with results equal bit for bit to package cpu's and
-// to kmeans.Nearest (the arithmetic contract of package kmeans).
+// to kmeans.Nearest (the arithmetic contract of package kmeans), and that
+// compute the silhouette's sums of distances (kmeans.DistanceSummer).
 //
 // # Use
 //
@@ -117,6 +118,37 @@
 // minimum); beyond either, kmeans.Run runs the host loop over Assign
 // instead, with the same result. kmeans.Config.HostLoop asks for the host
 // loop anyway.
+//
+// # Silhouette
+//
+// Assigner.SumDistances is kmeans.DistanceSummer on the GPU, so that
+// kmeans.Score computes the silhouette there (tilekmeans run -backend gpu
+// does): one invocation per row walks the rows sorted by cluster,
+// computes each exact squared distance (integers, exact in float32 for a
+// chunk of 64 features), takes its square root in double precision and
+// adds the two integers exactsum.Roots splits it into, in 64-bit integer
+// arithmetic, to the row's sums per cluster. One pass per labelling; the
+// tiles stay where NewAssigner put them, which must be one storage block
+// (else errors.ErrUnsupported, and kmeans.Score should use the CPU).
+//
+// How close GPU and CPU are: the squared distances are exact on both, and
+// the sums are exact integer sums rounded once, in the same way, so the
+// one place they can differ is the double-precision square root. IEEE 754
+// rounds it correctly, as package cpu's VSQRTPD and Go's math.Sqrt do, but
+// GLSL only promises that double operations are at least as precise as
+// single ones. So the program has a canary of its own: the first
+// SumDistances on a Device runs it on 200 probe rows and compares the
+// sums with kmeans.SumDistances bit for bit. A driver whose sqrt is not
+// correctly rounded fails it, and SumDistances returns an error wrapping
+// ErrParity; with Options.AllowMismatch it runs anyway, and a sqrt off by
+// up to u units in the last place moves each sum by at most u*2^-52 of
+// itself (plus the final rounding, 2^-53), a row's silhouette by about
+// 2u*2^-52, ~1e-15 for u = 2. Where the probe passes (Mesa's llvmpipe,
+// which CI runs) the sums, and every index, equal the CPU's bit for bit
+// (tilekmeans run -backend gpu -verify compares every one). The program
+// needs fp64, which every OpenGL 4.0 driver provides; on GPUs whose fp64
+// is slow (1/32 to 1/64 of fp32 on consumer cards) the square roots, one
+// per pair of rows, cost about as much as the distances of 256 features.
 //
 // How the shaders compute, how the work is split over buffers and
 // dispatches, and how the device loop works are documented with the

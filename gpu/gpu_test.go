@@ -3,6 +3,7 @@
 package gpu
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -349,7 +350,18 @@ func TestBrokenShader(t *testing.T) {
 					}
 					return s
 				}})
-				if err == nil {
+				if err == nil && prog == programSilhouette {
+					// Built on its first use: SumDistances fails instead.
+					defer d.Close()
+					a, aerr := d.NewAssigner(kmeans.Data{N: 2, D: 1, X: []uint8{1, 2}})
+					if aerr != nil {
+						t.Fatal(aerr)
+					}
+					err = a.SumDistances(context.Background(), nil, [][]int32{{0, 0}}, []int{1}, [][]float64{make([]float64, 2)})
+					if err == nil {
+						t.Fatal("SumDistances with a broken shader succeeded")
+					}
+				} else if err == nil {
 					d.Close()
 					t.Fatal("Open with a broken shader succeeded")
 				}

@@ -3,6 +3,8 @@
 package gpu
 
 import (
+	"context"
+	"errors"
 	"fmt"
 
 	"github.com/tilekmeans/tilekmeans/internal/glenv"
@@ -35,6 +37,10 @@ func (d *Device) newAssigner(kmeans.Data) (*Assigner, error) { return nil, ErrNo
 func (d *Device) close() error { return nil }
 
 func (a *Assigner) assignAll([]float32, int, []int32, []float32) error { return ErrNotBuilt }
+
+func (a *Assigner) sumDistances(context.Context, int, []int32, [][]int32, []int, [][]float64) error {
+	return fmt.Errorf("%w (%w)", ErrNotBuilt, errors.ErrUnsupported)
+}
 
 // stepper is nil: kmeans.Run drives the host loop.
 func (a *Assigner) stepper() driver.Stepper { return nil }

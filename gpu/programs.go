@@ -9,6 +9,9 @@ const (
 	programAssign = "assign" // + "-" + kernel: Assign, Finish's reassignment, the canary
 	programStep   = "step"   // + "-" + kernel: a whole device Lloyd iteration
 	programUpdate = "update" // shaders.Update: the means and move passes of a relocation
+	// programSilhouette is shaders.Silhouette, the silhouette's sums of
+	// distances (SumDistances), built on its first use.
+	programSilhouette = "silhouette"
 )
 
 // programName is the name of the assign or step program of kernel k.
@@ -19,8 +22,11 @@ func programName(kind string, k shaders.Kernel) string { return kind + "-" + k.N
 // hook. TestGLSLangValidator compiles each with the Khronos reference
 // compiler.
 func programSource(name string) string {
-	if name == programUpdate {
+	switch name {
+	case programUpdate:
 		return shaders.Update
+	case programSilhouette:
+		return shaders.Silhouette
 	}
 	for _, k := range shaders.Kernels {
 		switch name {
@@ -39,5 +45,5 @@ var programs = func() []string {
 	for _, k := range shaders.Kernels {
 		p = append(p, programName(programAssign, k), programName(programStep, k))
 	}
-	return append(p, programUpdate)
+	return append(p, programUpdate, programSilhouette)
 }()

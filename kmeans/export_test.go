@@ -8,3 +8,11 @@ func NewHostStepper(data Data, a Assigner) driver.Stepper { return newHostSteppe
 
 // KMeansPP is the k-means++ choice of initial rows, for tests.
 var KMeansPP = kmeansPP
+
+// SetMaxBatchSums sets the sums one pass over the pairs computes at most,
+// and returns what restores it.
+func SetMaxBatchSums(n int) (restore func()) {
+	old := maxBatchSums
+	maxBatchSums = n
+	return func() { maxBatchSums = old }
+}

@@ -76,10 +76,17 @@ func sameResults(t *testing.T, a, b string) {
 	}
 	for i := range ra {
 		x, y := ra[i].(map[string]any), rb[i].(map[string]any)
-		for _, key := range []string{"k", "inertia", "iterations", "converged", "sizes", "init_rows", "purity", "nmi", "ari", "confusion"} {
+		for _, key := range []string{"k", "inertia", "iterations", "converged", "sizes", "init_rows", "purity", "nmi", "ari", "confusion",
+			"silhouette", "cluster_silhouette", "davies_bouldin", "calinski_harabasz", "indices_note", "silhouette_note"} {
 			if !reflect.DeepEqual(x[key], y[key]) {
 				t.Errorf("run %d %s: %v vs %v", i, key, x[key], y[key])
 			}
+		}
+	}
+	sa, sb := readSummary(t, a), readSummary(t, b)
+	for _, key := range []string{"recommended_k", "recommended_rule"} {
+		if !reflect.DeepEqual(sa[key], sb[key]) {
+			t.Errorf("%s: %v vs %v", key, sa[key], sb[key])
 		}
 	}
 }

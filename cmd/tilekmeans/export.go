@@ -44,7 +44,8 @@ func (e *exportFlag) Set(s string) error {
 // for npy, tiles.npy (uint8, N x D), and per k labels_k{K}.npy (int32, N;
 // clusters 0..k-1, so that centroids[labels] is each tile's centroid) and
 // centroids_k{K}.npy (float32, k x D: the final centroids as the assignment
-// step used them).
+// step used them), and silhouette_k{K}.npy (float64, N) for the ks with a
+// silhouette (indices.go).
 func writeExports(root string, ro *runOutput) error {
 	o, t, runs := ro.o, ro.t, ro.runs
 	for _, f := range o.export {
@@ -75,5 +76,5 @@ func writeExports(root string, ro *runOutput) error {
 			return err
 		}
 	}
-	return nil
+	return ro.indices.writeNpy(root, t.N())
 }

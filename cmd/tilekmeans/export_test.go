@@ -21,7 +21,7 @@ import (
 )
 
 // readNpy reads a .npy file of T elements whose header says dtype descr.
-func readNpy[T uint8 | int32 | float32](t *testing.T, path, descr string) *npy.Array[T] {
+func readNpy[T uint8 | int32 | float32 | float64](t *testing.T, path, descr string) *npy.Array[T] {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {

@@ -25,13 +25,15 @@ import (
 
 // TestGPUSweepMatchesCPU runs the whole k = 3..7 sweep, plus k = 64, on the
 // real sheets through each OpenGL context under test, with -verify, and
-// requires the same numbers and the same PNG and CSV bytes as the CPU.
+// requires the same numbers and the same PNG and CSV bytes as the CPU,
+// the indices included (their silhouette on a sample of 1,500 tiles, the
+// same on both, which llvmpipe computes in seconds).
 func TestGPUSweepMatchesCPU(t *testing.T) {
 	paths := sharedtest.Paths(t)
 	dir := t.TempDir()
 	for _, ks := range []string{"3-7", "64"} {
 		ref := filepath.Join(dir, "cpu"+ks)
-		args := []string{"run", "-q", "-k", ks, "-iters", "30", "-images"}
+		args := []string{"run", "-q", "-k", ks, "-iters", "30", "-silhouette", "sample:1500", "-images"}
 		args = append(args, paths...)
 		if code, _, stderr := runCLI(t, append(args, "-backend", "cpu", "-out", ref)...); code != exitOK {
 			t.Fatal(stderr)
@@ -55,6 +57,13 @@ func TestGPUSweepMatchesCPU(t *testing.T) {
 					if v := r.(map[string]any)["verify"].(map[string]any); v["mismatches"] != 0.0 || v["rows"].(float64) == 0 {
 						t.Errorf("verify %v", v)
 					}
+				}
+				// The silhouette's sums ran on the GPU, checked against the
+				// CPU's: equal bit for bit (the indices, compared by
+				// sameResults, then are too).
+				ind := s["indices"].(map[string]any)
+				if v, _ := ind["verify"].(map[string]any); ind["backend"] != "gpu" || v == nil || v["mismatches"] != 0.0 || v["sums"].(float64) == 0 {
+					t.Errorf("indices %v", ind)
 				}
 				sameResults(t, out, ref)
 			})

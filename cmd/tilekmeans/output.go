@@ -70,7 +70,12 @@ type summary struct {
 	Images     *imagesEntry `json:"images,omitempty"`
 	SkippedBad int          `json:"skipped_bad,omitempty"`
 	BadFiles   []badEntry   `json:"bad_files,omitempty"`
-	Runs       []runEntry   `json:"runs"`
+	// RecommendedK is the k the indices recommend (null: none) and
+	// RecommendedRule the line that says why (indices.go).
+	RecommendedK    *int            `json:"recommended_k"`
+	RecommendedRule string          `json:"recommended_rule"`
+	Indices         *indicesSummary `json:"indices,omitempty"`
+	Runs            []runEntry      `json:"runs"`
 
 	// With a GPU: the EGL device it ran on, its parity canary, and whether
 	// -allow-mismatch let it run after a failed canary (its results then
@@ -120,6 +125,7 @@ type runEntry struct {
 	NMI          *float64      `json:"nmi,omitempty"`
 	ARI          *float64      `json:"ari,omitempty"`
 	Confusion    [][]int       `json:"confusion,omitempty"`
+	indexEntry                 // silhouette, Davies-Bouldin, Calinski-Harabasz (indices.go)
 	Verify       *verify.Stats `json:"verify,omitempty"`
 }
 
@@ -180,6 +186,7 @@ func buildSummary(ro *runOutput) summary {
 		}
 		s.Runs = append(s.Runs, e)
 	}
+	ro.indices.addTo(&s)
 	return s
 }
 
@@ -192,6 +199,7 @@ type runOutput struct {
 	scoring  classScoring
 	distinct int      // distinct tiles (kmeans.CountDistinct)
 	warnings []string // printed when found, and kept in summary.json
+	indices  *runIndices
 }
 
 // writeOutputs writes every output file (package outfiles names them)

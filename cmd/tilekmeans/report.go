@@ -30,8 +30,9 @@ func writeReport(root string, ro *runOutput, s summary) error {
 		in.Classes = c.Names
 	}
 	sampleReport(in, t, s)
-	for _, r := range runs {
-		rr := htmlreport.Run{Result: r.res, Seconds: r.seconds, Quality: r.quality, Centroids: r.centroids, Montage: r.montage}
+	in.Indices = ro.indices.report()
+	for i, r := range runs {
+		rr := htmlreport.Run{Result: r.res, Seconds: r.seconds, Quality: r.quality, Centroids: r.centroids, Montage: r.montage, Scores: ro.indices.scoresOf(i)}
 		if note := montageNote(t, r.res.K, r.montageParts); note != "" {
 			rr.Notes = append(rr.Notes, "Too large for this page, "+note+".")
 		}
@@ -41,7 +42,7 @@ func writeReport(root string, ro *runOutput, s summary) error {
 		}
 		in.Runs = append(in.Runs, rr)
 	}
-	elbow, err := htmlreport.Elbow(in.Runs)
+	elbow, err := htmlreport.Elbow(in.Runs, s.recommended())
 	if err != nil {
 		return err
 	}

@@ -45,7 +45,8 @@ type runOptions struct {
 	profile    string
 	verbose    bool
 	quiet      bool
-	export     exportFlag // -export formats (export.go)
+	export     exportFlag     // -export formats (export.go)
+	silhouette silhouetteFlag // -silhouette (indices.go)
 }
 
 func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
@@ -70,6 +71,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	fs.BoolVar(&o.verify, "verify", false, "recompute every assignment with the CPU reference and fail on any difference")
 	fs.BoolVar(&o.verbose, "v", false, "log one line per iteration")
 	fs.BoolVar(&o.quiet, "q", false, "print nothing but errors")
+	fs.TextVar(&o.silhouette, "silhouette", silhouetteFlag{}, "the silhouette over pairs of tiles: `mode` auto (exact unless that costs more than a bound, then a seeded sample) | exact | sample:N (N tiles) | off")
 	fs.Var(&o.export, "export", "also write the data in `FORMAT`s for other tools: npy (tiles.npy, labels_k{K}.npy, centroids_k{K}.npy)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: tilekmeans run [flags] [-images PATH...]")
@@ -251,6 +253,10 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 		runs = append(runs, run)
 	}
 	ro.be, ro.runs = be, runs
+	if ro.indices, err = computeIndices(ctx, o, data, be, runs); err != nil {
+		return err
+	}
+	ro.indices.print(logw, o.verbose)
 	releaseGarbage(len(t.Pix)) // the clustering's, before the outputs are built
 	defer collectEarly(len(t.Pix))()
 	if err := writeOutputs(ctx, out.Path(), ro); err != nil {

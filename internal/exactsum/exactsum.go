@@ -1,12 +1,13 @@
-// Package exactsum adds float32 values exactly and rounds the sum once to
-// float64, so that every device that sums distances in its own order (the
-// host loop, package gpu's shaders in integer fixed point) reports the same
-// bits.
+// Package exactsum adds float32 values, and square roots of integers,
+// exactly and rounds the sum once to float64, so that every device that
+// sums them in its own order (the host loop, package gpu's shaders in
+// integer fixed point, the CPU's workers) reports the same bits.
 package exactsum
 
 import (
 	"math"
 	"math/big"
+	"math/bits"
 )
 
 // Sum returns the sum of float32 values computed exactly and rounded
@@ -145,4 +146,56 @@ func digits(d *[Digits]uint64) *big.Int {
 		x.Or(x, big.NewInt(int64(words[i])))
 	}
 	return x
+}
+
+// Roots adds square roots of integers exactly, in any order, and rounds
+// the sum once to float64: the sums of distances behind the silhouette
+// (kmeans.DistanceSummer), which every backend and worker count must give
+// bit for bit. A root v = sqrt(d), d an integer below 2^40 correctly
+// rounded to float64, is 0 or in [1, 2^20) and so a multiple of 2^-52.
+// SplitRoot cuts it exactly into H*2^-16 + L*2^-52 with integers 0 <= H <
+// 2^36 and |L| <= 2^35; the H and the L of up to 2^27 roots add in int64
+// with no overflow, in any order, and Float64 rounds H*2^-16 + L*2^-52
+// once. A zero Roots is an empty sum.
+type Roots struct{ H, L int64 }
+
+// rootC is 1.5*2^36: v + rootC rounds v to a multiple of 2^-16 (the spacing
+// of float64 values in [2^36, 2^37)), and the bits of that sum minus those
+// of rootC count the multiples.
+const rootC = 0x1.8p36
+
+// SplitRoot returns v = H*2^-16 + L*2^-52 for a root v (see Roots): H =
+// v rounded to a multiple of 2^-16, in units of 2^-16, and L = v - H*2^-16
+// in units of 2^-52, both exact. The kernels of packages cpu and gpu
+// compute the same with the same float64 operations (add, subtract,
+// scale by 2^52), which are exact here.
+func SplitRoot(v float64) (h, l int64) {
+	t := v + rootC
+	h = int64(math.Float64bits(t) - math.Float64bits(rootC))
+	l = int64((v - (t - rootC)) * 0x1p52)
+	return h, l
+}
+
+// Add adds the root v.
+func (r *Roots) Add(v float64) {
+	h, l := SplitRoot(v)
+	r.H += h
+	r.L += l
+}
+
+// Float64 returns H*2^-16 + L*2^-52 rounded once to float64 (to nearest,
+// ties to even); the sum must not be negative.
+func (r Roots) Float64() float64 {
+	// x = H*2^36 + L as a 128-bit integer hi:lo.
+	lo, carry := bits.Add64(uint64(r.H)<<36, uint64(r.L), 0)
+	hi := uint64(r.H>>28) + uint64(r.L>>63) + carry
+	if hi == 0 {
+		return math.Ldexp(float64(lo), -52) // uint64 to float64 rounds to nearest even
+	}
+	n := uint(bits.Len64(hi))
+	m := hi<<(64-n) | lo>>n
+	if lo<<(64-n) != 0 {
+		m |= 1 // sticky: below the rounding position, which is bit 11
+	}
+	return math.Ldexp(float64(m), int(n)-52)
 }

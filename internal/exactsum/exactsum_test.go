@@ -89,3 +89,63 @@ func BenchmarkSum(b *testing.B) {
 		Sum(v)
 	}
 }
+
+// TestRoots: sums of square roots of integers equal the exact sum rounded
+// once (big.Float), in any order, including the largest roots (d near
+// 2^31), exact squares, zeros and sums past 2^53 in units of 2^-52.
+func TestRoots(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for c := range 200 {
+		n := 1 + rng.IntN(2000)
+		if c == 0 {
+			n = 1
+		}
+		roots := make([]float64, n)
+		for i := range roots {
+			var d int64
+			switch rng.IntN(4) {
+			case 0:
+				d = int64(rng.IntN(1 << 31))
+			case 1:
+				x := int64(rng.IntN(46340))
+				d = x * x // exact square
+			case 2:
+				d = int64(rng.IntN(3))
+			default:
+				d = 1<<31 - 1 - int64(rng.IntN(100))
+			}
+			roots[i] = math.Sqrt(float64(d))
+			h, l := SplitRoot(roots[i])
+			if h < 0 || h >= 1<<32 || l < -(1<<35) || l > 1<<35 {
+				t.Fatalf("SplitRoot(%v) = %d, %d: out of range", roots[i], h, l)
+			}
+			if back := float64(h)*0x1p-16 + float64(l)*0x1p-52; back != roots[i] {
+				t.Fatalf("SplitRoot(%v) = %d, %d = %v", roots[i], h, l, back)
+			}
+		}
+		s := new(big.Float).SetPrec(2000)
+		for _, v := range roots {
+			s.Add(s, big.NewFloat(v))
+		}
+		want, _ := s.Float64()
+		for range 3 {
+			var r Roots
+			for _, v := range roots {
+				r.Add(v)
+			}
+			if got := r.Float64(); got != want {
+				t.Fatalf("case %d (%d roots): %v, exact %v", c, n, got, want)
+			}
+			rng.Shuffle(len(roots), func(i, j int) { roots[i], roots[j] = roots[j], roots[i] })
+		}
+	}
+	// Past 2^64 units of 2^-52: the 128-bit path and its rounding.
+	r := Roots{H: 1 << 40, L: 3}
+	want, _ := new(big.Float).SetPrec(200).Add(big.NewFloat(0x1p24), big.NewFloat(3*0x1p-52)).Float64()
+	if got := r.Float64(); got != want {
+		t.Errorf("%v, want %v", got, want)
+	}
+	if got := (Roots{}).Float64(); got != 0 {
+		t.Errorf("empty: %v", got)
+	}
+}

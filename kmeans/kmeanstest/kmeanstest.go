@@ -11,7 +11,10 @@
 // infinite centroids, subnormal distances (a device that flushes them to
 // zero fails), sums that a fused multiply-add or a reordering would change,
 // k = 1 and k = N, odd feature counts, buffers reused across k and random
-// data; for runs, empty-cluster relocation, fewer distinct rows than k (a
+// data; for an Assigner that is also a kmeans.DistanceSummer, the
+// silhouette's sums of distances on the same data (all rows and a subset,
+// several labellings at once, k = 1 to k = N), equal to
+// kmeans.SumDistances bit for bit; for runs, empty-cluster relocation, fewer distinct rows than k (a
 // cluster ends empty), the fixed point, fixed iterations, restarts and
 // k-means++. The suite needs nothing outside the module: data sets of your
 // own (real images, say) are extra arguments, each checked against random
@@ -186,12 +189,19 @@ func sameBits(a, b float32) bool {
 // data set against random and row centroids for k = 3..7 and 64 (those of
 // them not above its rows), with a fresh Assigner per case from newAssigner
 // (which may skip or fail t, and should register its own cleanup): labels
-// equal to kmeans.Nearest's, distances equal bit for bit.
+// equal to kmeans.Nearest's, distances equal bit for bit. When the
+// Assigner is a kmeans.DistanceSummer, its sums of distances on each data
+// set (of an extra one, 700 of its rows) equal kmeans.SumDistances's bit
+// for bit.
 func TestAssigner(t *testing.T, newAssigner func(t *testing.T, data kmeans.Data) kmeans.Assigner, extra ...kmeans.Data) {
 	t.Helper()
 	for _, c := range assignerCases() {
 		t.Run(c.Name, func(t *testing.T) {
-			if err := checkAssigner(newAssigner(t, c.Data), c); err != nil {
+			a := newAssigner(t, c.Data)
+			if err := checkAssigner(a, c); err != nil {
+				t.Error(err)
+			}
+			if err := checkSums(a, c.Data, c.Data.N); err != nil {
 				t.Error(err)
 			}
 		})
@@ -209,11 +219,77 @@ func TestAssigner(t *testing.T, newAssigner func(t *testing.T, data kmeans.Data)
 					centroidSet{k, randdata.FromRows(data, rng.Perm(data.N)[:k])},
 					centroidSet{k, randdata.Centroids(rng, k, data.D)})
 			}
-			if err := checkAssigner(newAssigner(t, data), c); err != nil {
+			a := newAssigner(t, data)
+			if err := checkAssigner(a, c); err != nil {
+				t.Error(err)
+			}
+			if err := checkSums(a, data, 700); err != nil {
 				t.Error(err)
 			}
 		})
 	}
+}
+
+// checkSums checks the sums of distances of a, when it is a
+// kmeans.DistanceSummer, against kmeans.SumDistances on data: for all rows
+// when there are at most maxRows, and for a seeded subset of at most
+// maxRows/2 of them, with labellings of k = 1, 2, 7 and n at once (n the
+// rows listed) and the rows' own order of clusters.
+func checkSums(a kmeans.Assigner, data kmeans.Data, maxRows int) error {
+	ds, ok := a.(kmeans.DistanceSummer)
+	if !ok {
+		return nil
+	}
+	rng := rand.New(rand.NewPCG(0x73756d73, uint64(data.N)))
+	var errs []error
+	for _, sub := range []bool{false, true} {
+		var rows []int32
+		n := data.N
+		if sub || n > maxRows {
+			n = max(1, min(n/2, maxRows/2))
+			for _, r := range rng.Perm(data.N)[:n] {
+				rows = append(rows, int32(r))
+			}
+		}
+		var labels [][]int32
+		var ks []int
+		for _, k := range []int{1, min(2, n), min(7, n), n} {
+			lab := make([]int32, n)
+			for i := range lab {
+				lab[i] = int32(rng.IntN(k))
+			}
+			if k == n {
+				for i := range lab {
+					lab[i] = int32(i) // each row its own cluster
+				}
+			}
+			labels, ks = append(labels, lab), append(ks, k)
+		}
+		want, got := make([][]float64, len(ks)), make([][]float64, len(ks))
+		for l, k := range ks {
+			want[l], got[l] = make([]float64, n*k), make([]float64, n*k)
+			for i := range got[l] {
+				got[l][i] = -7 // must be overwritten
+			}
+		}
+		if err := kmeans.SumDistances(context.Background(), data, rows, labels, ks, want); err != nil {
+			return err
+		}
+		if err := ds.SumDistances(context.Background(), rows, labels, ks, got); err != nil {
+			errs = append(errs, fmt.Errorf("sum distances of %d rows: %w", n, err))
+			continue
+		}
+		for l, k := range ks {
+			for i := range want[l] {
+				if math.Float64bits(got[l][i]) != math.Float64bits(want[l][i]) {
+					errs = append(errs, fmt.Errorf("sum distances of %d rows, k=%d: row %d cluster %d: %v, reference %v",
+						n, k, i/k, i%k, got[l][i], want[l][i]))
+					break
+				}
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // runCase is one data set and the Configs to run it with.

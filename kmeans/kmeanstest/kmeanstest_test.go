@@ -1,6 +1,8 @@
 package kmeanstest
 
 import (
+	"context"
+	"math"
 	"strings"
 	"testing"
 
@@ -108,4 +110,61 @@ func TestSuiteCatchesWrongBackends(t *testing.T) {
 			t.Errorf("%s: a run with ties to the last index passed", c.Name)
 		}
 	}
+}
+
+// sequentialSums is a DistanceSummer that adds the roots one by one in row
+// order, rounding each time (scikit-learn's order), not exactly.
+type sequentialSums struct{ kmeans.Assigner }
+
+func (s sequentialSums) SumDistances(_ context.Context, rows []int32, labels [][]int32, ks []int, sums [][]float64) error {
+	data := s.Assigner.(interface{ MadeFor() kmeans.Data }).MadeFor()
+	row := func(i int) []uint8 {
+		if rows == nil {
+			return data.Row(i)
+		}
+		return data.Row(int(rows[i]))
+	}
+	for l := range sums {
+		clear(sums[l])
+	}
+	for i := range labels[0] {
+		for j := range labels[0] {
+			var d int64
+			for f, v := range row(i) {
+				e := int64(v) - int64(row(j)[f])
+				d += e * e
+			}
+			for l, lab := range labels {
+				sums[l][i*ks[l]+int(lab[j])] += math.Sqrt(float64(d))
+			}
+		}
+	}
+	return nil
+}
+
+// TestSuiteCatchesInexactSums: sums added in order rather than exactly
+// differ from the reference in some last bit, and the suite says so.
+func TestSuiteCatchesInexactSums(t *testing.T) {
+	failed := 0
+	for _, c := range assignerCases() {
+		if checkSums(sequentialSums{verify.Reference{Data: c.Data}}, c.Data, c.Data.N) != nil {
+			failed++
+		}
+	}
+	if failed == 0 {
+		t.Error("sums added in row order passed every case")
+	}
+	// The reference itself passes.
+	for _, c := range assignerCases() {
+		if err := checkSums(refSums{verify.Reference{Data: c.Data}}, c.Data, c.Data.N); err != nil {
+			t.Errorf("%s: %v", c.Name, err)
+		}
+	}
+}
+
+// refSums is the reference Assigner with kmeans.SumDistances as its sums.
+type refSums struct{ verify.Reference }
+
+func (r refSums) SumDistances(ctx context.Context, rows []int32, labels [][]int32, ks []int, sums [][]float64) error {
+	return kmeans.SumDistances(ctx, r.Data, rows, labels, ks, sums)
 }

@@ -1,6 +1,6 @@
 // Package npy writes and reads NumPy .npy files (format version 1.0 on
 // write; 1.0, 2.0 and 3.0 on read), the format numpy.save writes and
-// numpy.load reads, for arrays of uint8, int32 or float32:
+// numpy.load reads, for arrays of uint8, int32, float32 or float64:
 //
 //	err := npy.Write(w, t.Pix, t.N(), t.D) // numpy: uint8, shape (N, D)
 //	a, err := npy.Read[float32](r)         // a.Shape, a.Data
@@ -29,29 +29,31 @@ import (
 var ErrFormat = npyformat.ErrFormat
 
 // Array is an array read from a .npy file.
-type Array[T uint8 | int32 | float32] struct {
+type Array[T uint8 | int32 | float32 | float64] struct {
 	Shape        []int
 	FortranOrder bool // Data is column-major (numpy's fortran_order)
 	Data         []T  // the product of Shape elements (1 for a scalar)
 }
 
 // descr is the dtype of T as numpy spells it: "|u1", "<i4" (little-endian
-// int32) or "<f4" (little-endian IEEE float32).
-func descr[T uint8 | int32 | float32]() string {
+// int32), "<f4" or "<f8" (little-endian IEEE float32, float64).
+func descr[T uint8 | int32 | float32 | float64]() string {
 	var zero T
 	switch any(zero).(type) {
 	case int32:
 		return "<i4"
 	case float32:
 		return "<f4"
+	case float64:
+		return "<f8"
 	}
 	return "|u1"
 }
 
 // Write writes data as a .npy file (format version 1.0, C order) holding an
 // array of the given shape: uint8 as "|u1", int32 as "<i4", float32 as
-// "<f4", as numpy.save writes them. The shape must hold len(data) values.
-func Write[T uint8 | int32 | float32](w io.Writer, data []T, shape ...int) error {
+// "<f4", float64 as "<f8", as numpy.save writes them. The shape must hold len(data) values.
+func Write[T uint8 | int32 | float32 | float64](w io.Writer, data []T, shape ...int) error {
 	want := 1
 	for _, d := range shape {
 		if d < 0 {
@@ -82,6 +84,11 @@ func Write[T uint8 | int32 | float32](w io.Writer, data []T, shape ...int) error
 		buf = make([]byte, 4*len(v))
 		for i, x := range v {
 			binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(x))
+		}
+	case []float64:
+		buf = make([]byte, 8*len(v))
+		for i, x := range v {
+			binary.LittleEndian.PutUint64(buf[8*i:], math.Float64bits(x))
 		}
 	}
 	_, err = w.Write(buf)
@@ -118,9 +125,9 @@ func preamble(descr string, shape []int) ([]byte, error) { return npyformat.Prea
 // Read reads one array of element type T from r: a .npy file of format
 // version 1.0, 2.0 or 3.0 whose dtype is T's in either byte order ("|u1",
 // "<u1" ... for uint8; "<i4", ">i4", "=i4" for int32; "<f4", ">f4", "=f4"
-// for float32). A file that is not a valid .npy file is an error wrapping
+// for float32; "<f8" ... for float64). A file that is not a valid .npy file is an error wrapping
 // ErrFormat; a valid one of another dtype is an error naming both.
-func Read[T uint8 | int32 | float32](r io.Reader) (*Array[T], error) {
+func Read[T uint8 | int32 | float32 | float64](r io.Reader) (*Array[T], error) {
 	h, err := npyformat.ReadHeader(r)
 	if err != nil {
 		return nil, err
@@ -160,16 +167,21 @@ func Read[T uint8 | int32 | float32](r io.Reader) (*Array[T], error) {
 		for i := range *data {
 			(*data)[i] = math.Float32frombits(order.Uint32(buf.Bytes()[4*i:]))
 		}
+	case *[]float64:
+		*data = make([]float64, buf.Len()/8)
+		for i := range *data {
+			(*data)[i] = math.Float64frombits(order.Uint64(buf.Bytes()[8*i:]))
+		}
 	}
 	return a, nil
 }
 
 // byteOrder checks that a file's dtype (a plain code, see itemSize) is T's
 // in some byte order, and returns that order.
-func byteOrder[T uint8 | int32 | float32](d string) (binary.ByteOrder, error) {
+func byteOrder[T uint8 | int32 | float32 | float64](d string) (binary.ByteOrder, error) {
 	want := descr[T]()
 	if d[1:] != want[1:] {
-		return nil, fmt.Errorf("npy: dtype %q is not %s", d, map[string]string{"|u1": "uint8", "<i4": "int32", "<f4": "float32"}[want])
+		return nil, fmt.Errorf("npy: dtype %q is not %s", d, map[string]string{"|u1": "uint8", "<i4": "int32", "<f4": "float32", "<f8": "float64"}[want])
 	}
 	switch d[0] {
 	case '>':

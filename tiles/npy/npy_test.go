@@ -71,6 +71,20 @@ func TestRoundTrip(t *testing.T) {
 	}
 
 	b.Reset()
+	d := []float64{0, -1.5, math.Inf(-1), math.SmallestNonzeroFloat64, 1e300, 1.0 / 3}
+	if err := Write(&b, d, 6); err != nil {
+		t.Fatal(err)
+	}
+	written = bytes.Clone(b.Bytes())
+	ad, err := Read[float64](&b)
+	if err != nil || !slices.Equal(ad.Data, d) || !bytes.Contains(written, []byte("'<f8'")) {
+		t.Errorf("float64: %v %v", ad, err)
+	}
+	if _, err := Read[float32](bytes.NewReader(written)); err == nil || !strings.Contains(err.Error(), `dtype "<f8" is not float32`) {
+		t.Errorf("a float64 array read as float32: %v", err)
+	}
+
+	b.Reset()
 	l := []int32{0, 4, -1, math.MaxInt32, math.MinInt32}
 	if err := Write(&b, l, 5); err != nil {
 		t.Fatal(err)
@@ -183,7 +197,7 @@ func FuzzRead(f *testing.F) {
 // fuzzRead reads data as T: an error is ErrFormat or names the dtype; an
 // array holds the elements its shape says, and a C-order one writes back
 // and reads again the same.
-func fuzzRead[T uint8 | int32 | float32](t *testing.T, data []byte) {
+func fuzzRead[T uint8 | int32 | float32 | float64](t *testing.T, data []byte) {
 	a, err := Read[T](bytes.NewReader(data))
 	if err != nil {
 		if !errors.Is(err, ErrFormat) && !strings.Contains(err.Error(), "npy: dtype ") {
@@ -231,17 +245,19 @@ func TestNumpyLoads(t *testing.T) {
 	u := write("u.npy", func(b *bytes.Buffer) error { return Write(b, []uint8{0, 1, 2, 253, 254, 255}, 2, 3) })
 	f := write("f.npy", func(b *bytes.Buffer) error { return Write(b, []float32{0.5, -2, 1e-3}, 1, 3) })
 	l := write("l.npy", func(b *bytes.Buffer) error { return Write(b, []int32{3, -1, 0, 7}, 4) })
+	d := write("d.npy", func(b *bytes.Buffer) error { return Write(b, []float64{0.1, -2, 1e-300}, 3) })
 	script := `
 import sys, numpy as np
-u = np.load(sys.argv[1]); f = np.load(sys.argv[2]); l = np.load(sys.argv[3])
+u = np.load(sys.argv[1]); f = np.load(sys.argv[2]); l = np.load(sys.argv[3]); d = np.load(sys.argv[5])
 assert u.dtype == np.uint8 and u.shape == (2, 3) and u.tolist() == [[0, 1, 2], [253, 254, 255]], u
 assert f.dtype == np.float32 and f.shape == (1, 3) and f.tolist() == [[0.5, -2.0, np.float32(1e-3).item()]], f
 assert l.dtype == np.int32 and l.shape == (4,) and l.tolist() == [3, -1, 0, 7], l
+assert d.dtype == np.float64 and d.shape == (3,) and d.tolist() == [0.1, -2.0, 1e-300], d
 np.save(sys.argv[4], np.arange(6, dtype=np.float32).reshape(3, 2))
 print("ok")
 `
 	back := filepath.Join(dir, "back.npy")
-	out, err := exec.Command(py, "-c", script, u, f, l, back).CombinedOutput()
+	out, err := exec.Command(py, "-c", script, u, f, l, back, d).CombinedOutput()
 	if err != nil || strings.TrimSpace(string(out)) != "ok" {
 		t.Fatalf("numpy: %v\n%s", err, out)
 	}

@@ -17,8 +17,24 @@
 // iteration's means pass, which follows each Step dispatch, and the passes
 // a relocation needs. Both get status.glsl (the status block they share)
 // spliced in after their #version line, and Update means.glsl (the exact
-// float32 mean of integer sums). No program uses double: the device loop
-// runs on GPUs without fp64.
+// float32 mean of integer sums). None of these uses double: the device
+// loop runs on GPUs without fp64.
+//
+// Silhouette (silhouette.comp) is the silhouette's sums of distances
+// (gpu.Assigner.SumDistances, kmeans.DistanceSummer), built on its first
+// use: one invocation per listed row walks a range of the rows sorted by
+// cluster (Order, as data rows; Segs holds each cluster's end and number),
+// SilhouetteColumns at a time staged in shared memory SilhouetteFeatures
+// features at a time as floats. The squared distance of a chunk is an
+// integer below 2^24, exact in any float order with or without fused
+// multiply-adds; chunks add in uint. Its square root is a double, split
+// by the double operations of internal/exactsum.SplitRoot (under precise)
+// into two integers added in 64-bit uint pairs (uaddCarry) to the row's
+// running sums, which go to Sums at each change of cluster and at the end
+// of the range (adding to what earlier dispatches left: integer sums take
+// any cut). It is the one program that needs fp64 (core since OpenGL
+// 4.0); the host cuts the columns into dispatches within 2^36 terms and
+// llvmpipe's loop limit.
 //
 // llvmpipe (Mesa's software renderer, where the tests run) silently ends
 // an invocation's loops after 65535 iterations in all. Every program keeps

@@ -21,6 +21,9 @@ var means string
 //go:embed update.comp
 var update string
 
+//go:embed silhouette.comp
+var silhouette string
+
 // Kernel is one blocking of the assignment kernel (assign.comp): a work
 // group of GroupSize = TX*CY invocations, each holding RT tiles x RC
 // centroids of accumulators, computes a block of TX*RT tiles against
@@ -101,6 +104,26 @@ func Step(k Kernel) string {
 // and a relocation's moves and means; uniform uPass picks one), with
 // status.glsl and means.glsl spliced in.
 var Update = splice(update, status+means)
+
+// SilhouetteColumns is the columns a work group of the Silhouette program
+// stages at a time (CW), and SilhouetteFeatures the features of each it
+// stages at once (4*FW).
+const (
+	SilhouetteColumns  = 32
+	SilhouetteFeatures = 64
+)
+
+// Silhouette is the program of the silhouette's sums of distances
+// (silhouette.comp), with CW = SilhouetteColumns and FOR_COLS defined.
+var Silhouette = func() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "#define CW %d\n#define FOR_COLS(M)", SilhouetteColumns)
+	for c := range SilhouetteColumns {
+		fmt.Fprintf(&b, " M(%d)", c)
+	}
+	b.WriteString("\n")
+	return splice(silhouette, b.String())
+}()
 
 // stepMarker is the line of assign.comp where Step puts step.glsl.
 const stepMarker = "//#step: shaders.Step splices step.glsl here\n"

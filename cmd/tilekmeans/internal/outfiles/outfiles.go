@@ -20,16 +20,17 @@ import (
 // run, {i} a centroid's number (1..k).
 const (
 	// Marker marks a folder as a tilekmeans output folder.
-	Marker       filename.Template = ".tilekmeans"
-	Summary      filename.Template = "summary.json"
-	Labels       filename.Template = "labels.csv"
-	Elbow        filename.Template = "elbow.png"
-	Report       filename.Template = "report.html"
-	TilesNpy     filename.Template = "tiles.npy"          // -export npy
-	LabelsNpy    filename.Template = "labels_k{k}.npy"    // -export npy
-	CentroidsNpy filename.Template = "centroids_k{k}.npy" // -export npy
-	Centroid     filename.Template = "{k}/" + filename.Centroid
-	Montage      filename.Template = "{k}/montage.png"
+	Marker        filename.Template = ".tilekmeans"
+	Summary       filename.Template = "summary.json"
+	Labels        filename.Template = "labels.csv"
+	Elbow         filename.Template = "elbow.png"
+	Report        filename.Template = "report.html"
+	TilesNpy      filename.Template = "tiles.npy"           // -export npy
+	LabelsNpy     filename.Template = "labels_k{k}.npy"     // -export npy
+	CentroidsNpy  filename.Template = "centroids_k{k}.npy"  // -export npy
+	SilhouetteNpy filename.Template = "silhouette_k{k}.npy" // -export npy
+	Centroid      filename.Template = "{k}/" + filename.Centroid
+	Montage       filename.Template = "{k}/montage.png"
 	// MontagePart is part 2, 3, ... of a montage split into several files
 	// (part 1 is Montage).
 	MontagePart filename.Template = "{k}/montage{i}.png"
@@ -40,7 +41,7 @@ const (
 )
 
 // table lists every file a run writes.
-var table = [...]filename.Template{Marker, Summary, Labels, Elbow, Report, TilesNpy, LabelsNpy, CentroidsNpy, Centroid, Montage, MontagePart}
+var table = [...]filename.Template{Marker, Summary, Labels, Elbow, Report, TilesNpy, LabelsNpy, CentroidsNpy, SilhouetteNpy, Centroid, Montage, MontagePart}
 
 // Owns reports whether rel (slash-separated, relative to an output folder)
 // is a file a run writes.

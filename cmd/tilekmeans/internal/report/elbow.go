@@ -1,54 +1,36 @@
 package report
 
 import (
-	"bytes"
 	"fmt"
 	"image/color"
 	"math"
 	"strconv"
 
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
 )
 
-// Elbow size in pixels (at 96 dpi), and the colour of its line.
-const (
-	elbowW, elbowH = 720, 400
-	elbowDPI       = 96
-)
+// Elbow size in pixels (at plotDPI), and the colour of its line.
+const elbowW, elbowH = 720, 400
 
 var elbowBlue = color.RGBA{R: 0x1f, G: 0x5f, B: 0xa8, A: 0xff}
 
 // Elbow draws inertia against k for the runs (in their order, which is
-// ascending k) with gonum/plot and returns the PNG.
-func Elbow(runs []Run) ([]byte, error) {
+// ascending k) with gonum/plot, the recommended k (0: none) as a dashed
+// line, and returns the PNG.
+func Elbow(runs []Run, recommended int) ([]byte, error) {
 	if len(runs) == 0 {
 		return nil, fmt.Errorf("elbow plot: no runs")
 	}
-	p := plot.New()
-	p.Title.Text = "Elbow: inertia against k"
-	p.X.Label.Text = "k (clusters)"
-	p.Y.Label.Text = "inertia (sum of squared distances)"
-	// Liberation Sans, like the page around it, rather than the default serif.
-	for _, f := range []*font.Font{
-		&p.Title.TextStyle.Font, &p.X.Label.TextStyle.Font, &p.Y.Label.TextStyle.Font,
-		&p.X.Tick.Label.Font, &p.Y.Tick.Label.Font,
-	} {
-		f.Variant = "Sans"
-	}
-	p.Title.TextStyle.Font.Size = vg.Points(13)
-	p.Title.Padding = vg.Points(8)
-
+	p := newPlot("Elbow: inertia against k", "k (clusters)", "inertia (sum of squared distances)")
 	xys := make(plotter.XYs, len(runs))
-	var ticks []plot.Tick
+	ks := make([]int, len(runs))
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for i, r := range runs {
 		xys[i].X, xys[i].Y = float64(r.Result.K), r.Result.Inertia
-		ticks = append(ticks, plot.Tick{Value: float64(r.Result.K), Label: strconv.Itoa(r.Result.K)})
+		ks[i] = r.Result.K
 		lo, hi = min(lo, r.Result.Inertia), max(hi, r.Result.Inertia)
 	}
 	line, points, err := plotter.NewLinePoints(xys)
@@ -58,32 +40,31 @@ func Elbow(runs []Run) ([]byte, error) {
 	line.Color, line.Width = elbowBlue, vg.Points(2)
 	points.Color, points.Shape, points.Radius = elbowBlue, draw.CircleGlyph{}, vg.Points(4)
 	grid := plotter.NewGrid()
-	grid.Vertical.Color = color.Gray{Y: 225}
-	grid.Horizontal.Color = color.Gray{Y: 225}
+	grid.Vertical.Color = gray
+	grid.Horizontal.Color = gray
 	p.Add(grid, line, points)
 
 	// Integer ticks at the ks; a little room around the points, and a
 	// visible range when there is one k or the inertias are all equal.
-	kmin, kmax := xys[0].X, xys[len(xys)-1].X
-	p.X.Tick.Marker = plot.ConstantTicks(ticks)
-	p.X.Min, p.X.Max = kmin-0.5, kmax+0.5
+	p.X.Tick.Marker = kTicks(ks)
+	p.X.Min, p.X.Max = xys[0].X-0.5, xys[len(xys)-1].X+0.5
 	pad := (hi - lo) * 0.08
 	if pad == 0 {
 		pad = max(math.Abs(hi)*0.1, 1)
 	}
 	p.Y.Min, p.Y.Max = max(0, lo-pad), hi+pad
 	p.Y.Tick.Marker = siTicks{}
-
-	c := vgimg.NewWith(
-		vgimg.UseWH(vg.Length(elbowW)*vg.Inch/elbowDPI, vg.Length(elbowH)*vg.Inch/elbowDPI),
-		vgimg.UseDPI(elbowDPI),
-	)
-	p.Draw(draw.New(c))
-	var b bytes.Buffer
-	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&b); err != nil {
+	if recommended > 0 {
+		if err := markK(p, recommended, fmt.Sprintf("recommended k = %d", recommended)); err != nil {
+			return nil, fmt.Errorf("elbow plot: %w", err)
+		}
+		p.Legend.Top = true
+	}
+	b, err := renderPlot(p, elbowW, elbowH)
+	if err != nil {
 		return nil, fmt.Errorf("elbow plot: %w", err)
 	}
-	return b.Bytes(), nil
+	return b, nil
 }
 
 // siTicks are gonum's default ticks labelled 1.2M, 950k instead of 1.2e+06.

@@ -2,11 +2,14 @@
 // (report.html): every image inlined as a PNG data: URI, the CSS inline, no
 // script and no external resource, so it reads offline and can be mailed.
 // It holds the run's facts, an elbow plot (inertia against k, drawn with
-// gonum/plot), and per k the centroid montage, the cluster sizes, the 20
-// tiles nearest each centroid and the 20 farthest (fewer for large k, see
-// GalleryTiles; at most GalleryClusters clusters, the largest, each cap said
-// on the page), the sheet x cluster confusion matrix as a heat map (up to
-// MaxHeatClasses rows and MaxHeatClusters columns), and purity, NMI and ARI.
+// gonum/plot) beside the internal validity indices against k with the
+// recommended k and why, and per k the centroid montage, the silhouette
+// plot and a map of the tiles on their first two principal components,
+// the cluster sizes, the 20 tiles nearest each centroid and the 20
+// farthest (fewer for large k, see GalleryTiles; at most GalleryClusters
+// clusters, the largest, each cap said on the page), the sheet x cluster
+// confusion matrix as a heat map (up to MaxHeatClasses rows and
+// MaxHeatClusters columns), and purity, NMI and ARI.
 //
 // Every timing in the page sits on a line of its own marked
 // class="seconds", so two runs with the same flags give the same page apart
@@ -47,6 +50,9 @@ type Input struct {
 	ClassesFrom string
 	// QualityNote says why there is no comparison, when there is none.
 	QualityNote string
+	// Indices says which k the indices recommend; nil when there are no
+	// indices (each Run's Scores holds its own).
+	Indices *Indices
 	// Name, when set, names tile i for its caption (short) and tooltip
 	// (long) instead of its sheet, row and column: for samples, each its
 	// own file or an array's image. Inputs, when set, replaces the table
@@ -77,6 +83,9 @@ type Run struct {
 	// Note should say where).
 	Centroids []image.Image
 	Montage   image.Image
+	// Scores are the k's internal validity indices; nil when there are
+	// none.
+	Scores *kmeans.Scores
 }
 
 // Display settings.
@@ -115,6 +124,13 @@ type view struct {
 	Compared        bool // classes given: quality and heat maps shown
 	ClassesFrom     string
 	QualityNote     string
+	// The indices: the chart beside the elbow, the recommendation and how
+	// the silhouette and the maps were made.
+	HasIndices   bool
+	IndicesChart template.HTMLAttr
+	Which        *Indices
+	MapNote      string
+	plots        []kPlots // per run
 }
 
 type sheetView struct {
@@ -135,6 +151,12 @@ type kView struct {
 	MontageW, MontageH int
 	Heat               *heatView
 	Clusters           []clusterView
+	// The k's indices ("" when left out, with IndicesNote saying why),
+	// its silhouette plot and map.
+	Silhouette, DaviesBouldin, CalinskiHarabasz string
+	IndicesNote                                 string
+	Recommended                                 bool
+	SilhouettePlot, Map                         template.HTMLAttr
 }
 
 type heatView struct {
@@ -215,6 +237,9 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 		Elbow: pngURI(elbowPNG), Compared: in.Classes != nil,
 		ClassesFrom: in.ClassesFrom, QualityNote: in.QualityNote, Inputs: in.Inputs,
 	}
+	if err := v.addIndices(in); err != nil {
+		return nil, err
+	}
 	perSheet := make([]int, len(t.Sheets))
 	for _, o := range t.Origins {
 		perSheet[o.Sheet]++
@@ -258,7 +283,7 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 		}, nil
 	}
 
-	for _, r := range in.Runs {
+	for ri, r := range in.Runs {
 		res := r.Result
 		k := res.K
 		kv := kView{
@@ -269,6 +294,9 @@ func build(in *Input, elbowPNG []byte) (*view, error) {
 		imgs, m := r.Centroids, r.Montage
 		if len(imgs) != k {
 			return nil, fmt.Errorf("report: k=%d: %d centroid images", k, len(imgs))
+		}
+		if err := v.addKIndices(&kv, in, ri); err != nil {
+			return nil, err
 		}
 		var err error
 		if m != nil {
@@ -481,6 +509,10 @@ img.plot { max-width: 100%; height: auto; border: 1px solid #e6e9ef; }
 .metric span { display: block; color: #5a6272; font-size: 12px; }
 .metric b { font-size: 17px; font-variant-numeric: tabular-nums; }
 .note { color: #5a6272; margin: 4px 0; }
+.which { font-size: 16px; margin: 0 0 10px; }
+.pair { display: grid; grid-template-columns: 720fr 480fr; gap: 16px; align-items: start; width: 100%; }
+.pair img.plot { width: 100%; height: auto; }
+tr.recommended td { background: #fff4d6; }
 .montage { max-width: 100%; height: auto; background: #808080; }
 table.heat td { border: 1px solid #fff; min-width: 3.4em; text-align: right; font-variant-numeric: tabular-nums; }
 table.heat th { border: none; }
@@ -505,7 +537,7 @@ footer { color: #8a91a0; font-size: 12px; text-align: center; margin: 24px 0; }
 <h1>{{.Title}}</h1>
 <p>{{.Subtitle}}</p>
 </header>
-<nav><a href="#run">Run</a><a href="#elbow">Elbow</a>{{range .Ks}}<a href="#k{{.K}}">k = {{.K}}</a>{{end}}</nav>
+<nav><a href="#run">Run</a><a href="#elbow">{{if .HasIndices}}Which k?{{else}}Elbow{{end}}</a>{{range .Ks}}<a href="#k{{.K}}">k = {{.K}}</a>{{end}}</nav>
 <main>
 <section id="run">
 <h2>Run</h2>
@@ -532,17 +564,30 @@ footer { color: #8a91a0; font-size: 12px; text-align: center; margin: 24px 0; }
 </div>
 </section>
 <section id="elbow">
-<h2>Elbow</h2>
+<h2>Elbow{{if .HasIndices}} and indices: which k?{{end}}</h2>
+{{- with .Which}}
+<p class="which"><b>{{.Line}}.</b></p>
+{{- end}}
 <div class="cols">
+{{- if .IndicesChart}}
+<div class="pair">
 <img class="plot" {{.Elbow}} width="720" height="400" alt="Elbow plot: inertia against k">
+<img class="plot" {{.IndicesChart}} width="480" height="520" alt="Silhouette, Davies-Bouldin and Calinski-Harabasz against k">
+</div>
+{{- else}}
+<img class="plot" {{.Elbow}} width="720" height="400" alt="Elbow plot: inertia against k">
+{{- end}}
 <table class="overview">
-<tr><th class="num">k</th><th class="num">inertia</th><th class="num">iterations</th>{{if .Compared}}<th class="num">purity</th><th class="num">NMI</th><th class="num">ARI</th>{{end}}<th class="num">seconds</th></tr>
+<tr><th class="num">k</th><th class="num">inertia</th><th class="num">iterations</th>{{if .HasIndices}}<th class="num">silhouette</th><th class="num">Davies-Bouldin</th><th class="num">Calinski-Harabasz</th>{{end}}{{if .Compared}}<th class="num">purity</th><th class="num">NMI</th><th class="num">ARI</th>{{end}}<th class="num">seconds</th></tr>
 {{- range .Ks}}
-<tr><td class="num"><a href="#k{{.K}}">{{.K}}</a></td><td class="num">{{.Inertia}}</td><td class="num">{{.Iterations}}{{if not .Converged}} (not converged){{end}}</td>{{if $.Compared}}<td class="num">{{.Purity}}</td><td class="num">{{.NMI}}</td><td class="num">{{.ARI}}</td>{{end}}
+<tr{{if .Recommended}} class="recommended"{{end}}><td class="num"><a href="#k{{.K}}">{{.K}}</a>{{if .Recommended}} &#9733;{{end}}</td><td class="num">{{.Inertia}}</td><td class="num">{{.Iterations}}{{if not .Converged}} (not converged){{end}}</td>{{if $.HasIndices}}<td class="num" title="{{.IndicesNote}}">{{or .Silhouette "–"}}</td><td class="num" title="{{.IndicesNote}}">{{or .DaviesBouldin "–"}}</td><td class="num" title="{{.IndicesNote}}">{{or .CalinskiHarabasz "–"}}</td>{{end}}{{if $.Compared}}<td class="num">{{.Purity}}</td><td class="num">{{.NMI}}</td><td class="num">{{.ARI}}</td>{{end}}
 <td class="num seconds">{{.Seconds}}</td></tr>
 {{- end}}
 </table>
 </div>
+{{- with .Which}}
+<p class="note">How to read them: the <b>silhouette</b> of a tile compares its mean distance to the other tiles of its cluster (a) with that to the nearest other cluster (b), (b - a) / max(a, b): near 1 it sits well inside its cluster, near 0 on a border, below 0 closer to another cluster; the mean over the tiles ({{.How}}) is higher for better separated clusters. <b>Davies-Bouldin</b> compares each cluster's spread with its distance to the most similar cluster (lower is better), <b>Calinski-Harabasz</b> the spread between clusters with the spread within them (higher is better; it tends to favour small k). The <b>elbow</b> is where more clusters stop lowering the inertia much{{if .Knee}} (its Kneedle knee: k = {{.Knee}}){{end}}. The recommended k is the one with the highest mean silhouette, as scikit-learn's silhouette analysis and clustimage choose it; the other indices are second opinions. Before taking it, look at its silhouette plot below: clusters that stay below the mean or have many negative values are poorly separated.</p>
+{{- end}}
 {{- if .Compared}}
 <p class="note">Purity, NMI and ARI compare the clusters with the true classes: {{.ClassesFrom}}.</p>
 {{- else}}{{with .QualityNote}}
@@ -551,10 +596,17 @@ footer { color: #8a91a0; font-size: 12px; text-align: center; margin: 24px 0; }
 </section>
 {{- range .Ks}}
 <section id="k{{.K}}" class="k">{{$k := .K}}
-<h2>k = {{.K}}</h2>
+<h2>k = {{.K}}{{if .Recommended}} (recommended){{end}}</h2>
 <div class="metrics">
 <div class="metric"><span>inertia</span><b>{{.Inertia}}</b></div>
 <div class="metric"><span>iterations</span><b>{{.Iterations}}</b>{{if not .Converged}} not converged{{end}}</div>
+{{- if .Silhouette}}
+<div class="metric"><span>silhouette</span><b>{{.Silhouette}}</b></div>
+{{- end}}
+{{- if .DaviesBouldin}}
+<div class="metric"><span>Davies-Bouldin</span><b>{{.DaviesBouldin}}</b></div>
+<div class="metric"><span>Calinski-Harabasz</span><b>{{.CalinskiHarabasz}}</b></div>
+{{- end}}
 {{- if $.Compared}}
 <div class="metric"><span>purity</span><b>{{.Purity}}</b></div>
 <div class="metric"><span>NMI</span><b>{{.NMI}}</b></div>
@@ -564,6 +616,21 @@ footer { color: #8a91a0; font-size: 12px; text-align: center; margin: 24px 0; }
 </div>
 {{- range .Notes}}
 <p class="note">{{.}}</p>
+{{- end}}
+{{- with .IndicesNote}}
+<p class="note">{{.}}</p>
+{{- end}}
+{{- if or .SilhouettePlot .Map}}
+<h3>Silhouette and map</h3>
+<div class="cols">
+{{- if .SilhouettePlot}}
+<img class="plot" {{.SilhouettePlot}} width="480" height="400" alt="silhouette plot of the {{.K}} clusters">
+{{- end}}
+{{- if .Map}}
+<img class="plot" {{.Map}} width="480" height="400" alt="the tiles on their first two principal components, coloured by cluster, with the centroids">
+{{- end}}
+</div>
+<p class="note">Left: each cluster's tiles' silhouettes, sorted, the dashed line their mean. Right: every tile as a dot coloured by cluster, each centroid framed in its colour at its place.{{with $.MapNote}} {{.}}{{end}}</p>
 {{- end}}
 <h3>Centroids</h3>
 {{- if .Montage}}

@@ -71,7 +71,7 @@ func render(t *testing.T, in *Input) string {
 		}
 		in.ClassesBy, in.ClassesFrom = "sheet", "one per sheet"
 	}
-	elbow, err := Elbow(in.Runs)
+	elbow, err := Elbow(in.Runs, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,11 +219,11 @@ func TestElbow(t *testing.T) {
 		_, r := fixture(20, 4, k, []string{"a"})
 		runs = append(runs, r)
 	}
-	a, err := Elbow(runs)
+	a, err := Elbow(runs, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := Elbow(runs)
+	b, _ := Elbow(runs, 0)
 	if !bytes.Equal(a, b) {
 		t.Error("two elbow plots of the same runs differ")
 	}
@@ -247,10 +247,10 @@ func TestElbow(t *testing.T) {
 	if blue < 200 {
 		t.Errorf("%d blue pixels: no line drawn", blue)
 	}
-	if _, err := Elbow(runs[:1]); err != nil {
+	if _, err := Elbow(runs[:1], 0); err != nil {
 		t.Errorf("one k: %v", err)
 	}
-	if _, err := Elbow(nil); err == nil {
+	if _, err := Elbow(nil, 0); err == nil {
 		t.Error("no runs: no error")
 	}
 }
@@ -279,7 +279,7 @@ func sweep() *Input {
 func BenchmarkReport(b *testing.B) {
 	in := sweep()
 	for b.Loop() {
-		elbow, err := Elbow(in.Runs)
+		elbow, err := Elbow(in.Runs, 0)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,0 +1,359 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/png"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
+	"github.com/tilekmeans/tilekmeans/tiles"
+)
+
+// sklearnPython returns Debian's python3 when it can import scikit-learn
+// (package python3-sklearn, which .ci/deps installs), and otherwise ends t
+// through sharedtest.Missing.
+func sklearnPython(t testing.TB) string {
+	t.Helper()
+	py := sharedtest.NumpyPython(t)
+	if err := exec.Command(py, "-c", "import sklearn.metrics").Run(); err != nil {
+		sharedtest.Missing(t, py+" with scikit-learn not found (Debian package python3-sklearn; .ci/deps installs it)")
+	}
+	return py
+}
+
+// sklearnIndices runs testdata/sklearn_indices.py --samples on a run's
+// output folder and returns its line per k.
+func sklearnIndices(t *testing.T, py, out string) map[int]map[string]any {
+	t.Helper()
+	b, err := exec.Command(py, filepath.Join("testdata", "sklearn_indices.py"), out, "--samples").Output()
+	if err != nil {
+		t.Fatalf("sklearn_indices.py: %v", err)
+	}
+	got := map[int]map[string]any{}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		got[int(m["k"].(float64))] = m
+	}
+	return got
+}
+
+// near reports whether got is within rel of want, relative to the larger
+// magnitude (and to 1e-3 for values near 0, whose relative error says
+// little).
+func near(got, want, rel float64) bool {
+	return math.Abs(got-want) <= rel*math.Max(math.Max(math.Abs(got), math.Abs(want)), 1e-3)
+}
+
+// TestIndicesScikitLearn: the silhouette (of every tile), Davies-Bouldin
+// and Calinski-Harabasz of each k, and each tile's silhouette, equal
+// scikit-learn 1.2's silhouette_score, silhouette_samples,
+// davies_bouldin_score and calinski_harabasz_score on the run's own
+// tiles.npy and labels_k*.npy to 1e-9 relative: the USPS sheets for k =
+// 3..7, the colour Kenney sheet and the 10x16 font.
+func TestIndicesScikitLearn(t *testing.T) {
+	py := sklearnPython(t)
+	for _, c := range []struct {
+		name string
+		args func(t *testing.T) []string
+	}{
+		{"USPS", func(t *testing.T) []string { return append([]string{"-k", "3-7", "-images"}, sharedtest.Paths(t)...) }},
+		{"Kenney colour sheet", func(t *testing.T) []string {
+			return []string{"-tileset", sheet(t, "roguelikeSheet.tsx"), "-color", "rgb", "-k", "2,8"}
+		}},
+		{"10x16 font", func(t *testing.T) []string {
+			return []string{"-images", sheet(t, "terminal10x16_gs_ro.png"), "-tile", "10x16", "-k", "1,4,16"}
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "o")
+			args := append([]string{"run", "-q", "-backend", "cpu", "-export", "npy", "-silhouette", "exact", "-out", out}, c.args(t)...)
+			if code, _, stderr := runCLI(t, args...); code != exitOK {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			want := sklearnIndices(t, py, out)
+			s := readSummary(t, out)
+			for _, r := range s["runs"].([]any) {
+				run := r.(map[string]any)
+				k := int(run["k"].(float64))
+				w := want[k]
+				if w["error"] != nil {
+					// scikit-learn refuses: the indices are left out.
+					if run["indices_note"] == nil || run["silhouette"] != nil {
+						t.Errorf("k=%d: scikit-learn says %q; summary %v", k, w["error"], run)
+					}
+					continue
+				}
+				for _, key := range []string{"silhouette", "davies_bouldin", "calinski_harabasz"} {
+					got, ok := run[key].(float64)
+					if !ok || !near(got, w[key].(float64), 1e-9) {
+						t.Errorf("k=%d: %s %v, scikit-learn %v", k, key, run[key], w[key])
+					}
+				}
+				a := readNpy[float64](t, filepath.Join(out, fmt.Sprintf("silhouette_k%d.npy", k)), "<f8")
+				samples := w["samples"].([]any)
+				if len(a.Data) != len(samples) {
+					t.Fatalf("k=%d: %d silhouettes, scikit-learn %d", k, len(a.Data), len(samples))
+				}
+				bad := 0
+				for i, v := range samples {
+					if !near(a.Data[i], v.(float64), 1e-9) {
+						if bad == 0 {
+							t.Errorf("k=%d: tile %d: silhouette %v, scikit-learn %v", k, i, a.Data[i], v)
+						}
+						bad++
+					}
+				}
+				if bad > 0 {
+					t.Errorf("k=%d: %d tiles' silhouettes differ", k, bad)
+				}
+			}
+		})
+	}
+}
+
+// TestSilhouetteFlag: -silhouette exact, sample:N and off, what summary.json
+// and the recommended-k line say for each, and bad values.
+func TestSilhouetteFlag(t *testing.T) {
+	for _, bad := range []string{"sample", "sample:1", "sample:x", "fast", ""} {
+		code, _, stderr := runCLI(t, "run", "-silhouette", bad, "-out", filepath.Join(t.TempDir(), "o"))
+		if code != exitUsage || !strings.HasPrefix(stderr, "tilekmeans: -silhouette "+bad+": ") || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("-silhouette %q: exit %d, %q", bad, code, stderr)
+		}
+	}
+	dir := t.TempDir()
+	run := func(t *testing.T, flag string) (map[string]any, string) {
+		out := filepath.Join(dir, strings.ReplaceAll(flag, ":", "_"))
+		code, _, stderr := runCLI(t, "run", "-k", "1,3,4", "-backend", "cpu", "-export", "npy", "-silhouette", flag, "-out", out)
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		return readSummary(t, out), stderr
+	}
+	t.Run("sample", func(t *testing.T) {
+		s, stderr := run(t, "sample:500")
+		ind := s["indices"].(map[string]any)
+		if ind["silhouette"] != "sample" || ind["silhouette_tiles"] != 500.0 || !strings.Contains(ind["silhouette_how"].(string), "a seeded sample of 500 of the 5610 tiles") {
+			t.Errorf("indices %v", ind)
+		}
+		if !strings.Contains(stderr, "a seeded sample of 500 of the 5610 tiles") {
+			t.Errorf("the line does not say it sampled: %q", stderr)
+		}
+		a := readNpy[float64](t, filepath.Join(dir, "sample_500", "silhouette_k3.npy"), "<f8")
+		scored := 0
+		for _, v := range a.Data {
+			if !math.IsNaN(v) {
+				scored++
+			}
+		}
+		if len(a.Data) != 5610 || scored != 500 {
+			t.Errorf("silhouette_k3.npy: %d values, %d not NaN", len(a.Data), scored)
+		}
+	})
+	t.Run("off", func(t *testing.T) {
+		s, stderr := run(t, "off")
+		for _, r := range s["runs"].([]any)[1:] {
+			run := r.(map[string]any)
+			if run["silhouette"] != nil || run["silhouette_note"] == nil || run["davies_bouldin"] == nil || run["calinski_harabasz"] == nil {
+				t.Errorf("k=%v: %v", run["k"], run)
+			}
+		}
+		if !strings.Contains(s["recommended_rule"].(string), "lowest Davies-Bouldin index") || !strings.Contains(stderr, "recommended k = ") {
+			t.Errorf("rule %q, stderr %q", s["recommended_rule"], stderr)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "off", "silhouette_k3.npy")); err == nil {
+			t.Error("silhouette_k3.npy written with -silhouette off")
+		}
+	})
+	t.Run("exact, k = 1 left out", func(t *testing.T) {
+		s, _ := run(t, "exact")
+		runs := s["runs"].([]any)
+		k1 := runs[0].(map[string]any)
+		if k1["indices_note"] == nil || k1["silhouette"] != nil || k1["davies_bouldin"] != nil {
+			t.Errorf("k=1: %v", k1)
+		}
+		for _, r := range runs[1:] {
+			run := r.(map[string]any)
+			if _, ok := run["silhouette"].(float64); !ok || len(run["cluster_silhouette"].([]any)) != int(run["k"].(float64)) {
+				t.Errorf("k=%v: %v", run["k"], run)
+			}
+		}
+		rk := s["recommended_k"].(float64)
+		best := s["indices"].(map[string]any)["best_k"].(map[string]any)
+		if best["silhouette"] != rk || s["indices"].(map[string]any)["silhouette"] != "exact" {
+			t.Errorf("recommended %v, best %v", rk, best)
+		}
+	})
+}
+
+// TestIndicesLeftOut: every cluster a single tile (k = N) and fewer
+// distinct tiles than k leave the indices out with a reason, and
+// summary.json has no NaN (it could not be written with one).
+func TestIndicesLeftOut(t *testing.T) {
+	dir := t.TempDir()
+	// A sheet of 4x4 tiles, each a gray level plus its row.
+	sheet := func(name string, levels ...int) string {
+		img := image.NewGray(image.Rect(0, 0, 4*len(levels), 4))
+		for x := range img.Rect.Dx() {
+			for y := range 4 {
+				img.Pix[y*img.Stride+x] = uint8(levels[x/4] + y)
+			}
+		}
+		p := filepath.Join(dir, name)
+		f, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := png.Encode(f, img); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	notes := func(args ...string) (map[float64]string, map[string]any) {
+		out := filepath.Join(dir, fmt.Sprint(len(args)))
+		code, _, stderr := runCLI(t, append([]string{"run", "-q", "-tile", "4", "-backend", "cpu", "-out", out}, args...)...)
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		s := readSummary(t, out)
+		n := map[float64]string{}
+		for _, r := range s["runs"].([]any) {
+			run := r.(map[string]any)
+			n[run["k"].(float64)], _ = run["indices_note"].(string)
+			if n[run["k"].(float64)] != "" && (run["silhouette"] != nil || run["davies_bouldin"] != nil) {
+				t.Errorf("k=%v: left out, yet %v", run["k"], run)
+			}
+		}
+		return n, s
+	}
+	// 3 distinct tiles among 4.
+	n, s := notes("-images", sheet("dup.png", 10, 200, 10, 90), "-k", "2,3,4")
+	if n[2] != "" || n[3] != "" || !strings.Contains(n[4], "only 3 distinct rows, fewer than k=4") {
+		t.Errorf("notes %v", n)
+	}
+	if k := s["recommended_k"]; k != 2.0 && k != 3.0 {
+		t.Errorf("recommended %v, want a k with indices", k)
+	}
+	// 4 distinct tiles, k = 4.
+	n, s = notes("-images", sheet("own.png", 10, 200, 50, 90), "-k", "1,4", "-silhouette", "exact")
+	if !strings.Contains(n[1], "k = 1") || !strings.Contains(n[4], "every cluster is a single row") {
+		t.Errorf("notes %v", n)
+	}
+	if s["recommended_k"] != nil || !strings.Contains(s["recommended_rule"].(string), "k = 1") {
+		t.Errorf("recommended %v: %v", s["recommended_k"], s["recommended_rule"])
+	}
+}
+
+// TestKnownKinds: a sheet of 6 glyphs of the 10x16 font, each repeated 30
+// times with noise, gets k = 6 recommended from a sweep of 2..12.
+func TestKnownKinds(t *testing.T) {
+	font, err := tiles.Load([]string{sheet(t, "terminal10x16_gs_ro.png")}, tiles.Options{Grid: tiles.Grid{TileWidth: 10, TileHeight: 16}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	glyphs := []int{'0', 'A', 'M', '#', '@', 'x'} // CP437: tile index = code
+	const copies, cols = 30, 18
+	rows := len(glyphs) * copies / cols
+	img := image.NewGray(image.Rect(0, 0, cols*10, rows*16))
+	rng := rand.New(rand.NewPCG(6, 30))
+	for i := range len(glyphs) * copies {
+		g := font.Tile(glyphs[rng.IntN(len(glyphs))])
+		if i < len(glyphs) {
+			g = font.Tile(glyphs[i]) // every glyph at least once
+		}
+		x0, y0 := i%cols*10, i/cols*16
+		for y := range 16 {
+			for x := range 10 {
+				v := int(g[y*10+x]) + rng.IntN(61) - 30
+				img.Pix[(y0+y)*img.Stride+x0+x] = uint8(max(0, min(255, v)))
+			}
+		}
+	}
+	dir := t.TempDir()
+	p := filepath.Join(dir, "six.png")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	out := filepath.Join(dir, "o")
+	code, _, stderr := runCLI(t, "run", "-images", p, "-tile", "10x16", "-k", "2-12", "-init", "kmeans++", "-n-init", "4", "-backend", "cpu", "-out", out)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	s := readSummary(t, out)
+	if s["recommended_k"] != 6.0 || !strings.Contains(stderr, "recommended k = 6: the highest mean silhouette") {
+		t.Errorf("recommended k %v (%v); stderr %q", s["recommended_k"], s["recommended_rule"], stderr)
+	}
+}
+
+// TestKneedle: the knee of a few curves as the kneed package finds it
+// (curve="convex", direction="decreasing", S=1; the values below are what
+// its algorithm gives), none for a straight line or too few points.
+func TestKneedle(t *testing.T) {
+	for _, c := range []struct {
+		ks   []int
+		y    []float64
+		knee int // 0: none
+	}{
+		{[]int{2, 3, 4, 5, 6, 7}, []float64{100, 20, 10, 8, 7, 6.5}, 3},
+		{[]int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, []float64{10, 5, 3, 2.5, 2.2, 2.0, 1.9, 1.85, 1.8, 1.78}, 3},
+		{[]int{3, 4, 5, 6, 7}, []float64{10263696206, 9531839876, 9030664961, 8609537233, 8363373636}, 0},
+		{[]int{1, 2, 3, 4}, []float64{4, 3, 2, 1}, 0},
+		{[]int{2, 3}, []float64{4, 1}, 0},
+	} {
+		i, ok := kneedle(c.ks, c.y)
+		got := 0
+		if ok {
+			got = c.ks[i]
+		}
+		if got != c.knee {
+			t.Errorf("%v: knee %d, want %d", c.y, got, c.knee)
+		}
+	}
+}
+
+// TestSilhouetteAuto: -silhouette auto is exact within the bound (56,100
+// tiles of 256 features) and samples the most tiles within it beyond
+// (561,000: 65,536), saying so; the other modes do what they say.
+func TestSilhouetteAuto(t *testing.T) {
+	for _, c := range []struct {
+		flag   silhouetteFlag
+		n, d   int
+		size   int
+		inLine string
+	}{
+		{silhouetteFlag{}, 56100, 256, 56100, "exact over all 56100 tiles"},
+		{silhouetteFlag{}, 561000, 256, 65536, "a seeded sample of 65536 of the 561000 tiles (-silhouette auto"},
+		{silhouetteFlag{}, 20000, 12288, maxExactTiles(12288), "a seeded sample of"},
+		{silhouetteFlag{mode: silhouetteExact}, 561000, 256, 561000, "exact over all 561000 tiles"},
+		{silhouetteFlag{mode: silhouetteSample, n: 100}, 5610, 256, 100, "a seeded sample of 100 of the 5610 tiles (-silhouette sample:100)"},
+		{silhouetteFlag{mode: silhouetteSample, n: 9000}, 5610, 256, 5610, "exact over all 5610 tiles"},
+		{silhouetteFlag{mode: silhouetteOff}, 5610, 256, 0, "off"},
+	} {
+		size, how := c.flag.sampleSize(c.n, c.d)
+		if size != c.size || !strings.Contains(how, c.inLine) {
+			t.Errorf("%s, %d x %d: %d, %q; want %d, %q", c.flag, c.n, c.d, size, how, c.size, c.inLine)
+		}
+	}
+	for _, d := range []int{1, 256, 12288} {
+		m := maxExactTiles(d)
+		if m*(m-1)/2*d > exactPairWork || (m+1)*m/2*d <= exactPairWork {
+			t.Errorf("D=%d: %d tiles is not the most within the bound", d, m)
+		}
+	}
+}
