@@ -375,3 +375,44 @@ func TestCanaryFailure(t *testing.T) {
 		})
 	}
 }
+
+// TestAutoSkipsSoftwareRenderer: under -backend auto a GPU whose renderer
+// is a software rasterizer (gpu.Info.Software) gives way to the CPU with a
+// notice, unless the test says software renderers count; a hardware one
+// is used. (A build without GPU support never opens one under auto.)
+func TestAutoSkipsSoftwareRenderer(t *testing.T) {
+	dir := t.TempDir()
+	img := writeFile(t, dir, "s.png", pngOf(t, 64, 32))
+	for _, tt := range []struct {
+		renderer, backend string
+		software          bool
+	}{
+		{"llvmpipe (LLVM 15.0.6, 256 bits)", "cpu", false},
+		{"softpipe", "cpu", false},
+		{"llvmpipe (LLVM 15.0.6, 256 bits)", "gpu", true},
+		{"NVIDIA H100 80GB HBM3/PCIe/SSE2", "gpu", false},
+	} {
+		var stdout, stderr bytes.Buffer
+		a := appWith(&stdout, &stderr, nil, func(d kmeans.Data) kmeans.Assigner { return &fakeGPU{Assigner: cpu.New(d, cpu.Options{})} })
+		a.softwareGPU = tt.software
+		inner := a.openGPU
+		a.openGPU = func(opts gpu.Options, d kmeans.Data) (*gpuBackend, error) {
+			g, err := inner(opts, d)
+			if g != nil {
+				g.info.Renderer = tt.renderer
+				g.info.Software = tt.renderer != "NVIDIA H100 80GB HBM3/PCIe/SSE2" // as gpu.Open sets it
+			}
+			return g, err
+		}
+		out := filepath.Join(dir, fmt.Sprint(tt.renderer, tt.software))
+		if code := a.run(context.Background(), []string{"run", "-k", "2", "-out", out, "-images", img}); code != exitOK {
+			t.Fatalf("%s: exit %d: %s", tt.renderer, code, stderr.String())
+		}
+		if got := readSummary(t, out)["backend"]; got != tt.backend {
+			t.Errorf("%s (softwareGPU %v): backend %v, want %s", tt.renderer, tt.software, got, tt.backend)
+		}
+		if notice := strings.Contains(stderr.String(), "only a software OpenGL renderer here"); notice != (tt.backend == "cpu") {
+			t.Errorf("%s: stderr %q", tt.renderer, stderr.String())
+		}
+	}
+}
