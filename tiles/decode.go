@@ -19,8 +19,9 @@ import (
 )
 
 // ErrNotImage reports a file that is not a JPEG, PNG, GIF, BMP, TIFF or WebP
-// image (the formats this package decodes).
-var ErrNotImage = errors.New("not a " + imageformat.Labels() + " image")
+// image (the formats this package decodes; a test keeps the text equal to
+// the table of formats).
+var ErrNotImage = errors.New("not a JPEG, PNG, GIF, BMP, TIFF or WebP image")
 
 // ErrCorrupt is matched (errors.Is) by the error for an image that its
 // decoder could not read: a file cut off, or bytes that break the format.

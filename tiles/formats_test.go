@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/image/tiff"
 
+	"github.com/tilekmeans/tilekmeans/internal/imageformat"
 	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/tiles"
 )
@@ -352,4 +353,12 @@ func TestJPEGUnsupportedCase(t *testing.T) {
 func sharedDir(t testing.TB, parts ...string) string {
 	t.Helper()
 	return sharedtest.SharedDir(t, parts...)
+}
+
+// TestErrNotImageNamesEveryFormat: ErrNotImage's text, written out for
+// go doc, is the table of formats' list.
+func TestErrNotImageNamesEveryFormat(t *testing.T) {
+	if got, want := tiles.ErrNotImage.Error(), "not a "+imageformat.Labels()+" image"; got != want {
+		t.Errorf("ErrNotImage says %q; the table of formats gives %q", got, want)
+	}
 }
