@@ -31,12 +31,16 @@ import (
 // Indices says which k the internal validity indices recommend, for the
 // report's "Which k?" part; each Run's Scores holds its own indices.
 type Indices struct {
-	Recommended int    // the recommended k; 0: none
-	Line        string // the line that names it and its rule
-	How         string // how the silhouette was computed ("exact over all 5610 tiles", a sample, off)
-	Knee        int    // the Kneedle knee of the inertia; 0: none
-	// The best k of each index (0: no k has it).
-	BestSilhouette, BestDaviesBouldin, BestCalinskiHarabasz int
+	// Rec is the recommendation (kmeans.Recommend): the k (0: none), the
+	// index that chose it, each index's best k, the inertia's knee.
+	Rec  kmeans.Recommendation
+	Line string // the line that names it, its rule and the other opinions
+	// How says how the silhouette was computed ("exact over all 5610
+	// tiles", a sample); "" when it was not (-silhouette off).
+	How string
+	// Cautions say when not to trust the recommendation as it stands, one
+	// clause each.
+	Cautions []string
 }
 
 // Plot sizes in pixels (at 96 dpi).
@@ -142,9 +146,10 @@ func markK(p *plot.Plot, k int, label string) error {
 }
 
 // IndicesChart draws silhouette, Davies-Bouldin and Calinski-Harabasz
-// against k, one panel each sharing the k axis, each index's best k ringed
-// and the recommended k marked with a dashed line, and returns the PNG. It
-// returns nil when no run has indices.
+// against k, one panel each sharing the k axis (none for an index no k
+// has, such as the silhouette under -silhouette off), each index's best k
+// ringed and the recommended k marked with a dashed line, and returns the
+// PNG. It returns nil when no run has indices.
 func IndicesChart(runs []Run, ind *Indices) ([]byte, error) {
 	if ind == nil {
 		return nil, nil
@@ -157,16 +162,15 @@ func IndicesChart(runs []Run, ind *Indices) ([]byte, error) {
 	panels := []panel{
 		{"Silhouette (higher is better)", "mean silhouette", func(s kmeans.Scores) (float64, bool) {
 			return s.Silhouette, s.Omitted == "" && s.SilhouetteOmitted == ""
-		}, ind.BestSilhouette},
-		{"Davies-Bouldin (lower is better)", "Davies-Bouldin", func(s kmeans.Scores) (float64, bool) { return s.DaviesBouldin, s.Omitted == "" }, ind.BestDaviesBouldin},
-		{"Calinski-Harabasz (higher is better)", "Calinski-Harabasz", func(s kmeans.Scores) (float64, bool) { return s.CalinskiHarabasz, s.Omitted == "" }, ind.BestCalinskiHarabasz},
+		}, ind.Rec.BestSilhouette},
+		{"Davies-Bouldin (lower is better)", "Davies-Bouldin", func(s kmeans.Scores) (float64, bool) { return s.DaviesBouldin, s.Omitted == "" }, ind.Rec.BestDaviesBouldin},
+		{"Calinski-Harabasz (higher is better)", "Calinski-Harabasz", func(s kmeans.Scores) (float64, bool) { return s.CalinskiHarabasz, s.Omitted == "" }, ind.Rec.BestCalinskiHarabasz},
 	}
 	var ks []int
 	for _, r := range runs {
 		ks = append(ks, r.Result.K)
 	}
 	plots := make([][]*plot.Plot, 0, len(panels))
-	any := false
 	for i, pn := range panels {
 		var xys, best plotter.XYs
 		for _, r := range runs {
@@ -180,6 +184,9 @@ func IndicesChart(runs []Run, ind *Indices) ([]byte, error) {
 				}
 			}
 		}
+		if len(xys) == 0 {
+			continue // an index no k has (the silhouette under -silhouette off): no empty panel
+		}
 		xl := ""
 		if i == len(panels)-1 {
 			xl = "k (clusters)"
@@ -192,46 +199,41 @@ func IndicesChart(runs []Run, ind *Indices) ([]byte, error) {
 		grid := plotter.NewGrid()
 		grid.Vertical.Color, grid.Horizontal.Color = gray, gray
 		p.Add(grid)
-		if len(xys) == 0 {
-			p.Y.Min, p.Y.Max = 0, 1
-		} else {
-			any = true
-			line, points, err := plotter.NewLinePoints(xys)
+		line, points, err := plotter.NewLinePoints(xys)
+		if err != nil {
+			return nil, fmt.Errorf("indices chart: %w", err)
+		}
+		line.Color, line.Width = palette[i], vg.Points(2)
+		points.Color, points.Shape, points.Radius = palette[i], draw.CircleGlyph{}, vg.Points(3.5)
+		p.Add(line, points)
+		if len(best) > 0 {
+			ring, err := plotter.NewScatter(best)
 			if err != nil {
 				return nil, fmt.Errorf("indices chart: %w", err)
 			}
-			line.Color, line.Width = palette[i], vg.Points(2)
-			points.Color, points.Shape, points.Radius = palette[i], draw.CircleGlyph{}, vg.Points(3.5)
-			p.Add(line, points)
-			if len(best) > 0 {
-				ring, err := plotter.NewScatter(best)
-				if err != nil {
-					return nil, fmt.Errorf("indices chart: %w", err)
-				}
-				ring.Color, ring.Shape, ring.Radius = red, draw.RingGlyph{}, vg.Points(7)
-				p.Add(ring)
-			}
-			lo, hi := xys[0].Y, xys[0].Y
-			for _, v := range xys {
-				lo, hi = min(lo, v.Y), max(hi, v.Y)
-			}
-			pad := (hi - lo) * 0.15
-			if pad == 0 {
-				pad = max(math.Abs(hi)*0.1, 0.05)
-			}
-			p.Y.Min, p.Y.Max = lo-pad, hi+pad
+			ring.Color, ring.Shape, ring.Radius = red, draw.RingGlyph{}, vg.Points(7)
+			p.Add(ring)
 		}
+		lo, hi := xys[0].Y, xys[0].Y
+		for _, v := range xys {
+			lo, hi = min(lo, v.Y), max(hi, v.Y)
+		}
+		pad := (hi - lo) * 0.15
+		if pad == 0 {
+			pad = max(math.Abs(hi)*0.1, 0.05)
+		}
+		p.Y.Min, p.Y.Max = lo-pad, hi+pad
 		label := ""
-		if i == 0 && ind.Recommended > 0 {
-			label = fmt.Sprintf("recommended k = %d", ind.Recommended)
+		if len(plots) == 0 && ind.Rec.K > 0 {
+			label = fmt.Sprintf("recommended k = %d", ind.Rec.K)
 		}
-		if err := markK(p, ind.Recommended, label); err != nil {
+		if err := markK(p, ind.Rec.K, label); err != nil {
 			return nil, fmt.Errorf("indices chart: %w", err)
 		}
 		p.Legend.Top = true
 		plots = append(plots, []*plot.Plot{p})
 	}
-	if !any {
+	if len(plots) == 0 {
 		return nil, nil
 	}
 	c := canvas(indicesW, indicesH)
@@ -536,12 +538,18 @@ func (v *view) addIndices(in *Input) error {
 	if chart != nil {
 		v.IndicesChart = pngURI(chart)
 	}
+	for _, r := range in.Runs {
+		if s := r.Scores; s != nil && s.Omitted == "" {
+			v.HasOtherIndices = true
+			v.HasSilhouette = v.HasSilhouette || s.SilhouetteOmitted == ""
+		}
+	}
 	pca, err := newPCAMap(in.Tiles)
 	if err != nil {
 		return err
 	}
 	if pca != nil {
-		v.MapNote = pca.note()
+		v.MapNote, v.MapAll = pca.note(), len(pca.dots) == pca.n
 	}
 	v.plots = make([]kPlots, len(in.Runs))
 	var next atomic.Int64
@@ -578,7 +586,7 @@ func (v *view) addKIndices(kv *kView, in *Input, i int) error {
 	if !v.HasIndices || s == nil {
 		return nil
 	}
-	kv.Recommended = in.Indices.Recommended == s.K
+	kv.Recommended = in.Indices.Rec.K == s.K
 	if s.Omitted != "" {
 		kv.IndicesNote = "No indices: " + s.Omitted + "."
 	} else {
@@ -594,7 +602,7 @@ func (v *view) addKIndices(kv *kView, in *Input, i int) error {
 		return kp.err
 	}
 	if kp.silhouette != nil {
-		kv.SilhouettePlot = pngURI(kp.silhouette)
+		kv.SilhouettePlot, kv.SilhouetteSample = pngURI(kp.silhouette), s.SilhouetteRows != nil
 	}
 	if kp.mp != nil {
 		kv.Map = pngURI(kp.mp)
