@@ -15,8 +15,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"gonum.org/v1/gonum/mat"
-	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
@@ -51,12 +49,9 @@ const (
 	plotDPI                  = 96
 )
 
-// The map and silhouette plots' limits: the tiles a PCA is fitted on at
-// most (fewer for many features, see fitRows), the dots a map draws, and
-// the vertices a cluster's silhouette outline keeps.
+// The map and silhouette plots' limits: the dots a map draws, and the
+// vertices a cluster's silhouette outline keeps (the fit's are in pca.go).
 const (
-	MapFitWork  = 3e6 // rows x features x min(rows, features) of the fit's SVD: ~20 ms; at least mapFitMin rows
-	mapFitMin   = 64
 	MapDots     = 4000
 	outlinePts  = 600
 	thumbPixels = 28
@@ -338,88 +333,31 @@ func SilhouettePlot(s *kmeans.Scores, labels []int32) ([]byte, error) {
 }
 
 // pcaMap is the tiles' projection onto their first two principal
-// components (gonum's stat.PC), fitted once for every k.
+// components (fitPCA), fitted once for every k.
 type pcaMap struct {
-	mean   []float64 // the fitted tiles' mean feature values
-	axes   [2][]float64
+	*pcaFit
 	fitted int          // tiles the fit used
 	dots   []int        // the tiles drawn
 	xy     [][2]float64 // their projections
 	n      int
 }
 
-// fitRows is how many of n tiles of d features the PCA fits: all, or the
-// most within MapFitWork (its thin SVD costs rows x d x min(rows, d), about
-// 7 ns each in gonum's pure Go), but at least mapFitMin. The first two
-// components of a few hundred tiles drawn at random are those of all of
-// them, near enough for a picture.
-func fitRows(n, d int) int {
-	m := n
-	for m > mapFitMin && float64(m)*float64(d)*float64(min(m, d)) > MapFitWork {
-		m = max(mapFitMin, m*9/10)
-	}
-	return m
-}
-
 // newPCAMap fits the first two principal components on all tiles, or on a
-// seeded sample when there are many, and projects the tiles drawn: all, or
-// a seeded sample of MapDots.
+// seeded sample when there are many (fitRows), and projects the tiles
+// drawn: all, or a seeded sample of MapDots.
 func newPCAMap(t *tiles.Set) (*pcaMap, error) {
 	n, d := t.N(), t.D
-	rng := rand.New(rand.NewPCG(0x706361, uint64(n)))
-	pick := func(m int) []int {
-		if m >= n {
-			idx := make([]int, n)
-			for i := range idx {
-				idx[i] = i
-			}
-			return idx
-		}
-		idx := rng.Perm(n)[:m]
-		slices.Sort(idx)
-		return idx
-	}
-	fit := pick(fitRows(n, d))
-	pm := &pcaMap{mean: make([]float64, d), fitted: len(fit), n: n}
-	if len(fit) < 2 {
+	if n < 2 {
 		return nil, nil
 	}
-	a := mat.NewDense(len(fit), d, nil)
-	for r, i := range fit {
-		for j, v := range t.Tile(i) {
-			a.Set(r, j, float64(v))
-			pm.mean[j] += float64(v) / float64(len(fit))
-		}
+	rng := rand.New(rand.NewPCG(0x706361, uint64(n)))
+	fitted := sampleRows(n, fitRows(n, d), rng)
+	fit, err := fitPCA(t, fitted, rng)
+	if err != nil {
+		return nil, err
 	}
-	var pc stat.PC
-	if !pc.PrincipalComponents(a, nil) {
-		return nil, fmt.Errorf("map: principal components did not converge")
-	}
-	var vecs mat.Dense
-	pc.VectorsTo(&vecs)
-	_, cols := vecs.Dims()
-	for ax := range 2 {
-		pm.axes[ax] = make([]float64, d)
-		if ax >= cols {
-			continue
-		}
-		// A component's sign is arbitrary: make its largest loading
-		// positive, so that the map does not flip between runs.
-		big := 0.0
-		for j := range d {
-			v := vecs.At(j, ax)
-			pm.axes[ax][j] = v
-			if math.Abs(v) > math.Abs(big) {
-				big = v
-			}
-		}
-		if big < 0 {
-			for j := range d {
-				pm.axes[ax][j] = -pm.axes[ax][j]
-			}
-		}
-	}
-	pm.dots = pick(MapDots)
+	pm := &pcaMap{pcaFit: fit, fitted: len(fitted), n: n}
+	pm.dots = sampleRows(n, MapDots, rng)
 	pm.xy = make([][2]float64, len(pm.dots))
 	x := make([]float64, d)
 	for r, i := range pm.dots {
@@ -442,12 +380,15 @@ func (pm *pcaMap) project(x []float64) [2]float64 {
 	return p
 }
 
-// note says how the map was made, when that is worth saying.
+// note says how the map was made: the share of the variance its two
+// components explain, and the samples.
 func (pm *pcaMap) note() string {
-	s := ""
+	s := fmt.Sprintf("The two principal components explain %.1f%% of the tiles' variance (%.1f%% and %.1f%%)",
+		100*(pm.share[0]+pm.share[1]), 100*pm.share[0], 100*pm.share[1])
 	if pm.fitted < pm.n {
-		s = fmt.Sprintf("The principal components are fitted on a seeded sample of %d of the %d tiles. ", pm.fitted, pm.n)
+		s += fmt.Sprintf(", fitted on a seeded sample of %d of the %d tiles", pm.fitted, pm.n)
 	}
+	s += ". "
 	if len(pm.dots) < pm.n {
 		s += fmt.Sprintf("The map draws a seeded sample of %d of the %d tiles, so that the page stays small.", len(pm.dots), pm.n)
 	}
