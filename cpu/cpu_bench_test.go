@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tilekmeans/tilekmeans/cpu"
+	"github.com/tilekmeans/tilekmeans/internal/randdata"
 	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/kmeans"
 )
@@ -186,5 +187,41 @@ func BenchmarkSumDistances(b *testing.B) {
 			pairs := float64(data.N) * float64(data.N-1) / 2
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/pairs, "ns/pair")
 		})
+	}
+}
+
+// BenchmarkSumDistancesWide times the pairwise pass on 400 random rows of
+// 30,000 features (100x100 RGB images, one chunk) and of 108,300
+// (190x190 RGB, four chunks of at most 32,768), five labellings at once,
+// on all cores, with each kernel this CPU has: ns/byte-pair is the time
+// per pair and feature, the unit of -silhouette auto's bound.
+func BenchmarkSumDistancesWide(b *testing.B) {
+	rng := rand.New(rand.NewPCG(190, 3))
+	for _, dim := range []int{30000, 108300} {
+		data := randdata.Rows(rng, 400, dim, 256)
+		ks := []int{3, 4, 5, 6, 7}
+		labels := make([][]int32, len(ks))
+		sums := make([][]float64, len(ks))
+		for l, k := range ks {
+			labels[l], sums[l] = make([]int32, data.N), make([]float64, data.N*k)
+			for i := range labels[l] {
+				labels[l][i] = int32(rng.IntN(k))
+			}
+		}
+		for _, name := range cpu.KernelNames() {
+			a, err := cpu.NewWithKernel(data, cpu.Options{}, name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Run(fmt.Sprintf("D=%d/%s", dim, name), func(b *testing.B) {
+				for b.Loop() {
+					if err := a.SumDistances(context.Background(), nil, labels, ks, sums); err != nil {
+						b.Fatal(err)
+					}
+				}
+				work := float64(data.N) * float64(data.N-1) / 2 * float64(dim)
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/work, "ns/byte-pair")
+			})
+		}
 	}
 }

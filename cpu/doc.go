@@ -82,7 +82,8 @@
 // once (the distance is symmetric): the exact squared distances as |x|² +
 // |y|² - 2 x·y in int32, x·y by AVX-512 VNNI's VPDPBUSD (64 byte products
 // per instruction; exact while D*256*255 < 2^31, that is up to 32,896
-// features; beyond, the portable reference runs), their correctly rounded
+// features; more are cut into chunks of 32,768, whose distances add in
+// int64, with the same kernels on every core), their correctly rounded
 // float64 square roots, each split exactly into two integers, and those
 // added to the sums of both blocks' rows, cluster by cluster, 8 rows per
 // instruction. Integer sums do not depend on the order of the terms, so

@@ -37,7 +37,8 @@ func main() {
 #include "textflag.h"
 
 `)
-	genBlock(&b)
+	genBlock(&b, false)
+	genBlock(&b, true)
 	genSegsum(&b)
 	genFlush(&b)
 	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
@@ -52,6 +53,11 @@ func y(i int) string { return fmt.Sprintf("Y%d", i) }
 //
 //	func pairBlockVNNI(panel, cols *uint8, nq, dp int, rowNorm, colConst *int32, v, vt *int64, scratch *int32)
 //
+// or, with dist, the squared distances alone (of one chunk of the
+// features: nq quads of each group, whose quads are stride apart):
+//
+//	func pairDistVNNI(panel, cols *uint8, nq, stride, dp int, rowNorm, colConst, out *int32)
+//
 // Registers: AX the panel's rows 0-3 at the current quad, R12 rows 4-7, DX
 // dp, R11 3*dp; BX the columns of the current pair of groups at the
 // current quad, R13 one group's size (nq*64 bytes); SI rowNorm, DI
@@ -59,8 +65,10 @@ func y(i int) string { return fmt.Sprintf("Y%d", i) }
 // Z16-Z31 are the 8x2 accumulators (row r, group g: Z16+2r+g) and Z0, Z1
 // the two groups' quads. The squared distances then go to scratch (8 rows
 // x 32 int32), and per 8 columns: Z0-Z7 the roots and then L, Z8-Z15 H,
-// Z16-Z23 the transposes, Z29-Z31 the constants.
-func genBlock(b *bytes.Buffer) {
+// Z16-Z23 the transposes, Z29-Z31 the constants. With dist, R10 is out,
+// which takes the distances (8 rows x 64 int32), and the function ends
+// there.
+func genBlock(b *bytes.Buffer, dist bool) {
 	p := func(format string, args ...any) { fmt.Fprintf(b, "\t"+format+"\n", args...) }
 	lbl := func(s string) { fmt.Fprintf(b, "%s:\n", s) }
 	acc := func(r, g int) string { return z(16 + 2*r + g) }
@@ -79,7 +87,20 @@ func genBlock(b *bytes.Buffer) {
 		}
 		return "(" + base + ")(R11*1)"
 	}
-	b.WriteString(`// 1.5*2^36 (v + it rounds v to a multiple of 2^-16), 2^52, 1.5*2^52.
+	if dist {
+		b.WriteString(`// func pairDistVNNI(panel, cols *uint8, nq, stride, dp int, rowNorm, colConst, out *int32)
+TEXT ·pairDistVNNI(SB), NOSPLIT, $0-64
+	MOVQ cols+8(FP), BX
+	MOVQ stride+24(FP), R13
+	SHLQ $6, R13
+	MOVQ dp+32(FP), DX
+	LEAQ (DX)(DX*2), R11
+	MOVQ rowNorm+40(FP), SI
+	MOVQ colConst+48(FP), DI
+	MOVQ out+56(FP), R10
+`)
+	} else {
+		b.WriteString(`// 1.5*2^36 (v + it rounds v to a multiple of 2^-16), 2^52, 1.5*2^52.
 DATA pairConst<>+0(SB)/8, $0x4238000000000000
 DATA pairConst<>+8(SB)/8, $0x4330000000000000
 DATA pairConst<>+16(SB)/8, $0x4338000000000000
@@ -98,6 +119,7 @@ TEXT ·pairBlockVNNI(SB), NOSPLIT, $0-72
 	MOVQ vt+56(FP), R9
 	MOVQ scratch+64(FP), R10
 `)
+	}
 	for pair := 0; pair < 2; pair++ {
 		col0 := pair * 32 // first column of the pair
 		fmt.Fprintf(b, "\t// Columns %d-%d.\n", col0, col0+31)
@@ -123,11 +145,18 @@ TEXT ·pairBlockVNNI(SB), NOSPLIT, $0-72
 		p("ADDQ $4, R12")
 		p("DECQ CX")
 		p("JNZ quads%d", pair)
-		// BX is at the end of group 2*pair; the next pair starts a group
-		// further.
-		p("ADDQ R13, BX")
+		if dist {
+			fmt.Fprintf(b, "\t// The next pair of groups: 2 groups after the first.\n")
+			p("MOVQ cols+8(FP), BX")
+			p("LEAQ (BX)(R13*2), BX")
+		} else {
+			// BX is at the end of group 2*pair; the next pair starts a
+			// group further.
+			p("ADDQ R13, BX")
+		}
 
-		// d = rowNorm[r] + colConst[j] - 2*dot, to scratch[r*32+j].
+		// d = rowNorm[r] + colConst[j] - 2*dot, to scratch[r*32+j] (with
+		// dist, to out[r*64+j]).
 		p("VMOVDQU32 %d(DI), Z0", 4*col0)
 		p("VMOVDQU32 %d(DI), Z1", 4*(col0+16))
 		for r := 0; r < 8; r++ {
@@ -136,8 +165,15 @@ TEXT ·pairBlockVNNI(SB), NOSPLIT, $0-72
 				p("VPADDD %s, %s, %s", a, a, a)
 				p("VPADDD.BCST %d(SI), %s, Z2", 4*r, z(g))
 				p("VPSUBD %s, Z2, %s", a, a)
-				p("VMOVDQU32 %s, %d(R10)", a, 4*(r*32+16*g))
+				if dist {
+					p("VMOVDQU32 %s, %d(R10)", a, 4*(r*64+col0+16*g))
+				} else {
+					p("VMOVDQU32 %s, %d(R10)", a, 4*(r*32+16*g))
+				}
 			}
+		}
+		if dist {
+			continue
 		}
 		p("VBROADCASTSD pairConst<>+0(SB), Z29")
 		p("VBROADCASTSD pairConst<>+8(SB), Z30")

@@ -31,12 +31,23 @@ import (
 // rounded once per row and cluster: the same bits for every worker count
 // and kernel, and equal to kmeans.SumDistances.
 //
+// More than 4,096 features are cut into chunks of pairChunk (4,096): the
+// kernel computes each chunk's squared distances alone (pairDistVNNI,
+// exact in int32), chunk by chunk for all 64 x 64 pairs of a block, so
+// that a chunk of both blocks (512 KB) stays in the core's cache while
+// its 8 panels use it; they add in int64, so that more than 32,896
+// features (which would pass the int32 range) are exact too, and the roots
+// and their split follow in Go (splitRoots), the same operations as the
+// kernel's, so the bits do not change; the roots, one per pair, cost little
+// beside the 4,096 or more byte products of each.
+//
 // Memory: the rows packed once for the kernel (n*D bytes, padded to
 // multiples of 64 rows and 4 features), one int32 sort index per row and
 // labelling, the integer sums (16 bytes per row and cluster of each
 // labelling) and the float64 results, and per worker up to 8 blocks of
-// panels (8*64*D bytes), 128 KB of pair values and at most 384 KB of
-// local sums (or one block's, 16 KB per cluster, when k is larger).
+// panels (8*64*D bytes, within 8 MB when one block fits), 128 KB of pair
+// values, 32 KB of distances with chunks, and at most 384 KB of local sums
+// (or one block's, 16 KB per cluster, when k is larger).
 
 const (
 	pairBlock = 64 // rows per block
@@ -46,8 +57,13 @@ const (
 
 // maxPairFeatures is the most features for which the kernels' int32
 // arithmetic is exact: |x|² - 256 Σ x, 2 x·(y-128) and the squared
-// distance itself stay within ±2^31 while D*256*255 < 2^31.
-const maxPairFeatures = (1<<31 - 1) / (256 * 255)
+// distance itself stay within ±2^31 while D*256*255 < 2^31. More features
+// are cut into chunks of pairChunk, as are more than pairChunk for the
+// caches' sake.
+const (
+	maxPairFeatures = (1<<31 - 1) / (256 * 255)
+	pairChunk       = 1 << 12
+)
 
 // SumDistances implements kmeans.DistanceSummer on all of a's workers, with
 // the AVX-512 VNNI kernel when this CPU has it (see the package
@@ -55,16 +71,12 @@ const maxPairFeatures = (1<<31 - 1) / (256 * 255)
 // for bit either way, equal to kmeans.SumDistances. It is safe to call from
 // several goroutines at once, and alongside Assign.
 func (a *Assigner) SumDistances(ctx context.Context, rows []int32, labels [][]int32, ks []int, sums [][]float64) error {
-	n, err := pairargs.Check(a.data.N, rows, labels, ks, sums)
+	n, err := pairargs.Check(a.data.N, a.data.D, rows, labels, ks, sums)
 	if err != nil {
 		return fmt.Errorf("cpu: sum distances: %w", err)
 	}
 	if n == 0 {
 		return nil
-	}
-	if a.data.D > maxPairFeatures {
-		// The kernels' int32 could overflow.
-		return kmeans.SumDistances(ctx, a.data, rows, labels, ks, sums)
 	}
 	p := newPairPass(a.data, rows, n, a.workers, a.pairKernel())
 	return p.run(ctx, labels, ks, sums)
@@ -74,15 +86,18 @@ func (a *Assigner) SumDistances(ctx context.Context, rows []int32, labels [][]in
 type pairKernels struct {
 	name string
 	// block computes 8 rows of a block against its 64 columns (see
-	// pairBlockGo); scratch holds 256 int32.
+	// pairBlockGo); scratch holds 512 int32.
 	block func(panel, cols []uint8, nq, dp int, rowNorm, colConst []int32, v, vt []int64, scratch []int32)
+	// dist computes the squared distances alone, of one chunk of the
+	// features (see pairDistGo).
+	dist func(panel, cols []uint8, nq, stride, dp int, rowNorm, colConst, out []int32)
 	// segsum adds block rows to the sums (see segsumGo).
 	segsum func(v []int64, order, ends, clusters []int32, out []int64, stride int)
 	// flush adds local sums to shared ones and zeroes them (see flushGo).
 	flush func(dst []int64, stride int, src []int64, rows int)
 }
 
-var goPairKernels = &pairKernels{name: goKernel, block: pairBlockGo, segsum: segsumGo, flush: flushGo}
+var goPairKernels = &pairKernels{name: goKernel, block: pairBlockGo, dist: pairDistGo, segsum: segsumGo, flush: flushGo}
 
 // pairWidth is a row of a block's values: 64 H then 64 L (exactsum.Roots).
 const pairWidth = 2 * pairBlock
@@ -94,8 +109,11 @@ type pairPass struct {
 	kern          *pairKernels
 	cols          []uint8 // the rows packed as kernel columns (newPairPass)
 	signed        func(dst []uint8, i int)
-	norm          []int32 // |x_i|²
-	colConst      []int32 // |x_j|² - 256 Σ x_j, for the kernel's unsigned-times-signed dot
+	// Per chunk of chunkQ quads of features (all of them in one chunk up
+	// to maxPairFeatures), nb*64 values each:
+	chunkQ, chunks int
+	norm           []int32 // |x_i|² over the chunk's features
+	colConst       []int32 // |x_j|² - 256 Σ x_j over them, for the kernel's unsigned-times-signed dot
 }
 
 func newPairPass(data kmeans.Data, rows []int32, n, workers int, kern *pairKernels) *pairPass {
@@ -108,19 +126,26 @@ func newPairPass(data kmeans.Data, rows []int32, n, workers int, kern *pairKerne
 	nb := (n + pairBlock - 1) / pairBlock
 	dp := (data.D + 3) &^ 3
 	p := &pairPass{n: n, nb: nb, dp: dp, nq: dp / 4, workers: workers, kern: kern}
+	p.chunkQ = p.nq
+	if data.D > pairChunk {
+		p.chunkQ = pairChunk / 4
+	}
+	p.chunks = (p.nq + p.chunkQ - 1) / p.chunkQ
 	npad := nb * pairBlock
 	p.cols = make([]uint8, npad*dp)
-	p.norm = make([]int32, npad)
-	p.colConst = make([]int32, npad)
+	p.norm = make([]int32, p.chunks*npad)
+	p.colConst = make([]int32, p.chunks*npad)
 	parallel(workers, nb, func(b int) {
 		for i := b * pairBlock; i < min(n, (b+1)*pairBlock); i++ {
 			x := row(i)
-			var sq, sum int32
-			for _, v := range x {
-				sq += int32(v) * int32(v)
-				sum += int32(v)
+			for c := range p.chunks {
+				var sq, sum int32
+				for _, v := range x[min(len(x), 4*c*p.chunkQ):min(len(x), 4*(c+1)*p.chunkQ)] {
+					sq += int32(v) * int32(v)
+					sum += int32(v)
+				}
+				p.norm[c*npad+i], p.colConst[c*npad+i] = sq, sq-256*sum
 			}
-			p.norm[i], p.colConst[i] = sq, sq-256*sum
 			// Column i sits in group i/16, lane i%16: per quad of
 			// features q, 4 bytes at ((group*nq + q)*16 + lane)*4.
 			base := (i/pairGroup*p.nq*pairGroup + i%pairGroup) * 4
@@ -204,13 +229,19 @@ func (l *labelling) add(kern *pairKernels, v []int64, b int, out []int64, stride
 	kern.segsum(v, l.order[b*pairBlock:(b+1)*pairBlock], l.ends[s0:s1], l.clusters[s0:s1], out, stride)
 }
 
-// pairLocalBytes bounds a worker's local sums (see run).
-const pairLocalBytes = 384 << 10
+// pairLocalBytes bounds a worker's local sums, and pairPanelBytes its
+// panels, unless one block's take more (see run).
+const (
+	pairLocalBytes = 384 << 10
+	pairPanelBytes = 8 << 20
+)
 
 // run computes the sums of every labelling into sums (row-major, as
 // kmeans.DistanceSummer lays them out).
 //
-// A worker takes a group of G consecutive row blocks and walks the column
+// A worker takes a group of G consecutive row blocks (their panels within
+// pairPanelBytes, and at least 4 groups per worker, for balance) and walks
+// the column
 // blocks J from the group's first: for each J it computes the pairs (I,
 // J) of the group's blocks I <= J and adds them to sums of its own, those
 // of the group's rows (over J) and those of the rows of J (over the
@@ -226,7 +257,7 @@ func (p *pairPass) run(ctx context.Context, labels [][]int32, ks []int, sums [][
 		ktotal += k
 	}
 	blockBytes := ktotal * pairWidth * 8 // one block's sums of every labelling
-	g := max(1, min(8, pairLocalBytes/blockBytes-1))
+	g := max(1, min(8, pairLocalBytes/blockBytes-1, pairPanelBytes/(pairBlock*p.dp), p.nb/(4*p.workers)))
 	ngroups := (p.nb + g - 1) / g
 	locks := make([]sync.Mutex, p.nb)
 	// flush adds a block's local sums (per labelling: k x pairWidth) to
@@ -253,7 +284,11 @@ func (p *pairPass) run(ctx context.Context, labels [][]int32, ks []int, sums [][
 			panels := make([]uint8, g*pairBlock*p.dp)
 			v := make([]int64, pairBlock*pairWidth)
 			vt := make([]int64, pairBlock*pairWidth)
-			scratch := make([]int32, pairPanel*2*pairGroup)
+			scratch := make([]int32, pairPanel*pairBlock)
+			var dist []int64
+			if p.chunks > 1 {
+				dist = make([]int64, pairBlock*pairBlock)
+			}
 			rowSums := make([][][]int64, g)
 			for i := range rowSums {
 				rowSums[i] = newLocal()
@@ -274,7 +309,7 @@ func (p *pairPass) run(ctx context.Context, labels [][]int32, ks []int, sums [][
 						colOut = rowSums[J-i0]
 					}
 					for I := i0; I < min(i1, J+1); I++ {
-						p.block(panels[(I-i0)*pairBlock*p.dp:], J, I, v, vt, scratch)
+						p.block(panels[(I-i0)*pairBlock*p.dp:], J, I, v, vt, scratch, dist)
 						for li, l := range ls {
 							l.add(p.kern, vt, J, rowSums[I-i0][li], pairWidth) // the rows of I, over J
 							if I != J {
@@ -314,13 +349,36 @@ func (p *pairPass) run(ctx context.Context, labels [][]int32, ks []int, sums [][
 
 // block computes the pairs of row block I (its panels packed in panels)
 // and column block J into v (row i: H of the 64 columns, then L) and vt
-// (row j: H of the 64 rows, then L).
-func (p *pairPass) block(panels []uint8, J, I int, v, vt []int64, scratch []int32) {
+// (row j: H of the 64 rows, then L). With several chunks of features, the
+// chunks' squared distances add up in dist (64 x 64 int64) first.
+func (p *pairPass) block(panels []uint8, J, I int, v, vt []int64, scratch []int32, dist []int64) {
 	cols := p.cols[J*pairBlock*p.dp : (J+1)*pairBlock*p.dp]
-	colConst := p.colConst[J*pairBlock : (J+1)*pairBlock]
+	npad := p.nb * pairBlock
+	if p.chunks == 1 {
+		for r0 := 0; r0 < pairBlock; r0 += pairPanel {
+			p.kern.block(panels[r0*p.dp:(r0+pairPanel)*p.dp], cols, p.nq, p.dp, p.norm[I*pairBlock+r0:][:pairPanel],
+				p.colConst[J*pairBlock:][:pairBlock], v[r0*pairWidth:], vt[r0:], scratch)
+		}
+		return
+	}
+	// Chunk by chunk, every panel: the chunk's columns (64 x 4,096
+	// bytes) and rows stay in the core's cache while the 8 panels use
+	// them.
+	clear(dist)
+	for c := range p.chunks {
+		q0 := c * p.chunkQ
+		nq := min(p.chunkQ, p.nq-q0)
+		colConst := p.colConst[c*npad+J*pairBlock:][:pairBlock]
+		for r0 := 0; r0 < pairBlock; r0 += pairPanel {
+			p.kern.dist(panels[r0*p.dp+4*q0:], cols[q0*pairGroup*4:], nq, p.nq, p.dp,
+				p.norm[c*npad+I*pairBlock+r0:][:pairPanel], colConst, scratch)
+			for t, d := range scratch {
+				dist[r0*pairBlock+t] += int64(d)
+			}
+		}
+	}
 	for r0 := 0; r0 < pairBlock; r0 += pairPanel {
-		p.kern.block(panels[r0*p.dp:(r0+pairPanel)*p.dp], cols, p.nq, p.dp,
-			p.norm[I*pairBlock+r0:I*pairBlock+r0+pairPanel], colConst, v[r0*pairWidth:], vt[r0:], scratch)
+		splitRoots(dist[r0*pairBlock:], v[r0*pairWidth:], vt[r0:])
 	}
 }
 
@@ -328,14 +386,30 @@ func (p *pairPass) block(panels []uint8, J, I int, v, vt []int64, scratch []int3
 // ones: for the 8 rows of panel (dp bytes each, x-128 as signed bytes)
 // and the 64 columns of cols (packed by newPairPass: 4 groups of 16, per
 // group nq quads of 16 columns x 4 bytes), it computes the squared
-// distance d = rowNorm[r] + colConst[j] - 2 Σ signed(panel[r]) x cols[j],
-// splits sqrt(d) into H and L (exactsum.SplitRoot) and writes them to
-// v[r*128+j], v[r*128+64+j] and vt[j*128+r], vt[j*128+64+r].
-func pairBlockGo(panel, cols []uint8, nq, dp int, rowNorm, colConst []int32, v, vt []int64, _ []int32) {
+// distance d = rowNorm[r] + colConst[j] - 2 Σ signed(panel[r]) x cols[j]
+// (pairDistGo), splits sqrt(d) into H and L (exactsum.SplitRoot) and
+// writes them to v[r*128+j], v[r*128+64+j] and vt[j*128+r],
+// vt[j*128+64+r] (splitRoots). scratch holds 512 int32.
+func pairBlockGo(panel, cols []uint8, nq, dp int, rowNorm, colConst []int32, v, vt []int64, scratch []int32) {
+	pairDistGo(panel, cols, nq, nq, dp, rowNorm, colConst, scratch)
+	var d [pairPanel * pairBlock]int64
+	for t, x := range scratch[:len(d)] {
+		d[t] = int64(x)
+	}
+	splitRoots(d[:], v, vt)
+}
+
+// pairDistGo is the portable distance kernel, and the twin of
+// pairDistVNNI: for the 8 rows of panel (dp bytes apart) and the 64
+// columns of cols (4 groups of 16 columns, each group stride quads of 16
+// columns x 4 bytes long), over the first nq quads of features of each, it
+// writes d = rowNorm[r] + colConst[j] - 2 Σ signed(panel[r]) x cols[j] to
+// out[r*64+j], in int32 (exact for up to maxPairFeatures features).
+func pairDistGo(panel, cols []uint8, nq, stride, dp int, rowNorm, colConst, out []int32) {
 	for r := range pairPanel {
 		x := panel[r*dp : r*dp+4*nq]
 		for g := range pairBlock / pairGroup {
-			grp := cols[g*nq*pairGroup*4 : (g+1)*nq*pairGroup*4]
+			grp := cols[g*stride*pairGroup*4:][:nq*pairGroup*4]
 			var dot [pairGroup]int64
 			for q := range nq {
 				x0, x1, x2, x3 := int64(int8(x[4*q])), int64(int8(x[4*q+1])), int64(int8(x[4*q+2])), int64(int8(x[4*q+3]))
@@ -346,10 +420,24 @@ func pairBlockGo(panel, cols []uint8, nq, dp int, rowNorm, colConst []int32, v, 
 			}
 			for t, d := range dot {
 				j := g*pairGroup + t
-				h, l := exactsum.SplitRoot(math.Sqrt(float64(int32(rowNorm[r] + colConst[j] - 2*int32(d)))))
-				v[r*pairWidth+j], v[r*pairWidth+pairBlock+j] = h, l
-				vt[j*pairWidth+r], vt[j*pairWidth+pairBlock+r] = h, l
+				out[r*pairBlock+j] = rowNorm[r] + colConst[j] - 2*int32(d)
 			}
+		}
+	}
+}
+
+// splitRoots takes the square roots of 8 rows x 64 squared distances d
+// (integers below 2^40), splits each into H and L (exactsum.SplitRoot) and
+// writes them to v[r*128+j], v[r*128+64+j] and vt[j*128+r],
+// vt[j*128+64+r]: what pairBlockVNNI does after its distances, with the
+// same float64 operations (math.Sqrt and VSQRTPD are both correctly
+// rounded).
+func splitRoots(d []int64, v, vt []int64) {
+	for r := range pairPanel {
+		for j, x := range d[r*pairBlock : (r+1)*pairBlock] {
+			h, l := exactsum.SplitRoot(math.Sqrt(float64(x)))
+			v[r*pairWidth+j], v[r*pairWidth+pairBlock+j] = h, l
+			vt[j*pairWidth+r], vt[j*pairWidth+pairBlock+r] = h, l
 		}
 	}
 }

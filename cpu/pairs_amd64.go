@@ -19,6 +19,15 @@ import xcpu "golang.org/x/sys/cpu"
 //go:noescape
 func pairBlockVNNI(panel, cols *uint8, nq, dp int, rowNorm, colConst *int32, v, vt *int64, scratch *int32)
 
+// pairDistVNNI is pairDistGo with AVX-512 VNNI: pairBlockVNNI's dot
+// products and distances, over a chunk of the features, stored to out
+// (8 rows x 64 int32) without the roots.
+//
+// Twin: pairDistGo.
+//
+//go:noescape
+func pairDistVNNI(panel, cols *uint8, nq, stride, dp int, rowNorm, colConst, out *int32)
+
 // segsumAVX512 is segsumGo with 8 lanes per instruction.
 //
 // Twin: segsumGo.
@@ -34,8 +43,8 @@ func segsumAVX512(v *int64, order, ends, clusters *int32, nseg int, out *int64, 
 func flushAVX512(dst *int64, stride int, src *int64, rows int)
 
 var (
-	vnniPairKernels   = &pairKernels{name: "avx512vnni", block: pairBlockAsm, segsum: segsumAsm, flush: flushAsm}
-	avx512PairKernels = &pairKernels{name: "avx512", block: pairBlockGo, segsum: segsumAsm, flush: flushAsm}
+	vnniPairKernels   = &pairKernels{name: "avx512vnni", block: pairBlockAsm, dist: pairDistAsm, segsum: segsumAsm, flush: flushAsm}
+	avx512PairKernels = &pairKernels{name: "avx512", block: pairBlockGo, dist: pairDistGo, segsum: segsumAsm, flush: flushAsm}
 )
 
 // pairKernel returns the kernels of the pairwise pass for a's kernel: the
@@ -57,6 +66,13 @@ func pairBlockAsm(panel, cols []uint8, nq, dp int, rowNorm, colConst []int32, v,
 	_, _ = v[pairPanel*pairWidth-1], vt[(pairBlock-1)*pairWidth+pairBlock+pairPanel-1]
 	_ = scratch[pairPanel*2*pairGroup-1]
 	pairBlockVNNI(&panel[0], &cols[0], nq, dp, &rowNorm[0], &colConst[0], &v[0], &vt[0], &scratch[0])
+}
+
+func pairDistAsm(panel, cols []uint8, nq, stride, dp int, rowNorm, colConst, out []int32) {
+	_, _ = panel[(pairPanel-1)*dp+4*nq-1], cols[(pairBlock/pairGroup-1)*stride*pairGroup*4+nq*pairGroup*4-1]
+	_, _ = rowNorm[pairPanel-1], colConst[pairBlock-1]
+	_ = out[pairPanel*pairBlock-1]
+	pairDistVNNI(&panel[0], &cols[0], nq, stride, dp, &rowNorm[0], &colConst[0], &out[0])
 }
 
 func segsumAsm(v []int64, order, ends, clusters []int32, out []int64, stride int) {

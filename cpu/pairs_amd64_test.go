@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	xcpu "golang.org/x/sys/cpu"
@@ -22,6 +23,7 @@ func TestPairTwins(t *testing.T) {
 	}
 	checks := map[string]func(*testing.T, *rand.Rand){
 		"pairBlockVNNI": checkPairBlockTwin,
+		"pairDistVNNI":  checkPairDistTwin,
 		"segsumAVX512":  checkSegsumTwin,
 		"flushAVX512":   checkFlushTwin,
 	}
@@ -34,7 +36,7 @@ func TestPairTwins(t *testing.T) {
 		}
 		delete(checks, name)
 		t.Run(name, func(t *testing.T) {
-			if !xcpu.X86.HasAVX512F || name == "pairBlockVNNI" && !xcpu.X86.HasAVX512VNNI {
+			if !xcpu.X86.HasAVX512F || strings.HasPrefix(name, "pair") && !xcpu.X86.HasAVX512VNNI {
 				t.Skipf("this CPU does not run %s", name)
 			}
 			check(t, rand.New(rand.NewPCG(21, uint64(len(name)))))
@@ -78,6 +80,37 @@ func checkPairBlockTwin(t *testing.T, rng *rand.Rand) {
 		pairBlockAsm(panel, cols, nq, dp, rowNorm, colConst, got, gotT, scratch)
 		if !slices.Equal(got, want) || !slices.Equal(gotT, wantT) {
 			t.Fatalf("dp=%d: v %v\ntwin %v\nvt %v\ntwin %v", dp, got[:16], want[:16], gotT[:16], wantT[:16])
+		}
+	}
+}
+
+// checkPairDistTwin: chunks of nq quads at quad q0 of rows and columns
+// packed stride quads long (the chunked pass), and a whole one.
+func checkPairDistTwin(t *testing.T, rng *rand.Rand) {
+	for _, c := range []struct{ stride, q0, nq int }{{1, 0, 1}, {3, 1, 2}, {64, 0, 64}, {250, 100, 150}, {300, 7, 9}} {
+		dp := 4 * c.stride
+		panel := randBytes(rng, pairPanel*dp)
+		cols := randBytes(rng, pairBlock*dp)
+		if c.stride == 3 {
+			for i := range panel {
+				panel[i] = 0x80 // -128 against 255: the extremes
+			}
+			for i := range cols {
+				cols[i] = 255
+			}
+		}
+		rowNorm, colConst := make([]int32, pairPanel), make([]int32, pairBlock)
+		for i := range rowNorm {
+			rowNorm[i] = int32(rng.IntN(1<<20)) + int32(65280*4*c.nq)
+		}
+		for i := range colConst {
+			colConst[i] = int32(rng.IntN(1<<20)) - int32(65280*2*c.nq)
+		}
+		want, got := make([]int32, pairPanel*pairBlock), make([]int32, pairPanel*pairBlock)
+		pairDistGo(panel[4*c.q0:], cols[64*c.q0:], c.nq, c.stride, dp, rowNorm, colConst, want)
+		pairDistAsm(panel[4*c.q0:], cols[64*c.q0:], c.nq, c.stride, dp, rowNorm, colConst, got)
+		if !slices.Equal(got, want) {
+			t.Fatalf("%+v: %v\ntwin %v", c, got[:16], want[:16])
 		}
 	}
 }

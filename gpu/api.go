@@ -143,7 +143,7 @@ func (a *Assigner) MadeFor() kmeans.Data { return kmeans.Data{N: a.n, D: a.dim} 
 // build without GPU support, it returns an error wrapping
 // errors.ErrUnsupported (kmeans.Score then needs another backend).
 func (a *Assigner) SumDistances(ctx context.Context, rows []int32, labels [][]int32, ks []int, sums [][]float64) error {
-	n, err := pairargs.Check(a.n, rows, labels, ks, sums)
+	n, err := pairargs.Check(a.n, a.dim, rows, labels, ks, sums)
 	if err != nil {
 		return fmt.Errorf("gpu: sum distances: %w", err)
 	}

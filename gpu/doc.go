@@ -124,31 +124,43 @@
 // Assigner.SumDistances is kmeans.DistanceSummer on the GPU, so that
 // kmeans.Score computes the silhouette there (tilekmeans run -backend gpu
 // does): one invocation per row walks the rows sorted by cluster,
-// computes each exact squared distance (integers, exact in float32 for a
-// chunk of 64 features), takes its square root in double precision and
-// adds the two integers exactsum.Roots splits it into, in 64-bit integer
-// arithmetic, to the row's sums per cluster. One pass per labelling; the
-// tiles stay where NewAssigner put them, which must be one storage block
-// (else errors.ErrUnsupported, and kmeans.Score should use the CPU).
+// computes each exact squared distance (integers: exact in float32 within
+// a chunk of 64 features, the chunks added in 64-bit integers, so that the
+// distance stays exact past 2^32, beyond 66,051 features), takes its
+// square root in double precision and adds the two integers
+// exactsum.Roots splits it into, in 64-bit integer arithmetic, to the
+// row's sums per cluster. One pass per labelling; the tiles stay where
+// NewAssigner put them, which must be one storage block (else
+// errors.ErrUnsupported, and kmeans.Score should use the CPU).
 //
 // How close GPU and CPU are: the squared distances are exact on both, and
 // the sums are exact integer sums rounded once, in the same way, so the
 // one place they can differ is the double-precision square root. IEEE 754
 // rounds it correctly, as package cpu's VSQRTPD and Go's math.Sqrt do, but
 // GLSL only promises that double operations are at least as precise as
-// single ones. So the program has a canary of its own: the first
-// SumDistances on a Device runs it on 200 probe rows and compares the
-// sums with kmeans.SumDistances bit for bit. A driver whose sqrt is not
-// correctly rounded fails it, and SumDistances returns an error wrapping
-// ErrParity; with Options.AllowMismatch it runs anyway, and a sqrt off by
-// up to u units in the last place moves each sum by at most u*2^-52 of
-// itself (plus the final rounding, 2^-53), a row's silhouette by about
-// 2u*2^-52, ~1e-15 for u = 2. Where the probe passes (Mesa's llvmpipe,
-// which CI runs) the sums, and every index, equal the CPU's bit for bit
-// (tilekmeans run -backend gpu -verify compares every one). The program
-// needs fp64, which every OpenGL 4.0 driver provides; on GPUs whose fp64
-// is slow (1/32 to 1/64 of fp32 on consumer cards) the square roots, one
-// per pair of rows, cost about as much as the distances of 256 features.
+// single ones. So the program has a probe of its own, run by the first
+// SumDistances on a Device: the program's square root of 3,185 integers
+// up to 2^40 (the largest squared distance SumDistances takes), compared
+// with math.Sqrt bit for bit — 0 to 64, every power of two and its
+// neighbours, perfect squares and their neighbours at every magnitude,
+// random integers at every magnitude, and the 256 of 65,536 random ones
+// whose roots lie nearest a midpoint between two doubles, where a root
+// that is not correctly rounded goes wrong first — and the sums of 200
+// random rows and of 8 extreme rows of 70,001 features (distances past
+// 2^32) compared with kmeans.SumDistances. A driver that fails any of it
+// makes SumDistances return an error wrapping ErrParity; with
+// Options.AllowMismatch it runs anyway, and a sqrt off by up to u units in
+// the last place moves each sum by at most u*2^-52 of itself (plus the
+// final rounding, 2^-53), a row's silhouette by about 2u*2^-52, ~1e-15 for
+// u = 2. What the probe proves is its own values: a driver that passes it
+// computes those roots correctly, and the sums of a run equal the CPU's
+// bit for bit wherever its sqrt is as correct on the run's distances,
+// which no probe can promise for every driver; tilekmeans run -backend
+// gpu -verify compares every sum of a run with the CPU's. Mesa's llvmpipe,
+// which CI runs, passes the probe and -verify. The program needs fp64,
+// which every OpenGL 4.0 driver provides; on GPUs whose fp64 is slow (1/32
+// to 1/64 of fp32 on consumer cards) the square roots, one per pair of
+// rows, cost about as much as the distances of 256 features.
 //
 // How the shaders compute, how the work is split over buffers and
 // dispatches, and how the device loop works are documented with the

@@ -82,7 +82,9 @@
 // several clusterings of the same data at once, say one per k of a sweep:
 //
 //	scores, err := kmeans.Score(ctx, data, a, [][]int32{r3.Labels, r4.Labels}, []int{3, 4}, kmeans.ScoreOptions{})
-//	k, rule := kmeans.Recommend(scores) // the highest mean silhouette
+//	rec := kmeans.Recommend(scores, []float64{r3.Inertia, r4.Inertia})
+//	// rec.K: the highest mean silhouette; rec.Structure: how strong it is;
+//	// rec.BestDaviesBouldin, rec.Knee, ...: the other opinions
 //
 // Davies-Bouldin and Calinski-Harabasz take O(N D) from the clusters'
 // sums; Calinski-Harabasz is exact (rational arithmetic on integer sums,

@@ -16,3 +16,6 @@ func SetMaxBatchSums(n int) (restore func()) {
 	maxBatchSums = n
 	return func() { maxBatchSums = old }
 }
+
+// Kneedle is Recommend's knee of a curve, for tests.
+var Kneedle = kneedle

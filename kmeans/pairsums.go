@@ -33,9 +33,10 @@ type DistanceSummer interface {
 	// silhouette_samples adds the same roots one by one in row order,
 	// rounding each time; the two differ by at most n*2^-53 relative, in
 	// practice in the last bit or two.) len(sums[l]) is n*ks[l];
-	// SumDistances overwrites it. n must be below 2^27. It returns an
-	// error for shapes that do not fit, and ctx's error when ctx is
-	// cancelled.
+	// SumDistances overwrites it. n must be below 2^27, and D at most
+	// 16,909,060 (D*255² below 2^40; more is an error wrapping
+	// errors.ErrUnsupported). It returns an error for shapes that do not
+	// fit, and ctx's error when ctx is cancelled.
 	SumDistances(ctx context.Context, rows []int32, labels [][]int32, ks []int, sums [][]float64) error
 }
 
@@ -44,7 +45,7 @@ type DistanceSummer interface {
 // bit, and what Score uses for an Assigner that has none. It takes
 // O(n² D) time on the calling goroutine.
 func SumDistances(ctx context.Context, data Data, rows []int32, labels [][]int32, ks []int, sums [][]float64) error {
-	n, err := pairargs.Check(data.N, rows, labels, ks, sums)
+	n, err := pairargs.Check(data.N, data.D, rows, labels, ks, sums)
 	if err != nil {
 		return fmt.Errorf("kmeans: sum distances: %w", err)
 	}

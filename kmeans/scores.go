@@ -1,7 +1,6 @@
 package kmeans
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -9,7 +8,6 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -27,7 +25,9 @@ type Scores struct {
 	// or there are fewer distinct rows than K, so that each cluster can
 	// only hold copies of one row and the indices would say nothing
 	// (scikit-learn returns silhouette 1, Davies-Bouldin 0 and
-	// Calinski-Harabasz 1 there, or refuses). The indices are then 0.
+	// Calinski-Harabasz 1 there, or refuses). The indices are then 0. It
+	// is one clause for a person, which calls the rows tiles, as the
+	// errors of Config.Validate do.
 	Omitted string
 
 	// Silhouette is the mean silhouette coefficient of the rows scored,
@@ -45,7 +45,8 @@ type Scores struct {
 	// RowSilhouette and ClusterSilhouette are then zero or nil.
 	SilhouetteOmitted string
 	// SilhouetteRows are the rows scored, ascending: nil when every row
-	// was (exact), a sample of ScoreOptions.SampleSize rows otherwise.
+	// was (exact), a sample of ScoreOptions.SampleSize rows otherwise (the
+	// same rows for every Scores of one Score call, each its own copy).
 	SilhouetteRows []int32
 	// RowSilhouette is s(i) of each row scored (scikit-learn's
 	// silhouette_samples), in the order of SilhouetteRows, or of the rows
@@ -76,12 +77,17 @@ type ScoreOptions struct {
 	// for every labelling), as scikit-learn's silhouette_score with
 	// sample_size does: the pairs among the sampled rows only, O(n² D)
 	// for n sampled rows instead of O(N² D). 0, or N or more, means every
-	// row. Davies-Bouldin and Calinski-Harabasz always use every row.
+	// row; a negative SampleSize is an error. Davies-Bouldin and
+	// Calinski-Harabasz always use every row.
 	SampleSize int
 	// NoSilhouette leaves the silhouette out (its O(N² D) pairwise work):
 	// only Davies-Bouldin and Calinski-Harabasz are computed.
 	NoSilhouette bool
-	// Rand draws the sample; nil means rand.New(rand.NewPCG(0, 0)).
+	// Rand draws the sample (one permutation of the N rows per Score call
+	// that samples, which advances Rand: the same sample again needs a
+	// source in the same state, such as a fresh rand.New(rand.NewPCG(seed,
+	// stream)), as kmeans.Config.Rand does for a run); nil means
+	// rand.New(rand.NewPCG(0, 0)), the same sample every call.
 	Rand *rand.Rand
 }
 
@@ -109,6 +115,9 @@ func Score(ctx context.Context, data Data, a Assigner, labels [][]int32, ks []in
 	if len(labels) != len(ks) {
 		return nil, fmt.Errorf("kmeans: score: %d labellings for %d ks", len(labels), len(ks))
 	}
+	if opts.SampleSize < 0 {
+		return nil, fmt.Errorf("kmeans: score: sample size %d: want 0 (every row) or more", opts.SampleSize)
+	}
 	out := make([]Scores, len(ks))
 	distinct := -1
 	var scored []func() // Davies-Bouldin and Calinski-Harabasz of each clustering that has them
@@ -132,7 +141,7 @@ func Score(ctx context.Context, data Data, a Assigner, labels [][]int32, ks []in
 				distinct = CountDistinct(data)
 			}
 			if distinct < k {
-				s.Omitted = fmt.Sprintf("only %d distinct rows, fewer than k=%d: each cluster holds copies of one row", distinct, k)
+				s.Omitted = fmt.Sprintf("only %d distinct tiles, fewer than k=%d: each cluster holds copies of one tile", distinct, k)
 			}
 		}
 		if s.Omitted != "" {
@@ -176,9 +185,9 @@ func omitted(m, n, k int) string {
 	case k == 1:
 		return "a single cluster (k = 1): the indices compare clusters and need at least 2"
 	case m < 2:
-		return fmt.Sprintf("only 1 of the %d clusters holds rows: the indices need at least 2", k)
+		return fmt.Sprintf("only 1 of the %d clusters holds tiles: the indices need at least 2", k)
 	case m == n:
-		return "every cluster is a single row"
+		return "every cluster is a single tile"
 	}
 	return ""
 }
@@ -236,7 +245,7 @@ func silhouettes(ctx context.Context, data Data, a Assigner, labels [][]int32, o
 				}
 			}
 			if why := omitted(m, n, s.K); why != "" {
-				s.SilhouetteOmitted = fmt.Sprintf("the sample of %d rows: %s", n, why)
+				s.SilhouetteOmitted = fmt.Sprintf("the sample of %d tiles: %s", n, why)
 				continue
 			}
 		}
@@ -267,7 +276,7 @@ func silhouettes(ctx context.Context, data Data, a Assigner, labels [][]int32, o
 		}
 		for w, l := range which[:b] {
 			s := &out[l]
-			s.SilhouetteRows = rows
+			s.SilhouetteRows = slices.Clone(rows)
 			s.RowSilhouette = silhouetteSamples(sums[w], sub[w], ks[w])
 			s.Silhouette, s.ClusterSilhouette = silhouetteMeans(s.RowSilhouette, sub[w], ks[w])
 		}
@@ -509,49 +518,4 @@ func calinskiHarabasz(nRows int, cs *clusterSums, m int) float64 {
 	r.Quo(r, within.Mul(within, big.NewRat(int64(m-1), 1)))
 	f, _ := r.Float64()
 	return f
-}
-
-// Recommend picks a k from the Scores of one data set's clusterings (one
-// per k, as Score returns them for a sweep): the k with the highest mean
-// silhouette, ties to the smaller k (the rule of scikit-learn's example
-// "Selecting the number of clusters with silhouette analysis" and
-// clustimage's default); when no clustering has a silhouette, the k with
-// the lowest Davies-Bouldin index. It returns 0 when no clustering has
-// either, and in rule, for a person, the rule that chose and the winning
-// value, e.g. "the highest mean silhouette (0.1234)", or why there is no
-// k.
-func Recommend(scores []Scores) (k int, rule string) {
-	var sil, db []Scores
-	for _, s := range scores {
-		if s.Omitted != "" {
-			continue
-		}
-		db = append(db, s)
-		if s.SilhouetteOmitted == "" {
-			sil = append(sil, s)
-		}
-	}
-	best := func(ss []Scores, better func(a, b Scores) bool) Scores {
-		slices.SortStableFunc(ss, func(a, b Scores) int { return cmp.Compare(a.K, b.K) })
-		w := ss[0]
-		for _, s := range ss[1:] {
-			if better(s, w) {
-				w = s
-			}
-		}
-		return w
-	}
-	switch {
-	case len(sil) > 0:
-		w := best(sil, func(a, b Scores) bool { return a.Silhouette > b.Silhouette })
-		return w.K, fmt.Sprintf("the highest mean silhouette (%.4f)", w.Silhouette)
-	case len(db) > 0:
-		w := best(db, func(a, b Scores) bool { return a.DaviesBouldin < b.DaviesBouldin })
-		return w.K, fmt.Sprintf("the lowest Davies-Bouldin index (%.4f; no silhouette)", w.DaviesBouldin)
-	}
-	why := make([]string, len(scores))
-	for i, s := range scores {
-		why[i] = fmt.Sprintf("k=%d: %s", s.K, s.Omitted)
-	}
-	return 0, "no k has the indices (" + strings.Join(why, "; ") + ")"
 }

@@ -92,8 +92,8 @@ func TestScoreOmitted(t *testing.T) {
 	}{
 		{"k = 1", scoreData, one, 1, "a single cluster (k = 1)"},
 		{"one cluster holds rows", scoreData, one, 3, "only 1 of the 3 clusters"},
-		{"every row its own cluster", scoreData, own, n, "every cluster is a single row"},
-		{"fewer distinct rows", dup, []int32{0, 0, 1, 2, 3, 3, 0, 1}, 5, "only 4 distinct rows, fewer than k=5"},
+		{"every row its own cluster", scoreData, own, n, "every cluster is a single tile"},
+		{"fewer distinct rows", dup, []int32{0, 0, 1, 2, 3, 3, 0, 1}, 5, "only 4 distinct tiles, fewer than k=5"},
 		{"one row", kmeans.Data{N: 1, D: 1, X: []uint8{7}}, []int32{0}, 1, "a single cluster (k = 1)"},
 	} {
 		for _, a := range []kmeans.Assigner{nil, cpu.New(c.data, cpu.Options{})} {
@@ -184,9 +184,17 @@ func TestScoreSample(t *testing.T) {
 			t.Errorf("k=%d: Davies-Bouldin of the sample, not of every row", ks[l])
 		}
 	}
+	// Each Scores holds its own copy of the rows.
+	s[1].SilhouetteRows[0] = -1
+	if s[0].SilhouetteRows[0] == -1 || s[2].SilhouetteRows[0] == -1 {
+		t.Error("the Scores share one slice of rows")
+	}
 	again, _ := kmeans.Score(context.Background(), data, nil, labels, ks, kmeans.ScoreOptions{SampleSize: 40, Rand: rand.New(rand.NewPCG(1, 2))})
 	if !slices.Equal(again[0].SilhouetteRows, rows) {
 		t.Error("the same seed drew another sample")
+	}
+	if _, err := kmeans.Score(context.Background(), data, nil, labels, ks, kmeans.ScoreOptions{SampleSize: -5}); err == nil || !strings.Contains(err.Error(), "sample size -5") {
+		t.Errorf("a negative sample size: %v", err)
 	}
 	// Cluster 1 holds a single row, which the sample of 3 misses.
 	opts = kmeans.ScoreOptions{SampleSize: 3, Rand: rand.New(rand.NewPCG(3, 4))}
@@ -203,31 +211,73 @@ func TestScoreSample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s[0].Omitted != "" || !strings.Contains(s[0].SilhouetteOmitted, "the sample of 3 rows") {
+	if s[0].Omitted != "" || !strings.Contains(s[0].SilhouetteOmitted, "the sample of 3 tiles") {
 		t.Errorf("%+v", s[0])
 	}
 }
 
-// TestRecommend: the highest silhouette wins, ties to the smaller k;
-// without silhouettes the lowest Davies-Bouldin; no k without indices.
+// TestRecommend: the highest silhouette wins, ties to the smaller k, and
+// the structure is Kaufman and Rousseeuw's reading of it; without
+// silhouettes the lowest Davies-Bouldin; each index's own best k; the
+// knee of the inertias; no k without indices, or without scores.
 func TestRecommend(t *testing.T) {
 	s := []kmeans.Scores{
-		{K: 4, Silhouette: 0.3, DaviesBouldin: 1.0},
-		{K: 2, Silhouette: 0.5, DaviesBouldin: 2.0},
-		{K: 3, Silhouette: 0.5, DaviesBouldin: 0.5},
+		{K: 4, Silhouette: 0.3, DaviesBouldin: 1.0, CalinskiHarabasz: 9},
+		{K: 2, Silhouette: 0.5, DaviesBouldin: 2.0, CalinskiHarabasz: 1},
+		{K: 3, Silhouette: 0.5, DaviesBouldin: 0.5, CalinskiHarabasz: 9},
 		{K: 1, Omitted: "k = 1"},
 	}
-	if k, rule := kmeans.Recommend(s); k != 2 || !strings.Contains(rule, "highest mean silhouette (0.5000)") {
-		t.Errorf("%d %q", k, rule)
+	inertia := []float64{10, 100, 20, 400}
+	want := kmeans.Recommendation{K: 2, Index: "silhouette", Value: 0.5, Structure: "weak",
+		BestSilhouette: 2, BestDaviesBouldin: 3, BestCalinskiHarabasz: 3, Knee: 2}
+	if r := kmeans.Recommend(s, inertia); r != want {
+		t.Errorf("%+v, want %+v", r, want)
+	}
+	if r := kmeans.Recommend(s, nil); r.Knee != 0 || r.K != 2 {
+		t.Errorf("no inertias: %+v", r)
+	}
+	for v, want := range map[float64]string{0.9: "strong", 0.7: "reasonable", 0.51: "reasonable", 0.5: "weak", 0.26: "weak", 0.25: "none", 0.0065: "none", -0.2: "none"} {
+		if r := kmeans.Recommend([]kmeans.Scores{{K: 2, Silhouette: v}}, nil); r.Structure != want {
+			t.Errorf("silhouette %v: %q, want %q", v, r.Structure, want)
+		}
 	}
 	for i := range s {
 		s[i].SilhouetteOmitted = "off"
 	}
-	if k, rule := kmeans.Recommend(s); k != 3 || !strings.Contains(rule, "lowest Davies-Bouldin") {
-		t.Errorf("%d %q", k, rule)
+	if r := kmeans.Recommend(s, nil); r.K != 3 || r.Index != "davies_bouldin" || r.Value != 0.5 || r.Structure != "" || r.BestSilhouette != 0 {
+		t.Errorf("no silhouette: %+v", r)
 	}
-	if k, rule := kmeans.Recommend(s[3:]); k != 0 || !strings.Contains(rule, "(k=1: k = 1)") {
-		t.Errorf("%d %q", k, rule)
+	if r := kmeans.Recommend(s[3:], nil); r.K != 0 || r.Index != "" || !strings.Contains(r.Why, "(k=1: k = 1)") {
+		t.Errorf("no indices: %+v", r)
+	}
+	if r := kmeans.Recommend(nil, nil); r.K != 0 || r.Why != "no clusterings were scored" {
+		t.Errorf("nothing: %+v", r)
+	}
+}
+
+// TestKneedle: the knee of a few curves as the kneed package finds it
+// (curve="convex", direction="decreasing", S=1; the values below are what
+// its algorithm gives), none for a straight line or too few points.
+func TestKneedle(t *testing.T) {
+	for _, c := range []struct {
+		ks   []int
+		y    []float64
+		knee int // 0: none
+	}{
+		{[]int{2, 3, 4, 5, 6, 7}, []float64{100, 20, 10, 8, 7, 6.5}, 3},
+		{[]int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, []float64{10, 5, 3, 2.5, 2.2, 2.0, 1.9, 1.85, 1.8, 1.78}, 3},
+		{[]int{3, 4, 5, 6, 7}, []float64{10263696206, 9531839876, 9030664961, 8609537233, 8363373636}, 0},
+		{[]int{1, 2, 3, 4}, []float64{4, 3, 2, 1}, 0},
+		{[]int{2, 3}, []float64{4, 1}, 0},
+	} {
+		i, ok := kmeans.Kneedle(c.ks, c.y)
+		got := 0
+		if ok {
+			got = c.ks[i]
+		}
+		if got != c.knee {
+			t.Errorf("%v: knee %d, want %d", c.y, got, c.knee)
+		}
 	}
 }
 

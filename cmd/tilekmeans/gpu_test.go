@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -100,6 +102,53 @@ func TestGPUColourAndNonSquareMatchCPU(t *testing.T) {
 				sameResults(t, out, ref)
 			})
 		}
+	}
+}
+
+// TestGPUWideSamplesMatchCPU: 8 images of 260x260 (67,600 features, whose
+// squared distances pass 2^32: 4 black, 4 white, each with a little
+// noise) give on the GPU, with -verify, the CPU's silhouette and bytes;
+// and on a software renderer the run says, before the pairwise pass, that
+// it may take long.
+func TestGPUWideSamplesMatchCPU(t *testing.T) {
+	dir := t.TempDir()
+	imgs := filepath.Join(dir, "images")
+	if err := os.Mkdir(imgs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(260, 8))
+	for i := range 8 {
+		img := image.NewGray(image.Rect(0, 0, 260, 260))
+		for p := range img.Pix {
+			img.Pix[p] = uint8(255 * (i % 2))
+			if rng.IntN(50) == 0 {
+				img.Pix[p] = uint8(rng.IntN(256))
+			}
+		}
+		writeFile(t, imgs, fmt.Sprintf("i%d.png", i), encodeImage(t, "i.png", img))
+	}
+	args := []string{"run", "-images", imgs, "-resize", "260x260", "-k", "2,3", "-silhouette", "exact"}
+	ref := filepath.Join(dir, "cpu")
+	if code, _, stderr := runCLI(t, append(args, "-q", "-backend", "cpu", "-out", ref)...); code != exitOK {
+		t.Fatal(stderr)
+	}
+	for _, kind := range gputest.Contexts(t) {
+		t.Run(kind, func(t *testing.T) {
+			out := filepath.Join(dir, kind)
+			code, _, stderr := runCLI(t, append(args, "-backend", "gpu", "-context", kind, "-verify", "-out", out)...)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			s := readSummary(t, out)
+			if ind := s["indices"].(map[string]any); ind["backend"] != "gpu" {
+				t.Errorf("indices %v", ind)
+			}
+			software := strings.Contains(stderr, "a software renderer that runs the shaders on the CPU")
+			if llvmpipe := strings.Contains(s["renderer"].(string), "llvmpipe"); software != llvmpipe {
+				t.Errorf("renderer %v; stderr %q", s["renderer"], stderr)
+			}
+			sameResults(t, out, ref)
+		})
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,14 +32,21 @@ const (
 )
 
 // exactPairWork bounds the exact silhouette under -silhouette auto: the
-// pairwise pass multiplies n(n-1)/2 x D pairs of bytes; up to 2^39 (5.5e11:
-// 56,100 USPS tiles of 256 features are 4.0e11) it is exact, which takes
-// seconds on a few AVX-512 cores (BENCHMARKS.md). Beyond, it takes a
-// seeded sample of the most tiles within the bound (65,536 at D = 256),
-// whose mean silhouette is within about ±0.002 of the exact one (the
-// standard error of a mean of 65,536 values spread at most ~0.3), plenty
-// to rank the ks, so that no run spends minutes on its indices.
-const exactPairWork = 1 << 39
+// pairwise pass multiplies n(n-1)/2 x D pairs of bytes, and up to 2^40
+// (1.1e12: 56,100 USPS tiles of 256 features are 4.0e11) it is exact,
+// which takes seconds on a few AVX-512 VNNI cores, wide tiles (beyond 4,096
+// features, in chunks) at most 3 times as long per pair of bytes
+// (BENCHMARKS.md). Beyond, it takes a seeded sample of the most tiles
+// within sampledPairWork, half of it (65,536 at D = 256), so that a sample
+// always saves at least half the work (a few tiles past the bound never
+// trade exactness for a few per cent); its mean silhouette is within about
+// ±0.002 of the exact one (the standard error of a mean of 65,536 values
+// spread at most ~0.3), plenty to rank the ks, so that no run spends
+// minutes on its indices.
+const (
+	exactPairWork   = 1 << 40
+	sampledPairWork = exactPairWork / 2
+)
 
 // silhouetteFlag is -silhouette: auto, exact, sample:N or off.
 type silhouetteFlag struct {
@@ -79,32 +87,41 @@ func (f *silhouetteFlag) UnmarshalText(b []byte) error {
 }
 
 // sampleSize returns how many of n tiles of d features the silhouette
-// scores (n: all of them, exactly; 0: none), and how, for a person.
+// scores (n: all of them, exactly; 0: none), and how, for a person ("" when
+// none).
 func (f silhouetteFlag) sampleSize(n, d int) (size int, how string) {
+	all := fmt.Sprintf("exact over all %d tiles", n)
+	if n == 1 {
+		all = "exact over the one tile"
+	}
 	switch f.mode {
 	case silhouetteOff:
-		return 0, "off (-silhouette off)"
+		return 0, ""
 	case silhouetteExact:
-		return n, fmt.Sprintf("exact over all %d tiles", n)
+		return n, all
 	case silhouetteSample:
 		if f.n >= n {
-			return n, fmt.Sprintf("exact over all %d tiles (-silhouette %s asks for at least as many)", n, f)
+			return n, fmt.Sprintf("%s (-silhouette %s asks for at least as many)", all, f)
 		}
 		return f.n, fmt.Sprintf("a seeded sample of %d of the %d tiles (-silhouette %s)", f.n, n, f)
 	}
-	m := maxExactTiles(d)
-	if n <= m {
-		return n, fmt.Sprintf("exact over all %d tiles", n)
+	if work := pairWork(n, d); work > exactPairWork {
+		m := maxTiles(d, sampledPairWork)
+		return m, fmt.Sprintf("a seeded sample of %d of the %d tiles (-silhouette auto: exact over all of them would multiply %.2g pairs of bytes, more than the bound of %.2g)",
+			m, n, work, float64(exactPairWork))
 	}
-	return m, fmt.Sprintf("a seeded sample of %d of the %d tiles (-silhouette auto: exact over all of them would multiply %.2g pairs of bytes, more than the bound of %.2g)",
-		m, n, float64(n)*float64(n-1)/2*float64(d), float64(exactPairWork))
+	return n, all
 }
 
-// maxExactTiles is the most tiles of d features whose pairs are within
-// exactPairWork: the largest m with m(m-1)/2 * d <= exactPairWork.
-func maxExactTiles(d int) int {
-	m := int((1 + math.Sqrt(1+8*float64(exactPairWork)/float64(d))) / 2)
-	for m > 2 && m*(m-1)/2*d > exactPairWork {
+// pairWork is the pairwise pass's work on n tiles of d features: n(n-1)/2
+// x d pairs of bytes.
+func pairWork(n, d int) float64 { return float64(n) * float64(n-1) / 2 * float64(d) }
+
+// maxTiles is the most tiles of d features whose pairs are within work:
+// the largest m with m(m-1)/2 * d <= work (at least 2).
+func maxTiles(d int, work float64) int {
+	m := int((1 + math.Sqrt(1+8*work/float64(d))) / 2)
+	for m > 2 && pairWork(m, d) > work {
 		m--
 	}
 	return max(m, 2)
@@ -114,26 +131,23 @@ func maxExactTiles(d int) int {
 type runIndices struct {
 	scores  []kmeans.Scores // in the order of the runs
 	mode    string          // exact, sample or off
-	how     string          // for a person: "exact over all 5610 tiles", ...
+	how     string          // for a person: "exact over all 5610 tiles", ...; "" when off
 	tiles   int             // tiles the silhouette scored
 	backend string          // where the pairwise pass ran
 	seconds float64
 	verify  *sumsStats // with -verify on the GPU
 	gpuNote string     // why the GPU did not compute the sums, when it was asked to
-	best    bestKs
-	knee    int // the Kneedle knee of the inertia; 0: none
-	rec     int // the recommended k; 0: none
-	rule    string
+	rec     kmeans.Recommendation
+	// cautions say when not to trust rec as it stands (see cautions).
+	cautions []string
 }
-
-// bestKs are each index's best k (0: no k has it).
-type bestKs struct{ silhouette, daviesBouldin, calinskiHarabasz int }
 
 // computeIndices scores the runs' clusterings in one pass over the pairs,
 // on the GPU when the run's backend is one that offers the pairwise pass
 // (the CPU otherwise, and also when the GPU fails under -backend auto),
-// and picks the recommended k.
-func computeIndices(ctx context.Context, o *runOptions, data kmeans.Data, be *backend, runs []kRun) (*runIndices, error) {
+// and picks the recommended k. A pass that takes a while says so on logw
+// first.
+func computeIndices(ctx context.Context, o *runOptions, data kmeans.Data, be *backend, runs []kRun, logw io.Writer) (*runIndices, error) {
 	start := time.Now()
 	ri := &runIndices{mode: silhouetteExact}
 	size, how := o.silhouette.sampleSize(data.N, data.D)
@@ -147,8 +161,9 @@ func computeIndices(ctx context.Context, o *runOptions, data kmeans.Data, be *ba
 	}
 	labels := make([][]int32, len(runs))
 	ks := make([]int, len(runs))
+	inertia := make([]float64, len(runs))
 	for i, r := range runs {
-		labels[i], ks[i] = r.res.Labels, r.res.K
+		labels[i], ks[i], inertia[i] = r.res.Labels, r.res.K, r.res.Inertia
 	}
 	var a kmeans.Assigner = be.cpu
 	ri.backend = backendCPU
@@ -157,6 +172,14 @@ func computeIndices(ctx context.Context, o *runOptions, data kmeans.Data, be *ba
 		if o.verify {
 			ri.verify = &sumsStats{}
 			a = &verifiedSums{Assigner: be.assigner, ref: be.cpu, stats: ri.verify}
+		}
+	}
+	if size > 0 {
+		if ri.backend == backendGPU && be.gpu.info.Software {
+			fmt.Fprintf(logw, "tilekmeans: note: the silhouette's pairwise pass runs on %s, a software renderer that runs the shaders on the CPU, far slower than -backend cpu (the same results): %.2g pairs of bytes may take minutes\n",
+				be.gpu.info.Renderer, pairWork(size, data.D))
+		} else if pairWork(size, data.D) >= slowPairWork {
+			fmt.Fprintf(logw, "tilekmeans: indices: the silhouette, %s, on the %s: %.2g pairs of bytes\n", how, ri.backend, pairWork(size, data.D))
 		}
 	}
 	scores, err := kmeans.Score(ctx, data, a, labels, ks, opts)
@@ -174,143 +197,125 @@ func computeIndices(ctx context.Context, o *runOptions, data kmeans.Data, be *ba
 		return nil, fmt.Errorf("indices: %w", err)
 	}
 	ri.scores = scores
-	ri.best = bestOf(scores)
-	ri.rec, ri.rule = kmeans.Recommend(scores)
-	inertia := make([]float64, len(runs))
-	for i, r := range runs {
-		inertia[i] = r.res.Inertia
-	}
-	if i, ok := kneedle(ks, inertia); ok {
-		ri.knee = ks[i]
-	}
+	ri.rec = kmeans.Recommend(scores, inertia)
+	ri.cautions = cautions(o, ri.rec, scores, inertia)
 	ri.seconds = time.Since(start).Seconds()
 	return ri, nil
 }
 
-// bestOf returns each index's best k among the scores that have it: the
-// highest silhouette and Calinski-Harabasz, the lowest Davies-Bouldin
-// (ties to the smaller k).
-func bestOf(scores []kmeans.Scores) bestKs {
-	var b bestKs
-	var sil, db, ch kmeans.Scores
-	for _, s := range scores {
-		if s.Omitted != "" {
-			continue
-		}
-		better := func(cur int, curV, v float64, higher bool) bool {
-			return cur == 0 || (higher && v > curV) || (!higher && v < curV) || v == curV && s.K < cur
-		}
-		if s.SilhouetteOmitted == "" && better(b.silhouette, sil.Silhouette, s.Silhouette, true) {
-			b.silhouette, sil = s.K, s
-		}
-		if better(b.daviesBouldin, db.DaviesBouldin, s.DaviesBouldin, false) {
-			b.daviesBouldin, db = s.K, s
-		}
-		if better(b.calinskiHarabasz, ch.CalinskiHarabasz, s.CalinskiHarabasz, true) {
-			b.calinskiHarabasz, ch = s.K, s
-		}
-	}
-	return b
-}
+// slowPairWork is the pairwise pass's work (pairs of bytes) from which
+// computeIndices says that it is computing: a second or more on a few
+// cores.
+const slowPairWork = 1 << 37
 
-// kneedle returns the index of the knee of a decreasing convex curve (the
-// inertia against k) by Kneedle (Satopaa, Albrecht, Irwin and Raghavan,
-// 2011) as the kneed package computes it offline with sensitivity S = 1,
-// which Yellowbrick's KElbowVisualizer uses: x and y normalised to 0..1,
-// y flipped to 1 - y, the difference curve d = y - x; the knee is the
-// first local maximum of d after which d falls below its value minus S
-// times the mean step of x before d rises to another local maximum. It
-// needs xs ascending and at least 3 points; ok is false when there is no
-// knee.
-func kneedle(xs []int, ys []float64) (knee int, ok bool) {
-	n := len(xs)
-	if n < 3 || len(ys) != n {
-		return 0, false
+// cautions say when not to trust a recommendation as it stands, one
+// sentence each: a mean silhouette that shows weak or no structure
+// (Kaufman and Rousseeuw's reading), a k at the edge of the ks tried, one
+// start per k, and inertias that prove a run stopped in a poor local
+// minimum. scores and inertia are in the order of the runs (ascending k).
+func cautions(o *runOptions, rec kmeans.Recommendation, scores []kmeans.Scores, inertia []float64) []string {
+	if rec.K == 0 {
+		return nil
 	}
-	norm := func(v []float64) []float64 {
-		lo, hi := v[0], v[0]
-		for _, x := range v {
-			lo, hi = min(lo, x), max(hi, x)
+	var c []string
+	switch rec.Structure {
+	case "none":
+		c = append(c, fmt.Sprintf("the best mean silhouette, %.4f, is 0.25 or below: no substantial cluster structure at any k tried (Kaufman and Rousseeuw), so the tiles may not form clusters at all", rec.Value))
+	case "weak":
+		c = append(c, fmt.Sprintf("the best mean silhouette, %.4f, is 0.50 or below: a weak structure, which could be artificial (Kaufman and Rousseeuw)", rec.Value))
+	}
+	if rec.Index == "davies_bouldin" {
+		c = append(c, "Davies-Bouldin has no scale that says whether there are clusters at all; the silhouette has (-silhouette auto)")
+	}
+	var scored []int
+	for _, s := range scores {
+		if s.Omitted == "" {
+			scored = append(scored, s.K)
 		}
-		out := make([]float64, len(v))
-		for i, x := range v {
-			if hi > lo {
-				out[i] = (x - lo) / (hi - lo)
-			}
+	}
+	lo, hi := slices.Min(scored), slices.Max(scored)
+	switch {
+	case lo == hi:
+		c = append(c, fmt.Sprintf("k = %d is the only k with the indices: nothing to compare it with; sweep a range (say -k 2-%d)", rec.K, max(10, 2*rec.K)))
+	case rec.K == hi:
+		c = append(c, fmt.Sprintf("k = %d is the largest k tried: a larger k may score better; widen -k (say -k %d-%d)", rec.K, lo, 2*hi))
+	case rec.K == lo && lo > 2:
+		c = append(c, fmt.Sprintf("k = %d is the smallest k tried: a smaller k may score better; widen -k (say -k 2-%d)", rec.K, hi))
+	}
+	if o.nInit == 1 && o.init.rows == nil {
+		if o.init.method == kmeans.InitKMeansPP {
+			c = append(c, "each k had a single start (-n-init 1): k-means can stop in a poor local minimum, so that the ks are ranked by their starts' luck as much as by the tiles; for a verdict to rely on, rerun with -n-init 10")
+		} else {
+			c = append(c, "each k had a single start from random tiles (-init random -n-init 1, the notebook's job): k-means can stop in a poor local minimum, so that the ks are ranked by their starts' luck as much as by the tiles; for a verdict to rely on, rerun with -init kmeans++ -n-init 10 (scikit-learn 1.2's KMeans defaults)")
 		}
-		return out
 	}
-	x := make([]float64, n)
-	for i, v := range xs {
-		x[i] = float64(v)
-	}
-	xn, yn := norm(x), norm(ys)
-	d := make([]float64, n)
-	for i := range d {
-		d[i] = (1 - yn[i]) - xn[i]
-	}
-	step := (xn[n-1] - xn[0]) / float64(n-1) // mean of diff(x)
-	isMax := func(i int) bool { return i > 0 && i < n-1 && d[i] > d[i-1] && d[i] > d[i+1] }
-	isMin := func(i int) bool { return i > 0 && i < n-1 && d[i] < d[i-1] && d[i] < d[i+1] }
-	first := -1
-	for i := range n {
-		if isMax(i) {
-			first = i
+	// The best inertia never rises with k: a k whose run ends above a
+	// smaller k's stopped in a poor local minimum.
+	best := 0
+	for i := 1; i < len(inertia); i++ {
+		if inertia[i] > inertia[best] {
+			c = append(c, fmt.Sprintf("the inertia at k = %d (%.4g) is above that at k = %d (%.4g), which only a poor local minimum gives: the run of k = %d is not the best clustering of that k",
+				scores[i].K, inertia[i], scores[best].K, inertia[best], scores[i].K))
 			break
 		}
-	}
-	if first < 0 {
-		return 0, false
-	}
-	threshold, at := 0.0, first
-	for i := first; i < n-1; i++ {
-		if isMax(i) {
-			threshold, at = d[i]-step, i
-		}
-		if isMin(i) {
-			threshold = 0
-		}
-		if d[i+1] < threshold {
-			return at, true
+		if inertia[i] < inertia[best] {
+			best = i
 		}
 	}
-	return 0, false
+	return c
 }
 
-// line is the one line after the sweep that names the recommended k.
+// rule is the rule that chose the recommended k with the index's value
+// (summary.json's recommended_rule), or why there is no recommended k.
+func (ri *runIndices) rule() string {
+	switch ri.rec.Index {
+	case "silhouette":
+		return fmt.Sprintf("the highest mean silhouette (%.4f, %s)", ri.rec.Value, ri.how)
+	case "davies_bouldin":
+		why := "no k has a silhouette"
+		if ri.mode == silhouetteOff {
+			why = "no silhouette: -silhouette off"
+		}
+		return fmt.Sprintf("the lowest Davies-Bouldin index (%.4f; %s)", ri.rec.Value, why)
+	}
+	return ri.rec.Why
+}
+
+// verdict is the recommended k, its rule and the other indices' opinions,
+// for a person (the report's line).
+func (ri *runIndices) verdict() string {
+	if ri.rec.K == 0 {
+		return "no recommended k: " + ri.rec.Why
+	}
+	var others []string
+	for _, o := range []struct {
+		index string
+		k     int
+		what  string
+	}{
+		{"silhouette", ri.rec.BestSilhouette, "highest mean silhouette"},
+		{"davies_bouldin", ri.rec.BestDaviesBouldin, "lowest Davies-Bouldin"},
+		{"", ri.rec.BestCalinskiHarabasz, "highest Calinski-Harabasz"},
+		{"", ri.rec.Knee, "Kneedle knee of the inertia"},
+	} {
+		if o.k > 0 && o.index != ri.rec.Index {
+			others = append(others, fmt.Sprintf("%s k = %d", o.what, o.k))
+		}
+	}
+	v := fmt.Sprintf("recommended k = %d: %s", ri.rec.K, ri.rule())
+	if len(others) > 0 {
+		v += "; " + strings.Join(others, ", ")
+	}
+	return v
+}
+
+// line is the one line after the sweep that names the recommended k, its
+// rule, the other opinions and the cautions.
 func (ri *runIndices) line() string {
-	if ri.rec == 0 {
-		return "no recommended k: " + ri.ruleText()
+	if len(ri.cautions) == 0 {
+		return ri.verdict()
 	}
-	return fmt.Sprintf("recommended k = %d: %s", ri.rec, ri.ruleText())
-}
-
-// ruleText is the rule that chose the recommended k with the index's value
-// and the other indices' opinions (summary.json's recommended_rule), or why
-// there is no recommended k.
-func (ri *runIndices) ruleText() string {
-	if ri.rec == 0 {
-		return ri.rule
-	}
-	var b strings.Builder
-	b.WriteString(ri.rule)
-	if ri.mode != silhouetteOff && strings.Contains(ri.rule, "silhouette") {
-		fmt.Fprintf(&b, ", %s", ri.how)
-	}
-	var second []string
-	if ri.knee > 0 {
-		second = append(second, fmt.Sprintf("Kneedle knee of the inertia k = %d", ri.knee))
-	}
-	if ri.best.daviesBouldin > 0 {
-		second = append(second, fmt.Sprintf("lowest Davies-Bouldin k = %d", ri.best.daviesBouldin))
-	}
-	if ri.best.calinskiHarabasz > 0 {
-		second = append(second, fmt.Sprintf("highest Calinski-Harabasz k = %d", ri.best.calinskiHarabasz))
-	}
-	if len(second) > 0 {
-		fmt.Fprintf(&b, "; %s", strings.Join(second, ", "))
-	}
-	return b.String()
+	return ri.verdict() + "; but " + strings.Join(ri.cautions, "; ")
 }
 
 // print writes the recommended k and, when verbose, the indices of each k
@@ -346,21 +351,32 @@ type indexEntry struct {
 }
 
 // indicesSummary is summary.json's "indices": how the silhouette was
-// computed and each index's best k.
+// computed, what chose the recommended k, each index's best k and the
+// cautions.
 type indicesSummary struct {
 	// Seconds is the time the indices took (first: not the last line of
 	// the block, which tests drop as a timing).
 	Seconds float64 `json:"seconds"`
 	// Silhouette is exact, sample or off; SilhouetteTiles the tiles it
-	// scored and SilhouetteHow the same for a person.
-	Silhouette      string     `json:"silhouette"`
-	SilhouetteTiles int        `json:"silhouette_tiles"`
-	SilhouetteHow   string     `json:"silhouette_how"`
-	Backend         string     `json:"backend"` // where the pairwise pass ran
-	GPUNote         string     `json:"gpu_note,omitempty"`
-	BestK           bestKEntry `json:"best_k"`
-	InertiaKnee     *int       `json:"inertia_knee"` // null: no knee
-	Verify          *sumsStats `json:"verify,omitempty"`
+	// scored and SilhouetteHow the same for a person ("" when off).
+	Silhouette      string `json:"silhouette"`
+	SilhouetteTiles int    `json:"silhouette_tiles"`
+	SilhouetteHow   string `json:"silhouette_how,omitempty"`
+	Backend         string `json:"backend"` // where the pairwise pass ran
+	GPUNote         string `json:"gpu_note,omitempty"`
+	// RecommendedBy is the index that chose recommended_k (silhouette or
+	// davies_bouldin; null: none), RecommendedValue its value there, and
+	// Structure Kaufman and Rousseeuw's reading of that silhouette
+	// (strong, reasonable, weak, none; null when the silhouette did not
+	// choose).
+	RecommendedBy    *string    `json:"recommended_by"`
+	RecommendedValue *float64   `json:"recommended_value"`
+	Structure        *string    `json:"structure"`
+	BestK            bestKEntry `json:"best_k"`
+	InertiaKnee      *int       `json:"inertia_knee"` // null: no knee
+	// Cautions say when not to trust recommended_k as it stands.
+	Cautions []string   `json:"cautions"`
+	Verify   *sumsStats `json:"verify,omitempty"`
 }
 
 // bestKEntry is each index's best k (null: no k has it).
@@ -381,12 +397,26 @@ func (ri *runIndices) addTo(s *summary) {
 		}
 		return &k
 	}
+	str := func(v string) *string {
+		if v == "" {
+			return nil
+		}
+		return &v
+	}
+	rec := ri.rec
 	s.Indices = &indicesSummary{
 		Silhouette: ri.mode, SilhouetteTiles: ri.tiles, SilhouetteHow: ri.how, Backend: ri.backend, GPUNote: ri.gpuNote,
-		BestK:       bestKEntry{ptr(ri.best.silhouette), ptr(ri.best.daviesBouldin), ptr(ri.best.calinskiHarabasz)},
-		InertiaKnee: ptr(ri.knee), Verify: ri.verify, Seconds: ri.seconds,
+		RecommendedBy: str(rec.Index), Structure: str(rec.Structure),
+		BestK:       bestKEntry{ptr(rec.BestSilhouette), ptr(rec.BestDaviesBouldin), ptr(rec.BestCalinskiHarabasz)},
+		InertiaKnee: ptr(rec.Knee), Cautions: ri.cautions, Verify: ri.verify, Seconds: ri.seconds,
 	}
-	s.RecommendedK, s.RecommendedRule = ptr(ri.rec), ri.ruleText()
+	if rec.K > 0 {
+		s.Indices.RecommendedValue = &rec.Value
+	}
+	if s.Indices.Cautions == nil {
+		s.Indices.Cautions = []string{}
+	}
+	s.RecommendedK, s.RecommendedRule = ptr(rec.K), ri.rule()
 	for i := range s.Runs {
 		sc := ri.scores[i]
 		e := &s.Runs[i].indexEntry
@@ -440,7 +470,7 @@ func (v *verifiedSums) SumDistances(ctx context.Context, rows []int32, labels []
 		}
 	}
 	if v.stats.Mismatches > 0 {
-		return fmt.Errorf("-verify: the GPU's sums of distances %w in %d of %d (largest relative difference %.3g)",
+		return fmt.Errorf("-verify: the GPU's pairwise pass %w: %d of its %d sums of distances are not the CPU's (largest relative difference %.3g)",
 			verify.ErrMismatch, v.stats.Mismatches, v.stats.Sums, v.stats.MaxRelDiff)
 	}
 	return nil
@@ -480,10 +510,7 @@ func (ri *runIndices) report() *htmlreport.Indices {
 	if ri == nil {
 		return nil
 	}
-	return &htmlreport.Indices{
-		Recommended: ri.rec, Line: ri.line(), How: ri.how, Knee: ri.knee,
-		BestSilhouette: ri.best.silhouette, BestDaviesBouldin: ri.best.daviesBouldin, BestCalinskiHarabasz: ri.best.calinskiHarabasz,
-	}
+	return &htmlreport.Indices{Rec: ri.rec, Line: ri.verdict(), How: ri.how, Cautions: ri.cautions}
 }
 
 // scoresOf returns the indices of the i-th run, or nil.
@@ -492,12 +519,4 @@ func (ri *runIndices) scoresOf(i int) *kmeans.Scores {
 		return nil
 	}
 	return &ri.scores[i]
-}
-
-// recommended is summary.json's recommended k, 0 for none.
-func (s summary) recommended() int {
-	if s.RecommendedK == nil {
-		return 0
-	}
-	return *s.RecommendedK
 }

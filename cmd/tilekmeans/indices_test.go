@@ -3,17 +3,19 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"html"
 	"image"
-	"image/png"
 	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
+	"github.com/tilekmeans/tilekmeans/kmeans"
 	"github.com/tilekmeans/tilekmeans/tiles"
 )
 
@@ -209,16 +211,7 @@ func TestIndicesLeftOut(t *testing.T) {
 				img.Pix[y*img.Stride+x] = uint8(levels[x/4] + y)
 			}
 		}
-		p := filepath.Join(dir, name)
-		f, err := os.Create(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		if err := png.Encode(f, img); err != nil {
-			t.Fatal(err)
-		}
-		return p
+		return writeFile(t, dir, name, encodeImage(t, name, img))
 	}
 	notes := func(args ...string) (map[float64]string, map[string]any) {
 		out := filepath.Join(dir, fmt.Sprint(len(args)))
@@ -239,7 +232,7 @@ func TestIndicesLeftOut(t *testing.T) {
 	}
 	// 3 distinct tiles among 4.
 	n, s := notes("-images", sheet("dup.png", 10, 200, 10, 90), "-k", "2,3,4")
-	if n[2] != "" || n[3] != "" || !strings.Contains(n[4], "only 3 distinct rows, fewer than k=4") {
+	if n[2] != "" || n[3] != "" || !strings.Contains(n[4], "only 3 distinct tiles, fewer than k=4") {
 		t.Errorf("notes %v", n)
 	}
 	if k := s["recommended_k"]; k != 2.0 && k != 3.0 {
@@ -247,7 +240,7 @@ func TestIndicesLeftOut(t *testing.T) {
 	}
 	// 4 distinct tiles, k = 4.
 	n, s = notes("-images", sheet("own.png", 10, 200, 50, 90), "-k", "1,4", "-silhouette", "exact")
-	if !strings.Contains(n[1], "k = 1") || !strings.Contains(n[4], "every cluster is a single row") {
+	if !strings.Contains(n[1], "k = 1") || !strings.Contains(n[4], "every cluster is a single tile") {
 		t.Errorf("notes %v", n)
 	}
 	if s["recommended_k"] != nil || !strings.Contains(s["recommended_rule"].(string), "k = 1") {
@@ -255,9 +248,10 @@ func TestIndicesLeftOut(t *testing.T) {
 	}
 }
 
-// TestKnownKinds: a sheet of 6 glyphs of the 10x16 font, each repeated 30
-// times with noise, gets k = 6 recommended from a sweep of 2..12.
-func TestKnownKinds(t *testing.T) {
+// sixGlyphs writes a sheet of 6 glyphs of the 10x16 font, each repeated
+// with noise (180 tiles of 10x16), as six.png in a temporary folder.
+func sixGlyphs(t *testing.T) string {
+	t.Helper()
 	font, err := tiles.Load([]string{sheet(t, "terminal10x16_gs_ro.png")}, tiles.Options{Grid: tiles.Grid{TileWidth: 10, TileHeight: 16}})
 	if err != nil {
 		t.Fatal(err)
@@ -280,56 +274,83 @@ func TestKnownKinds(t *testing.T) {
 			}
 		}
 	}
-	dir := t.TempDir()
-	p := filepath.Join(dir, "six.png")
-	f, err := os.Create(p)
+	return writeFile(t, t.TempDir(), "six.png", encodeImage(t, "six.png", img))
+}
+
+// readmeCommand returns the arguments of the README's command line that
+// begins with prefix (after "go run ./cmd/tilekmeans ").
+func readmeCommand(t *testing.T, prefix string) []string {
+	t.Helper()
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := png.Encode(f, img); err != nil {
-		t.Fatal(err)
+	for _, line := range strings.Split(string(readme), "\n") {
+		if args, ok := strings.CutPrefix(line, "go run ./cmd/tilekmeans "+prefix); ok {
+			return append(strings.Fields(prefix), strings.Fields(args)...)
+		}
 	}
-	f.Close()
-	out := filepath.Join(dir, "o")
-	code, _, stderr := runCLI(t, "run", "-images", p, "-tile", "10x16", "-k", "2-12", "-init", "kmeans++", "-n-init", "4", "-backend", "cpu", "-out", out)
+	t.Fatalf("README.md has no line go run ./cmd/tilekmeans %s...", prefix)
+	return nil
+}
+
+// TestKnownKinds: a sheet of 6 glyphs of the 10x16 font, each repeated 30
+// times with noise, gets k = 6 recommended from a sweep of 2..12 with the
+// flags README's "Which k?" names (k-means++ starts, 10 per k), for every
+// seed tried, with no caution about the starts; with the defaults (one
+// random start per k, the notebook's job) the recommendation line, summary
+// and report say that it rests on one start per k and name those flags.
+func TestKnownKinds(t *testing.T) {
+	p := sixGlyphs(t)
+	args := readmeCommand(t, "run -images six.png ")
+	if !slices.Contains(args, "-n-init") || !slices.Contains(args, "kmeans++") {
+		t.Fatalf("README's command %v does not name -init kmeans++ -n-init", args)
+	}
+	args[2] = p
+	for _, seed := range []string{"0", "1", "2"} {
+		out := filepath.Join(t.TempDir(), "o")
+		code, _, stderr := runCLI(t, append(args, "-seed", seed, "-backend", "cpu", "-out", out)...)
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		s := readSummary(t, out)
+		if s["recommended_k"] != 6.0 || !strings.Contains(stderr, "recommended k = 6: the highest mean silhouette") || strings.Contains(stderr, "single start") {
+			t.Errorf("seed %s: recommended k %v (%v); stderr %q", seed, s["recommended_k"], s["recommended_rule"], stderr)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "o")
+	code, _, stderr := runCLI(t, "run", "-images", p, "-tile", "10x16", "-k", "2-12", "-backend", "cpu", "-out", out)
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	s := readSummary(t, out)
-	if s["recommended_k"] != 6.0 || !strings.Contains(stderr, "recommended k = 6: the highest mean silhouette") {
-		t.Errorf("recommended k %v (%v); stderr %q", s["recommended_k"], s["recommended_rule"], stderr)
+	const starts = "each k had a single start from random tiles (-init random -n-init 1, the notebook's job)"
+	const rerun = "rerun with -init kmeans++ -n-init 10"
+	line := ""
+	for _, l := range strings.Split(stderr, "\n") {
+		if strings.HasPrefix(l, "tilekmeans: recommended k = ") {
+			line = l
+		}
 	}
-}
-
-// TestKneedle: the knee of a few curves as the kneed package finds it
-// (curve="convex", direction="decreasing", S=1; the values below are what
-// its algorithm gives), none for a straight line or too few points.
-func TestKneedle(t *testing.T) {
-	for _, c := range []struct {
-		ks   []int
-		y    []float64
-		knee int // 0: none
-	}{
-		{[]int{2, 3, 4, 5, 6, 7}, []float64{100, 20, 10, 8, 7, 6.5}, 3},
-		{[]int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, []float64{10, 5, 3, 2.5, 2.2, 2.0, 1.9, 1.85, 1.8, 1.78}, 3},
-		{[]int{3, 4, 5, 6, 7}, []float64{10263696206, 9531839876, 9030664961, 8609537233, 8363373636}, 0},
-		{[]int{1, 2, 3, 4}, []float64{4, 3, 2, 1}, 0},
-		{[]int{2, 3}, []float64{4, 1}, 0},
-	} {
-		i, ok := kneedle(c.ks, c.y)
-		got := 0
-		if ok {
-			got = c.ks[i]
-		}
-		if got != c.knee {
-			t.Errorf("%v: knee %d, want %d", c.y, got, c.knee)
-		}
+	if !strings.Contains(line, starts) || !strings.Contains(line, rerun) {
+		t.Errorf("the recommendation line does not say it rests on one random start per k: %q", line)
+	}
+	cautions := readSummary(t, out)["indices"].(map[string]any)["cautions"].([]any)
+	if !slices.ContainsFunc(cautions, func(c any) bool { return strings.HasPrefix(c.(string), starts) }) {
+		t.Errorf("summary.json's cautions %v", cautions)
+	}
+	page, err := os.ReadFile(filepath.Join(out, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := html.UnescapeString(string(page)); !strings.Contains(text, "Before taking it:") || !strings.Contains(text, "<li>"+starts) || !strings.Contains(text, rerun) {
+		t.Error("the report does not say that the verdict rests on one random start per k")
 	}
 }
 
 // TestSilhouetteAuto: -silhouette auto is exact within the bound (56,100
-// tiles of 256 features) and samples the most tiles within it beyond
-// (561,000: 65,536), saying so; the other modes do what they say.
+// tiles of 256 features, and 67,320, which a bound without slack would
+// sample to save 5%) and beyond it samples the most tiles within half the
+// bound (561,000: 65,536), saying so; the other modes do what they say.
 func TestSilhouetteAuto(t *testing.T) {
 	for _, c := range []struct {
 		flag   silhouetteFlag
@@ -338,22 +359,127 @@ func TestSilhouetteAuto(t *testing.T) {
 		inLine string
 	}{
 		{silhouetteFlag{}, 56100, 256, 56100, "exact over all 56100 tiles"},
+		{silhouetteFlag{}, 67320, 256, 67320, "exact over all 67320 tiles"},
+		{silhouetteFlag{}, 92682, 256, 92682, "exact over all 92682 tiles"},
+		{silhouetteFlag{}, 92683, 256, 65536, "a seeded sample of 65536 of the 92683 tiles (-silhouette auto"},
 		{silhouetteFlag{}, 561000, 256, 65536, "a seeded sample of 65536 of the 561000 tiles (-silhouette auto"},
-		{silhouetteFlag{}, 20000, 12288, maxExactTiles(12288), "a seeded sample of"},
+		{silhouetteFlag{}, 20000, 12288, maxTiles(12288, sampledPairWork), "a seeded sample of"},
+		{silhouetteFlag{}, 1, 256, 1, "exact over the one tile"},
 		{silhouetteFlag{mode: silhouetteExact}, 561000, 256, 561000, "exact over all 561000 tiles"},
 		{silhouetteFlag{mode: silhouetteSample, n: 100}, 5610, 256, 100, "a seeded sample of 100 of the 5610 tiles (-silhouette sample:100)"},
 		{silhouetteFlag{mode: silhouetteSample, n: 9000}, 5610, 256, 5610, "exact over all 5610 tiles"},
-		{silhouetteFlag{mode: silhouetteOff}, 5610, 256, 0, "off"},
+		{silhouetteFlag{mode: silhouetteOff}, 5610, 256, 0, ""},
 	} {
 		size, how := c.flag.sampleSize(c.n, c.d)
-		if size != c.size || !strings.Contains(how, c.inLine) {
+		if size != c.size || !strings.Contains(how, c.inLine) || c.inLine == "" && how != "" {
 			t.Errorf("%s, %d x %d: %d, %q; want %d, %q", c.flag, c.n, c.d, size, how, c.size, c.inLine)
 		}
 	}
 	for _, d := range []int{1, 256, 12288} {
-		m := maxExactTiles(d)
-		if m*(m-1)/2*d > exactPairWork || (m+1)*m/2*d <= exactPairWork {
-			t.Errorf("D=%d: %d tiles is not the most within the bound", d, m)
+		for _, work := range []float64{exactPairWork, sampledPairWork} {
+			m := maxTiles(d, work)
+			if pairWork(m, d) > work || pairWork(m+1, d) <= work {
+				t.Errorf("D=%d: %d tiles is not the most within %g", d, m, work)
+			}
 		}
+	}
+	// A sample always saves at least half the work.
+	if n := maxTiles(256, exactPairWork) + 1; pairWork(maxTiles(256, sampledPairWork), 256) > pairWork(n, 256)/2 {
+		t.Error("the sample just past the bound saves less than half")
+	}
+}
+
+// TestCautions: when not to trust the recommendation: no or weak structure
+// by Kaufman and Rousseeuw's reading, the chosen k at the edge of the ks
+// tried (not below 2) or alone, one start per k (with the flags that fix
+// it), an inertia that rises with k, and Davies-Bouldin's verdict; none
+// for a strong structure inside the range from many k-means++ starts.
+func TestCautions(t *testing.T) {
+	sweep := func(best int, value float64, ks ...int) ([]kmeans.Scores, []float64) {
+		var s []kmeans.Scores
+		var inertia []float64
+		for _, k := range ks {
+			v := value / 2
+			if k == best {
+				v = value
+			}
+			s = append(s, kmeans.Scores{K: k, Silhouette: v, DaviesBouldin: 1, CalinskiHarabasz: 1})
+			inertia = append(inertia, 1000/float64(k))
+		}
+		return s, inertia
+	}
+	good := &runOptions{nInit: 10, init: initFlag{method: kmeans.InitKMeansPP}}
+	for _, c := range []struct {
+		name    string
+		o       *runOptions
+		best    int
+		value   float64
+		ks      []int
+		rise    bool // the inertia of the last k above the first's
+		off     bool
+		want    []string
+		wantNot []string
+	}{
+		{"strong, inside, many starts", good, 5, 0.8, []int{3, 4, 5, 6, 7}, false, false, nil, nil},
+		{"no structure", good, 5, 0.0065, []int{3, 4, 5, 6, 7}, false, false, []string{"the best mean silhouette, 0.0065, is 0.25 or below: no substantial cluster structure"}, nil},
+		{"weak structure", good, 5, 0.4, []int{3, 4, 5, 6, 7}, false, false, []string{"0.50 or below: a weak structure, which could be artificial"}, nil},
+		{"largest k", good, 7, 0.8, []int{3, 4, 5, 6, 7}, false, false, []string{"k = 7 is the largest k tried: a larger k may score better; widen -k (say -k 3-14)"}, nil},
+		{"smallest k", good, 3, 0.8, []int{3, 4, 5, 6, 7}, false, false, []string{"k = 3 is the smallest k tried: a smaller k may score better; widen -k (say -k 2-7)"}, nil},
+		{"k = 2 is no edge", good, 2, 0.8, []int{2, 3, 4}, false, false, nil, nil},
+		{"one k", good, 5, 0.8, []int{5}, false, false, []string{"k = 5 is the only k with the indices"}, nil},
+		{"one random start", &runOptions{nInit: 1, init: initFlag{method: kmeans.InitRandom}}, 5, 0.8, []int{3, 4, 5, 6, 7}, false, false,
+			[]string{"each k had a single start from random tiles (-init random -n-init 1, the notebook's job)", "rerun with -init kmeans++ -n-init 10"}, nil},
+		{"one k-means++ start", &runOptions{nInit: 1, init: initFlag{method: kmeans.InitKMeansPP}}, 5, 0.8, []int{3, 4, 5, 6, 7}, false, false,
+			[]string{"each k had a single start (-n-init 1)", "rerun with -n-init 10"}, []string{"-init random"}},
+		{"inertia rises", good, 5, 0.8, []int{3, 4, 5, 6, 7}, true, false, []string{"the inertia at k = 7 (400) is above that at k = 6 (166.7), which only a poor local minimum gives"}, nil},
+		{"Davies-Bouldin", good, 5, 0.8, []int{3, 4, 5, 6, 7}, false, true, []string{"Davies-Bouldin has no scale"}, []string{"silhouette, "}},
+	} {
+		s, inertia := sweep(c.best, c.value, c.ks...)
+		if c.rise {
+			inertia[len(inertia)-1] = 400
+		}
+		if c.off {
+			for i := range s {
+				s[i].SilhouetteOmitted = "off"
+				s[i].DaviesBouldin = 2
+				if s[i].K == c.best {
+					s[i].DaviesBouldin = 1
+				}
+			}
+		}
+		got := strings.Join(cautions(c.o, kmeans.Recommend(s, inertia), s, inertia), "\n")
+		if c.want == nil && got != "" {
+			t.Errorf("%s: cautions %q", c.name, got)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: cautions %q lack %q", c.name, got, w)
+			}
+		}
+		for _, w := range c.wantNot {
+			if strings.Contains(got, w) {
+				t.Errorf("%s: cautions %q say %q", c.name, got, w)
+			}
+		}
+	}
+}
+
+// TestPureNoise: tiles of uniform noise get a recommended k whose line
+// says that there is no substantial structure.
+func TestPureNoise(t *testing.T) {
+	img := image.NewGray(image.Rect(0, 0, 16*20, 16*20))
+	rng := rand.New(rand.NewPCG(0, 0))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(rng.IntN(256))
+	}
+	p := writeFile(t, t.TempDir(), "noise.png", encodeImage(t, "noise.png", img))
+	out := filepath.Join(t.TempDir(), "o")
+	code, _, stderr := runCLI(t, "run", "-images", p, "-k", "2-6", "-init", "kmeans++", "-n-init", "10", "-backend", "cpu", "-out", out)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	ind := readSummary(t, out)["indices"].(map[string]any)
+	if !strings.Contains(stderr, "is 0.25 or below: no substantial cluster structure at any k tried") || ind["structure"] != "none" {
+		t.Errorf("structure %v; stderr %q", ind["structure"], stderr)
 	}
 }

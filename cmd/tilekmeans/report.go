@@ -37,12 +37,16 @@ func writeReport(root string, ro *runOutput, s summary) error {
 			rr.Notes = append(rr.Notes, "Too large for this page, "+note+".")
 		}
 		if v := r.verify; v != nil {
-			rr.Notes = append(rr.Notes, fmt.Sprintf("-verify: %d assignments of %d rows checked against the CPU reference, %d mismatches, %d exact ties",
+			rr.Notes = append(rr.Notes, fmt.Sprintf("-verify: %d assignments (%d tile labels) checked against the CPU reference, %d mismatches, %d exact ties",
 				v.Assignments, v.Rows, v.Mismatches, v.Ties))
 		}
 		in.Runs = append(in.Runs, rr)
 	}
-	elbow, err := htmlreport.Elbow(in.Runs, s.recommended())
+	rec, knee := 0, 0
+	if in.Indices != nil {
+		rec, knee = in.Indices.Rec.K, in.Indices.Rec.Knee
+	}
+	elbow, err := htmlreport.Elbow(in.Runs, rec, knee)
 	if err != nil {
 		return err
 	}

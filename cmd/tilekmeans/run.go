@@ -247,13 +247,13 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 		if verifier != nil {
 			st := verifier.StatsAndReset()
 			run.verify = &st
-			fmt.Fprintf(logw, "verify k=%d: %d assignments, %d rows, %d mismatches, %d exact ties\n",
+			fmt.Fprintf(logw, "verify k=%d: %d assignments, %d tile labels, %d mismatches, %d exact ties\n",
 				k, st.Assignments, st.Rows, st.Mismatches, st.Ties)
 		}
 		runs = append(runs, run)
 	}
 	ro.be, ro.runs = be, runs
-	if ro.indices, err = computeIndices(ctx, o, data, be, runs); err != nil {
+	if ro.indices, err = computeIndices(ctx, o, data, be, runs, logw); err != nil {
 		return err
 	}
 	ro.indices.print(logw, o.verbose)

@@ -5,6 +5,7 @@
 package pairargs
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 )
@@ -13,11 +14,20 @@ import (
 // internal/exactsum.Roots hold 2^27 roots.
 const MaxRows = 1<<27 - 1
 
-// Check checks SumDistances' arguments for data of nData rows and returns
-// the number of rows listed (nData when rows is nil): rows within
-// 0..nData-1, one labelling per k, each with a label in 0..k-1 per listed
-// row, and n*k sums for it.
-func Check(nData int, rows []int32, labels [][]int32, ks []int, sums [][]float64) (n int, err error) {
+// MaxFeatures is the most features SumDistances takes: their squared
+// distances, up to 255² per feature, stay below 2^40, the range of
+// internal/exactsum.Roots (and of the GPU's exact conversion to double).
+const MaxFeatures = (1<<40 - 1) / (255 * 255)
+
+// Check checks SumDistances' arguments for data of nData rows of dim
+// features and returns the number of rows listed (nData when rows is nil):
+// at most MaxFeatures features (else an error wrapping
+// errors.ErrUnsupported), rows within 0..nData-1, one labelling per k, each
+// with a label in 0..k-1 per listed row, and n*k sums for it.
+func Check(nData, dim int, rows []int32, labels [][]int32, ks []int, sums [][]float64) (n int, err error) {
+	if dim > MaxFeatures {
+		return 0, fmt.Errorf("%d features: the exact sums of distances take at most %d: %w", dim, MaxFeatures, errors.ErrUnsupported)
+	}
 	n = nData
 	if rows != nil {
 		n = len(rows)

@@ -38,3 +38,25 @@ func FromRows(data kmeans.Data, rows []int) []float32 {
 	}
 	return c
 }
+
+// Extreme returns 8 rows of dim features at the extremes: all 0, all 255,
+// 0 then 255 from the middle, 255 then 0, alternating 0 and 255 both ways,
+// all 255 but the last feature, and all 1. Their squared distances run
+// from 1 to dim*255², the largest a backend's sums of distances must hold.
+func Extreme(dim int) kmeans.Data {
+	const n = 8
+	x := make([]uint8, n*dim)
+	for j := range dim {
+		v := [n]uint8{0, 255, 0, 255, uint8(j%2) * 255, uint8(1-j%2) * 255, 255, 1}
+		if j >= dim/2 {
+			v[2], v[3] = 255, 0
+		}
+		if j == dim-1 {
+			v[6] = 0
+		}
+		for i := range n {
+			x[i*dim+j] = v[i]
+		}
+	}
+	return kmeans.Data{N: n, D: dim, X: x}
+}

@@ -140,6 +140,17 @@ func assignerCases() []assignerCase {
 		}
 		cases = append(cases, assignerCase{"rounding order", data, sets})
 	}
+	// Extreme rows of many features (randdata.Extreme): all 0, all 255 and
+	// mixtures, whose squared distances (up to 255² x 100,003 = 6.5e9)
+	// pass 2^32, so that a backend that sums them in 32 bits (or in int32
+	// beyond 32,896 features) gives wrong sums; the feature count is odd
+	// and no multiple of a chunk.
+	{
+		data := randdata.Extreme(100003)
+		cases = append(cases, assignerCase{"extreme rows of 100003 features", data, []centroidSet{
+			{2, randdata.FromRows(data, []int{0, 1})}, {8, randdata.FromRows(data, []int{7, 6, 5, 4, 3, 2, 1, 0})},
+		}})
+	}
 	return cases
 }
 

@@ -18,7 +18,9 @@
 // floats, each difference is in [-255, 255], and the sum over a chunk of
 // FW words (4*FW = 64 features) is an integer below 64*255^2 < 2^24, which
 // every float operation here keeps exact, in any order and with or without
-// fused multiply-adds; the chunks add in uint.
+// fused multiply-adds; the chunks add in 64 bits (two uints with carry:
+// beyond 66,051 features the distance passes 2^32), and the distance, below
+// 2^40 (the host refuses more features), converts to double exactly.
 //
 // The host defines CW (columns per staged chunk) and FOR_COLS(M), which
 // expands to M(c) for c < CW, after the version line.
@@ -37,6 +39,7 @@ uniform uint uStride;  // words per row
 uniform uint uFirst;   // the dispatch's first position
 uniform uint uEnd;     // the position after its last
 uniform uint uSeg;     // the segment that holds position uFirst
+uniform uint uProbe;   // 1: the probe's pass over roots (probeRoots), not the sums
 
 #define FW 16 // words per staged chunk of features
 
@@ -70,7 +73,30 @@ void flush(uint row, uint cluster, uvec2 h, uvec2 l) {
     sums[at + 3u] = L.y;
 }
 
-void main() {
+// root returns the square root of the integer d (low, high words; below
+// 2^40, so that its conversion to double is exact), in double precision:
+// correctly rounded where the driver's sqrt is (the host's probe checks).
+double root(uvec2 d) {
+    precise double x = double(d.y) * 4294967296.0LF + double(d.x);
+    precise double v = sqrt(x);
+    return v;
+}
+
+// probeRoots is the probe's pass (uProbe = 1): invocation i takes the
+// integer in list[2i], list[2i+1] (low, high words) and writes its root's
+// bits to sums[2i], sums[2i+1], for i below uN.
+void probeRoots() {
+    uint i = gl_GlobalInvocationID.x;
+    if (i < uN) {
+        uvec2 bits = unpackDouble2x32(root(uvec2(list[2u * i], list[2u * i + 1u])));
+        sums[2u * i] = bits.x;
+        sums[2u * i + 1u] = bits.y;
+    }
+}
+
+// sumRows is the pass over the pairs: this invocation's row against the
+// dispatch's columns.
+void sumRows() {
     uint lid = gl_LocalInvocationID.x;
     uint row = gl_WorkGroupID.x * 64u + lid;
     bool live = row < uN;
@@ -85,8 +111,8 @@ void main() {
     uint segEnd = segs[2u * seg];
     uvec2 h = uvec2(0u), l = uvec2(0u);
     for (uint p0 = uFirst; p0 < uEnd; p0 += uint(CW)) {
-        uint dist[CW];
-#define ZERO(c) dist[c] = 0u;
+        uvec2 dist[CW]; // (low, high) words
+#define ZERO(c) dist[c] = uvec2(0u);
         FOR_COLS(ZERO)
         for (uint w0 = 0u; w0 < uStride; w0 += uint(FW)) {
             barrier();
@@ -108,7 +134,7 @@ void main() {
 #define TERM(c) { vec4 e = r - sC[(c) * FW + int(w)]; part[c] += dot(e, e); }
                 FOR_COLS(TERM)
             }
-#define ADD(c) dist[c] += uint(part[c]);
+#define ADD(c) dist[c] = add64(dist[c], uvec2(uint(part[c]), 0u));
             FOR_COLS(ADD)
         }
         for (uint c = 0u; c < uint(CW); c++) {
@@ -125,7 +151,7 @@ void main() {
                 seg++;
                 segEnd = segs[2u * seg];
             }
-            precise double v = sqrt(double(dist[c]));
+            precise double v = root(dist[c]);
             precise double t = v + C;
             precise double rounded = t - C;
             precise double low = v - rounded;
@@ -136,5 +162,13 @@ void main() {
     }
     if (live) {
         flush(row, segs[2u * seg + 1u], h, l);
+    }
+}
+
+void main() {
+    if (uProbe != 0u) {
+        probeRoots();
+    } else {
+        sumRows();
     }
 }

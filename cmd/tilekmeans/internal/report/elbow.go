@@ -15,12 +15,16 @@ import (
 // Elbow size in pixels (at plotDPI), and the colour of its line.
 const elbowW, elbowH = 720, 400
 
-var elbowBlue = color.RGBA{R: 0x1f, G: 0x5f, B: 0xa8, A: 0xff}
+var (
+	elbowBlue  = color.RGBA{R: 0x1f, G: 0x5f, B: 0xa8, A: 0xff}
+	kneeOrange = color.RGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xff}
+)
 
 // Elbow draws inertia against k for the runs (in their order, which is
 // ascending k) with gonum/plot, the recommended k (0: none) as a dashed
-// line, and returns the PNG.
-func Elbow(runs []Run, recommended int) ([]byte, error) {
+// line and the Kneedle knee of the curve (0: none) as an orange disc
+// behind its point, both in the legend, and returns the PNG.
+func Elbow(runs []Run, recommended, knee int) ([]byte, error) {
 	if len(runs) == 0 {
 		return nil, fmt.Errorf("elbow plot: no runs")
 	}
@@ -42,7 +46,22 @@ func Elbow(runs []Run, recommended int) ([]byte, error) {
 	grid := plotter.NewGrid()
 	grid.Vertical.Color = gray
 	grid.Horizontal.Color = gray
-	p.Add(grid, line, points)
+	p.Add(grid)
+	for _, xy := range xys {
+		if int(xy.X) != knee {
+			continue
+		}
+		// A disc behind the knee's point.
+		halo, err := plotter.NewScatter(plotter.XYs{xy})
+		if err != nil {
+			return nil, fmt.Errorf("elbow plot: %w", err)
+		}
+		halo.Color, halo.Shape, halo.Radius = kneeOrange, draw.CircleGlyph{}, vg.Points(9)
+		p.Add(halo)
+		p.Legend.Add(fmt.Sprintf("Kneedle knee k = %d", knee), halo)
+		p.Legend.Top = true
+	}
+	p.Add(line, points)
 
 	// Integer ticks at the ks; a little room around the points, and a
 	// visible range when there is one k or the inertias are all equal.

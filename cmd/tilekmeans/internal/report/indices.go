@@ -15,8 +15,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"gonum.org/v1/gonum/mat"
-	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
@@ -31,12 +29,16 @@ import (
 // Indices says which k the internal validity indices recommend, for the
 // report's "Which k?" part; each Run's Scores holds its own indices.
 type Indices struct {
-	Recommended int    // the recommended k; 0: none
-	Line        string // the line that names it and its rule
-	How         string // how the silhouette was computed ("exact over all 5610 tiles", a sample, off)
-	Knee        int    // the Kneedle knee of the inertia; 0: none
-	// The best k of each index (0: no k has it).
-	BestSilhouette, BestDaviesBouldin, BestCalinskiHarabasz int
+	// Rec is the recommendation (kmeans.Recommend): the k (0: none), the
+	// index that chose it, each index's best k, the inertia's knee.
+	Rec  kmeans.Recommendation
+	Line string // the line that names it, its rule and the other opinions
+	// How says how the silhouette was computed ("exact over all 5610
+	// tiles", a sample); "" when it was not (-silhouette off).
+	How string
+	// Cautions say when not to trust the recommendation as it stands, one
+	// clause each.
+	Cautions []string
 }
 
 // Plot sizes in pixels (at 96 dpi).
@@ -47,12 +49,9 @@ const (
 	plotDPI                  = 96
 )
 
-// The map and silhouette plots' limits: the tiles a PCA is fitted on at
-// most (fewer for many features, see fitRows), the dots a map draws, and
-// the vertices a cluster's silhouette outline keeps.
+// The map and silhouette plots' limits: the dots a map draws, and the
+// vertices a cluster's silhouette outline keeps (the fit's are in pca.go).
 const (
-	MapFitWork  = 3e6 // rows x features x min(rows, features) of the fit's SVD: ~20 ms; at least mapFitMin rows
-	mapFitMin   = 64
 	MapDots     = 4000
 	outlinePts  = 600
 	thumbPixels = 28
@@ -142,9 +141,10 @@ func markK(p *plot.Plot, k int, label string) error {
 }
 
 // IndicesChart draws silhouette, Davies-Bouldin and Calinski-Harabasz
-// against k, one panel each sharing the k axis, each index's best k ringed
-// and the recommended k marked with a dashed line, and returns the PNG. It
-// returns nil when no run has indices.
+// against k, one panel each sharing the k axis (none for an index no k
+// has, such as the silhouette under -silhouette off), each index's best k
+// ringed and the recommended k marked with a dashed line, and returns the
+// PNG. It returns nil when no run has indices.
 func IndicesChart(runs []Run, ind *Indices) ([]byte, error) {
 	if ind == nil {
 		return nil, nil
@@ -157,16 +157,15 @@ func IndicesChart(runs []Run, ind *Indices) ([]byte, error) {
 	panels := []panel{
 		{"Silhouette (higher is better)", "mean silhouette", func(s kmeans.Scores) (float64, bool) {
 			return s.Silhouette, s.Omitted == "" && s.SilhouetteOmitted == ""
-		}, ind.BestSilhouette},
-		{"Davies-Bouldin (lower is better)", "Davies-Bouldin", func(s kmeans.Scores) (float64, bool) { return s.DaviesBouldin, s.Omitted == "" }, ind.BestDaviesBouldin},
-		{"Calinski-Harabasz (higher is better)", "Calinski-Harabasz", func(s kmeans.Scores) (float64, bool) { return s.CalinskiHarabasz, s.Omitted == "" }, ind.BestCalinskiHarabasz},
+		}, ind.Rec.BestSilhouette},
+		{"Davies-Bouldin (lower is better)", "Davies-Bouldin", func(s kmeans.Scores) (float64, bool) { return s.DaviesBouldin, s.Omitted == "" }, ind.Rec.BestDaviesBouldin},
+		{"Calinski-Harabasz (higher is better)", "Calinski-Harabasz", func(s kmeans.Scores) (float64, bool) { return s.CalinskiHarabasz, s.Omitted == "" }, ind.Rec.BestCalinskiHarabasz},
 	}
 	var ks []int
 	for _, r := range runs {
 		ks = append(ks, r.Result.K)
 	}
 	plots := make([][]*plot.Plot, 0, len(panels))
-	any := false
 	for i, pn := range panels {
 		var xys, best plotter.XYs
 		for _, r := range runs {
@@ -180,6 +179,9 @@ func IndicesChart(runs []Run, ind *Indices) ([]byte, error) {
 				}
 			}
 		}
+		if len(xys) == 0 {
+			continue // an index no k has (the silhouette under -silhouette off): no empty panel
+		}
 		xl := ""
 		if i == len(panels)-1 {
 			xl = "k (clusters)"
@@ -192,46 +194,41 @@ func IndicesChart(runs []Run, ind *Indices) ([]byte, error) {
 		grid := plotter.NewGrid()
 		grid.Vertical.Color, grid.Horizontal.Color = gray, gray
 		p.Add(grid)
-		if len(xys) == 0 {
-			p.Y.Min, p.Y.Max = 0, 1
-		} else {
-			any = true
-			line, points, err := plotter.NewLinePoints(xys)
+		line, points, err := plotter.NewLinePoints(xys)
+		if err != nil {
+			return nil, fmt.Errorf("indices chart: %w", err)
+		}
+		line.Color, line.Width = palette[i], vg.Points(2)
+		points.Color, points.Shape, points.Radius = palette[i], draw.CircleGlyph{}, vg.Points(3.5)
+		p.Add(line, points)
+		if len(best) > 0 {
+			ring, err := plotter.NewScatter(best)
 			if err != nil {
 				return nil, fmt.Errorf("indices chart: %w", err)
 			}
-			line.Color, line.Width = palette[i], vg.Points(2)
-			points.Color, points.Shape, points.Radius = palette[i], draw.CircleGlyph{}, vg.Points(3.5)
-			p.Add(line, points)
-			if len(best) > 0 {
-				ring, err := plotter.NewScatter(best)
-				if err != nil {
-					return nil, fmt.Errorf("indices chart: %w", err)
-				}
-				ring.Color, ring.Shape, ring.Radius = red, draw.RingGlyph{}, vg.Points(7)
-				p.Add(ring)
-			}
-			lo, hi := xys[0].Y, xys[0].Y
-			for _, v := range xys {
-				lo, hi = min(lo, v.Y), max(hi, v.Y)
-			}
-			pad := (hi - lo) * 0.15
-			if pad == 0 {
-				pad = max(math.Abs(hi)*0.1, 0.05)
-			}
-			p.Y.Min, p.Y.Max = lo-pad, hi+pad
+			ring.Color, ring.Shape, ring.Radius = red, draw.RingGlyph{}, vg.Points(7)
+			p.Add(ring)
 		}
+		lo, hi := xys[0].Y, xys[0].Y
+		for _, v := range xys {
+			lo, hi = min(lo, v.Y), max(hi, v.Y)
+		}
+		pad := (hi - lo) * 0.15
+		if pad == 0 {
+			pad = max(math.Abs(hi)*0.1, 0.05)
+		}
+		p.Y.Min, p.Y.Max = lo-pad, hi+pad
 		label := ""
-		if i == 0 && ind.Recommended > 0 {
-			label = fmt.Sprintf("recommended k = %d", ind.Recommended)
+		if len(plots) == 0 && ind.Rec.K > 0 {
+			label = fmt.Sprintf("recommended k = %d", ind.Rec.K)
 		}
-		if err := markK(p, ind.Recommended, label); err != nil {
+		if err := markK(p, ind.Rec.K, label); err != nil {
 			return nil, fmt.Errorf("indices chart: %w", err)
 		}
 		p.Legend.Top = true
 		plots = append(plots, []*plot.Plot{p})
 	}
-	if !any {
+	if len(plots) == 0 {
 		return nil, nil
 	}
 	c := canvas(indicesW, indicesH)
@@ -336,88 +333,31 @@ func SilhouettePlot(s *kmeans.Scores, labels []int32) ([]byte, error) {
 }
 
 // pcaMap is the tiles' projection onto their first two principal
-// components (gonum's stat.PC), fitted once for every k.
+// components (fitPCA), fitted once for every k.
 type pcaMap struct {
-	mean   []float64 // the fitted tiles' mean feature values
-	axes   [2][]float64
+	*pcaFit
 	fitted int          // tiles the fit used
 	dots   []int        // the tiles drawn
 	xy     [][2]float64 // their projections
 	n      int
 }
 
-// fitRows is how many of n tiles of d features the PCA fits: all, or the
-// most within MapFitWork (its thin SVD costs rows x d x min(rows, d), about
-// 7 ns each in gonum's pure Go), but at least mapFitMin. The first two
-// components of a few hundred tiles drawn at random are those of all of
-// them, near enough for a picture.
-func fitRows(n, d int) int {
-	m := n
-	for m > mapFitMin && float64(m)*float64(d)*float64(min(m, d)) > MapFitWork {
-		m = max(mapFitMin, m*9/10)
-	}
-	return m
-}
-
 // newPCAMap fits the first two principal components on all tiles, or on a
-// seeded sample when there are many, and projects the tiles drawn: all, or
-// a seeded sample of MapDots.
+// seeded sample when there are many (fitRows), and projects the tiles
+// drawn: all, or a seeded sample of MapDots.
 func newPCAMap(t *tiles.Set) (*pcaMap, error) {
 	n, d := t.N(), t.D
-	rng := rand.New(rand.NewPCG(0x706361, uint64(n)))
-	pick := func(m int) []int {
-		if m >= n {
-			idx := make([]int, n)
-			for i := range idx {
-				idx[i] = i
-			}
-			return idx
-		}
-		idx := rng.Perm(n)[:m]
-		slices.Sort(idx)
-		return idx
-	}
-	fit := pick(fitRows(n, d))
-	pm := &pcaMap{mean: make([]float64, d), fitted: len(fit), n: n}
-	if len(fit) < 2 {
+	if n < 2 {
 		return nil, nil
 	}
-	a := mat.NewDense(len(fit), d, nil)
-	for r, i := range fit {
-		for j, v := range t.Tile(i) {
-			a.Set(r, j, float64(v))
-			pm.mean[j] += float64(v) / float64(len(fit))
-		}
+	rng := rand.New(rand.NewPCG(0x706361, uint64(n)))
+	fitted := sampleRows(n, fitRows(n, d), rng)
+	fit, err := fitPCA(t, fitted, rng)
+	if err != nil {
+		return nil, err
 	}
-	var pc stat.PC
-	if !pc.PrincipalComponents(a, nil) {
-		return nil, fmt.Errorf("map: principal components did not converge")
-	}
-	var vecs mat.Dense
-	pc.VectorsTo(&vecs)
-	_, cols := vecs.Dims()
-	for ax := range 2 {
-		pm.axes[ax] = make([]float64, d)
-		if ax >= cols {
-			continue
-		}
-		// A component's sign is arbitrary: make its largest loading
-		// positive, so that the map does not flip between runs.
-		big := 0.0
-		for j := range d {
-			v := vecs.At(j, ax)
-			pm.axes[ax][j] = v
-			if math.Abs(v) > math.Abs(big) {
-				big = v
-			}
-		}
-		if big < 0 {
-			for j := range d {
-				pm.axes[ax][j] = -pm.axes[ax][j]
-			}
-		}
-	}
-	pm.dots = pick(MapDots)
+	pm := &pcaMap{pcaFit: fit, fitted: len(fitted), n: n}
+	pm.dots = sampleRows(n, MapDots, rng)
 	pm.xy = make([][2]float64, len(pm.dots))
 	x := make([]float64, d)
 	for r, i := range pm.dots {
@@ -440,12 +380,15 @@ func (pm *pcaMap) project(x []float64) [2]float64 {
 	return p
 }
 
-// note says how the map was made, when that is worth saying.
+// note says how the map was made: the share of the variance its two
+// components explain, and the samples.
 func (pm *pcaMap) note() string {
-	s := ""
+	s := fmt.Sprintf("The two principal components explain %.1f%% of the tiles' variance (%.1f%% and %.1f%%)",
+		100*(pm.share[0]+pm.share[1]), 100*pm.share[0], 100*pm.share[1])
 	if pm.fitted < pm.n {
-		s = fmt.Sprintf("The principal components are fitted on a seeded sample of %d of the %d tiles. ", pm.fitted, pm.n)
+		s += fmt.Sprintf(", fitted on a seeded sample of %d of the %d tiles", pm.fitted, pm.n)
 	}
+	s += ". "
 	if len(pm.dots) < pm.n {
 		s += fmt.Sprintf("The map draws a seeded sample of %d of the %d tiles, so that the page stays small.", len(pm.dots), pm.n)
 	}
@@ -536,12 +479,18 @@ func (v *view) addIndices(in *Input) error {
 	if chart != nil {
 		v.IndicesChart = pngURI(chart)
 	}
+	for _, r := range in.Runs {
+		if s := r.Scores; s != nil && s.Omitted == "" {
+			v.HasOtherIndices = true
+			v.HasSilhouette = v.HasSilhouette || s.SilhouetteOmitted == ""
+		}
+	}
 	pca, err := newPCAMap(in.Tiles)
 	if err != nil {
 		return err
 	}
 	if pca != nil {
-		v.MapNote = pca.note()
+		v.MapNote, v.MapAll = pca.note(), len(pca.dots) == pca.n
 	}
 	v.plots = make([]kPlots, len(in.Runs))
 	var next atomic.Int64
@@ -578,7 +527,7 @@ func (v *view) addKIndices(kv *kView, in *Input, i int) error {
 	if !v.HasIndices || s == nil {
 		return nil
 	}
-	kv.Recommended = in.Indices.Recommended == s.K
+	kv.Recommended = in.Indices.Rec.K == s.K
 	if s.Omitted != "" {
 		kv.IndicesNote = "No indices: " + s.Omitted + "."
 	} else {
@@ -594,7 +543,7 @@ func (v *view) addKIndices(kv *kView, in *Input, i int) error {
 		return kp.err
 	}
 	if kp.silhouette != nil {
-		kv.SilhouettePlot = pngURI(kp.silhouette)
+		kv.SilhouettePlot, kv.SilhouetteSample = pngURI(kp.silhouette), s.SilhouetteRows != nil
 	}
 	if kp.mp != nil {
 		kv.Map = pngURI(kp.mp)

@@ -130,7 +130,11 @@ type view struct {
 	IndicesChart template.HTMLAttr
 	Which        *Indices
 	MapNote      string
-	plots        []kPlots // per run
+	MapAll       bool // the map draws every tile
+	// Which indices some k has: the silhouette, Davies-Bouldin and
+	// Calinski-Harabasz.
+	HasSilhouette, HasOtherIndices bool
+	plots                          []kPlots // per run
 }
 
 type sheetView struct {
@@ -157,6 +161,7 @@ type kView struct {
 	IndicesNote                                 string
 	Recommended                                 bool
 	SilhouettePlot, Map                         template.HTMLAttr
+	SilhouetteSample                            bool // the silhouette of a sample of the tiles
 }
 
 type heatView struct {
@@ -567,12 +572,20 @@ footer { color: #8a91a0; font-size: 12px; text-align: center; margin: 24px 0; }
 <h2>Elbow{{if .HasIndices}} and indices: which k?{{end}}</h2>
 {{- with .Which}}
 <p class="which"><b>{{.Line}}.</b></p>
+{{- if .Cautions}}
+<p class="note">Before taking it:</p>
+<ul class="cautions">
+{{- range .Cautions}}
+<li>{{.}}.</li>
+{{- end}}
+</ul>
+{{- end}}
 {{- end}}
 <div class="cols">
 {{- if .IndicesChart}}
 <div class="pair">
 <img class="plot" {{.Elbow}} width="720" height="400" alt="Elbow plot: inertia against k">
-<img class="plot" {{.IndicesChart}} width="480" height="520" alt="Silhouette, Davies-Bouldin and Calinski-Harabasz against k">
+<img class="plot" {{.IndicesChart}} width="480" height="520" alt="{{if .HasSilhouette}}Silhouette, {{end}}Davies-Bouldin and Calinski-Harabasz against k">
 </div>
 {{- else}}
 <img class="plot" {{.Elbow}} width="720" height="400" alt="Elbow plot: inertia against k">
@@ -586,7 +599,16 @@ footer { color: #8a91a0; font-size: 12px; text-align: center; margin: 24px 0; }
 </table>
 </div>
 {{- with .Which}}
-<p class="note">How to read them: the <b>silhouette</b> of a tile compares its mean distance to the other tiles of its cluster (a) with that to the nearest other cluster (b), (b - a) / max(a, b): near 1 it sits well inside its cluster, near 0 on a border, below 0 closer to another cluster; the mean over the tiles ({{.How}}) is higher for better separated clusters. <b>Davies-Bouldin</b> compares each cluster's spread with its distance to the most similar cluster (lower is better), <b>Calinski-Harabasz</b> the spread between clusters with the spread within them (higher is better; it tends to favour small k). The <b>elbow</b> is where more clusters stop lowering the inertia much{{if .Knee}} (its Kneedle knee: k = {{.Knee}}){{end}}. The recommended k is the one with the highest mean silhouette, as scikit-learn's silhouette analysis and clustimage choose it; the other indices are second opinions. Before taking it, look at its silhouette plot below: clusters that stay below the mean or have many negative values are poorly separated.</p>
+<p class="note">How to read them:
+{{- if $.HasSilhouette}} the <b>silhouette</b> of a tile compares its mean distance to the other tiles of its cluster (a) with that to the nearest other cluster (b), (b - a) / max(a, b): near 1 it sits well inside its cluster, near 0 on a border, below 0 closer to another cluster; the mean over the tiles ({{.How}}) is higher for better separated clusters, and Kaufman and Rousseeuw read a mean above 0.70 as a strong structure, above 0.50 a reasonable one, above 0.25 a weak one that could be artificial, and 0.25 or below as no substantial structure.
+{{- else if .How}} no k has a silhouette ({{.How}}; each k says why).
+{{- else}} the silhouette was not computed (-silhouette off), so nothing here says whether the tiles form clusters at all.
+{{- end}}
+{{- if $.HasOtherIndices}} <b>Davies-Bouldin</b> compares each cluster's spread with its distance to the most similar cluster (lower is better), <b>Calinski-Harabasz</b> the spread between clusters with the spread within them (higher is better; it tends to favour small k).{{end}} The <b>elbow</b> is where more clusters stop lowering the inertia much{{if .Rec.Knee}} (its Kneedle knee, marked in orange on the elbow plot: k = {{.Rec.Knee}}){{end}}.
+{{- if eq .Rec.Index "silhouette"}} The recommended k is the one with the highest mean silhouette, as scikit-learn's silhouette analysis and clustimage choose it; the other indices are second opinions. Before taking it, look at its silhouette plot below: clusters that stay below the mean or have many negative values are poorly separated.
+{{- else if eq .Rec.Index "davies_bouldin"}} The recommended k is the one with the lowest Davies-Bouldin index, since no k has a silhouette; Calinski-Harabasz and the elbow are second opinions.
+{{- else}} No k is recommended: {{.Rec.Why}}.
+{{- end}}</p>
 {{- end}}
 {{- if .Compared}}
 <p class="note">Purity, NMI and ARI compare the clusters with the true classes: {{.ClassesFrom}}.</p>
@@ -630,7 +652,9 @@ footer { color: #8a91a0; font-size: 12px; text-align: center; margin: 24px 0; }
 <img class="plot" {{.Map}} width="480" height="400" alt="the tiles on their first two principal components, coloured by cluster, with the centroids">
 {{- end}}
 </div>
-<p class="note">Left: each cluster's tiles' silhouettes, sorted, the dashed line their mean. Right: every tile as a dot coloured by cluster, each centroid framed in its colour at its place.{{with $.MapNote}} {{.}}{{end}}</p>
+<p class="note">
+{{- if .SilhouettePlot}}{{if .Map}}Left: {{else}}The silhouette plot: {{end}}each cluster's tiles' silhouettes, sorted, the dashed line their mean{{if .SilhouetteSample}} (of the tiles in the sample){{end}}.{{end}}
+{{- if .Map}}{{if .SilhouettePlot}} Right: {{else}}The map: {{end}}{{if $.MapAll}}every tile{{else}}each tile drawn{{end}} as a dot coloured by cluster, each centroid framed in its colour at its place.{{with $.MapNote}} {{.}}{{end}}{{end}}</p>
 {{- end}}
 <h3>Centroids</h3>
 {{- if .Montage}}

@@ -71,7 +71,7 @@ func render(t *testing.T, in *Input) string {
 		}
 		in.ClassesBy, in.ClassesFrom = "sheet", "one per sheet"
 	}
-	elbow, err := Elbow(in.Runs, 0)
+	elbow, err := Elbow(in.Runs, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,11 +219,11 @@ func TestElbow(t *testing.T) {
 		_, r := fixture(20, 4, k, []string{"a"})
 		runs = append(runs, r)
 	}
-	a, err := Elbow(runs, 0)
+	a, err := Elbow(runs, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := Elbow(runs, 0)
+	b, _ := Elbow(runs, 0, 0)
 	if !bytes.Equal(a, b) {
 		t.Error("two elbow plots of the same runs differ")
 	}
@@ -247,10 +247,31 @@ func TestElbow(t *testing.T) {
 	if blue < 200 {
 		t.Errorf("%d blue pixels: no line drawn", blue)
 	}
-	if _, err := Elbow(runs[:1], 0); err != nil {
+	// The knee ringed in orange (kneeOrange), and only when there is one.
+	orange := func(knee int) int {
+		b, err := Elbow(runs, 0, knee)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, _ := png.Decode(bytes.NewReader(b))
+		n := 0
+		for y := range elbowH {
+			for x := range elbowW {
+				r, g, b, _ := img.At(x, y).RGBA()
+				if r>>8 > 230 && g>>8 > 100 && g>>8 < 150 && b>>8 < 60 {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	if none, knee := orange(0), orange(5); none != 0 || knee < 50 {
+		t.Errorf("%d orange pixels without a knee, %d with", none, knee)
+	}
+	if _, err := Elbow(runs[:1], 0, 0); err != nil {
 		t.Errorf("one k: %v", err)
 	}
-	if _, err := Elbow(nil, 0); err == nil {
+	if _, err := Elbow(nil, 0, 0); err == nil {
 		t.Error("no runs: no error")
 	}
 }
@@ -279,7 +300,7 @@ func sweep() *Input {
 func BenchmarkReport(b *testing.B) {
 	in := sweep()
 	for b.Loop() {
-		elbow, err := Elbow(in.Runs, 0)
+		elbow, err := Elbow(in.Runs, 0, 0)
 		if err != nil {
 			b.Fatal(err)
 		}
