@@ -157,7 +157,7 @@ func (a *app) assignCommand(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintf(logw, "tilekmeans: cutting the sheets as the run did (%s): %s %s tiles, %s\n", meta.path, size.dims(), cents.Color, took)
 	}
-	noteSheets(logw, t, o.sheets.background)
+	noteSheets(logw, t, &o.sheets)
 	if err := ctx.Err(); err != nil {
 		return err
 	}

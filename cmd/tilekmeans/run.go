@@ -169,7 +169,7 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 	if err != nil {
 		return err
 	}
-	sheetWarnings := noteSheets(logw, t, o.sheets.background)
+	sheetWarnings := noteSheets(logw, t, &o.sheets)
 	if o.init.rows != nil && o.nInit > 1 {
 		// Every start would be from the same rows: one run, as
 		// scikit-learn does for an explicit init (with a RuntimeWarning).

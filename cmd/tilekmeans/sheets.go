@@ -274,7 +274,9 @@ func (s *sheetFlags) source(t *tiles.Set) string {
 // gridHint adds to a sheet the grid does not fit the flags that would fix
 // it: -margin and -spacing when the pixels show the gutters of another grid
 // (cropping would then misalign every tile), -crop when only a right/bottom
-// remainder is in the way.
+// remainder is in the way of a grid without margin or spacing (one with
+// them is cut as Tiled cuts it when the pixels bear it out, and otherwise
+// the error says to check them: cropping would cut it as given).
 func gridHint(err error) error {
 	ge := (*tiles.GridError)(nil)
 	switch {
@@ -283,29 +285,38 @@ func gridHint(err error) error {
 	case len(ge.Fits) > 0:
 		f := ge.Fits[0]
 		return fmt.Errorf("%w (use -margin %d -spacing %d)", err, f.Margin, f.Spacing)
-	case ge.Cols > 0 && ge.Rows > 0: // no other grid fits: -crop is the remedy
+	case ge.Cols > 0 && ge.Rows > 0 && ge.Grid.Margin == 0 && ge.Grid.Spacing == 0:
 		return fmt.Errorf("%w (use -crop to trim %dx%d)", err, ge.Right, ge.Bottom)
 	}
 	return err
 }
 
 // noteSheets says once per sheet what was done to it beyond cutting: its
-// transparent pixels composited over the background (a notice), and a crop
-// that cut tiles across gutters of another grid (a warning, also
-// returned for summary.json).
-func noteSheets(w io.Writer, t *tiles.Set, bg background) (warnings []string) {
+// transparent pixels composited over the background and a remainder
+// ignored as Tiled ignores it (notices), and tiles cut across the gutters
+// of another grid (a warning, also returned for summary.json).
+func noteSheets(w io.Writer, t *tiles.Set, sf *sheetFlags) (warnings []string) {
 	if namesOf(t).byFile {
-		noteSamples(w, t, bg)
+		noteSamples(w, t, sf.background)
 		return nil
 	}
+	g := t.Grid
 	for _, sh := range t.Sheets {
 		if sh.Transparent > 0 {
-			fmt.Fprintf(w, "tilekmeans: %s has %d transparent pixels, composited over %s (-background)\n", sh.Name(), sh.Transparent, bg)
+			fmt.Fprintf(w, "tilekmeans: %s has %d transparent pixels, composited over %s (-background)\n", sh.Name(), sh.Transparent, sf.background)
+		}
+		if sh.Cropped != (image.Point{}) && !sf.crop {
+			fmt.Fprintf(w, "tilekmeans: %s: the %dx%d pixels right of and below its %dx%d tiles (%s, margin %d, spacing %d) are ignored, as Tiled ignores them\n",
+				sh.Name(), sh.Cropped.X, sh.Cropped.Y, sh.Cols, sh.Rows, tileDesc(t), g.Margin, g.Spacing)
 		}
 		if len(sh.Misaligned) > 0 {
 			f := sh.Misaligned[0]
-			msg := fmt.Sprintf("%s: -crop trimmed %dx%d pixels, but the sheet shows the gutters of margin %d, spacing %d: its tiles are cut across them (use -margin %d -spacing %d)",
-				sh.Name(), sh.Cropped.X, sh.Cropped.Y, f.Margin, f.Spacing, f.Margin, f.Spacing)
+			msg := fmt.Sprintf("%s: the sheet shows the gutters of margin %d, spacing %d better than those of margin %d, spacing %d: its tiles are probably cut across them (use -margin %d -spacing %d)",
+				sh.Name(), f.Margin, f.Spacing, g.Margin, g.Spacing, f.Margin, f.Spacing)
+			if sh.Cropped != (image.Point{}) && sf.crop {
+				msg = fmt.Sprintf("%s: -crop trimmed %dx%d pixels, but the sheet shows the gutters of margin %d, spacing %d: its tiles are cut across them (use -margin %d -spacing %d)",
+					sh.Name(), sh.Cropped.X, sh.Cropped.Y, f.Margin, f.Spacing, f.Margin, f.Spacing)
+			}
 			fmt.Fprintf(w, "tilekmeans: warning: %s\n", msg)
 			warnings = append(warnings, msg)
 		}
