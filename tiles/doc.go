@@ -18,13 +18,14 @@
 // tileset (https://doc.mapeditor.org): tiles of TileWidth x TileHeight
 // pixels, Margin pixels before the first column and row and Spacing pixels
 // between tiles; the columns and rows follow from the image size by Tiled's
-// own rule, which takes the margin off the top and left only (see Grid). A
-// sheet must be a whole grid, up to a closing margin and one trailing
-// spacing at the right and bottom; otherwise Load fails with a *GridError
+// own rule, which takes the margin off the top and left only (see Grid).
+// What is left at the right and bottom past a closing margin and one
+// trailing spacing is ignored, as Tiled ignores it, for a tileset's sheet
+// and for a grid whose margin and spacing the sheet's pixels bear out
+// (Sheet.Cropped says how much); otherwise Load fails with a *GridError
 // that says what does fit: how many tiles, the remainder that Options.Crop
 // would trim, and, when the pixels show the gutters of another margin or
-// spacing, the grids that fit exactly (then cropping would misalign every
-// tile). Options.SkipBlank leaves out the tiles whose pixels are all equal;
+// spacing better, those grids (then cropping would misalign every tile). Options.SkipBlank leaves out the tiles whose pixels are all equal;
 // they are counted either way. LoadTileset applies a tileset's colour key
 // (<image trans="ff00ff">): pixels of that colour are transparent.
 //
