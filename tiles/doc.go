@@ -102,10 +102,13 @@
 // 1, Width x Height one image's size, Origin.Row the index). Without
 // Resize and a tile size, the samples are the arrays' own size; with
 // Resize they are scaled like image files. The data is streamed into the
-// tile matrix, never held whole: a 2 GB file costs the 2 GB matrix. A
+// tile matrix, never held whole: loading a 2 GB file takes the 2 GB matrix,
+// its origins (12 bytes a sample) and buffers of a few megabytes. A
 // truncated file, an IDX count that does not match the file's size
-// (ErrCorrupt), another dtype or Fortran order (errors.ErrUnsupported) are
-// errors naming the file. Options.SkipBad leaves out the samples' files
+// (ErrCorrupt; a gzipped file's header is held to what the file can hold,
+// 1032 bytes a compressed byte at most, before anything is allocated),
+// another dtype or Fortran order (errors.ErrUnsupported) are errors naming
+// the file. Options.SkipBad leaves out the samples' files
 // that cannot be read (a file of several images whole, when one of its
 // pages cannot be), listed in Set.Bad; Options.Progress reports the
 // samples loaded, and Options.Context interrupts the loop over the files
@@ -117,7 +120,12 @@
 // with the result in the order given. The headers are read first, so the
 // tile matrix is allocated once at its final size, and each sheet's encoded
 // bytes and decoded pixels are dropped as soon as its tiles are cut: the
-// peak memory is about the tile matrix plus a few sheets in flight.
+// peak memory is about the tile matrix plus a few sheets in flight. Before
+// the matrix is allocated, its size, which the headers and the options
+// fix, is checked against the memory available (Linux's MemAvailable, or
+// what a cgroup's memory limit leaves): a matrix beyond it is an error
+// naming the files and the bytes, never the Go runtime's fatal "out of
+// memory".
 //
 // # Centroids
 //

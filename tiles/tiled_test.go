@@ -81,7 +81,7 @@ func TestCase_tsx_margin_tiled_rule(t *testing.T) {
 	// 3 + 4*5 + 3*2 = 29 by 3 + 3*4 + 2*2 = 19 at least; a closing margin
 	// and a trailing spacing may follow, nothing more.
 	g := tiles.Grid{TileWidth: 5, TileHeight: 4, Margin: 3, Spacing: 2}
-	full := gutterSheet(g, 4, 3, g.Spacing+3, g.Spacing+3) // 3 + ... + 3 + 2 + 3
+	full := gutterSheet(g, 4, 3, g.Spacing+3, g.Spacing+3)   // 3 + ... + 3 + 2 + 3
 	for extra := 0; extra <= g.Margin+g.Spacing+1; extra++ { // 7 more columns make a 5th column
 		sub := full.SubImage(image.Rect(0, 0, 29+extra, 19+min(extra, 5))) // 6 more rows of pixels make a 4th row
 		data := encodePNG(t, sub)

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 
 	"golang.org/x/image/draw"
+
+	"github.com/tilekmeans/tilekmeans/internal/memcheck"
 )
 
 // Origin is where a tile was cut from: the sheet's index in Set.Sheets and
@@ -211,9 +213,30 @@ func LoadSources(srcs []Source, opts Options) (*Set, error) {
 	return load(ins, opts, nil)
 }
 
-// maxTileBytes bounds the tile matrix (2^40 bytes): beyond it the sizes are
-// surely wrong.
-const maxTileBytes = 1 << 40
+// originBytes is what a tile's Origin takes.
+const originBytes = 12
+
+// reserve asks, before the tile matrix is allocated, whether n tiles
+// (noun: "tiles" or "samples") of d features fit in memory with their
+// origins and other bytes beside them: memcheck.Alloc, against the memory
+// available or the budget the caller's Options.Context carries. who names
+// the files in the error, which says the bytes and what they hold.
+func reserve(ctx context.Context, who string, n, d int, other uint64, noun string) error {
+	l := memcheck.Load{Matrix: memcheck.Mul(uint64(n), uint64(d)), Other: memcheck.Add(memcheck.Mul(uint64(n), originBytes), other),
+		What: fmt.Sprintf("%d %s of %d features from %s", n, noun, d, who)}
+	if err := memcheck.Alloc(ctx, l); err != nil {
+		return fmt.Errorf("load %s: %w", who, err)
+	}
+	return nil
+}
+
+// inputsName names the inputs in messages: the file, or how many.
+func inputsName(ins []input) string {
+	if len(ins) == 1 {
+		return ins[0].name
+	}
+	return fmt.Sprintf("%d files", len(ins))
+}
 
 // load loads the files ins. ts, when not nil, is the tileset file they
 // come from (LoadTileset): its colour key, when it has one, makes opaque
@@ -294,7 +317,7 @@ func load(ins []input, opts Options, ts *tileset) (*Set, error) {
 		return nil, err
 	}
 	firstSheet := make([]int, len(ins)+1) // file i's sheets are Sheets[firstSheet[i]:firstSheet[i+1]]
-	var look []bool // by sheet: judged
+	var look []bool                       // by sheet: judged
 	for i, ss := range sheets {
 		t.Sheets = append(t.Sheets, ss...)
 		look = append(look, judged[i]...)
@@ -305,8 +328,8 @@ func load(ins []input, opts Options, ts *tileset) (*Set, error) {
 		first[i+1] = first[i] + s.Rows*s.Cols
 	}
 	n := first[len(t.Sheets)]
-	if int64(n)*int64(t.D) > maxTileBytes {
-		return nil, fmt.Errorf("load: %d tiles of %d features is more than %d bytes", n, t.D, int64(maxTileBytes))
+	if err := reserve(ctx, inputsName(ins), n, t.D, 0, "tiles"); err != nil {
+		return nil, err
 	}
 	// Only the pixels are allocated before decoding: origins follow from
 	// the grids, and are made once every sheet has decoded (a corrupt file

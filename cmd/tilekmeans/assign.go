@@ -135,6 +135,7 @@ func (a *app) assignCommand(ctx context.Context, args []string) error {
 			return err
 		}
 	}
+	o.sheets.budget = a.loadBudget(&o.sheets, true)
 	t, err := o.sheets.load(ctx, o.workers, "")
 	if ge := (*tiles.GridError)(nil); errors.As(err, &ge) {
 		if meta != nil && len(ge.Fits) > 0 && o.sheets.tileset == "" {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/tiles/embedded"
+	"github.com/tilekmeans/tilekmeans/tiles/npy"
 )
 
 // sharedCase is a file of ../shared/cases (skipped when absent, failing
@@ -473,6 +475,95 @@ func TestCase_bench_sizes_oom_crash(t *testing.T) {
 	if code != exitUsage || strings.Count(stderr, "\n") != 1 ||
 		!strings.Contains(stderr, "-sizes 1000000: needs 2.65 TiB (1000000 x 5,610 tiles of 256 features, twice (the data and the CPU backend's copy), with their labels and distances), more than the ") {
 		t.Errorf("bench -sizes 1000000: exit %d, %q", code, stderr)
+	}
+}
+
+// TestCase_bench_sizes_oom_crash_inputs: sizes from a flag or a file
+// header were not checked against memory before the tile matrix was
+// allocated: -resize 100000x100000 and an array resized to 3000x3000 died
+// with "fatal error: runtime: out of memory"; -resize 500x500 on 60,000
+// images took 15 GB and then blamed -k; a 1.6 KB gzipped IDX file whose
+// header says 40,000,000 (or 15,000,000) images crashed (or took 11.5 GB
+// for 94 s before "truncated"); an array larger than memory crashed.
+// Right: the matrix (and the CPU backend's copy) is checked once the
+// headers are read, before it is allocated: one line naming -resize (exit
+// 2) or the file (exit 1); a gzipped header is never trusted beyond what
+// the file can hold. The figure is replaced, so nothing big is allocated.
+func TestCase_bench_sizes_oom_crash_inputs(t *testing.T) {
+	dir := t.TempDir()
+	folder := filepath.Join(dir, "imgs")
+	if err := os.Mkdir(folder, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 60 {
+		writeFile(t, folder, fmt.Sprintf("%02d.png", i), pngOf(t, 28, 28))
+	}
+	var b bytes.Buffer
+	if err := npy.Write(&b, make([]uint8, 1000*784), 1000, 28, 28); err != nil {
+		t.Fatal(err)
+	}
+	array := writeFile(t, dir, "X.npy", b.Bytes())
+	sheet := writeFile(t, dir, "s.png", pngOf(t, 64, 32))
+	cents := filepath.Join(dir, "c")
+	if err := os.Mkdir(cents, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, cents, "centroid1.png", pngOf(t, 28, 28))
+	// Gzipped IDX files of 100 images whose headers say more.
+	gzIDX := func(name string, count uint32) string {
+		hdr := binary.BigEndian.AppendUint32([]byte{0, 0, 8, 3}, count)
+		hdr = binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(hdr, 28), 28)
+		var gz bytes.Buffer
+		z := gzip.NewWriter(&gz)
+		z.Write(append(hdr, make([]byte, 100*784)...))
+		z.Close()
+		return writeFile(t, dir, name, gz.Bytes())
+	}
+	lie40 := gzIDX("gz40000000-idx3-ubyte.gz", 40_000_000)
+	lie15 := gzIDX("gz15000000-idx3-ubyte.gz", 15_000_000)
+	lie := gzIDX("gz101-idx3-ubyte.gz", 101) // within what the file can hold
+	out := filepath.Join(dir, "out")
+	for _, c := range []struct {
+		avail uint64
+		args  []string
+		code  int
+		msg   string
+	}{
+		{16 << 30, []string{"run", "-images", folder, "-resize", "100000x100000"}, exitUsage,
+			"-resize 100000x100000: needs 46.6 GiB (one 100000x100000 sample and the image it is scaled into, at 4 bytes a pixel), more than the 16 GiB of memory available (test figure)"},
+		{16 << 30, []string{"run", "-images", array, "-resize", "3000x3000"}, exitUsage,
+			"-resize 3000x3000: needs 16.8 GiB (1000 samples of 9000000 features from " + array + ", and the CPU backend's copy), more than the 16 GiB"},
+		// 60 x 250000 bytes, twice, 12 bytes of origin each, and the
+		// workers' 1 MB images: never "-k".
+		{30 << 20, []string{"run", "-images", folder, "-resize", "500x500", "-k", "2"}, exitUsage,
+			"-resize 500x500: needs "},
+		{1 << 20, []string{"run", "-images", array}, exitFailure,
+			"load " + array + ": needs 1.51 MiB (1000 samples of 784 features from " + array + ", and the CPU backend's copy), more than the 1 MiB of memory available (test figure)"},
+		{1 << 20, []string{"assign", "-centroids", cents, "-images", array}, exitFailure,
+			"load " + array + ": needs 1.51 MiB (1000 samples of 784 features from " + array + ", and the CPU backend's copy)"},
+		{3 << 10, []string{"run", "-images", sheet}, exitFailure,
+			"load " + sheet + ": needs 4.09 KiB (8 tiles of 256 features from " + sheet + ", and the CPU backend's copy), more than the 3 KiB"},
+		{16 << 30, []string{"run", "-images", lie40}, exitFailure,
+			lie40 + ": the count does not match the size: the IDX header says 40000000 images of 28x28 (31360000000 bytes of data), more than a gzipped file of "},
+		{16 << 30, []string{"run", "-images", lie15}, exitFailure,
+			lie15 + ": the count does not match the size: the IDX header says 15000000 images of 28x28 (11760000000 bytes of data), more than a gzipped file of "},
+		{16 << 30, []string{"run", "-images", lie}, exitFailure,
+			lie + ": truncated: the IDX header says 101 images of 28x28 (79184 bytes of data), the file holds 78400"},
+	} {
+		code, stderr := runWithMemory(t, c.avail, append(c.args, "-out", out)...)
+		if c.args[0] == "assign" {
+			code, stderr = runWithMemory(t, c.avail, c.args...)
+		}
+		if code != c.code || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, c.msg) || strings.Contains(stderr, "-k ") {
+			t.Errorf("%v: exit %d, %q; want exit %d and one line with %q", c.args, code, stderr, c.code, c.msg)
+		}
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a refused run wrote -out")
+	}
+	// Enough memory: the same files load.
+	if code, stderr := runWithMemory(t, 1<<30, "run", "-q", "-images", folder, "-resize", "16x16", "-k", "2", "-backend", "cpu", "-out", out); code != exitOK {
+		t.Errorf("-resize 16x16 in 1 GiB: exit %d, %s", code, stderr)
 	}
 }
 

@@ -165,6 +165,7 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 	}
 	defer out.Abort() // after Commit it does nothing
 	o.sheets.progress = logw
+	o.sheets.budget = a.loadBudget(&o.sheets, true)
 	t, err := o.sheets.load(ctx, o.workers, o.out)
 	if err != nil {
 		return err

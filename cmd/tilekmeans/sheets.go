@@ -14,8 +14,8 @@ import (
 
 	"golang.org/x/image/colornames"
 
-	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/memcheck"
 	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/sheetpaths"
+	"github.com/tilekmeans/tilekmeans/internal/memcheck"
 	"github.com/tilekmeans/tilekmeans/tiles"
 	"github.com/tilekmeans/tilekmeans/tiles/embedded"
 )
@@ -133,6 +133,10 @@ type sheetFlags struct {
 	files    []sheetpaths.File
 	byPath   map[string]sheetpaths.File // files by path, for folderOf
 	progress io.Writer
+	// budget decides, before the tile matrix is allocated, whether it fits
+	// in memory (app.loadBudget); nil: the memory available, the matrix
+	// alone.
+	budget memcheck.Budget
 }
 
 // register adds the sheet flags to fs. tileDefault is -tile's default (0:
@@ -162,13 +166,21 @@ const defaultMaxPixels = 1 << 28
 const pixelBytes = 4
 
 // needs are the sizes the sheet flags ask for: a -max-pixels given (the
-// default is not held against a small machine).
+// default is not held against a small machine), and one sample of -resize.
 func (s *sheetFlags) needs() []memcheck.Need {
-	if !s.set["max-pixels"] {
-		return nil
+	var needs []memcheck.Need
+	if s.set["max-pixels"] {
+		needs = append(needs, memcheck.Need{Flag: fmt.Sprintf("-max-pixels %d", s.maxPixels), Bytes: memcheck.Mul(uint64(s.maxPixels), pixelBytes),
+			What: fmt.Sprintf("a sheet that large, decoded at %d bytes a pixel", pixelBytes)})
 	}
-	return []memcheck.Need{{Flag: fmt.Sprintf("-max-pixels %d", s.maxPixels), Bytes: memcheck.Mul(uint64(s.maxPixels), pixelBytes),
-		What: fmt.Sprintf("a sheet that large, decoded at %d bytes a pixel", pixelBytes)}}
+	if s.samples() {
+		// One sample, and the RGBA image it is scaled into; the matrix of
+		// every sample is checked once the files are counted (loadBudget).
+		ch := uint64(s.color.Channels())
+		needs = append(needs, memcheck.Need{Flag: "-resize " + s.resize.dims(), Bytes: memcheck.Mul(uint64(s.resize.w), uint64(s.resize.h), pixelBytes+ch),
+			What: fmt.Sprintf("one %s sample and the image it is scaled into, at %d bytes a pixel", s.resize.dims(), pixelBytes)})
+	}
+	return needs
 }
 
 // check validates the sheet flags after parsing (fs.Visit tells which were
@@ -219,12 +231,19 @@ func (s *sheetFlags) options(workers int) tiles.Options {
 // loading stops within a sheet's decode, with an error wrapping ctx's.
 func (s *sheetFlags) load(ctx context.Context, workers int, exclude string) (_ *tiles.Set, err error) {
 	defer func() {
-		if errors.Is(err, tiles.ErrTooLarge) {
+		var me *memcheck.Error
+		switch {
+		case errors.As(err, &me) && me.Need.Flag != "":
+			err = usagef("%v", me) // -resize sized the samples
+		case errors.Is(err, tiles.ErrTooLarge):
 			err = fmt.Errorf("%w (-max-pixels raises it)", err)
 		}
 	}()
 	opts := s.options(workers)
 	opts.Context = ctx
+	if s.budget != nil {
+		opts.Context = memcheck.WithBudget(ctx, s.budget)
+	}
 	if s.tileset != "" {
 		t, err := tiles.LoadTileset(s.tileset, opts)
 		if err != nil {
