@@ -243,7 +243,8 @@ func sameLabels(t *testing.T, assigned [][]string, runLabels string, k int) (sam
 // beside the centroids folder: background, margin, spacing, -crop and
 // -skip-blank (tile size and colour are the centroids'), so the run's own
 // sheets get the run's labels; a flag that contradicts the run is one
-// usage line. A folder without a run beside it keeps the flag defaults.
+// usage line. A folder without a run beside it keeps the flag defaults; a
+// symbolic link to a run's k folder is that folder.
 func TestCase_assign_ignores_run_background(t *testing.T) {
 	t.Run("synthetic: spacing, background, skip-blank, tileset", func(t *testing.T) {
 		dir := t.TempDir()
@@ -307,6 +308,18 @@ func TestCase_assign_ignores_run_background(t *testing.T) {
 		code, stderr, recs := assignCSV(t, "-centroids", bare, "-images", sheet, "-spacing", "2")
 		if code != exitOK || strings.Contains(stderr, "as the run did") || !strings.Contains(stderr, "composited over #ffffff") || len(recs) != 25 {
 			t.Errorf("bare folder: exit %d, %d rows, %s", code, len(recs), stderr)
+		}
+		// A symbolic link to the run's k folder is that folder: the run
+		// beside it is followed (it silently composited over white).
+		link := filepath.Join(dir, "lnk4")
+		if err := os.Symlink(cents, link); err != nil {
+			t.Fatal(err)
+		}
+		code, stderr, recs = assignCSV(t, "-centroids", link, "-images", sheet)
+		if code != exitOK || !strings.Contains(stderr, "cutting the sheets as the run did ("+filepath.Join(out, "summary.json")+"): 8x8 rgb tiles, margin 0, spacing 2, background #336699, -skip-blank") {
+			t.Errorf("-centroids through a link: exit %d: %s", code, stderr)
+		} else if same, n := sameLabels(t, recs, filepath.Join(out, "labels.csv"), 4); same != n || n != 22 {
+			t.Errorf("-centroids through a link: %d of %d tiles in the run's cluster", same, n)
 		}
 	})
 	t.Run("crop", func(t *testing.T) {
