@@ -696,8 +696,10 @@ func TestCase_large_k(t *testing.T) {
 // TestCase_help_texts: assign -h said "-color (default gray)" though the
 // default is the centroids' colour; bench -h said -allow-mismatch is
 // recorded in summary.json, which bench does not write; -seed -1 was "not
-// a number" without the range. Right: each help says what the command
-// does, and every flag of every command is in the README.
+// a number" without the range; run -h listed only npy for -export, and
+// -images named neither .npy nor IDX. Right: each help says what the
+// command does, every flag of every command is in the README, and every
+// value and format the README lists for a flag is in its help.
 func TestCase_help_texts(t *testing.T) {
 	help := func(cmd string) string {
 		code, _, stderr := runCLI(t, cmd, "-h")
@@ -735,4 +737,93 @@ func TestCase_help_texts(t *testing.T) {
 			}
 		}
 	}
+	// The other way: every value and format the README's flag tables list
+	// for a flag is in that flag's help (run -h listed only npy for
+	// -export, and -images named no array format).
+	for _, cmd := range []string{"run", "assign"} {
+		flagHelp := helpByFlag(help(cmd))
+		for flag, values := range readmeFlagValues(t, string(readme), cmd) {
+			for _, v := range values {
+				if h, ok := flagHelp[flag]; ok && !strings.Contains(h, v) {
+					t.Errorf("%s -h: the README lists %q for %s, its help does not: %q", cmd, v, flag, h)
+				}
+			}
+		}
+	}
+}
+
+// helpByFlag splits a command's -h output into each flag's text.
+func helpByFlag(help string) map[string]string {
+	out := map[string]string{}
+	flag := ""
+	for _, line := range strings.Split(help, "\n") {
+		if m := regexp.MustCompile(`^  (-[a-z-]+)`).FindStringSubmatch(line); m != nil {
+			flag = m[1]
+		}
+		if flag != "" {
+			out[flag] += line + "\n"
+		}
+	}
+	return out
+}
+
+// readmeFlagValues returns, for each flag of cmd's table in README.md
+// (the section "## `tilekmeans cmd`"), the values and formats the table
+// lists for it: the values after the flag in its first column (`-fit
+// stretch\|pad\|crop`, `-export npy,folders`, placeholders in capitals
+// left out), and in its meaning the backquoted NAME:VALUE words
+// (`folders:copy`, `rows:N`), lists of file extensions (`.jpg .png`; 2 to
+// 4 letters, which leaves out a marker file such as .tilekmeans) and
+// file name patterns (`*-idx3-ubyte`, as idx3-ubyte).
+func readmeFlagValues(t *testing.T, readme, cmd string) map[string][]string {
+	t.Helper()
+	start := strings.Index(readme, "## `tilekmeans "+cmd+"`")
+	if start < 0 {
+		t.Fatalf("README.md has no section for %s", cmd)
+	}
+	section := readme[start+3:]
+	if end := strings.Index(section, "\n## "); end >= 0 {
+		section = section[:end]
+	}
+	out := map[string][]string{}
+	code := regexp.MustCompile("`([^`]+)`")
+	for _, line := range strings.Split(section, "\n") {
+		if !strings.HasPrefix(line, "| `-") {
+			continue
+		}
+		cells := strings.Split(strings.ReplaceAll(line, `\|`, "\x00"), " | ")
+		var flags []string
+		for _, m := range code.FindAllStringSubmatch(cells[0], -1) {
+			words := strings.Fields(m[1])
+			if !strings.HasPrefix(words[0], "-") {
+				continue
+			}
+			flags = append(flags, words[0])
+			for _, w := range words[1:] {
+				for _, v := range strings.FieldsFunc(w, func(r rune) bool { return r == 0 || r == ',' }) {
+					if v[0] >= 'a' && v[0] <= 'z' {
+						out[words[0]] = append(out[words[0]], v)
+					}
+				}
+			}
+		}
+		if len(flags) != 1 || len(cells) < 3 {
+			continue
+		}
+		for _, m := range code.FindAllStringSubmatch(cells[len(cells)-1], -1) {
+			words := strings.Fields(m[1])
+			switch {
+			case regexp.MustCompile(`^[a-z]+:[A-Za-z0-9,.]+$`).MatchString(m[1]):
+				out[flags[0]] = append(out[flags[0]], m[1])
+			case !slices.ContainsFunc(words, func(w string) bool { return !regexp.MustCompile(`^\.[a-z0-9]{2,4}$`).MatchString(w) }):
+				out[flags[0]] = append(out[flags[0]], words...)
+			case regexp.MustCompile(`^\*-idx[0-9]-ubyte$`).MatchString(m[1]):
+				out[flags[0]] = append(out[flags[0]], m[1][2:])
+			}
+		}
+	}
+	if cmd == "run" && (len(out["-images"]) < 8 || len(out["-export"]) < 3) {
+		t.Fatalf("README.md's %s table: values %v: the parse found too few", cmd, out)
+	}
+	return out
 }

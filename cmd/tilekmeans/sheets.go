@@ -15,6 +15,7 @@ import (
 	"golang.org/x/image/colornames"
 
 	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/sheetpaths"
+	"github.com/tilekmeans/tilekmeans/internal/imageformat"
 	"github.com/tilekmeans/tilekmeans/internal/memcheck"
 	"github.com/tilekmeans/tilekmeans/tiles"
 	"github.com/tilekmeans/tilekmeans/tiles/embedded"
@@ -144,7 +145,8 @@ type sheetFlags struct {
 func (s *sheetFlags) register(fs *flag.FlagSet, tileDefault int) {
 	s.tile = tileSize{tileDefault, tileDefault}
 	s.background = white
-	fs.Var(&s.images, "images", "sheet `PATH`s: files, directories or globs (repeatable; bare paths after it count too)")
+	fs.Var(&s.images, "images", "sheet `PATH`s: files, directories or globs (repeatable; bare paths after it count too): images "+
+		strings.Join(imageformat.Extensions(), " ")+", and arrays of images named themselves: NumPy .npy, IDX *-idx3-ubyte (optionally .gz)")
 	fs.Var(&s.tile, "tile", "tile size in pixels: `W` (square) or WxH, e.g. 16 or 10x16")
 	fs.IntVar(&s.margin, "margin", 0, "`pixels` before the first column and row, at the left and top (as Tiled's tileset margin)")
 	fs.IntVar(&s.spacing, "spacing", 0, "`pixels` between neighbouring tiles (as Tiled's tileset spacing)")
