@@ -348,7 +348,7 @@ func (o *runOptions) classes(t *tiles.Set) (*labels.Classes, error) {
 	if o.labels.Kind == labels.Folders {
 		return labels.FolderClasses(t, o.sheets.folderOf, sheetpaths.NaturalCompare)
 	}
-	return o.labels.Classes(t)
+	return o.labels.ClassesWithout(t, o.sheets.leftOut(t))
 }
 
 // tileNoun is what the run's first line calls the rows of the matrix.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -448,6 +449,51 @@ func TestSampleBadInputs(t *testing.T) {
 	s, stderr := runSummary(t, "run", "-backend", "cpu", "-k", "2", "-images", many, "-resize", "4x4", "-skip-bad")
 	if s.Tiles != 999 || s.SkippedBad != 1 || len(s.BadFiles) != 1 || s.BadFiles[0].Path != corrupt || !strings.Contains(stderr, "left out (-skip-bad): load "+corrupt) {
 		t.Errorf("-skip-bad: %d samples, %d bad %v; stderr %q", s.Tiles, s.SkippedBad, s.BadFiles, stderr)
+	}
+}
+
+// TestCase_skip_bad_labels: a labels file of one label per file, with
+// -skip-bad leaving a corrupt file out, was refused ("20 labels, want one
+// per tile: 19 (... is the first line a header?)"). Right: the left-out
+// file's label is dropped (labels go by file order), so the classes are
+// those of the folders; a count that fits neither says -skip-bad.
+func TestCase_skip_bad_labels(t *testing.T) {
+	dir := t.TempDir()
+	var text strings.Builder
+	for i := range 20 {
+		class, bg := "a", uint8(20)
+		if i >= 10 {
+			class, bg = "b", 220
+		}
+		data := encodeImage(t, "x.png", blob("gray", 8, 8, bg, uint8(i*5)))
+		if i == 3 {
+			data = data[:len(data)-20] // corrupt, among the first class
+		}
+		sub := filepath.Join(dir, "imgs", class)
+		if err := os.MkdirAll(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, sub, fmt.Sprintf("%02d.png", i), data)
+		text.WriteString(class + "\n")
+	}
+	labelsFile := writeFile(t, dir, "labels.txt", []byte(text.String()))
+	imgs := filepath.Join(dir, "imgs")
+	args := []string{"run", "-backend", "cpu", "-k", "2,3", "-images", imgs, "-resize", "8x8", "-skip-bad"}
+	byFolder, _ := runSummary(t, append(args, "-labels", "folders")...)
+	byFile, stderr := runSummary(t, append(args, "-labels", labelsFile)...)
+	if byFile.Tiles != 19 || byFile.SkippedBad != 1 || byFile.Classes != 2 {
+		t.Fatalf("%d samples, %d left out, %d classes: %s", byFile.Tiles, byFile.SkippedBad, byFile.Classes, stderr)
+	}
+	for i, r := range byFile.Runs {
+		f := byFolder.Runs[i]
+		if r.Purity == nil || *r.Purity != *f.Purity || *r.NMI != *f.NMI || *r.ARI != *f.ARI {
+			t.Errorf("k=%d: purity, NMI, ARI %v %v %v from the file, %v %v %v from the folders", r.K, r.Purity, r.NMI, r.ARI, *f.Purity, *f.NMI, *f.ARI)
+		}
+	}
+	short := writeFile(t, dir, "short.txt", []byte(strings.Repeat("a\n", 17)))
+	code, _, stderr := runCLI(t, append(args, "-labels", short, "-out", filepath.Join(dir, "o"))...)
+	if code != exitFailure || !strings.Contains(stderr, "17 labels, want one per tile: 19 (-skip-bad left 1 files out: with one label per file in file order, the file holds 20)") {
+		t.Errorf("17 labels: exit %d, %q", code, stderr)
 	}
 }
 
