@@ -497,6 +497,48 @@ func TestCase_skip_bad_labels(t *testing.T) {
 	}
 }
 
+// TestCase_unread_image_formats: a folder's .jfif photos (JPEG files) and
+// .heic and .tga images (formats no decoder here reads) were passed over
+// without a word, as if they were .txt files. Right: .jfif, .jpe, .jif
+// and .jfi are read as JPEG; an image file of a format that is not read
+// is one line naming it and its format, exit 1 and nothing written, and
+// -skip-bad leaves it out with its name in summary.json; text files stay
+// skipped silently.
+func TestCase_unread_image_formats(t *testing.T) {
+	dir := t.TempDir()
+	imgs := filepath.Join(dir, "imgs")
+	nested := filepath.Join(imgs, "more")
+	if err := os.MkdirAll(nested, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, imgs, "a.png", pngOf(t, 6, 6))
+	for i, ext := range []string{".jfif", ".JPE", ".jif", ".jfi"} {
+		writeFile(t, nested, fmt.Sprintf("p%d%s", i, ext), encodeImage(t, "x.jpg", blob("gray", 6, 6, 30, uint8(40*i))))
+	}
+	writeFile(t, imgs, "notes.txt", []byte("not an image"))
+	heic := writeFile(t, nested, "photo.heic", append([]byte{0, 0, 0, 24, 'f', 't', 'y', 'p', 'h', 'e', 'i', 'c'}, make([]byte, 100)...))
+	args := []string{"run", "-backend", "cpu", "-k", "2", "-images", imgs, "-resize", "4x4"}
+	out := filepath.Join(dir, "out")
+	code, _, stderr := runCLI(t, append(args, "-q", "-out", out)...)
+	want := heic + ": not a JPEG, PNG, GIF, BMP, TIFF or WebP image (its name says HEIF/HEIC, which is not read: convert it, to PNG for instance)"
+	if lines := strings.Split(strings.TrimRight(stderr, "\n"), "\n"); code != exitFailure || len(lines) != 1 || !strings.Contains(lines[0], want) {
+		t.Errorf("exit %d, stderr %q; want exit 1 and one line containing %q", code, stderr, want)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("a failed run wrote %s", out)
+	}
+	tga := writeFile(t, imgs, "b.tga", make([]byte, 40))
+	s, stderr := runSummary(t, append(args, "-skip-bad")...)
+	var bad []string
+	for _, b := range s.BadFiles {
+		bad = append(bad, b.Path)
+	}
+	slices.Sort(bad)
+	if s.Tiles != 5 || s.SkippedBad != 2 || !slices.Equal(bad, []string{tga, heic}) || !strings.Contains(stderr, "TGA, which is not read") {
+		t.Errorf("-skip-bad: %d samples (want the PNG and 4 JPEGs), left out %v; stderr %q", s.Tiles, bad, stderr)
+	}
+}
+
 // twelveImages writes 12 gray PNGs of 8..19 x 8 pixels, a white square on
 // ever lighter backgrounds, into dir/imgs and returns that folder.
 func twelveImages(t *testing.T, dir string) string {

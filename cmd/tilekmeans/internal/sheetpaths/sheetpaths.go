@@ -301,7 +301,9 @@ const (
 // (hidden entries, a leading dot, being skipped before, as a shell's globs
 // skip them, unless a pattern names them).
 //   - A regular file is an image file when its name has an image's
-//     extension (imageformat.HasExtension).
+//     extension (imageformat.HasExtension), or one of an image format
+//     that is not read (imageformat.Unread: .heic, .tga, ...), so that
+//     loading it names it rather than the listing passing over it.
 //   - Symbolic links are followed, as ls, a shell's glob and Python's
 //     os.listdir do (folders of links are how DVC and git-annex check data
 //     out): a link is what it points to, a file named by the link's name.
@@ -319,7 +321,7 @@ func entryKind(p string, typ fs.FileMode) (kind, error) {
 	if typ&fs.ModeSymlink != 0 {
 		st, err := os.Stat(p)
 		if err != nil {
-			if !imageformat.HasExtension(name) {
+			if !imageName(name) {
 				return skipped, nil
 			}
 			target, _ := os.Readlink(p)
@@ -334,12 +336,17 @@ func entryKind(p string, typ fs.FileMode) (kind, error) {
 	switch {
 	case typ.IsDir():
 		return folder, nil
-	case typ.IsRegular() && imageformat.HasExtension(name):
+	case typ.IsRegular() && imageName(name):
 		return imageFile, nil
 	case typ.IsRegular():
 		return otherFile, nil
 	}
 	return skipped, nil
+}
+
+// imageName reports whether a file's name is an image's, read or not.
+func imageName(name string) bool {
+	return imageformat.HasExtension(name) || imageformat.Unread(name) != ""
 }
 
 // NaturalCompare orders strings so that runs of digits compare by value:
