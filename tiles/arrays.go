@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/tilekmeans/tilekmeans/internal/imageformat"
+	"github.com/tilekmeans/tilekmeans/internal/memcheck"
 	"github.com/tilekmeans/tilekmeans/internal/npyformat"
 )
 
@@ -74,8 +75,9 @@ func (a *arrayHeader) bytes() int64 { return int64(a.n) * int64(a.h) * int64(a.w
 
 // arrayReader opens an array input: its stream (decompressed when
 // gzipped), positioned at the start, and the bytes the stream holds
-// (-1 when unknown). close releases it.
-func (in input) arrayReader() (r io.Reader, size int64, close func(), err error) {
+// (-1 when unknown: gzipped), or at most (packed, for a gzipped file: its
+// size times maxDeflateRatio). close releases it.
+func (in input) arrayReader() (r io.Reader, size int64, most uint64, close func(), err error) {
 	var raw io.Reader
 	closeFn := func() {}
 	if in.inMemory {
@@ -83,16 +85,16 @@ func (in input) arrayReader() (r io.Reader, size int64, close func(), err error)
 	} else {
 		f, err := os.Open(in.name)
 		if err != nil {
-			return nil, 0, nil, fmt.Errorf("load %w", err)
+			return nil, 0, 0, nil, fmt.Errorf("load %w", err)
 		}
 		st, err := f.Stat()
 		if err != nil {
 			f.Close()
-			return nil, 0, nil, fmt.Errorf("load %w", err)
+			return nil, 0, 0, nil, fmt.Errorf("load %w", err)
 		}
 		if st.IsDir() {
 			f.Close()
-			return nil, 0, nil, fmt.Errorf("load %s: is a directory", in.name)
+			return nil, 0, 0, nil, fmt.Errorf("load %s: is a directory", in.name)
 		}
 		raw, size, closeFn = f, st.Size(), func() { f.Close() }
 	}
@@ -101,13 +103,20 @@ func (in input) arrayReader() (r io.Reader, size int64, close func(), err error)
 		z, err := gzip.NewReader(br)
 		if err != nil {
 			closeFn()
-			return nil, 0, nil, fmt.Errorf("load %s: %w", in.name, &arrayError{err: fmt.Errorf("broken gzip stream: %v", err)})
+			return nil, 0, 0, nil, fmt.Errorf("load %s: %w", in.name, &arrayError{err: fmt.Errorf("broken gzip stream: %v", err)})
 		}
 		z.Multistream(false)
-		return bufio.NewReaderSize(z, 1<<16), -1, closeFn, nil
+		return bufio.NewReaderSize(z, 1<<16), -1, memcheck.Mul(uint64(max(0, size)), maxDeflateRatio), closeFn, nil
 	}
-	return br, size, closeFn, nil
+	return br, size, uint64(max(0, size)), closeFn, nil
 }
+
+// maxDeflateRatio bounds what a gzipped file can hold: deflate (RFC 1951)
+// codes at most 258 bytes, a match of the longest length, in 2 bits, so
+// that a stream decompresses to at most 1032 times its size. A gzipped
+// array's header is never trusted with more: the matrix it sizes is
+// allocated before the data arrive.
+const maxDeflateRatio = 1032
 
 // arrayError is a malformed or refused array file; it matches ErrCorrupt
 // when the file is broken (truncated, a count that does not match its
@@ -128,10 +137,12 @@ func (e *arrayError) Is(target error) bool {
 }
 
 // readArrayHeader reads the header of the array input in (format npy or
-// idx) from r, whose stream holds size bytes (-1: unknown). tile is the
+// idx) from r, whose stream holds size bytes (-1: unknown, gzipped), and
+// at most most bytes (for a gzipped stream, what its file can hold). tile
+// is the
 // image size that a .npy of shape (N, D) is read with (0x0: none given);
 // limit the most pixels an image may have (0: maxPixels).
-func readArrayHeader(name, format string, r io.Reader, size int64, tw, th int, limit int64) (*arrayHeader, error) {
+func readArrayHeader(name, format string, r io.Reader, size int64, most uint64, tw, th int, limit int64) (*arrayHeader, error) {
 	fail := func(unsupported bool, f string, args ...any) (*arrayHeader, error) {
 		return nil, fmt.Errorf("load %s: %w", name, &arrayError{err: fmt.Errorf(f, args...), unsupported: unsupported})
 	}
@@ -201,8 +212,12 @@ func readArrayHeader(name, format string, r io.Reader, size int64, tw, th int, l
 	if int64(a.h)*int64(a.w) > limit {
 		return nil, &tooLargeError{path: name, format: strings.ToUpper(format) + " array", width: a.w, height: a.h, limit: limit}
 	}
-	if a.bytes() > maxTileBytes {
-		return fail(false, "%s: more than %d bytes", a.desc(), int64(maxTileBytes))
+	if memcheck.Mul(uint64(a.n), uint64(a.h), uint64(a.w), uint64(a.c)) >= 1<<62 {
+		return fail(false, "%s: more than 2^62 bytes of data, no array at all", a.desc())
+	}
+	if size < 0 && uint64(a.offset+a.bytes()) > most {
+		return fail(false, "the count does not match the size: the %s header says %s (%d bytes of data), more than a gzipped file of %d bytes can hold (deflate packs at most %d bytes into one)",
+			strings.ToUpper(a.format), a.desc(), a.bytes(), most/maxDeflateRatio, maxDeflateRatio)
 	}
 	a.left = -1
 	if size >= 0 {

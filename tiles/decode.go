@@ -254,11 +254,21 @@ func checkTIFF(name string, r *io.SectionReader) error {
 	return nil
 }
 
+// notImage is ErrNotImage for the file name, saying which format its name
+// gives when that is an image format no decoder here reads
+// (imageformat.Unread).
+func notImage(name string) error {
+	if f := imageformat.Unread(name); f != "" {
+		return fmt.Errorf("load %s: %w (its name says %s, which is not read: convert it, to PNG for instance)", name, ErrNotImage, f)
+	}
+	return fmt.Errorf("load %s: %w", name, ErrNotImage)
+}
+
 // classify turns a decoder's error on the image in r into this package's:
 // ErrNotImage (wrapped), an unsupportedError or a corruptError.
 func classify(name, format string, err error, r io.ReaderAt) error {
 	if errors.Is(err, image.ErrFormat) {
-		return fmt.Errorf("load %s: %w", name, ErrNotImage)
+		return notImage(name)
 	}
 	if feature, ok := imageformat.Unsupported(err, r); ok {
 		return &unsupportedError{path: name, format: format, feature: feature}

@@ -18,13 +18,14 @@
 // tileset (https://doc.mapeditor.org): tiles of TileWidth x TileHeight
 // pixels, Margin pixels before the first column and row and Spacing pixels
 // between tiles; the columns and rows follow from the image size by Tiled's
-// own rule, which takes the margin off the top and left only (see Grid). A
-// sheet must be a whole grid, up to a closing margin and one trailing
-// spacing at the right and bottom; otherwise Load fails with a *GridError
+// own rule, which takes the margin off the top and left only (see Grid).
+// What is left at the right and bottom past a closing margin and one
+// trailing spacing is ignored, as Tiled ignores it, for a tileset's sheet
+// and for a grid whose margin and spacing the sheet's pixels bear out
+// (Sheet.Cropped says how much); otherwise Load fails with a *GridError
 // that says what does fit: how many tiles, the remainder that Options.Crop
 // would trim, and, when the pixels show the gutters of another margin or
-// spacing, the grids that fit exactly (then cropping would misalign every
-// tile). Options.SkipBlank leaves out the tiles whose pixels are all equal;
+// spacing better, those grids (then cropping would misalign every tile). Options.SkipBlank leaves out the tiles whose pixels are all equal;
 // they are counted either way. LoadTileset applies a tileset's colour key
 // (<image trans="ff00ff">): pixels of that colour are transparent.
 //
@@ -101,10 +102,13 @@
 // 1, Width x Height one image's size, Origin.Row the index). Without
 // Resize and a tile size, the samples are the arrays' own size; with
 // Resize they are scaled like image files. The data is streamed into the
-// tile matrix, never held whole: a 2 GB file costs the 2 GB matrix. A
+// tile matrix, never held whole: loading a 2 GB file takes the 2 GB matrix,
+// its origins (12 bytes a sample) and buffers of a few megabytes. A
 // truncated file, an IDX count that does not match the file's size
-// (ErrCorrupt), another dtype or Fortran order (errors.ErrUnsupported) are
-// errors naming the file. Options.SkipBad leaves out the samples' files
+// (ErrCorrupt; a gzipped file's header is held to what the file can hold,
+// 1032 bytes a compressed byte at most, before anything is allocated),
+// another dtype or Fortran order (errors.ErrUnsupported) are errors naming
+// the file. Options.SkipBad leaves out the samples' files
 // that cannot be read (a file of several images whole, when one of its
 // pages cannot be), listed in Set.Bad; Options.Progress reports the
 // samples loaded, and Options.Context interrupts the loop over the files
@@ -116,7 +120,12 @@
 // with the result in the order given. The headers are read first, so the
 // tile matrix is allocated once at its final size, and each sheet's encoded
 // bytes and decoded pixels are dropped as soon as its tiles are cut: the
-// peak memory is about the tile matrix plus a few sheets in flight.
+// peak memory is about the tile matrix plus a few sheets in flight. Before
+// the matrix is allocated, its size, which the headers and the options
+// fix, is checked against the memory available (Linux's MemAvailable, or
+// what a cgroup's memory limit leaves): a matrix beyond it is an error
+// naming the files and the bytes, never the Go runtime's fatal "out of
+// memory".
 //
 // # Centroids
 //

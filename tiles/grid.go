@@ -25,11 +25,20 @@ import (
 // (Margin + c*(TileWidth+Spacing), Margin + r*(TileHeight+Spacing)), as
 // Tiled's loadFromImage slices it.
 //
+// What the tiles leave at the right and at the bottom may be a closing
+// margin as wide as the opening one, or none, then at most one trailing
+// spacing (0..Spacing or Margin..Margin+Spacing pixels): the sheet is then a
+// whole grid. Anything else is ignored as Tiled ignores it (and recorded in
+// Sheet.Cropped) when the sheet's pixels bear the grid out: a tileset file
+// (LoadTileset) always, as Tiled shows it; a Grid with a margin or spacing
+// when at least 3/4 of the pixel columns and rows its margin and spacing
+// take are each of one gray level where the tiles span them, and no other
+// margin and spacing of the same tiles has gutters better borne out. A Grid with neither has no
+// gutters to show: its remainder takes Options.Crop. Otherwise loading
+// fails with a *GridError.
+//
 // The zero Grid is not usable; Options.Size fills in a square grid with no
-// margin or spacing. A sheet must be a whole grid: what the tiles leave at
-// the right and at the bottom may be a closing margin as wide as the
-// opening one, or none, then at most one trailing spacing (0..Spacing or
-// Margin..Margin+Spacing pixels); see GridError.
+// margin or spacing.
 type Grid struct {
 	TileWidth, TileHeight int // pixels, >= 1
 	Margin                int // pixels around the grid, >= 0
@@ -77,7 +86,8 @@ func countAxis(n, tile, margin, spacing int) int {
 
 // remainder returns the pixels right of and below the last whole column
 // and row of tiles. Tiled ignores them; fit accepts a sheet when both leave
-// it whole (a closing margin, a trailing gutter), or when cropping.
+// it whole (a closing margin, a trailing gutter), or when cropping, and
+// Load when the pixels bear the grid out (judge).
 func (g Grid) remainder(width, height int) (right, bottom int) {
 	cols, rows := g.count(width, height)
 	return remainderAxis(width, cols, g.TileWidth, g.Margin, g.Spacing), remainderAxis(height, rows, g.TileHeight, g.Margin, g.Spacing)
@@ -101,9 +111,9 @@ func (g Grid) whole(rem int) bool {
 // fit checks that the grid cuts a width x height image into whole tiles and
 // returns its columns and rows. A sheet fits when, beyond the margin, the
 // tiles and the spacing between them, what is left on the right and at the
-// bottom leaves it whole. With crop, a larger right or bottom remainder is trimmed
-// instead. Otherwise the error is a *GridError, which tells what does fit
-// (Load also fills in its Fits from the pixels).
+// bottom leaves it whole. With crop, a larger right or bottom remainder is
+// left out instead. Otherwise the error is a *GridError, which tells what
+// does fit from the size alone (Load then looks at the pixels: judge).
 func (g Grid) fit(path string, width, height int, crop bool) (cols, rows int, err error) {
 	if err := g.validate(); err != nil {
 		return 0, 0, err
@@ -116,21 +126,22 @@ func (g Grid) fit(path string, width, height int, crop bool) (cols, rows int, er
 	return 0, 0, &GridError{Path: path, Width: width, Height: height, Grid: g, Cols: cols, Rows: rows, Right: right, Bottom: bottom}
 }
 
-// alternatives lists the margin and spacing values (each below the tile
-// size and 64, smallest spacing first) with which the same tiles cut the
-// image exactly. From the size alone many are possible; the loader keeps
-// those that the pixels bear out (filterFits).
+// gutters reports whether the grid has a margin or spacing: pixel
+// columns and rows that are not tiles, which the sheet's pixels can bear
+// out.
+func (g Grid) gutters() bool { return g.Margin > 0 || g.Spacing > 0 }
+
+// alternatives lists the grids of the same tiles with another margin and
+// spacing (each below the tile size and 64, smallest spacing first) that
+// cut at least one tile out of a width x height image by Tiled's rule. From
+// the size alone many are possible; judge keeps those the pixels bear out.
 func (g Grid) alternatives(width, height int) []Grid {
 	var out []Grid
 	limit := min(g.TileWidth, g.TileHeight, 64)
 	for s := 0; s < limit; s++ {
 		for m := 0; m < limit; m++ {
 			a := Grid{TileWidth: g.TileWidth, TileHeight: g.TileHeight, Margin: m, Spacing: s}
-			if a == g {
-				continue
-			}
-			c, r := a.count(width, height)
-			if rr, rb := a.remainder(width, height); c > 0 && r > 0 && a.whole(rr) && a.whole(rb) {
+			if c, r := a.count(width, height); a != g && c > 0 && r > 0 {
 				out = append(out, a)
 			}
 		}
@@ -138,16 +149,23 @@ func (g Grid) alternatives(width, height int) []Grid {
 	return out
 }
 
-// GridError reports a sheet that a grid does not cut into whole tiles. It
-// carries the numbers a caller needs to say what does fit:
+// GridError reports a sheet that a grid does not cut into whole tiles, and
+// whose pixels do not bear the grid out either (see Grid). It carries the
+// numbers a caller needs to say what does fit:
 //
 //   - Cols == 0 or Rows == 0: the image is smaller than one tile (plus the margin).
-//   - Fits not empty: the same tiles cut the image exactly with another margin
-//     or spacing, and the image's pixels agree (every gutter line of that
-//     grid is of one colour), so the given ones are probably wrong; cropping
-//     would misalign every tile. At most three, smallest spacing first.
-//   - otherwise: a Right x Bottom remainder that cropping (Options.Crop)
-//     trims, leaving Cols x Rows tiles.
+//   - Fits not empty: the image's pixels show the gutters of the same tiles
+//     with another margin or spacing (at least 3/4 of that grid's margin and
+//     spacing lines are each of one colour, and more of them than of the
+//     grid asked for), so the given ones are probably wrong: cropping would
+//     misalign every tile, and following Fits[0] cuts the tiles the sheet
+//     was drawn with. At most three, the best borne out first. When no
+//     grid with gutters is borne out and the edge-to-edge grid (no margin,
+//     no spacing) cuts the image exactly, Fits is that grid alone.
+//   - otherwise, for a Grid without margin or spacing: a Right x Bottom
+//     remainder that cropping (Options.Crop) trims, leaving Cols x Rows
+//     tiles; for one with a margin or spacing, the pixels bear out no grid
+//     of these tiles (after a look at them: Load's errors, not GridFit's).
 type GridError struct {
 	Path          string
 	Width, Height int  // image pixels (as displayed, after EXIF orientation)
@@ -155,6 +173,7 @@ type GridError struct {
 	Cols, Rows    int  // whole tiles that fit
 	Right, Bottom int  // pixels right of and below the last whole tiles
 	Fits          []Grid
+	looked        bool // the pixels were looked at (judge)
 }
 
 func (e *GridError) Error() string {
@@ -163,81 +182,123 @@ func (e *GridError) Error() string {
 		return fmt.Sprintf("%s: %dx%d is smaller than one %s tile", e.Path, e.Width, e.Height, g.text())
 	}
 	if len(e.Fits) == 0 {
-		if g.TileWidth == g.TileHeight && g.Margin == 0 && g.Spacing == 0 {
+		if g.TileWidth == g.TileHeight && !g.gutters() {
 			return fmt.Sprintf("%s: %dx%d is not a multiple of the %d-pixel tile", e.Path, e.Width, e.Height, g.TileWidth)
 		}
-		return fmt.Sprintf("%s: %dx%d is not a whole grid of %s tiles: %dx%d tiles leave %dx%d pixels at the right and bottom",
+		msg := fmt.Sprintf("%s: %dx%d is not a whole grid of %s tiles: %dx%d tiles leave %dx%d pixels at the right and bottom",
 			e.Path, e.Width, e.Height, g.text(), e.Cols, e.Rows, e.Right, e.Bottom)
+		if e.looked && g.gutters() {
+			msg += ", and the sheet's pixels do not show its margin and spacing (fewer than 3/4 of their lines are of one colour), nor those of another margin or spacing: check -margin and -spacing"
+		}
+		return msg
 	}
 	var alt []string
 	for _, a := range e.Fits {
 		c, r := a.count(e.Width, e.Height)
 		alt = append(alt, fmt.Sprintf("margin %d, spacing %d (%dx%d tiles)", a.Margin, a.Spacing, c, r))
 	}
-	return fmt.Sprintf("%s: %dx%d is not a whole grid of %s tiles; it fits exactly with %s",
-		e.Path, e.Width, e.Height, g.text(), strings.Join(alt, " or "))
+	how := "its pixels show the gutters of"
+	if !e.Fits[0].gutters() {
+		how = "its pixels show no margin or spacing, and it fits exactly with"
+	}
+	return fmt.Sprintf("%s: %dx%d is not a whole grid of %s tiles; %s %s",
+		e.Path, e.Width, e.Height, g.text(), how, strings.Join(alt, " or "))
 }
 
-// filterFits keeps the alternatives that img bears out: at least 3/4 of the
-// pixel columns and rows that the grid leaves to margins and spacing are each
-// of one gray level (after compositing over white), as on a sheet drawn on
-// that grid (sprites sometimes bleed into a gutter, so not all). A grid with
-// no gutters at all (edge to edge) needs no evidence. It returns at most
-// three, the best borne out first, then by spacing and margin.
-func filterFits(img image.Image, fits []Grid) []Grid {
-	cols, rows := uniformLines(toGray(img))
+// judge looks at a sheet's pixels for the grid g, which the sheet's size
+// does not make whole. It reports whether the pixels bear g out (its
+// remainder is then ignored, as Tiled ignores it), and otherwise the grids
+// of the same tiles, with other margins and spacings, that they bear out
+// instead, best first, at most three and none with less than half the
+// best one's evidence (GridError.Fits).
+//
+// A grid is borne out when it has margin or spacing lines (the pixel
+// columns and rows they take; not the remainder, which Tiled ignores) and
+// at least 3/4 of them are each of one gray level where the grid spans
+// them, after compositing over white: sprites sometimes bleed into a
+// gutter, so not all. Grids are
+// ranked by their uniform lines less three times the others, so that
+// more evidence wins (a margin of 1 whose two lines happen to be white
+// does not beat a grid whose every spacing line is), ties to the smaller
+// spacing and margin; g wins ties. A grid without gutters shows nothing:
+// it is offered only when no grid with gutters is borne out, g is not
+// either, and it cuts the image exactly.
+func judge(img image.Image, g Grid) (bornOut bool, fits []Grid) {
+	w, h := img.Bounds().Dx(), img.Bounds().Dy()
+	uc, ur := uniformRuns(toGray(img))
 	type scored struct {
-		g     Grid
-		score float64
+		g      Grid
+		weight int
+	}
+	rate := func(a Grid) (scored, bool) {
+		uniform, lines := gutterLines(uc, ur, a)
+		return scored{a, uniform - 3*(lines-uniform)}, lines > 0 && 4*uniform >= 3*lines
 	}
 	var keep []scored
-	for _, g := range fits {
-		if s := uniformGutters(cols, rows, g); s >= 0.75 {
-			keep = append(keep, scored{g, s})
+	for _, a := range g.alternatives(w, h) {
+		if s, ok := rate(a); ok {
+			keep = append(keep, s)
 		}
 	}
-	slices.SortStableFunc(keep, func(a, b scored) int { return cmp.Compare(b.score, a.score) })
-	var out []Grid
-	for _, k := range keep[:min(3, len(keep))] {
-		out = append(out, k.g)
+	slices.SortStableFunc(keep, func(a, b scored) int { return cmp.Compare(b.weight, a.weight) })
+	if own, ok := rate(g); ok && (len(keep) == 0 || own.weight >= keep[0].weight) {
+		return true, nil
 	}
-	return out
+	for _, k := range keep[:min(3, len(keep))] {
+		if 2*k.weight >= keep[0].weight { // others far behind are no advice
+			fits = append(fits, k.g)
+		}
+	}
+	if edge := (Grid{TileWidth: g.TileWidth, TileHeight: g.TileHeight}); len(fits) == 0 && g.gutters() {
+		if c, r := edge.count(w, h); c > 0 && r > 0 && c*edge.TileWidth == w && r*edge.TileHeight == h {
+			fits = []Grid{edge}
+		}
+	}
+	return false, fits
 }
 
-// uniformLines reports for each pixel column and each pixel row of img
-// whether it is of one gray level, in one pass over the pixels in memory
-// order (a sheet of 2^28 pixels and hundreds of candidate grids are then
-// scored from these, not by reading columns across rows again and again).
-func uniformLines(img *image.Gray) (cols, rows []bool) {
+// uniformRuns reports for each pixel column of img how many pixels from
+// the top are of the column's first gray level, and for each pixel row how
+// many from the left are of the row's first, in one pass over the pixels in
+// memory order (a sheet of 2^28 pixels and hundreds of candidate grids are
+// then scored from these, not by reading columns across rows again and
+// again). A grid's gutter line is of one colour where the grid spans it:
+// a column over the grid's height, a row over its width (what lies right
+// of and below the grid, which Tiled ignores, may hold anything).
+func uniformRuns(img *image.Gray) (cols, rows []int) {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
-	cols, rows = make([]bool, w), make([]bool, h)
+	cols, rows = make([]int, w), make([]int, h)
 	for x := range cols {
-		cols[x] = true
+		cols[x] = h
 	}
 	first := img.Pix[:w]
 	for y := range h {
 		row := img.Pix[y*img.Stride:][:w]
-		rows[y] = !slices.ContainsFunc(row, func(v uint8) bool { return v != row[0] })
+		rows[y] = w
+		if i := slices.IndexFunc(row, func(v uint8) bool { return v != row[0] }); i >= 0 {
+			rows[y] = i
+		}
 		for x, v := range row {
-			if v != first[x] {
-				cols[x] = false
+			if v != first[x] && cols[x] == h {
+				cols[x] = y
 			}
 		}
 	}
 	return cols, rows
 }
 
-// uniformGutters returns the share of g's gutter lines (margin and spacing
-// columns and rows, and the unused remainder) that are of one gray level
-// (uniformCols, uniformRows: uniformLines of the image).
-func uniformGutters(uniformCols, uniformRows []bool, g Grid) float64 {
-	w, h := len(uniformCols), len(uniformRows)
-	cols, rows := g.count(w, h)
-	lines, uniform := 0, 0
-	gutters := func(n, size, tile int, uniformAt []bool) {
+// gutterLines counts g's margin and spacing lines in an image whose
+// pixel columns and rows are of one colour as far as colRun and rowRun say
+// (uniformRuns), and how many of them are of one colour over the grid's
+// extent. The remainder right of and below the tiles is not counted: Tiled
+// ignores it, whatever it holds.
+func gutterLines(colRun, rowRun []int, g Grid) (uniform, lines int) {
+	cols, rows := g.count(len(colRun), len(rowRun))
+	extent := func(n, tile int) int { return g.Margin + n*tile + (n-1)*g.Spacing }
+	axis := func(n, tile int, run []int, across int) {
 		at := func(i int) {
 			lines++
-			if uniformAt[i] {
+			if run[i] >= across {
 				uniform++
 			}
 		}
@@ -250,14 +311,8 @@ func uniformGutters(uniformCols, uniformRows []bool, g Grid) float64 {
 				at(start + i)
 			}
 		}
-		for i := g.Margin + n*tile + (n-1)*g.Spacing; i < size; i++ {
-			at(i)
-		}
 	}
-	gutters(cols, w, g.TileWidth, uniformCols)
-	gutters(rows, h, g.TileHeight, uniformRows)
-	if lines == 0 {
-		return 1
-	}
-	return float64(uniform) / float64(lines)
+	axis(cols, g.TileWidth, colRun, extent(rows, g.TileHeight))
+	axis(rows, g.TileHeight, rowRun, extent(cols, g.TileWidth))
+	return uniform, lines
 }

@@ -3,9 +3,11 @@ package tiles_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -101,7 +103,7 @@ func TestSpacingHint(t *testing.T) {
 	if !errors.As(err, &ge) || !slices.Contains(ge.Fits, g) {
 		t.Fatalf("error %v: want a *GridError whose Fits hold %+v and that does not suggest cropping", err, g)
 	}
-	if !strings.Contains(err.Error(), "fits exactly with margin 0, spacing 4 (5x3 tiles)") {
+	if !strings.Contains(err.Error(), "its pixels show the gutters of margin 0, spacing 4 (5x3 tiles)") {
 		t.Errorf("error %q does not say what fits", err)
 	}
 	got, err := tiles.LoadSources(src, tiles.Options{Grid: g})
@@ -342,4 +344,97 @@ func FuzzParseTileset(f *testing.F) {
 			t.Errorf("accepted an unusable tileset %+v", ts)
 		}
 	})
+}
+
+// TestCase_tsx_margin_tiled_rule_advice: following any advice the loader
+// gives leads to the tiles the sheet was drawn with. Sheets of random
+// tiles on one gutter colour, with random tile sizes, margins, spacings and
+// pixels left at the right and bottom (of the gutter colour, as an atlas
+// padded to a power of two, or of noise: Tiled ignores them either way),
+// are loaded with the grid they were drawn with and with wrong ones. The
+// true grid always loads, its remainder ignored as Tiled ignores it; a
+// wrong one is either refused with advice (Fits[0], or -crop for a grid
+// without gutters), which is followed, or with none; and whatever loads
+// after advice, or by the pixels bearing a grid out, holds exactly the
+// true tiles.
+func TestCase_tsx_margin_tiled_rule_advice(t *testing.T) {
+	rng := rand.New(rand.NewPCG(20, 1))
+	for trial := range 400 {
+		tw, th := 4+rng.IntN(7), 4+rng.IntN(7)
+		limit := min(tw, th)
+		truth := tiles.Grid{TileWidth: tw, TileHeight: th, Margin: rng.IntN(min(5, limit)), Spacing: rng.IntN(min(5, limit))}
+		if trial%5 == 0 {
+			truth.Margin, truth.Spacing = 0, 0
+		}
+		cols, rows := 2+rng.IntN(4), 2+rng.IntN(4)
+		extraW, extraH := rng.IntN(tw+truth.Spacing), rng.IntN(th+truth.Spacing)
+		w := truth.Margin + cols*tw + (cols-1)*truth.Spacing + extraW
+		h := truth.Margin + rows*th + (rows-1)*truth.Spacing + extraH
+		gutter := uint8(rng.IntN(256))
+		noiseRest := rng.IntN(2) == 0
+		img := image.NewGray(image.Rect(0, 0, w, h))
+		for i := range img.Pix {
+			img.Pix[i] = gutter
+		}
+		var want []uint8
+		for r := range rows {
+			for c := range cols {
+				for y := range th {
+					for x := range tw {
+						v := uint8(rng.IntN(256))
+						img.SetGray(truth.Margin+c*(tw+truth.Spacing)+x, truth.Margin+r*(th+truth.Spacing)+y, color.Gray{v})
+						want = append(want, v)
+					}
+				}
+			}
+		}
+		if noiseRest {
+			for y := range h {
+				for x := range w {
+					if x >= w-extraW || y >= h-extraH {
+						img.SetGray(x, y, color.Gray{uint8(rng.IntN(256))})
+					}
+				}
+			}
+		}
+		src := []tiles.Source{{Name: "s.png", Data: encodePNG(t, img)}}
+		starts := []tiles.Grid{truth, {TileWidth: tw, TileHeight: th},
+			{TileWidth: tw, TileHeight: th, Margin: truth.Margin + 1, Spacing: truth.Spacing},
+			{TileWidth: tw, TileHeight: th, Margin: truth.Margin, Spacing: truth.Spacing + 1},
+			{TileWidth: tw, TileHeight: th, Margin: max(0, truth.Margin-1), Spacing: max(0, truth.Spacing-1)},
+			{TileWidth: tw, TileHeight: th, Margin: rng.IntN(limit), Spacing: rng.IntN(limit)}}
+		for si, g := range starts {
+			name := fmt.Sprintf("trial %d: %dx%d tiles, %dx%d of margin %d spacing %d, %dx%d left (noise %v), from margin %d spacing %d",
+				trial, tw, th, cols, rows, truth.Margin, truth.Spacing, extraW, extraH, noiseRest, g.Margin, g.Spacing)
+			crop, advised := false, []string{}
+			for step := 0; ; step++ {
+				if step > 3 {
+					t.Fatalf("%s: advice goes round in circles: %v", name, advised)
+				}
+				got, err := tiles.LoadSources(src, tiles.Options{Grid: g, Crop: crop})
+				var ge *tiles.GridError
+				switch {
+				case errors.As(err, &ge) && len(ge.Fits) > 0:
+					g = ge.Fits[0]
+					advised = append(advised, fmt.Sprintf("-margin %d -spacing %d", g.Margin, g.Spacing))
+					continue
+				case errors.As(err, &ge) && ge.Cols > 0 && ge.Rows > 0 && ge.Grid.Margin == 0 && ge.Grid.Spacing == 0 && !crop:
+					crop = true
+					advised = append(advised, "-crop")
+					continue
+				case err != nil:
+					if si == 0 {
+						t.Errorf("%s: the true grid is refused: %v", name, err)
+					}
+				case si == 0 && truth.Margin+truth.Spacing > 0 && len(advised) > 0:
+					t.Errorf("%s: the true grid loads only after advice %v", name, advised)
+				case len(advised) > 0 || got.Sheets[0].Cropped != (image.Point{}) && !crop || si == 0:
+					if got.N() != rows*cols || !bytes.Equal(got.Pix, want) {
+						t.Errorf("%s: after advice %v, %d tiles of margin %d spacing %d, not the %d drawn", name, advised, got.N(), got.Grid.Margin, got.Grid.Spacing, rows*cols)
+					}
+				}
+				break
+			}
+		}
+	}
 }

@@ -111,7 +111,7 @@ func readOpenStream(ctx context.Context, name string, r io.ReadCloser) ([]byte, 
 			if f := sniffArray(buf.Bytes()); f != "" && !bytes.HasPrefix(buf.Bytes(), []byte{0x1f, 0x8b}) {
 				return nil, fmt.Errorf("load %s: %w: it begins as %s array, and arrays are known by their file name (.npy, *-idx3-ubyte, .gz after either): save it as a file, or read it through a FIFO so named", name, ErrNotImage, strings.ToUpper(f))
 			}
-			return nil, fmt.Errorf("load %s: %w", name, ErrNotImage)
+			return nil, notImage(name)
 		}
 	}
 	if err == nil {

@@ -13,6 +13,8 @@ import (
 	"sync"
 
 	"golang.org/x/image/draw"
+
+	"github.com/tilekmeans/tilekmeans/internal/memcheck"
 )
 
 // Fit says how an image whose aspect ratio differs from Options.Resize's is
@@ -96,6 +98,8 @@ func loadSamples(ins []input, opts Options) (*Set, error) {
 	switch {
 	case resize != (image.Point{}) && (resize.X < 1 || resize.Y < 1):
 		return nil, fmt.Errorf("resize to %dx%d: want at least 1x1", resize.X, resize.Y)
+	case memcheck.Mul(uint64(resize.X), uint64(resize.Y), 4) >= 1<<62:
+		return nil, fmt.Errorf("resize to %dx%d: more than 2^62 bytes a sample", resize.X, resize.Y)
 	case g.Margin != 0 || g.Spacing != 0 || opts.Crop:
 		return nil, errors.New("margin, spacing and crop cut sheets into tiles; an image resized to one sample, or an array's image, is used whole")
 	case g.TileWidth < 0 || g.TileHeight < 0:
@@ -134,12 +138,12 @@ func loadSamples(ins []input, opts Options) (*Set, error) {
 		if _, err := in.stat(ctx); err != nil { // a pipe is read into memory
 			return skip(i, err)
 		}
-		r, size, done, err := in.arrayReader()
+		r, size, most, done, err := in.arrayReader()
 		if err != nil {
 			return skip(i, err)
 		}
 		defer done()
-		a, err := readArrayHeader(in.name, format, r, size, g.TileWidth, g.TileHeight, opts.MaxPixels)
+		a, err := readArrayHeader(in.name, format, r, size, most, g.TileWidth, g.TileHeight, opts.MaxPixels)
 		if err != nil {
 			return skip(i, err)
 		}
@@ -177,8 +181,13 @@ func loadSamples(ins []input, opts Options) (*Set, error) {
 		first[i+1] = first[i] + u.n
 	}
 	n := first[len(ins)]
-	if int64(n)*int64(t.D) > maxTileBytes {
-		return nil, fmt.Errorf("load: %d samples of %d features is more than %d bytes", n, t.D, int64(maxTileBytes))
+	// Beside the matrix: each worker's resized sample (RGBA).
+	scratch := uint64(0)
+	if resize != (image.Point{}) {
+		scratch = memcheck.Mul(uint64(min(workers, len(ins))), uint64(w), uint64(h), 4)
+	}
+	if err := reserve(ctx, inputsName(ins), n, t.D, scratch, "samples"); err != nil {
+		return nil, err
 	}
 	t.Pix = make([]uint8, n*t.D)
 
@@ -238,8 +247,11 @@ func loadSamples(ins []input, opts Options) (*Set, error) {
 	if kept == 0 && len(t.Bad) > 0 {
 		return nil, fmt.Errorf("load: all %d files were left out; the first: %w", len(t.Bad), t.Bad[0].Err)
 	}
-	if int64(kept+pages)*int64(t.D) > maxTileBytes {
-		return nil, fmt.Errorf("load: %d samples of %d features is more than %d bytes", kept+pages, t.D, int64(maxTileBytes))
+	if pages > 0 {
+		// A second matrix, while the first is held.
+		if err := reserve(ctx, inputsName(ins), kept+pages, t.D, uint64(len(t.Pix)), "samples"); err != nil {
+			return nil, err
+		}
 	}
 	pix := t.Pix
 	if pages > 0 {
@@ -405,7 +417,7 @@ func (s *sampler) file(ctx context.Context, in input, u *unit, dst []uint8, prog
 
 // array streams the images of an array file into dst, sampling each.
 func (s *sampler) array(ctx context.Context, in input, a *arrayHeader, dst []uint8, prog *counter) error {
-	r, _, done, err := in.arrayReader()
+	r, _, _, done, err := in.arrayReader()
 	if err != nil {
 		return err
 	}

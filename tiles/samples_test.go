@@ -3,6 +3,7 @@ package tiles_test
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tilekmeans/tilekmeans/internal/memcheck"
 	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/tiles"
 	"github.com/tilekmeans/tilekmeans/tiles/npy"
@@ -522,5 +524,48 @@ func TestSamplesAsSheets(t *testing.T) {
 	}
 	if tested < 40 || pages < 10 {
 		t.Errorf("only %d images compared, %d of them files of several images", tested, pages)
+	}
+}
+
+// TestCase_bench_sizes_oom_crash_budget: the tile matrix is asked for
+// before it is allocated, with the bytes it and its origins take: a
+// budget that refuses (the memory available, by default, or the one the
+// context carries) is the error, naming the file, and nothing is
+// allocated; a gzipped IDX header is never trusted beyond what the file
+// can hold.
+func TestCase_bench_sizes_oom_crash_budget(t *testing.T) {
+	var b bytes.Buffer
+	if err := npy.Write(&b, make([]uint8, 50*16), 50, 4, 4); err != nil {
+		t.Fatal(err)
+	}
+	var asked []memcheck.Load
+	ctx := memcheck.WithBudget(context.Background(), func(l memcheck.Load) error {
+		asked = append(asked, l)
+		return memcheck.Check(memcheck.Need{Bytes: l.Matrix + l.Other, What: l.What}, 1000, "a test", true)
+	})
+	for _, c := range []struct {
+		resize image.Point
+		want   memcheck.Load
+	}{
+		{image.Point{}, memcheck.Load{Matrix: 50 * 16, Other: 50 * 12, What: "50 samples of 16 features from a.npy"}},
+		// With the worker's 8x8 RGBA image it is resized into.
+		{image.Pt(8, 8), memcheck.Load{Matrix: 50 * 64, Other: 50*12 + 64*4, What: "50 samples of 64 features from a.npy"}},
+	} {
+		asked = nil
+		_, err := tiles.LoadSources([]tiles.Source{{Name: "a.npy", Data: b.Bytes()}}, tiles.Options{Context: ctx, Resize: c.resize})
+		var me *memcheck.Error
+		if !errors.As(err, &me) || !strings.HasPrefix(err.Error(), "load a.npy: needs ") || len(asked) != 1 || asked[0] != c.want {
+			t.Errorf("resize %v: %v, asked %+v, want %+v", c.resize, err, asked, c.want)
+		}
+	}
+	hdr := binary.BigEndian.AppendUint32([]byte{0, 0, 8, 3}, 1<<20)
+	hdr = binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(hdr, 28), 28)
+	var gz bytes.Buffer
+	z := gzip.NewWriter(&gz)
+	z.Write(append(hdr, make([]byte, 784)...))
+	z.Close()
+	_, err := tiles.LoadSources([]tiles.Source{{Name: "x-idx3-ubyte.gz", Data: gz.Bytes()}}, tiles.Options{})
+	if !errors.Is(err, tiles.ErrCorrupt) || !strings.Contains(err.Error(), "the IDX header says 1048576 images of 28x28 (822083584 bytes of data), more than a gzipped file of") {
+		t.Errorf("a gzipped header that lies: %v", err)
 	}
 }

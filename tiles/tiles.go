@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 
 	"golang.org/x/image/draw"
+
+	"github.com/tilekmeans/tilekmeans/internal/memcheck"
 )
 
 // Origin is where a tile was cut from: the sheet's index in Set.Sheets and
@@ -45,11 +47,14 @@ type Sheet struct {
 	// that were therefore composited over the background (gutters and
 	// trimmed remainders are not looked at); 0 for an opaque sheet.
 	Transparent int
-	// Cropped is the right and bottom remainder Options.Crop trimmed, in
-	// pixels (zero when the grid fit). Misaligned lists, when the sheet was
-	// cropped, the grids of other margin or spacing whose gutters the
-	// pixels show (as GridError.Fits): the tiles were then probably cut
-	// across gutters.
+	// Cropped is the right and bottom remainder left out, in pixels: what
+	// Options.Crop trimmed, or what Tiled's rule ignores (see Grid: a
+	// tileset's sheet, or a sheet whose pixels bear its margin and spacing
+	// out); zero when the grid is whole. Misaligned lists, for a sheet
+	// that Options.Crop trimmed or a Grid with a margin or spacing that
+	// fits it whole, the grids of other margin or spacing whose gutters
+	// the pixels show better (as GridError.Fits): the tiles were then
+	// probably cut across gutters.
 	Cropped    image.Point
 	Misaligned []Grid
 }
@@ -208,14 +213,37 @@ func LoadSources(srcs []Source, opts Options) (*Set, error) {
 	return load(ins, opts, nil)
 }
 
-// maxTileBytes bounds the tile matrix (2^40 bytes): beyond it the sizes are
-// surely wrong.
-const maxTileBytes = 1 << 40
+// originBytes is what a tile's Origin takes.
+const originBytes = 12
 
-// load loads the files ins. key, when not nil, is a colour key: opaque
+// reserve asks, before the tile matrix is allocated, whether n tiles
+// (noun: "tiles" or "samples") of d features fit in memory with their
+// origins and other bytes beside them: memcheck.Alloc, against the memory
+// available or the budget the caller's Options.Context carries. who names
+// the files in the error, which says the bytes and what they hold.
+func reserve(ctx context.Context, who string, n, d int, other uint64, noun string) error {
+	l := memcheck.Load{Matrix: memcheck.Mul(uint64(n), uint64(d)), Other: memcheck.Add(memcheck.Mul(uint64(n), originBytes), other),
+		What: fmt.Sprintf("%d %s of %d features from %s", n, noun, d, who)}
+	if err := memcheck.Alloc(ctx, l); err != nil {
+		return fmt.Errorf("load %s: %w", who, err)
+	}
+	return nil
+}
+
+// inputsName names the inputs in messages: the file, or how many.
+func inputsName(ins []input) string {
+	if len(ins) == 1 {
+		return ins[0].name
+	}
+	return fmt.Sprintf("%d files", len(ins))
+}
+
+// load loads the files ins. ts, when not nil, is the tileset file they
+// come from (LoadTileset): its colour key, when it has one, makes opaque
 // pixels of exactly that colour count as transparent (Tiled's <image
-// trans>).
-func load(ins []input, opts Options, key *color.RGBA) (*Set, error) {
+// trans>), and a remainder is left out as Tiled leaves it, without looking
+// at the pixels.
+func load(ins []input, opts Options, ts *tileset) (*Set, error) {
 	if samplesMode(ins, opts) {
 		return loadSamples(ins, opts)
 	}
@@ -245,6 +273,9 @@ func load(ins []input, opts Options, key *color.RGBA) (*Set, error) {
 	// page) and its grid, hence the matrix size.
 	hdrs := make([][]header, len(ins))
 	sheets := make([][]Sheet, len(ins))
+	// judged[i][p]: file i's page p is not a whole grid, and is cut only if
+	// its pixels bear the grid out (judge, once decoded).
+	judged := make([][]bool, len(ins))
 	if err := parallel(ctx, len(ins), workers, func(i int) error {
 		hs, err := ins[i].headers(ctx, opts.MaxPixels)
 		if err != nil {
@@ -252,26 +283,32 @@ func load(ins []input, opts Options, key *color.RGBA) (*Set, error) {
 		}
 		for p, h := range hs {
 			name := pageName(ins[i].name, h.page)
-			cols, rows, err := g.fit(name, h.Width, h.Height, opts.Crop)
+			cols, rows, err := g.fit(name, h.Width, h.Height, opts.Crop || ts != nil)
+			var ge *GridError
+			look := false
+			if errors.As(err, &ge) && ge.Cols > 0 && ge.Rows > 0 {
+				if g.gutters() {
+					// Tiled's rule: the remainder is ignored if the pixels
+					// bear the grid out, which the cut looks at.
+					cols, rows, err, look = ge.Cols, ge.Rows, nil, true
+				} else {
+					// Only the pixels tell a grid drawn with gutters from
+					// a remainder: decode and look.
+					img, derr := ins[i].decodePage(ctx, hs, p)
+					if derr != nil {
+						return derr
+					}
+					_, ge.Fits = judge(img, g)
+					ge.looked = true
+				}
+			}
 			if err != nil {
-				var ge *GridError
-				if errors.As(err, &ge) {
-					if ge.Cols > 0 && ge.Rows > 0 {
-						ge.Fits = g.alternatives(h.Width, h.Height)
-					}
-					if len(ge.Fits) > 0 {
-						// Only the pixels tell a grid drawn with other gutters
-						// from a remainder: decode and look.
-						img, derr := ins[i].decodePage(ctx, hs, p)
-						if derr != nil {
-							return derr
-						}
-						ge.Fits = filterFits(img, ge.Fits)
-					}
+				if ge != nil {
 					return fmt.Errorf("load %w", err)
 				}
 				return fmt.Errorf("load %s: %w", name, err)
 			}
+			judged[i] = append(judged[i], look)
 			sheets[i] = append(sheets[i], h.sheet(ins[i].name, rows, cols))
 		}
 		hdrs[i] = hs
@@ -280,8 +317,10 @@ func load(ins []input, opts Options, key *color.RGBA) (*Set, error) {
 		return nil, err
 	}
 	firstSheet := make([]int, len(ins)+1) // file i's sheets are Sheets[firstSheet[i]:firstSheet[i+1]]
+	var look []bool                       // by sheet: judged
 	for i, ss := range sheets {
 		t.Sheets = append(t.Sheets, ss...)
+		look = append(look, judged[i]...)
 		firstSheet[i+1] = len(t.Sheets)
 	}
 	first := make([]int, len(t.Sheets)+1) // first[i]: index of sheet i's first tile
@@ -289,8 +328,8 @@ func load(ins []input, opts Options, key *color.RGBA) (*Set, error) {
 		first[i+1] = first[i] + s.Rows*s.Cols
 	}
 	n := first[len(t.Sheets)]
-	if int64(n)*int64(t.D) > maxTileBytes {
-		return nil, fmt.Errorf("load: %d tiles of %d features is more than %d bytes", n, t.D, int64(maxTileBytes))
+	if err := reserve(ctx, inputsName(ins), n, t.D, 0, "tiles"); err != nil {
+		return nil, err
 	}
 	// Only the pixels are allocated before decoding: origins follow from
 	// the grids, and are made once every sheet has decoded (a corrupt file
@@ -305,17 +344,31 @@ func load(ins []input, opts Options, key *color.RGBA) (*Set, error) {
 			if b := img.Bounds(); b.Dx() != s.Width || b.Dy() != s.Height {
 				return fmt.Errorf("load %s: decoded as %dx%d, header says %dx%d", s.Name(), b.Dx(), b.Dy(), s.Width, s.Height)
 			}
+			if look[i] {
+				if ok, fits := judge(img, g); !ok {
+					cols, rows := g.count(s.Width, s.Height)
+					right, bottom := g.remainder(s.Width, s.Height)
+					return fmt.Errorf("load %w", &GridError{Path: s.Name(), Width: s.Width, Height: s.Height, Grid: g,
+						Cols: cols, Rows: rows, Right: right, Bottom: bottom, Fits: fits, looked: true})
+				}
+			}
 			cv := newConverter(opts.Color, bg)
-			cv.key = key
+			if ts != nil {
+				cv.key = ts.Trans
+			}
 			cut(img, g, s.Rows, s.Cols, cv, t.Pix[first[i]*t.D:first[i+1]*t.D], t.D, ch)
 			s.Transparent = cv.nonOpaque
-			if right, bottom := g.remainder(s.Width, s.Height); !g.whole(right) || !g.whole(bottom) {
-				// Options.Crop trimmed them. If the pixels show the gutters
-				// of another grid, every tile was cut across them: say so.
+			right, bottom := g.remainder(s.Width, s.Height)
+			cropped := !g.whole(right) || !g.whole(bottom)
+			if cropped {
+				// Left out: by Options.Crop, or as Tiled leaves it.
 				s.Cropped = image.Pt(right, bottom)
-				if alts := g.alternatives(s.Width, s.Height); len(alts) > 0 {
-					s.Misaligned = filterFits(img, alts)
-				}
+			}
+			if ts == nil && !look[i] && (cropped || g.gutters()) {
+				// Cropped, or a whole grid of gutters: if the pixels show
+				// the gutters of another grid better, every tile was cut
+				// across them: say so.
+				_, s.Misaligned = judge(img, g)
 			}
 			for j := first[i]; j < first[i+1]; j++ {
 				if isBlank(t.Pix[j*t.D:(j+1)*t.D], ch) {

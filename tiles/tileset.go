@@ -212,7 +212,7 @@ func LoadTileset(path string, opts Options) (*Set, error) {
 	}
 	opts.Size = 0
 	opts.Grid = ts.grid()
-	t, err := load([]input{{name: ts.Image}}, opts, ts.Trans)
+	t, err := load([]input{{name: ts.Image}}, opts, ts)
 	if err != nil {
 		return nil, err
 	}

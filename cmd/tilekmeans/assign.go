@@ -135,6 +135,7 @@ func (a *app) assignCommand(ctx context.Context, args []string) error {
 			return err
 		}
 	}
+	o.sheets.budget = a.loadBudget(&o.sheets, true)
 	t, err := o.sheets.load(ctx, o.workers, "")
 	if ge := (*tiles.GridError)(nil); errors.As(err, &ge) {
 		if meta != nil && len(ge.Fits) > 0 && o.sheets.tileset == "" {
@@ -157,7 +158,7 @@ func (a *app) assignCommand(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintf(logw, "tilekmeans: cutting the sheets as the run did (%s): %s %s tiles, %s\n", meta.path, size.dims(), cents.Color, took)
 	}
-	noteSheets(logw, t, o.sheets.background)
+	noteSheets(logw, t, &o.sheets)
 	if err := ctx.Err(); err != nil {
 		return err
 	}

@@ -250,6 +250,7 @@ func (a *app) benchCommand(ctx context.Context, args []string) (err error) {
 	if err := a.checkMemory(append(o.sheets.needs(), workersNeed(o.workers))...); err != nil {
 		return err
 	}
+	o.sheets.budget = a.loadBudget(&o.sheets, false)
 	t, err := o.sheets.load(ctx, o.workers, "")
 	if err != nil {
 		return err

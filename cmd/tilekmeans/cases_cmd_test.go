@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
 	"github.com/tilekmeans/tilekmeans/tiles/embedded"
+	"github.com/tilekmeans/tilekmeans/tiles/npy"
 )
 
 // sharedCase is a file of ../shared/cases (skipped when absent, failing
@@ -241,7 +243,8 @@ func sameLabels(t *testing.T, assigned [][]string, runLabels string, k int) (sam
 // beside the centroids folder: background, margin, spacing, -crop and
 // -skip-blank (tile size and colour are the centroids'), so the run's own
 // sheets get the run's labels; a flag that contradicts the run is one
-// usage line. A folder without a run beside it keeps the flag defaults.
+// usage line. A folder without a run beside it keeps the flag defaults; a
+// symbolic link to a run's k folder is that folder.
 func TestCase_assign_ignores_run_background(t *testing.T) {
 	t.Run("synthetic: spacing, background, skip-blank, tileset", func(t *testing.T) {
 		dir := t.TempDir()
@@ -305,6 +308,18 @@ func TestCase_assign_ignores_run_background(t *testing.T) {
 		code, stderr, recs := assignCSV(t, "-centroids", bare, "-images", sheet, "-spacing", "2")
 		if code != exitOK || strings.Contains(stderr, "as the run did") || !strings.Contains(stderr, "composited over #ffffff") || len(recs) != 25 {
 			t.Errorf("bare folder: exit %d, %d rows, %s", code, len(recs), stderr)
+		}
+		// A symbolic link to the run's k folder is that folder: the run
+		// beside it is followed (it silently composited over white).
+		link := filepath.Join(dir, "lnk4")
+		if err := os.Symlink(cents, link); err != nil {
+			t.Fatal(err)
+		}
+		code, stderr, recs = assignCSV(t, "-centroids", link, "-images", sheet)
+		if code != exitOK || !strings.Contains(stderr, "cutting the sheets as the run did ("+filepath.Join(out, "summary.json")+"): 8x8 rgb tiles, margin 0, spacing 2, background #336699, -skip-blank") {
+			t.Errorf("-centroids through a link: exit %d: %s", code, stderr)
+		} else if same, n := sameLabels(t, recs, filepath.Join(out, "labels.csv"), 4); same != n || n != 22 {
+			t.Errorf("-centroids through a link: %d of %d tiles in the run's cluster", same, n)
 		}
 	})
 	t.Run("crop", func(t *testing.T) {
@@ -476,6 +491,95 @@ func TestCase_bench_sizes_oom_crash(t *testing.T) {
 	}
 }
 
+// TestCase_bench_sizes_oom_crash_inputs: sizes from a flag or a file
+// header were not checked against memory before the tile matrix was
+// allocated: -resize 100000x100000 and an array resized to 3000x3000 died
+// with "fatal error: runtime: out of memory"; -resize 500x500 on 60,000
+// images took 15 GB and then blamed -k; a 1.6 KB gzipped IDX file whose
+// header says 40,000,000 (or 15,000,000) images crashed (or took 11.5 GB
+// for 94 s before "truncated"); an array larger than memory crashed.
+// Right: the matrix (and the CPU backend's copy) is checked once the
+// headers are read, before it is allocated: one line naming -resize (exit
+// 2) or the file (exit 1); a gzipped header is never trusted beyond what
+// the file can hold. The figure is replaced, so nothing big is allocated.
+func TestCase_bench_sizes_oom_crash_inputs(t *testing.T) {
+	dir := t.TempDir()
+	folder := filepath.Join(dir, "imgs")
+	if err := os.Mkdir(folder, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 60 {
+		writeFile(t, folder, fmt.Sprintf("%02d.png", i), pngOf(t, 28, 28))
+	}
+	var b bytes.Buffer
+	if err := npy.Write(&b, make([]uint8, 1000*784), 1000, 28, 28); err != nil {
+		t.Fatal(err)
+	}
+	array := writeFile(t, dir, "X.npy", b.Bytes())
+	sheet := writeFile(t, dir, "s.png", pngOf(t, 64, 32))
+	cents := filepath.Join(dir, "c")
+	if err := os.Mkdir(cents, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, cents, "centroid1.png", pngOf(t, 28, 28))
+	// Gzipped IDX files of 100 images whose headers say more.
+	gzIDX := func(name string, count uint32) string {
+		hdr := binary.BigEndian.AppendUint32([]byte{0, 0, 8, 3}, count)
+		hdr = binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(hdr, 28), 28)
+		var gz bytes.Buffer
+		z := gzip.NewWriter(&gz)
+		z.Write(append(hdr, make([]byte, 100*784)...))
+		z.Close()
+		return writeFile(t, dir, name, gz.Bytes())
+	}
+	lie40 := gzIDX("gz40000000-idx3-ubyte.gz", 40_000_000)
+	lie15 := gzIDX("gz15000000-idx3-ubyte.gz", 15_000_000)
+	lie := gzIDX("gz101-idx3-ubyte.gz", 101) // within what the file can hold
+	out := filepath.Join(dir, "out")
+	for _, c := range []struct {
+		avail uint64
+		args  []string
+		code  int
+		msg   string
+	}{
+		{16 << 30, []string{"run", "-images", folder, "-resize", "100000x100000"}, exitUsage,
+			"-resize 100000x100000: needs 46.6 GiB (one 100000x100000 sample and the image it is scaled into, at 4 bytes a pixel), more than the 16 GiB of memory available (test figure)"},
+		{16 << 30, []string{"run", "-images", array, "-resize", "3000x3000"}, exitUsage,
+			"-resize 3000x3000: needs 16.8 GiB (1000 samples of 9000000 features from " + array + ", and the CPU backend's copy), more than the 16 GiB"},
+		// 60 x 250000 bytes, twice, 12 bytes of origin each, and the
+		// workers' 1 MB images: never "-k".
+		{30 << 20, []string{"run", "-images", folder, "-resize", "500x500", "-k", "2"}, exitUsage,
+			"-resize 500x500: needs "},
+		{1 << 20, []string{"run", "-images", array}, exitFailure,
+			"load " + array + ": needs 1.51 MiB (1000 samples of 784 features from " + array + ", and the CPU backend's copy), more than the 1 MiB of memory available (test figure)"},
+		{1 << 20, []string{"assign", "-centroids", cents, "-images", array}, exitFailure,
+			"load " + array + ": needs 1.51 MiB (1000 samples of 784 features from " + array + ", and the CPU backend's copy)"},
+		{3 << 10, []string{"run", "-images", sheet}, exitFailure,
+			"load " + sheet + ": needs 4.09 KiB (8 tiles of 256 features from " + sheet + ", and the CPU backend's copy), more than the 3 KiB"},
+		{16 << 30, []string{"run", "-images", lie40}, exitFailure,
+			lie40 + ": the count does not match the size: the IDX header says 40000000 images of 28x28 (31360000000 bytes of data), more than a gzipped file of "},
+		{16 << 30, []string{"run", "-images", lie15}, exitFailure,
+			lie15 + ": the count does not match the size: the IDX header says 15000000 images of 28x28 (11760000000 bytes of data), more than a gzipped file of "},
+		{16 << 30, []string{"run", "-images", lie}, exitFailure,
+			lie + ": truncated: the IDX header says 101 images of 28x28 (79184 bytes of data), the file holds 78400"},
+	} {
+		code, stderr := runWithMemory(t, c.avail, append(c.args, "-out", out)...)
+		if c.args[0] == "assign" {
+			code, stderr = runWithMemory(t, c.avail, c.args...)
+		}
+		if code != c.code || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, c.msg) || strings.Contains(stderr, "-k ") {
+			t.Errorf("%v: exit %d, %q; want exit %d and one line with %q", c.args, code, stderr, c.code, c.msg)
+		}
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a refused run wrote -out")
+	}
+	// Enough memory: the same files load.
+	if code, stderr := runWithMemory(t, 1<<30, "run", "-q", "-images", folder, "-resize", "16x16", "-k", "2", "-backend", "cpu", "-out", out); code != exitOK {
+		t.Errorf("-resize 16x16 in 1 GiB: exit %d, %s", code, stderr)
+	}
+}
+
 // TestCase_sheet_pixel_limit: the 2^28-pixel sheet limit was in no
 // document and could not be raised. Right: -max-pixels (every command that
 // reads sheets) sets it, the refusal names the limit and the flag, and a
@@ -592,8 +696,10 @@ func TestCase_large_k(t *testing.T) {
 // TestCase_help_texts: assign -h said "-color (default gray)" though the
 // default is the centroids' colour; bench -h said -allow-mismatch is
 // recorded in summary.json, which bench does not write; -seed -1 was "not
-// a number" without the range. Right: each help says what the command
-// does, and every flag of every command is in the README.
+// a number" without the range; run -h listed only npy for -export, and
+// -images named neither .npy nor IDX. Right: each help says what the
+// command does, every flag of every command is in the README, and every
+// value and format the README lists for a flag is in its help.
 func TestCase_help_texts(t *testing.T) {
 	help := func(cmd string) string {
 		code, _, stderr := runCLI(t, cmd, "-h")
@@ -631,4 +737,93 @@ func TestCase_help_texts(t *testing.T) {
 			}
 		}
 	}
+	// The other way: every value and format the README's flag tables list
+	// for a flag is in that flag's help (run -h listed only npy for
+	// -export, and -images named no array format).
+	for _, cmd := range []string{"run", "assign"} {
+		flagHelp := helpByFlag(help(cmd))
+		for flag, values := range readmeFlagValues(t, string(readme), cmd) {
+			for _, v := range values {
+				if h, ok := flagHelp[flag]; ok && !strings.Contains(h, v) {
+					t.Errorf("%s -h: the README lists %q for %s, its help does not: %q", cmd, v, flag, h)
+				}
+			}
+		}
+	}
+}
+
+// helpByFlag splits a command's -h output into each flag's text.
+func helpByFlag(help string) map[string]string {
+	out := map[string]string{}
+	flag := ""
+	for _, line := range strings.Split(help, "\n") {
+		if m := regexp.MustCompile(`^  (-[a-z-]+)`).FindStringSubmatch(line); m != nil {
+			flag = m[1]
+		}
+		if flag != "" {
+			out[flag] += line + "\n"
+		}
+	}
+	return out
+}
+
+// readmeFlagValues returns, for each flag of cmd's table in README.md
+// (the section "## `tilekmeans cmd`"), the values and formats the table
+// lists for it: the values after the flag in its first column (`-fit
+// stretch\|pad\|crop`, `-export npy,folders`, placeholders in capitals
+// left out), and in its meaning the backquoted NAME:VALUE words
+// (`folders:copy`, `rows:N`), lists of file extensions (`.jpg .png`; 2 to
+// 4 letters, which leaves out a marker file such as .tilekmeans) and
+// file name patterns (`*-idx3-ubyte`, as idx3-ubyte).
+func readmeFlagValues(t *testing.T, readme, cmd string) map[string][]string {
+	t.Helper()
+	start := strings.Index(readme, "## `tilekmeans "+cmd+"`")
+	if start < 0 {
+		t.Fatalf("README.md has no section for %s", cmd)
+	}
+	section := readme[start+3:]
+	if end := strings.Index(section, "\n## "); end >= 0 {
+		section = section[:end]
+	}
+	out := map[string][]string{}
+	code := regexp.MustCompile("`([^`]+)`")
+	for _, line := range strings.Split(section, "\n") {
+		if !strings.HasPrefix(line, "| `-") {
+			continue
+		}
+		cells := strings.Split(strings.ReplaceAll(line, `\|`, "\x00"), " | ")
+		var flags []string
+		for _, m := range code.FindAllStringSubmatch(cells[0], -1) {
+			words := strings.Fields(m[1])
+			if !strings.HasPrefix(words[0], "-") {
+				continue
+			}
+			flags = append(flags, words[0])
+			for _, w := range words[1:] {
+				for _, v := range strings.FieldsFunc(w, func(r rune) bool { return r == 0 || r == ',' }) {
+					if v[0] >= 'a' && v[0] <= 'z' {
+						out[words[0]] = append(out[words[0]], v)
+					}
+				}
+			}
+		}
+		if len(flags) != 1 || len(cells) < 3 {
+			continue
+		}
+		for _, m := range code.FindAllStringSubmatch(cells[len(cells)-1], -1) {
+			words := strings.Fields(m[1])
+			switch {
+			case regexp.MustCompile(`^[a-z]+:[A-Za-z0-9,.]+$`).MatchString(m[1]):
+				out[flags[0]] = append(out[flags[0]], m[1])
+			case !slices.ContainsFunc(words, func(w string) bool { return !regexp.MustCompile(`^\.[a-z0-9]{2,4}$`).MatchString(w) }):
+				out[flags[0]] = append(out[flags[0]], words...)
+			case regexp.MustCompile(`^\*-idx[0-9]-ubyte$`).MatchString(m[1]):
+				out[flags[0]] = append(out[flags[0]], m[1][2:])
+			}
+		}
+	}
+	if cmd == "run" && (len(out["-images"]) < 8 || len(out["-export"]) < 3) {
+		t.Fatalf("README.md's %s table: values %v: the parse found too few", cmd, out)
+	}
+	return out
 }

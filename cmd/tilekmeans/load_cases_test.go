@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"image"
+	"image/color"
 	"os"
 	"path/filepath"
 	"slices"
@@ -148,6 +150,75 @@ func TestCase_tsx_margin_tiled_rule_command(t *testing.T) {
 	code, _, stderr := runCLI(t, "run", "-images", sharedCase(t, "tsx_margin_tiled_rule/sheet_tl.png"), "-tile", "8", "-k", "3", "-out", filepath.Join(t.TempDir(), "o"))
 	if code != exitFailure || !strings.HasSuffix(stderr, "(use -margin 1 -spacing 0)\n") || strings.Contains(stderr, "-crop") || strings.Count(stderr, "\n") != 1 {
 		t.Errorf("without -margin: exit %d, %q", code, stderr)
+	}
+}
+
+// paddedAtlas draws cols x rows tw-pixel tiles of three kinds (dark,
+// striped across, striped down: each tile's pixels tell its kind) on a
+// white ground with margin and spacing, padded with white to w x h, as an
+// atlas packed to a power of two is.
+func paddedAtlas(tw, margin, spacing, cols, rows, w, h int) *image.Gray {
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	for r := range rows {
+		for c := range cols {
+			kind := (r*cols + c) % 3
+			for y := range tw {
+				for x := range tw {
+					v := uint8(30)
+					switch {
+					case kind == 1 && y%2 == 0, kind == 2 && x%2 == 0:
+						v = 130
+					case kind != 0:
+						v = 200
+					}
+					img.SetGray(margin+c*(tw+spacing)+x, margin+r*(tw+spacing)+y, color.Gray{v})
+				}
+			}
+		}
+	}
+	return img
+}
+
+// TestCase_tsx_margin_tiled_rule_padded: what is left at the right and
+// bottom past a closing margin and one spacing is ignored, as Tiled ignores
+// it. A 128x128 atlas of 7x7 16-pixel tiles, margin 1, spacing 1, padded to
+// a power of two: its .tsx (columns 7, tilecount 49, Tiled's own count
+// (128-1+1)/17) and the same flags cut its 49 tiles, noting the 9x9 pixels
+// ignored, never advising the 8x8 grid of 16-pixel tiles without gutters
+// (cut across them); a 60x49 sheet of 8-pixel tiles, margin 2, spacing 3,
+// 6 pixels left over, loads with those flags, and is answered "use -margin 2
+// -spacing 3" without them and warned about with margin 3, spacing 3 (a
+// whole grid, 1 pixel off).
+func TestCase_tsx_margin_tiled_rule_padded(t *testing.T) {
+	dir := t.TempDir()
+	p1 := writeFile(t, dir, "p1.png", encodeImage(t, "x.png", paddedAtlas(16, 1, 1, 7, 7, 128, 128)))
+	tsx := writeFile(t, dir, "p1.tsx", []byte(`<?xml version="1.0" encoding="UTF-8"?>
+<tileset version="1.10" tiledversion="1.10.2" name="p1" tilewidth="16" tileheight="16" spacing="1" margin="1" tilecount="49" columns="7">
+ <image source="p1.png" width="128" height="128"/>
+</tileset>`))
+	for _, args := range [][]string{{"-tileset", tsx}, {"-images", p1, "-tile", "16", "-margin", "1", "-spacing", "1"}} {
+		s, stderr := runSummary(t, append([]string{"run", "-k", "3", "-backend", "cpu"}, args...)...)
+		sh := s.Sheets[0]
+		if s.Tiles != 49 || sh.Cols != 7 || sh.Rows != 7 || sh.Cropped != "9x9" || s.Runs[0].Inertia != 0 ||
+			!strings.Contains(stderr, "p1.png: the 9x9 pixels right of and below its 7x7 tiles (16x16, margin 1, spacing 1) are ignored, as Tiled ignores them\n") {
+			t.Errorf("%v: %d tiles in %dx%d, cropped %q, inertia %v; stderr %q", args, s.Tiles, sh.Cols, sh.Rows, sh.Cropped, s.Runs[0].Inertia, stderr)
+		}
+	}
+	g4 := writeFile(t, dir, "g4.png", encodeImage(t, "x.png", paddedAtlas(8, 2, 3, 5, 4, 60, 49)))
+	s, _ := runSummary(t, "run", "-k", "3", "-backend", "cpu", "-images", g4, "-tile", "8", "-margin", "2", "-spacing", "3")
+	if s.Tiles != 20 || s.Sheets[0].Cropped != "6x6" || s.Runs[0].Inertia != 0 {
+		t.Errorf("g4.png, margin 2, spacing 3: %d tiles, cropped %q, inertia %v", s.Tiles, s.Sheets[0].Cropped, s.Runs[0].Inertia)
+	}
+	code, _, stderr := runCLI(t, "run", "-k", "3", "-images", g4, "-tile", "8", "-out", filepath.Join(dir, "o"))
+	if code != exitFailure || !strings.HasSuffix(stderr, "(use -margin 2 -spacing 3)\n") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("g4.png without margin and spacing: exit %d, %q", code, stderr)
+	}
+	s, stderr = runSummary(t, "run", "-k", "3", "-backend", "cpu", "-images", g4, "-tile", "8", "-margin", "3", "-spacing", "3")
+	if want := "g4.png: the sheet shows the gutters of margin 2, spacing 3 better than those of margin 3, spacing 3: its tiles are probably cut across them (use -margin 2 -spacing 3)"; !strings.Contains(stderr, "warning: "+filepath.Join(dir, want)) || len(s.Warnings) != 1 {
+		t.Errorf("g4.png, margin 3, spacing 3: warnings %q, stderr %q", s.Warnings, stderr)
 	}
 }
 

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/memcheck"
 	htmlreport "github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/report"
+	"github.com/tilekmeans/tilekmeans/internal/memcheck"
 	"github.com/tilekmeans/tilekmeans/tiles"
 )
 
@@ -22,16 +22,43 @@ const workerBytes = 16 << 10
 // checkMemory returns a usage error for the first need beyond the memory
 // available.
 func (a *app) checkMemory(needs ...memcheck.Need) error {
-	avail, source, ok := memcheck.Available()
-	if a.memAvailable != nil {
-		avail, source, ok = a.memAvailable()
-	}
+	avail, source, ok := a.available()
 	for _, n := range needs {
 		if err := memcheck.Check(n, avail, source, ok); err != nil {
 			return usagef("%v", err)
 		}
 	}
 	return nil
+}
+
+// available is the memory available: memcheck.Available, or the tests'
+// figure.
+func (a *app) available() (uint64, string, bool) {
+	if a.memAvailable != nil {
+		return a.memAvailable()
+	}
+	return memcheck.Available()
+}
+
+// loadBudget is what the tile matrix may take as the sheets load, checked
+// before it is allocated: the matrix and what the loader keeps beside it,
+// and with cpuCopy the copy of the matrix the CPU backend makes. Beyond the
+// memory available it is an error naming -resize when -resize sized the
+// samples (a usage error: sheetFlags.load), else naming the files (the
+// loader adds them).
+func (a *app) loadBudget(sf *sheetFlags, cpuCopy bool) memcheck.Budget {
+	return func(l memcheck.Load) error {
+		need := memcheck.Need{Bytes: memcheck.Add(l.Matrix, l.Other), What: l.What}
+		if cpuCopy {
+			need.Bytes = memcheck.Add(need.Bytes, l.Matrix)
+			need.What += ", and the CPU backend's copy"
+		}
+		if sf.samples() {
+			need.Flag = "-resize " + sf.resize.dims()
+		}
+		avail, source, ok := a.available()
+		return memcheck.Check(need, avail, source, ok)
+	}
 }
 
 // workersNeed is what -workers costs.

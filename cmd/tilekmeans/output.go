@@ -102,7 +102,9 @@ type sheetEntry struct {
 	Orientation string `json:"orientation,omitempty"`
 	// Transparent counts the pixels composited over the background.
 	Transparent int `json:"transparent_pixels,omitempty"`
-	// Cropped is the right x bottom remainder -crop trimmed, in pixels.
+	// Cropped is the right x bottom remainder left out, in pixels: what
+	// -crop trimmed, or what Tiled ignores (a tileset, or a grid whose
+	// gutters the pixels bear out).
 	Cropped string `json:"cropped,omitempty"`
 }
 

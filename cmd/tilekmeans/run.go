@@ -53,7 +53,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	o := &runOptions{}
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	o.sheets.register(fs, 16)
-	fs.TextVar(&o.labels, "labels", labels.Spec{}, "true classes for purity, NMI, ARI: sheets (one per sheet) | rows:N | cols:N (grid row or column / N) | folders (the class folder below the -images folder) | a FILE (one label per tile: TensorBoard .tsv or CSV, IDX idx1-ubyte, or an integer .npy)")
+	fs.TextVar(&o.labels, "labels", labels.Spec{}, "true classes for purity, NMI, ARI: sheets (one per sheet) | rows:N | cols:N (grid row or column / N) | folders (the class folder below the -images folder) | a FILE (one label per tile: TensorBoard .tsv or CSV, IDX idx1-ubyte optionally .gz, or an integer .npy)")
 	kFlag := fs.String("k", "3,4,5,6,7", "cluster `counts`: list and/or ranges, e.g. 3,4,5 or 3-7")
 	fs.IntVar(&o.iters, "iters", 100, "maximum Lloyd `iterations`")
 	fs.BoolVar(&o.fixedIters, "fixed-iters", false, "run all -iters iterations even after convergence (the notebook's loop)")
@@ -72,7 +72,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	fs.BoolVar(&o.verbose, "v", false, "log one line per iteration")
 	fs.BoolVar(&o.quiet, "q", false, "print nothing but errors")
 	fs.TextVar(&o.silhouette, "silhouette", silhouetteFlag{}, "the silhouette over pairs of tiles: `mode` auto (exact unless that costs more than a bound, then a seeded sample) | exact | sample:N (N tiles) | off")
-	fs.Var(&o.export, "export", "also write the data in `FORMAT`s for other tools: npy (tiles.npy, labels_k{K}.npy, centroids_k{K}.npy)")
+	fs.Var(&o.export, "export", "also write the data in `FORMAT`s for other tools, comma-separated or repeated: npy (tiles.npy, labels_k{K}.npy, centroids_k{K}.npy) | folders (clusters/{k}/{cluster}/, nearest the centroid first: separate images linked where possible, else copied, tiles as PNGs) | folders:copy (copies, never links)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: tilekmeans run [flags] [-images PATH...]")
 		fs.PrintDefaults()
@@ -165,11 +165,12 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 	}
 	defer out.Abort() // after Commit it does nothing
 	o.sheets.progress = logw
+	o.sheets.budget = a.loadBudget(&o.sheets, true)
 	t, err := o.sheets.load(ctx, o.workers, o.out)
 	if err != nil {
 		return err
 	}
-	sheetWarnings := noteSheets(logw, t, o.sheets.background)
+	sheetWarnings := noteSheets(logw, t, &o.sheets)
 	if o.init.rows != nil && o.nInit > 1 {
 		// Every start would be from the same rows: one run, as
 		// scikit-learn does for an explicit init (with a RuntimeWarning).
@@ -347,7 +348,7 @@ func (o *runOptions) classes(t *tiles.Set) (*labels.Classes, error) {
 	if o.labels.Kind == labels.Folders {
 		return labels.FolderClasses(t, o.sheets.folderOf, sheetpaths.NaturalCompare)
 	}
-	return o.labels.Classes(t)
+	return o.labels.ClassesWithout(t, o.sheets.leftOut(t))
 }
 
 // tileNoun is what the run's first line calls the rows of the matrix.

@@ -25,19 +25,23 @@ type runMeta struct {
 
 // readRunMeta reads the summary.json of the run that wrote the k folder
 // dir; nil, nil when there is none (a bare folder of centroids, or one
-// whose name is not a k of the run beside it). A summary.json that cannot
-// be read is an error naming it.
+// whose name is not a k of the run beside it). dir is what its symbolic
+// links lead to (a link to a run's k folder is that folder). A
+// summary.json that cannot be read is an error naming it.
 func readRunMeta(dir string) (*runMeta, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, nil
+	}
+	rel := filepath.Join(filepath.Dir(filepath.Clean(dir)), outfiles.Summary.Expand())
+	if real, err := filepath.EvalSymlinks(abs); err == nil && real != abs {
+		abs, rel = real, filepath.Join(filepath.Dir(real), outfiles.Summary.Expand())
 	}
 	parent := filepath.Dir(abs)
 	k, err := strconv.Atoi(filepath.Base(abs))
 	if err != nil || k < 1 || !outfiles.IsOutputDir(parent) {
 		return nil, nil
 	}
-	rel := filepath.Join(filepath.Dir(filepath.Clean(dir)), outfiles.Summary.Expand())
 	data, err := os.ReadFile(filepath.Join(parent, outfiles.Summary.Expand()))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil

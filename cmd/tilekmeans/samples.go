@@ -116,6 +116,36 @@ func (s *sheetFlags) expandImages(paths []string, exclude string, opts *tiles.Op
 	return out, nil
 }
 
+// leftOut returns the positions that the files -skip-bad left out of t
+// had among the samples of every file, in file order, taking each to have
+// held one image (for -labels FILE: their labels are dropped); nil when
+// none was left out, or when an array was (its count is unknown).
+func (s *sheetFlags) leftOut(t *tiles.Set) []int {
+	bad := map[string]bool{}
+	for _, b := range t.Bad {
+		if imageformat.ArrayFormat(b.Path) != "" {
+			return nil
+		}
+		bad[b.Path] = true
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	var left []int
+	pos, j := 0, 0
+	for _, f := range s.files {
+		if bad[f.Path] {
+			left = append(left, pos)
+			pos++
+			continue
+		}
+		for ; j < len(t.Sheets) && t.Sheets[j].Path == f.Path; j++ {
+			pos += t.Sheets[j].Rows * t.Sheets[j].Cols
+		}
+	}
+	return left
+}
+
 // folderOf is -labels folders' class of a file: the first folder below
 // the -images folder it was found in (torchvision's ImageFolder).
 func (s *sheetFlags) folderOf(path string) (string, error) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -329,9 +330,9 @@ func TestTilesNpyReadBack(t *testing.T) {
 	if code, _, stderr := runCLI(t, append(args, "-out", first)...); code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	tilesNpy := filepath.Join(dir, "tiles.npy")
-	data, _ := os.ReadFile(filepath.Join(first, "tiles.npy"))
-	writeFile(t, dir, "tiles.npy", data)
+	// Read in place, as the README says: a file named itself is read even
+	// inside a tilekmeans output folder (only listings and globs skip them).
+	tilesNpy := filepath.Join(first, "tiles.npy")
 	if code, _, stderr := runCLI(t, append(args, "-images", tilesNpy, "-tile", "16", "-out", second)...); code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -341,6 +342,11 @@ func TestTilesNpyReadBack(t *testing.T) {
 		if len(a) == 0 || !bytes.Equal(a, b) {
 			t.Errorf("%s differs (%d and %d bytes)", f, len(a), len(b))
 		}
+	}
+	// The run's own -out is never read, named or not.
+	code, _, stderr := runCLI(t, append(args, "-images", tilesNpy, "-tile", "16", "-out", first)...)
+	if code != exitFailure || !strings.Contains(stderr, "lie in "+first+", the output folder this run writes") {
+		t.Errorf("-images out/tiles.npy -out out: exit %d, %q", code, stderr)
 	}
 	for k := range []int{3, 5} {
 		a, b := runColumn(t, filepath.Join(first, "labels.csv"), []int{3, 5}[k]), runColumn(t, filepath.Join(second, "labels.csv"), []int{3, 5}[k])
@@ -443,6 +449,93 @@ func TestSampleBadInputs(t *testing.T) {
 	s, stderr := runSummary(t, "run", "-backend", "cpu", "-k", "2", "-images", many, "-resize", "4x4", "-skip-bad")
 	if s.Tiles != 999 || s.SkippedBad != 1 || len(s.BadFiles) != 1 || s.BadFiles[0].Path != corrupt || !strings.Contains(stderr, "left out (-skip-bad): load "+corrupt) {
 		t.Errorf("-skip-bad: %d samples, %d bad %v; stderr %q", s.Tiles, s.SkippedBad, s.BadFiles, stderr)
+	}
+}
+
+// TestCase_skip_bad_labels: a labels file of one label per file, with
+// -skip-bad leaving a corrupt file out, was refused ("20 labels, want one
+// per tile: 19 (... is the first line a header?)"). Right: the left-out
+// file's label is dropped (labels go by file order), so the classes are
+// those of the folders; a count that fits neither says -skip-bad.
+func TestCase_skip_bad_labels(t *testing.T) {
+	dir := t.TempDir()
+	var text strings.Builder
+	for i := range 20 {
+		class, bg := "a", uint8(20)
+		if i >= 10 {
+			class, bg = "b", 220
+		}
+		data := encodeImage(t, "x.png", blob("gray", 8, 8, bg, uint8(i*5)))
+		if i == 3 {
+			data = data[:len(data)-20] // corrupt, among the first class
+		}
+		sub := filepath.Join(dir, "imgs", class)
+		if err := os.MkdirAll(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, sub, fmt.Sprintf("%02d.png", i), data)
+		text.WriteString(class + "\n")
+	}
+	labelsFile := writeFile(t, dir, "labels.txt", []byte(text.String()))
+	imgs := filepath.Join(dir, "imgs")
+	args := []string{"run", "-backend", "cpu", "-k", "2,3", "-images", imgs, "-resize", "8x8", "-skip-bad"}
+	byFolder, _ := runSummary(t, append(args, "-labels", "folders")...)
+	byFile, stderr := runSummary(t, append(args, "-labels", labelsFile)...)
+	if byFile.Tiles != 19 || byFile.SkippedBad != 1 || byFile.Classes != 2 {
+		t.Fatalf("%d samples, %d left out, %d classes: %s", byFile.Tiles, byFile.SkippedBad, byFile.Classes, stderr)
+	}
+	for i, r := range byFile.Runs {
+		f := byFolder.Runs[i]
+		if r.Purity == nil || *r.Purity != *f.Purity || *r.NMI != *f.NMI || *r.ARI != *f.ARI {
+			t.Errorf("k=%d: purity, NMI, ARI %v %v %v from the file, %v %v %v from the folders", r.K, r.Purity, r.NMI, r.ARI, *f.Purity, *f.NMI, *f.ARI)
+		}
+	}
+	short := writeFile(t, dir, "short.txt", []byte(strings.Repeat("a\n", 17)))
+	code, _, stderr := runCLI(t, append(args, "-labels", short, "-out", filepath.Join(dir, "o"))...)
+	if code != exitFailure || !strings.Contains(stderr, "17 labels, want one per tile: 19 (-skip-bad left 1 files out: with one label per file in file order, the file holds 20)") {
+		t.Errorf("17 labels: exit %d, %q", code, stderr)
+	}
+}
+
+// TestCase_unread_image_formats: a folder's .jfif photos (JPEG files) and
+// .heic and .tga images (formats no decoder here reads) were passed over
+// without a word, as if they were .txt files. Right: .jfif, .jpe, .jif
+// and .jfi are read as JPEG; an image file of a format that is not read
+// is one line naming it and its format, exit 1 and nothing written, and
+// -skip-bad leaves it out with its name in summary.json; text files stay
+// skipped silently.
+func TestCase_unread_image_formats(t *testing.T) {
+	dir := t.TempDir()
+	imgs := filepath.Join(dir, "imgs")
+	nested := filepath.Join(imgs, "more")
+	if err := os.MkdirAll(nested, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, imgs, "a.png", pngOf(t, 6, 6))
+	for i, ext := range []string{".jfif", ".JPE", ".jif", ".jfi"} {
+		writeFile(t, nested, fmt.Sprintf("p%d%s", i, ext), encodeImage(t, "x.jpg", blob("gray", 6, 6, 30, uint8(40*i))))
+	}
+	writeFile(t, imgs, "notes.txt", []byte("not an image"))
+	heic := writeFile(t, nested, "photo.heic", append([]byte{0, 0, 0, 24, 'f', 't', 'y', 'p', 'h', 'e', 'i', 'c'}, make([]byte, 100)...))
+	args := []string{"run", "-backend", "cpu", "-k", "2", "-images", imgs, "-resize", "4x4"}
+	out := filepath.Join(dir, "out")
+	code, _, stderr := runCLI(t, append(args, "-q", "-out", out)...)
+	want := heic + ": not a JPEG, PNG, GIF, BMP, TIFF or WebP image (its name says HEIF/HEIC, which is not read: convert it, to PNG for instance)"
+	if lines := strings.Split(strings.TrimRight(stderr, "\n"), "\n"); code != exitFailure || len(lines) != 1 || !strings.Contains(lines[0], want) {
+		t.Errorf("exit %d, stderr %q; want exit 1 and one line containing %q", code, stderr, want)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("a failed run wrote %s", out)
+	}
+	tga := writeFile(t, imgs, "b.tga", make([]byte, 40))
+	s, stderr := runSummary(t, append(args, "-skip-bad")...)
+	var bad []string
+	for _, b := range s.BadFiles {
+		bad = append(bad, b.Path)
+	}
+	slices.Sort(bad)
+	if s.Tiles != 5 || s.SkippedBad != 2 || !slices.Equal(bad, []string{tga, heic}) || !strings.Contains(stderr, "TGA, which is not read") {
+		t.Errorf("-skip-bad: %d samples (want the PNG and 4 JPEGs), left out %v; stderr %q", s.Tiles, bad, stderr)
 	}
 }
 

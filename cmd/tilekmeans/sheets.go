@@ -14,8 +14,9 @@ import (
 
 	"golang.org/x/image/colornames"
 
-	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/memcheck"
 	"github.com/tilekmeans/tilekmeans/cmd/tilekmeans/internal/sheetpaths"
+	"github.com/tilekmeans/tilekmeans/internal/imageformat"
+	"github.com/tilekmeans/tilekmeans/internal/memcheck"
 	"github.com/tilekmeans/tilekmeans/tiles"
 	"github.com/tilekmeans/tilekmeans/tiles/embedded"
 )
@@ -133,6 +134,10 @@ type sheetFlags struct {
 	files    []sheetpaths.File
 	byPath   map[string]sheetpaths.File // files by path, for folderOf
 	progress io.Writer
+	// budget decides, before the tile matrix is allocated, whether it fits
+	// in memory (app.loadBudget); nil: the memory available, the matrix
+	// alone.
+	budget memcheck.Budget
 }
 
 // register adds the sheet flags to fs. tileDefault is -tile's default (0:
@@ -140,7 +145,8 @@ type sheetFlags struct {
 func (s *sheetFlags) register(fs *flag.FlagSet, tileDefault int) {
 	s.tile = tileSize{tileDefault, tileDefault}
 	s.background = white
-	fs.Var(&s.images, "images", "sheet `PATH`s: files, directories or globs (repeatable; bare paths after it count too)")
+	fs.Var(&s.images, "images", "sheet `PATH`s: files, directories or globs (repeatable; bare paths after it count too): images "+
+		strings.Join(imageformat.Extensions(), " ")+", and arrays of images named themselves: NumPy .npy, IDX *-idx3-ubyte (optionally .gz)")
 	fs.Var(&s.tile, "tile", "tile size in pixels: `W` (square) or WxH, e.g. 16 or 10x16")
 	fs.IntVar(&s.margin, "margin", 0, "`pixels` before the first column and row, at the left and top (as Tiled's tileset margin)")
 	fs.IntVar(&s.spacing, "spacing", 0, "`pixels` between neighbouring tiles (as Tiled's tileset spacing)")
@@ -162,13 +168,21 @@ const defaultMaxPixels = 1 << 28
 const pixelBytes = 4
 
 // needs are the sizes the sheet flags ask for: a -max-pixels given (the
-// default is not held against a small machine).
+// default is not held against a small machine), and one sample of -resize.
 func (s *sheetFlags) needs() []memcheck.Need {
-	if !s.set["max-pixels"] {
-		return nil
+	var needs []memcheck.Need
+	if s.set["max-pixels"] {
+		needs = append(needs, memcheck.Need{Flag: fmt.Sprintf("-max-pixels %d", s.maxPixels), Bytes: memcheck.Mul(uint64(s.maxPixels), pixelBytes),
+			What: fmt.Sprintf("a sheet that large, decoded at %d bytes a pixel", pixelBytes)})
 	}
-	return []memcheck.Need{{Flag: fmt.Sprintf("-max-pixels %d", s.maxPixels), Bytes: memcheck.Mul(uint64(s.maxPixels), pixelBytes),
-		What: fmt.Sprintf("a sheet that large, decoded at %d bytes a pixel", pixelBytes)}}
+	if s.samples() {
+		// One sample, and the RGBA image it is scaled into; the matrix of
+		// every sample is checked once the files are counted (loadBudget).
+		ch := uint64(s.color.Channels())
+		needs = append(needs, memcheck.Need{Flag: "-resize " + s.resize.dims(), Bytes: memcheck.Mul(uint64(s.resize.w), uint64(s.resize.h), pixelBytes+ch),
+			What: fmt.Sprintf("one %s sample and the image it is scaled into, at %d bytes a pixel", s.resize.dims(), pixelBytes)})
+	}
+	return needs
 }
 
 // check validates the sheet flags after parsing (fs.Visit tells which were
@@ -219,12 +233,19 @@ func (s *sheetFlags) options(workers int) tiles.Options {
 // loading stops within a sheet's decode, with an error wrapping ctx's.
 func (s *sheetFlags) load(ctx context.Context, workers int, exclude string) (_ *tiles.Set, err error) {
 	defer func() {
-		if errors.Is(err, tiles.ErrTooLarge) {
+		var me *memcheck.Error
+		switch {
+		case errors.As(err, &me) && me.Need.Flag != "":
+			err = usagef("%v", me) // -resize sized the samples
+		case errors.Is(err, tiles.ErrTooLarge):
 			err = fmt.Errorf("%w (-max-pixels raises it)", err)
 		}
 	}()
 	opts := s.options(workers)
 	opts.Context = ctx
+	if s.budget != nil {
+		opts.Context = memcheck.WithBudget(ctx, s.budget)
+	}
 	if s.tileset != "" {
 		t, err := tiles.LoadTileset(s.tileset, opts)
 		if err != nil {
@@ -274,7 +295,9 @@ func (s *sheetFlags) source(t *tiles.Set) string {
 // gridHint adds to a sheet the grid does not fit the flags that would fix
 // it: -margin and -spacing when the pixels show the gutters of another grid
 // (cropping would then misalign every tile), -crop when only a right/bottom
-// remainder is in the way.
+// remainder is in the way of a grid without margin or spacing (one with
+// them is cut as Tiled cuts it when the pixels bear it out, and otherwise
+// the error says to check them: cropping would cut it as given).
 func gridHint(err error) error {
 	ge := (*tiles.GridError)(nil)
 	switch {
@@ -283,29 +306,38 @@ func gridHint(err error) error {
 	case len(ge.Fits) > 0:
 		f := ge.Fits[0]
 		return fmt.Errorf("%w (use -margin %d -spacing %d)", err, f.Margin, f.Spacing)
-	case ge.Cols > 0 && ge.Rows > 0: // no other grid fits: -crop is the remedy
+	case ge.Cols > 0 && ge.Rows > 0 && ge.Grid.Margin == 0 && ge.Grid.Spacing == 0:
 		return fmt.Errorf("%w (use -crop to trim %dx%d)", err, ge.Right, ge.Bottom)
 	}
 	return err
 }
 
 // noteSheets says once per sheet what was done to it beyond cutting: its
-// transparent pixels composited over the background (a notice), and a crop
-// that cut tiles across gutters of another grid (a warning, also
-// returned for summary.json).
-func noteSheets(w io.Writer, t *tiles.Set, bg background) (warnings []string) {
+// transparent pixels composited over the background and a remainder
+// ignored as Tiled ignores it (notices), and tiles cut across the gutters
+// of another grid (a warning, also returned for summary.json).
+func noteSheets(w io.Writer, t *tiles.Set, sf *sheetFlags) (warnings []string) {
 	if namesOf(t).byFile {
-		noteSamples(w, t, bg)
+		noteSamples(w, t, sf.background)
 		return nil
 	}
+	g := t.Grid
 	for _, sh := range t.Sheets {
 		if sh.Transparent > 0 {
-			fmt.Fprintf(w, "tilekmeans: %s has %d transparent pixels, composited over %s (-background)\n", sh.Name(), sh.Transparent, bg)
+			fmt.Fprintf(w, "tilekmeans: %s has %d transparent pixels, composited over %s (-background)\n", sh.Name(), sh.Transparent, sf.background)
+		}
+		if sh.Cropped != (image.Point{}) && !sf.crop {
+			fmt.Fprintf(w, "tilekmeans: %s: the %dx%d pixels right of and below its %dx%d tiles (%s, margin %d, spacing %d) are ignored, as Tiled ignores them\n",
+				sh.Name(), sh.Cropped.X, sh.Cropped.Y, sh.Cols, sh.Rows, tileDesc(t), g.Margin, g.Spacing)
 		}
 		if len(sh.Misaligned) > 0 {
 			f := sh.Misaligned[0]
-			msg := fmt.Sprintf("%s: -crop trimmed %dx%d pixels, but the sheet shows the gutters of margin %d, spacing %d: its tiles are cut across them (use -margin %d -spacing %d)",
-				sh.Name(), sh.Cropped.X, sh.Cropped.Y, f.Margin, f.Spacing, f.Margin, f.Spacing)
+			msg := fmt.Sprintf("%s: the sheet shows the gutters of margin %d, spacing %d better than those of margin %d, spacing %d: its tiles are probably cut across them (use -margin %d -spacing %d)",
+				sh.Name(), f.Margin, f.Spacing, g.Margin, g.Spacing, f.Margin, f.Spacing)
+			if sh.Cropped != (image.Point{}) && sf.crop {
+				msg = fmt.Sprintf("%s: -crop trimmed %dx%d pixels, but the sheet shows the gutters of margin %d, spacing %d: its tiles are cut across them (use -margin %d -spacing %d)",
+					sh.Name(), sh.Cropped.X, sh.Cropped.Y, f.Margin, f.Spacing, f.Margin, f.Spacing)
+			}
 			fmt.Fprintf(w, "tilekmeans: warning: %s\n", msg)
 			warnings = append(warnings, msg)
 		}

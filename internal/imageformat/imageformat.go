@@ -40,7 +40,7 @@ type format struct {
 
 // formats is the table, in the order messages list them.
 var formats = [...]format{
-	{"JPEG", []string{".jpg", ".jpeg"}, typed[jpeg.UnsupportedError], jpegDetail},
+	{"JPEG", []string{".jpg", ".jpeg", ".jpe", ".jfif", ".jif", ".jfi"}, typed[jpeg.UnsupportedError], jpegDetail},
 	{"PNG", []string{".png"}, typed[png.UnsupportedError], nil},
 	{"GIF", []string{".gif"}, nil, nil},
 	{"BMP", []string{".bmp"}, bmpUnsupported, bmpDetail},
@@ -56,6 +56,42 @@ func Labels() string {
 		l = append(l, f.label)
 	}
 	return strings.Join(l[:len(l)-1], ", ") + " or " + l[len(l)-1]
+}
+
+// unread is the image formats people hold that no decoder here reads, by
+// their file name extensions, lower case: a file so named is an image
+// that cannot be read, never a file to skip without a word.
+var unread = [...]struct {
+	label string
+	exts  []string
+}{
+	{"HEIF/HEIC", []string{".heic", ".heif", ".hif"}},
+	{"AVIF", []string{".avif"}},
+	{"JPEG XL", []string{".jxl"}},
+	{"JPEG 2000", []string{".jp2", ".j2k", ".jpf", ".jpx", ".jpm"}},
+	{"TGA", []string{".tga", ".icb", ".vda", ".vst"}},
+	{"Photoshop", []string{".psd", ".psb"}},
+	{"GIMP", []string{".xcf"}},
+	{"ICO", []string{".ico", ".cur"}},
+	{"SVG", []string{".svg", ".svgz"}},
+	{"Netpbm", []string{".pbm", ".pgm", ".ppm", ".pnm", ".pam"}},
+	{"OpenEXR", []string{".exr"}},
+	{"DDS", []string{".dds"}},
+	{"PCX", []string{".pcx"}},
+	{"camera raw", []string{".dng", ".cr2", ".cr3", ".nef", ".arw", ".orf", ".rw2", ".raf"}},
+}
+
+// Unread returns the name of the image format that name's extension
+// (any case) says and that no decoder here reads ("HEIF/HEIC", "TGA",
+// ...), or "" when it says none.
+func Unread(name string) string {
+	ext := strings.ToLower(filepath.Ext(name))
+	for _, f := range unread {
+		if slices.Contains(f.exts, ext) {
+			return f.label
+		}
+	}
+	return ""
 }
 
 // Extensions returns every format's file name extensions, lower case, in

@@ -15,12 +15,23 @@ func TestTable(t *testing.T) {
 	if got := Labels(); got != "JPEG, PNG, GIF, BMP, TIFF or WebP" {
 		t.Errorf("Labels() = %q", got)
 	}
-	if got, want := Extensions(), []string{".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp"}; !slices.Equal(got, want) {
+	if got, want := Extensions(), []string{".jpg", ".jpeg", ".jpe", ".jfif", ".jif", ".jfi", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp"}; !slices.Equal(got, want) {
 		t.Errorf("Extensions() = %v, want %v", got, want)
 	}
 	for name, want := range map[string]bool{"a.jpg": true, "A.TIFF": true, "b.Png": true, "e.WEBP": true, "c.txt": false, "jpg": false, "d.jpg.bak": false} {
 		if HasExtension(name) != want {
 			t.Errorf("HasExtension(%q) = %v", name, !want)
+		}
+	}
+	for name, want := range map[string]string{"a.HEIC": "HEIF/HEIC", "b.tga": "TGA", "c.psd": "Photoshop", "d.jxl": "JPEG XL", "e.png": "", "f.txt": "", "g": ""} {
+		if got := Unread(name); got != want {
+			t.Errorf("Unread(%q) = %q, want %q", name, got, want)
+		}
+	}
+	// No extension is both read and unread.
+	for _, ext := range Extensions() {
+		if f := Unread("x" + ext); f != "" {
+			t.Errorf("%s is read and said to be %s, not read", ext, f)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -174,7 +175,15 @@ const maxLabelBytes = 1 << 30
 // Classes gives t's tiles their classes as s says. Errors: *FileError for
 // a label file (wrapping ErrCount for a count that fits neither the
 // cells nor the tiles), or a plain error for a bad spec.
-func (s Spec) Classes(t *tiles.Set) (*Classes, error) {
+func (s Spec) Classes(t *tiles.Set) (*Classes, error) { return s.ClassesWithout(t, nil) }
+
+// ClassesWithout is Classes for a set that files were left out of
+// (tiles.Options.SkipBad, -skip-bad): left are the positions, 0-based and
+// ascending, that their samples had among the labels of a label file in
+// file order (one each). A label file with one label per sample of every
+// file, those left out included, has those labels dropped; one with a
+// label per sample kept is taken as it is.
+func (s Spec) ClassesWithout(t *tiles.Set, left []int) (*Classes, error) {
 	c := &Classes{Of: make([]int, t.N())}
 	index := map[string]int{}
 	class := func(name string) int {
@@ -264,6 +273,15 @@ func (s Spec) Classes(t *tiles.Set) (*Classes, error) {
 		first[i] = cells
 		cells += sh.Rows * sh.Cols
 	}
+	if len(left) > 0 && len(labels.Values) == cells+len(left) {
+		kept := make([]string, 0, cells)
+		for i, v := range labels.Values {
+			if _, gone := slices.BinarySearch(left, i); !gone {
+				kept = append(kept, v)
+			}
+		}
+		labels.Values = kept
+	}
 	switch len(labels.Values) {
 	case cells:
 		for i, o := range t.Origins {
@@ -281,6 +299,13 @@ func (s Spec) Classes(t *tiles.Set) (*Classes, error) {
 		hint := ""
 		if labels.Columns == 1 && (len(labels.Values) == cells+1 || len(labels.Values) == t.N()+1) {
 			hint = " (a single-column file has no header line, as in TensorBoard's metadata files: is the first line a header?)"
+		}
+		if len(t.Bad) > 0 {
+			hint += fmt.Sprintf(" (-skip-bad left %d files out", len(t.Bad))
+			if len(left) > 0 {
+				hint += fmt.Sprintf(": with one label per file in file order, the file holds %d", cells+len(left))
+			}
+			hint += ")"
 		}
 		column := ""
 		if labels.Column != "" {

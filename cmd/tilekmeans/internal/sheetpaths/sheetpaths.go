@@ -51,11 +51,13 @@ func canonical(p string) string {
 	return abs
 }
 
-// SkipOutputDirs leaves out every file that lies in a tilekmeans output
-// folder (outfiles.IsOutputDir) or in a direct subfolder of one (the per-k centroid
-// folders): the tool's montages, centroids and elbow.png are never sheets.
-// Only the file's folder and its parent are checked, so a project folder
-// higher up that happens to hold a summary.json does not hide its sheets.
+// SkipOutputDirs leaves out of folder listings, walks and glob matches
+// every file that lies in a tilekmeans output folder (outfiles.IsOutputDir)
+// or in a direct subfolder of one (the per-k centroid folders): the tool's
+// montages, centroids and elbow.png are never sheets. A file named itself
+// is kept (a run's tiles.npy read back: -images out/tiles.npy). Only the
+// file's folder and its parent are checked, so a project folder higher up
+// that happens to hold a summary.json does not hide its sheets.
 func SkipOutputDirs() ExpandOption {
 	return func(c *expandConfig) { c.skipOutput = true }
 }
@@ -67,10 +69,14 @@ type ExcludedError struct {
 	Arg   string
 	Dir   string
 	Files int
+	Tree  bool // Dir is an ExcludeTree: the output folder being written
 }
 
 func (e *ExcludedError) Error() string {
-	return fmt.Sprintf("%s: %v: its %d file(s) lie in tilekmeans output folder %s, whose files are never read as sheets", e.Arg, ErrNoImages, e.Files, e.Dir)
+	if e.Tree {
+		return fmt.Sprintf("%s: %v: its %d file(s) lie in %s, the output folder this run writes, whose files are never read as sheets (copy them elsewhere, or write another folder)", e.Arg, ErrNoImages, e.Files, e.Dir)
+	}
+	return fmt.Sprintf("%s: %v: its %d file(s) lie in tilekmeans output folder %s, whose files are never read as sheets from a folder or a glob (name a file itself to read it)", e.Arg, ErrNoImages, e.Files, e.Dir)
 }
 
 // Unwrap makes an ExcludedError match ErrNoImages.
@@ -128,7 +134,9 @@ func ExpandFiles(args []string, opts ...ExpandOption) ([]File, error) {
 		o(&cfg)
 	}
 	outputDir := map[string]bool{} // folder -> outfiles.IsOutputDir, cached
-	excludedBy := func(p string) string {
+	// excludedBy is the excluded tree or output folder that holds p ("":
+	// none); a file named itself (named) is excluded only by the trees.
+	excludedBy := func(p string, named bool) string {
 		abs := canonical(p)
 		if abs == "" {
 			return ""
@@ -138,7 +146,7 @@ func ExpandFiles(args []string, opts ...ExpandOption) ([]File, error) {
 				return d
 			}
 		}
-		if cfg.skipOutput {
+		if cfg.skipOutput && !named {
 			dir := filepath.Dir(abs)
 			for _, d := range []string{dir, filepath.Dir(dir)} {
 				is, ok := outputDir[d]
@@ -157,17 +165,17 @@ func ExpandFiles(args []string, opts ...ExpandOption) ([]File, error) {
 	seen := map[string]bool{}
 	// keep adds the files one argument matched, minus excluded ones.
 	// A walked tree's files are filtered already, folder by folder.
-	keep := func(arg, root string, files []string, walked bool) error {
-		n, firstDir := 0, ""
+	keep := func(arg, root string, files []string, walked, named bool) error {
+		n, firstDir, tree := 0, "", false
 		for _, p := range files {
 			p = filepath.Clean(p)
 			d := ""
 			if !walked {
-				d = excludedBy(p)
+				d = excludedBy(p, named)
 			}
 			if d != "" {
 				if firstDir == "" {
-					firstDir = d
+					firstDir, tree = d, slices.Contains(cfg.exclude, d)
 				}
 				continue
 			}
@@ -178,7 +186,7 @@ func ExpandFiles(args []string, opts ...ExpandOption) ([]File, error) {
 			}
 		}
 		if n == 0 && len(files) > 0 {
-			return &ExcludedError{Arg: arg, Dir: firstDir, Files: len(files)}
+			return &ExcludedError{Arg: arg, Dir: firstDir, Files: len(files), Tree: tree}
 		}
 		return nil
 	}
@@ -189,7 +197,7 @@ func ExpandFiles(args []string, opts ...ExpandOption) ([]File, error) {
 		switch {
 		case err == nil && st.IsDir() && cfg.recursive:
 			root = filepath.Clean(arg)
-			files, err = walkDir(arg, excludedBy)
+			files, err = walkDir(arg, func(p string) string { return excludedBy(p, false) })
 			if err != nil {
 				return nil, err
 			}
@@ -233,7 +241,8 @@ func ExpandFiles(args []string, opts ...ExpandOption) ([]File, error) {
 		default:
 			return nil, fmt.Errorf("%s: %w", arg, err)
 		}
-		if err := keep(arg, root, files, root != "" && cfg.recursive); err != nil {
+		named := err == nil && !st.IsDir()
+		if err := keep(arg, root, files, root != "" && cfg.recursive, named); err != nil {
 			return nil, err
 		}
 	}
@@ -292,7 +301,9 @@ const (
 // (hidden entries, a leading dot, being skipped before, as a shell's globs
 // skip them, unless a pattern names them).
 //   - A regular file is an image file when its name has an image's
-//     extension (imageformat.HasExtension).
+//     extension (imageformat.HasExtension), or one of an image format
+//     that is not read (imageformat.Unread: .heic, .tga, ...), so that
+//     loading it names it rather than the listing passing over it.
 //   - Symbolic links are followed, as ls, a shell's glob and Python's
 //     os.listdir do (folders of links are how DVC and git-annex check data
 //     out): a link is what it points to, a file named by the link's name.
@@ -310,7 +321,7 @@ func entryKind(p string, typ fs.FileMode) (kind, error) {
 	if typ&fs.ModeSymlink != 0 {
 		st, err := os.Stat(p)
 		if err != nil {
-			if !imageformat.HasExtension(name) {
+			if !imageName(name) {
 				return skipped, nil
 			}
 			target, _ := os.Readlink(p)
@@ -325,12 +336,17 @@ func entryKind(p string, typ fs.FileMode) (kind, error) {
 	switch {
 	case typ.IsDir():
 		return folder, nil
-	case typ.IsRegular() && imageformat.HasExtension(name):
+	case typ.IsRegular() && imageName(name):
 		return imageFile, nil
 	case typ.IsRegular():
 		return otherFile, nil
 	}
 	return skipped, nil
+}
+
+// imageName reports whether a file's name is an image's, read or not.
+func imageName(name string) bool {
+	return imageformat.HasExtension(name) || imageformat.Unread(name) != ""
 }
 
 // NaturalCompare orders strings so that runs of digits compare by value:

@@ -133,10 +133,15 @@ func TestExpandExclusions(t *testing.T) {
 	if !errors.As(err, &ee) || !strings.Contains(err.Error(), "never read as sheets") {
 		t.Errorf("all excluded: %v", err)
 	}
-	// A file named outright inside an output folder is left out too.
-	_, err = sheetpaths.Expand([]string{filepath.Join(d, "elbow.png")}, sheetpaths.SkipOutputDirs())
-	if !errors.As(err, &ee) {
-		t.Errorf("named output file: %v", err)
+	// A file named outright inside an output folder is read (a run's
+	// tiles.npy read back), unless it is in the tree being written.
+	got, err = sheetpaths.Expand([]string{filepath.Join(d, "elbow.png")}, sheetpaths.SkipOutputDirs())
+	if want := []string{"sheets/out/elbow.png"}; err != nil || !slices.Equal(base(got), want) {
+		t.Errorf("named output file: %v %v, want %v", base(got), err, want)
+	}
+	_, err = sheetpaths.Expand([]string{filepath.Join(d, "elbow.png")}, sheetpaths.SkipOutputDirs(), sheetpaths.ExcludeTree(d))
+	if !errors.As(err, &ee) || !ee.Tree || !strings.Contains(err.Error(), "the output folder this run writes") {
+		t.Errorf("named file in the tree being written: %v", err)
 	}
 }
 

@@ -1,7 +1,8 @@
 // Package memcheck says, before the command allocates what a flag asks for,
+// or package tiles the tile matrix a file's header or a flag sizes,
 // whether the memory is there, so that a size beyond it is one line naming
-// the flag and the bytes instead of the Go runtime's fatal "out of memory"
-// with its stacks.
+// the flag or the file and the bytes instead of the Go runtime's fatal "out
+// of memory" with its stacks.
 //
 // The memory available is the smaller of Linux's MemAvailable
 // (/proc/meminfo: the kernel's estimate of what new allocations can take
@@ -14,6 +15,7 @@ package memcheck
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"math/bits"
@@ -167,6 +169,9 @@ func Size(b uint64) string {
 		v /= 1024
 		i++
 	}
+	if v >= 999.5 { // %.3g would write 1.01e+03
+		return fmt.Sprintf("%.0f %ciB", v, units[i])
+	}
 	return fmt.Sprintf("%.3g %ciB", v, units[i])
 }
 
@@ -182,10 +187,26 @@ type Need struct {
 // x86-64 and arm64 (47 bits of addresses).
 const AddressSpace = 1 << 47
 
-// Check returns an error when need is more than avail bytes: "-sizes
+// Error reports a need beyond the memory available.
+type Error struct {
+	Need   Need
+	Avail  uint64 // bytes
+	Source string // where Avail comes from
+}
+
+func (e *Error) Error() string {
+	msg := fmt.Sprintf("needs %s (%s), more than the %s of memory available (%s)", Size(e.Need.Bytes), e.Need.What, Size(e.Avail), e.Source)
+	if e.Need.Flag != "" {
+		msg = e.Need.Flag + ": " + msg
+	}
+	return msg
+}
+
+// Check returns an *Error when need is more than avail bytes: "-sizes
 // 1000000: needs 2.61 TiB (what), more than the 21.3 GiB of memory
-// available (MemAvailable in /proc/meminfo)". Without a figure (ok false)
-// the bound is AddressSpace.
+// available (MemAvailable in /proc/meminfo)"; without a Flag the message
+// starts at "needs". Without a figure (ok false) the bound is
+// AddressSpace.
 func Check(need Need, avail uint64, source string, ok bool) error {
 	if !ok {
 		avail, source = AddressSpace, "the address space of a 64-bit process; no figure of the memory here"
@@ -193,5 +214,39 @@ func Check(need Need, avail uint64, source string, ok bool) error {
 	if need.Bytes <= avail {
 		return nil
 	}
-	return fmt.Errorf("%s: needs %s (%s), more than the %s of memory available (%s)", need.Flag, Size(need.Bytes), need.What, Size(avail), source)
+	return &Error{Need: need, Avail: avail, Source: source}
+}
+
+// Load is what a loader is about to allocate: Matrix bytes of tiles (or
+// samples) and Other bytes beside them (their origins, scratch space), and
+// what they hold in words ("60000 samples of 784 features from
+// train-images-idx3-ubyte.gz").
+type Load struct {
+	Matrix, Other uint64
+	What          string
+}
+
+// A Budget decides whether a loader may allocate l: nil, or an error that
+// says why not (an *Error, as Check's).
+type Budget func(l Load) error
+
+type budgetKey struct{}
+
+// WithBudget returns ctx carrying b, for the loaders of package tiles,
+// which take their context from Options.Context: the command passes its
+// own, which counts the copy of the matrix its CPU backend makes and names
+// the flag that sized it.
+func WithBudget(ctx context.Context, b Budget) context.Context {
+	return context.WithValue(ctx, budgetKey{}, b)
+}
+
+// Alloc is what a loader calls before allocating l: the Budget ctx
+// carries, or else Check of the matrix and the rest against the memory
+// Available.
+func Alloc(ctx context.Context, l Load) error {
+	if b, ok := ctx.Value(budgetKey{}).(Budget); ok {
+		return b(l)
+	}
+	avail, source, ok := Available()
+	return Check(Need{Bytes: Add(l.Matrix, l.Other), What: l.What}, avail, source, ok)
 }
