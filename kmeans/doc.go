@@ -96,9 +96,11 @@
 // depend on the backend, the order or the number of workers; they differ
 // from scikit-learn's (which adds the same roots one by one) by at most a
 // few units in the last place, and the indices agree with scikit-learn's
-// to about 1e-14. ScoreOptions.SampleSize scores a seeded sample of rows
+// to about 1e-14 (Davies-Bouldin, whose float sums scikit-learn takes in
+// another order, to about 1e-12). ScoreOptions.SampleSize scores a seeded sample of rows
 // instead, as scikit-learn's sample_size does. A clustering the indices
 // say nothing about (k = 1, every cluster a single row, fewer distinct
 // rows than K) gets Scores.Omitted instead of numbers that look like an
-// answer.
+// answer, and an unbounded Calinski-Harabasz (every cluster's rows
+// identical) Scores.CalinskiHarabaszOmitted.
 package kmeans

@@ -27,7 +27,8 @@ type Recommendation struct {
 	Structure string
 	// Best is each index's own best k among the clusterings that have it
 	// (0: none has it): the highest mean silhouette, the lowest
-	// Davies-Bouldin and the highest Calinski-Harabasz, ties to the
+	// Davies-Bouldin and the highest Calinski-Harabasz (an unbounded one,
+	// see Scores.CalinskiHarabaszOmitted, above any other), ties to the
 	// smaller k.
 	BestSilhouette, BestDaviesBouldin, BestCalinskiHarabasz int
 	// Knee is the Kneedle knee of the inertia against k (see Recommend), a
@@ -46,7 +47,7 @@ type Recommendation struct {
 // the lowest Davies-Bouldin index. inertia, when not nil, holds the
 // inertia of each clustering, in the order of scores, for the Kneedle knee
 // of the inertia against k (Satopaa, Albrecht, Irwin and Raghavan, 2011,
-// as the kneed package computes it offline with sensitivity 1, which
+// as the kneed package, 0.8.6, computes it offline with sensitivity 1, which
 // Yellowbrick's KElbowVisualizer uses; see Recommendation.Knee); a slice
 // of another length gives no knee. It returns K = 0 and Why when no
 // clustering has the indices (or there are none).
@@ -58,6 +59,7 @@ func Recommend(scores []Scores, inertia []float64) Recommendation {
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(scores[a].K, scores[b].K) })
 	var r Recommendation
 	var sil, db, ch float64
+	unbounded := false // the best Calinski-Harabasz is unbounded
 	for _, i := range order {
 		s := scores[i]
 		if s.Omitted != "" {
@@ -69,7 +71,11 @@ func Recommend(scores []Scores, inertia []float64) Recommendation {
 		if r.BestDaviesBouldin == 0 || s.DaviesBouldin < db {
 			r.BestDaviesBouldin, db = s.K, s.DaviesBouldin
 		}
-		if r.BestCalinskiHarabasz == 0 || s.CalinskiHarabasz > ch {
+		switch {
+		case unbounded:
+		case s.CalinskiHarabaszOmitted != "":
+			r.BestCalinskiHarabasz, unbounded = s.K, true
+		case r.BestCalinskiHarabasz == 0 || s.CalinskiHarabasz > ch:
 			r.BestCalinskiHarabasz, ch = s.K, s.CalinskiHarabasz
 		}
 	}
@@ -116,25 +122,28 @@ func structure(s float64) string {
 
 // kneedle returns the index of the knee of a decreasing convex curve (the
 // inertia against k) by Kneedle (Satopaa, Albrecht, Irwin and Raghavan,
-// 2011) as the kneed package computes it offline with sensitivity S = 1,
-// which Yellowbrick's KElbowVisualizer uses: x and y normalised to 0..1,
-// y flipped to 1 - y, the difference curve d = y - x; the knee is the
-// first local maximum of d after which d falls below its value minus S
-// times the mean step of x before d rises to another local maximum. It
-// needs xs ascending and at least 3 points; ok is false when there is no
-// knee.
+// 2011) as the kneed package (0.8.6) computes it offline with sensitivity
+// S = 1, which Yellowbrick's KElbowVisualizer uses: x and y normalised to
+// 0..1, y flipped to 1 - y, the difference curve d = y - x; its local
+// maxima and minima are scipy's argrelextrema with >= and <= (ends and
+// flat stretches count, an end compared with itself). From the first
+// maximum on, each maximum sets the threshold to its d less S times the
+// mean step of x and starts the search, each minimum stops it until the
+// next maximum (a point both is a minimum; kneed 0.8.6's rule: 0.8.5 and
+// before searched on after a minimum with a threshold of 0); the knee is
+// the last maximum met when the next point's d falls below the threshold,
+// before the last point. It needs xs ascending and at least 3 points; ok
+// is false when there is no knee (or y is constant).
 func kneedle(xs []int, ys []float64) (knee int, ok bool) {
 	n := len(xs)
-	if n < 3 || len(ys) != n {
+	if n < 3 || len(ys) != n || slices.Min(ys) == slices.Max(ys) {
 		return 0, false
 	}
 	norm := func(v []float64) []float64 {
 		lo, hi := slices.Min(v), slices.Max(v)
 		out := make([]float64, len(v))
 		for i, x := range v {
-			if hi > lo {
-				out[i] = (x - lo) / (hi - lo)
-			}
+			out[i] = (x - lo) / (hi - lo)
 		}
 		return out
 	}
@@ -148,28 +157,24 @@ func kneedle(xs []int, ys []float64) (knee int, ok bool) {
 		d[i] = (1 - yn[i]) - xn[i]
 	}
 	step := (xn[n-1] - xn[0]) / float64(n-1) // mean of diff(x)
-	isMax := func(i int) bool { return i > 0 && i < n-1 && d[i] > d[i-1] && d[i] > d[i+1] }
-	isMin := func(i int) bool { return i > 0 && i < n-1 && d[i] < d[i-1] && d[i] < d[i+1] }
-	first := -1
-	for i := range n {
-		if isMax(i) {
-			first = i
-			break
-		}
+	// at is d at i's neighbour i+o, clipped to the ends (scipy's mode "clip").
+	at := func(i, o int) float64 { return d[min(n-1, max(0, i+o))] }
+	isMax := func(i int) bool { return d[i] >= at(i, -1) && d[i] >= at(i, 1) }
+	isMin := func(i int) bool { return d[i] <= at(i, -1) && d[i] <= at(i, 1) }
+	first := 0 // the first maximum (d's largest value is one)
+	for !isMax(first) {
+		first++
 	}
-	if first < 0 {
-		return 0, false
-	}
-	threshold, at := 0.0, first
+	threshold, from, active := 0.0, first, true
 	for i := first; i < n-1; i++ {
 		if isMax(i) {
-			threshold, at = d[i]-step, i
+			threshold, from, active = d[i]-step, i, true
 		}
 		if isMin(i) {
-			threshold = 0
+			active = false
 		}
-		if d[i+1] < threshold {
-			return at, true
+		if active && d[i+1] < threshold {
+			return from, true
 		}
 	}
 	return 0, false

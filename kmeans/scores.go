@@ -65,8 +65,16 @@ type Scores struct {
 	// variance ratio criterion (Calinski and Harabasz, 1974): between-
 	// cluster dispersion over within-cluster dispersion, each divided by
 	// its degrees of freedom. >= 0; higher is better. Computed exactly
-	// from integer sums and rounded once.
+	// from integer sums and rounded once. 0 when CalinskiHarabaszOmitted
+	// says why there is none.
 	CalinskiHarabasz float64
+	// CalinskiHarabaszOmitted says why there is no Calinski-Harabasz when
+	// there are the other indices: every cluster's rows are identical
+	// (within-cluster dispersion 0), so that the ratio is unbounded, a
+	// perfect split; scikit-learn returns 1 there, a number that would
+	// rank it below every other k. Recommend takes such a k as the best
+	// by Calinski-Harabasz.
+	CalinskiHarabaszOmitted string
 }
 
 // ScoreOptions say how Score computes the silhouette. The zero value
@@ -150,7 +158,10 @@ func Score(ctx context.Context, data Data, a Assigner, labels [][]int32, ks []in
 		scored = append(scored, func() {
 			cs := newClusterSums(data, labels[l], k, sizes)
 			s.DaviesBouldin = daviesBouldin(data, labels[l], cs)
-			s.CalinskiHarabasz = calinskiHarabasz(data.N, cs, s.Clusters)
+			var bounded bool
+			if s.CalinskiHarabasz, bounded = calinskiHarabasz(data.N, cs, s.Clusters); !bounded {
+				s.CalinskiHarabaszOmitted = "every cluster's tiles are identical (within-cluster dispersion 0): the ratio is unbounded, a perfect split (scikit-learn returns 1)"
+			}
 		})
 	}
 	// O(N D) each, on as many goroutines as there are cores.
@@ -476,10 +487,10 @@ func daviesBouldin(data Data, labels []int32, cs *clusterSums) float64 {
 // calinskiHarabasz is scikit-learn 1.2's calinski_harabasz_score over the
 // m clusters that hold rows: B (N - m) / (W (m - 1)), B = Σ_c n_c |μ_c -
 // μ|² the between-cluster and W = Σ_i |x_i - μ_c(i)|² the within-cluster
-// dispersion, 1 when W is 0 (as scikit-learn returns). With integer
-// features both are rational numbers of integer sums, so the ratio is
-// computed exactly and rounded once.
-func calinskiHarabasz(nRows int, cs *clusterSums, m int) float64 {
+// dispersion; bounded is false when W is 0 (where scikit-learn returns 1).
+// With integer features both are rational numbers of integer sums, so the
+// ratio is computed exactly and rounded once.
+func calinskiHarabasz(nRows int, cs *clusterSums, m int) (ch float64, bounded bool) {
 	dim, k, sizes, sums, sq, total := cs.dim, cs.k, cs.sizes, cs.sums, cs.sq, cs.total
 	n := big.NewInt(int64(nRows))
 	between, within := new(big.Rat), new(big.Rat)
@@ -512,10 +523,10 @@ func calinskiHarabasz(nRows int, cs *clusterSums, m int) float64 {
 		within.Add(within, term.SetFrac(&t, &nc))
 	}
 	if within.Sign() == 0 {
-		return 1
+		return 0, false
 	}
 	r := new(big.Rat).Mul(between, big.NewRat(int64(nRows-m), 1))
 	r.Quo(r, within.Mul(within, big.NewRat(int64(m-1), 1)))
 	f, _ := r.Float64()
-	return f
+	return f, true
 }

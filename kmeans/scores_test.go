@@ -115,6 +115,32 @@ func TestScoreOmitted(t *testing.T) {
 	}
 }
 
+// TestScoreUnboundedCalinskiHarabasz: k equal to the distinct rows, each
+// cluster copies of one row, is a perfect split: silhouette 1 and
+// Davies-Bouldin 0, as scikit-learn gives them, but no Calinski-Harabasz
+// (within-cluster dispersion 0: unbounded, where scikit-learn returns 1,
+// which ranked the perfect split below every other k), and Recommend
+// takes that k as the best by Calinski-Harabasz.
+func TestScoreUnboundedCalinskiHarabasz(t *testing.T) {
+	data := kmeans.Data{N: 6, D: 2, X: []uint8{0, 0, 0, 0, 10, 10, 10, 10, 20, 20, 20, 20}}
+	labels := [][]int32{{0, 0, 1, 1, 1, 1}, {0, 0, 1, 1, 2, 2}}
+	for _, a := range []kmeans.Assigner{nil, cpu.New(data, cpu.Options{})} {
+		s, err := kmeans.Score(context.Background(), data, a, labels, []int{2, 3}, kmeans.ScoreOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s[0].CalinskiHarabaszOmitted != "" || s[0].CalinskiHarabasz <= 1 {
+			t.Errorf("k = 2: %+v", s[0])
+		}
+		if p := s[1]; p.Omitted != "" || !strings.Contains(p.CalinskiHarabaszOmitted, "unbounded") || p.CalinskiHarabasz != 0 || p.Silhouette != 1 || p.DaviesBouldin != 0 {
+			t.Errorf("k = 3: %+v", p)
+		}
+		if r := kmeans.Recommend(s, nil); r.K != 3 || r.BestCalinskiHarabasz != 3 || r.BestDaviesBouldin != 3 {
+			t.Errorf("%+v, want k = 3 by every index", r)
+		}
+	}
+}
+
 // TestScoreErrors: shapes that do not fit are errors.
 func TestScoreErrors(t *testing.T) {
 	for _, c := range []struct {
@@ -255,9 +281,13 @@ func TestRecommend(t *testing.T) {
 	}
 }
 
-// TestKneedle: the knee of a few curves as the kneed package finds it
-// (curve="convex", direction="decreasing", S=1; the values below are what
-// its algorithm gives), none for a straight line or too few points.
+// TestKneedle: the knee of a few curves as the kneed package, 0.8.6, finds
+// it (curve="convex", direction="decreasing", S=1, online=False; the
+// values below are what a transcription of its KneeLocator into numpy and
+// scipy's argrelextrema gives), none for a straight line or too few
+// points. The curves with flat stretches, rises and a maximum at an end
+// are those where a strict reading of the local extrema (> and <, as
+// kneed before 0.7) or 0.8.5's search after a minimum differ from 0.8.6.
 func TestKneedle(t *testing.T) {
 	for _, c := range []struct {
 		ks   []int
@@ -268,6 +298,15 @@ func TestKneedle(t *testing.T) {
 		{[]int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, []float64{10, 5, 3, 2.5, 2.2, 2.0, 1.9, 1.85, 1.8, 1.78}, 3},
 		{[]int{3, 4, 5, 6, 7}, []float64{10263696206, 9531839876, 9030664961, 8609537233, 8363373636}, 0},
 		{[]int{1, 2, 3, 4}, []float64{4, 3, 2, 1}, 0},
+		{[]int{2, 3, 4, 5, 6, 7}, []float64{1589, 1548, 1446, 805, 669, 525}, 2},
+		{[]int{4, 5, 6, 7, 8, 9, 10, 11, 12, 13}, []float64{1131, 1109, 1032, 1048, 701, 375, 334, 241, 133, 84}, 4},
+		{[]int{2, 3, 4, 5, 6, 7, 8}, []float64{50, 40, 40, 40, 10, 9, 8}, 3},
+		{[]int{2, 3, 4, 5, 6, 7, 8}, []float64{50, 49, 30, 31, 12, 11, 10.5}, 4},
+		{[]int{2, 3, 4, 5, 6}, []float64{10, 9, 8, 2, 1}, 2},
+		{[]int{3, 4, 5, 6, 7, 8, 9, 10}, []float64{900, 500, 480, 300, 290, 280, 275, 272}, 6},
+		{[]int{2, 3, 4, 5, 6, 7, 8, 9}, []float64{100, 60, 61, 40, 20, 19, 18.5, 18.4}, 3},
+		{[]int{2, 4, 8, 16, 32}, []float64{100, 50, 20, 15, 14}, 8},
+		{[]int{2, 3, 4}, []float64{7, 7, 7}, 0},
 		{[]int{2, 3}, []float64{4, 1}, 0},
 	} {
 		i, ok := kmeans.Kneedle(c.ks, c.y)

@@ -220,26 +220,38 @@ func cautions(o *runOptions, rec kmeans.Recommendation, scores []kmeans.Scores, 
 	var c []string
 	switch rec.Structure {
 	case "none":
-		c = append(c, fmt.Sprintf("the best mean silhouette, %.4f, is 0.25 or below: no substantial cluster structure at any k tried (Kaufman and Rousseeuw), so the tiles may not form clusters at all", rec.Value))
+		c = append(c, fmt.Sprintf("the best mean silhouette, %.4f, is 0.25 or below: no substantial cluster structure at any k scored (Kaufman and Rousseeuw), so the tiles may not form clusters at all", rec.Value))
 	case "weak":
 		c = append(c, fmt.Sprintf("the best mean silhouette, %.4f, is 0.50 or below: a weak structure, which could be artificial (Kaufman and Rousseeuw)", rec.Value))
 	}
 	if rec.Index == "davies_bouldin" {
 		c = append(c, "Davies-Bouldin has no scale that says whether there are clusters at all; the silhouette has (-silhouette auto)")
 	}
-	var scored []int
+	// The ks that could have chosen: those with the index that chose.
+	// A k tried beyond them was left out (fewer distinct tiles than k,
+	// every cluster a single tile, k = 1), so it cannot score better and
+	// widening -k that way cannot help.
+	var silOmitted []string
+	var ks []int
 	for _, s := range scores {
-		if s.Omitted == "" {
-			scored = append(scored, s.K)
+		switch {
+		case s.Omitted != "":
+		case rec.Index == "silhouette" && s.SilhouetteOmitted != "":
+			silOmitted = append(silOmitted, fmt.Sprintf("k = %d: %s", s.K, s.SilhouetteOmitted))
+		default:
+			ks = append(ks, s.K)
 		}
 	}
-	lo, hi := slices.Min(scored), slices.Max(scored)
+	lo, hi := slices.Min(ks), slices.Max(ks)
+	loTried, hiTried := scores[0].K, scores[len(scores)-1].K
 	switch {
+	case lo == hi && len(silOmitted) > 0:
+		c = append(c, fmt.Sprintf("k = %d is the only k with a silhouette (%s): nothing to compare it with; score more tiles (-silhouette exact, or a larger sample:N)", rec.K, strings.Join(silOmitted, "; ")))
 	case lo == hi:
 		c = append(c, fmt.Sprintf("k = %d is the only k with the indices: nothing to compare it with; sweep a range (say -k 2-%d)", rec.K, max(10, 2*rec.K)))
-	case rec.K == hi:
+	case rec.K == hi && hi == hiTried:
 		c = append(c, fmt.Sprintf("k = %d is the largest k tried: a larger k may score better; widen -k (say -k %d-%d)", rec.K, lo, 2*hi))
-	case rec.K == lo && lo > 2:
+	case rec.K == lo && lo == loTried && lo > 2:
 		c = append(c, fmt.Sprintf("k = %d is the smallest k tried: a smaller k may score better; widen -k (say -k 2-%d)", rec.K, hi))
 	}
 	if o.nInit == 1 && o.init.rows == nil {
@@ -333,7 +345,11 @@ func (ri *runIndices) print(w io.Writer, verbose bool) {
 		if s.SilhouetteOmitted == "" {
 			sil = fmt.Sprintf("silhouette %.4f", s.Silhouette)
 		}
-		fmt.Fprintf(w, "indices k=%d: %s, Davies-Bouldin %.4f, Calinski-Harabasz %.1f\n", s.K, sil, s.DaviesBouldin, s.CalinskiHarabasz)
+		ch := fmt.Sprintf("Calinski-Harabasz %.1f", s.CalinskiHarabasz)
+		if s.CalinskiHarabaszOmitted != "" {
+			ch = "Calinski-Harabasz unbounded: " + s.CalinskiHarabaszOmitted
+		}
+		fmt.Fprintf(w, "indices k=%d: %s, Davies-Bouldin %.4f, %s\n", s.K, sil, s.DaviesBouldin, ch)
 	}
 	fmt.Fprintf(w, "tilekmeans: %s\n", ri.line())
 }
@@ -345,9 +361,11 @@ type indexEntry struct {
 	DaviesBouldin     *float64  `json:"davies_bouldin,omitempty"`
 	CalinskiHarabasz  *float64  `json:"calinski_harabasz,omitempty"`
 	// IndicesNote says why the k has no indices; SilhouetteNote why it has
-	// no silhouette when it has the others.
-	IndicesNote    string `json:"indices_note,omitempty"`
-	SilhouetteNote string `json:"silhouette_note,omitempty"`
+	// no silhouette, CalinskiHarabaszNote why no Calinski-Harabasz (it is
+	// unbounded), when it has the others.
+	IndicesNote          string `json:"indices_note,omitempty"`
+	SilhouetteNote       string `json:"silhouette_note,omitempty"`
+	CalinskiHarabaszNote string `json:"calinski_harabasz_note,omitempty"`
 }
 
 // indicesSummary is summary.json's "indices": how the silhouette was
@@ -425,6 +443,9 @@ func (ri *runIndices) addTo(s *summary) {
 			continue
 		}
 		e.DaviesBouldin, e.CalinskiHarabasz = &sc.DaviesBouldin, &sc.CalinskiHarabasz
+		if sc.CalinskiHarabaszOmitted != "" {
+			e.CalinskiHarabasz, e.CalinskiHarabaszNote = nil, sc.CalinskiHarabaszOmitted
+		}
 		if sc.SilhouetteOmitted != "" {
 			e.SilhouetteNote = sc.SilhouetteOmitted
 			continue

@@ -238,6 +238,23 @@ func TestIndicesLeftOut(t *testing.T) {
 	if k := s["recommended_k"]; k != 2.0 && k != 3.0 {
 		t.Errorf("recommended %v, want a k with indices", k)
 	}
+	// k = 3 splits the 3 distinct tiles perfectly: Calinski-Harabasz is
+	// unbounded, so it is left out with its note and is the best k by it;
+	// k = 4, tried and left out, makes k = 3 no edge of the range.
+	for _, r := range s["runs"].([]any) {
+		if run := r.(map[string]any); run["k"] == 3.0 {
+			if note, _ := run["calinski_harabasz_note"].(string); run["calinski_harabasz"] != nil || !strings.Contains(note, "unbounded") {
+				t.Errorf("k = 3: Calinski-Harabasz %v, note %q", run["calinski_harabasz"], note)
+			}
+		}
+	}
+	ind := s["indices"].(map[string]any)
+	if best := ind["best_k"].(map[string]any)["calinski_harabasz"]; best != 3.0 {
+		t.Errorf("best k by Calinski-Harabasz %v, want 3", best)
+	}
+	if c := fmt.Sprint(ind["cautions"]); strings.Contains(c, "widen") {
+		t.Errorf("cautions %s", c)
+	}
 	// 4 distinct tiles, k = 4.
 	n, s = notes("-images", sheet("own.png", 10, 200, 50, 90), "-k", "1,4", "-silhouette", "exact")
 	if !strings.Contains(n[1], "k = 1") || !strings.Contains(n[4], "every cluster is a single tile") {
@@ -419,22 +436,39 @@ func TestCautions(t *testing.T) {
 		off     bool
 		want    []string
 		wantNot []string
+		edit    func(s []kmeans.Scores) // indices left out
 	}{
-		{"strong, inside, many starts", good, 5, 0.8, []int{3, 4, 5, 6, 7}, false, false, nil, nil},
-		{"no structure", good, 5, 0.0065, []int{3, 4, 5, 6, 7}, false, false, []string{"the best mean silhouette, 0.0065, is 0.25 or below: no substantial cluster structure"}, nil},
-		{"weak structure", good, 5, 0.4, []int{3, 4, 5, 6, 7}, false, false, []string{"0.50 or below: a weak structure, which could be artificial"}, nil},
-		{"largest k", good, 7, 0.8, []int{3, 4, 5, 6, 7}, false, false, []string{"k = 7 is the largest k tried: a larger k may score better; widen -k (say -k 3-14)"}, nil},
-		{"smallest k", good, 3, 0.8, []int{3, 4, 5, 6, 7}, false, false, []string{"k = 3 is the smallest k tried: a smaller k may score better; widen -k (say -k 2-7)"}, nil},
-		{"k = 2 is no edge", good, 2, 0.8, []int{2, 3, 4}, false, false, nil, nil},
-		{"one k", good, 5, 0.8, []int{5}, false, false, []string{"k = 5 is the only k with the indices"}, nil},
+		{"strong, inside, many starts", good, 5, 0.8, []int{3, 4, 5, 6, 7}, false, false, nil, nil, nil},
+		{"no structure", good, 5, 0.0065, []int{3, 4, 5, 6, 7}, false, false, []string{"the best mean silhouette, 0.0065, is 0.25 or below: no substantial cluster structure"}, nil, nil},
+		{"weak structure", good, 5, 0.4, []int{3, 4, 5, 6, 7}, false, false, []string{"0.50 or below: a weak structure, which could be artificial"}, nil, nil},
+		{"largest k", good, 7, 0.8, []int{3, 4, 5, 6, 7}, false, false, []string{"k = 7 is the largest k tried: a larger k may score better; widen -k (say -k 3-14)"}, nil, nil},
+		{"smallest k", good, 3, 0.8, []int{3, 4, 5, 6, 7}, false, false, []string{"k = 3 is the smallest k tried: a smaller k may score better; widen -k (say -k 2-7)"}, nil, nil},
+		{"k = 2 is no edge", good, 2, 0.8, []int{2, 3, 4}, false, false, nil, nil, nil},
+		{"one k", good, 5, 0.8, []int{5}, false, false, []string{"k = 5 is the only k with the indices"}, nil, nil},
 		{"one random start", &runOptions{nInit: 1, init: initFlag{method: kmeans.InitRandom}}, 5, 0.8, []int{3, 4, 5, 6, 7}, false, false,
-			[]string{"each k had a single start from random tiles (-init random -n-init 1, the notebook's job)", "rerun with -init kmeans++ -n-init 10"}, nil},
+			[]string{"each k had a single start from random tiles (-init random -n-init 1, the notebook's job)", "rerun with -init kmeans++ -n-init 10"}, nil, nil},
 		{"one k-means++ start", &runOptions{nInit: 1, init: initFlag{method: kmeans.InitKMeansPP}}, 5, 0.8, []int{3, 4, 5, 6, 7}, false, false,
-			[]string{"each k had a single start (-n-init 1)", "rerun with -n-init 10"}, []string{"-init random"}},
-		{"inertia rises", good, 5, 0.8, []int{3, 4, 5, 6, 7}, true, false, []string{"the inertia at k = 7 (400) is above that at k = 6 (166.7), which only a poor local minimum gives"}, nil},
-		{"Davies-Bouldin", good, 5, 0.8, []int{3, 4, 5, 6, 7}, false, true, []string{"Davies-Bouldin has no scale"}, []string{"silhouette, "}},
+			[]string{"each k had a single start (-n-init 1)", "rerun with -n-init 10"}, []string{"-init random"}, nil},
+		{"inertia rises", good, 5, 0.8, []int{3, 4, 5, 6, 7}, true, false, []string{"the inertia at k = 7 (400) is above that at k = 6 (166.7), which only a poor local minimum gives"}, nil, nil},
+		{"Davies-Bouldin", good, 5, 0.8, []int{3, 4, 5, 6, 7}, false, true, []string{"Davies-Bouldin has no scale"}, []string{"silhouette, "}, nil},
+		// 4 distinct tiles and -k 2-8: the largest k scored is no edge.
+		{"larger ks left out", good, 4, 0.8, []int{2, 3, 4, 5, 6, 7, 8}, false, false, nil, nil, func(s []kmeans.Scores) {
+			for i := 3; i < len(s); i++ {
+				s[i] = kmeans.Scores{K: s[i].K, Omitted: fmt.Sprintf("only 4 distinct tiles, fewer than k=%d", s[i].K)}
+			}
+		}},
+		{"one k with a silhouette", good, 2, 0.1, []int{2, 3, 4}, false, false,
+			[]string{"k = 2 is the only k with a silhouette (k = 3: the sample of 3 tiles: every cluster is a single tile; k = 4: the sample", "-silhouette exact", "at any k scored"},
+			[]string{"k tried", "widen"}, func(s []kmeans.Scores) {
+				for i := 1; i < len(s); i++ {
+					s[i].Silhouette, s[i].SilhouetteOmitted = 0, "the sample of 3 tiles: every cluster is a single tile"
+				}
+			}},
 	} {
 		s, inertia := sweep(c.best, c.value, c.ks...)
+		if c.edit != nil {
+			c.edit(s)
+		}
 		if c.rise {
 			inertia[len(inertia)-1] = 400
 		}

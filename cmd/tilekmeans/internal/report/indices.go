@@ -159,7 +159,9 @@ func IndicesChart(runs []Run, ind *Indices) ([]byte, error) {
 			return s.Silhouette, s.Omitted == "" && s.SilhouetteOmitted == ""
 		}, ind.Rec.BestSilhouette},
 		{"Davies-Bouldin (lower is better)", "Davies-Bouldin", func(s kmeans.Scores) (float64, bool) { return s.DaviesBouldin, s.Omitted == "" }, ind.Rec.BestDaviesBouldin},
-		{"Calinski-Harabasz (higher is better)", "Calinski-Harabasz", func(s kmeans.Scores) (float64, bool) { return s.CalinskiHarabasz, s.Omitted == "" }, ind.Rec.BestCalinskiHarabasz},
+		{"Calinski-Harabasz (higher is better)", "Calinski-Harabasz", func(s kmeans.Scores) (float64, bool) {
+			return s.CalinskiHarabasz, s.Omitted == "" && s.CalinskiHarabaszOmitted == ""
+		}, ind.Rec.BestCalinskiHarabasz},
 	}
 	var ks []int
 	for _, r := range runs {
@@ -532,6 +534,9 @@ func (v *view) addKIndices(kv *kView, in *Input, i int) error {
 		kv.IndicesNote = "No indices: " + s.Omitted + "."
 	} else {
 		kv.DaviesBouldin, kv.CalinskiHarabasz = fmt.Sprintf("%.4f", s.DaviesBouldin), fmt.Sprintf("%.1f", s.CalinskiHarabasz)
+		if s.CalinskiHarabaszOmitted != "" {
+			kv.CalinskiHarabasz = "unbounded"
+		}
 		if s.SilhouetteOmitted != "" {
 			kv.IndicesNote = "No silhouette: " + s.SilhouetteOmitted + "."
 		} else {
