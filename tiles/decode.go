@@ -337,6 +337,9 @@ func decodeBody(ctx context.Context, name string, h header, data []byte) (image.
 		}
 		return nil, classify(name, format, err, src)
 	}
+	if format == "webp" {
+		img = webpRGB(img)
+	}
 	if b := img.Bounds(); b.Dx() != h.stored.Width || b.Dy() != h.stored.Height {
 		return nil, &corruptError{path: name, format: format,
 			err: fmt.Errorf("header says %dx%d, pixels are %dx%d", h.stored.Width, h.stored.Height, b.Dx(), b.Dy())}
@@ -417,7 +420,7 @@ func decodeAnimatedWebP(ctx context.Context, name string, hs []header, data []by
 			if err != nil {
 				return nil, classify(pageName(name, p+1), "webp", err, bytes.NewReader(f.file))
 			}
-			return img, nil
+			return webpRGB(img), nil
 		}}
 	}
 	return composite(ctx, name, hs, image.Rect(0, 0, hs[0].stored.Width, hs[0].stored.Height), anim, emit)

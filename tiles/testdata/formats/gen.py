@@ -19,6 +19,7 @@ formulas (x, y from the top-left as a viewer shows the image):
     bilevel(x,y) = 255 if (x//3 + y//2) mod 2 else 0
     smooth gray  = 10 + 5x + 2y                          JPEG (lossy: compared within a tolerance)
     smooth rgb   = (10 + 6x, 10 + 8y, 200 - 2x - 3y)
+    extremes     = black (0, 0, 0) for x < 18, else white (255, 255, 255)   lossy WebP
     orient(x, y) = 20x + 3y, 12 x 8 as shown             EXIF orientation files
 
 Images are W x H = 37 x 29 (no multiple of any tile or block size); tiled TIFFs
@@ -50,6 +51,7 @@ for i in range(16):
 pal = lambda x, y: (x + 2*y) % 16
 smooth_gray = lambda x, y: 10 + 5*x + 2*y
 smooth_rgb = lambda x, y: (10 + 6*x, 10 + 8*y, 200 - 2*x - 3*y)
+extremes = lambda x, y: (0, 0, 0) if x < 18 else (255, 255, 255)
 
 G = img("L", gray8)
 RGB = img("RGB", rgb8)
@@ -167,6 +169,11 @@ for o in range(1, 9):
 RGB.save("webp_rgb8.webp", lossless=True, quality=100)
 RGBA.save("webp_rgba8.webp", lossless=True, quality=100, exact=True)
 SRGB.save("webp_smooth.webp", quality=95)
+# Lossy WebP codes limited-range Y'CbCr (black at Y' = 16, white at 235):
+# black and white halves, and the smooth pattern with alpha (lossy colour,
+# lossless alpha: Go's NYCbCrA).
+img("RGB", extremes).save("webp_extremes.webp", quality=100)
+img("RGBA", lambda x, y: smooth_rgb(x, y) + (alpha8(x, y),)).save("webp_smooth_alpha.webp", quality=95, exact=True)
 with open("jpeg_arith.jpg", "wb") as f:
     subprocess.run(["jpegtran", "-arithmetic", "jpeg_gray.jpg"], check=True, stdout=f)
 
