@@ -84,6 +84,10 @@ type Set struct {
 	Fit    Fit
 	// Bad lists the files Options.SkipBad left out, in the order given.
 	Bad []BadFile
+	// ColorKey is the colour key of the tileset the tiles were cut from
+	// (LoadTileset: <image trans="ff00ff">), whose pixels were made
+	// transparent; nil for none.
+	ColorKey *color.RGBA
 }
 
 // N is the number of tiles.
@@ -268,6 +272,9 @@ func load(ins []input, opts Options, ts *tileset) (*Set, error) {
 	}
 	ch := opts.Color.Channels()
 	t := &Set{Width: g.TileWidth, Height: g.TileHeight, Color: opts.Color, D: g.TileWidth * g.TileHeight * ch, Grid: g}
+	if ts != nil {
+		t.ColorKey = ts.Trans
+	}
 
 	// Headers first: they fix every sheet (a file holds one, or one per
 	// page) and its grid, hence the matrix size.

@@ -241,6 +241,52 @@ func TestCase_tsx_trans_ignored_command(t *testing.T) {
 			t.Errorf("-color %s -background %s: tiles.npy holds the values %v, want %v", c.color, c.bg, values, c.want)
 		}
 	}
+	// assign keys the sheet out as the run did: the run's summary.json
+	// records the key; the sheet itself is refused (its key would be lost:
+	// every distance was 1,080,000), the tileset gives distance 0, and a
+	// tileset without the key is refused.
+	s, _, out := runOut(t, "run", "-tileset", tsx, "-k", "3", "-backend", "cpu")
+	if s.ColorKey != "#ff00ff" {
+		t.Errorf("summary.json's color_key %q", s.ColorKey)
+	}
+	dir := t.TempDir()
+	centroids := filepath.Join(out, "3")
+	csv := filepath.Join(dir, "a.csv")
+	code, _, stderr := runCLI(t, "assign", "-centroids", centroids, "-images", sharedCase(t, "tsx_trans_ignored/imgs/keyed.png"), "-o", csv)
+	if code != exitUsage || !strings.Contains(stderr, "whose colour key #ff00ff made pixels transparent") || !strings.Contains(stderr, "give -tileset") {
+		t.Errorf("assign -images keyed.png: exit %d, %q", code, stderr)
+	}
+	if code, _, stderr = runCLI(t, "assign", "-centroids", centroids, "-tileset", tsx, "-o", csv); code != exitOK {
+		t.Fatalf("assign -tileset: exit %d, %q", code, stderr)
+	}
+	data, err := os.ReadFile(csv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	for _, l := range lines[1:] {
+		if f := strings.Split(l, ","); f[len(f)-1] != "0" {
+			t.Errorf("assign -tileset: %q, want distance 0", l)
+			break
+		}
+	}
+	tsxData, err := os.ReadFile(tsx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	png, err := filepath.Abs(sharedCase(t, "tsx_trans_ignored/imgs/keyed.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unkeyed := strings.NewReplacer(` trans="ff00ff"`, "", `source="imgs/keyed.png"`, `source="`+png+`"`).Replace(string(tsxData))
+	if !strings.Contains(unkeyed, png) || strings.Contains(unkeyed, "trans=") {
+		t.Fatalf("keyed.tsx is not as expected: %s", tsxData)
+	}
+	plain := writeFile(t, dir, "plain.tsx", []byte(unkeyed))
+	code, _, stderr = runCLI(t, "assign", "-centroids", centroids, "-tileset", plain, "-o", csv)
+	if code != exitUsage || !strings.Contains(stderr, "-tileset "+plain+": its colour key is none, but the run that wrote "+centroids+" had #ff00ff") {
+		t.Errorf("assign -tileset plain.tsx: exit %d, %q", code, stderr)
+	}
 }
 
 // TestCase_labels_utf16_command: the two UTF-16LE label files (with and

@@ -40,6 +40,7 @@ type summary struct {
 	Margin     int    `json:"margin"`
 	Spacing    int    `json:"spacing"`
 	Tileset    string `json:"tileset,omitempty"`
+	ColorKey   string `json:"color_key,omitempty"` // the tileset's colour key, #rrggbb
 	Crop       bool   `json:"crop,omitempty"` // -crop: what assign cuts as the run did
 	Color      string `json:"color"`          // gray or rgb
 	Background string `json:"background"`     // what transparent pixels were composited over
@@ -139,7 +140,7 @@ func buildSummary(ro *runOutput) summary {
 	s := summary{
 		Backend: be.name(), Prune: o.prune.String(), Verified: o.verify, Tiles: t.N(), Features: t.D,
 		TileWidth: t.Width, TileHeight: t.Height, Margin: t.Grid.Margin, Spacing: t.Grid.Spacing,
-		Tileset: o.sheets.tileset, Crop: o.sheets.crop, SkipBlank: o.sheets.skipBlank, Color: t.Color.String(), Background: o.sheets.background.String(),
+		Tileset: o.sheets.tileset, ColorKey: colorKey(t), Crop: o.sheets.crop, SkipBlank: o.sheets.skipBlank, Color: t.Color.String(), Background: o.sheets.background.String(),
 		Labels: o.labels.String(), Classes: ro.scoring.count, QualityNote: ro.scoring.note,
 		BlankTiles: t.Blank, SkippedBlank: t.Skipped, DistinctTiles: ro.distinct, Warnings: ro.warnings,
 		Seed: o.seed, Init: o.init.String(), NInit: o.nInit, MaxIters: o.iters, FixedIters: o.fixedIters,
@@ -392,4 +393,13 @@ func writeLabels(w io.Writer, t *tiles.Set, runs []kRun) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// colorKey is a tileset's colour key as summary.json writes it, #rrggbb
+// ("" for none).
+func colorKey(t *tiles.Set) string {
+	if t.ColorKey == nil {
+		return ""
+	}
+	return fmt.Sprintf("#%02x%02x%02x", t.ColorKey.R, t.ColorKey.G, t.ColorKey.B)
 }

@@ -93,6 +93,10 @@ func (m *runMeta) apply(sf *sheetFlags, dir string) (string, error) {
 		return usagef("-%s %s: the run that wrote %s used %s (%s); leave -%s out to cut the sheets as it did",
 			flag, given, dir, run, m.path, flag)
 	}
+	if m.s.ColorKey != "" && sf.tileset == "" {
+		return "", usagef("the run that wrote %s cut the tileset %s, whose colour key %s made pixels transparent (%s): give -tileset (that file, or another with the same key) to cut the sheets as it did",
+			dir, m.s.Tileset, m.s.ColorKey, m.path)
+	}
 	if sf.tileset == "" { // a tileset states its own grid: checked once loaded (checkGrid)
 		for _, f := range []struct {
 			name string
@@ -137,10 +141,23 @@ func (m *runMeta) apply(sf *sheetFlags, dir string) (string, error) {
 	return took, nil
 }
 
-// checkGrid reports a -tileset whose grid is not the run's.
+// checkGrid reports a -tileset whose grid or colour key is not the run's.
 func (m *runMeta) checkGrid(sf *sheetFlags, dir string, t *tiles.Set) error {
+	if sf.tileset == "" {
+		return nil
+	}
+	if key := colorKey(t); key != m.s.ColorKey {
+		none := func(k string) string {
+			if k == "" {
+				return "none"
+			}
+			return k
+		}
+		return usagef("-tileset %s: its colour key is %s, but the run that wrote %s had %s (%s)",
+			sf.tileset, none(key), dir, none(m.s.ColorKey), m.path)
+	}
 	g := t.Grid
-	if sf.tileset == "" || g.Margin == m.s.Margin && g.Spacing == m.s.Spacing {
+	if g.Margin == m.s.Margin && g.Spacing == m.s.Spacing {
 		return nil
 	}
 	return usagef("-tileset %s: its grid has margin %d, spacing %d, but the run that wrote %s had margin %d, spacing %d (%s)",
