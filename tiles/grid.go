@@ -220,7 +220,10 @@ func (e *GridError) Error() string {
 // ranked by their uniform lines less three times the others, so that
 // more evidence wins (a margin of 1 whose two lines happen to be white
 // does not beat a grid whose every spacing line is), ties to the smaller
-// spacing and margin; g wins ties. A grid without gutters shows nothing:
+// spacing and margin; g wins ties, and g whose every gutter line is of
+// one colour is borne out whatever the others show (sprites framed in the
+// gutters' colour bear out several grids, which the pixels cannot tell
+// apart). A grid without gutters shows nothing:
 // it is offered only when no grid with gutters is borne out, g is not
 // either, and it cuts the image exactly.
 func judge(img image.Image, g Grid) (bornOut bool, fits []Grid) {
@@ -234,9 +237,24 @@ func judge(img image.Image, g Grid) (bornOut bool, fits []Grid) {
 		uniform, lines := gutterLines(uc, ur, a)
 		return scored{a, uniform - 3*(lines-uniform)}, lines > 0 && 4*uniform >= 3*lines
 	}
+	// When every gutter line of g is of one colour, nothing in the gutters
+	// speaks against g, and another grid with more such lines is better
+	// only if its tiles' own edges are less often of one colour than g's
+	// (g's tiles then begin or end in a gutter); sprites framed in the
+	// gutters' colour bear out several grids alike, which the pixels
+	// cannot tell apart, and following another would cut every tile off by
+	// the difference.
+	gu, gl := gutterLines(uc, ur, g)
+	gFull := gl > 0 && gu == gl
+	eu, el := edgeLines(uc, ur, g)
 	var keep []scored
 	for _, a := range g.alternatives(w, h) {
-		if s, ok := rate(a); ok {
+		s, ok := rate(a)
+		if ok && gFull {
+			au, al := edgeLines(uc, ur, a)
+			ok = au*el < eu*al // a's share of one-colour tile edges below g's
+		}
+		if ok {
 			keep = append(keep, s)
 		}
 	}
@@ -255,6 +273,29 @@ func judge(img image.Image, g Grid) (bornOut bool, fits []Grid) {
 		}
 	}
 	return false, fits
+}
+
+// edgeLines counts the pixel columns and rows on the edges of g's tiles
+// (each tile column's first and last column, each tile row's first and
+// last row) and how many of them are of one colour over the grid's
+// extent, as gutterLines counts its gutters.
+func edgeLines(colRun, rowRun []int, g Grid) (uniform, lines int) {
+	cols, rows := g.count(len(colRun), len(rowRun))
+	extent := func(n, tile int) int { return g.Margin + n*tile + (n-1)*g.Spacing }
+	axis := func(n, tile int, run []int, across int) {
+		for c := range n {
+			start := g.Margin + c*(tile+g.Spacing)
+			for _, i := range []int{start, start + tile - 1} {
+				lines++
+				if run[i] >= across {
+					uniform++
+				}
+			}
+		}
+	}
+	axis(cols, g.TileWidth, colRun, extent(rows, g.TileHeight))
+	axis(rows, g.TileHeight, rowRun, extent(cols, g.TileWidth))
+	return uniform, lines
 }
 
 // uniformRuns reports for each pixel column of img how many pixels from

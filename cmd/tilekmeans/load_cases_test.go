@@ -331,3 +331,18 @@ func TestWebPAndArithmeticJPEGCommand(t *testing.T) {
 		t.Errorf("arithmetic JPEG: exit %d, %q", code, stderr)
 	}
 }
+
+// TestCase_tsx_margin_tiled_rule_framed_sprites: the colour-key case's
+// sheet, 8x8 tiles at margin 1, spacing 2, each a gray square framed by 2
+// pixels of the gutters' magenta, bears out margin 2 as well as margin 1.
+// Cut on its true grid it was warned about ("shows the gutters of margin
+// 2, spacing 2 better ... use -margin 2 -spacing 2"), advice that cut
+// every tile 1 pixel off. Right: no advice where the pixels cannot tell
+// the grids apart; the tiles as drawn (inertia 0 at k = 3).
+func TestCase_tsx_margin_tiled_rule_framed_sprites(t *testing.T) {
+	png := sharedCase(t, "tsx_trans_ignored/imgs/keyed.png")
+	s, stderr, _ := runOut(t, "run", "-images", png, "-tile", "8", "-margin", "1", "-spacing", "2", "-k", "3", "-backend", "cpu")
+	if len(s.Warnings) > 0 || strings.Contains(stderr, "warning") || s.Runs[0].Inertia != 0 {
+		t.Errorf("warnings %q, inertia %v; stderr %q", s.Warnings, s.Runs[0].Inertia, stderr)
+	}
+}
