@@ -41,9 +41,9 @@ type summary struct {
 	Spacing    int    `json:"spacing"`
 	Tileset    string `json:"tileset,omitempty"`
 	ColorKey   string `json:"color_key,omitempty"` // the tileset's colour key, #rrggbb
-	Crop       bool   `json:"crop,omitempty"` // -crop: what assign cuts as the run did
-	Color      string `json:"color"`          // gray or rgb
-	Background string `json:"background"`     // what transparent pixels were composited over
+	Crop       bool   `json:"crop,omitempty"`      // -crop: what assign cuts as the run did
+	Color      string `json:"color"`               // gray or rgb
+	Background string `json:"background"`          // what transparent pixels were composited over
 	BlankTiles int    `json:"blank_tiles"`
 	// DistinctTiles counts the distinct tiles clustered; below a k, that
 	// k's run ends with empty clusters (Warnings says so).
