@@ -142,6 +142,9 @@ func (h header) sheet(path string, rows, cols int) Sheet {
 // together, may have at most limit pixels (0: maxPixels). Errors name the
 // page.
 func sniffPages(name string, r io.ReaderAt, size, limit int64) ([]header, error) {
+	if size == 0 {
+		return nil, emptyFile(name)
+	}
 	h, err := sniff(name, r, size)
 	if err != nil {
 		return nil, err
@@ -262,6 +265,11 @@ func notImage(name string) error {
 		return fmt.Errorf("load %s: %w (its name says %s, which is not read: convert it, to PNG for instance)", name, ErrNotImage, f)
 	}
 	return fmt.Errorf("load %s: %w", name, ErrNotImage)
+}
+
+// emptyFile is ErrNotImage for a file, or a stream, of no bytes.
+func emptyFile(name string) error {
+	return fmt.Errorf("load %s: %w: it is empty (0 bytes)", name, ErrNotImage)
 }
 
 // classify turns a decoder's error on the image in r into this package's:

@@ -106,6 +106,9 @@ func readOpenStream(ctx context.Context, name string, r io.ReadCloser) ([]byte, 
 	const head = 512
 	var buf bytes.Buffer
 	_, err := io.CopyN(&buf, r, head)
+	if err == io.EOF && buf.Len() == 0 && ctx.Err() == nil {
+		return nil, emptyFile(name)
+	}
 	if (err == nil || err == io.EOF) && arrayFormat(name) == "" && ctx.Err() == nil {
 		if _, _, cerr := image.DecodeConfig(bytes.NewReader(buf.Bytes())); errors.Is(cerr, image.ErrFormat) {
 			if f := sniffArray(buf.Bytes()); f != "" && !bytes.HasPrefix(buf.Bytes(), []byte{0x1f, 0x8b}) {

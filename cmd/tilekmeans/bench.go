@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -149,6 +151,9 @@ func parseIntList(flagName, s string) ([]int, error) {
 	var out []int
 	for _, f := range strings.Split(s, ",") {
 		v, err := strconv.Atoi(strings.TrimSpace(f))
+		if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(strings.TrimSpace(f), "-") {
+			return nil, usagef("-%s %q: %q is out of range (want 1..%d)", flagName, s, f, math.MaxInt)
+		}
 		if err != nil || v < 1 {
 			return nil, usagef("-%s %q: %q is not a positive integer", flagName, s, f)
 		}

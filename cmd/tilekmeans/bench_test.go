@@ -121,6 +121,7 @@ func TestBenchPruneShare(t *testing.T) {
 func TestBenchBadFlags(t *testing.T) {
 	for _, tt := range []struct{ args, msg string }{
 		{"-sizes 0", `-sizes "0": "0" is not a positive integer`},
+		{"-sizes 99999999999999999999", `-sizes "99999999999999999999": "99999999999999999999" is out of range (want 1..9223372036854775807)`},
 		{"-k x", `-k "x"`},
 		{"-iters 0", "-iters 0: want >= 1"},
 		{"-reps 0", "-reps 0: want >= 1"},

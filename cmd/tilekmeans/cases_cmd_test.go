@@ -647,7 +647,7 @@ func TestCase_large_k(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	note := "tilekmeans: k=7: the montage of the 7 centroids is split into 2 files of at most 4096 x 4096 pixels, 4 centroids each (row by row): 7/montage.png (centroids 1-4), montage2.png, ... montage2.png (centroids 5-7)\n"
+	note := "tilekmeans: k=7: the montage of the 7 centroids is split into 2 files of at most 4096 x 4096 pixels, at most 4 centroids each (row by row): 7/montage.png (centroids 1-4), montage2.png (centroids 5-7)\n"
 	if strings.Count(stderr, note) != 1 {
 		t.Errorf("no note %q in\n%s", note, stderr)
 	}
@@ -722,7 +722,7 @@ func TestCase_help_texts(t *testing.T) {
 	}
 	for _, cmd := range []string{"run", "bench"} {
 		code, _, stderr := runCLI(t, cmd, "-seed", "-1")
-		if code != exitUsage || stderr != "tilekmeans: -seed -1: not a number (want a whole number 0..18446744073709551615)\n" {
+		if code != exitUsage || stderr != "tilekmeans: -seed -1: out of range (want a whole number 0..18446744073709551615)\n" {
 			t.Errorf("%s -seed -1: exit %d, %q", cmd, code, stderr)
 		}
 	}

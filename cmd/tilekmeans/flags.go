@@ -114,6 +114,12 @@ func flagError(fs *flag.FlagSet, err error) string {
 	switch why {
 	case "parse error":
 		why = "not a number"
+		if f := fs.Lookup(name); f != nil && negativeInteger.MatchString(value) {
+			g, _ := f.Value.(flag.Getter)
+			if _, unsigned := g.Get().(uint64); g != nil && unsigned {
+				why = "out of range" // -1 to a uint64 flag
+			}
+		}
 	case "value out of range":
 		why = "out of range"
 	default:
@@ -124,6 +130,10 @@ func flagError(fs *flag.FlagSet, err error) string {
 	}
 	return fmt.Sprintf("-%s %s: %s", name, value, why)
 }
+
+// negativeInteger is a value package flag cannot parse for an unsigned
+// flag although it is a number.
+var negativeInteger = regexp.MustCompile(`^-[0-9]+$`)
 
 // numberWant says what a number flag of package flag's own kinds takes:
 // "a whole number 0..18446744073709551615" for a uint64 (a negative seed

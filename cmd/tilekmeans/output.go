@@ -312,10 +312,22 @@ func montageNote(t *tiles.Set, k, parts int) string {
 		return ""
 	}
 	per := montageLayout(t).PerPart(t.Width, t.Height)
-	return fmt.Sprintf("the montage of the %d centroids is split into %d files of at most %d x %d pixels, %d centroids each (row by row): %s (centroids 1-%d), %s, ... %s (centroids %d-%d)",
-		k, parts, htmlreport.MontageMaxEdge, htmlreport.MontageMaxEdge, per,
-		outfiles.Montage.Expand(k), per, path.Base(outfiles.MontagePart.Expand(k, 2)),
-		path.Base(outfiles.MontagePart.Expand(k, parts)), (parts-1)*per+1, k)
+	file := func(p int) string {
+		name := outfiles.Montage.Expand(k)
+		if p > 1 {
+			name = path.Base(outfiles.MontagePart.Expand(k, p))
+		}
+		return fmt.Sprintf("%s (centroids %d-%d)", name, (p-1)*per+1, min(k, p*per))
+	}
+	files := file(1) + ", " + file(2)
+	switch {
+	case parts == 3:
+		files += ", " + file(3)
+	case parts > 3:
+		files += ", ... " + file(parts)
+	}
+	return fmt.Sprintf("the montage of the %d centroids is split into %d files of at most %d x %d pixels, at most %d centroids each (row by row): %s",
+		k, parts, htmlreport.MontageMaxEdge, htmlreport.MontageMaxEdge, per, files)
 }
 
 // classScoring is what the runs are scored against: the true classes

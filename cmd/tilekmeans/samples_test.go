@@ -412,6 +412,7 @@ func TestSampleBadInputs(t *testing.T) {
 	writeFile(t, noImages, "readme.txt", []byte("x"))
 	writeFile(t, noImages, "Thumbs.db", []byte("x"))
 	writeFile(t, noImages, ".DS_Store", []byte("x"))
+	emptyPNG := writeFile(t, dir, "e.png", nil)
 
 	tests := []struct {
 		name string
@@ -425,6 +426,8 @@ func TestSampleBadInputs(t *testing.T) {
 		{"one corrupt PNG among 1000", []string{"-images", many, "-resize", "4x4"}, exitFailure, corrupt + ": truncated or corrupt png image"},
 		{"empty folder", []string{"-images", empty, "-resize", "4x4"}, exitFailure, empty + ": no image matched"},
 		{"folder of only non-images", []string{"-images", noImages, "-resize", "4x4"}, exitFailure, noImages + ": no image matched"},
+		{"empty file", []string{"-images", emptyPNG, "-tile", "4"}, exitFailure, "load " + emptyPNG + ": not a JPEG, PNG, GIF, BMP, TIFF or WebP image: it is empty (0 bytes)"},
+		{"empty file, resized", []string{"-images", emptyPNG, "-resize", "4x4"}, exitFailure, emptyPNG + ": not a JPEG, PNG, GIF, BMP, TIFF or WebP image: it is empty (0 bytes)"},
 		{"labels folders of a file", []string{"-images", filepath.Join(many, "a", "0.png"), "-resize", "4x4", "-labels", "folders", "-k", "1"}, exitFailure, "-labels folders: " + filepath.Join(many, "a", "0.png") + " was named itself"},
 		{"fit without resize", []string{"-images", truncated, "-fit", "pad"}, exitUsage, "-fit pad: it says how -resize fits an image"},
 		{"resize with spacing", []string{"-images", many, "-resize", "4x4", "-spacing", "2"}, exitUsage, "-resize makes every image one sample: leave -spacing out"},

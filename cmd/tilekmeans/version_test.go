@@ -56,10 +56,12 @@ func TestFlagError(t *testing.T) {
 	for _, tt := range []struct{ in, want string }{
 		{`invalid value "cmyk" for flag -color: colour "cmyk": want gray or rgb`, "-color cmyk: want gray or rgb"},
 		{`invalid value "x" for flag -seed: parse error`, "-seed x: not a number (want a whole number 0..18446744073709551615)"},
-		{`invalid value "-1" for flag -seed: parse error`, "-seed -1: not a number (want a whole number 0..18446744073709551615)"},
+		{`invalid value "-1" for flag -seed: parse error`, "-seed -1: out of range (want a whole number 0..18446744073709551615)"},
+		{`invalid value "x1" for flag -seed: parse error`, "-seed x1: not a number (want a whole number 0..18446744073709551615)"},
 		{`invalid value "1.5" for flag -iters: parse error`, "-iters 1.5: not a number (want a whole number)"},
 		{`invalid value "99999999999999999999" for flag -iters: value out of range`, "-iters 99999999999999999999: out of range (want a whole number -9223372036854775808..9223372036854775807)"},
 		{`invalid value "9999999999999999999999" for flag -k: value out of range`, "-k 9999999999999999999999: out of range"},
+		{`invalid value "-5" for flag -budget: parse error`, "-budget -5: not a number (want a duration: a number with its unit, like 30s, 1m or 1h30m)"},
 		{`invalid value "soon" for flag -budget: parse error`, "-budget soon: not a number (want a duration: a number with its unit, like 30s, 1m or 1h30m)"},
 		{`invalid value "a:b" for flag -labels: no such file`, "-labels a:b: no such file"},
 		{"flag provided but not defined: -bogus", "run: flag provided but not defined: -bogus"},

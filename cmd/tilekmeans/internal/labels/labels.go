@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/encoding/unicode/utf32"
 
 	"github.com/tilekmeans/tilekmeans/tiles"
 )
@@ -320,11 +321,20 @@ func (s Spec) ClassesWithout(t *tiles.Set, left []int) (*Classes, error) {
 // mark. The encoding is known by the mark, as Python's open(encoding=
 // "utf-16") and pandas' sniffing know it: EF BB BF is UTF-8, FF FE UTF-16
 // little-endian (what Windows PowerShell 5.1's Out-File and Excel's
-// "Unicode Text" save), FE FF UTF-16 big-endian; without a mark the text
+// "Unicode Text" save), FE FF UTF-16 big-endian, FF FE 00 00 and 00 00 FE
+// FF UTF-32 little- and big-endian; without a mark the text
 // must be UTF-8. Other text (Latin-1, UTF-16 without a mark...) is refused,
 // saying where, rather than read as wrong labels.
 func decodeText(data []byte) ([]byte, error) {
-	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
+	if bytes.HasPrefix(data, []byte{0xff, 0xfe, 0, 0}) || bytes.HasPrefix(data, []byte{0, 0, 0xfe, 0xff}) {
+		// UTF-32's marks (FF FE 00 00 begins UTF-16 LE's too, but no label
+		// file begins with NUL).
+		text, err := utf32.UTF32(utf32.BigEndian, utf32.ExpectBOM).NewDecoder().Bytes(data)
+		if err != nil {
+			return nil, fmt.Errorf("UTF-32 text that does not decode: %w", err)
+		}
+		data = text
+	} else if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
 		// ExpectBOM: the mark sets the byte order and is dropped.
 		text, err := unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder().Bytes(data)
 		if err != nil {
@@ -346,7 +356,7 @@ func decodeText(data []byte) ([]byte, error) {
 			}
 			i += n
 		}
-		return nil, fmt.Errorf("not UTF-8 text (byte %d is %#02x; only UTF-8 and UTF-16 with a byte order mark are read): save the file as UTF-8", i, data[i])
+		return nil, fmt.Errorf("not UTF-8 text (byte %d is %#02x; only UTF-8, and UTF-16 or UTF-32 with a byte order mark, are read): save the file as UTF-8", i, data[i])
 	}
 	return data, nil
 }

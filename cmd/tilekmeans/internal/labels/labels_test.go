@@ -247,7 +247,7 @@ func FuzzParseLabels(f *testing.F) {
 // TestCase_labels_utf16: ../shared/cases/labels_utf16 is a UTF-16LE file
 // with a byte order mark (what Windows PowerShell 5.1 and Excel's "Unicode
 // Text" save). Label files are decoded by their mark: UTF-8 (with or
-// without), UTF-16 little- and big-endian, TSV and CSV, LF or CRLF, with or
+// without), UTF-16 and UTF-32 little- and big-endian, TSV and CSV, LF or CRLF, with or
 // without a final newline, all give the same labels; other text (Latin-1,
 // UTF-16 that lost its mark) is refused with one line naming the file.
 func TestCase_labels_utf16(t *testing.T) {
@@ -261,6 +261,17 @@ func TestCase_labels_utf16(t *testing.T) {
 				out = append(out, byte(r>>8), byte(r))
 			} else {
 				out = append(out, byte(r), byte(r>>8))
+			}
+		}
+		return out
+	}
+	utf32 := func(bigEndian bool, s string) []byte {
+		var out []byte
+		for _, r := range "\ufeff" + s {
+			if bigEndian {
+				out = append(out, 0, byte(r>>16), byte(r>>8), byte(r))
+			} else {
+				out = append(out, byte(r), byte(r>>8), byte(r>>16), 0)
 			}
 		}
 		return out
@@ -282,6 +293,8 @@ func TestCase_labels_utf16(t *testing.T) {
 		{"a.csv", utf16(false, csv)},
 		{"a.csv", utf16(true, strings.ReplaceAll(csv, "\n", "\r\n"))},
 		{"a.csv", utf16(false, strings.TrimSuffix(csv, "\n"))},
+		{"a.tsv", utf32(false, tsv)},
+		{"a.csv", utf32(true, strings.ReplaceAll(csv, "\n", "\r\n"))},
 	} {
 		l, err := labels.Parse(c.name, c.data)
 		if err != nil || !slices.Equal(l.Values, want) {
@@ -292,7 +305,7 @@ func TestCase_labels_utf16(t *testing.T) {
 		data []byte
 		msg  string
 	}{
-		{[]byte("0\n1\n\xc9toile\n"), "a.tsv: not UTF-8 text (byte 4 is 0xc9; only UTF-8 and UTF-16 with a byte order mark are read): save the file as UTF-8"},
+		{[]byte("0\n1\n\xc9toile\n"), "a.tsv: not UTF-8 text (byte 4 is 0xc9; only UTF-8, and UTF-16 or UTF-32 with a byte order mark, are read): save the file as UTF-8"},
 		{utf16(false, tsv)[2:], "a.tsv: byte 1 is NUL: UTF-16 without a byte order mark?"},
 		{utf16(true, tsv)[2:], "a.tsv: byte 0 is NUL: UTF-16 without a byte order mark?"},
 	} {
