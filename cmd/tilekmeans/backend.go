@@ -101,14 +101,19 @@ func (a *app) openBackend(o *runOptions, data kmeans.Data, logw io.Writer) (*bac
 		// Mesa's llvmpipe and its kin run the shaders on the CPU, many times
 		// slower than the CPU backend: auto is after speed, not a GPU as such.
 		err := fmt.Errorf("only a software OpenGL renderer here (%s; -backend gpu uses it anyway)", g.info.Renderer)
+		// The line on every run stays short (a machine without a GPU
+		// meets it every time); summary.json's gpu_error keeps what EGL
+		// found, which on a GPU server usually means NVIDIA's EGL is
+		// missing, and devices says it too.
+		line := fmt.Sprintf("%v; 'tilekmeans devices' says why no hardware GPU was found", err)
 		if g.info.Context == glenv.ContextEGL {
-			// On a GPU server this usually means NVIDIA's EGL is missing.
 			err = fmt.Errorf("%w; %s ('tilekmeans devices' says what to fix)", err, glenv.CheckEGL())
 		}
 		if cerr := g.close(); cerr != nil {
 			err = errors.Join(err, cerr)
+			line = err.Error()
 		}
-		fmt.Fprintf(logw, "tilekmeans: GPU unavailable, using the CPU: %v\n", err)
+		fmt.Fprintf(logw, "tilekmeans: GPU unavailable, using the CPU: %s\n", line)
 		b.gpuErr = err
 		return b, nil
 	}

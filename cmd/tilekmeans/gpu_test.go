@@ -463,5 +463,12 @@ func TestAutoSkipsSoftwareRenderer(t *testing.T) {
 		if notice := strings.Contains(stderr.String(), "only a software OpenGL renderer here"); notice != (tt.backend == "cpu") {
 			t.Errorf("%s: stderr %q", tt.renderer, stderr.String())
 		}
+		// The line, on every run of a machine without a GPU, stays short:
+		// what EGL found is in gpu_error and devices' output.
+		for _, l := range strings.Split(stderr.String(), "\n") {
+			if strings.Contains(l, "only a software OpenGL renderer here") && (len(l) > 240 || !strings.HasSuffix(l, "'tilekmeans devices' says why no hardware GPU was found")) {
+				t.Errorf("%s: the line is %d bytes: %q", tt.renderer, len(l), l)
+			}
+		}
 	}
 }
