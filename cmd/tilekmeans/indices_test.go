@@ -513,7 +513,7 @@ func TestPureNoise(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	ind := readSummary(t, out)["indices"].(map[string]any)
-	if !strings.Contains(stderr, "is 0.25 or below: no substantial cluster structure at any k tried") || ind["structure"] != "none" {
+	if !strings.Contains(stderr, "is 0.25 or below: no substantial cluster structure at any k scored") || ind["structure"] != "none" {
 		t.Errorf("structure %v; stderr %q", ind["structure"], stderr)
 	}
 }
