@@ -275,29 +275,6 @@ func judge(img image.Image, g Grid) (bornOut bool, fits []Grid) {
 	return false, fits
 }
 
-// edgeLines counts the pixel columns and rows on the edges of g's tiles
-// (each tile column's first and last column, each tile row's first and
-// last row) and how many of them are of one colour over the grid's
-// extent, as gutterLines counts its gutters.
-func edgeLines(colRun, rowRun []int, g Grid) (uniform, lines int) {
-	cols, rows := g.count(len(colRun), len(rowRun))
-	extent := func(n, tile int) int { return g.Margin + n*tile + (n-1)*g.Spacing }
-	axis := func(n, tile int, run []int, across int) {
-		for c := range n {
-			start := g.Margin + c*(tile+g.Spacing)
-			for _, i := range []int{start, start + tile - 1} {
-				lines++
-				if run[i] >= across {
-					uniform++
-				}
-			}
-		}
-	}
-	axis(cols, g.TileWidth, colRun, extent(rows, g.TileHeight))
-	axis(rows, g.TileHeight, rowRun, extent(cols, g.TileWidth))
-	return uniform, lines
-}
-
 // uniformRuns reports for each pixel column of img how many pixels from
 // the top are of the column's first gray level, and for each pixel row how
 // many from the left are of the row's first, in one pass over the pixels in
@@ -334,15 +311,7 @@ func uniformRuns(img *image.Gray) (cols, rows []int) {
 // extent. The remainder right of and below the tiles is not counted: Tiled
 // ignores it, whatever it holds.
 func gutterLines(colRun, rowRun []int, g Grid) (uniform, lines int) {
-	cols, rows := g.count(len(colRun), len(rowRun))
-	extent := func(n, tile int) int { return g.Margin + n*tile + (n-1)*g.Spacing }
-	axis := func(n, tile int, run []int, across int) {
-		at := func(i int) {
-			lines++
-			if run[i] >= across {
-				uniform++
-			}
-		}
+	return gridLines(colRun, rowRun, g, func(n, tile int, at func(int)) {
 		for i := range g.Margin {
 			at(i)
 		}
@@ -352,8 +321,40 @@ func gutterLines(colRun, rowRun []int, g Grid) (uniform, lines int) {
 				at(start + i)
 			}
 		}
+	})
+}
+
+// edgeLines counts the pixel columns and rows on the edges of g's tiles
+// (each tile column's first and last column, each tile row's first and
+// last row) and how many of them are of one colour over the grid's
+// extent, as gutterLines counts its gutters.
+func edgeLines(colRun, rowRun []int, g Grid) (uniform, lines int) {
+	return gridLines(colRun, rowRun, g, func(n, tile int, at func(int)) {
+		for c := range n {
+			start := g.Margin + c*(tile+g.Spacing)
+			at(start)
+			at(start + tile - 1)
+		}
+	})
+}
+
+// gridLines counts the pixel lines that lines picks on each axis of g
+// (calling at with each column, then with each row, given the axis's n
+// tiles of size tile) and how many of them are of one colour over the
+// grid's extent: a column over its height, a row over its width, as far
+// as colRun and rowRun say (uniformRuns).
+func gridLines(colRun, rowRun []int, g Grid, lines func(n, tile int, at func(int))) (uniform, total int) {
+	cols, rows := g.count(len(colRun), len(rowRun))
+	extent := func(n, tile int) int { return g.Margin + n*tile + (n-1)*g.Spacing }
+	axis := func(n, tile int, run []int, across int) {
+		lines(n, tile, func(i int) {
+			total++
+			if run[i] >= across {
+				uniform++
+			}
+		})
 	}
 	axis(cols, g.TileWidth, colRun, extent(rows, g.TileHeight))
 	axis(rows, g.TileHeight, rowRun, extent(cols, g.TileWidth))
-	return uniform, lines
+	return uniform, total
 }
