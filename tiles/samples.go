@@ -87,11 +87,8 @@ type unit struct {
 // of several) as one sample and every array's images as samples (see
 // Options.Resize).
 func loadSamples(ins []input, opts Options) (*Set, error) {
-	if opts.Color != Gray && opts.Color != RGB {
-		return nil, fmt.Errorf("colour model %d: want Gray or RGB", opts.Color)
-	}
-	if len(ins) == 0 {
-		return nil, errNoSheets
+	if err := checkInputs(ins, opts); err != nil {
+		return nil, err
 	}
 	g := opts.grid()
 	resize := opts.Resize

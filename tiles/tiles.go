@@ -242,6 +242,18 @@ func inputsName(ins []input) string {
 	return fmt.Sprintf("%d files", len(ins))
 }
 
+// checkInputs is what every load asks first of its inputs and options: a
+// colour model it knows, and at least one input.
+func checkInputs(ins []input, opts Options) error {
+	if opts.Color != Gray && opts.Color != RGB {
+		return fmt.Errorf("colour model %d: want Gray or RGB", opts.Color)
+	}
+	if len(ins) == 0 {
+		return errNoSheets
+	}
+	return nil
+}
+
 // load loads the files ins. ts, when not nil, is the tileset file they
 // come from (LoadTileset): its colour key, when it has one, makes opaque
 // pixels of exactly that colour count as transparent (Tiled's <image
@@ -255,11 +267,8 @@ func load(ins []input, opts Options, ts *tileset) (*Set, error) {
 	if err := g.validate(); err != nil {
 		return nil, err
 	}
-	if opts.Color != Gray && opts.Color != RGB {
-		return nil, fmt.Errorf("colour model %d: want Gray or RGB", opts.Color)
-	}
-	if len(ins) == 0 {
-		return nil, errNoSheets
+	if err := checkInputs(ins, opts); err != nil {
+		return nil, err
 	}
 	ctx := opts.context()
 	bg := opts.Background
