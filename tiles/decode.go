@@ -207,7 +207,13 @@ func sniffPages(name string, r io.ReaderAt, size, limit int64) ([]header, error)
 // sniff reads the header of the image in r: format, size, orientation, and
 // for TIFF the layout checks. It reads only the metadata.
 func sniff(name string, r io.ReaderAt, size int64) (header, error) {
-	cfg, format, err := image.DecodeConfig(bufio.NewReader(io.NewSectionReader(r, 0, size)))
+	var src io.Reader
+	if b, ok := r.(*bytes.Reader); ok {
+		src = &peekReader{r: b, size: size} // in memory: no 4 KB buffer to fill
+	} else {
+		src = bufio.NewReader(io.NewSectionReader(r, 0, size))
+	}
+	cfg, format, err := image.DecodeConfig(src)
 	if err != nil {
 		return header{}, classify(name, format, err, r)
 	}
@@ -225,6 +231,46 @@ func sniff(name string, r io.ReaderAt, size int64) (header, error) {
 		h.Width, h.Height = h.Height, h.Width
 	}
 	return h, nil
+}
+
+// peekReader reads r from offset 0 to size and can Peek, so that
+// image.DecodeConfig reads it as it is instead of through a new
+// bufio.Reader (4 KB, for every file of a folder).
+type peekReader struct {
+	r         io.ReaderAt
+	off, size int64
+	buf       [16]byte
+}
+
+func (p *peekReader) Read(b []byte) (int, error) {
+	if p.off >= p.size {
+		return 0, io.EOF
+	}
+	n, err := p.r.ReadAt(b[:min(int64(len(b)), p.size-p.off)], p.off)
+	p.off += int64(n)
+	if n > 0 && err == io.EOF {
+		err = nil
+	}
+	return n, err
+}
+
+// Peek returns the next n bytes without reading them, as
+// bufio.Reader.Peek: fewer, with io.EOF, at the end.
+func (p *peekReader) Peek(n int) ([]byte, error) {
+	b := p.buf[:0]
+	if n <= len(p.buf) {
+		b = p.buf[:n]
+	} else {
+		b = make([]byte, n)
+	}
+	if p.off >= p.size {
+		return b[:0], io.EOF
+	}
+	m, err := p.r.ReadAt(b[:min(int64(n), p.size-p.off)], p.off)
+	if m < n && err == nil {
+		err = io.EOF
+	}
+	return b[:m], err
 }
 
 // checkTIFF refuses the TIFF layouts that golang.org/x/image/tiff decodes
@@ -307,7 +353,7 @@ func decodeImage(name string, data []byte, limit int64) (image.Image, info, erro
 // from sniffPages) and hands each to emit in order, as a viewer shows it.
 // An error from emit ends it and is returned as it is. When ctx is done,
 // the decoder stops at its next read and the error wraps ctx's.
-func decodePages(ctx context.Context, name string, hs []header, data []byte, emit func(page int, img image.Image) error) error {
+func decodePages(ctx context.Context, name string, hs []header, data []byte, pr *pngReader, emit func(page int, img image.Image) error) error {
 	switch {
 	case hs[0].Format == "gif":
 		return decodeGIF(ctx, name, hs, data, emit)
@@ -317,7 +363,7 @@ func decodePages(ctx context.Context, name string, hs []header, data []byte, emi
 		return decodeAnimatedWebP(ctx, name, hs, data, emit)
 	}
 	for p, h := range hs {
-		img, err := decodeBody(ctx, pageName(name, h.page), h, data)
+		img, err := decodeBody(ctx, pageName(name, h.page), h, data, pr)
 		if err != nil {
 			return err
 		}
@@ -328,8 +374,10 @@ func decodePages(ctx context.Context, name string, hs []header, data []byte, emi
 	return nil
 }
 
-// decodeBody decodes the pixels of one sniffed page and orients them.
-func decodeBody(ctx context.Context, name string, h header, data []byte) (image.Image, error) {
+// decodeBody decodes the pixels of one sniffed page and orients them. A
+// PNG file goes through pr (nil: a new pngReader), which leaves to
+// image/png what it does not decode.
+func decodeBody(ctx context.Context, name string, h header, data []byte, pr *pngReader) (image.Image, error) {
 	var src io.ReaderAt = bytes.NewReader(data)
 	if h.ifd != 0 {
 		page, err := newTIFFPage(src, h.ifd)
@@ -338,12 +386,26 @@ func decodeBody(ctx context.Context, name string, h header, data []byte) (image.
 		}
 		src = page
 	}
-	img, format, err := image.Decode(newCtxReader(ctx, src, int64(len(data))))
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("load %s: %w", name, ctx.Err())
+	var (
+		img    image.Image
+		format = h.Format
+		ok     bool
+	)
+	if format == "png" {
+		if pr == nil {
+			pr = new(pngReader)
 		}
-		return nil, classify(name, format, err, src)
+		img, ok = pr.decode(ctx, data)
+	}
+	if !ok {
+		var err error
+		img, format, err = image.Decode(newCtxReader(ctx, src, int64(len(data))))
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("load %s: %w", name, ctx.Err())
+			}
+			return nil, classify(name, format, err, src)
+		}
 	}
 	if format == "webp" {
 		img = webpRGB(img)

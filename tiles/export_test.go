@@ -49,7 +49,7 @@ func DecodePages(name string, data []byte) ([]image.Image, error) {
 		return nil, err
 	}
 	var out []image.Image
-	err = decodePages(context.Background(), name, hs, data, func(p int, img image.Image) error {
+	err = decodePages(context.Background(), name, hs, data, nil, func(p int, img image.Image) error {
 		c := image.NewRGBA64(img.Bounds())
 		draw.Draw(c, c.Rect, img, img.Bounds().Min, draw.Src)
 		out = append(out, c)

@@ -151,7 +151,7 @@ func (in *input) decode(ctx context.Context, hs []header, emit func(page int, im
 	if err != nil {
 		return err
 	}
-	return decodePages(ctx, in.name, hs, data, emit)
+	return decodePages(ctx, in.name, hs, data, nil, emit)
 }
 
 // decodePage decodes page p alone (to look at the pixels of a sheet the

@@ -367,6 +367,7 @@ type sampler struct {
 	tmp  []uint8     // an array image's bytes
 	gray *image.Gray // a gray array's image, over tmp
 	read []byte      // the file being decoded
+	png  pngReader   // its PNG decoder, reused
 	bgPx [3]uint8    // the background as features
 	bgOK bool
 }
@@ -396,7 +397,7 @@ func (s *sampler) file(ctx context.Context, in input, u *unit, dst []uint8, prog
 		prog.grow(len(hs) - 1)
 	}
 	u.sheets = make([]Sheet, len(hs))
-	return decodePages(ctx, in.name, hs, data, func(p int, img image.Image) error {
+	return decodePages(ctx, in.name, hs, data, &s.png, func(p int, img image.Image) error {
 		sh := hs[p].sheet(in.name, 1, 1)
 		out := dst
 		if p > 0 {
