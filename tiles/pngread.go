@@ -24,7 +24,10 @@ import (
 // contract is image/png's: it returns an image only where image/png
 // returns the same image (same type, bounds, pixels and palette) without
 // an error, and reports ok = false in every other case, including every
-// malformed file, so that image/png decodes it and words the error.
+// malformed file, so that image/png decodes it and words the error. Some
+// valid files go to image/png too, decoded right but without the reuse:
+// chunks before IHDR, a suggested palette (PLTE) in a true-colour file,
+// IDAT chunks after another chunk.
 // TestPNGReaderMatchesImagePNG and FuzzPNGReader hold it to that.
 //
 // A pngReader is not safe for concurrent use; each worker keeps its own.
@@ -99,12 +102,13 @@ const (
 )
 
 // decode decodes data, a whole PNG file, or reports ok = false (see
-// pngReader). It asks ctx after every 4 KB of pixels, as the sheet
-// loader's reader does, and reports ok = false when it is done.
+// pngReader). It asks ctx first and after every 4 KB of pixels, as the
+// sheet loader's reader does, and reports ok = false when it is done.
 func (p *pngReader) decode(ctx context.Context, data []byte) (img image.Image, ok bool) {
-	if !bytes.HasPrefix(data, []byte(pngSignature)) {
+	if !bytes.HasPrefix(data, []byte(pngSignature)) || ctx.Err() != nil {
 		return nil, false
 	}
+	defer func() { p.src.data = nil }() // the file's bytes are not kept
 	// Walk the chunks to IEND, checking each one's CRC, in the order
 	// image/png requires; keep IHDR, PLTE and the run of IDAT chunks.
 	var (
@@ -118,7 +122,7 @@ func (p *pngReader) decode(ctx context.Context, data []byte) (img image.Image, o
 			return nil, false
 		}
 		n := binary.BigEndian.Uint32(data[off:])
-		if uint64(n) > uint64(len(data)-off-12) {
+		if n > 0x7fffffff || uint64(n) > uint64(len(data)-off-12) { // PNG's limit, which image/png holds to
 			return nil, false
 		}
 		typ := data[off+4 : off+8]

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -22,13 +23,12 @@ import (
 // whether pngReader decoded it.
 func checkPNGReader(t *testing.T, p *pngReader, name string, data []byte) bool {
 	t.Helper()
-	if w, h := pngSize(data); w*h > 1<<22 {
-		return false // damage made it huge: image/png would allocate it whole
-	}
 	got, ok := p.decode(context.Background(), data)
 	if !ok {
 		return false
 	}
+	// (Only here: a header damaged to a huge size makes image/png
+	// allocate it whole, where pngReader declines first.)
 	want, err := png.Decode(bytes.NewReader(data))
 	if err != nil {
 		t.Fatalf("%s: pngReader decoded what image/png refuses (%v)", name, err)
@@ -149,10 +149,65 @@ func TestPNGReaderMatchesImagePNG(t *testing.T) {
 			"apng_frames.png": true, "apng_hidden_default.png": true}[base]
 		files = append(files, file{base, data, mine})
 	}
+	// Files image/png refuses or that pngReader leaves to it, made from
+	// a valid gray one (tEXt, PLTE of 3 entries, 2 IDAT chunks, IEND).
+	gray := rawPNG(rng, 9, 5, pngGray, 1, 2)
+	pal := rawPNG(rng, 9, 5, pngPaletted, 3, 2)
+	edit := func(data []byte, f func(cs []pngChunkData) []pngChunkData) []byte {
+		return joinPNG(f(splitPNG(data)))
+	}
+	badCRC := func(data []byte, typ string) []byte {
+		data = bytes.Clone(data)
+		for off := len(pngSignature); off+12 <= len(data); {
+			n := int(binary.BigEndian.Uint32(data[off:]))
+			if string(data[off+4:off+8]) == typ {
+				data[off+8+n] ^= 1
+				break
+			}
+			off += 12 + n
+		}
+		return data
+	}
+	plte := pngChunkData{"PLTE", []byte{1, 2, 3, 4, 5, 6}}
+	for name, data := range map[string][]byte{
+		"bad CRC in tEXt":  badCRC(gray, "tEXt"),
+		"bad CRC in IHDR":  badCRC(gray, "IHDR"),
+		"bad CRC in IDAT":  badCRC(gray, "IDAT"),
+		"bad CRC in IEND":  badCRC(gray, "IEND"),
+		"PLTE in gray":     edit(gray, func(cs []pngChunkData) []pngChunkData { return slices.Insert(cs, 2, plte) }),
+		"two PLTE":         edit(pal, func(cs []pngChunkData) []pngChunkData { return slices.Insert(cs, 2, plte) }),
+		"PLTE after IDAT":  edit(pal, func(cs []pngChunkData) []pngChunkData { return slices.Insert(cs, 4, cs[2]) }),
+		"no PLTE":          edit(pal, func(cs []pngChunkData) []pngChunkData { return slices.Delete(cs, 2, 3) }),
+		"tEXt before IHDR": edit(gray, func(cs []pngChunkData) []pngChunkData { cs[0], cs[1] = cs[1], cs[0]; return cs }),
+		"IDAT after tEXt":  edit(gray, func(cs []pngChunkData) []pngChunkData { return slices.Insert(cs, 3, cs[1]) }),
+		"no IEND":          edit(gray, func(cs []pngChunkData) []pngChunkData { return cs[:len(cs)-1] }),
+		"IEND before IDAT": edit(gray, func(cs []pngChunkData) []pngChunkData { return slices.Insert(cs, 2, cs[len(cs)-1]) }),
+		"tRNS": edit(gray, func(cs []pngChunkData) []pngChunkData {
+			return slices.Insert(cs, 2, pngChunkData{"tRNS", []byte{0, 7}})
+		}),
+		"interlaced": edit(gray, func(cs []pngChunkData) []pngChunkData {
+			cs[0].body = bytes.Clone(cs[0].body)
+			cs[0].body[12] = 1
+			return cs
+		}),
+		"IDAT split after the stream": edit(gray, func(cs []pngChunkData) []pngChunkData {
+			return slices.Insert(cs, 4, pngChunkData{"IDAT", []byte{1, 2, 3}})
+		}),
+	} {
+		files = append(files, file{name, data, false})
+	}
+	files = append(files, file{"gray, the edits' base", gray, true}, file{"paletted, the edits' base", pal, true})
 	for _, f := range files {
 		if got := checkPNGReader(t, &p, f.name, f.data); got != f.mine {
 			t.Errorf("%s: pngReader decoded it: %v, want %v", f.name, got, f.mine)
 		}
+	}
+	// A done context: pngReader declines, and image/png, reading through
+	// the loader's ctxReader, fails with the context's error.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, ok := p.decode(ctx, gray); ok {
+		t.Error("decoded with its context done")
 	}
 	// Damaged copies: a byte changed, a run cut out, or the file cut short.
 	decoded := 0
@@ -192,6 +247,32 @@ func palette40() []color.Color {
 	return p
 }
 
+// pngChunkData is a chunk's type and data.
+type pngChunkData struct {
+	typ  string
+	body []byte
+}
+
+// splitPNG lists the chunks of a valid PNG file.
+func splitPNG(data []byte) []pngChunkData {
+	var cs []pngChunkData
+	for off := len(pngSignature); off+12 <= len(data); {
+		n := int(binary.BigEndian.Uint32(data[off:]))
+		cs = append(cs, pngChunkData{string(data[off+4 : off+8]), data[off+8 : off+8+n]})
+		off += 12 + n
+	}
+	return cs
+}
+
+// joinPNG writes the chunks as a PNG file, each with its CRC.
+func joinPNG(cs []pngChunkData) []byte {
+	b := []byte(pngSignature)
+	for _, c := range cs {
+		b = pngChunk(b, c.typ, c.body)
+	}
+	return b
+}
+
 // fixCRCs rewrites, in place, the CRC of every whole chunk of the PNG file
 // data after its signature (where damage left one whole).
 func fixCRCs(data []byte) {
@@ -221,13 +302,4 @@ func FuzzPNGReader(f *testing.F) {
 		fixCRCs(data)
 		checkPNGReader(t, &p, "fuzz input, CRCs made right", data)
 	})
-}
-
-// pngSize is the width and height data's IHDR chunk says, when it can be
-// read, else 0, 0.
-func pngSize(data []byte) (w, h int64) {
-	if len(data) < 24 || string(data[12:16]) != "IHDR" {
-		return 0, 0
-	}
-	return int64(binary.BigEndian.Uint32(data[16:])), int64(binary.BigEndian.Uint32(data[20:]))
 }
