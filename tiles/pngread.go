@@ -45,49 +45,50 @@ type pngReader struct {
 type idatReader struct {
 	data []byte
 	segs [][2]int // the IDAT chunks' data: offset and length in data
-	seg  int      // the chunk being read
-	off  int      // the next byte's offset in it
+	seg  int      // the next chunk to read
+	cur  []byte   // what is left of the chunk being read
 }
 
 func (r *idatReader) reset(data []byte) {
-	r.data, r.segs, r.seg, r.off = data, r.segs[:0], 0, 0
+	r.data, r.segs, r.seg, r.cur = data, r.segs[:0], 0, nil
 }
 
-// next skips the chunks read to the end; false at the end of the last.
-func (r *idatReader) next() bool {
-	for r.seg < len(r.segs) && r.off == r.segs[r.seg][1] {
-		r.seg, r.off = r.seg+1, 0
+// load makes the next chunk with data the one being read; false when
+// there is none.
+func (r *idatReader) load() bool {
+	for r.seg < len(r.segs) {
+		s := r.segs[r.seg]
+		r.seg++
+		if r.cur = r.data[s[0] : s[0]+s[1]]; len(r.cur) > 0 {
+			return true
+		}
 	}
-	return r.seg < len(r.segs)
+	return false
 }
 
 func (r *idatReader) ReadByte() (byte, error) {
-	if !r.next() {
+	if len(r.cur) == 0 && !r.load() {
 		return 0, io.EOF
 	}
-	b := r.data[r.segs[r.seg][0]+r.off]
-	r.off++
+	b := r.cur[0]
+	r.cur = r.cur[1:]
 	return b, nil
 }
 
 func (r *idatReader) Read(p []byte) (int, error) {
-	if !r.next() {
+	if len(r.cur) == 0 && !r.load() {
 		return 0, io.EOF
 	}
-	s := r.segs[r.seg]
-	n := copy(p, r.data[s[0]+r.off:s[0]+s[1]])
-	r.off += n
+	n := copy(p, r.cur)
+	r.cur = r.cur[n:]
 	return n, nil
 }
 
 // unread is the count of bytes not yet read.
 func (r *idatReader) unread() int {
-	n := 0
-	if r.next() {
-		n = r.segs[r.seg][1] - r.off
-		for _, s := range r.segs[r.seg+1:] {
-			n += s[1]
-		}
+	n := len(r.cur)
+	for _, s := range r.segs[r.seg:] {
+		n += s[1]
 	}
 	return n
 }
@@ -108,7 +109,7 @@ func (p *pngReader) decode(ctx context.Context, data []byte) (img image.Image, o
 	if !bytes.HasPrefix(data, []byte(pngSignature)) || ctx.Err() != nil {
 		return nil, false
 	}
-	defer func() { p.src.data = nil }() // the file's bytes are not kept
+	defer func() { p.src.data, p.src.cur = nil, nil }() // the file's bytes are not kept
 	// Walk the chunks to IEND, checking each one's CRC, in the order
 	// image/png requires; keep IHDR, PLTE and the run of IDAT chunks.
 	var (
