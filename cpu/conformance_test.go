@@ -11,13 +11,14 @@ import (
 )
 
 // TestConformance runs the backend conformance suite on every kernel this
-// CPU has, on one worker and on two.
+// CPU has, on one worker and on two (the latter with the layout deferred
+// to the first Assign).
 func TestConformance(t *testing.T) {
 	for _, name := range cpu.KernelNames() {
 		for _, workers := range []int{1, 2} {
 			t.Run(fmt.Sprintf("%s/workers=%d", name, workers), func(t *testing.T) {
 				newAssigner := func(t *testing.T, data kmeans.Data) kmeans.Assigner {
-					a, err := cpu.NewWithKernel(data, cpu.Options{Workers: workers}, name)
+					a, err := cpu.NewWithKernel(data, cpu.Options{Workers: workers, DeferLayout: workers == 2}, name)
 					if err != nil {
 						t.Fatal(err)
 					}

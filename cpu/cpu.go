@@ -22,8 +22,12 @@ type Assigner struct {
 	workers int
 	opts    Options
 	kern    *kernel // nil: the portable Go code
-	ctPool  sync.Pool
-	stats   stats
+	// ctPool holds centroid buffers. A pointer: the runtime's list of
+	// pools keeps a pool alive for two collections after its last use,
+	// and a pool inside the Assigner would keep the Assigner (and its copy
+	// of the tiles) alive with it.
+	ctPool *sync.Pool
+	stats  stats
 
 	// The data re-laid for kern: ceil(N/L) blocks of D*L bytes, the tiles
 	// at positions b*L..b*L+L-1 in block b. Position p holds tile perm[p]
@@ -60,6 +64,11 @@ type Options struct {
 	// tile; if even that does not fit, the Assigner computes every
 	// distance.
 	MaxBoundBytes int64
+	// DeferLayout leaves the SIMD kernel's copy of the tiles (as many bytes
+	// as data.X) to the first Assign instead of New: for an Assigner that
+	// may never assign, such as the tool's CPU fallback beside a GPU, or
+	// one kept only for SumDistances. Results do not depend on it.
+	DeferLayout bool
 }
 
 // defaultMaxBoundBytes is Options.MaxBoundBytes when it is 0.
@@ -68,7 +77,8 @@ const defaultMaxBoundBytes = 1 << 30
 // New returns an Assigner for data with the given options (the zero
 // Options: one worker goroutine per core, pruning where it pays). It picks
 // the fastest kernel this CPU runs (see Kernel); a SIMD kernel works on its
-// own re-laid copy of data.X, made here. The portable code and pruning read
+// own re-laid copy of data.X, made here (with Options.DeferLayout, at the
+// first Assign). The portable code and pruning read
 // data.X itself, which must not change while the Assigner is in use. For
 // rows that fail kmeans.Data.Validate, Assign returns that error (no rows
 // at all is no error: there is nothing to assign).
@@ -123,6 +133,9 @@ func (a *Assigner) Assign(centroids []float32, k int, labels []int32, dists []fl
 	}
 	if n == 0 {
 		return nil
+	}
+	if a.kern != nil {
+		a.layout()
 	}
 	if !a.opts.BruteForce && a.pruneMu.TryLock() {
 		done := a.assignPruned(centroids, k, labels, dists)
@@ -222,7 +235,7 @@ func newWithKernel(data kmeans.Data, opts Options, name string) (*Assigner, erro
 	if workers < 1 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	a := &Assigner{data: data, workers: workers, opts: opts, marginScale: 1}
+	a := &Assigner{data: data, workers: workers, opts: opts, marginScale: 1, ctPool: new(sync.Pool)}
 	if name == goKernel {
 		return a, nil
 	}
@@ -241,9 +254,30 @@ func newWithKernel(data kmeans.Data, opts Options, name string) (*Assigner, erro
 		a.kern = nil
 		return a, nil
 	}
-	a.blocks = make([]uint8, (data.N+a.kern.lanes-1)/a.kern.lanes*a.kern.lanes*data.D)
-	relayout(a.blocks, data, nil, a.kern.lanes, 0, data.N)
+	if !opts.DeferLayout {
+		a.layout()
+	}
 	return a, nil
+}
+
+// layout makes the kernel's copy of the tiles if there is none yet (New,
+// or the first Assign with Options.DeferLayout), under layoutMu: calls may
+// come from several goroutines at once.
+func (a *Assigner) layout() {
+	a.layoutMu.RLock()
+	done := a.blocks != nil
+	a.layoutMu.RUnlock()
+	if done {
+		return
+	}
+	a.layoutMu.Lock()
+	defer a.layoutMu.Unlock()
+	if a.blocks == nil {
+		l := a.kern.lanes
+		blocks := make([]uint8, (a.data.N+l-1)/l*l*a.data.D)
+		relayout(blocks, a.data, a.perm, l, 0, a.data.N)
+		a.blocks = blocks
+	}
 }
 
 // stats counts an Assigner's work since New, atomically: brute-force calls

@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"sync"
 	"testing"
 
 	"github.com/tilekmeans/tilekmeans/internal/sharedtest"
@@ -380,6 +382,64 @@ func TestRelayout(t *testing.T) {
 							}
 						}
 					}
+				}
+			}
+		}
+	}
+}
+
+// TestDeferLayout: with Options.DeferLayout, New makes no copy of the
+// tiles; the first of several Assign calls made at once makes it, once,
+// and every call labels as an Assigner that made it in New does, pruning
+// or not.
+func TestDeferLayout(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	data := randData(rng, 1003, 70, 0)
+	for _, name := range kernelNames() {
+		if name == goKernel {
+			continue // no copy to make
+		}
+		for _, brute := range []bool{false, true} {
+			ref, err := newWithKernel(data, Options{Workers: 2, BruteForce: brute}, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := newWithKernel(data, Options{Workers: 2, BruteForce: brute, DeferLayout: true}, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.blocks != nil {
+				t.Fatalf("%s: DeferLayout: New made the copy of the tiles", name)
+			}
+			const calls = 8
+			var cents [calls][]float32
+			for c := range cents {
+				cents[c] = randCentroids(rng, 40, data.D) // k = 40: groups, so pruning runs
+			}
+			type out struct {
+				labels []int32
+				dists  []float32
+				err    error
+			}
+			got := make([]out, calls)
+			var wg sync.WaitGroup
+			for c := range calls {
+				wg.Go(func() {
+					got[c] = out{make([]int32, data.N), make([]float32, data.N), nil}
+					got[c].err = a.Assign(cents[c], 40, got[c].labels, got[c].dists)
+				})
+			}
+			wg.Wait()
+			if a.blocks == nil {
+				t.Fatalf("%s: no copy of the tiles after Assign", name)
+			}
+			for c := range calls {
+				labels, dists := make([]int32, data.N), make([]float32, data.N)
+				if err := ref.Assign(cents[c], 40, labels, dists); err != nil || got[c].err != nil {
+					t.Fatal(err, got[c].err)
+				}
+				if !slices.Equal(labels, got[c].labels) || !slices.Equal(dists, got[c].dists) {
+					t.Fatalf("%s, brute force %v, call %d: labels or distances differ from an Assigner laid out in New", name, brute, c)
 				}
 			}
 		}

@@ -58,7 +58,8 @@
 //
 // # Memory
 //
-// Besides data.X, a SIMD kernel keeps its re-laid copy (N*D bytes).
+// Besides data.X, a SIMD kernel keeps its re-laid copy (N*D bytes), made
+// in New or, with Options.DeferLayout, at the first Assign.
 // Pruning keeps 12+4G bytes per tile (label, distance, threshold and one
 // bound per group): 43 MB for 561,000 tiles at k = 256 with AVX-512
 // (G = 16). With a SIMD kernel it also keeps the tiles ordered by cluster

@@ -50,9 +50,14 @@ func openGPU(opts gpu.Options, data kmeans.Data) (*gpuBackend, error) {
 // backend is what a run assigns with.
 type backend struct {
 	assigner kmeans.Assigner // the GPU's, or the CPU's
-	cpu      *cpu.Assigner
-	gpu      *gpuBackend // nil when the GPU was never opened
-	auto     bool        // -backend auto: fall back to the CPU
+	// cpu assigns when there is no GPU or it failed, and sums distances
+	// for the indices. Its copy of the tiles is made at its first Assign
+	// (a GPU run that never falls back never makes it), and dropped once
+	// the clustering is done (dropLayout).
+	cpu     *cpu.Assigner
+	cpuOpts cpu.Options
+	gpu     *gpuBackend // nil when the GPU was never opened
+	auto    bool        // -backend auto: fall back to the CPU
 	// gpuErr is why auto did not get a GPU or stopped using it.
 	gpuErr error
 	logw   io.Writer
@@ -77,7 +82,9 @@ func (b *backend) name() string {
 // openBackend makes the backend -backend asks for. Under auto, a GPU that
 // cannot be opened is reported on logw and the CPU is used.
 func (a *app) openBackend(o *runOptions, data kmeans.Data, logw io.Writer) (*backend, error) {
-	b := &backend{cpu: cpu.New(data, cpuOptions(o.workers, o.prune)), auto: o.backend == backendAuto, logw: logw}
+	opts := cpuOptions(o.workers, o.prune)
+	opts.DeferLayout = true
+	b := &backend{cpu: cpu.New(data, opts), cpuOpts: opts, auto: o.backend == backendAuto, logw: logw}
 	b.assigner = b.cpu
 	if o.backend == backendCPU || !glenv.BuiltWithGPU && !gpuAsked(o.sheets.set) {
 		// A CPU-only build that no GPU flag asked for has nothing to say.
@@ -122,6 +129,18 @@ func (a *app) openBackend(o *runOptions, data kmeans.Data, logw io.Writer) (*bac
 	}
 	b.gpu, b.assigner = g, g.assigner
 	return b, nil
+}
+
+// dropLayout replaces the CPU assigner with a new one that has made no
+// copy of the tiles, once no more assigning is to come: the copy (as large
+// as the tile matrix) is then garbage before the indices and the outputs
+// make theirs. The new assigner sums distances as the old one did.
+func (b *backend) dropLayout(data kmeans.Data) {
+	fresh := cpu.New(data, b.cpuOpts)
+	if b.assigner == kmeans.Assigner(b.cpu) {
+		b.assigner = fresh
+	}
+	b.cpu = fresh
 }
 
 // fallBack decides, after a k-means run failed with err, whether to redo it

@@ -254,6 +254,8 @@ func (a *app) runCommand(ctx context.Context, args []string) (err error) {
 		runs = append(runs, run)
 	}
 	ro.be, ro.runs = be, runs
+	be.dropLayout(data)
+	releaseGarbage(len(t.Pix)) // the CPU's copy of the tiles, before the indices make theirs
 	if ro.indices, err = computeIndices(ctx, o, data, be, runs, logw); err != nil {
 		return err
 	}
