@@ -209,7 +209,7 @@ func sniffPages(name string, r io.ReaderAt, size, limit int64) ([]header, error)
 func sniff(name string, r io.ReaderAt, size int64) (header, error) {
 	var src io.Reader
 	if b, ok := r.(*bytes.Reader); ok {
-		src = &peekReader{r: b, size: size} // in memory: no 4 KB buffer to fill
+		src = &peekReader{SectionReader: *io.NewSectionReader(b, 0, size)} // in memory: no 4 KB buffer to fill
 	} else {
 		src = bufio.NewReader(io.NewSectionReader(r, 0, size))
 	}
@@ -233,25 +233,12 @@ func sniff(name string, r io.ReaderAt, size int64) (header, error) {
 	return h, nil
 }
 
-// peekReader reads r from offset 0 to size and can Peek, so that
+// peekReader is an io.SectionReader that can Peek, so that
 // image.DecodeConfig reads it as it is instead of through a new
 // bufio.Reader (4 KB, for every file of a folder).
 type peekReader struct {
-	r         io.ReaderAt
-	off, size int64
-	buf       [16]byte
-}
-
-func (p *peekReader) Read(b []byte) (int, error) {
-	if p.off >= p.size {
-		return 0, io.EOF
-	}
-	n, err := p.r.ReadAt(b[:min(int64(len(b)), p.size-p.off)], p.off)
-	p.off += int64(n)
-	if n > 0 && err == io.EOF {
-		err = nil
-	}
-	return n, err
+	io.SectionReader
+	buf [16]byte
 }
 
 // Peek returns the next n bytes without reading them, as
@@ -263,13 +250,8 @@ func (p *peekReader) Peek(n int) ([]byte, error) {
 	} else {
 		b = make([]byte, n)
 	}
-	if p.off >= p.size {
-		return b[:0], io.EOF
-	}
-	m, err := p.r.ReadAt(b[:min(int64(n), p.size-p.off)], p.off)
-	if m < n && err == nil {
-		err = io.EOF
-	}
+	off, _ := p.Seek(0, io.SeekCurrent)
+	m, err := p.ReadAt(b, off)
 	return b[:m], err
 }
 
@@ -378,14 +360,6 @@ func decodePages(ctx context.Context, name string, hs []header, data []byte, pr 
 // PNG file goes through pr (nil: a new pngReader), which leaves to
 // image/png what it does not decode.
 func decodeBody(ctx context.Context, name string, h header, data []byte, pr *pngReader) (image.Image, error) {
-	var src io.ReaderAt = bytes.NewReader(data)
-	if h.ifd != 0 {
-		page, err := newTIFFPage(src, h.ifd)
-		if err != nil {
-			return nil, classify(name, h.Format, err, src)
-		}
-		src = page
-	}
 	var (
 		img    image.Image
 		format = h.Format
@@ -398,6 +372,14 @@ func decodeBody(ctx context.Context, name string, h header, data []byte, pr *png
 		img, ok = pr.decode(ctx, data)
 	}
 	if !ok {
+		var src io.ReaderAt = bytes.NewReader(data)
+		if h.ifd != 0 {
+			page, err := newTIFFPage(src, h.ifd)
+			if err != nil {
+				return nil, classify(name, h.Format, err, src)
+			}
+			src = page
+		}
 		var err error
 		img, format, err = image.Decode(newCtxReader(ctx, src, int64(len(data))))
 		if err != nil {
