@@ -10,6 +10,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -118,7 +119,8 @@ func TestPNGReaderMatchesImagePNG(t *testing.T) {
 		"image/png nrgba":    image.NewNRGBA(image.Rect(0, 0, 33, 9)),
 		"image/png paletted": image.NewPaletted(image.Rect(0, 0, 33, 9), palette40()),
 	}
-	for name, img := range encoded {
+	for _, name := range slices.Sorted(maps.Keys(encoded)) {
+		img := encoded[name]
 		pix := reflect.ValueOf(img).Elem().FieldByName("Pix").Bytes()
 		for i := range pix {
 			pix[i] = byte(rng.IntN(256))
@@ -158,18 +160,13 @@ func TestPNGReaderMatchesImagePNG(t *testing.T) {
 	}
 	badCRC := func(data []byte, typ string) []byte {
 		data = bytes.Clone(data)
-		for off := len(pngSignature); off+12 <= len(data); {
-			n := int(binary.BigEndian.Uint32(data[off:]))
-			if string(data[off+4:off+8]) == typ {
-				data[off+8+n] ^= 1
-				break
-			}
-			off += 12 + n
-		}
+		cs := splitPNG(data)
+		i := slices.IndexFunc(cs, func(c pngChunkData) bool { return c.typ == typ })
+		data[cs[i].crc] ^= 1
 		return data
 	}
-	plte := pngChunkData{"PLTE", []byte{1, 2, 3, 4, 5, 6}}
-	for name, data := range map[string][]byte{
+	plte := pngChunkData{typ: "PLTE", body: []byte{1, 2, 3, 4, 5, 6}}
+	refused := map[string][]byte{
 		"bad CRC in tEXt":  badCRC(gray, "tEXt"),
 		"bad CRC in IHDR":  badCRC(gray, "IHDR"),
 		"bad CRC in IDAT":  badCRC(gray, "IDAT"),
@@ -183,7 +180,7 @@ func TestPNGReaderMatchesImagePNG(t *testing.T) {
 		"no IEND":          edit(gray, func(cs []pngChunkData) []pngChunkData { return cs[:len(cs)-1] }),
 		"IEND before IDAT": edit(gray, func(cs []pngChunkData) []pngChunkData { return slices.Insert(cs, 2, cs[len(cs)-1]) }),
 		"tRNS": edit(gray, func(cs []pngChunkData) []pngChunkData {
-			return slices.Insert(cs, 2, pngChunkData{"tRNS", []byte{0, 7}})
+			return slices.Insert(cs, 2, pngChunkData{typ: "tRNS", body: []byte{0, 7}})
 		}),
 		"interlaced": edit(gray, func(cs []pngChunkData) []pngChunkData {
 			cs[0].body = bytes.Clone(cs[0].body)
@@ -191,10 +188,13 @@ func TestPNGReaderMatchesImagePNG(t *testing.T) {
 			return cs
 		}),
 		"IDAT split after the stream": edit(gray, func(cs []pngChunkData) []pngChunkData {
-			return slices.Insert(cs, 4, pngChunkData{"IDAT", []byte{1, 2, 3}})
+			return slices.Insert(cs, 4, pngChunkData{typ: "IDAT", body: []byte{1, 2, 3}})
 		}),
-	} {
-		files = append(files, file{name, data, false})
+	}
+	// In one order, so that the damaged copies below are the same files
+	// on every run.
+	for _, name := range slices.Sorted(maps.Keys(refused)) {
+		files = append(files, file{name, refused[name], false})
 	}
 	files = append(files, file{"gray, the edits' base", gray, true}, file{"paletted, the edits' base", pal, true})
 	for _, f := range files {
@@ -247,18 +247,24 @@ func palette40() []color.Color {
 	return p
 }
 
-// pngChunkData is a chunk's type and data.
+// pngChunkData is a chunk's type and data, and the offset of its CRC in
+// the file it was read from.
 type pngChunkData struct {
 	typ  string
 	body []byte
+	crc  int
 }
 
-// splitPNG lists the chunks of a valid PNG file.
+// splitPNG lists the whole chunks of a PNG file after its signature, up to
+// the first that runs past its end (where damage left one).
 func splitPNG(data []byte) []pngChunkData {
 	var cs []pngChunkData
 	for off := len(pngSignature); off+12 <= len(data); {
 		n := int(binary.BigEndian.Uint32(data[off:]))
-		cs = append(cs, pngChunkData{string(data[off+4 : off+8]), data[off+8 : off+8+n]})
+		if n < 0 || n > len(data)-off-12 {
+			break
+		}
+		cs = append(cs, pngChunkData{string(data[off+4 : off+8]), data[off+8 : off+8+n], off + 8 + n})
 		off += 12 + n
 	}
 	return cs
@@ -274,15 +280,10 @@ func joinPNG(cs []pngChunkData) []byte {
 }
 
 // fixCRCs rewrites, in place, the CRC of every whole chunk of the PNG file
-// data after its signature (where damage left one whole).
+// data (see splitPNG).
 func fixCRCs(data []byte) {
-	for off := len(pngSignature); off+12 <= len(data); {
-		n := int(binary.BigEndian.Uint32(data[off:]))
-		if n < 0 || n > len(data)-off-12 {
-			return
-		}
-		binary.BigEndian.PutUint32(data[off+8+n:], crc32.ChecksumIEEE(data[off+4:off+8+n]))
-		off += 12 + n
+	for _, c := range splitPNG(data) {
+		binary.BigEndian.PutUint32(data[c.crc:], crc32.ChecksumIEEE(data[c.crc-len(c.body)-4:c.crc]))
 	}
 }
 
